@@ -1,0 +1,139 @@
+/**
+ * The embedded default store: everything in this process, nothing installed. Good for the demo and
+ * tests; it warns loudly at start because it is neither durable nor shared between instances.
+ * Commits are atomic because they run synchronously between two awaits.
+ */
+import { EventEmitter } from 'node:events';
+import { systemClock, type Clock } from '../../shared/clock.js';
+import { assertOneHashTag, transactionKeys, type Store, type StoreTransaction } from './store.js';
+
+type Value = { kind: 'string'; value: string } | { kind: 'hash'; value: Map<string, string> } | { kind: 'list'; value: string[] };
+
+export class MemoryStore implements Store {
+  readonly kind = 'memory';
+  readonly #data = new Map<string, { v: Value; expiresAt: number | null }>();
+  readonly #bus = new EventEmitter();
+  readonly #clock: Clock;
+
+  constructor(opts: { clock?: Clock } = {}) {
+    this.#clock = opts.clock ?? systemClock;
+    this.#bus.setMaxListeners(0);
+  }
+
+  #entry(key: string): Value | null {
+    const e = this.#data.get(key);
+    if (!e) return null;
+    if (e.expiresAt !== null && e.expiresAt <= this.#clock.now()) {
+      this.#data.delete(key);
+      return null;
+    }
+    return e.v;
+  }
+
+  #string(key: string): string | null {
+    const v = this.#entry(key);
+    if (v === null) return null;
+    if (v.kind !== 'string') throw new Error(`WRONGTYPE ${key}`);
+    return v.value;
+  }
+
+  #hash(key: string, create: boolean): Map<string, string> | null {
+    const v = this.#entry(key);
+    if (v === null) {
+      if (!create) return null;
+      const value = new Map<string, string>();
+      this.#data.set(key, { v: { kind: 'hash', value }, expiresAt: null });
+      return value;
+    }
+    if (v.kind !== 'hash') throw new Error(`WRONGTYPE ${key}`);
+    return v.value;
+  }
+
+  #list(key: string, create: boolean): string[] | null {
+    const v = this.#entry(key);
+    if (v === null) {
+      if (!create) return null;
+      const value: string[] = [];
+      this.#data.set(key, { v: { kind: 'list', value }, expiresAt: null });
+      return value;
+    }
+    if (v.kind !== 'list') throw new Error(`WRONGTYPE ${key}`);
+    return v.value;
+  }
+
+  #setString(key: string, value: string, ttlMs?: number): void {
+    this.#data.set(key, { v: { kind: 'string', value }, expiresAt: ttlMs ? this.#clock.now() + ttlMs : null });
+  }
+
+  async get(key: string): Promise<string | null> {
+    return this.#string(key);
+  }
+
+  async set(key: string, value: string, opts: { ttlMs?: number; ifAbsent?: boolean } = {}): Promise<boolean> {
+    if (opts.ifAbsent && this.#entry(key) !== null) return false;
+    this.#setString(key, value, opts.ttlMs);
+    return true;
+  }
+
+  async take(key: string): Promise<string | null> {
+    const value = this.#string(key);
+    this.#data.delete(key);
+    return value;
+  }
+
+  async del(key: string): Promise<void> {
+    this.#data.delete(key);
+  }
+
+  async hget(key: string, field: string): Promise<string | null> {
+    return this.#hash(key, false)?.get(field) ?? null;
+  }
+
+  async hgetall(key: string): Promise<Record<string, string>> {
+    return Object.fromEntries(this.#hash(key, false) ?? []);
+  }
+
+  async range(key: string, start: number, stop: number): Promise<string[]> {
+    const list = this.#list(key, false) ?? [];
+    const n = list.length;
+    const from = Math.max(0, start < 0 ? n + start : start);
+    const to = Math.min(n - 1, stop < 0 ? n + stop : stop);
+    return from > to ? [] : list.slice(from, to + 1);
+  }
+
+  async commit(tx: StoreTransaction): Promise<boolean> {
+    assertOneHashTag(transactionKeys(tx));
+    for (const e of tx.expect ?? []) {
+      const current = e.field === undefined ? this.#string(e.key) : (this.#hash(e.key, false)?.get(e.field) ?? null);
+      if (current !== e.value) return false;
+    }
+    for (const s of tx.set ?? []) this.#setString(s.key, s.value, s.ttlMs);
+    for (const k of tx.del ?? []) this.#data.delete(k);
+    for (const h of tx.hset ?? []) this.#hash(h.key, true)!.set(h.field, h.value);
+    for (const h of tx.hdel ?? []) {
+      const hash = this.#hash(h.key, false);
+      hash?.delete(h.field);
+      if (hash && hash.size === 0) this.#data.delete(h.key);
+    }
+    for (const a of tx.append ?? []) this.#list(a.key, true)!.push(a.value);
+    return true;
+  }
+
+  async publish(channel: string, message: string): Promise<void> {
+    // Delivered asynchronously, like Redis pub/sub.
+    queueMicrotask(() => this.#bus.emit(channel, message));
+  }
+
+  async subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>> {
+    this.#bus.on(channel, onMessage);
+    return async () => {
+      this.#bus.off(channel, onMessage);
+    };
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.#bus.removeAllListeners();
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Every storage key name, in one place. Identifiers are validated before they get here (shared/
+ * ids.ts), and every builder checks again, so no input can change a key name or a hash slot.
+ * Everything about one vehicle shares the hash tag `{VIN}`; everything about one account shares
+ * `{a:<accountId>}`.
+ */
+import { createHash } from 'node:crypto';
+import { isId, isVin } from '../../shared/ids.js';
+
+const PREFIX = 'sdk';
+
+function vin(v: string): string {
+  if (!isVin(v)) throw new TypeError('invalid VIN in a storage key');
+  return v;
+}
+function id(v: string): string {
+  if (!isId(v)) throw new TypeError('invalid id in a storage key');
+  return v;
+}
+
+export const storeKeys = {
+  /** The vehicle document: provisioning, main user, services, epoch, seq, revoked ids. */
+  vehicle: (v: string) => `${PREFIX}:{${vin(v)}}:vehicle`,
+  /** The current epoch's keys (hash keyId → key). A wipe moves to a new epoch and unlinks this. */
+  vehicleKeys: (v: string, epoch: number) => `${PREFIX}:{${vin(v)}}:keys:${epoch}`,
+  /** The latest signed state manifest of a vehicle. */
+  vehicleManifest: (v: string) => `${PREFIX}:{${vin(v)}}:manifest`,
+  /** Append-only audit trail of a vehicle (R13). */
+  vehicleAudit: (v: string) => `${PREFIX}:{${vin(v)}}:audit`,
+  /** Which vehicle a key belongs to (written once at issuance). */
+  keyVehicle: (keyId: string) => `${PREFIX}:{k:${id(keyId)}}:vin`,
+  account: (accountId: string) => `${PREFIX}:{a:${id(accountId)}}:account`,
+  /** e-mail (hashed, so no input shapes the key) → account id. */
+  accountByEmail: (email: string) => `${PREFIX}:{e:${createHash('sha256').update(email.trim().toLowerCase()).digest('base64url')}}:account`,
+  /** A passkey record (WebAuthn credential id → public key, counter, account). */
+  passkey: (passkeyId: string) => `${PREFIX}:{p:${id(passkeyId)}}:passkey`,
+  /** A single-use WebAuthn ceremony challenge or enrollment token. */
+  challenge: (challengeId: string) => `${PREFIX}:{c:${id(challengeId)}}:challenge`,
+  /** Outbox of an account's notifications (R12). */
+  outbox: (accountId: string) => `${PREFIX}:{a:${id(accountId)}}:outbox`,
+  /** The pub/sub channel that carries new manifests to vehicles. */
+  manifestChannel: () => `${PREFIX}:manifests`,
+} as const;

@@ -1,0 +1,82 @@
+/**
+ * What a verifier (the vehicle, a phone, the server itself) trusts: the issuer id and its public
+ * keys, provisioned ahead of time. Keys are never taken from the token (`jku`, `x5u`, `jwk`, `x5c`).
+ */
+import { createLocalJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import { DigitalKeyError } from '../errors/digitalKeyError.js';
+import type { ErrorCode } from '../errors/errorCode.js';
+
+export interface TrustedIssuer {
+  /** The `iss` every token must carry. */
+  readonly issuer: string;
+  /** The issuer's public keys (the JWKS it publishes). */
+  readonly jwks: JSONWebKeySet;
+}
+
+const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'x5t', 'x5t#S256'];
+const keySets = new WeakMap<JSONWebKeySet, ReturnType<typeof createLocalJWKSet>>();
+
+function keySetOf(jwks: JSONWebKeySet): ReturnType<typeof createLocalJWKSet> {
+  let set = keySets.get(jwks);
+  if (!set) {
+    set = createLocalJWKSet(jwks);
+    keySets.set(jwks, set);
+  }
+  return set;
+}
+
+/**
+ * Verify a compact JWS of one token kind. Only ES256, the exact `typ`, the trusted issuer, and the
+ * listed required claims; jose errors become our codes (`malformed` is the kind's own code).
+ */
+export async function verifyIssuerToken(opts: {
+  token: string;
+  trust: TrustedIssuer;
+  typ: string;
+  audience: string;
+  requiredClaims: string[];
+  nowSeconds: number;
+  clockToleranceSeconds: number;
+  malformed: ErrorCode;
+}): Promise<JWTPayload> {
+  if (typeof opts.token !== 'string' || opts.token.length > 4096) {
+    throw new DigitalKeyError(opts.malformed, 'token missing or too long');
+  }
+  try {
+    const { payload, protectedHeader } = await jwtVerify(opts.token, keySetOf(opts.trust.jwks), {
+      algorithms: ['ES256'],
+      typ: opts.typ,
+      issuer: opts.trust.issuer,
+      audience: opts.audience,
+      requiredClaims: opts.requiredClaims,
+      currentDate: new Date(opts.nowSeconds * 1000),
+      clockTolerance: opts.clockToleranceSeconds,
+    });
+    for (const name of FORBIDDEN_HEADERS) {
+      if (name in protectedHeader) throw new DigitalKeyError(opts.malformed, `header ${name} is not allowed`);
+    }
+    return payload;
+  } catch (err) {
+    throw mapJoseError(err, opts.malformed);
+  }
+}
+
+function mapJoseError(err: unknown, malformed: ErrorCode): DigitalKeyError {
+  if (err instanceof DigitalKeyError) return err;
+  if (err instanceof errors.JWTExpired) return new DigitalKeyError('EXPIRED', undefined, { cause: err });
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    if (err.claim === 'nbf' && err.reason === 'check_failed') return new DigitalKeyError('NOT_YET_VALID', undefined, { cause: err });
+    if (err.claim === 'iat' && err.reason === 'check_failed') return new DigitalKeyError('NOT_YET_VALID', undefined, { cause: err });
+    if (err.claim === 'aud' && err.reason === 'check_failed') return new DigitalKeyError('WRONG_VEHICLE', undefined, { cause: err });
+    return new DigitalKeyError(malformed, `claim ${err.claim}: ${err.reason}`, { cause: err });
+  }
+  if (
+    err instanceof errors.JWSSignatureVerificationFailed ||
+    err instanceof errors.JOSEAlgNotAllowed ||
+    err instanceof errors.JWKSNoMatchingKey ||
+    err instanceof errors.JWKSMultipleMatchingKeys
+  ) {
+    return new DigitalKeyError('BAD_SIGNATURE', undefined, { cause: err });
+  }
+  return new DigitalKeyError(malformed, undefined, { cause: err });
+}
