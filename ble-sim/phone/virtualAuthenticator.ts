@@ -85,8 +85,8 @@ export class VirtualAuthenticator {
         [1, 2], // kty: EC2
         [3, -7], // alg: ES256
         [-1, 1], // crv: P-256
-        [-2, Buffer.from(jwk.x!, 'base64url')],
-        [-3, Buffer.from(jwk.y!, 'base64url')],
+        [-2, new Uint8Array(Buffer.from(jwk.x!, 'base64url'))], // plain Uint8Array: cbor2 encodes a Buffer as an object
+        [-3, new Uint8Array(Buffer.from(jwk.y!, 'base64url'))],
       ]),
     );
     const id = new Uint8Array(randomBytes(32));

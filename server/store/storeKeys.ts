@@ -28,6 +28,8 @@ export const storeKeys = {
   /** Append-only audit trail of a vehicle (R13). */
   vehicleAudit: (v: string) => `${PREFIX}:{${vin(v)}}:audit`,
   /** Which vehicle a key belongs to (written once at issuance). */
+  /** Which key (if any) a passkey holds on a vehicle in an epoch (hash passkeyId → keyId). */
+  vehiclePasskeyKeys: (v: string, epoch: number) => `${PREFIX}:{${vin(v)}}:passkeys:${epoch}`,
   keyVehicle: (keyId: string) => `${PREFIX}:{k:${id(keyId)}}:vin`,
   account: (accountId: string) => `${PREFIX}:{a:${id(accountId)}}:account`,
   /** e-mail (hashed, so no input shapes the key) → account id. */

@@ -1,0 +1,56 @@
+/**
+ * The phone's key wallet: per vehicle, the key id, the newest credential and the newest state
+ * manifest it has seen. It keeps the manifest with the highest seq from any source, so the phone
+ * carries revocations to an offline car (DESIGN.md §3, `state`).
+ */
+import { decodeJwt } from 'jose';
+import type { Vin } from '../../shared/ids.js';
+
+export interface WalletEntry {
+  vin: Vin;
+  keyId: string;
+  credential: string;
+  expiresAt: number;
+  state: string | undefined;
+  stateSeq: number;
+}
+
+function seqOf(manifest: string): number {
+  const seq = decodeJwt(manifest).seq;
+  return typeof seq === 'number' ? seq : -1;
+}
+
+export class KeyWallet {
+  readonly #entries = new Map<Vin, WalletEntry>();
+
+  get(vin: Vin): WalletEntry | undefined {
+    return this.#entries.get(vin);
+  }
+
+  /** Store a credential and manifest from the server (a newer manifest replaces an older one). */
+  put(vin: Vin, issued: { keyId: string; credential: string; state: string; expiresAt: number }): WalletEntry {
+    const previous = this.#entries.get(vin);
+    const seq = seqOf(issued.state);
+    const keepOld = previous?.state !== undefined && previous.stateSeq > seq;
+    const entry: WalletEntry = {
+      vin,
+      keyId: issued.keyId,
+      credential: issued.credential,
+      expiresAt: issued.expiresAt,
+      state: keepOld ? previous.state : issued.state,
+      stateSeq: keepOld ? previous.stateSeq : seq,
+    };
+    this.#entries.set(vin, entry);
+    return entry;
+  }
+
+  /** Take a manifest learned elsewhere if it is newer. */
+  offerState(vin: Vin, manifest: string): void {
+    const entry = this.#entries.get(vin);
+    if (entry && seqOf(manifest) > entry.stateSeq) this.#entries.set(vin, { ...entry, state: manifest, stateSeq: seqOf(manifest) });
+  }
+
+  remove(vin: Vin): void {
+    this.#entries.delete(vin);
+  }
+}

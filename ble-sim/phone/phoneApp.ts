@@ -1,0 +1,95 @@
+/**
+ * The simulated phone app: a passkey authenticator (biometric-gated), a key wallet and the HTTP
+ * client — what the phone-app team builds. The BLE side lives in phoneCentral.ts.
+ */
+import type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import type { Command } from '../../shared/commands.js';
+import type { Vin } from '../../shared/ids.js';
+import { ApiClient } from './apiClient.js';
+import { KeyWallet, type WalletEntry } from './keyWallet.js';
+import { VirtualAuthenticator } from './virtualAuthenticator.js';
+
+export interface IssuedKey {
+  keyId: string;
+  credential: string;
+  state: string;
+  expiresAt: number;
+}
+
+export type ClaimProof = { method: 'odometer'; odometerKm: number } | { method: 'qr'; qrToken: string };
+
+export class PhoneApp {
+  readonly api: ApiClient;
+  readonly authenticator: VirtualAuthenticator;
+  readonly wallet = new KeyWallet();
+  accountId: string | null = null;
+  /** The passkey this phone holds (its WebAuthn credential id). */
+  passkeyId: string | null = null;
+
+  constructor(readonly opts: { baseUrl: string; rpId: string; origin: string; authenticator?: VirtualAuthenticator }) {
+    this.api = new ApiClient(opts.baseUrl);
+    this.authenticator = opts.authenticator ?? new VirtualAuthenticator();
+  }
+
+  /** Create an account and enroll this phone's passkey (UV required); leaves the phone logged in. */
+  async signUp(email: string, displayName: string): Promise<{ accountId: string; passkeyId: string }> {
+    const created = await this.api.request<{ accountId: string; enrollmentToken: string; options: PublicKeyCredentialCreationOptionsJSON }>('POST', '/v1/accounts', { email, displayName });
+    const response = this.authenticator.createCredential(created.options, this.opts.origin);
+    const enrolled = await this.api.request<{ passkeyId: string; token: string }>('POST', `/v1/accounts/${created.accountId}/passkeys`, {
+      enrollmentToken: created.enrollmentToken,
+      response,
+    });
+    this.api.token = enrolled.token;
+    this.accountId = created.accountId;
+    this.passkeyId = enrolled.passkeyId;
+    return { accountId: created.accountId, passkeyId: enrolled.passkeyId };
+  }
+
+  /** Log in with this phone's passkey (a fresh biometric assertion). */
+  async logIn(email?: string, opts: { userVerified?: boolean } = {}): Promise<string> {
+    const { challengeId, options } = await this.api.request<{ challengeId: string; options: PublicKeyCredentialRequestOptionsJSON }>('POST', '/v1/sessions/options', email ? { email } : {});
+    const response: AuthenticationResponseJSON = this.authenticator.getAssertion({
+      rpId: this.opts.rpId,
+      origin: this.opts.origin,
+      challenge: options.challenge,
+      allowCredentials: (options.allowCredentials ?? []).map((c) => c.id),
+      ...(opts.userVerified !== undefined ? { userVerified: opts.userVerified } : {}),
+    });
+    const session = await this.api.request<{ token: string; accountId: string }>('POST', '/v1/sessions', { challengeId, response });
+    this.api.token = session.token;
+    this.accountId = session.accountId;
+    this.passkeyId = response.id;
+    return session.token;
+  }
+
+  async claim(vin: Vin, proof: ClaimProof): Promise<{ vin: string; role: 'main'; wiped: boolean }> {
+    return this.api.request('POST', `/v1/vehicles/${vin}/claims`, { ...proof, acceptTerms: true });
+  }
+
+  async activateStandardServices(vin: Vin): Promise<void> {
+    await this.api.request('POST', `/v1/vehicles/${vin}/standard-services`, {});
+  }
+
+  /** Ask for a main key bound to this phone's passkey; stores it in the wallet. */
+  async requestKey(vin: Vin): Promise<WalletEntry> {
+    const issued = await this.api.request<IssuedKey>('POST', `/v1/vehicles/${vin}/keys`, { passkeyId: this.passkeyId });
+    return this.wallet.put(vin, issued);
+  }
+
+  /** Refresh the credential of the key held for this vehicle (R8: needs the server). */
+  async refresh(vin: Vin): Promise<WalletEntry> {
+    const entry = this.wallet.get(vin);
+    if (!entry) throw new Error(`no key for ${vin} in the wallet`);
+    const issued = await this.api.request<IssuedKey>('POST', `/v1/keys/${entry.keyId}/credential`, {});
+    return this.wallet.put(vin, issued);
+  }
+
+  /** The assertion parameters the BLE central needs for a command. */
+  credentialFor(vin: Vin): { credential: string; state: string | undefined } {
+    const entry = this.wallet.get(vin);
+    if (!entry) throw new Error(`no key for ${vin} in the wallet`);
+    return { credential: entry.credential, state: entry.state };
+  }
+}
+
+export type { Command };

@@ -1,0 +1,66 @@
+/**
+ * Single-use, expiring WebAuthn ceremony challenges and enrollment tokens. A record is taken with
+ * GETDEL, so two concurrent uses cannot both succeed; its expiry is checked against the injected
+ * clock (the store TTL only collects garbage). Enrollment tokens are stored under their SHA-256,
+ * so the store never holds a usable token.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Clock } from '../../shared/clock.js';
+import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import type { AccountId } from '../../shared/ids.js';
+import type { Store } from '../store/store.js';
+import { storeKeys } from '../store/storeKeys.js';
+
+export type CeremonyKind = 'enroll' | 'add-passkey' | 'login';
+
+export interface CeremonyChallenge {
+  kind: CeremonyKind;
+  /** The WebAuthn challenge (base64url) the authenticator must sign. */
+  challenge: string;
+  accountId: AccountId | null;
+  expiresAt: number;
+}
+
+function tokenDigest(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+export class CeremonyChallenges {
+  constructor(private readonly deps: { store: Store; clock: Clock; ttlSeconds: number }) {}
+
+  async #put(id: string, record: Omit<CeremonyChallenge, 'expiresAt'>): Promise<void> {
+    const ttlMs = this.deps.ttlSeconds * 1000;
+    const full: CeremonyChallenge = { ...record, expiresAt: this.deps.clock.now() + ttlMs };
+    await this.deps.store.set(storeKeys.challenge(id), JSON.stringify(full), { ttlMs: ttlMs + 60_000 });
+  }
+
+  async #take(id: string, kind: CeremonyKind): Promise<CeremonyChallenge> {
+    const raw = await this.deps.store.take(storeKeys.challenge(id));
+    if (raw === null) throw new DigitalKeyError('CHALLENGE_EXPIRED');
+    const record = JSON.parse(raw) as CeremonyChallenge;
+    if (record.kind !== kind || record.expiresAt <= this.deps.clock.now()) throw new DigitalKeyError('CHALLENGE_EXPIRED');
+    return record;
+  }
+
+  /** A new enrollment token (returned once to the caller) bound to the account and challenge. */
+  async createEnrollment(accountId: AccountId, challenge: string): Promise<string> {
+    const token = randomBytes(32).toString('base64url');
+    await this.#put(tokenDigest(token), { kind: 'enroll', challenge, accountId });
+    return token;
+  }
+
+  async takeEnrollment(token: string): Promise<CeremonyChallenge> {
+    return this.#take(tokenDigest(token), 'enroll');
+  }
+
+  /** A new challenge id for a login or an added passkey. */
+  async create(kind: Exclude<CeremonyKind, 'enroll'>, challenge: string, accountId: AccountId | null): Promise<string> {
+    const id = randomUUID();
+    await this.#put(id, { kind, challenge, accountId });
+    return id;
+  }
+
+  async take(id: string, kind: Exclude<CeremonyKind, 'enroll'>): Promise<CeremonyChallenge> {
+    return this.#take(id, kind);
+  }
+}

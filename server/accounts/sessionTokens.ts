@@ -1,0 +1,61 @@
+/**
+ * API session tokens: short-lived ES256 JWTs, `typ: sdk-session+jwt`, audience `sdk-api`, naming the
+ * account and the passkey that logged in — so disabling that passkey (R6) ends its sessions too.
+ * Their own `typ` and audience keep them from ever passing as a key credential or a manifest.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { IssuerSigningKey } from '../../shared/credential/issuerKey.js';
+import { signCompactJws } from '../../shared/credential/signCompactJws.js';
+import { verifyIssuerToken, type TrustedIssuer } from '../../shared/credential/trustedIssuer.js';
+import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import { idSchema, base64UrlIdSchema } from '../../shared/ids.js';
+
+export const SESSION_TYP = 'sdk-session+jwt';
+export const SESSION_AUDIENCE = 'sdk-api';
+
+const sessionClaimsSchema = z.object({ sub: idSchema, pid: base64UrlIdSchema });
+
+export async function issueSessionToken(opts: {
+  key: IssuerSigningKey;
+  issuer: string;
+  accountId: string;
+  passkeyId: string;
+  nowSeconds: number;
+  ttlSeconds: number;
+}): Promise<string> {
+  return signCompactJws({
+    key: opts.key,
+    typ: SESSION_TYP,
+    payload: {
+      iss: opts.issuer,
+      aud: SESSION_AUDIENCE,
+      sub: opts.accountId,
+      pid: opts.passkeyId,
+      iat: opts.nowSeconds,
+      nbf: opts.nowSeconds,
+      exp: opts.nowSeconds + opts.ttlSeconds,
+      jti: randomUUID(),
+    },
+  });
+}
+
+/** Verify a session token; any failure is UNAUTHENTICATED (no oracle on why). */
+export async function verifySessionToken(opts: { token: string; trust: TrustedIssuer; nowSeconds: number }): Promise<{ accountId: string; passkeyId: string }> {
+  try {
+    const payload = await verifyIssuerToken({
+      token: opts.token,
+      trust: opts.trust,
+      typ: SESSION_TYP,
+      audience: SESSION_AUDIENCE,
+      requiredClaims: ['iss', 'sub', 'aud', 'iat', 'exp', 'nbf'],
+      nowSeconds: opts.nowSeconds,
+      clockToleranceSeconds: 5,
+      malformed: 'UNAUTHENTICATED',
+    });
+    const claims = sessionClaimsSchema.parse(payload);
+    return { accountId: claims.sub, passkeyId: claims.pid };
+  } catch (err) {
+    throw new DigitalKeyError('UNAUTHENTICATED', undefined, { cause: err });
+  }
+}

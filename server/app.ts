@@ -1,0 +1,141 @@
+/**
+ * The Express app factory: one constructor wires config, store, clock, issuer key, repositories and
+ * routes. Nothing here reads the environment or opens ports (main.ts does), so tests build as many
+ * apps as they like, on any store and clock.
+ */
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { systemClock, type Clock } from '../shared/clock.js';
+import type { IssuerSigningKey } from '../shared/credential/issuerKey.js';
+import { DigitalKeyError } from '../shared/errors/digitalKeyError.js';
+import { AccountRepository } from './accounts/accountRepository.js';
+import { CeremonyChallenges } from './accounts/ceremonyChallenges.js';
+import type { AppContext } from './appContext.js';
+import type { Config } from './config.js';
+import { createAuthenticator } from './http/authenticate.js';
+import { errorHandler } from './http/errorHandler.js';
+import { openApiDocument } from './http/openApiDocument.js';
+import { mountRoutes, type RouteDefinition } from './http/route.js';
+import { createLogger, type Logger } from './logger.js';
+import { logMailer, Outbox, type Mailer } from './notifications/outbox.js';
+import { accountRoutes } from './routes/accountRoutes.js';
+import { mountSystemRoutes } from './routes/systemRoutes.js';
+import { vehicleRoutes } from './routes/vehicleRoutes.js';
+import type { Store } from './store/store.js';
+import { StateManifests } from './vehicles/stateManifests.js';
+import type { VehicleHooks } from './vehicles/vehicleHooks.js';
+import { VehicleRepository } from './vehicles/vehicleRepository.js';
+
+export interface CreateAppOptions {
+  config: Config;
+  store: Store;
+  issuerKey: IssuerSigningKey;
+  clock?: Clock;
+  logger?: Logger;
+  mailer?: Mailer;
+}
+
+export interface App {
+  express: Express;
+  ctx: AppContext;
+  outbox: Outbox;
+  routes: RouteDefinition[];
+  /** Stop background work (subscriptions); does not close the store. */
+  close(): Promise<void>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+export function createApp(opts: CreateAppOptions): App {
+  const { config, store, issuerKey } = opts;
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? createLogger({ level: config.LOG_LEVEL });
+  const ctx: AppContext = {
+    config,
+    store,
+    clock,
+    logger,
+    issuerKey,
+    trust: { issuer: config.ISSUER, jwks: { keys: [issuerKey.publicJwk] } },
+    rp: { rpId: config.RP_ID, rpName: config.RP_NAME, origins: config.RP_ORIGINS },
+    accounts: new AccountRepository(store),
+    challenges: new CeremonyChallenges({ store, clock, ttlSeconds: config.CHALLENGE_TTL }),
+    vehicles: new VehicleRepository(store),
+    manifests: new StateManifests({ store, clock, issuer: config.ISSUER, issuerKey }),
+  };
+  const outbox = new Outbox({
+    store,
+    clock,
+    mailer: opts.mailer ?? logMailer(logger),
+    emailOf: async (accountId) => (await ctx.accounts.find(accountId))?.email ?? null,
+  });
+  const hooks: VehicleHooks = {
+    async mainUserReplaced(event) {
+      // R12: a new claim ends the previous user's access, and that user is told.
+      await outbox.notify(event.previousMainUser, {
+        kind: 'vehicle-claimed-by-another',
+        subject: 'Your Smart Digital Keys for a vehicle have ended',
+        body: `Another user claimed vehicle ${event.vin}. Every digital key of the vehicle, shared keys included, has been removed.`,
+        data: { vin: event.vin },
+      });
+    },
+    assertKeysAllowed() {},
+  };
+
+  const routes = [...accountRoutes(ctx), ...vehicleRoutes(ctx, hooks)];
+
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics });
+  const requests = new Counter({ name: 'sdk_http_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'], registers: [metrics] });
+  const latency = new Histogram({ name: 'sdk_http_request_seconds', help: 'HTTP request latency', labelNames: ['method', 'route'], registers: [metrics] });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+      serializers: { req: (req: { id: unknown; method: unknown; url: unknown }) => ({ id: req.id, method: req.method, url: req.url }) },
+    }),
+  );
+  app.use((req, res, next) => {
+    const end = latency.startTimer();
+    res.on('finish', () => {
+      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      requests.inc({ method: req.method, route, status: String(res.statusCode) });
+      end({ method: req.method, route });
+    });
+    res.setHeader('cache-control', 'no-store');
+    res.setHeader('x-content-type-options', 'nosniff');
+    next();
+  });
+  app.use(express.json({ limit: '64kb', strict: true }));
+
+  const router = express.Router();
+  mountSystemRoutes(router, ctx, metrics);
+  const document = openApiDocument({ routes, title: 'Smart Digital Key API', version: '1.0.0', serverUrl: config.ISSUER });
+  router.get('/v1/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  mountRoutes(router, routes, createAuthenticator(ctx));
+  app.use(router);
+  app.use((_req, _res, next) => next(new DigitalKeyError('NOT_FOUND', 'no such route')));
+  app.use(errorHandler);
+
+  return {
+    express: app,
+    ctx,
+    outbox,
+    routes,
+    async close() {},
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * The server's configuration: every option is read from the environment here, validated at start
+ * with a clear error, and documented where it is defined. Defaults suit a developer's localhost;
+ * the ones production must change say so loudly at start (see `productionWarnings`).
+ */
+import { z } from 'zod';
+
+/** "90", "90s", "15m", "24h", "7d" → seconds. */
+export function parseDuration(value: string): number {
+  const m = /^(\d+)\s*([smhd]?)$/.exec(value.trim());
+  if (!m) throw new Error(`"${value}" is not a duration (e.g. 90, 90s, 15m, 24h, 7d)`);
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 }[m[2] as '' | 's' | 'm' | 'h' | 'd'];
+  return Number(m[1]) * unit;
+}
+
+const duration = (min: number, max: number) =>
+  z
+    .string()
+    .transform((v, ctx) => {
+      try {
+        return parseDuration(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    })
+    .refine((s) => s >= min && s <= max, `must be between ${min} s and ${max} s`);
+
+const envSchema = z.object({
+  /** TCP port of the HTTP API. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Unset: the in-process memory store (not durable, one instance only). `redis://host:port` or `redis+cluster://h1:p1,h2:p2`. */
+  REDIS_URL: z.string().url().optional(),
+  /** The `iss` of every credential, manifest and session token. */
+  ISSUER: z.string().min(1).default('http://localhost:8080'),
+  /** WebAuthn relying-party id (the registrable domain of the phone app's origin). */
+  RP_ID: z.string().min(1).default('localhost'),
+  /** Comma-separated origins accepted in WebAuthn client data (web origins or the app's `android:apk-key-hash:`). */
+  RP_ORIGINS: z
+    .string()
+    .default('http://localhost:8080')
+    .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
+    .refine((a) => a.length > 0, 'at least one origin'),
+  /** Shown in the passkey prompt. */
+  RP_NAME: z.string().min(1).default('Smart Digital Key'),
+  /** Lifetime of a key credential. Must outlast a maintenance window (R7); refreshed online (R8). Max 7 days. */
+  CREDENTIAL_TTL: duration(60, 7 * 86_400).default(24 * 3600),
+  /** Lifetime of an API session token. */
+  SESSION_TTL: duration(60, 86_400).default(15 * 60),
+  /** Lifetime of a WebAuthn ceremony challenge or an enrollment token. */
+  CHALLENGE_TTL: duration(30, 3600).default(5 * 60),
+  /** At most this many shared keys per vehicle. */
+  MAX_SHARED_KEYS: z.coerce.number().int().min(0).max(100).default(5),
+  /** Lifetime of a sharing invitation. */
+  INVITATION_TTL: duration(60, 30 * 86_400).default(72 * 3600),
+  /** A claim by odometer must be within this many km of the telematics reading. */
+  ODOMETER_TOLERANCE_KM: z.coerce.number().int().min(0).max(10_000).default(50),
+  /** The issuer's private signing key as a P-256 JWK (JSON). Unset: a fresh key each start (development only). */
+  ISSUER_PRIVATE_JWK: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.output<typeof envSchema>;
+
+/** Parse the environment; throws one Error that lists every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined> = process.env): Config {
+  const picked = Object.fromEntries(Object.keys(envSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
+  const parsed = envSchema.safeParse(picked);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+/** Defaults that are fine on a laptop and wrong in production. */
+export function productionWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  if (!config.REDIS_URL) warnings.push('REDIS_URL is unset: using the in-memory store — nothing is durable and only one instance may run');
+  if (!config.ISSUER_PRIVATE_JWK) warnings.push('ISSUER_PRIVATE_JWK is unset: a fresh issuer key was generated — credentials die with this process');
+  if (config.RP_ID === 'localhost') warnings.push('RP_ID is localhost: passkeys will only work for a local origin');
+  return warnings;
+}

@@ -1,0 +1,19 @@
+/** R1: the Smart Digital Key needs Standard Services active on the vehicle; only its main user activates them. */
+import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import type { AccountId } from '../../shared/ids.js';
+import type { VehicleRecord } from './vehicleRecord.js';
+
+export function assertMainUser(vehicle: VehicleRecord, accountId: AccountId): void {
+  if (vehicle.mainUser?.accountId !== accountId) throw new DigitalKeyError('NOT_MAIN_USER');
+}
+
+export function activateStandardServices(vehicle: VehicleRecord, opts: { accountId: AccountId; nowMs: number }): VehicleRecord {
+  assertMainUser(vehicle, opts.accountId);
+  if (vehicle.standardServices.active) return vehicle;
+  return { ...vehicle, standardServices: { active: true, changedAt: opts.nowMs } };
+}
+
+/** R1: keys are issued and refreshed only while Standard Services are active. */
+export function assertStandardServices(vehicle: VehicleRecord): void {
+  if (!vehicle.standardServices.active) throw new DigitalKeyError('STANDARD_SERVICES_INACTIVE');
+}

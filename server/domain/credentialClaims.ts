@@ -1,0 +1,37 @@
+/**
+ * The claims of a key credential for a key at a moment: short-lived (CREDENTIAL_TTL, outlasting a
+ * maintenance window — R7 — and refreshed online — R8), clipped to a shared key's window, carrying
+ * the vehicle's epoch and the passkey it is bound to (R14: the car demands that passkey's assertion).
+ */
+import { COMMANDS } from '../../shared/commands.js';
+import type { KeyCredentialClaims } from '../../shared/credential/keyCredential.js';
+import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import type { DigitalKey, VehicleRecord } from './vehicleRecord.js';
+
+export function credentialClaims(opts: {
+  issuer: string;
+  vehicle: VehicleRecord;
+  key: DigitalKey;
+  passkey: { passkeyId: string; publicKey: string };
+  nowSeconds: number;
+  ttlSeconds: number;
+}): KeyCredentialClaims {
+  const { key, vehicle, nowSeconds } = opts;
+  if (key.epoch !== vehicle.epoch) throw new DigitalKeyError('EPOCH_STALE');
+  if (vehicle.revoked.some((r) => r.keyId === key.keyId)) throw new DigitalKeyError('REVOKED');
+  const nbf = Math.max(nowSeconds, key.notBefore ?? nowSeconds);
+  const exp = Math.min(nbf + opts.ttlSeconds, key.notAfter ?? Number.MAX_SAFE_INTEGER);
+  if (exp <= nowSeconds || exp <= nbf) throw new DigitalKeyError('EXPIRED', 'the key is past its validity window');
+  return {
+    iss: opts.issuer,
+    sub: key.keyId,
+    aud: vehicle.vin,
+    iat: nowSeconds,
+    nbf,
+    exp,
+    role: key.role,
+    perms: key.role === 'main' ? [...COMMANDS] : key.perms,
+    ep: vehicle.epoch,
+    cnf: { wa: { id: opts.passkey.passkeyId, pk: opts.passkey.publicKey } },
+  };
+}

@@ -1,0 +1,9 @@
+/** Who is calling, once authenticated. Least privilege: each route says which kind it accepts. */
+import type { AccountId, PasskeyId, Vin } from '../../shared/ids.js';
+
+export type Caller =
+  | { kind: 'anonymous' }
+  | { kind: 'account'; accountId: AccountId; passkeyId: PasskeyId; dealer: boolean }
+  | { kind: 'vehicle'; vin: Vin };
+
+export type AccountCaller = Extract<Caller, { kind: 'account' }>;

@@ -1,0 +1,67 @@
+/**
+ * Create a digital key bound to one passkey (one phone) in the vehicle's current epoch. The rule is
+ * checked and the key written in one commit with the vehicle document, so a key can never land in
+ * an epoch a concurrent wipe has already ended, a passkey holds at most one key per vehicle, and the
+ * shared-key limit cannot be overrun by concurrent accepts.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Command } from '../../shared/commands.js';
+import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import type { AccountId, PasskeyId, Vin } from '../../shared/ids.js';
+import type { AppContext } from '../appContext.js';
+import type { DigitalKey, KeyRole, VehicleRecord } from '../domain/vehicleRecord.js';
+import { storeKeys } from '../store/storeKeys.js';
+
+export interface NewKey {
+  vin: Vin;
+  accountId: AccountId;
+  passkeyId: PasskeyId;
+  role: KeyRole;
+  perms: Command[];
+  notBefore?: number;
+  notAfter?: number;
+  grantedBy?: AccountId;
+  /** The rule the key depends on (main user and R1 for main keys, limits for shared keys), run on the fresh document. */
+  check: (vehicle: VehicleRecord) => VehicleRecord;
+}
+
+export async function createKey(ctx: Pick<AppContext, 'accounts' | 'vehicles' | 'store' | 'clock'>, opts: NewKey): Promise<{ key: DigitalKey; vehicle: VehicleRecord }> {
+  await ctx.accounts.activePasskeyOf(opts.accountId, opts.passkeyId);
+  const keyId = randomUUID();
+  // The index is written first: a dangling entry (if the commit fails) points at no key and is harmless.
+  await ctx.store.set(storeKeys.keyVehicle(keyId), opts.vin);
+  const { vehicle, result } = await ctx.vehicles.update(opts.vin, async (current) => {
+    const next = opts.check(current);
+    const byPasskey = storeKeys.vehiclePasskeyKeys(opts.vin, next.epoch);
+    if ((await ctx.store.hget(byPasskey, opts.passkeyId)) !== null) throw new DigitalKeyError('KEY_EXISTS');
+    const key: DigitalKey = {
+      keyId,
+      vin: opts.vin,
+      accountId: opts.accountId,
+      passkeyId: opts.passkeyId,
+      role: opts.role,
+      perms: opts.perms,
+      ...(opts.notBefore !== undefined ? { notBefore: opts.notBefore } : {}),
+      ...(opts.notAfter !== undefined ? { notAfter: opts.notAfter } : {}),
+      ...(opts.grantedBy !== undefined ? { grantedBy: opts.grantedBy } : {}),
+      epoch: next.epoch,
+      createdAt: ctx.clock.now(),
+    };
+    return {
+      vehicle: next,
+      writes: {
+        // One key per passkey per vehicle: the passkey's slot must still be empty.
+        expect: [{ key: byPasskey, field: opts.passkeyId, value: null }],
+        hset: [
+          { key: storeKeys.vehicleKeys(opts.vin, next.epoch), field: keyId, value: JSON.stringify(key) },
+          { key: byPasskey, field: opts.passkeyId, value: keyId },
+        ],
+      },
+      result: key,
+    };
+  }).catch(async (err: unknown) => {
+    await ctx.store.del(storeKeys.keyVehicle(keyId));
+    throw err;
+  });
+  return { key: result, vehicle };
+}

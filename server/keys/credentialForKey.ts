@@ -1,0 +1,68 @@
+/**
+ * Sign a fresh credential for a key its holder asks for (issuance and refresh, R8). A credential is
+ * only signed while the key is alive in the vehicle's current epoch, not revoked, its passkey not
+ * disabled, and Standard Services active (R1); after signing, the vehicle is read again so a wipe or
+ * revocation that committed meanwhile ends this issuance too (the credential would be refused by
+ * its epoch anyway, once the car learns of the wipe).
+ */
+import { epochSeconds } from '../../shared/clock.js';
+import { issueKeyCredential } from '../../shared/credential/keyCredential.js';
+import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import type { AccountId, KeyId } from '../../shared/ids.js';
+import type { AppContext } from '../appContext.js';
+import { assertStandardServices } from '../domain/activateStandardServices.js';
+import { credentialClaims } from '../domain/credentialClaims.js';
+import type { DigitalKey, VehicleRecord } from '../domain/vehicleRecord.js';
+
+export interface IssuedCredential {
+  keyId: KeyId;
+  credential: string;
+  /** The vehicle's current state manifest, for the phone to carry to the car. */
+  state: string;
+  expiresAt: number;
+}
+
+function assertStillValid(vehicle: VehicleRecord, key: DigitalKey): void {
+  if (vehicle.epoch !== key.epoch) throw new DigitalKeyError('EPOCH_STALE');
+  if (vehicle.revoked.some((r) => r.keyId === key.keyId)) throw new DigitalKeyError('REVOKED');
+}
+
+/** Extra rules a credential depends on (e.g. the subscription, R1/R4b), run on the vehicle document. */
+export type CredentialGate = (vehicle: VehicleRecord, key: DigitalKey) => void;
+
+export async function credentialForKey(
+  ctx: AppContext,
+  opts: { keyId: KeyId; accountId: AccountId; gates?: CredentialGate[] },
+): Promise<IssuedCredential> {
+  const vin = await ctx.vehicles.vinOfKey(opts.keyId);
+  if (!vin) throw new DigitalKeyError('KEY_NOT_FOUND');
+  const vehicle = await ctx.vehicles.get(vin);
+  const key = await ctx.vehicles.key(vin, vehicle.epoch, opts.keyId);
+  if (!key) {
+    // The key existed (its VIN index is there) but is not in the current epoch: wiped or revoked.
+    throw new DigitalKeyError('REVOKED');
+  }
+  if (key.accountId !== opts.accountId) throw new DigitalKeyError('KEY_NOT_FOUND');
+  assertStillValid(vehicle, key);
+  assertStandardServices(vehicle);
+  if (key.role === 'main' && vehicle.mainUser?.accountId !== key.accountId) throw new DigitalKeyError('REVOKED');
+  for (const gate of opts.gates ?? []) gate(vehicle, key);
+
+  const found = await ctx.accounts.findPasskey(key.passkeyId);
+  if (!found) throw new DigitalKeyError('PASSKEY_NOT_FOUND');
+  if (found.passkey.disabled) throw new DigitalKeyError('PASSKEY_DISABLED');
+
+  const claims = credentialClaims({
+    issuer: ctx.config.ISSUER,
+    vehicle,
+    key,
+    passkey: { passkeyId: found.passkey.passkeyId, publicKey: found.passkey.publicKey },
+    nowSeconds: epochSeconds(ctx.clock),
+    ttlSeconds: ctx.config.CREDENTIAL_TTL,
+  });
+  const credential = await issueKeyCredential({ key: ctx.issuerKey, claims });
+
+  const after = await ctx.vehicles.get(vin);
+  assertStillValid(after, key);
+  return { keyId: key.keyId, credential, state: await ctx.manifests.sign(after), expiresAt: claims.exp };
+}

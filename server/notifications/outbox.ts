@@ -1,0 +1,52 @@
+/**
+ * The notification outbox (R10, R12): every message to a user is first stored durably in the
+ * account's outbox, then handed to the mailer port. The default mailer writes to the log; an SMTP
+ * mailer can replace it behind configuration without touching the rules that notify.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../shared/clock.js';
+import type { AccountId } from '../../shared/ids.js';
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/store.js';
+import { storeKeys } from '../store/storeKeys.js';
+
+export interface Notification {
+  id: string;
+  at: number;
+  accountId: AccountId;
+  /** A stable kind, e.g. `vehicle-claimed-by-another`, `payment-failed`. */
+  kind: string;
+  subject: string;
+  body: string;
+  data: Record<string, unknown>;
+}
+
+/** The port a real e-mail provider implements. */
+export interface Mailer {
+  send(to: { accountId: AccountId; email: string | null }, message: Notification): Promise<void>;
+}
+
+/** Default mailer: a structured log line (no e-mail leaves the process). */
+export function logMailer(logger: Logger): Mailer {
+  return {
+    async send(to, message) {
+      logger.info({ notification: { id: message.id, kind: message.kind, accountId: to.accountId, subject: message.subject } }, 'notification sent');
+    },
+  };
+}
+
+export class Outbox {
+  constructor(private readonly deps: { store: Store; clock: Clock; mailer: Mailer; emailOf: (accountId: AccountId) => Promise<string | null> }) {}
+
+  async notify(accountId: AccountId, message: Omit<Notification, 'id' | 'at' | 'accountId'>): Promise<Notification> {
+    const notification: Notification = { id: randomUUID(), at: this.deps.clock.now(), accountId, ...message };
+    await this.deps.store.commit({ append: [{ key: storeKeys.outbox(accountId), value: JSON.stringify(notification) }] });
+    await this.deps.mailer.send({ accountId, email: await this.deps.emailOf(accountId) }, notification);
+    return notification;
+  }
+
+  async list(accountId: AccountId, limit = 50): Promise<Notification[]> {
+    const raws = await this.deps.store.range(storeKeys.outbox(accountId), -limit, -1);
+    return raws.map((r) => JSON.parse(r) as Notification);
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Vehicle provisioning, an operator action (never a public route): the VIN, first registration date
+ * (the trial's start, R9), the odometer as reported by telematics (claims, R2), the QR token printed
+ * in the car (stored only as its SHA-256) and the vehicle's public key (it signs its sync requests).
+ */
+import type { JWK } from 'jose';
+import { z } from 'zod';
+import type { Clock } from '../../shared/clock.js';
+import { vinSchema } from '../../shared/ids.js';
+import { hashQrToken } from '../domain/claimVehicle.js';
+import type { VehicleRecord } from '../domain/vehicleRecord.js';
+import type { VehicleRepository } from '../vehicles/vehicleRepository.js';
+
+export const provisionVehicleSchema = z.object({
+  vin: vinSchema,
+  firstRegistration: z.iso.date(),
+  odometerKm: z.number().int().min(0).max(5_000_000),
+  qrToken: z.string().min(16).max(256),
+  vehiclePublicJwk: z.object({ kty: z.literal('EC'), crv: z.literal('P-256'), x: z.string(), y: z.string() }).passthrough(),
+});
+
+export type ProvisionVehicleInput = z.input<typeof provisionVehicleSchema>;
+
+export async function provisionVehicle(deps: { vehicles: VehicleRepository; clock: Clock }, input: ProvisionVehicleInput): Promise<VehicleRecord> {
+  const v = provisionVehicleSchema.parse(input);
+  const { kty, crv, x, y } = v.vehiclePublicJwk;
+  const vehicle: VehicleRecord = {
+    vin: v.vin,
+    firstRegistration: v.firstRegistration,
+    odometerKm: v.odometerKm,
+    qrTokenHash: hashQrToken(v.qrToken),
+    vehiclePublicJwk: { kty, crv, x, y } as JWK,
+    provisionedAt: deps.clock.now(),
+    mainUser: null,
+    standardServices: { active: false, changedAt: deps.clock.now() },
+    epoch: 0,
+    seq: 0,
+    revoked: [],
+    sharedKeys: 0,
+  };
+  await deps.vehicles.create(vehicle);
+  return vehicle;
+}
+
+/** Telematics reports a new odometer reading. */
+export async function reportOdometer(deps: { vehicles: VehicleRepository }, vin: string, odometerKm: number): Promise<void> {
+  await deps.vehicles.update(vinSchema.parse(vin), (v) => ({ vehicle: { ...v, odometerKm: Math.max(v.odometerKm, odometerKm) }, result: null }));
+}

@@ -1,0 +1,173 @@
+/**
+ * Accounts, passkeys and sessions (DESIGN.md §5): create an account and enroll its first passkey
+ * with a single-use enrollment token; log in with a passkey (UV required) for a short session;
+ * add a passkey for another phone.
+ */
+import { z } from 'zod';
+import { epochSeconds } from '../../shared/clock.js';
+import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import { base64UrlIdSchema, uuidSchema } from '../../shared/ids.js';
+import { authenticationOptions, registrationOptions, verifyLogin, verifyRegistration } from '../accounts/relyingParty.js';
+import { issueSessionToken } from '../accounts/sessionTokens.js';
+import type { AppContext } from '../appContext.js';
+import { requireAccount } from '../http/authenticate.js';
+import { defineRoute, type RouteDefinition } from '../http/route.js';
+import { authenticationResponseSchema, registrationResponseSchema, webauthnOptionsSchema } from '../http/webauthnSchemas.js';
+
+const emailSchema = z.string().trim().toLowerCase().max(254).email();
+
+async function newSession(ctx: AppContext, accountId: string, passkeyId: string): Promise<string> {
+  return issueSessionToken({
+    key: ctx.issuerKey,
+    issuer: ctx.config.ISSUER,
+    accountId,
+    passkeyId,
+    nowSeconds: epochSeconds(ctx.clock),
+    ttlSeconds: ctx.config.SESSION_TTL,
+  });
+}
+
+export function accountRoutes(ctx: AppContext): RouteDefinition[] {
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/v1/accounts',
+      summary: 'Create an account; returns a single-use enrollment token and passkey creation options (UV required)',
+      tags: ['accounts'],
+      auth: 'none',
+      body: z.object({ email: emailSchema, displayName: z.string().trim().min(1).max(100) }),
+      responses: {
+        201: {
+          description: 'Account created',
+          schema: z.object({ accountId: uuidSchema, enrollmentToken: z.string(), options: webauthnOptionsSchema }),
+        },
+      },
+      handler: async ({ body }) => {
+        const account = await ctx.accounts.create({ ...body, nowMs: ctx.clock.now() });
+        const options = await registrationOptions(ctx.rp, account);
+        const enrollmentToken = await ctx.challenges.createEnrollment(account.accountId, options.challenge);
+        return { status: 201, body: { accountId: account.accountId, enrollmentToken, options } };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/accounts/:accountId/passkeys',
+      summary: "Enroll the account's first passkey with its enrollment token; returns a session",
+      tags: ['accounts'],
+      auth: 'none',
+      params: z.object({ accountId: uuidSchema }),
+      body: z.object({ enrollmentToken: z.string().regex(/^[A-Za-z0-9_-]{43}$/), response: registrationResponseSchema }),
+      responses: { 201: { description: 'Passkey enrolled', schema: z.object({ passkeyId: base64UrlIdSchema, token: z.string() }) } },
+      handler: async ({ params, body }) => {
+        const enrollment = await ctx.challenges.takeEnrollment(body.enrollmentToken);
+        if (enrollment.accountId !== params.accountId) throw new DigitalKeyError('CHALLENGE_EXPIRED');
+        const passkey = await verifyRegistration({
+          rp: ctx.rp,
+          response: body.response,
+          expectedChallenge: enrollment.challenge,
+          accountId: params.accountId,
+          nowMs: ctx.clock.now(),
+        });
+        await ctx.accounts.addPasskey(passkey);
+        return { status: 201, body: { passkeyId: passkey.passkeyId, token: await newSession(ctx, params.accountId, passkey.passkeyId) } };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/sessions/options',
+      summary: 'Start a passkey login: a single-use challenge (UV required)',
+      tags: ['sessions'],
+      auth: 'none',
+      body: z.object({ email: emailSchema.optional() }),
+      responses: { 200: { description: 'Login options', schema: z.object({ challengeId: uuidSchema, options: webauthnOptionsSchema }) } },
+      handler: async ({ body }) => {
+        // Unknown e-mails get discoverable-credential options too: no account enumeration.
+        const account = body.email ? await ctx.accounts.findByEmail(body.email) : null;
+        const options = await authenticationOptions(ctx.rp, account?.passkeyIds ?? []);
+        const challengeId = await ctx.challenges.create('login', options.challenge, null);
+        return { body: { challengeId, options } };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/sessions',
+      summary: 'Finish a passkey login; returns a short-lived session token',
+      tags: ['sessions'],
+      auth: 'none',
+      body: z.object({ challengeId: uuidSchema, response: authenticationResponseSchema }),
+      responses: { 200: { description: 'Logged in', schema: z.object({ token: z.string(), accountId: uuidSchema }) } },
+      handler: async ({ body }) => {
+        const challenge = await ctx.challenges.take(body.challengeId, 'login');
+        for (let attempt = 0; attempt < 5; attempt++) {
+          const found = await ctx.accounts.findPasskey(body.response.id);
+          if (!found) throw new DigitalKeyError('AUTHENTICATION_FAILED');
+          if (found.passkey.disabled) throw new DigitalKeyError('PASSKEY_DISABLED');
+          const { newCounter } = await verifyLogin({ rp: ctx.rp, response: body.response, expectedChallenge: challenge.challenge, passkey: found.passkey });
+          // The counter is stored only if nobody else changed the passkey meanwhile; else verify again.
+          if (await ctx.accounts.replacePasskey(found.raw, { ...found.passkey, counter: newCounter })) {
+            const token = await newSession(ctx, found.passkey.accountId, found.passkey.passkeyId);
+            return { body: { token, accountId: found.passkey.accountId } };
+          }
+        }
+        throw new DigitalKeyError('CONFLICT');
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/me',
+      summary: 'The calling account and its passkeys',
+      tags: ['accounts'],
+      auth: 'session',
+      responses: { 200: { description: 'The account' } },
+      handler: async ({ caller }) => {
+        const me = requireAccount(caller);
+        const account = await ctx.accounts.find(me.accountId);
+        if (!account) throw new DigitalKeyError('UNAUTHENTICATED');
+        const passkeys = await Promise.all(account.passkeyIds.map((id) => ctx.accounts.findPasskey(id)));
+        return {
+          body: {
+            accountId: account.accountId,
+            email: account.email,
+            displayName: account.displayName,
+            dealer: account.dealer,
+            passkeys: passkeys.flatMap((p) => (p ? [{ passkeyId: p.passkey.passkeyId, createdAt: p.passkey.createdAt, disabled: p.passkey.disabled !== null }] : [])),
+          },
+        };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/me/passkeys/options',
+      summary: 'Start adding a passkey for another phone',
+      tags: ['accounts'],
+      auth: 'session',
+      body: z.object({}),
+      responses: { 200: { description: 'Creation options', schema: z.object({ challengeId: uuidSchema, options: webauthnOptionsSchema }) } },
+      handler: async ({ caller }) => {
+        const me = requireAccount(caller);
+        const account = await ctx.accounts.find(me.accountId);
+        if (!account) throw new DigitalKeyError('UNAUTHENTICATED');
+        const options = await registrationOptions(ctx.rp, account);
+        const challengeId = await ctx.challenges.create('add-passkey', options.challenge, account.accountId);
+        return { body: { challengeId, options } };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/me/passkeys',
+      summary: 'Finish adding a passkey for another phone',
+      tags: ['accounts'],
+      auth: 'session',
+      body: z.object({ challengeId: uuidSchema, response: registrationResponseSchema }),
+      responses: { 201: { description: 'Passkey added', schema: z.object({ passkeyId: base64UrlIdSchema }) } },
+      handler: async ({ caller, body }) => {
+        const me = requireAccount(caller);
+        const challenge = await ctx.challenges.take(body.challengeId, 'add-passkey');
+        if (challenge.accountId !== me.accountId) throw new DigitalKeyError('CHALLENGE_EXPIRED');
+        const passkey = await verifyRegistration({ rp: ctx.rp, response: body.response, expectedChallenge: challenge.challenge, accountId: me.accountId, nowMs: ctx.clock.now() });
+        await ctx.accounts.addPasskey(passkey);
+        return { status: 201, body: { passkeyId: passkey.passkeyId } };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,24 @@
+/** Operator and discovery routes: the issuer's JWKS, liveness, readiness (store reachable), metrics. */
+import type { Router } from 'express';
+import type { Registry } from 'prom-client';
+import type { AppContext } from '../appContext.js';
+
+export function mountSystemRoutes(router: Router, ctx: AppContext, metrics: Registry): void {
+  router.get('/.well-known/jwks.json', (_req, res) => {
+    res.set('cache-control', 'public, max-age=300').json(ctx.trust.jwks);
+  });
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    try {
+      await ctx.store.ping();
+      res.json({ status: 'ready', store: ctx.store.kind });
+    } catch {
+      res.status(503).json({ error: { code: 'STORE_UNAVAILABLE', message: 'The store is not reachable' } });
+    }
+  });
+  router.get('/metrics', async (_req, res) => {
+    res.set('content-type', metrics.contentType).send(await metrics.metrics());
+  });
+}

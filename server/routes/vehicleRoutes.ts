@@ -1,0 +1,176 @@
+/**
+ * Vehicles and keys for the phone app (DESIGN.md §5): claim a vehicle (R2, R4d, R12), activate
+ * Standard Services (R1), get a main key for one of the caller's passkeys, list keys, refresh a
+ * credential (R8).
+ */
+import { z } from 'zod';
+import { COMMANDS } from '../../shared/commands.js';
+import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import { base64UrlIdSchema, uuidSchema, vinSchema } from '../../shared/ids.js';
+import type { AppContext } from '../appContext.js';
+import { activateStandardServices, assertMainUser, assertStandardServices } from '../domain/activateStandardServices.js';
+import { claimVehicle } from '../domain/claimVehicle.js';
+import type { DigitalKey } from '../domain/vehicleRecord.js';
+import { requireAccount } from '../http/authenticate.js';
+import { defineRoute, type RouteDefinition } from '../http/route.js';
+import { createKey } from '../keys/createKey.js';
+import { credentialForKey } from '../keys/credentialForKey.js';
+import { auditAppend } from '../vehicles/auditTrail.js';
+import { storeKeys } from '../store/storeKeys.js';
+import type { VehicleHooks } from '../vehicles/vehicleHooks.js';
+
+const vinParams = z.object({ vin: vinSchema });
+const issuedSchema = z.object({ keyId: uuidSchema, credential: z.string(), state: z.string(), expiresAt: z.number().int() });
+const keySchema = z.object({
+  keyId: uuidSchema,
+  vin: vinSchema,
+  accountId: uuidSchema,
+  passkeyId: base64UrlIdSchema,
+  role: z.enum(['main', 'shared']),
+  perms: z.array(z.enum(COMMANDS)),
+  notBefore: z.number().int().optional(),
+  notAfter: z.number().int().optional(),
+  createdAt: z.number().int(),
+});
+
+export function publicKey(key: DigitalKey): z.infer<typeof keySchema> {
+  const { keyId, vin, accountId, passkeyId, role, perms, notBefore, notAfter, createdAt } = key;
+  return { keyId, vin, accountId, passkeyId, role, perms, createdAt, ...(notBefore !== undefined ? { notBefore } : {}), ...(notAfter !== undefined ? { notAfter } : {}) };
+}
+
+export function vehicleRoutes(ctx: AppContext, hooks: VehicleHooks): RouteDefinition[] {
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/v1/vehicles/:vin/claims',
+      summary: 'Claim a vehicle as its main user by odometer reading or QR token, accepting the terms (R2); a claim by another account wipes every key (R4d) and notifies the previous main user (R12)',
+      tags: ['vehicles'],
+      auth: 'session',
+      params: vinParams,
+      body: z.intersection(
+        z.discriminatedUnion('method', [
+          z.object({ method: z.literal('odometer'), odometerKm: z.number().int().min(0).max(5_000_000) }),
+          z.object({ method: z.literal('qr'), qrToken: z.string().min(16).max(256) }),
+        ]),
+        z.object({ acceptTerms: z.boolean() }),
+      ),
+      responses: { 201: { description: 'The caller is the main user', schema: z.object({ vin: vinSchema, role: z.literal('main'), wiped: z.boolean() }) } },
+      handler: async ({ caller, params, body }) => {
+        const me = requireAccount(caller);
+        const proof = body.method === 'odometer' ? { method: 'odometer' as const, odometerKm: body.odometerKm } : { method: 'qr' as const, qrToken: body.qrToken };
+        const { before, vehicle, result } = await ctx.vehicles.update(params.vin, (current) => {
+          const outcome = claimVehicle(current, {
+            accountId: me.accountId,
+            proof,
+            acceptTerms: body.acceptTerms,
+            nowMs: ctx.clock.now(),
+            odometerToleranceKm: ctx.config.ODOMETER_TOLERANCE_KM,
+          });
+          return {
+            vehicle: outcome.vehicle,
+            writes: outcome.wiped
+              ? {
+                  del: [storeKeys.vehicleKeys(params.vin, current.epoch), storeKeys.vehiclePasskeyKeys(params.vin, current.epoch)],
+                  append: [
+                    auditAppend({
+                      at: ctx.clock.now(),
+                      vin: params.vin,
+                      action: 'wipe',
+                      actor: { accountId: me.accountId, role: 'claimant' },
+                      reason: 'claimed-by-another',
+                      keyIds: [],
+                      epoch: outcome.vehicle.epoch,
+                      seq: outcome.vehicle.seq,
+                      detail: { previousMainUser: outcome.previousMainUser },
+                    }),
+                  ],
+                }
+              : {},
+            result: outcome,
+          };
+        });
+        if (vehicle.seq !== before.seq) await ctx.manifests.publish(vehicle);
+        if (result.previousMainUser) await hooks.mainUserReplaced({ vin: params.vin, previousMainUser: result.previousMainUser, newMainUser: me.accountId });
+        return { status: 201, body: { vin: params.vin, role: 'main' as const, wiped: result.wiped } };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/vehicles/:vin/standard-services',
+      summary: 'Activate Standard Services on the vehicle (R1); main user only',
+      tags: ['vehicles'],
+      auth: 'session',
+      params: vinParams,
+      body: z.object({}),
+      responses: { 200: { description: 'Active', schema: z.object({ vin: vinSchema, active: z.literal(true) }) } },
+      handler: async ({ caller, params }) => {
+        const me = requireAccount(caller);
+        await ctx.vehicles.update(params.vin, (current) => ({
+          vehicle: activateStandardServices(current, { accountId: me.accountId, nowMs: ctx.clock.now() }),
+          result: null,
+        }));
+        return { body: { vin: params.vin, active: true as const } };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/vehicles/:vin/keys',
+      summary: "Get a main key for one of the caller's passkeys (main user only; R1)",
+      tags: ['keys'],
+      auth: 'session',
+      params: vinParams,
+      body: z.object({ passkeyId: base64UrlIdSchema }),
+      responses: { 201: { description: 'The key and its first credential', schema: issuedSchema } },
+      handler: async ({ caller, params, body }) => {
+        const me = requireAccount(caller);
+        const { key } = await createKey(ctx, {
+          vin: params.vin,
+          accountId: me.accountId,
+          passkeyId: body.passkeyId,
+          role: 'main',
+          perms: [...COMMANDS],
+          check: (vehicle) => {
+            assertMainUser(vehicle, me.accountId);
+            assertStandardServices(vehicle);
+            hooks.assertKeysAllowed(vehicle);
+            return vehicle;
+          },
+        });
+        const issued = await credentialForKey(ctx, { keyId: key.keyId, accountId: me.accountId, gates: [hooks.assertKeysAllowed] });
+        return { status: 201, body: issued };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/vehicles/:vin/keys',
+      summary: "List the vehicle's keys: the main user sees all, a shared user only their own",
+      tags: ['keys'],
+      auth: 'session',
+      params: vinParams,
+      responses: { 200: { description: 'Keys', schema: z.object({ keys: z.array(keySchema), epoch: z.number().int() }) } },
+      handler: async ({ caller, params }) => {
+        const me = requireAccount(caller);
+        const vehicle = await ctx.vehicles.get(params.vin);
+        const keys = await ctx.vehicles.keys(params.vin, vehicle.epoch);
+        const isMain = vehicle.mainUser?.accountId === me.accountId;
+        const visible = isMain ? keys : keys.filter((k) => k.accountId === me.accountId);
+        if (!isMain && visible.length === 0) throw new DigitalKeyError('FORBIDDEN');
+        return { body: { keys: visible.map(publicKey), epoch: vehicle.epoch } };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/keys/:keyId/credential',
+      summary: "Refresh a key's credential (its holder only; R8) with the vehicle's current state manifest",
+      tags: ['keys'],
+      auth: 'session',
+      params: z.object({ keyId: uuidSchema }),
+      body: z.object({}),
+      responses: { 200: { description: 'A fresh credential', schema: issuedSchema } },
+      handler: async ({ caller, params }) => {
+        const me = requireAccount(caller);
+        return { body: await credentialForKey(ctx, { keyId: params.keyId, accountId: me.accountId, gates: [hooks.assertKeysAllowed] }) };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,414 @@
+/**
+ * The production store adapter: one Redis server or a Redis Cluster, through ioredis.
+ *
+ * Atomicity: single-use reads are GETDEL, conditional writes SET NX, and a `commit` is one Lua
+ * script whose keys all share one hash tag, so it runs on one node of a cluster. Availability: no
+ * command waits in an unbounded queue. An operation waits at most READY_TIMEOUT_MS for a
+ * connection, is rejected rather than queued while Redis is away, and a command in flight when the
+ * connection drops fails instead of being sent again (it may or may not have run); every such
+ * failure is a DigitalKeyError STORE_UNAVAILABLE. Values are never logged nor put in an error: they
+ * may hold tokens.
+ */
+import { Cluster, Redis, ReplyError, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import { assertOneHashTag, transactionKeys, type Store, type StoreTransaction } from './store.js';
+
+type Client = Redis | Cluster;
+
+/** Longest wait for a connection to become ready before an operation fails. */
+const READY_TIMEOUT_MS = 1000;
+/** `ping()` (readiness) fails when Redis has not answered within this time. */
+const PING_TIMEOUT_MS = 1000;
+/** TCP connect timeout for every connection. */
+const CONNECT_TIMEOUT_MS = 1000;
+/** A command with no reply after this long fails (a hung server or a silently dead link). */
+const COMMAND_TIMEOUT_MS = 2000;
+/** `close()` gives QUIT this long before dropping the connection. */
+const QUIT_TIMEOUT_MS = 1000;
+
+/** Reply errors that mean "not reachable right now" rather than "this request is wrong". */
+const UNAVAILABLE_REPLY = /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|BUSY|READONLY|NOREPLICAS|NOAUTH|WRONGPASS|NOPERM)\b/;
+
+/**
+ * The commit script. KEYS holds every key of the transaction once; ARGV[1] is the transaction as
+ * JSON, with each key replaced by its index in KEYS:
+ * `{ e: [{k, f?, v?}], s: [{k, v, t?}], d: [k], h: [{k, f, v}], x: [{k, f}], a: [{k, v}] }`
+ * (`e` expectations, a missing `v` meaning "absent"; `s` set with an optional PX `t`; `d` unlink;
+ * `h` hset; `x` hdel; `a` rpush). Returns 1 when committed, 0 when an expectation failed. A key of
+ * the wrong type fails an expectation; a write to a key of the wrong type is refused before
+ * anything is written (Redis does not roll a script back).
+ */
+const COMMIT_LUA = `
+local tx = cjson.decode(ARGV[1])
+local kinds = {}
+local function kind(i)
+  if kinds[i] == nil then kinds[i] = redis.call('TYPE', KEYS[i])['ok'] end
+  return kinds[i]
+end
+for _, e in ipairs(tx.e) do
+  local key, current, t = KEYS[e.k], false, kind(e.k)
+  if e.f ~= nil then
+    if t == 'hash' then current = redis.call('HGET', key, e.f) elseif t ~= 'none' then return 0 end
+  else
+    if t == 'string' then current = redis.call('GET', key) elseif t ~= 'none' then return 0 end
+  end
+  if e.v ~= nil then
+    if current ~= e.v then return 0 end
+  elseif current then
+    return 0
+  end
+end
+local function writes(i, want)
+  local t = kind(i)
+  if t ~= 'none' and t ~= want then
+    error({ err = 'WRONGTYPE a commit writes a key that holds another kind of value; nothing was written' })
+  end
+  kinds[i] = want
+end
+for _, s in ipairs(tx.s) do kinds[s.k] = 'string' end
+for _, k in ipairs(tx.d) do kinds[k] = 'none' end
+for _, h in ipairs(tx.h) do writes(h.k, 'hash') end
+for _, h in ipairs(tx.x) do writes(h.k, 'hash') end
+for _, a in ipairs(tx.a) do writes(a.k, 'list') end
+for _, s in ipairs(tx.s) do
+  if s.t ~= nil then redis.call('SET', KEYS[s.k], s.v, 'PX', s.t) else redis.call('SET', KEYS[s.k], s.v) end
+end
+for _, k in ipairs(tx.d) do redis.call('UNLINK', KEYS[k]) end
+for _, h in ipairs(tx.h) do redis.call('HSET', KEYS[h.k], h.f, h.v) end
+for _, h in ipairs(tx.x) do redis.call('HDEL', KEYS[h.k], h.f) end
+for _, a in ipairs(tx.a) do redis.call('RPUSH', KEYS[a.k], a.v) end
+return 1
+`;
+
+/** The script as ioredis exposes it after `defineCommand` (EVALSHA, falling back to EVAL). */
+interface WithCommit {
+  sdkCommit(numKeys: number, ...keysThenTx: string[]): Promise<number>;
+}
+
+/** One subscribed channel: its handlers and the acknowledgement of its SUBSCRIBE. */
+interface Channel {
+  handlers: Set<{ onMessage: (message: string) => void }>;
+  live: Promise<void>;
+}
+
+/**
+ * The Redis adapter of the storage port. Build it with {@link createRedisStore}.
+ */
+export class RedisStore implements Store {
+  readonly kind = 'redis';
+  readonly #client: Client;
+  #subscriber: Client | null = null;
+  readonly #channels = new Map<string, Channel>();
+  #closed = false;
+
+  /** Takes ownership of a client created with the options of {@link createRedisStore}. */
+  constructor(client: Client) {
+    this.#client = client;
+    client.on('error', ignore);
+    client.defineCommand('sdkCommit', { lua: COMMIT_LUA });
+  }
+
+  async get(key: string): Promise<string | null> {
+    return this.#run(this.#client, () => this.#client.get(key));
+  }
+
+  async set(key: string, value: string, opts: { ttlMs?: number; ifAbsent?: boolean } = {}): Promise<boolean> {
+    const c = this.#client;
+    const ttl = pxOf(opts.ttlMs);
+    const reply = await this.#run(c, () => {
+      if (ttl !== undefined) return opts.ifAbsent ? c.set(key, value, 'PX', ttl, 'NX') : c.set(key, value, 'PX', ttl);
+      return opts.ifAbsent ? c.set(key, value, 'NX') : c.set(key, value);
+    });
+    return reply === 'OK';
+  }
+
+  async take(key: string): Promise<string | null> {
+    return this.#run(this.#client, () => this.#client.getdel(key));
+  }
+
+  async del(key: string): Promise<void> {
+    await this.#run(this.#client, () => this.#client.unlink(key));
+  }
+
+  async hget(key: string, field: string): Promise<string | null> {
+    return this.#run(this.#client, () => this.#client.hget(key, field));
+  }
+
+  async hgetall(key: string): Promise<Record<string, string>> {
+    return this.#run(this.#client, () => this.#client.hgetall(key));
+  }
+
+  async range(key: string, start: number, stop: number): Promise<string[]> {
+    return this.#run(this.#client, () => this.#client.lrange(key, start, stop));
+  }
+
+  async commit(tx: StoreTransaction): Promise<boolean> {
+    const all = transactionKeys(tx);
+    assertOneHashTag(all);
+    if (all.length === 0) return true;
+    const keys = [...new Set(all)];
+    const index = new Map(keys.map((k, i) => [k, i + 1]));
+    const k = (key: string) => index.get(key)!;
+    const encoded = JSON.stringify({
+      e: (tx.expect ?? []).map((e) => ({ k: k(e.key), f: e.field, v: e.value ?? undefined })),
+      s: (tx.set ?? []).map((s) => ({ k: k(s.key), v: s.value, t: pxOf(s.ttlMs)?.toString() })),
+      d: (tx.del ?? []).map(k),
+      h: (tx.hset ?? []).map((h) => ({ k: k(h.key), f: h.field, v: h.value })),
+      x: (tx.hdel ?? []).map((h) => ({ k: k(h.key), f: h.field })),
+      a: (tx.append ?? []).map((a) => ({ k: k(a.key), v: a.value })),
+    });
+    const c = this.#client as Client & WithCommit;
+    return (await this.#run(c, () => c.sdkCommit(keys.length, ...keys, encoded))) === 1;
+  }
+
+  async publish(channel: string, message: string): Promise<void> {
+    await this.#run(this.#client, () => this.#client.publish(channel, message));
+  }
+
+  async subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>> {
+    const sub = this.#subscriberClient();
+    let entry = this.#channels.get(channel);
+    if (!entry) {
+      const created: Channel = {
+        handlers: new Set(),
+        live: withTimeout(
+          this.#run(sub, () => sub.subscribe(channel)),
+          READY_TIMEOUT_MS + COMMAND_TIMEOUT_MS,
+        ).then(() => undefined),
+      };
+      created.live.catch(() => {
+        if (this.#channels.get(channel) === created) this.#channels.delete(channel);
+      });
+      this.#channels.set(channel, created);
+      entry = created;
+    }
+    const handler = { onMessage };
+    entry.handlers.add(handler);
+    try {
+      await entry.live;
+    } catch (err) {
+      entry.handlers.delete(handler);
+      throw err;
+    }
+    const subscribed = entry;
+    let active = true;
+    return async () => {
+      if (!active) return;
+      active = false;
+      subscribed.handlers.delete(handler);
+      if (subscribed.handlers.size > 0 || this.#channels.get(channel) !== subscribed) return;
+      this.#channels.delete(channel);
+      if (!this.#closed) await this.#run(sub, () => sub.unsubscribe(channel));
+    };
+  }
+
+  async ping(): Promise<void> {
+    const c = this.#client;
+    await withTimeout(
+      this.#run(c, async () => {
+        // On a cluster every master must answer: one unreachable master leaves slots unserved.
+        if (c instanceof Cluster) await Promise.all(c.nodes('master').map((node) => node.ping()));
+        else await c.ping();
+      }),
+      PING_TIMEOUT_MS,
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#channels.clear();
+    await Promise.all([this.#client, this.#subscriber].filter((c) => c !== null).map(quit));
+  }
+
+  /** The subscriber connection, created on first use and shared by every subscription. */
+  #subscriberClient(): Client {
+    if (this.#subscriber === null) {
+      const sub = this.#client.duplicate();
+      sub.on('error', ignore);
+      sub.on('message', (channel: string, message: string) => this.#deliver(channel, message));
+      this.#subscriber = sub;
+    }
+    return this.#subscriber;
+  }
+
+  #deliver(channel: string, message: string): void {
+    const entry = this.#channels.get(channel);
+    if (!entry) return;
+    for (const handler of [...entry.handlers]) {
+      try {
+        handler.onMessage(message);
+      } catch (err) {
+        // A failing handler must neither stop the others nor break ioredis's reply parser; its
+        // error surfaces as uncaught, as it would with the memory adapter.
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
+    }
+  }
+
+  /** Wait (bounded) for the connection, run one command, and map connection failures. */
+  async #run<T>(client: Client, command: () => Promise<T>): Promise<T> {
+    await this.#ready(client);
+    try {
+      return await command();
+    } catch (err) {
+      throw mapError(err);
+    }
+  }
+
+  async #ready(client: Client): Promise<void> {
+    if (client.status === 'ready') return;
+    if (this.#closed || client.status === 'end') throw unavailable('the store is closed');
+    if (client.status === 'wait') client.connect().catch(ignore);
+    await new Promise<void>((resolve, reject) => {
+      const done = (err?: DigitalKeyError) => {
+        clearTimeout(timer);
+        client.off('ready', onReady);
+        client.off('end', onEnd);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onReady = () => done();
+      const onEnd = () => done(unavailable('the connection has ended'));
+      const timer = setTimeout(() => done(unavailable()), READY_TIMEOUT_MS);
+      client.on('ready', onReady);
+      client.on('end', onEnd);
+    });
+  }
+}
+
+/**
+ * Connect to Redis (lazily: nothing happens until the first operation or `ping()`).
+ *
+ * `url` is either
+ * - `redis://[[user]:password@]host[:port][/db]` (or `rediss://` for TLS): one server, database
+ *   `db` (default 0); or
+ * - `redis+cluster://[[user]:password@]host1:port1,host2:port2,...` (or `rediss+cluster://`): a
+ *   Redis Cluster, reached through any of the listed nodes (one is enough; list several so a
+ *   restart can find one that is up). A cluster has no databases, so no `/db`.
+ *
+ * @example
+ * ```ts
+ * const store = createRedisStore({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0' });
+ * await store.ping(); // readiness: throws STORE_UNAVAILABLE when Redis does not answer
+ * ```
+ */
+export function createRedisStore(opts: { url: string }): RedisStore {
+  return new RedisStore(createClient(opts.url));
+}
+
+/** Options shared by every connection; see the module header for why. */
+const CONNECTION_OPTIONS = {
+  lazyConnect: true,
+  connectTimeout: CONNECT_TIMEOUT_MS,
+  commandTimeout: COMMAND_TIMEOUT_MS,
+  // Commands in flight when a connection drops fail at once instead of being sent again: a GETDEL
+  // or an append sent twice could lose a token or duplicate an entry.
+  maxRetriesPerRequest: 0,
+  autoResendUnfulfilledCommands: false,
+} satisfies RedisOptions;
+
+function createClient(url: string): Client {
+  const cluster = /^(rediss?)\+cluster:\/\/(?:([^@/]*)@)?([^/?#@]+)\/?$/.exec(url);
+  if (cluster) {
+    const [, scheme, auth, hosts] = cluster;
+    const credentials = parseAuth(auth);
+    const options: ClusterOptions = {
+      lazyConnect: true,
+      // Never park commands while the cluster is unreachable; the adapter waits (bounded) instead.
+      enableOfflineQueue: false,
+      clusterRetryStrategy: (times) => Math.min(times * 100, 1000),
+      slotsRefreshTimeout: 1000,
+      redisOptions: {
+        ...CONNECTION_OPTIONS,
+        ...credentials,
+        ...(scheme === 'rediss' ? { tls: {} } : {}),
+      },
+    };
+    return new Cluster(hosts!.split(',').map(parseHostPort), options);
+  }
+  if (/^rediss?:\/\//.test(url)) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new TypeError('the Redis URL is malformed');
+    }
+    if (!/^\/?(\d+)?$/.test(parsed.pathname)) throw new TypeError('the Redis URL path must be a database number');
+    return new Redis(url, {
+      ...CONNECTION_OPTIONS,
+      enableOfflineQueue: false,
+      retryStrategy: (times) => Math.min(times * 100, 1000),
+    });
+  }
+  // The URL is not echoed: it may hold a password.
+  throw new TypeError('the Redis URL must start with redis://, rediss://, redis+cluster:// or rediss+cluster://');
+}
+
+function parseAuth(auth: string | undefined): { username?: string; password?: string } {
+  if (!auth) return {};
+  const colon = auth.indexOf(':');
+  if (colon < 0) return { password: decodeURIComponent(auth) };
+  const username = decodeURIComponent(auth.slice(0, colon));
+  return { ...(username ? { username } : {}), password: decodeURIComponent(auth.slice(colon + 1)) };
+}
+
+function parseHostPort(node: string): { host: string; port: number } {
+  const m = /^(\[[^\]]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(node.trim());
+  if (!m) throw new TypeError('a Redis Cluster node must be host:port');
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port: m[2] === undefined ? 6379 : Number(m[2]) };
+}
+
+/** A TTL in whole milliseconds for PX; like the memory adapter, no TTL when 0 or unset. */
+function pxOf(ttlMs: number | undefined): number | undefined {
+  if (!ttlMs) return undefined;
+  return Math.max(1, Math.ceil(ttlMs));
+}
+
+function unavailable(message?: string, cause?: unknown): DigitalKeyError {
+  return new DigitalKeyError('STORE_UNAVAILABLE', message, cause === undefined ? undefined : { cause });
+}
+
+/**
+ * Connection trouble becomes STORE_UNAVAILABLE; any other reply error (WRONGTYPE, a script error)
+ * is a bug and passes through. ioredis attaches the command's arguments to its errors: they may
+ * hold values, so they are dropped.
+ */
+function mapError(err: unknown): unknown {
+  scrub(err);
+  if (err instanceof DigitalKeyError) return err;
+  if (err instanceof ReplyError && !UNAVAILABLE_REPLY.test((err as Error).message)) return err;
+  return unavailable(undefined, err);
+}
+
+function scrub(err: unknown): void {
+  if (typeof err !== 'object' || err === null) return;
+  const e = err as { command?: { name?: unknown }; lastNodeError?: unknown };
+  if (e.command && typeof e.command === 'object') e.command = { name: e.command.name };
+  if (e.lastNodeError) scrub(e.lastNodeError);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(unavailable('Redis did not answer in time')), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function quit(client: Client): Promise<void> {
+  if (client.status === 'end') return;
+  if (client.status === 'wait') {
+    client.disconnect();
+    return;
+  }
+  try {
+    await withTimeout(client.quit(), QUIT_TIMEOUT_MS);
+  } catch {
+    client.disconnect();
+  }
+}
+
+function ignore(): void {}

@@ -1,0 +1,58 @@
+/**
+ * Signs vehicles' state manifests and fans new ones out to every server instance (store pub/sub),
+ * where the vehicle sync channel passes them on to connected cars. A manifest is derived from the
+ * vehicle document, so any instance can sign the current one; signatures are cached per (VIN, seq)
+ * for a few seconds so a burst of reads signs once.
+ */
+import type { Clock } from '../../shared/clock.js';
+import { epochSeconds } from '../../shared/clock.js';
+import type { IssuerSigningKey } from '../../shared/credential/issuerKey.js';
+import { signStateManifest } from '../../shared/credential/stateManifest.js';
+import type { Vin } from '../../shared/ids.js';
+import { manifestClaims } from '../domain/manifestClaims.js';
+import type { VehicleRecord } from '../domain/vehicleRecord.js';
+import type { Store } from '../store/store.js';
+import { storeKeys } from '../store/storeKeys.js';
+
+export interface ManifestEvent {
+  vin: Vin;
+  seq: number;
+  manifest: string;
+}
+
+const CACHE_MS = 5_000;
+
+export class StateManifests {
+  readonly #cache = new Map<Vin, { seq: number; manifest: string; at: number }>();
+
+  constructor(
+    private readonly deps: { store: Store; clock: Clock; issuer: string; issuerKey: IssuerSigningKey },
+  ) {}
+
+  /** The signed manifest of this vehicle document. */
+  async sign(vehicle: VehicleRecord): Promise<string> {
+    const now = this.deps.clock.now();
+    const cached = this.#cache.get(vehicle.vin);
+    if (cached && cached.seq === vehicle.seq && now - cached.at < CACHE_MS && now >= cached.at) return cached.manifest;
+    const manifest = await signStateManifest({
+      key: this.deps.issuerKey,
+      claims: manifestClaims({ issuer: this.deps.issuer, vehicle, nowSeconds: epochSeconds(this.deps.clock) }),
+    });
+    this.#cache.set(vehicle.vin, { seq: vehicle.seq, manifest, at: now });
+    if (this.#cache.size > 10_000) this.#cache.delete(this.#cache.keys().next().value!);
+    return manifest;
+  }
+
+  /** Sign and publish the manifest of a vehicle whose seq just grew. */
+  async publish(vehicle: VehicleRecord): Promise<string> {
+    const manifest = await this.sign(vehicle);
+    const event: ManifestEvent = { vin: vehicle.vin, seq: vehicle.seq, manifest };
+    await this.deps.store.publish(storeKeys.manifestChannel(), JSON.stringify(event));
+    return manifest;
+  }
+
+  /** Listen for manifests made on any instance. */
+  subscribe(onManifest: (event: ManifestEvent) => void): Promise<() => Promise<void>> {
+    return this.deps.store.subscribe(storeKeys.manifestChannel(), (message) => onManifest(JSON.parse(message) as ManifestEvent));
+  }
+}

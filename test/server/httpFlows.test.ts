@@ -1,0 +1,289 @@
+/**
+ * The phone-app HTTP flows through the real Express app on a loopback port: sign-up with a passkey,
+ * login, claims (R2, R4d, R12), Standard Services (R1), key issuance and refresh, and the 4xx codes
+ * for malformed input and for every caller who is not allowed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { verifyKeyCredential } from '../../shared/credential/keyCredential.js';
+import { verifyStateManifest } from '../../shared/credential/stateManifest.js';
+import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import { startTestServer, type TestServer } from '../support/testServer.js';
+
+let t: TestServer;
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+async function raw(method: string, path: string, opts: { body?: string; token?: string; contentType?: string } = {}) {
+  const headers: Record<string, string> = {};
+  if (opts.body !== undefined) headers['content-type'] = opts.contentType ?? 'application/json';
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  const res = await fetch(t.baseUrl + path, { method, headers, ...(opts.body !== undefined ? { body: opts.body } : {}) });
+  const text = await res.text();
+  return { status: res.status, json: text ? (JSON.parse(text) as { error?: { code: string; message: string } } & Record<string, unknown>) : undefined, headers: res.headers };
+}
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof DigitalKeyError) return err.code;
+    throw err;
+  }
+  throw new Error('expected the call to fail');
+}
+
+async function jwks() {
+  return (await raw('GET', '/.well-known/jwks.json')).json as unknown as { keys: import('jose').JWK[] };
+}
+
+describe('accounts, passkeys and sessions', () => {
+  it('signs up with a UV passkey, then logs in again with it (R14)', async () => {
+    const phone = t.phone();
+    const { accountId, passkeyId } = await phone.signUp('alice@example.com', 'Alice');
+    expect(accountId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(passkeyId).toBe(phone.authenticator.credentialIds[0]);
+    phone.api.token = null;
+    await phone.logIn('alice@example.com');
+    const me = await phone.api.request<{ email: string; passkeys: unknown[] }>('GET', '/v1/me');
+    expect(me.email).toBe('alice@example.com');
+    expect(me.passkeys).toHaveLength(1);
+  });
+
+  it('R14: refuses a login assertion made without user verification', async () => {
+    const phone = t.phone();
+    await phone.signUp('uv@example.com', 'UV');
+    expect(await codeOf(phone.logIn('uv@example.com', { userVerified: false }))).toBe('USER_NOT_VERIFIED');
+  });
+
+  it('R14: refuses to enroll a passkey created without user verification', async () => {
+    const phone = t.phone();
+    const created = await phone.api.request<{ accountId: string; enrollmentToken: string; options: never }>('POST', '/v1/accounts', { email: 'nouv@example.com', displayName: 'x' });
+    phone.authenticator.biometricPasses = false;
+    const options = { ...(created.options as object), authenticatorSelection: { userVerification: 'preferred' } } as never;
+    const response = phone.authenticator.createCredential(options, 'http://localhost:8080');
+    const res = await raw('POST', `/v1/accounts/${created.accountId}/passkeys`, { body: JSON.stringify({ enrollmentToken: created.enrollmentToken, response }) });
+    expect(res.status).toBe(400);
+    expect(res.json?.error?.code).toBe('REGISTRATION_FAILED');
+  });
+
+  it('an enrollment token is single-use', async () => {
+    const phone = t.phone();
+    const created = await phone.api.request<{ accountId: string; enrollmentToken: string; options: never }>('POST', '/v1/accounts', { email: 'once@example.com', displayName: 'x' });
+    const response = phone.authenticator.createCredential(created.options, 'http://localhost:8080');
+    const body = JSON.stringify({ enrollmentToken: created.enrollmentToken, response });
+    expect((await raw('POST', `/v1/accounts/${created.accountId}/passkeys`, { body })).status).toBe(201);
+    const again = await raw('POST', `/v1/accounts/${created.accountId}/passkeys`, { body });
+    expect(again.status).toBe(400);
+    expect(again.json?.error?.code).toBe('CHALLENGE_EXPIRED');
+  });
+
+  it('a login challenge is single-use and expires', async () => {
+    const phone = t.phone();
+    await phone.signUp('chal@example.com', 'C');
+    const opts = await phone.api.request<{ challengeId: string; options: { challenge: string } }>('POST', '/v1/sessions/options', {});
+    const response = phone.authenticator.getAssertion({ rpId: 'localhost', origin: 'http://localhost:8080', challenge: opts.options.challenge });
+    await phone.api.request('POST', '/v1/sessions', { challengeId: opts.challengeId, response });
+    expect(await codeOf(phone.api.request('POST', '/v1/sessions', { challengeId: opts.challengeId, response }))).toBe('CHALLENGE_EXPIRED');
+
+    const late = await phone.api.request<{ challengeId: string; options: { challenge: string } }>('POST', '/v1/sessions/options', {});
+    t.clock.advance((t.config.CHALLENGE_TTL + 1) * 1000);
+    const lateResponse = phone.authenticator.getAssertion({ rpId: 'localhost', origin: 'http://localhost:8080', challenge: late.options.challenge });
+    expect(await codeOf(phone.api.request('POST', '/v1/sessions', { challengeId: late.challengeId, response: lateResponse }))).toBe('CHALLENGE_EXPIRED');
+  });
+
+  it('an e-mail has one account', async () => {
+    await t.phone().signUp('dup@example.com', 'A');
+    expect(await codeOf(t.phone().signUp('DUP@example.com', 'B'))).toBe('ACCOUNT_EXISTS');
+  });
+
+  it('a session expires after SESSION_TTL', async () => {
+    const phone = t.phone();
+    await phone.signUp('ttl@example.com', 'T');
+    await phone.api.request('GET', '/v1/me');
+    t.clock.advance((t.config.SESSION_TTL + 10) * 1000);
+    expect(await codeOf(phone.api.request('GET', '/v1/me'))).toBe('UNAUTHENTICATED');
+  });
+
+  it('adds a passkey for a second phone of the same account', async () => {
+    const phone = t.phone();
+    const { accountId } = await phone.signUp('two@example.com', 'Two');
+    const second = t.phone();
+    second.api.token = phone.api.token;
+    const { challengeId, options } = await second.api.request<{ challengeId: string; options: never }>('POST', '/v1/me/passkeys/options', {});
+    const response = second.authenticator.createCredential(options, 'http://localhost:8080');
+    const added = await second.api.request<{ passkeyId: string }>('POST', '/v1/me/passkeys', { challengeId, response });
+    second.api.token = null;
+    await second.logIn();
+    expect(second.accountId).toBe(accountId);
+    expect(second.passkeyId).toBe(added.passkeyId);
+  });
+});
+
+describe('claims, Standard Services and keys', () => {
+  it('R2, R1: claim by odometer, activate Standard Services, get a main key whose credential verifies with the published JWKS', async () => {
+    const v = await t.provision();
+    const phone = t.phone();
+    await phone.signUp('owner1@example.com', 'Owner');
+    expect(await phone.claim(v.vin, { method: 'odometer', odometerKm: v.odometerKm + 50 })).toMatchObject({ vin: v.vin, role: 'main', wiped: false });
+    expect(await codeOf(phone.requestKey(v.vin))).toBe('STANDARD_SERVICES_INACTIVE');
+    await phone.activateStandardServices(v.vin);
+    const entry = await phone.requestKey(v.vin);
+
+    expect(decodeProtectedHeader(entry.credential)).toMatchObject({ alg: 'ES256', typ: 'sdk-key+jwt', kid: t.issuerKey.kid });
+    const claims = await verifyKeyCredential({ credential: entry.credential, trust: { issuer: t.config.ISSUER, jwks: await jwks() }, vin: v.vin, nowSeconds: Math.floor(t.clock.now() / 1000) });
+    expect(claims).toMatchObject({ sub: entry.keyId, aud: v.vin, role: 'main', ep: 0, cnf: { wa: { id: phone.passkeyId } } });
+    expect(claims.exp - claims.nbf).toBeLessThanOrEqual(t.config.CREDENTIAL_TTL);
+    const state = await verifyStateManifest({ manifest: entry.state!, trust: { issuer: t.config.ISSUER, jwks: await jwks() }, vin: v.vin, nowSeconds: Math.floor(t.clock.now() / 1000) });
+    expect(state).toMatchObject({ seq: 0, ep: 0, revoked: [] });
+
+    const refreshed = await phone.refresh(v.vin);
+    expect(refreshed.keyId).toBe(entry.keyId);
+    const listed = await phone.api.request<{ keys: Array<{ keyId: string; role: string }> }>('GET', `/v1/vehicles/${v.vin}/keys`);
+    expect(listed.keys).toEqual([expect.objectContaining({ keyId: entry.keyId, role: 'main' })]);
+  });
+
+  it('R2: the odometer reading must be within the tolerance of the telematics one', async () => {
+    const v = await t.provision({ odometerKm: 40_000 });
+    const phone = t.phone();
+    await phone.signUp('odo@example.com', 'O');
+    expect(await codeOf(phone.claim(v.vin, { method: 'odometer', odometerKm: 40_051 }))).toBe('CLAIM_REJECTED');
+    expect(await codeOf(phone.claim(v.vin, { method: 'odometer', odometerKm: 39_949 }))).toBe('CLAIM_REJECTED');
+    await phone.claim(v.vin, { method: 'odometer', odometerKm: 39_950 });
+  });
+
+  it('R2: claim by QR token; a wrong token is refused; the terms must be accepted', async () => {
+    const v = await t.provision();
+    const phone = t.phone();
+    await phone.signUp('qr@example.com', 'Q');
+    expect(await codeOf(phone.claim(v.vin, { method: 'qr', qrToken: 'x'.repeat(32) }))).toBe('CLAIM_REJECTED');
+    expect(await codeOf(phone.api.request('POST', `/v1/vehicles/${v.vin}/claims`, { method: 'qr', qrToken: v.qrToken, acceptTerms: false }))).toBe('TERMS_NOT_ACCEPTED');
+    expect(await phone.claim(v.vin, { method: 'qr', qrToken: v.qrToken })).toMatchObject({ role: 'main' });
+  });
+
+  it('R4d, R12: another account claiming the vehicle wipes every key, ends the old main user\'s access and notifies them', async () => {
+    const v = await t.provision();
+    const owner = await t.mainUserWithKey(v.vin, v.odometerKm);
+    const buyer = t.phone();
+    await buyer.signUp(`buyer-${v.vin}@example.com`, 'Buyer');
+    expect(await buyer.claim(v.vin, { method: 'qr', qrToken: v.qrToken })).toMatchObject({ wiped: true });
+
+    expect(await codeOf(owner.refresh(v.vin))).toBe('REVOKED');
+    expect(await codeOf(owner.activateStandardServices(v.vin))).toBe('NOT_MAIN_USER');
+    const notes = await t.app.outbox.list(owner.accountId!);
+    expect(notes).toEqual([expect.objectContaining({ kind: 'vehicle-claimed-by-another', data: { vin: v.vin } })]);
+
+    await buyer.activateStandardServices(v.vin);
+    const entry = await buyer.requestKey(v.vin);
+    expect(decodeJwt(entry.credential).ep).toBe(1);
+    expect(decodeJwt(entry.state!)).toMatchObject({ ep: 1, seq: 1 });
+  });
+
+  it('a passkey holds one key per vehicle; a key needs a passkey of the caller', async () => {
+    const v = await t.provision();
+    const owner = await t.mainUserWithKey(v.vin, v.odometerKm);
+    expect(await codeOf(owner.requestKey(v.vin))).toBe('KEY_EXISTS');
+    const other = t.phone();
+    await other.signUp(`other-${v.vin}@example.com`, 'Other');
+    expect(await codeOf(owner.api.request('POST', `/v1/vehicles/${v.vin}/keys`, { passkeyId: other.passkeyId }))).toBe('PASSKEY_NOT_FOUND');
+  });
+
+  it('concurrent key requests for one passkey: exactly one key', async () => {
+    const v = await t.provision();
+    const owner = t.phone();
+    await owner.signUp(`race-${v.vin}@example.com`, 'Race');
+    await owner.claim(v.vin, { method: 'odometer', odometerKm: v.odometerKm });
+    await owner.activateStandardServices(v.vin);
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => owner.api.request('POST', `/v1/vehicles/${v.vin}/keys`, { passkeyId: owner.passkeyId })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results) if (r.status === 'rejected') expect((r.reason as DigitalKeyError).code).toBe('KEY_EXISTS');
+  });
+});
+
+describe('what bad input and unauthorised callers get', () => {
+  it.each([
+    ['not JSON', 'POST', '/v1/accounts', '{"email":', 400, 'VALIDATION_FAILED'],
+    ['a JSON array', 'POST', '/v1/accounts', '[]', 400, 'VALIDATION_FAILED'],
+    ['an invalid e-mail', 'POST', '/v1/accounts', '{"email":"nope","displayName":"x"}', 400, 'VALIDATION_FAILED'],
+    ['an empty display name', 'POST', '/v1/accounts', '{"email":"a@b.cd","displayName":""}', 400, 'VALIDATION_FAILED'],
+    ['a non-UUID account id', 'POST', '/v1/accounts/abc/passkeys', '{}', 400, 'VALIDATION_FAILED'],
+    ['a bad challenge id', 'POST', '/v1/sessions', '{"challengeId":"x","response":{}}', 400, 'VALIDATION_FAILED'],
+    ['an unknown challenge', 'POST', '/v1/sessions', JSON.stringify({ challengeId: '3b241101-e2bb-4255-8caf-4136c566a962', response: { id: 'AAAAAAAAAAAAAAAAAAAAAA', rawId: 'AAAAAAAAAAAAAAAAAAAAAA', type: 'public-key', response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA' } } }), 400, 'CHALLENGE_EXPIRED'],
+    ['a body over 64 kB', 'POST', '/v1/accounts', JSON.stringify({ email: 'a@b.cd', displayName: 'x'.repeat(70_000) }), 413, 'VALIDATION_FAILED'],
+    ['an unknown route', 'GET', '/v1/nothing', undefined, 404, 'NOT_FOUND'],
+  ])('%s → %i %s', async (_name, method, path, body, status, code) => {
+    const res = await raw(method, path, body === undefined ? {} : { body });
+    expect(res.status).toBe(status);
+    expect(res.json?.error?.code).toBe(code);
+    expect(JSON.stringify(res.json)).not.toMatch(/at .*\.ts|stack/i);
+  });
+
+  it('every session route refuses a missing, garbage or foreign-typed token with 401 UNAUTHENTICATED', async () => {
+    const v = await t.provision();
+    const owner = await t.mainUserWithKey(v.vin, v.odometerKm);
+    const credential = owner.wallet.get(v.vin)!.credential;
+    const state = owner.wallet.get(v.vin)!.state!;
+    const sessionRoutes = t.app.routes.filter((r) => r.auth === 'session');
+    expect(sessionRoutes.length).toBeGreaterThan(5);
+    for (const route of sessionRoutes) {
+      const path = route.path.replace(':vin', v.vin).replace(':keyId', '3b241101-e2bb-4255-8caf-4136c566a962');
+      // A key credential or a manifest is not a session, even though the same issuer signed it.
+      for (const token of [undefined, 'garbage', credential, state]) {
+        const res = await raw(route.method.toUpperCase(), path, { ...(route.method === 'get' ? {} : { body: '{}' }), ...(token ? { token } : {}) });
+        expect(res.status, `${route.method} ${route.path} with ${token?.slice(0, 8)}`).toBe(401);
+        expect(res.json?.error?.code).toBe('UNAUTHENTICATED');
+      }
+    }
+  });
+
+  it('another account cannot run the main user\'s routes on the vehicle, see its keys or refresh its key', async () => {
+    const v = await t.provision();
+    const owner = await t.mainUserWithKey(v.vin, v.odometerKm);
+    const stranger = t.phone();
+    await stranger.signUp(`stranger-${v.vin}@example.com`, 'S');
+    expect(await codeOf(stranger.activateStandardServices(v.vin))).toBe('NOT_MAIN_USER');
+    expect(await codeOf(stranger.api.request('POST', `/v1/vehicles/${v.vin}/keys`, { passkeyId: stranger.passkeyId }))).toBe('NOT_MAIN_USER');
+    expect(await codeOf(stranger.api.request('GET', `/v1/vehicles/${v.vin}/keys`))).toBe('FORBIDDEN');
+    expect(await codeOf(stranger.api.request('POST', `/v1/keys/${owner.wallet.get(v.vin)!.keyId}/credential`, {}))).toBe('KEY_NOT_FOUND');
+  });
+
+  it('an unknown vehicle is 404 VEHICLE_NOT_FOUND; an invalid VIN is 400', async () => {
+    const phone = t.phone();
+    await phone.signUp('nov@example.com', 'N');
+    expect(await codeOf(phone.claim('1HGCM82633A004352', { method: 'odometer', odometerKm: 1 }))).toBe('VEHICLE_NOT_FOUND');
+    for (const vin of ['1HGCM82633A00435', '1HGCM82633A0043520', '1HGCM82633A00435O', '{1HGCM82633A00435}', '1hgcm82633a004352']) {
+      expect(await codeOf(phone.claim(vin, { method: 'odometer', odometerKm: 1 }))).toBe('VALIDATION_FAILED');
+    }
+  });
+});
+
+describe('discovery and operations', () => {
+  it('publishes the issuer JWKS with only public EC keys', async () => {
+    const { keys } = await jwks();
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', kid: t.issuerKey.kid });
+    expect(keys[0]).not.toHaveProperty('d');
+  });
+
+  it('publishes an OpenAPI 3.1 document generated from the route schemas', async () => {
+    const doc = (await raw('GET', '/v1/openapi.json')).json as unknown as { openapi: string; paths: Record<string, Record<string, { requestBody?: unknown }>> };
+    expect(doc.openapi).toBe('3.1.0');
+    for (const route of t.app.routes) {
+      expect(doc.paths[route.path.replace(/:([A-Za-z]+)/g, '{$1}')]?.[route.method], route.path).toBeDefined();
+    }
+    expect(doc.paths['/v1/vehicles/{vin}/claims']?.post?.requestBody).toBeDefined();
+  });
+
+  it('answers liveness, readiness and metrics, and echoes a request id', async () => {
+    expect((await raw('GET', '/healthz')).status).toBe(200);
+    expect((await raw('GET', '/readyz')).json).toMatchObject({ status: 'ready', store: 'memory' });
+    const metrics = await fetch(t.baseUrl + '/metrics');
+    expect(await metrics.text()).toContain('sdk_http_requests_total');
+    const res = await fetch(t.baseUrl + '/healthz', { headers: { 'x-request-id': 'req-12345678' } });
+    expect(res.headers.get('x-request-id')).toBe('req-12345678');
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * Starts the real Express app on an ephemeral loopback port for a test, on the memory store (or a
+ * store the test brings) and a manual clock, and provisions vehicles the way the operator does.
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { JWK } from 'jose';
+import { ManualClock } from '../../shared/clock.js';
+import { LocalIssuerKey, type IssuerSigningKey } from '../../shared/credential/issuerKey.js';
+import { createApp, type App } from '../../server/app.js';
+import { loadConfig, type Config } from '../../server/config.js';
+import { createLogger } from '../../server/logger.js';
+import { provisionVehicle } from '../../server/operator/provisionVehicle.js';
+import { MemoryStore } from '../../server/store/memoryStore.js';
+import type { Store } from '../../server/store/store.js';
+import { PhoneApp } from '../../ble-sim/phone/phoneApp.js';
+
+export const TEST_RP_ID = 'localhost';
+export const TEST_ORIGIN = 'http://localhost:8080';
+
+export interface TestServer {
+  app: App;
+  baseUrl: string;
+  clock: ManualClock;
+  store: Store;
+  issuerKey: IssuerSigningKey;
+  config: Config;
+  /** Provision a vehicle; returns its VIN, QR token and the vehicle's private key. */
+  provision(opts?: { vin?: string; firstRegistration?: string; odometerKm?: number }): Promise<{ vin: string; qrToken: string; odometerKm: number; vehiclePrivateJwk: JWK }>;
+  /** A new phone app pointed at this server. */
+  phone(): PhoneApp;
+  /** A phone that signed up, claimed the vehicle by odometer, activated Standard Services and holds a main key. */
+  mainUserWithKey(vin: string, odometerKm: number, email?: string): Promise<PhoneApp>;
+  close(): Promise<void>;
+}
+
+let vinCounter = 0;
+const VIN_CHARS = 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789';
+
+/** A fresh valid VIN (17 characters, no I/O/Q), unique within the process. */
+export function randomVin(): string {
+  vinCounter += 1;
+  const tail = vinCounter.toString().padStart(5, '0');
+  let head = '';
+  for (const b of randomBytes(12)) head += VIN_CHARS[b % VIN_CHARS.length];
+  return head + tail;
+}
+
+export async function startTestServer(opts: { env?: Record<string, string>; store?: Store; clock?: ManualClock; issuerKey?: IssuerSigningKey } = {}): Promise<TestServer> {
+  const clock = opts.clock ?? new ManualClock(Date.UTC(2026, 10, 25, 12, 0, 0));
+  const store = opts.store ?? new MemoryStore({ clock });
+  const config = loadConfig({ LOG_LEVEL: 'silent', ...opts.env });
+  const issuerKey = opts.issuerKey ?? (await LocalIssuerKey.generate());
+  const app = createApp({ config, store, issuerKey, clock, logger: createLogger({ level: config.LOG_LEVEL }) });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.express.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const phone = () => new PhoneApp({ baseUrl, rpId: TEST_RP_ID, origin: TEST_ORIGIN });
+  const t: TestServer = {
+    app,
+    baseUrl,
+    clock,
+    store,
+    issuerKey,
+    config,
+    async provision(p = {}) {
+      const vin = p.vin ?? randomVin();
+      const qrToken = randomBytes(24).toString('base64url');
+      const odometerKm = p.odometerKm ?? 12_345;
+      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      await provisionVehicle(app.ctx, {
+        vin,
+        firstRegistration: p.firstRegistration ?? '2026-03-01',
+        odometerKm,
+        qrToken,
+        vehiclePublicJwk: publicKey.export({ format: 'jwk' }) as { kty: 'EC'; crv: 'P-256'; x: string; y: string },
+      });
+      return { vin, qrToken, odometerKm, vehiclePrivateJwk: privateKey.export({ format: 'jwk' }) as JWK };
+    },
+    phone,
+    async mainUserWithKey(vin, odometerKm, email) {
+      const p = phone();
+      await p.signUp(email ?? `owner-${randomBytes(4).toString('hex')}@example.com`, 'Owner');
+      await p.claim(vin, { method: 'odometer', odometerKm });
+      await p.activateStandardServices(vin);
+      await p.requestKey(vin);
+      return p;
+    },
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections?.();
+      await app.close();
+      if (!opts.store) await store.close();
+    },
+  };
+  return t;
+}
