@@ -23,6 +23,8 @@ import { logMailer, Outbox, type Mailer } from './notifications/outbox.js';
 import { accountRoutes } from './routes/accountRoutes.js';
 import { mountSystemRoutes } from './routes/systemRoutes.js';
 import { vehicleRoutes } from './routes/vehicleRoutes.js';
+import { sharingRoutes } from './routes/sharingRoutes.js';
+import { dealerRoutes } from './routes/dealerRoutes.js';
 import type { Store } from './store/store.js';
 import { StateManifests } from './vehicles/stateManifests.js';
 import type { VehicleHooks } from './vehicles/vehicleHooks.js';
@@ -84,7 +86,7 @@ export function createApp(opts: CreateAppOptions): App {
     assertKeysAllowed() {},
   };
 
-  const routes = [...accountRoutes(ctx), ...vehicleRoutes(ctx, hooks)];
+  const routes = [...accountRoutes(ctx), ...vehicleRoutes(ctx, hooks), ...sharingRoutes(ctx, hooks), ...dealerRoutes(ctx)];
 
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });

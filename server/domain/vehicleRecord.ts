@@ -45,6 +45,8 @@ export interface VehicleRecord {
   revoked: RevokedKey[];
   /** Shared keys in the current epoch (kept here so the limit is checked in the same commit). */
   sharedKeys: number;
+  /** Keys ever made for this vehicle: every key change rewrites the document, so it serialises them with wipes. */
+  keysIssued: number;
 }
 
 export type KeyRole = 'main' | 'shared';

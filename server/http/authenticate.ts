@@ -21,7 +21,7 @@ export function bearerToken(req: Request): string | null {
 export type VehicleAuthenticator = (req: Request) => Promise<Caller>;
 
 export function createAuthenticator(ctx: AppContext, vehicleAuth?: VehicleAuthenticator) {
-  return async function authenticate(req: Request, auth: RouteAuth): Promise<Caller> {
+  return async function authenticate(req: Request, auth: RouteAuth, allowDealer = false): Promise<Caller> {
     if (auth === 'none') return { kind: 'anonymous' };
     if (auth === 'vehicle') {
       if (!vehicleAuth) throw new DigitalKeyError('UNAUTHENTICATED');
@@ -36,6 +36,8 @@ export function createAuthenticator(ctx: AppContext, vehicleAuth?: VehicleAuthen
     const account = await ctx.accounts.find(session.accountId);
     if (!account) throw new DigitalKeyError('UNAUTHENTICATED');
     if (auth === 'dealer' && !account.dealer) throw new DigitalKeyError('FORBIDDEN');
+    // Least privilege: a dealer account revokes and looks up; it never claims, issues or shares keys.
+    if (auth === 'session' && account.dealer && !allowDealer) throw new DigitalKeyError('FORBIDDEN');
     return { kind: 'account', accountId: account.accountId, passkeyId: session.passkeyId, dealer: account.dealer };
   };
 }

@@ -5,7 +5,7 @@
  * so the published contract and the enforced one cannot drift apart.
  */
 import type { Request, RequestHandler, Response, Router } from 'express';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { Caller } from './caller.js';
 
@@ -33,6 +33,8 @@ export interface RouteDefinition<P extends z.ZodType = z.ZodType, Q extends z.Zo
   summary: string;
   tags: string[];
   auth: RouteAuth;
+  /** A session route a dealer account may also call (e.g. reading its own profile). */
+  allowDealer?: boolean;
   params?: P;
   query?: Q;
   body?: B;
@@ -66,12 +68,12 @@ function validate<S extends z.ZodType>(schema: S | undefined, value: unknown, wh
 export function mountRoutes(
   router: Router,
   routes: RouteDefinition[],
-  authenticate: (req: Request, auth: RouteAuth) => Promise<Caller>,
+  authenticate: (req: Request, auth: RouteAuth, allowDealer?: boolean) => Promise<Caller>,
 ): void {
   for (const route of routes) {
     const handler: RequestHandler = async (req, res, next) => {
       try {
-        const caller = await authenticate(req, route.auth);
+        const caller = await authenticate(req, route.auth, route.allowDealer ?? false);
         const params = validate(route.params, req.params, 'params');
         const query = validate(route.query, req.query, 'query');
         const body = route.body ? validate(route.body, req.body ?? {}, 'body') : undefined;

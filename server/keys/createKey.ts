@@ -28,10 +28,12 @@ export interface NewKey {
 export async function createKey(ctx: Pick<AppContext, 'accounts' | 'vehicles' | 'store' | 'clock'>, opts: NewKey): Promise<{ key: DigitalKey; vehicle: VehicleRecord }> {
   await ctx.accounts.activePasskeyOf(opts.accountId, opts.passkeyId);
   const keyId = randomUUID();
-  // The index is written first: a dangling entry (if the commit fails) points at no key and is harmless.
+  // The indexes are written first: a dangling entry (if the commit fails) points at no key and is harmless.
   await ctx.store.set(storeKeys.keyVehicle(keyId), opts.vin);
+  await ctx.store.commit({ append: [{ key: storeKeys.passkeyKeys(opts.passkeyId), value: `${opts.vin} ${keyId}` }] });
   const { vehicle, result } = await ctx.vehicles.update(opts.vin, async (current) => {
-    const next = opts.check(current);
+    const checked = opts.check(current);
+    const next = { ...checked, keysIssued: checked.keysIssued + 1 };
     const byPasskey = storeKeys.vehiclePasskeyKeys(opts.vin, next.epoch);
     if ((await ctx.store.hget(byPasskey, opts.passkeyId)) !== null) throw new DigitalKeyError('KEY_EXISTS');
     const key: DigitalKey = {

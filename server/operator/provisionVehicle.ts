@@ -37,6 +37,7 @@ export async function provisionVehicle(deps: { vehicles: VehicleRepository; cloc
     seq: 0,
     revoked: [],
     sharedKeys: 0,
+    keysIssued: 0,
   };
   await deps.vehicles.create(vehicle);
   return vehicle;

@@ -118,6 +118,7 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
       summary: 'The calling account and its passkeys',
       tags: ['accounts'],
       auth: 'session',
+      allowDealer: true,
       responses: { 200: { description: 'The account' } },
       handler: async ({ caller }) => {
         const me = requireAccount(caller);

@@ -15,8 +15,7 @@ import { requireAccount } from '../http/authenticate.js';
 import { defineRoute, type RouteDefinition } from '../http/route.js';
 import { createKey } from '../keys/createKey.js';
 import { credentialForKey } from '../keys/credentialForKey.js';
-import { auditAppend } from '../vehicles/auditTrail.js';
-import { storeKeys } from '../store/storeKeys.js';
+import { wipeWrites } from '../keys/wipeVehicleKeys.js';
 import type { VehicleHooks } from '../vehicles/vehicleHooks.js';
 
 const vinParams = z.object({ vin: vinSchema });
@@ -58,7 +57,7 @@ export function vehicleRoutes(ctx: AppContext, hooks: VehicleHooks): RouteDefini
       handler: async ({ caller, params, body }) => {
         const me = requireAccount(caller);
         const proof = body.method === 'odometer' ? { method: 'odometer' as const, odometerKm: body.odometerKm } : { method: 'qr' as const, qrToken: body.qrToken };
-        const { before, vehicle, result } = await ctx.vehicles.update(params.vin, (current) => {
+        const { before, vehicle, result } = await ctx.vehicles.update(params.vin, async (current) => {
           const outcome = claimVehicle(current, {
             accountId: me.accountId,
             proof,
@@ -66,28 +65,14 @@ export function vehicleRoutes(ctx: AppContext, hooks: VehicleHooks): RouteDefini
             nowMs: ctx.clock.now(),
             odometerToleranceKm: ctx.config.ODOMETER_TOLERANCE_KM,
           });
-          return {
-            vehicle: outcome.vehicle,
-            writes: outcome.wiped
-              ? {
-                  del: [storeKeys.vehicleKeys(params.vin, current.epoch), storeKeys.vehiclePasskeyKeys(params.vin, current.epoch)],
-                  append: [
-                    auditAppend({
-                      at: ctx.clock.now(),
-                      vin: params.vin,
-                      action: 'wipe',
-                      actor: { accountId: me.accountId, role: 'claimant' },
-                      reason: 'claimed-by-another',
-                      keyIds: [],
-                      epoch: outcome.vehicle.epoch,
-                      seq: outcome.vehicle.seq,
-                      detail: { previousMainUser: outcome.previousMainUser },
-                    }),
-                  ],
-                }
-              : {},
-            result: outcome,
-          };
+          if (!outcome.wiped) return { vehicle: outcome.vehicle, result: outcome };
+          // R4d: a claim by another account wipes every key, in the same commit as the new main user.
+          const writes = await wipeWrites(ctx, current, outcome.vehicle, {
+            reason: 'claimed-by-another',
+            actor: { accountId: me.accountId, role: 'claimant' },
+            detail: { previousMainUser: outcome.previousMainUser },
+          });
+          return { vehicle: outcome.vehicle, writes: { del: writes.del, append: writes.append }, result: outcome };
         });
         if (vehicle.seq !== before.seq) await ctx.manifests.publish(vehicle);
         if (result.previousMainUser) await hooks.mainUserReplaced({ vin: params.vin, previousMainUser: result.previousMainUser, newMainUser: me.accountId });

@@ -104,9 +104,13 @@ export class MemoryStore implements Store {
   async commit(tx: StoreTransaction): Promise<boolean> {
     assertOneHashTag(transactionKeys(tx));
     for (const e of tx.expect ?? []) {
-      const current = e.field === undefined ? this.#string(e.key) : (this.#hash(e.key, false)?.get(e.field) ?? null);
+      const v = this.#entry(e.key);
+      // A key of another type fails the expectation (as on Redis) instead of throwing.
+      const current =
+        v === null ? null : e.field === undefined ? (v.kind === 'string' ? v.value : undefined) : v.kind === 'hash' ? (v.value.get(e.field) ?? null) : undefined;
       if (current !== e.value) return false;
     }
+    this.#assertWriteTypes(tx);
     for (const s of tx.set ?? []) this.#setString(s.key, s.value, s.ttlMs);
     for (const k of tx.del ?? []) this.#data.delete(k);
     for (const h of tx.hset ?? []) this.#hash(h.key, true)!.set(h.field, h.value);
@@ -117,6 +121,23 @@ export class MemoryStore implements Store {
     }
     for (const a of tx.append ?? []) this.#list(a.key, true)!.push(a.value);
     return true;
+  }
+
+  /** Refuse a commit that writes a key of another type before anything is written (all or nothing). */
+  #assertWriteTypes(tx: StoreTransaction): void {
+    const kinds = new Map<string, Value['kind'] | null>();
+    const writes = (key: string, kind: Value['kind']) => {
+      const current = kinds.has(key) ? kinds.get(key) : (this.#entry(key)?.kind ?? null);
+      if (current != null && current !== kind) {
+        throw new Error('WRONGTYPE a commit writes a key that holds another kind of value; nothing was written');
+      }
+      kinds.set(key, kind);
+    };
+    for (const s of tx.set ?? []) kinds.set(s.key, 'string');
+    for (const k of tx.del ?? []) kinds.set(k, null);
+    for (const h of tx.hset ?? []) writes(h.key, 'hash');
+    for (const h of tx.hdel ?? []) writes(h.key, 'hash');
+    for (const a of tx.append ?? []) writes(a.key, 'list');
   }
 
   async publish(channel: string, message: string): Promise<void> {

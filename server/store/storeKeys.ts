@@ -36,6 +36,10 @@ export const storeKeys = {
   accountByEmail: (email: string) => `${PREFIX}:{e:${createHash('sha256').update(email.trim().toLowerCase()).digest('base64url')}}:account`,
   /** A passkey record (WebAuthn credential id → public key, counter, account). */
   passkey: (passkeyId: string) => `${PREFIX}:{p:${id(passkeyId)}}:passkey`,
+  /** Every key a passkey was given (list of "VIN keyId"), so a lost phone's keys are found everywhere (R6). */
+  passkeyKeys: (passkeyId: string) => `${PREFIX}:{p:${id(passkeyId)}}:keys`,
+  /** A sharing invitation, under the SHA-256 of its code. */
+  invitation: (codeDigest: string) => `${PREFIX}:{i:${id(codeDigest)}}:invitation`,
   /** A single-use WebAuthn ceremony challenge or enrollment token. */
   challenge: (challengeId: string) => `${PREFIX}:{c:${id(challengeId)}}:challenge`,
   /** Outbox of an account's notifications (R12). */

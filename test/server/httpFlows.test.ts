@@ -4,7 +4,7 @@
  * for malformed input and for every caller who is not allowed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { decodeJwt, decodeProtectedHeader, type JWK } from 'jose';
 import { verifyKeyCredential } from '../../shared/credential/keyCredential.js';
 import { verifyStateManifest } from '../../shared/credential/stateManifest.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
@@ -38,7 +38,7 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
 }
 
 async function jwks() {
-  return (await raw('GET', '/.well-known/jwks.json')).json as unknown as { keys: import('jose').JWK[] };
+  return (await raw('GET', '/.well-known/jwks.json')).json as unknown as { keys: JWK[] };
 }
 
 describe('accounts, passkeys and sessions', () => {

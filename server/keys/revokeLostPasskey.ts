@@ -1,0 +1,56 @@
+/**
+ * R6: a lost or stolen phone. The dealer revokes the phone's key on the vehicle at once, and its
+ * passkey is disabled, so it can neither log in nor refresh any credential; its keys on every other
+ * vehicle are revoked too (a phone is lost everywhere at once).
+ */
+import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import type { AccountId, PasskeyId, Vin } from '../../shared/ids.js';
+import type { AppContext } from '../appContext.js';
+import { storeKeys } from '../store/storeKeys.js';
+import { revokeVehicleKey } from './revokeVehicleKey.js';
+
+export async function revokeLostPasskey(
+  ctx: AppContext,
+  opts: { vin: Vin; passkeyId: PasskeyId; dealer: AccountId; reason: string },
+): Promise<{ revokedKeyIds: string[]; epoch: number; seq: number }> {
+  const vehicle = await ctx.vehicles.get(opts.vin);
+  const found = await ctx.accounts.findPasskey(opts.passkeyId);
+  const keyHere = await ctx.store.hget(storeKeys.vehiclePasskeyKeys(opts.vin, vehicle.epoch), opts.passkeyId);
+  // A dealer acts on a vehicle: the passkey must be one that holds (or held) a key of it.
+  if (!found || (!keyHere && !(await ctx.store.range(storeKeys.passkeyKeys(opts.passkeyId), 0, -1)).some((e) => e.startsWith(`${opts.vin} `)))) {
+    throw new DigitalKeyError('PASSKEY_NOT_FOUND');
+  }
+
+  // Disable first: from now on no session or refresh works for this phone.
+  for (let attempt = 0; ; attempt++) {
+    const current = await ctx.accounts.findPasskey(opts.passkeyId);
+    if (!current || current.passkey.disabled) break;
+    const disabled = { ...current.passkey, disabled: { at: ctx.clock.now(), by: opts.dealer, reason: opts.reason } };
+    if (await ctx.accounts.replacePasskey(current.raw, disabled)) break;
+    if (attempt > 10) throw new DigitalKeyError('CONFLICT');
+  }
+
+  const revokedKeyIds: string[] = [];
+  let last = { epoch: vehicle.epoch, seq: vehicle.seq };
+  const held = await ctx.store.range(storeKeys.passkeyKeys(opts.passkeyId), 0, -1);
+  for (const entry of held) {
+    const [vin, keyId] = entry.split(' ') as [string, string];
+    try {
+      const { vehicle: after } = await revokeVehicleKey(ctx, {
+        vin,
+        keyId,
+        actor: { accountId: opts.dealer, role: 'dealer' },
+        reason: `lost-phone: ${opts.reason}`,
+        authorize: (_v, key) => {
+          if (key.passkeyId !== opts.passkeyId) throw new DigitalKeyError('KEY_NOT_FOUND');
+        },
+      });
+      revokedKeyIds.push(keyId);
+      if (vin === opts.vin) last = { epoch: after.epoch, seq: after.seq };
+    } catch (err) {
+      // Keys already wiped or revoked are fine; anything else is not.
+      if (!(err instanceof DigitalKeyError && (err.code === 'KEY_NOT_FOUND' || err.code === 'VEHICLE_NOT_FOUND'))) throw err;
+    }
+  }
+  return { revokedKeyIds, ...last };
+}

@@ -1,0 +1,45 @@
+/**
+ * Revoke one key of a vehicle in one commit (key records, manifest state and the R13 audit entry),
+ * then publish the new manifest to the cars. Who may revoke which key is the caller's `authorize`.
+ */
+import { epochSeconds } from '../../shared/clock.js';
+import { DEFAULT_SKEW_SECONDS } from '../../shared/credential/keyCredential.js';
+import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import type { AccountId, KeyId, Vin } from '../../shared/ids.js';
+import type { AppContext } from '../appContext.js';
+import { revokeKey } from '../domain/revokeKey.js';
+import type { DigitalKey, VehicleRecord } from '../domain/vehicleRecord.js';
+import { storeKeys } from '../store/storeKeys.js';
+import { auditAppend, type AuditActorRole } from '../vehicles/auditTrail.js';
+
+export async function revokeVehicleKey(
+  ctx: AppContext,
+  opts: {
+    vin: Vin;
+    keyId: KeyId;
+    actor: { accountId: AccountId | null; role: AuditActorRole };
+    reason: string;
+    authorize: (vehicle: VehicleRecord, key: DigitalKey) => void;
+  },
+): Promise<{ vehicle: VehicleRecord; key: DigitalKey; manifest: string }> {
+  const { vehicle, result: key } = await ctx.vehicles.update(opts.vin, async (current) => {
+    const key = await ctx.vehicles.key(opts.vin, current.epoch, opts.keyId);
+    if (!key) throw new DigitalKeyError('KEY_NOT_FOUND');
+    opts.authorize(current, key);
+    const next = revokeKey(current, key, { nowSeconds: epochSeconds(ctx.clock), credentialTtlSeconds: ctx.config.CREDENTIAL_TTL, skewSeconds: DEFAULT_SKEW_SECONDS });
+    return {
+      vehicle: next,
+      writes: {
+        hdel: [
+          { key: storeKeys.vehicleKeys(opts.vin, current.epoch), field: key.keyId },
+          { key: storeKeys.vehiclePasskeyKeys(opts.vin, current.epoch), field: key.passkeyId },
+        ],
+        append: [
+          auditAppend({ at: ctx.clock.now(), vin: opts.vin, action: 'revoke', actor: opts.actor, reason: opts.reason, keyIds: [key.keyId], epoch: next.epoch, seq: next.seq, detail: { role: key.role, passkeyId: key.passkeyId, holder: key.accountId } }),
+        ],
+      },
+      result: key,
+    };
+  });
+  return { vehicle, key, manifest: await ctx.manifests.publish(vehicle) };
+}

@@ -1,0 +1,78 @@
+/**
+ * R4: wipe every digital key of a vehicle, shared ones included, in one atomic commit: the epoch
+ * grows by one (O(1) whatever the number of keys: every credential carries the old epoch and the
+ * car refuses it with EPOCH_STALE), the manifest seq grows, the old epoch's key records are
+ * unlinked, and the audit entry (R13) is written in the same commit. The new manifest is then
+ * published to the cars.
+ *
+ * @example
+ * // R4b, called by the subscriptions work when a subscription ends:
+ * await wipeVehicleKeys(ctx, { vin, reason: 'subscription-ended', actor: { accountId: null, role: 'system' } });
+ */
+import type { AccountId, Vin } from '../../shared/ids.js';
+import type { AppContext } from '../appContext.js';
+import type { VehicleRecord } from '../domain/vehicleRecord.js';
+import { wipeAllKeys, type WipeReason } from '../domain/wipeAllKeys.js';
+import { storeKeys } from '../store/storeKeys.js';
+import { auditAppend, type AuditActorRole } from '../vehicles/auditTrail.js';
+
+export interface WipeRequest {
+  vin: Vin;
+  reason: WipeReason;
+  actor: { accountId: AccountId | null; role: AuditActorRole };
+  /** A free-text reason from a dealer or operator, kept in the audit entry. */
+  note?: string;
+  /** A rule to check, and other changes of the same commit (e.g. the main user leaving). */
+  change?: (vehicle: VehicleRecord) => VehicleRecord;
+  detail?: Record<string, unknown>;
+}
+
+export interface WipeOutcome {
+  vehicle: VehicleRecord;
+  revokedKeyIds: string[];
+  /** The signed manifest the cars get. */
+  manifest: string;
+}
+
+/** The writes of a wipe from `before` to `after`, for rules that wipe as part of a larger change (claims). */
+export async function wipeWrites(
+  ctx: Pick<AppContext, 'store' | 'clock'>,
+  before: VehicleRecord,
+  after: VehicleRecord,
+  audit: { reason: string; actor: WipeRequest['actor']; note?: string; detail?: Record<string, unknown> },
+): Promise<{ del: string[]; append: Array<{ key: string; value: string }>; keyIds: string[] }> {
+  const keyIds = Object.keys(await ctx.store.hgetall(storeKeys.vehicleKeys(before.vin, before.epoch)));
+  return {
+    keyIds,
+    del: [storeKeys.vehicleKeys(before.vin, before.epoch), storeKeys.vehiclePasskeyKeys(before.vin, before.epoch)],
+    append: [
+      auditAppend({
+        at: ctx.clock.now(),
+        vin: before.vin,
+        action: 'wipe',
+        actor: audit.actor,
+        reason: audit.reason,
+        keyIds,
+        epoch: after.epoch,
+        seq: after.seq,
+        ...(audit.note || audit.detail ? { detail: { ...(audit.note ? { note: audit.note } : {}), ...audit.detail } } : {}),
+      }),
+    ],
+  };
+}
+
+export async function wipeVehicleKeys(ctx: AppContext, request: WipeRequest): Promise<WipeOutcome> {
+  const { vehicle, result } = await ctx.vehicles.update(request.vin, async (current) => {
+    const changed = request.change ? request.change(current) : current;
+    const next = wipeAllKeys(changed);
+    const writes = await wipeWrites(ctx, current, next, {
+      reason: request.reason,
+      actor: request.actor,
+      ...(request.note !== undefined ? { note: request.note } : {}),
+      ...(request.detail !== undefined ? { detail: request.detail } : {}),
+    });
+    return { vehicle: next, writes: { del: writes.del, append: writes.append }, result: writes.keyIds };
+  });
+  const manifest = await ctx.manifests.publish(vehicle);
+  return { vehicle, revokedKeyIds: result, manifest };
+}

@@ -1,0 +1,70 @@
+/**
+ * The dealer API (R6, R13): revoke the keys of a lost phone or all keys of a vehicle, with a
+ * reason; look up a vehicle's keys and its audit trail. A dealer can never issue or share a key.
+ */
+import { z } from 'zod';
+import { base64UrlIdSchema, vinSchema } from '../../shared/ids.js';
+import type { AppContext } from '../appContext.js';
+import { requireAccount } from '../http/authenticate.js';
+import { defineRoute, type RouteDefinition } from '../http/route.js';
+import { revokeLostPasskey } from '../keys/revokeLostPasskey.js';
+import { wipeVehicleKeys } from '../keys/wipeVehicleKeys.js';
+import { readAuditTrail } from '../vehicles/auditTrail.js';
+import { publicKey } from './vehicleRoutes.js';
+
+const vinParams = z.object({ vin: vinSchema });
+const reason = z.string().trim().min(3).max(500);
+
+export function dealerRoutes(ctx: AppContext): RouteDefinition[] {
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/v1/dealer/vehicles/:vin/revocations',
+      summary: "Revoke a lost phone's keys and disable its passkey (scope passkey, R6), or wipe every key of the vehicle (scope all)",
+      tags: ['dealer'],
+      auth: 'dealer',
+      params: vinParams,
+      body: z.discriminatedUnion('scope', [
+        z.object({ scope: z.literal('all'), reason }),
+        z.object({ scope: z.literal('passkey'), passkeyId: base64UrlIdSchema, reason }),
+      ]),
+      responses: { 200: { description: 'Revoked', schema: z.object({ revokedKeyIds: z.array(z.string()), epoch: z.number().int(), seq: z.number().int() }) } },
+      handler: async ({ caller, params, body }) => {
+        const dealer = requireAccount(caller);
+        if (body.scope === 'passkey') {
+          return { body: await revokeLostPasskey(ctx, { vin: params.vin, passkeyId: body.passkeyId, dealer: dealer.accountId, reason: body.reason }) };
+        }
+        const { vehicle, revokedKeyIds } = await wipeVehicleKeys(ctx, { vin: params.vin, reason: 'dealer-revoked-all', actor: { accountId: dealer.accountId, role: 'dealer' }, note: body.reason });
+        return { body: { revokedKeyIds, epoch: vehicle.epoch, seq: vehicle.seq } };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/dealer/vehicles/:vin/keys',
+      summary: "Look up a vehicle's keys",
+      tags: ['dealer'],
+      auth: 'dealer',
+      params: vinParams,
+      responses: { 200: { description: 'Keys' } },
+      handler: async ({ params }) => {
+        const vehicle = await ctx.vehicles.get(params.vin);
+        const keys = await ctx.vehicles.keys(params.vin, vehicle.epoch);
+        return { body: { vin: params.vin, epoch: vehicle.epoch, seq: vehicle.seq, mainUser: vehicle.mainUser?.accountId ?? null, keys: keys.map(publicKey) } };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/dealer/vehicles/:vin/audit',
+      summary: "A vehicle's audit trail of revocations and wipes (R13), newest last",
+      tags: ['dealer'],
+      auth: 'dealer',
+      params: vinParams,
+      query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+      responses: { 200: { description: 'Audit entries' } },
+      handler: async ({ params, query }) => {
+        await ctx.vehicles.get(params.vin);
+        return { body: { vin: params.vin, entries: await readAuditTrail(ctx.store, params.vin, { limit: query.limit }) } };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,66 @@
+/**
+ * Accept an invitation (R3): the invitation is taken with GETDEL, so of two concurrent accepts
+ * exactly one proceeds; the shared key it creates has exactly the invitation's profile. If the key
+ * cannot be made (e.g. the shared-key limit), the invitation goes back bound to this account so it
+ * may retry and nobody else can.
+ */
+import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import type { AccountId, PasskeyId } from '../../shared/ids.js';
+import type { AppContext } from '../appContext.js';
+import { assertStandardServices } from '../domain/activateStandardServices.js';
+import type { DigitalKey, VehicleRecord } from '../domain/vehicleRecord.js';
+import { createKey } from '../keys/createKey.js';
+import { storeKeys } from '../store/storeKeys.js';
+import { invitationDigest, type InvitationRecord } from './invitationRecord.js';
+
+export async function acceptInvitation(
+  ctx: AppContext,
+  opts: { code: string; accountId: AccountId; passkeyId: PasskeyId; assertKeysAllowed: (vehicle: VehicleRecord) => void },
+): Promise<DigitalKey> {
+  const key = storeKeys.invitation(invitationDigest(opts.code));
+  const raw = await ctx.store.take(key);
+  if (raw === null) throw new DigitalKeyError('INVITATION_INVALID');
+  const invitation = JSON.parse(raw) as InvitationRecord;
+  const now = ctx.clock.now();
+  if (invitation.expiresAt <= now) throw new DigitalKeyError('INVITATION_INVALID');
+  const putBack = async () => {
+    const bound: InvitationRecord = { ...invitation, acceptedBy: opts.accountId };
+    await ctx.store.set(key, JSON.stringify(bound), { ttlMs: Math.max(1, invitation.expiresAt - now) + 60_000, ifAbsent: true });
+  };
+  if (invitation.acceptedBy && invitation.acceptedBy !== opts.accountId) {
+    await ctx.store.set(key, raw, { ttlMs: Math.max(1, invitation.expiresAt - now) + 60_000, ifAbsent: true });
+    throw new DigitalKeyError('INVITATION_INVALID');
+  }
+  if (invitation.email) {
+    const account = await ctx.accounts.find(opts.accountId);
+    if (account?.email !== invitation.email) {
+      await ctx.store.set(key, raw, { ttlMs: Math.max(1, invitation.expiresAt - now) + 60_000, ifAbsent: true });
+      throw new DigitalKeyError('INVITATION_INVALID', 'this invitation is for another e-mail address');
+    }
+  }
+  try {
+    const { key: created } = await createKey(ctx, {
+      vin: invitation.vin,
+      accountId: opts.accountId,
+      passkeyId: opts.passkeyId,
+      role: 'shared',
+      perms: invitation.perms,
+      ...(invitation.notBefore !== undefined ? { notBefore: invitation.notBefore } : {}),
+      ...(invitation.notAfter !== undefined ? { notAfter: invitation.notAfter } : {}),
+      grantedBy: invitation.createdBy,
+      check: (vehicle) => {
+        // A wipe or a new main user since the invitation was made ends it.
+        if (vehicle.epoch !== invitation.epoch || vehicle.mainUser?.accountId !== invitation.createdBy) throw new DigitalKeyError('INVITATION_INVALID');
+        if (vehicle.mainUser.accountId === opts.accountId) throw new DigitalKeyError('FORBIDDEN', 'the main user already holds the vehicle');
+        assertStandardServices(vehicle);
+        opts.assertKeysAllowed(vehicle);
+        if (vehicle.sharedKeys >= ctx.config.MAX_SHARED_KEYS) throw new DigitalKeyError('SHARED_KEY_LIMIT');
+        return { ...vehicle, sharedKeys: vehicle.sharedKeys + 1 };
+      },
+    });
+    return created;
+  } catch (err) {
+    if (err instanceof DigitalKeyError && err.code !== 'INVITATION_INVALID') await putBack();
+    throw err;
+  }
+}

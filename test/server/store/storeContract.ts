@@ -1,0 +1,593 @@
+/**
+ * The one contract every storage adapter passes (DESIGN.md §6). An adapter's test file calls
+ * `describeStoreContract` with a setup that returns a fresh store; the cases use unique keys, so a
+ * shared backing server needs no flushing between them.
+ */
+import { randomUUID } from 'node:crypto';
+import { inspect } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Store, StoreTransaction } from '../../../server/store/store.js';
+import { storeKeys } from '../../../server/store/storeKeys.js';
+
+/** What an adapter's setup hands the contract suite. */
+export interface StoreUnderTest {
+  store: Store;
+  /**
+   * A second client of the same data (another connection; the memory adapter passes the same
+   * store), so races and pub/sub fan-out are exercised across clients. Defaults to `store`.
+   */
+  peer?: Store;
+  /**
+   * Move the store's clock forward (an injected clock). Without it, expiry is observed in real
+   * time with short TTLs and a bounded poll.
+   */
+  advance?(ms: number): void | Promise<void>;
+  teardown(): Promise<void>;
+}
+
+/** Longest real-time wait of any case (expiry, message delivery). */
+const WAIT_MS = 3000;
+/** How long a case waits to make sure a message does not arrive. */
+const QUIET_MS = 150;
+const VIN_ALPHABET = 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789';
+
+/** A fresh valid VIN per call: every case works on its own vehicle. */
+export function uniqueVin(): string {
+  const bytes = randomUUID().replace(/-/g, '');
+  let vin = '1HG';
+  for (let i = 0; vin.length < 17; i += 2) vin += VIN_ALPHABET[parseInt(bytes.slice(i, i + 2), 16) % VIN_ALPHABET.length];
+  return vin;
+}
+
+/** Resolve once `check` holds, polling every 10 ms; fail after `WAIT_MS`. */
+async function eventually(check: () => Promise<boolean> | boolean, what: string): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await sleep(10);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Collects the messages of one subscription. */
+function inbox(): { messages: string[]; onMessage: (m: string) => void } {
+  const messages: string[] = [];
+  return { messages, onMessage: (m) => messages.push(m) };
+}
+
+/**
+ * Register the storage contract suite for one adapter.
+ *
+ * @example
+ * ```ts
+ * describeStoreContract('memory', async () => {
+ *   const clock = new ManualClock();
+ *   const store = new MemoryStore({ clock });
+ *   return { store, advance: (ms) => clock.advance(ms), teardown: () => store.close() };
+ * });
+ * ```
+ */
+export function describeStoreContract(name: string, setup: () => Promise<StoreUnderTest>): void {
+  describe(`${name} store: the storage contract`, () => {
+    let sut: StoreUnderTest;
+    let store: Store;
+    let peer: Store;
+
+    beforeAll(async () => {
+      sut = await setup();
+      store = sut.store;
+      peer = sut.peer ?? sut.store;
+    });
+    afterAll(async () => {
+      await sut?.teardown();
+    });
+
+    /** Let `ttlMs` pass: on the injected clock when there is one, else in real time (by polling). */
+    async function expire(ttlMs: number, gone: () => Promise<boolean>): Promise<void> {
+      if (sut.advance) {
+        await sut.advance(ttlMs + 1);
+        expect(await gone()).toBe(true);
+      } else {
+        await eventually(gone, 'the TTL ran out');
+      }
+    }
+    /** A TTL short enough to wait for in real time, long enough to read the value back first. */
+    const SHORT_TTL = 300;
+
+    describe('strings', () => {
+      it('a missing key reads as null', async () => {
+        expect(await store.get(storeKeys.vehicle(uniqueVin()))).toBeNull();
+      });
+
+      it('set then get returns the value, and a second set overwrites it', async () => {
+        const key = storeKeys.vehicleManifest(uniqueVin());
+        expect(await store.set(key, 'v1')).toBe(true);
+        expect(await store.get(key)).toBe('v1');
+        expect(await store.set(key, 'v2')).toBe(true);
+        expect(await peer.get(key)).toBe('v2');
+      });
+
+      it.each([
+        ['an empty string', ''],
+        ['JSON with quotes and escapes', JSON.stringify({ a: 'x"y\\z', n: null, list: [1, 2] })],
+        ['unicode and control characters', 'héllo ✓ 🚗 \n\t\u0001 end'],
+        ['a long value', 'x'.repeat(100_000)],
+      ])('stores %s unchanged', async (_what, value) => {
+        const key = storeKeys.vehicleManifest(uniqueVin());
+        await store.set(key, value);
+        expect(await store.get(key)).toBe(value);
+      });
+
+      it('a value set with ttlMs is there until the TTL runs out, then gone', async () => {
+        const key = storeKeys.challenge(randomUUID());
+        await store.set(key, 'nonce', { ttlMs: SHORT_TTL });
+        expect(await store.get(key)).toBe('nonce');
+        await expire(SHORT_TTL, async () => (await store.get(key)) === null);
+        expect(await store.take(key)).toBeNull();
+      });
+
+      it('a set without ttlMs clears an earlier TTL', async () => {
+        const key = storeKeys.challenge(randomUUID());
+        const witness = storeKeys.challenge(randomUUID());
+        await store.set(key, 'short', { ttlMs: SHORT_TTL });
+        await store.set(key, 'kept');
+        await store.set(witness, 'short', { ttlMs: SHORT_TTL });
+        await expire(SHORT_TTL, async () => (await store.get(witness)) === null);
+        expect(await store.get(key)).toBe('kept');
+      });
+
+      it('ifAbsent writes only when the key does not exist', async () => {
+        const key = storeKeys.challenge(randomUUID());
+        expect(await store.set(key, 'first', { ifAbsent: true })).toBe(true);
+        expect(await store.set(key, 'second', { ifAbsent: true })).toBe(false);
+        expect(await store.get(key)).toBe('first');
+        await store.del(key);
+        expect(await store.set(key, 'third', { ifAbsent: true })).toBe(true);
+        expect(await store.get(key)).toBe('third');
+      });
+
+      it('ifAbsent succeeds again once the TTL of the existing value ran out', async () => {
+        const key = storeKeys.challenge(randomUUID());
+        expect(await store.set(key, 'first', { ttlMs: SHORT_TTL, ifAbsent: true })).toBe(true);
+        expect(await store.set(key, 'second', { ifAbsent: true })).toBe(false);
+        await expire(SHORT_TTL, async () => (await store.get(key)) === null);
+        expect(await store.set(key, 'third', { ifAbsent: true })).toBe(true);
+      });
+
+      it('ifAbsent: of concurrent writers exactly one wins', async () => {
+        const key = storeKeys.challenge(randomUUID());
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => (i % 2 ? peer : store).set(key, `writer-${i}`, { ifAbsent: true })),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await store.get(key)).toBe(`writer-${results.indexOf(true)}`);
+      });
+
+      it('take returns the value once and deletes it (single use)', async () => {
+        const key = storeKeys.challenge(randomUUID());
+        await store.set(key, 'token', { ttlMs: 60_000 });
+        expect(await store.take(key)).toBe('token');
+        expect(await store.take(key)).toBeNull();
+        expect(await store.get(key)).toBeNull();
+        expect(await store.take(storeKeys.challenge(randomUUID()))).toBeNull();
+      });
+
+      it('two concurrent takes of the same key: exactly one gets the value', async () => {
+        for (let round = 0; round < 10; round++) {
+          const key = storeKeys.challenge(randomUUID());
+          await store.set(key, `token-${round}`);
+          const taken = await Promise.all([store.take(key), peer.take(key)]);
+          expect(taken.filter((t) => t !== null)).toEqual([`token-${round}`]);
+        }
+      });
+
+      it('many concurrent takes from two clients: exactly one gets the value', async () => {
+        const key = storeKeys.challenge(randomUUID());
+        await store.set(key, 'enrollment-token');
+        const taken = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? peer : store).take(key)));
+        expect(taken.filter((t) => t !== null)).toEqual(['enrollment-token']);
+      });
+
+      it('del removes a string, a hash and a list; deleting a missing key is fine', async () => {
+        const vin = uniqueVin();
+        const [s, h, l] = [storeKeys.vehicle(vin), storeKeys.vehicleKeys(vin, 1), storeKeys.vehicleAudit(vin)];
+        await store.set(s, 'doc');
+        expect(await store.commit({ hset: [{ key: h, field: 'k1', value: 'key' }], append: [{ key: l, value: 'e1' }] })).toBe(true);
+        for (const key of [s, h, l]) await store.del(key);
+        expect(await store.get(s)).toBeNull();
+        expect(await store.hgetall(h)).toEqual({});
+        expect(await store.range(l, 0, -1)).toEqual([]);
+        await expect(store.del(storeKeys.vehicle(uniqueVin()))).resolves.toBeUndefined();
+      });
+
+      it('reading a hash as a string is a WRONGTYPE error', async () => {
+        const key = storeKeys.vehicleKeys(uniqueVin(), 0);
+        await store.commit({ hset: [{ key, field: 'f', value: 'v' }] });
+        await expect(store.get(key)).rejects.toThrow(/WRONGTYPE/);
+      });
+    });
+
+    describe('hashes', () => {
+      it('a missing hash reads as null fields and an empty record', async () => {
+        const key = storeKeys.vehicleKeys(uniqueVin(), 0);
+        expect(await store.hget(key, 'anything')).toBeNull();
+        expect(await store.hgetall(key)).toEqual({});
+      });
+
+      it('hset, hget, hgetall and hdel through commit', async () => {
+        const key = storeKeys.vehicleKeys(uniqueVin(), 3);
+        const [k1, k2] = [randomUUID(), randomUUID()];
+        expect(
+          await store.commit({
+            hset: [
+              { key, field: k1, value: '{"role":"owner"}' },
+              { key, field: k2, value: '{"role":"shared"}' },
+            ],
+          }),
+        ).toBe(true);
+        expect(await store.hget(key, k1)).toBe('{"role":"owner"}');
+        expect(await peer.hgetall(key)).toEqual({ [k1]: '{"role":"owner"}', [k2]: '{"role":"shared"}' });
+        expect(await store.hget(key, 'missing')).toBeNull();
+
+        expect(await store.commit({ hset: [{ key, field: k1, value: 'updated' }], hdel: [{ key, field: k2 }] })).toBe(true);
+        expect(await store.hgetall(key)).toEqual({ [k1]: 'updated' });
+      });
+
+      it('deleting the last field deletes the hash', async () => {
+        const key = storeKeys.vehicleKeys(uniqueVin(), 0);
+        await store.commit({ hset: [{ key, field: 'only', value: 'v' }] });
+        await store.commit({ hdel: [{ key, field: 'only' }, { key, field: 'never-there' }] });
+        expect(await store.hgetall(key)).toEqual({});
+        // The key is gone, not an empty hash: an "absent" expectation on it holds.
+        expect(await store.commit({ expect: [{ key, value: null }] })).toBe(true);
+      });
+    });
+
+    describe('range (LRANGE semantics)', () => {
+      const entries = ['e0', 'e1', 'e2', 'e3', 'e4'];
+      let key: string;
+      beforeAll(async () => {
+        key = storeKeys.vehicleAudit(uniqueVin());
+        await store.commit({ append: entries.slice(0, 2).map((value) => ({ key, value })) });
+        await store.commit({ append: entries.slice(2).map((value) => ({ key, value })) });
+      });
+
+      it.each([
+        [0, -1, entries],
+        [0, 0, ['e0']],
+        [1, 3, ['e1', 'e2', 'e3']],
+        [-2, -1, ['e3', 'e4']],
+        [-1, -1, ['e4']],
+        [-100, 1, ['e0', 'e1']],
+        [3, 100, ['e3', 'e4']],
+        [0, -4, ['e0', 'e1']],
+        [2, 1, []],
+        [5, 10, []],
+        [-1, -2, []],
+        [0, -6, []],
+        [-100, -6, []],
+      ])('range(%i, %i)', async (start, stop, expected) => {
+        expect(await store.range(key, start, stop)).toEqual(expected);
+      });
+
+      it('a missing list is empty', async () => {
+        expect(await store.range(storeKeys.vehicleAudit(uniqueVin()), 0, -1)).toEqual([]);
+      });
+    });
+
+    describe('commit', () => {
+      it('an empty transaction commits and writes nothing', async () => {
+        expect(await store.commit({})).toBe(true);
+        expect(await store.commit({ expect: [], set: [], del: [], hset: [], hdel: [], append: [] })).toBe(true);
+      });
+
+      it('applies every kind of write at once', async () => {
+        const vin = uniqueVin();
+        const doc = storeKeys.vehicle(vin);
+        const oldKeys = storeKeys.vehicleKeys(vin, 1);
+        const newKeys = storeKeys.vehicleKeys(vin, 2);
+        const manifest = storeKeys.vehicleManifest(vin);
+        const audit = storeKeys.vehicleAudit(vin);
+        await store.set(doc, '{"epoch":1}');
+        await store.commit({ hset: [{ key: oldKeys, field: 'k-old', value: 'old' }, { key: oldKeys, field: 'k-x', value: 'x' }] });
+
+        // R4-shaped: a claim moves to a new epoch, unlinks the old keys and audits it, atomically.
+        const committed = await store.commit({
+          expect: [{ key: doc, value: '{"epoch":1}' }, { key: oldKeys, field: 'k-old', value: 'old' }],
+          set: [
+            { key: doc, value: '{"epoch":2}' },
+            { key: manifest, value: 'signed-manifest', ttlMs: 60_000 },
+          ],
+          del: [oldKeys],
+          hset: [{ key: newKeys, field: 'k-new', value: 'new' }, { key: newKeys, field: 'k-tmp', value: 'tmp' }],
+          hdel: [{ key: newKeys, field: 'k-tmp' }],
+          append: [{ key: audit, value: 'claimed' }, { key: audit, value: 'wiped' }],
+        });
+        expect(committed).toBe(true);
+        expect(await store.get(doc)).toBe('{"epoch":2}');
+        expect(await store.get(manifest)).toBe('signed-manifest');
+        expect(await store.hgetall(oldKeys)).toEqual({});
+        expect(await store.hgetall(newKeys)).toEqual({ 'k-new': 'new' });
+        expect(await store.range(audit, 0, -1)).toEqual(['claimed', 'wiped']);
+      });
+
+      it('writes apply in order: set, del, hset, hdel, append', async () => {
+        const vin = uniqueVin();
+        const doc = storeKeys.vehicle(vin);
+        const keys = storeKeys.vehicleKeys(vin, 0);
+        // set then del of the same key leaves it deleted; del then hset of a hash leaves the new field.
+        expect(await store.commit({ set: [{ key: doc, value: 'x' }], del: [doc, keys], hset: [{ key: keys, field: 'f', value: 'v' }] })).toBe(true);
+        expect(await store.get(doc)).toBeNull();
+        expect(await store.hgetall(keys)).toEqual({ f: 'v' });
+      });
+
+      it('a set with ttlMs in a commit expires', async () => {
+        const key = storeKeys.vehicleManifest(uniqueVin());
+        expect(await store.commit({ set: [{ key, value: 'm', ttlMs: SHORT_TTL }] })).toBe(true);
+        expect(await store.get(key)).toBe('m');
+        await expire(SHORT_TTL, async () => (await store.get(key)) === null);
+      });
+
+      it('expectations on strings: equal commits, different fails', async () => {
+        const key = storeKeys.vehicle(uniqueVin());
+        await store.set(key, 'v1');
+        expect(await store.commit({ expect: [{ key, value: 'v0' }], set: [{ key, value: 'lost' }] })).toBe(false);
+        expect(await store.get(key)).toBe('v1');
+        expect(await store.commit({ expect: [{ key, value: 'v1' }], set: [{ key, value: 'v2' }] })).toBe(true);
+        expect(await store.get(key)).toBe('v2');
+      });
+
+      it('an expected empty string is not the same as absent', async () => {
+        const vin = uniqueVin();
+        const key = storeKeys.vehicle(vin);
+        const missing = storeKeys.vehicleManifest(vin);
+        await store.set(key, '');
+        expect(await store.commit({ expect: [{ key, value: null }] })).toBe(false);
+        expect(await store.commit({ expect: [{ key, value: '' }] })).toBe(true);
+        expect(await store.commit({ expect: [{ key: missing, value: '' }] })).toBe(false);
+      });
+
+      it('absent expectations: hold for a missing key, fail for an existing one', async () => {
+        const vin = uniqueVin();
+        const key = storeKeys.vehicle(vin);
+        expect(await store.commit({ expect: [{ key, value: null }], set: [{ key, value: 'created' }] })).toBe(true);
+        expect(await store.commit({ expect: [{ key, value: null }], set: [{ key, value: 'again' }] })).toBe(false);
+        expect(await store.get(key)).toBe('created');
+      });
+
+      it('expectations on hash fields: value, absent field, absent hash', async () => {
+        const vin = uniqueVin();
+        const key = storeKeys.vehicleKeys(vin, 0);
+        const audit = storeKeys.vehicleAudit(vin);
+        // The hash does not exist: any field is absent.
+        expect(await store.commit({ expect: [{ key, field: 'a', value: null }], hset: [{ key, field: 'a', value: '1' }] })).toBe(true);
+        // The hash exists, the field does not.
+        expect(await store.commit({ expect: [{ key, field: 'b', value: null }], hset: [{ key, field: 'b', value: '2' }] })).toBe(true);
+        expect(await store.commit({ expect: [{ key, field: 'a', value: null }], append: [{ key: audit, value: 'no' }] })).toBe(false);
+        expect(await store.commit({ expect: [{ key, field: 'a', value: '9' }], append: [{ key: audit, value: 'no' }] })).toBe(false);
+        expect(await store.commit({ expect: [{ key, field: 'a', value: '1' }], append: [{ key: audit, value: 'yes' }] })).toBe(true);
+        expect(await store.range(audit, 0, -1)).toEqual(['yes']);
+      });
+
+      it('an expectation on a key of another type fails instead of throwing', async () => {
+        const vin = uniqueVin();
+        const str = storeKeys.vehicle(vin);
+        const hash = storeKeys.vehicleKeys(vin, 0);
+        const list = storeKeys.vehicleAudit(vin);
+        await store.set(str, 'doc');
+        await store.commit({ hset: [{ key: hash, field: 'f', value: 'doc' }], append: [{ key: list, value: 'doc' }] });
+        const cases: StoreTransaction['expect'][] = [
+          [{ key: str, field: 'f', value: 'doc' }],
+          [{ key: str, field: 'f', value: null }],
+          [{ key: hash, value: 'doc' }],
+          [{ key: hash, value: null }],
+          [{ key: list, value: null }],
+          [{ key: list, field: 'f', value: null }],
+        ];
+        for (const expectation of cases) {
+          expect(await store.commit({ expect: expectation, set: [{ key: storeKeys.vehicleManifest(vin), value: 'no' }] })).toBe(false);
+        }
+        expect(await store.get(storeKeys.vehicleManifest(vin))).toBeNull();
+      });
+
+      it('a failed expectation writes nothing at all', async () => {
+        const vin = uniqueVin();
+        const doc = storeKeys.vehicle(vin);
+        const keys = storeKeys.vehicleKeys(vin, 1);
+        const manifest = storeKeys.vehicleManifest(vin);
+        const audit = storeKeys.vehicleAudit(vin);
+        await store.set(doc, 'v1');
+        await store.commit({ hset: [{ key: keys, field: 'k1', value: 'key1' }, { key: keys, field: 'k2', value: 'key2' }], append: [{ key: audit, value: 'a0' }] });
+
+        const committed = await store.commit({
+          // Every expectation holds but the last.
+          expect: [
+            { key: doc, value: 'v1' },
+            { key: keys, field: 'k1', value: 'key1' },
+            { key: manifest, value: null },
+            { key: keys, field: 'k2', value: 'not-key2' },
+          ],
+          set: [{ key: doc, value: 'v2' }, { key: manifest, value: 'm' }],
+          del: [doc],
+          hset: [{ key: keys, field: 'k3', value: 'key3' }],
+          hdel: [{ key: keys, field: 'k1' }],
+          append: [{ key: audit, value: 'a1' }],
+        });
+        expect(committed).toBe(false);
+        expect(await store.get(doc)).toBe('v1');
+        expect(await store.get(manifest)).toBeNull();
+        expect(await store.hgetall(keys)).toEqual({ k1: 'key1', k2: 'key2' });
+        expect(await store.range(audit, 0, -1)).toEqual(['a0']);
+      });
+
+      it('a write to a key of another type throws WRONGTYPE and writes nothing', async () => {
+        const vin = uniqueVin();
+        const doc = storeKeys.vehicle(vin);
+        const audit = storeKeys.vehicleAudit(vin);
+        const secret = `secret-${randomUUID()}`;
+        await store.set(doc, 'a string');
+        const attempt = store.commit({
+          set: [{ key: storeKeys.vehicleManifest(vin), value: secret }],
+          append: [{ key: audit, value: secret }],
+          hset: [{ key: doc, field: 'f', value: secret }],
+        });
+        const err = await attempt.then(
+          () => expect.fail('the commit should have been refused'),
+          (e: unknown) => e,
+        );
+        expect(String(err)).toMatch(/WRONGTYPE/);
+        // Values may be tokens: they never appear in an error.
+        expect(inspect(err, { depth: 10 })).not.toContain(secret);
+        expect(await store.get(storeKeys.vehicleManifest(vin))).toBeNull();
+        expect(await store.range(audit, 0, -1)).toEqual([]);
+        expect(await store.get(doc)).toBe('a string');
+      });
+
+      it('N concurrent commits racing on the same expected value: exactly one wins', async () => {
+        const vin = uniqueVin();
+        const doc = storeKeys.vehicle(vin);
+        const audit = storeKeys.vehicleAudit(vin);
+        await store.set(doc, '{"seq":0}');
+        const racers = 20;
+        const results = await Promise.all(
+          Array.from({ length: racers }, (_, i) =>
+            (i % 2 ? peer : store).commit({
+              expect: [{ key: doc, value: '{"seq":0}' }],
+              set: [{ key: doc, value: `{"seq":1,"by":${i}}` }],
+              append: [{ key: audit, value: `racer-${i}` }],
+            }),
+          ),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const winner = results.indexOf(true);
+        expect(await store.get(doc)).toBe(`{"seq":1,"by":${winner}}`);
+        expect(await store.range(audit, 0, -1)).toEqual([`racer-${winner}`]);
+      });
+
+      it('concurrent claims of a hash field: exactly one wins', async () => {
+        const key = storeKeys.vehicleKeys(uniqueVin(), 0);
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            (i % 2 ? peer : store).commit({ expect: [{ key, field: 'owner', value: null }], hset: [{ key, field: 'owner', value: `p${i}` }] }),
+          ),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await store.hget(key, 'owner')).toBe(`p${results.indexOf(true)}`);
+      });
+
+      it('a commit spanning two hash tags throws and writes nothing', async () => {
+        const [vinA, vinB] = [uniqueVin(), uniqueVin()];
+        await expect(
+          store.commit({ set: [{ key: storeKeys.vehicle(vinA), value: 'a' }, { key: storeKeys.vehicle(vinB), value: 'b' }] }),
+        ).rejects.toThrow(/hash tag/);
+        await expect(
+          store.commit({ expect: [{ key: storeKeys.vehicle(vinA), value: null }], append: [{ key: storeKeys.outbox(randomUUID()), value: 'x' }] }),
+        ).rejects.toThrow(/hash tag/);
+        expect(await store.get(storeKeys.vehicle(vinA))).toBeNull();
+        expect(await store.get(storeKeys.vehicle(vinB))).toBeNull();
+      });
+
+      it('keys of one account share a tag and commit together', async () => {
+        const accountId = randomUUID();
+        const account = storeKeys.account(accountId);
+        const outbox = storeKeys.outbox(accountId);
+        expect(await store.commit({ expect: [{ key: account, value: null }], set: [{ key: account, value: '{}' }], append: [{ key: outbox, value: 'welcome' }] })).toBe(true);
+        expect(await store.range(outbox, -1, -1)).toEqual(['welcome']);
+      });
+    });
+
+    describe('publish and subscribe', () => {
+      it('delivers a message to every subscriber, from any client', async () => {
+        const channel = `${storeKeys.manifestChannel()}:${randomUUID()}`;
+        const [a, b] = [inbox(), inbox()];
+        const offA = await store.subscribe(channel, a.onMessage);
+        const offB = await store.subscribe(channel, b.onMessage);
+        const message = JSON.stringify({ vin: uniqueVin(), manifest: 'signed ✓' });
+        await peer.publish(channel, message);
+        await store.publish(channel, 'second');
+        await eventually(() => a.messages.length === 2 && b.messages.length === 2, 'both subscribers got both messages');
+        expect(a.messages).toEqual([message, 'second']);
+        expect(b.messages).toEqual([message, 'second']);
+        await offA();
+        await offB();
+      });
+
+      it('delivers only the messages of the subscribed channel', async () => {
+        const [mine, other] = [`sdk:test:${randomUUID()}`, `sdk:test:${randomUUID()}`];
+        const box = inbox();
+        const off = await store.subscribe(mine, box.onMessage);
+        await store.publish(other, 'not for me');
+        await store.publish(mine, 'for me');
+        await eventually(() => box.messages.length > 0, 'the message arrived');
+        await sleep(QUIET_MS);
+        expect(box.messages).toEqual(['for me']);
+        await off();
+      });
+
+      it('stops delivering to a handler after it unsubscribes, and keeps the others', async () => {
+        const channel = `sdk:test:${randomUUID()}`;
+        const [stays, leaves] = [inbox(), inbox()];
+        const offStays = await store.subscribe(channel, stays.onMessage);
+        const offLeaves = await store.subscribe(channel, leaves.onMessage);
+        await offLeaves();
+        await offLeaves(); // idempotent
+        await store.publish(channel, 'after');
+        await eventually(() => stays.messages.length === 1, 'the remaining subscriber got the message');
+        await sleep(QUIET_MS);
+        expect(leaves.messages).toEqual([]);
+
+        await offStays();
+        await store.publish(channel, 'nobody listens');
+        await sleep(QUIET_MS);
+        expect(stays.messages).toEqual(['after']);
+      });
+
+      it('the same function subscribed twice is two subscriptions', async () => {
+        const channel = `sdk:test:${randomUUID()}`;
+        const box = inbox();
+        const off1 = await store.subscribe(channel, box.onMessage);
+        const off2 = await store.subscribe(channel, box.onMessage);
+        await store.publish(channel, 'm');
+        await eventually(() => box.messages.length === 2, 'both subscriptions fired');
+        await off1();
+        await store.publish(channel, 'n');
+        await eventually(() => box.messages.length === 3, 'the second subscription still fires');
+        await off2();
+      });
+
+      it('a channel can be subscribed again after its last handler left', async () => {
+        const channel = `sdk:test:${randomUUID()}`;
+        const first = inbox();
+        await (await store.subscribe(channel, first.onMessage))();
+        const second = inbox();
+        const off = await store.subscribe(channel, second.onMessage);
+        await store.publish(channel, 'again');
+        await eventually(() => second.messages.length === 1, 'the new subscription got the message');
+        expect(first.messages).toEqual([]);
+        await off();
+      });
+
+      it('concurrent subscriptions to one channel are all live when they resolve', async () => {
+        const channel = `sdk:test:${randomUUID()}`;
+        const boxes = [inbox(), inbox(), inbox()];
+        const offs = await Promise.all(boxes.map((b) => store.subscribe(channel, b.onMessage)));
+        await store.publish(channel, 'all');
+        await eventually(() => boxes.every((b) => b.messages.length === 1), 'every subscription got the message');
+        await Promise.all(offs.map((off) => off()));
+      });
+    });
+
+    describe('health', () => {
+      it('ping resolves while the store is reachable', async () => {
+        await expect(store.ping()).resolves.toBeUndefined();
+      });
+
+      it('names its kind', () => {
+        expect(['memory', 'redis']).toContain(store.kind);
+      });
+    });
+  });
+}
