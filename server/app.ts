@@ -25,6 +25,8 @@ import { mountSystemRoutes } from './routes/systemRoutes.js';
 import { vehicleRoutes } from './routes/vehicleRoutes.js';
 import { sharingRoutes } from './routes/sharingRoutes.js';
 import { dealerRoutes } from './routes/dealerRoutes.js';
+import { vehicleApiAuthenticator, vehicleApiRoutes } from './routes/vehicleApiRoutes.js';
+import { ManifestHub } from './vehicles/manifestHub.js';
 import type { Store } from './store/store.js';
 import { StateManifests } from './vehicles/stateManifests.js';
 import type { VehicleHooks } from './vehicles/vehicleHooks.js';
@@ -44,6 +46,7 @@ export interface App {
   ctx: AppContext;
   outbox: Outbox;
   routes: RouteDefinition[];
+  hub: ManifestHub;
   /** Stop background work (subscriptions); does not close the store. */
   close(): Promise<void>;
 }
@@ -86,7 +89,8 @@ export function createApp(opts: CreateAppOptions): App {
     assertKeysAllowed() {},
   };
 
-  const routes = [...accountRoutes(ctx), ...vehicleRoutes(ctx, hooks), ...sharingRoutes(ctx, hooks), ...dealerRoutes(ctx)];
+  const hub = new ManifestHub(ctx.manifests);
+  const routes = [...accountRoutes(ctx), ...vehicleRoutes(ctx, hooks), ...sharingRoutes(ctx, hooks), ...dealerRoutes(ctx), ...vehicleApiRoutes(ctx, hub)];
 
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
@@ -128,7 +132,7 @@ export function createApp(opts: CreateAppOptions): App {
   router.get('/v1/openapi.json', (_req, res) => {
     res.json(document);
   });
-  mountRoutes(router, routes, createAuthenticator(ctx));
+  mountRoutes(router, routes, createAuthenticator(ctx, vehicleApiAuthenticator(ctx)));
   app.use(router);
   app.use((_req, _res, next) => next(new DigitalKeyError('NOT_FOUND', 'no such route')));
   app.use(errorHandler);
@@ -138,6 +142,9 @@ export function createApp(opts: CreateAppOptions): App {
     ctx,
     outbox,
     routes,
-    async close() {},
+    hub,
+    async close() {
+      await hub.close();
+    },
   };
 }

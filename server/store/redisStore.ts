@@ -99,6 +99,7 @@ export class RedisStore implements Store {
   readonly #client: Client;
   #subscriber: Client | null = null;
   readonly #channels = new Map<string, Channel>();
+  readonly #readyWaits = new Map<Client, Promise<void>>();
   #closed = false;
 
   /** Takes ownership of a client created with the options of {@link createRedisStore}. */
@@ -262,20 +263,30 @@ export class RedisStore implements Store {
     if (client.status === 'ready') return;
     if (this.#closed || client.status === 'end') throw unavailable('the store is closed');
     if (client.status === 'wait') client.connect().catch(ignore);
-    await new Promise<void>((resolve, reject) => {
-      const done = (err?: DigitalKeyError) => {
-        clearTimeout(timer);
-        client.off('ready', onReady);
-        client.off('end', onEnd);
-        if (err) reject(err);
-        else resolve();
-      };
-      const onReady = () => done();
-      const onEnd = () => done(unavailable('the connection has ended'));
-      const timer = setTimeout(() => done(unavailable()), READY_TIMEOUT_MS);
-      client.on('ready', onReady);
-      client.on('end', onEnd);
-    });
+    await withTimeout(this.#whenReady(client), READY_TIMEOUT_MS);
+  }
+
+  /** One pending wait per connection, however many operations wait for it (no listener pile-up). */
+  #whenReady(client: Client): Promise<void> {
+    let wait = this.#readyWaits.get(client);
+    if (!wait) {
+      wait = new Promise<void>((resolve, reject) => {
+        const settle = (err?: DigitalKeyError) => {
+          client.off('ready', onReady);
+          client.off('end', onEnd);
+          this.#readyWaits.delete(client);
+          if (err) reject(err);
+          else resolve();
+        };
+        const onReady = () => settle();
+        const onEnd = () => settle(unavailable('the connection has ended'));
+        client.on('ready', onReady);
+        client.on('end', onEnd);
+      });
+      wait.catch(ignore);
+      this.#readyWaits.set(client, wait);
+    }
+    return wait;
   }
 }
 

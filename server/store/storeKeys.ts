@@ -25,6 +25,8 @@ export const storeKeys = {
   vehicleKeys: (v: string, epoch: number) => `${PREFIX}:{${vin(v)}}:keys:${epoch}`,
   /** The latest signed state manifest of a vehicle. */
   vehicleManifest: (v: string) => `${PREFIX}:{${vin(v)}}:manifest`,
+  /** A vehicle request token id already used (replay protection). */
+  vehicleTokenUse: (v: string, jti: string) => `${PREFIX}:{${vin(v)}}:jti:${id(jti)}`,
   /** Append-only audit trail of a vehicle (R13). */
   vehicleAudit: (v: string) => `${PREFIX}:{${vin(v)}}:audit`,
   /** Which vehicle a key belongs to (written once at issuance). */
