@@ -142,6 +142,7 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
       summary: 'Start adding a passkey for another phone',
       tags: ['accounts'],
       auth: 'session',
+      allowDealer: true,
       body: z.object({}),
       responses: { 200: { description: 'Creation options', schema: z.object({ challengeId: uuidSchema, options: webauthnOptionsSchema }) } },
       handler: async ({ caller }) => {
@@ -159,6 +160,7 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
       summary: 'Finish adding a passkey for another phone',
       tags: ['accounts'],
       auth: 'session',
+      allowDealer: true,
       body: z.object({ challengeId: uuidSchema, response: registrationResponseSchema }),
       responses: { 201: { description: 'Passkey added', schema: z.object({ passkeyId: base64UrlIdSchema }) } },
       handler: async ({ caller, body }) => {

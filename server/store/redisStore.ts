@@ -251,12 +251,34 @@ export class RedisStore implements Store {
 
   /** Wait (bounded) for the connection, run one command, and map connection failures. */
   async #run<T>(client: Client, command: () => Promise<T>): Promise<T> {
-    await this.#ready(client);
-    try {
-      return await command();
-    } catch (err) {
-      throw mapError(err);
+    for (let attempt = 1; ; attempt++) {
+      await this.#ready(client);
+      try {
+        return await command();
+      } catch (err) {
+        // The connection dropped just before: the command was refused unsent, so it is safe to
+        // wait for the reconnection and send it once more.
+        if (attempt === 1 && isUnsent(err)) {
+          await this.#leftReady(client);
+          continue;
+        }
+        throw mapError(err);
+      }
     }
+  }
+
+  /** Resolve once ioredis has noticed a dropped connection (bounded: it may already have). */
+  async #leftReady(client: Client): Promise<void> {
+    if (client.status !== 'ready') return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        client.off('close', done);
+        resolve();
+      };
+      const timer = setTimeout(done, 100);
+      client.on('close', done);
+    });
   }
 
   async #ready(client: Client): Promise<void> {
@@ -392,6 +414,11 @@ function mapError(err: unknown): unknown {
   if (err instanceof DigitalKeyError) return err;
   if (err instanceof ReplyError && !UNAVAILABLE_REPLY.test((err as Error).message)) return err;
   return unavailable(undefined, err);
+}
+
+/** Errors with which ioredis refuses a command without sending it (no offline queue). */
+function isUnsent(err: unknown): boolean {
+  return err instanceof Error && /^(Stream isn't writeable|Cluster isn't ready) and enableOfflineQueue options is false$/.test(err.message);
 }
 
 function scrub(err: unknown): void {

@@ -1,0 +1,133 @@
+/**
+ * The authorisation matrix: every route of the API, called by an anonymous caller, the main user, a
+ * shared user, another account, a dealer and a vehicle. Callers not allowed get 401/403 (or 404 where
+ * admitting that a key exists would leak it); allowed callers are never refused for who they are.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JWK } from 'jose';
+import { signVehicleRequestToken } from '../../shared/credential/vehicleRequestToken.js';
+import { grantDealer } from '../../server/operator/grantDealer.js';
+import type { PhoneApp } from '../../ble-sim/phone/phoneApp.js';
+import { rawCall } from '../support/httpCalls.js';
+import { startTestServer, type TestServer } from '../support/testServer.js';
+
+type CallerKind = 'anonymous' | 'main' | 'shared' | 'other' | 'dealer' | 'vehicle';
+const CALLERS: CallerKind[] = ['anonymous', 'main', 'shared', 'other', 'dealer', 'vehicle'];
+const ACCOUNTS: CallerKind[] = ['main', 'shared', 'other'];
+const REFUSALS = ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_MAIN_USER', 'KEY_NOT_FOUND', 'PASSKEY_NOT_FOUND'];
+
+let t: TestServer;
+let vin: string;
+let vehicleKey: JWK;
+let phones: Record<'main' | 'shared' | 'other' | 'dealer', PhoneApp>;
+let mainKeyId: string;
+
+beforeAll(async () => {
+  t = await startTestServer();
+  const v = await t.provision();
+  vin = v.vin;
+  vehicleKey = v.vehiclePrivateJwk;
+  const main = await t.mainUserWithKey(vin, v.odometerKm, 'matrix-main@example.com');
+  mainKeyId = main.wallet.get(vin)!.keyId;
+  const { code } = await main.api.request<{ code: string }>('POST', `/v1/vehicles/${vin}/invitations`, { perms: ['unlock'] });
+  const shared = t.phone();
+  await shared.signUp('matrix-shared@example.com', 'Shared');
+  await shared.api.request('POST', `/v1/invitations/${code}/accept`, { passkeyId: shared.passkeyId });
+  const other = t.phone();
+  await other.signUp('matrix-other@example.com', 'Other');
+  const dealer = t.phone();
+  await dealer.signUp('matrix-dealer@example.com', 'Dealer');
+  await grantDealer(t.app.ctx, 'matrix-dealer@example.com');
+  phones = { main, shared, other, dealer };
+});
+afterAll(async () => {
+  await t.close();
+});
+
+async function tokenFor(caller: CallerKind): Promise<string | undefined> {
+  if (caller === 'anonymous') return undefined;
+  if (caller === 'vehicle') return signVehicleRequestToken({ vin, privateKey: vehicleKey, issuer: t.config.ISSUER, nowSeconds: Math.floor(t.clock.now() / 1000) });
+  return phones[caller].api.token!;
+}
+
+interface Case {
+  allowed: CallerKind[];
+  body?: (caller: CallerKind) => object;
+  path?: string;
+  /** Destructive: run the allowed call last, once. */
+  destructive?: boolean;
+}
+
+const uuid = '3b241101-e2bb-4255-8caf-4136c566a962';
+const MATRIX: Record<string, Case> = {
+  'post /v1/accounts': { allowed: CALLERS, body: () => ({ email: `m-${Math.random().toString(36).slice(2)}@example.com`, displayName: 'x' }) },
+  'post /v1/accounts/:accountId/passkeys': { allowed: CALLERS, path: `/v1/accounts/${uuid}/passkeys`, body: () => ({ enrollmentToken: 'A'.repeat(43), response: { id: 'A'.repeat(22), rawId: 'A'.repeat(22), type: 'public-key', response: { clientDataJSON: 'e30', attestationObject: 'AA' } } }) },
+  'post /v1/sessions/options': { allowed: CALLERS, body: () => ({}) },
+  'post /v1/sessions': { allowed: CALLERS, body: () => ({ challengeId: uuid, response: { id: 'A'.repeat(22), rawId: 'A'.repeat(22), type: 'public-key', response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA' } } }) },
+  'get /v1/me': { allowed: [...ACCOUNTS, 'dealer'] },
+  'post /v1/me/passkeys/options': { allowed: [...ACCOUNTS, 'dealer'], body: () => ({}) },
+  'post /v1/me/passkeys': { allowed: [...ACCOUNTS, 'dealer'], body: () => ({ challengeId: uuid, response: { id: 'A'.repeat(22), rawId: 'A'.repeat(22), type: 'public-key', response: { clientDataJSON: 'e30', attestationObject: 'AA' } } }) },
+  'post /v1/vehicles/:vin/claims': { allowed: ACCOUNTS, body: () => ({ method: 'odometer', odometerKm: 999_999, acceptTerms: true }) },
+  'post /v1/vehicles/:vin/standard-services': { allowed: ['main'], body: () => ({}) },
+  'post /v1/vehicles/:vin/keys': { allowed: ['main'], body: (c) => ({ passkeyId: c === 'main' || c === 'shared' || c === 'other' || c === 'dealer' ? phones[c].passkeyId : 'A'.repeat(22) }) },
+  'get /v1/vehicles/:vin/keys': { allowed: ['main', 'shared'] },
+  'post /v1/keys/:keyId/credential': { allowed: ['main'], body: () => ({}) },
+  'post /v1/vehicles/:vin/invitations': { allowed: ['main'], body: () => ({ perms: ['lock'] }) },
+  'post /v1/invitations/:code/accept': { allowed: ACCOUNTS, path: `/v1/invitations/${'B'.repeat(32)}/accept`, body: (c) => ({ passkeyId: c === 'anonymous' || c === 'vehicle' ? 'A'.repeat(22) : phones[c].passkeyId }) },
+  'delete /v1/vehicles/:vin/keys/:keyId': { allowed: ['main'], destructive: true },
+  'delete /v1/me/vehicles/:vin': { allowed: ['main'], body: () => ({}), destructive: true },
+  'post /v1/dealer/vehicles/:vin/revocations': { allowed: ['dealer'], body: () => ({ scope: 'passkey', passkeyId: phones.shared.passkeyId, reason: 'matrix test' }), destructive: true },
+  'get /v1/dealer/vehicles/:vin/keys': { allowed: ['dealer'] },
+  'get /v1/dealer/vehicles/:vin/audit': { allowed: ['dealer'] },
+  'get /v1/vehicle-api/state': { allowed: ['vehicle'] },
+  'get /v1/vehicle-api/events': { allowed: ['vehicle'] },
+};
+
+function pathOf(route: { path: string }, c: Case): string {
+  return c.path ?? route.path.replace(':vin', vin).replace(':keyId', mainKeyId);
+}
+
+describe('authorisation matrix', () => {
+  it('lists every route of the API', () => {
+    const routes = t.app.routes.map((r) => `${r.method} ${r.path}`).sort();
+    expect(routes).toEqual(Object.keys(MATRIX).sort());
+  });
+
+  it('refuses every caller who is not allowed, on every route', async () => {
+    const failures: string[] = [];
+    for (const route of t.app.routes) {
+      const c = MATRIX[`${route.method} ${route.path}`]!;
+      for (const caller of CALLERS.filter((k) => !c.allowed.includes(k))) {
+        const res = await rawCall(t.baseUrl, route.method.toUpperCase(), pathOf(route, c), { token: await tokenFor(caller), ...(c.body ? { body: c.body(caller) } : {}) });
+        if (![401, 403, 404].includes(res.status) || !REFUSALS.includes(res.json?.error?.code ?? '')) failures.push(`${caller} → ${route.method} ${route.path}: ${res.status} ${res.json?.error?.code}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('never refuses an allowed caller for who they are', async () => {
+    const failures: string[] = [];
+    const destructive: Array<() => Promise<void>> = [];
+    for (const route of t.app.routes) {
+      const c = MATRIX[`${route.method} ${route.path}`]!;
+      for (const caller of c.allowed) {
+        const call = async () => {
+          if (route.path.endsWith('/events')) {
+            const controller = new AbortController();
+            const res = await fetch(t.baseUrl + pathOf(route, c), { headers: { authorization: `Bearer ${await tokenFor(caller)}` }, signal: controller.signal });
+            if (res.status !== 200) failures.push(`${caller} → events: ${res.status}`);
+            controller.abort();
+            return;
+          }
+          const res = await rawCall(t.baseUrl, route.method.toUpperCase(), pathOf(route, c), { token: await tokenFor(caller), ...(c.body ? { body: c.body(caller) } : {}) });
+          const code = res.json?.error?.code ?? '';
+          if (res.status === 401 || REFUSALS.includes(code)) failures.push(`${caller} → ${route.method} ${route.path}: ${res.status} ${code}`);
+        };
+        if (c.destructive) destructive.push(call);
+        else await call();
+      }
+    }
+    for (const call of destructive) await call();
+    expect(failures).toEqual([]);
+  });
+});

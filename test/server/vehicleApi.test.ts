@@ -1,0 +1,120 @@
+/**
+ * The vehicle sync API: vehicle-signed, single-use request tokens; the latest manifest; the SSE
+ * stream of new manifests; and fan-out across two server instances sharing one Redis.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeJwt, type JWK } from 'jose';
+import { LocalIssuerKey } from '../../shared/credential/issuerKey.js';
+import { signVehicleRequestToken } from '../../shared/credential/vehicleRequestToken.js';
+import { verifyStateManifest } from '../../shared/credential/stateManifest.js';
+import { createRedisStore } from '../../server/store/redisStore.js';
+import { readServerSentEvents, type ServerSentEvent } from '../../ble-sim/vehicle/serverSentEvents.js';
+import { ManualClock } from '../../shared/clock.js';
+import { rawCall } from '../support/httpCalls.js';
+import { startRedisServer, type RedisServer } from '../support/redisServer.js';
+import { startTestServer, type TestServer } from '../support/testServer.js';
+
+async function vehicleToken(t: TestServer, vin: string, key: JWK, opts: { nowSeconds?: number } = {}) {
+  return signVehicleRequestToken({ vin, privateKey: key, issuer: t.config.ISSUER, nowSeconds: opts.nowSeconds ?? Math.floor(t.clock.now() / 1000) });
+}
+
+/** Open the SSE stream; returns an iterator of events and a close function. */
+async function openEvents(t: TestServer, vin: string, key: JWK) {
+  const controller = new AbortController();
+  const res = await fetch(`${t.baseUrl}/v1/vehicle-api/events`, { headers: { authorization: `Bearer ${await vehicleToken(t, vin, key)}` }, signal: controller.signal });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toContain('text/event-stream');
+  const events = readServerSentEvents(res.body!);
+  return {
+    async next(): Promise<ServerSentEvent> {
+      const timeout = new Promise<never>((_r, reject) => setTimeout(() => reject(new Error('no event within 5 s')), 5000).unref());
+      const { value, done } = await Promise.race([events.next(), timeout]);
+      if (done) throw new Error('stream ended');
+      return value;
+    },
+    close: () => controller.abort(),
+  };
+}
+
+describe('vehicle API on one instance', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('returns the latest manifest to the vehicle that signed the request', async () => {
+    const v = await t.provision();
+    const res = await rawCall(t.baseUrl, 'GET', '/v1/vehicle-api/state', { token: await vehicleToken(t, v.vin, v.vehiclePrivateJwk) });
+    expect(res.status).toBe(200);
+    const claims = await verifyStateManifest({ manifest: res.json!.manifest as string, trust: t.app.ctx.trust, vin: v.vin, nowSeconds: Math.floor(t.clock.now() / 1000) });
+    expect(claims).toMatchObject({ seq: 0, ep: 0 });
+  });
+
+  it('refuses a replayed, foreign-signed, expired, over-long or session token with 401', async () => {
+    const v = await t.provision();
+    const other = await t.provision();
+    const token = await vehicleToken(t, v.vin, v.vehiclePrivateJwk);
+    expect((await rawCall(t.baseUrl, 'GET', '/v1/vehicle-api/state', { token })).status).toBe(200);
+    const replay = await rawCall(t.baseUrl, 'GET', '/v1/vehicle-api/state', { token });
+    expect([replay.status, replay.json?.error?.code]).toEqual([401, 'UNAUTHENTICATED']);
+    // Signed with another car's key while claiming this VIN.
+    const forged = await vehicleToken(t, v.vin, other.vehiclePrivateJwk);
+    expect((await rawCall(t.baseUrl, 'GET', '/v1/vehicle-api/state', { token: forged })).status).toBe(401);
+    const old = await vehicleToken(t, v.vin, v.vehiclePrivateJwk, { nowSeconds: Math.floor(t.clock.now() / 1000) - 600 });
+    expect((await rawCall(t.baseUrl, 'GET', '/v1/vehicle-api/state', { token: old })).status).toBe(401);
+    const owner = await t.mainUserWithKey(v.vin, v.odometerKm);
+    expect((await rawCall(t.baseUrl, 'GET', '/v1/vehicle-api/state', { token: owner.api.token! })).status).toBe(401);
+    // A vehicle token is no session either.
+    expect((await rawCall(t.baseUrl, 'GET', '/v1/me', { token: await vehicleToken(t, v.vin, v.vehiclePrivateJwk) })).status).toBe(401);
+    expect((await rawCall(t.baseUrl, 'GET', '/v1/vehicle-api/state')).status).toBe(401);
+  });
+
+  it('streams the current manifest, then each new one as revocations happen', async () => {
+    const v = await t.provision();
+    const owner = await t.mainUserWithKey(v.vin, v.odometerKm);
+    const stream = await openEvents(t, v.vin, v.vehiclePrivateJwk);
+    const first = await stream.next();
+    expect(first.event).toBe('manifest');
+    expect(JSON.parse(first.data)).toMatchObject({ vin: v.vin, seq: 0 });
+    await owner.api.request('DELETE', `/v1/vehicles/${v.vin}/keys/${owner.wallet.get(v.vin)!.keyId}`);
+    const second = JSON.parse((await stream.next()).data) as { seq: number; manifest: string };
+    expect(second.seq).toBe(1);
+    expect(decodeJwt(second.manifest).revoked).toEqual([owner.wallet.get(v.vin)!.keyId]);
+    stream.close();
+  });
+});
+
+describe('fan-out across two instances sharing one Redis', () => {
+  let redis: RedisServer;
+  let a: TestServer;
+  let b: TestServer;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    const clock = new ManualClock(Date.now());
+    const issuerKey = await LocalIssuerKey.generate();
+    a = await startTestServer({ store: createRedisStore({ url: redis.url }), clock, issuerKey });
+    b = await startTestServer({ store: createRedisStore({ url: redis.url }), clock, issuerKey });
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+    await a.store.close();
+    await b.store.close();
+    await redis.stop();
+  });
+
+  it('a revocation made on one instance reaches a car connected to the other', async () => {
+    const v = await a.provision();
+    const owner = await a.mainUserWithKey(v.vin, v.odometerKm);
+    const stream = await openEvents(b, v.vin, v.vehiclePrivateJwk);
+    expect(JSON.parse((await stream.next()).data)).toMatchObject({ seq: 0 });
+    await owner.api.request('DELETE', `/v1/me/vehicles/${v.vin}`, {});
+    const wiped = JSON.parse((await stream.next()).data) as { seq: number; manifest: string };
+    expect(wiped.seq).toBe(1);
+    expect(decodeJwt(wiped.manifest)).toMatchObject({ ep: 1 });
+    stream.close();
+  });
+});
