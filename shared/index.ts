@@ -14,3 +14,4 @@ export * from './ble/framing.js';
 export * from './ble/messages.js';
 export * from './ble/transactionHash.js';
 export * from './ble/bleResponseCode.js';
+export * from './credential/vehicleRequestToken.js';

@@ -44,10 +44,9 @@ export class FrameAssembler {
   #buffer: Uint8Array | null = null;
   #received = 0;
   #lastFragmentMs = 0;
-  #header: number[] = [];
 
   get inProgress(): boolean {
-    return this.#buffer !== null || this.#header.length > 0;
+    return this.#buffer !== null;
   }
 
   push(fragment: Uint8Array, nowMs: number): FrameResult {
@@ -61,13 +60,11 @@ export class FrameAssembler {
     this.#lastFragmentMs = nowMs;
     let data = fragment;
     if (this.#buffer === null) {
-      while (this.#header.length < 2 && data.length > 0) {
-        this.#header.push(data[0]!);
-        data = data.subarray(1);
-      }
-      if (this.#header.length < 2) return { kind: 'partial' };
-      const length = (this.#header[0]! << 8) | this.#header[1]!;
-      this.#header = [];
+      // The first fragment starts with the whole 2-byte length (an ATT payload is at least 20
+      // bytes, so a sender never needs to split it): a shorter first fragment is malformed.
+      if (data.length < 2) return this.fail('first fragment shorter than the 2-byte length');
+      const length = (data[0]! << 8) | data[1]!;
+      data = data.subarray(2);
       if (length === 0 || length > MAX_MESSAGE_BYTES) return this.fail(`announced length ${length} (1..${MAX_MESSAGE_BYTES})`);
       this.#expected = length;
       this.#buffer = new Uint8Array(length);
@@ -105,7 +102,6 @@ export class FrameAssembler {
 
   private reset(): void {
     this.#buffer = null;
-    this.#header = [];
     this.#expected = 0;
     this.#received = 0;
   }

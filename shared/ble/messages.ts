@@ -3,11 +3,12 @@
  * its schema before use; anything else is BAD_MESSAGE (or UNSUPPORTED_VERSION), never a crash.
  * Binary fields are CBOR byte strings, which keeps a credential plus an assertion near 1 KB.
  */
-import { decode, encode } from 'cbor2';
+import { decode } from 'cbor2';
 import { z } from 'zod';
 import { COMMANDS, commandSchema } from '../commands.js';
 import { DigitalKeyError } from '../errors/digitalKeyError.js';
 import { ERROR_CODES, type ErrorCode } from '../errors/errorCode.js';
+import { cborEncode } from './cborEncode.js';
 
 export const PROTOCOL_VERSION = 1;
 export const NONCE_BYTES = 32;
@@ -56,7 +57,7 @@ export const responseSchema = z.object({
 export type ResponseMessage = z.infer<typeof responseSchema>;
 
 export function encodeMessage(message: ChallengeMessage | RequestMessage | ResponseMessage): Uint8Array {
-  return encode(message);
+  return cborEncode(message);
 }
 
 /** Decode and validate; throws DigitalKeyError BAD_MESSAGE or UNSUPPORTED_VERSION. */
@@ -67,10 +68,16 @@ export function decodeMessage<S extends z.ZodType>(schema: S, data: Uint8Array):
   } catch (err) {
     throw new DigitalKeyError('BAD_MESSAGE', 'not CBOR', { cause: err });
   }
-  if (value !== null && typeof value === 'object' && 'v' in value && value.v !== PROTOCOL_VERSION) {
+  // Only a well-formed version number is "unsupported"; `v: "1"`, a tagged date or a float is a
+  // malformed message (BAD_MESSAGE), so the phone is not told to update for a garbled frame.
+  if (value !== null && typeof value === 'object' && 'v' in value && isIntegerVersion(value.v) && value.v !== PROTOCOL_VERSION) {
     throw new DigitalKeyError('UNSUPPORTED_VERSION');
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new DigitalKeyError('BAD_MESSAGE', 'message does not match its schema');
   return parsed.data;
+}
+
+function isIntegerVersion(v: unknown): boolean {
+  return Number.isInteger(v) || typeof v === 'bigint';
 }

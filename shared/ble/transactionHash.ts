@@ -5,13 +5,13 @@
  * and one made for this connection's nonce can never be replayed on another.
  */
 import { createHash } from 'node:crypto';
-import { encode } from 'cbor2';
 import type { Command } from '../commands.js';
+import { cborEncode } from './cborEncode.js';
 
 export function sha256(data: Uint8Array | string): Uint8Array {
   return new Uint8Array(createHash('sha256').update(data).digest());
 }
 
 export function transactionHash(opts: { nonce: Uint8Array; vin: string; cmd: Command; credential: string }): Uint8Array {
-  return sha256(encode([opts.nonce, opts.vin, opts.cmd, sha256(opts.credential)]));
+  return sha256(cborEncode([opts.nonce, opts.vin, opts.cmd, sha256(opts.credential)]));
 }

@@ -2,7 +2,7 @@
  * The issuer's signing key, behind an interface so an HSM or a cloud KMS can hold it later
  * (vehicle-command passes an `ECDHPrivateKey` interface for the same reason). Only ES256.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 
 export interface IssuerSigningKey {
@@ -37,7 +37,7 @@ export class LocalIssuerKey implements IssuerSigningKey {
     if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.d !== 'string') {
       throw new TypeError('the issuer key must be a private P-256 EC JWK');
     }
-    return LocalIssuerKey.fromPrivateKey(createPrivateKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' }));
+    return LocalIssuerKey.fromPrivateKey(createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' }));
   }
 
   static async fromPrivateKey(privateKey: KeyObject): Promise<LocalIssuerKey> {

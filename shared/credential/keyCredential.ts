@@ -8,7 +8,7 @@
  * const claims = await verifyKeyCredential({ credential: jws, trust, vin, nowSeconds });
  */
 import { z } from 'zod';
-import { commandSchema } from '../commands.js';
+import { permsSchema } from '../commands.js';
 import { BASE64URL_ID_PATTERN, idSchema, vinSchema } from '../ids.js';
 import { DigitalKeyError } from '../errors/digitalKeyError.js';
 import type { IssuerSigningKey } from './issuerKey.js';
@@ -27,7 +27,7 @@ export const keyCredentialClaimsSchema = z.object({
   nbf: z.number().int().nonnegative(),
   exp: z.number().int().positive(),
   role: z.enum(['main', 'shared']),
-  perms: z.array(commandSchema).min(1),
+  perms: permsSchema,
   ep: z.number().int().nonnegative(),
   cnf: z.object({
     wa: z.object({

@@ -47,6 +47,13 @@ export async function verifyStateManifest(opts: {
     // a day so a vehicle with a slow clock still takes it (its clock then moves forward to `iat`).
     clockToleranceSeconds: 86_400,
     malformed: 'BAD_STATE',
+  }).catch((err: unknown) => {
+    // The time codes speak of credentials ("refresh it online"); a manifest out of its time bounds
+    // is simply not trusted.
+    if (err instanceof DigitalKeyError && (err.code === 'NOT_YET_VALID' || err.code === 'EXPIRED')) {
+      throw new DigitalKeyError('BAD_STATE', 'manifest outside its time bounds', { cause: err });
+    }
+    throw err;
   });
   const parsed = stateManifestClaimsSchema.safeParse(payload);
   if (!parsed.success) throw new DigitalKeyError('BAD_STATE', 'manifest claims do not match the schema');

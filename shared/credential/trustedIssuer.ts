@@ -14,15 +14,21 @@ export interface TrustedIssuer {
 }
 
 const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'x5t', 'x5t#S256'];
-const keySets = new WeakMap<JSONWebKeySet, ReturnType<typeof createLocalJWKSet>>();
+const keySets = new WeakMap<JSONWebKeySet, { json: string; set: ReturnType<typeof createLocalJWKSet> }>();
 
+/**
+ * jose's local key set is a snapshot of the JWKS, so the cache is keyed by the set's content too:
+ * a key removed from (or added to) the same `jwks` object in place is honoured on the next verify,
+ * never left trusted by a stale snapshot.
+ */
 function keySetOf(jwks: JSONWebKeySet): ReturnType<typeof createLocalJWKSet> {
-  let set = keySets.get(jwks);
-  if (!set) {
-    set = createLocalJWKSet(jwks);
-    keySets.set(jwks, set);
+  const json = JSON.stringify(jwks);
+  let entry = keySets.get(jwks);
+  if (!entry || entry.json !== json) {
+    entry = { json, set: createLocalJWKSet(jwks) };
+    keySets.set(jwks, entry);
   }
-  return set;
+  return entry.set;
 }
 
 /**
@@ -54,6 +60,11 @@ export async function verifyIssuerToken(opts: {
     });
     for (const name of FORBIDDEN_HEADERS) {
       if (name in protectedHeader) throw new DigitalKeyError(opts.malformed, `header ${name} is not allowed`);
+    }
+    // jose checks a future `iat` only when `maxTokenAge` is set: check it here, with the same
+    // tolerance, so a token cannot claim to be issued later than the verifier's clock allows.
+    if (typeof payload.iat === 'number' && payload.iat > opts.nowSeconds + opts.clockToleranceSeconds) {
+      throw new DigitalKeyError('NOT_YET_VALID', 'iat is in the future');
     }
     return payload;
   } catch (err) {
