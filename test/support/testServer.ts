@@ -47,14 +47,14 @@ export function randomVin(): string {
   return head + tail;
 }
 
-export async function startTestServer(opts: { env?: Record<string, string>; store?: Store; clock?: ManualClock; issuerKey?: IssuerSigningKey } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { env?: Record<string, string>; store?: Store; clock?: ManualClock; issuerKey?: IssuerSigningKey; port?: number } = {}): Promise<TestServer> {
   const clock = opts.clock ?? new ManualClock(Date.UTC(2026, 10, 25, 12, 0, 0));
   const store = opts.store ?? new MemoryStore({ clock });
   const config = loadConfig({ LOG_LEVEL: 'silent', ...opts.env });
   const issuerKey = opts.issuerKey ?? (await LocalIssuerKey.generate());
   const app = createApp({ config, store, issuerKey, clock, logger: createLogger({ level: config.LOG_LEVEL }) });
   const server: Server = await new Promise((resolve) => {
-    const s = app.express.listen(0, '127.0.0.1', () => resolve(s));
+    const s = app.express.listen(opts.port ?? 0, '127.0.0.1', () => resolve(s));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -90,8 +90,10 @@ export async function startTestServer(opts: { env?: Record<string, string>; stor
       return p;
     },
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections?.();
+      // Long-lived streams (the vehicle sync channel) would hold close() open: end them first.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
       await app.close();
       if (!opts.store) await store.close();
     },

@@ -1,0 +1,122 @@
+/**
+ * The vehicle's telematics sync channel: keeps a server-sent-events connection to the vehicle API,
+ * authenticated by a fresh token signed with the car's own key each time it connects, and hands every
+ * manifest to the vehicle (which applies only newer, valid ones). It reconnects with capped,
+ * jittered exponential backoff, so a server restart or maintenance window (R7) only delays news.
+ */
+import type { JWK } from 'jose';
+import type { Clock } from '../../shared/clock.js';
+import { signVehicleRequestToken } from '../../shared/credential/vehicleRequestToken.js';
+import { readServerSentEvents } from './serverSentEvents.js';
+
+export interface VehicleSyncOptions {
+  baseUrl: string;
+  vin: string;
+  /** The car's provisioned private key (P-256 JWK). */
+  privateKey: JWK;
+  /** The issuer id (the audience of the car's tokens derives from it). */
+  issuer: string;
+  clock: Clock;
+  /** Apply a manifest; errors are reported, never fatal to the channel. */
+  applyManifest: (manifest: string) => Promise<unknown>;
+  onEvent?: (event: SyncEvent) => void;
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Randomness for jitter (tests pass a fixed one). */
+  random?: () => number;
+}
+
+export type SyncEvent =
+  | { type: 'connected' }
+  | { type: 'manifest'; seq: number }
+  | { type: 'rejected'; seq: number; error: string }
+  | { type: 'disconnected'; error?: string; retryInMs: number };
+
+export class VehicleSync {
+  readonly #opts: VehicleSyncOptions;
+  #running = false;
+  #abort: AbortController | null = null;
+  #loop: Promise<void> | null = null;
+  #wake: (() => void) | null = null;
+  /** The highest seq the server has delivered. */
+  lastSeq = -1;
+  connected = false;
+
+  constructor(opts: VehicleSyncOptions) {
+    this.#opts = opts;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#abort?.abort();
+    this.#wake?.();
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    const initial = this.#opts.initialBackoffMs ?? 250;
+    const max = this.#opts.maxBackoffMs ?? 30_000;
+    const random = this.#opts.random ?? Math.random;
+    let backoff = initial;
+    while (this.#running) {
+      let error: string | undefined;
+      try {
+        await this.#connectOnce(() => {
+          backoff = initial;
+        });
+      } catch (err) {
+        error = err instanceof Error ? err.message : String(err);
+      }
+      this.connected = false;
+      if (!this.#running) break;
+      const retryInMs = Math.round(backoff / 2 + random() * (backoff / 2));
+      this.#opts.onEvent?.({ type: 'disconnected', ...(error ? { error } : {}), retryInMs });
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, retryInMs);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      backoff = Math.min(max, backoff * 2);
+    }
+  }
+
+  async #connectOnce(onConnected: () => void): Promise<void> {
+    const token = await signVehicleRequestToken({
+      vin: this.#opts.vin,
+      privateKey: this.#opts.privateKey,
+      issuer: this.#opts.issuer,
+      nowSeconds: Math.floor(this.#opts.clock.now() / 1000),
+    });
+    this.#abort = new AbortController();
+    const res = await fetch(new URL('/v1/vehicle-api/events', this.#opts.baseUrl), {
+      headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+      signal: this.#abort.signal,
+    });
+    if (res.status !== 200 || !res.body) {
+      await res.body?.cancel();
+      throw new Error(`sync refused: HTTP ${res.status}`);
+    }
+    this.connected = true;
+    onConnected();
+    this.#opts.onEvent?.({ type: 'connected' });
+    for await (const event of readServerSentEvents(res.body)) {
+      if (event.event !== 'manifest') continue;
+      const { seq, manifest } = JSON.parse(event.data) as { seq: number; manifest: string };
+      try {
+        await this.#opts.applyManifest(manifest);
+        this.lastSeq = Math.max(this.lastSeq, seq);
+        this.#opts.onEvent?.({ type: 'manifest', seq });
+      } catch (err) {
+        this.#opts.onEvent?.({ type: 'rejected', seq, error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The car's sync channel against the real server: it receives the current manifest, then each new
+ * one, and reconnects with backoff after the server goes away and comes back (R7: maintenance).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { decodeJwt } from 'jose';
+import { LocalIssuerKey } from '../../../shared/credential/issuerKey.js';
+import { ManualClock } from '../../../shared/clock.js';
+import { MemoryStore } from '../../../server/store/memoryStore.js';
+import { VehicleSync, type SyncEvent } from '../../../ble-sim/vehicle/vehicleSync.js';
+import { startTestServer, type TestServer } from '../../support/testServer.js';
+
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+describe('vehicle sync channel', () => {
+  it('delivers the current manifest and each new one to the car', async () => {
+    const t = await startTestServer();
+    cleanup.push(() => t.close());
+    const v = await t.provision();
+    const owner = await t.mainUserWithKey(v.vin, v.odometerKm);
+    const applied: string[] = [];
+    const sync = new VehicleSync({ baseUrl: t.baseUrl, vin: v.vin, privateKey: v.vehiclePrivateJwk, issuer: t.config.ISSUER, clock: t.clock, applyManifest: async (m) => applied.push(m) });
+    sync.start();
+    cleanup.push(() => sync.stop());
+    await until('first manifest', () => applied.length === 1);
+    await owner.api.request('DELETE', `/v1/me/vehicles/${v.vin}`, {});
+    await until('wipe manifest', () => applied.length === 2);
+    expect(decodeJwt(applied[1]!)).toMatchObject({ ep: 1, seq: 1 });
+    expect(sync.lastSeq).toBe(1);
+  });
+
+  it('reconnects with backoff when the server goes away and learns what it missed', async () => {
+    const clock = new ManualClock(Date.now());
+    const store = new MemoryStore({ clock });
+    const issuerKey = await LocalIssuerKey.generate();
+    let t = await startTestServer({ store, clock, issuerKey });
+    const v = await t.provision();
+    const owner = await t.mainUserWithKey(v.vin, v.odometerKm);
+    const events: SyncEvent[] = [];
+    const applied: string[] = [];
+    const port = new URL(t.baseUrl).port;
+    const sync = new VehicleSync({ baseUrl: t.baseUrl, vin: v.vin, privateKey: v.vehiclePrivateJwk, issuer: t.config.ISSUER, clock, applyManifest: async (m) => applied.push(m), onEvent: (e) => events.push(e), initialBackoffMs: 20, maxBackoffMs: 100, random: () => 0.5 });
+    sync.start();
+    cleanup.push(() => sync.stop());
+    await until('connected', () => sync.connected);
+
+    await t.close();
+    await until('a failed reconnect', () => events.filter((e) => e.type === 'disconnected').length >= 2);
+    // While the car is cut off, the owner's key is revoked on the (restarted) server.
+    t = await startTestServer({ store, clock, issuerKey, port: Number(port) });
+    cleanup.push(() => t.close());
+    await owner.api.request('DELETE', `/v1/vehicles/${v.vin}/keys/${owner.wallet.get(v.vin)!.keyId}`);
+    await until('the missed revocation', () => applied.some((m) => (decodeJwt(m).revoked as string[]).length === 1));
+    const retries = events.filter((e): e is Extract<SyncEvent, { type: 'disconnected' }> => e.type === 'disconnected').map((e) => e.retryInMs);
+    expect(retries[1]).toBeGreaterThan(retries[0]!);
+  });
+});
