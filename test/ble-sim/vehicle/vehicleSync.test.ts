@@ -8,7 +8,7 @@ import { LocalIssuerKey } from '../../../shared/credential/issuerKey.js';
 import { ManualClock } from '../../../shared/clock.js';
 import { MemoryStore } from '../../../server/store/memoryStore.js';
 import { VehicleSync, type SyncEvent } from '../../../ble-sim/vehicle/vehicleSync.js';
-import { startTestServer, type TestServer } from '../../support/testServer.js';
+import { startTestServer } from '../../support/testServer.js';
 
 async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
