@@ -89,7 +89,7 @@ export function createApp(opts: CreateAppOptions): App {
     assertKeysAllowed() {},
   };
 
-  const hub = new ManifestHub(ctx.manifests);
+  const hub = new ManifestHub(ctx.manifests, (err) => logger.error({ err }, 'manifest fan-out failed'));
   const routes = [...accountRoutes(ctx), ...vehicleRoutes(ctx, hooks), ...sharingRoutes(ctx, hooks), ...dealerRoutes(ctx), ...vehicleApiRoutes(ctx, hub)];
 
   const metrics = new Registry();

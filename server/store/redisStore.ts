@@ -8,6 +8,10 @@
  * connection drops fails instead of being sent again (it may or may not have run); every such
  * failure is a DigitalKeyError STORE_UNAVAILABLE. Values are never logged nor put in an error: they
  * may hold tokens.
+ *
+ * Pub/sub is classic PUBLISH/SUBSCRIBE on one shared subscriber connection. On a cluster each
+ * PUBLISH may enter through another node, so messages are not ordered across publishes: a message
+ * must say which version it carries (a manifest has its seq).
  */
 import { Cluster, Redis, ReplyError, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';

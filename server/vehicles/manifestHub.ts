@@ -12,13 +12,22 @@ export class ManifestHub {
   readonly #listeners = new Map<Vin, Set<Listener>>();
   #subscription: Promise<() => Promise<void>> | null = null;
 
-  constructor(private readonly manifests: StateManifests) {}
+  constructor(
+    private readonly manifests: StateManifests,
+    private readonly onError: (err: unknown) => void,
+  ) {}
 
   /** Listen for this VIN's manifests; resolves once the store subscription is live. */
   async listen(vin: Vin, listener: Listener): Promise<() => void> {
     this.#subscription ??= this.manifests.subscribe((event) => {
-      for (const l of this.#listeners.get(event.vin) ?? []) l(event);
-    });
+      for (const l of this.#listeners.get(event.vin) ?? []) {
+        try {
+          l(event);
+        } catch (err) {
+          this.onError(err);
+        }
+      }
+    }, this.onError);
     await this.#subscription;
     let set = this.#listeners.get(vin);
     if (!set) this.#listeners.set(vin, (set = new Set()));

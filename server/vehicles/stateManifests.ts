@@ -52,7 +52,14 @@ export class StateManifests {
   }
 
   /** Listen for manifests made on any instance. */
-  subscribe(onManifest: (event: ManifestEvent) => void): Promise<() => Promise<void>> {
-    return this.deps.store.subscribe(storeKeys.manifestChannel(), (message) => onManifest(JSON.parse(message) as ManifestEvent));
+  subscribe(onManifest: (event: ManifestEvent) => void, onError: (err: unknown) => void): Promise<() => Promise<void>> {
+    return this.deps.store.subscribe(storeKeys.manifestChannel(), (message) => {
+      // A handler that throws would be rethrown by the store as uncaught and end the process.
+      try {
+        onManifest(JSON.parse(message) as ManifestEvent);
+      } catch (err) {
+        onError(err);
+      }
+    });
   }
 }

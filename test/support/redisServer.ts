@@ -183,19 +183,26 @@ async function launch(port: number, extraArgs: string[]): Promise<{ pid: number;
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
+  let ended = false;
   const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
+    child.once('exit', () => {
+      ended = true;
+      resolve();
+    });
     child.once('error', (err) => {
       keep(`${err.message}\n`);
+      ended = true;
       resolve();
     });
   });
-  // If this process is SIGKILLed, the watchdog's stdin closes and it kills the server. (Only with a
-  // real pid: `kill -9 0` would kill our own process group.)
+  // If this process is SIGKILLed, the watchdog's stdin closes and it kills the server and removes
+  // its directory. (Only with a real pid: `kill -9 0` would kill our own process group.)
   const watchdog =
     child.pid === undefined
       ? undefined
-      : spawn('sh', ['-c', `read -r line; kill -9 ${child.pid} 2>/dev/null`], { stdio: ['pipe', 'ignore', 'ignore'] });
+      : spawn('sh', ['-c', 'read -r line; kill -9 "$1" 2>/dev/null; sleep 0.2; rm -rf "$2"', 'sh', String(child.pid), dir], {
+          stdio: ['pipe', 'ignore', 'ignore'],
+        });
   const disarm = () => {
     watchdog?.kill('SIGKILL');
     watchdog?.stdin?.destroy();
@@ -209,7 +216,7 @@ async function launch(port: number, extraArgs: string[]): Promise<{ pid: number;
   let stopped: Promise<void> | undefined;
   const stop = () =>
     (stopped ??= (async () => {
-      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      if (!ended) {
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
         await exited;
@@ -222,7 +229,7 @@ async function launch(port: number, extraArgs: string[]): Promise<{ pid: number;
 
   try {
     await until(START_TIMEOUT_MS, `redis-server on port ${port} did not answer PING`, async () => {
-      if (child.exitCode !== null || child.signalCode !== null) {
+      if (ended) {
         throw new PortTakenError(`redis-server on port ${port} exited early: ${log.trim()}`);
       }
       return (await redisCommand(port, ['PING'], 250).catch(() => null)) === 'PONG';

@@ -10,7 +10,7 @@ import { MemoryStore } from '../../../server/store/memoryStore.js';
 import { VehicleSync, type SyncEvent } from '../../../ble-sim/vehicle/vehicleSync.js';
 import { startTestServer } from '../../support/testServer.js';
 
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 5000): Promise<T> {
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = probe();
