@@ -30,7 +30,7 @@ export interface TestServer {
   provision(opts?: { vin?: string; firstRegistration?: string; odometerKm?: number }): Promise<{ vin: string; qrToken: string; odometerKm: number; vehiclePrivateJwk: JWK }>;
   /** A new phone app pointed at this server. */
   phone(): PhoneApp;
-  /** A phone that signed up, claimed the vehicle by odometer, activated Standard Services and holds a main key. */
+  /** A phone that signed up, claimed the vehicle by odometer, activated Standard Services, started the trial and holds a main key. */
   mainUserWithKey(vin: string, odometerKm: number, email?: string): Promise<PhoneApp>;
   close(): Promise<void>;
 }
@@ -86,6 +86,8 @@ export async function startTestServer(opts: { env?: Record<string, string>; stor
       await p.signUp(email ?? `owner-${randomBytes(4).toString('hex')}@example.com`, 'Owner');
       await p.claim(vin, { method: 'odometer', odometerKm });
       await p.activateStandardServices(vin);
+      // R1/R4b: keys need an active subscription; the trial (R9) is there for vehicles registered under a year ago.
+      await p.api.request('POST', `/v1/vehicles/${vin}/subscriptions`, { plan: 'trial' });
       await p.requestKey(vin);
       return p;
     },

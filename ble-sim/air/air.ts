@@ -1,0 +1,240 @@
+/**
+ * The simulated air: advertisers, scanners and connections in one process, with a deterministic
+ * discrete-event scheduler. Simulated time only moves when a connection has traffic: the scheduler
+ * runs the connection event due first, then yields (setImmediate) so the code on either side can
+ * react, exactly as if the radio had interrupted it. No timers, so a command takes milliseconds of
+ * wall time whatever its connection interval, and the same seed always gives the same figures.
+ *
+ * @example
+ * const air = new Air({ seed: 7 });
+ * const adv = air.advertise({ localName: 'S…D', serviceUuids: [SERVICE_UUID], server });
+ * const noble = createNoble(new AirBindings(air));
+ */
+import { AirConnection, type AirScheduler, type CentralLink, type PeripheralLink } from './airConnection.js';
+import { CentralRadio, type AdvertisementReport, type RadioOptions, type RadioPort } from './centralRadio.js';
+import { normalizeUuid, type GattServer } from './gattServer.js';
+import type { LinkMetrics } from './linkMetrics.js';
+import { DEFAULT_LINK_PROFILE, DEFAULT_RSSI, validateLinkProfile, type LinkProfile } from './linkProfile.js';
+import { SeededRandom } from './seededRandom.js';
+
+/** Options of a simulated air. */
+export interface AirOptions {
+  /** Seed for loss, RSSI jitter and generated addresses (default 1). */
+  seed?: number;
+}
+
+/** A peripheral to advertise: what it says, what it serves, and its link. */
+export interface AdvertiseOptions {
+  localName: string;
+  serviceUuids: readonly string[];
+  server: GattServer;
+  /** The peripheral's preferred link (MTU cap, interval, loss, RSSI). Default DEFAULT_LINK_PROFILE. */
+  linkProfile?: LinkProfile;
+  address?: string;
+  /** Simultaneous connections accepted (default 4); while full it stops being connectable. */
+  maxConnections?: number;
+  txPowerLevel?: number;
+  manufacturerData?: Uint8Array;
+}
+
+/** A running advertisement. */
+export interface Advertising {
+  readonly address: string;
+  readonly active: boolean;
+  /** The peripheral's open connections. */
+  links(): PeripheralLink[];
+  /** Stop advertising; open connections stay up (disconnect them through their links). */
+  stop(): void;
+}
+
+/** A connection as the air remembers it, open or closed. */
+export interface ConnectionRecord {
+  readonly id: number;
+  readonly centralAddress: string;
+  readonly peripheralAddress: string;
+  readonly open: boolean;
+  metrics(): LinkMetrics;
+}
+
+interface Advertiser {
+  options: AdvertiseOptions;
+  profile: LinkProfile;
+  address: string;
+  active: boolean;
+  connections: Set<AirConnection>;
+}
+
+interface Scanner {
+  radio: CentralRadio;
+  listener: (report: AdvertisementReport) => void;
+}
+
+/** The simulated radio medium of one process: advertising, scanning, connections, time. */
+export class Air {
+  readonly #seed: number;
+  readonly #addressRng: SeededRandom;
+  #nowMs = 0;
+  #nextConnectionId = 1;
+  #pumpScheduled = false;
+  readonly #advertisers = new Map<string, Advertiser>();
+  readonly #scanners = new Set<Scanner>();
+  readonly #active = new Set<AirConnection>();
+  readonly #history: AirConnection[] = [];
+  #idleWaiters: (() => void)[] = [];
+  readonly #scheduler: AirScheduler;
+  readonly #port: RadioPort;
+
+  constructor(opts: AirOptions = {}) {
+    this.#seed = opts.seed ?? 1;
+    this.#addressRng = new SeededRandom(this.#seed ^ 0xadd7e55);
+    this.#scheduler = {
+      now: () => this.#nowMs,
+      wake: () => this.#wake(),
+      closed: (c) => this.#closed(c),
+    };
+    this.#port = {
+      scan: (radio, listener) => this.#scan(radio, listener),
+      connect: (radio, address) => this.#connect(radio, address),
+    };
+  }
+
+  /** Simulated time in ms since the air was created. */
+  now(): number {
+    return this.#nowMs;
+  }
+
+  /** Start advertising a peripheral with its GATT server. */
+  advertise(opts: AdvertiseOptions): Advertising {
+    const profile = validateLinkProfile(opts.linkProfile ?? DEFAULT_LINK_PROFILE);
+    const address = (opts.address ?? this.#newAddress()).toLowerCase();
+    if (this.#advertisers.get(address)?.active) throw new Error(`address ${address} is already advertising`);
+    const adv: Advertiser = { options: opts, profile, address, active: true, connections: new Set() };
+    this.#advertisers.set(address, adv);
+    for (const scanner of this.#scanners) this.#report(scanner, adv);
+    return {
+      address,
+      get active() {
+        return adv.active;
+      },
+      links: () => [...adv.connections].map((c) => c.peripheral),
+      stop: () => {
+        adv.active = false;
+      },
+    };
+  }
+
+  /** A central's radio (one per phone, or per attacker). */
+  radio(opts: RadioOptions = {}): CentralRadio {
+    return new CentralRadio(this.#port, (opts.address ?? this.#newAddress()).toLowerCase(), opts);
+  }
+
+  /** Every connection so far, open and closed, in the order they were made. */
+  connections(): readonly ConnectionRecord[] {
+    return [...this.#history];
+  }
+
+  /** Resolves when no connection has traffic left to carry. */
+  idle(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#idleWaiters.push(resolve);
+      this.#wake();
+    });
+  }
+
+  #newAddress(): string {
+    const b = this.#addressRng.bytes(6);
+    b[0] = b[0]! | 0xc0; // static random address: the two top bits set
+    return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
+  }
+
+  #scan(radio: CentralRadio, listener: (report: AdvertisementReport) => void): () => void {
+    const scanner: Scanner = { radio, listener };
+    this.#scanners.add(scanner);
+    for (const adv of this.#advertisers.values()) this.#report(scanner, adv);
+    return () => {
+      this.#scanners.delete(scanner);
+    };
+  }
+
+  /** Deliver one advertisement to one scanner, asynchronously, as a controller would. */
+  #report(scanner: Scanner, adv: Advertiser): void {
+    setImmediate(() => {
+      if (!adv.active || !this.#scanners.has(scanner)) return;
+      const { options } = adv;
+      const base = scanner.radio.rssi ?? adv.profile.rssi ?? DEFAULT_RSSI;
+      scanner.listener({
+        address: adv.address,
+        addressType: 'random',
+        connectable: adv.connections.size < (options.maxConnections ?? 4),
+        scannable: true,
+        rssi: base,
+        advertisement: {
+          localName: options.localName,
+          serviceUuids: options.serviceUuids.map(normalizeUuid),
+          ...(options.txPowerLevel === undefined ? {} : { txPowerLevel: options.txPowerLevel }),
+          ...(options.manufacturerData === undefined ? {} : { manufacturerData: options.manufacturerData.slice() }),
+        },
+      });
+    });
+  }
+
+  async #connect(radio: CentralRadio, peripheralAddress: string): Promise<CentralLink> {
+    const adv = this.#advertisers.get(peripheralAddress.toLowerCase());
+    if (!adv?.active) throw new Error(`no peripheral advertising at ${peripheralAddress}`);
+    if (adv.connections.size >= (adv.options.maxConnections ?? 4)) throw new Error(`${peripheralAddress} accepts no more connections`);
+    for (const c of adv.connections) {
+      if (c.centralAddress === radio.address) throw new Error(`already connected to ${peripheralAddress}`);
+    }
+    const id = this.#nextConnectionId++;
+    const conn = new AirConnection({
+      id,
+      scheduler: this.#scheduler,
+      centralAddress: radio.address,
+      peripheralAddress: adv.address,
+      server: adv.options.server,
+      profile: adv.profile,
+      serverMtu: adv.profile.mtu,
+      rssi: radio.rssi ?? adv.profile.rssi ?? DEFAULT_RSSI,
+      seed: (this.#seed * 0x9e3779b1 + id) >>> 0,
+    });
+    adv.connections.add(conn);
+    this.#active.add(conn);
+    this.#history.push(conn);
+    await conn.established;
+    return conn.central;
+  }
+
+  #closed(conn: AirConnection): void {
+    this.#active.delete(conn);
+    this.#advertisers.get(conn.peripheralAddress)?.connections.delete(conn);
+  }
+
+  #wake(): void {
+    if (this.#pumpScheduled) return;
+    this.#pumpScheduled = true;
+    setImmediate(() => this.#pump());
+  }
+
+  /** Run the connection event due first, then yield so both sides can react. */
+  #pump(): void {
+    this.#pumpScheduled = false;
+    let next: AirConnection | undefined;
+    let at = Infinity;
+    for (const c of this.#active) {
+      const t = c.nextEventAt(this.#nowMs);
+      if (t !== null && t < at) {
+        at = t;
+        next = c;
+      }
+    }
+    if (!next) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const w of waiters) w();
+      return;
+    }
+    this.#nowMs = at;
+    next.runEvent(at);
+    this.#wake();
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Link profiles: the parameters of one simulated BLE connection (DESIGN.md §3). The vehicle offers
+ * its preferred profile; a central may ask for a smaller ATT MTU. Named profiles keep benchmarks and
+ * tests comparable across runs.
+ */
+import { MAX_MTU, MIN_MTU } from '../../shared/ble/framing.js';
+
+/** The parameters of one simulated link. */
+export interface LinkProfile {
+  /** ATT MTU in bytes (23…517). */
+  readonly mtu: number;
+  /** Connection interval in ms (7.5…4000, a multiple of 1.25 ms as the Bluetooth spec requires). */
+  readonly intervalMs: number;
+  /** Probability (0 ≤ p ≤ 0.9) that one packet is lost on air; the link layer retransmits it next event. */
+  readonly lossRate?: number;
+  /** Mean received signal strength in dBm (default -60); readings jitter by ±2 dB. */
+  readonly rssi?: number;
+}
+
+/** Shortest connection interval the Bluetooth spec allows, ms. */
+export const MIN_INTERVAL_MS = 7.5;
+/** Longest connection interval the Bluetooth spec allows, ms. */
+export const MAX_INTERVAL_MS = 4000;
+/** RSSI (dBm) of a link whose profile and radio name none: a phone a few metres away. */
+export const DEFAULT_RSSI = -60;
+
+/** A modern phone and a car: data length extension, MTU 185, 30 ms interval. The default. */
+export const DEFAULT_LINK_PROFILE: LinkProfile = Object.freeze({ mtu: 185, intervalMs: 30 });
+/** The smallest MTU the spec allows, at the fastest interval: many tiny round trips. */
+export const MIN_MTU_LINK_PROFILE: LinkProfile = Object.freeze({ mtu: 23, intervalMs: 7.5 });
+/** The largest MTU at a 15 ms interval. */
+export const MAX_MTU_LINK_PROFILE: LinkProfile = Object.freeze({ mtu: 517, intervalMs: 15 });
+/** The default profile with one packet in five lost (a car park full of 2.4 GHz noise). */
+export const LOSSY_LINK_PROFILE: LinkProfile = Object.freeze({ mtu: 185, intervalMs: 30, lossRate: 0.2 });
+/** A power-saving peripheral: MTU 23 and a one-second interval. */
+export const SLOW_LINK_PROFILE: LinkProfile = Object.freeze({ mtu: 23, intervalMs: 1000 });
+
+/** Every named profile, for table-driven tests and the benchmark. */
+export const LINK_PROFILES = Object.freeze({
+  default: DEFAULT_LINK_PROFILE,
+  minMtu: MIN_MTU_LINK_PROFILE,
+  maxMtu: MAX_MTU_LINK_PROFILE,
+  lossy: LOSSY_LINK_PROFILE,
+  slow: SLOW_LINK_PROFILE,
+});
+/** The name of a profile in LINK_PROFILES. */
+export type LinkProfileName = keyof typeof LINK_PROFILES;
+
+/** Check a profile against the spec's bounds; throws RangeError. */
+export function validateLinkProfile(profile: LinkProfile): LinkProfile {
+  const { mtu, intervalMs, lossRate = 0, rssi = DEFAULT_RSSI } = profile;
+  if (!Number.isInteger(mtu) || mtu < MIN_MTU || mtu > MAX_MTU) throw new RangeError(`ATT MTU ${mtu} outside ${MIN_MTU}..${MAX_MTU}`);
+  if (!(intervalMs >= MIN_INTERVAL_MS && intervalMs <= MAX_INTERVAL_MS) || !Number.isInteger(intervalMs / 1.25)) {
+    throw new RangeError(`connection interval ${intervalMs} ms outside ${MIN_INTERVAL_MS}..${MAX_INTERVAL_MS} or not a multiple of 1.25 ms`);
+  }
+  // Below 1, so every packet eventually gets through and a simulation always ends.
+  if (!(lossRate >= 0 && lossRate <= 0.9)) throw new RangeError(`loss rate ${lossRate} outside 0..0.9`);
+  if (!(rssi >= -127 && rssi <= 20)) throw new RangeError(`RSSI ${rssi} dBm outside -127..20`);
+  return profile;
+}

@@ -1,0 +1,212 @@
+/**
+ * `npm run demo`: the whole story in one process on the embedded memory store — nothing installed,
+ * nothing on the network but loopback. A server, two simulated cars on a simulated air, and a phone
+ * that talks HTTP to the server and BLE (through the real noble API) to the cars. Every step is
+ * narrated with its timing; the run ends with the link figures per command. Exits non-zero if any
+ * step does not end the way the design says it must.
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeJwt, decodeProtectedHeader, type JSONWebKeySet } from 'jose';
+import { systemClock } from '../../shared/clock.js';
+import type { Command } from '../../shared/commands.js';
+import { LocalIssuerKey } from '../../shared/credential/issuerKey.js';
+import { encodeMessage, type ResponseMessage } from '../../shared/ble/messages.js';
+import { createApp } from '../../server/app.js';
+import { loadConfig } from '../../server/config.js';
+import { createLogger } from '../../server/logger.js';
+import { provisionVehicle } from '../../server/operator/provisionVehicle.js';
+import { MemoryStore } from '../../server/store/memoryStore.js';
+import { Air } from '../air/air.js';
+import type { LinkMetrics } from '../air/linkMetrics.js';
+import { DEFAULT_LINK_PROFILE } from '../air/linkProfile.js';
+import { AirBindings } from '../noble/airBindings.js';
+import { createNoble } from '../noble/createNoble.js';
+import { buildCommandRequest } from '../phone/commandRequest.js';
+import { PhoneApp } from '../phone/phoneApp.js';
+import { sendCommand } from '../phone/phoneCentral.js';
+import { openVehicleSession } from '../phone/vehicleSession.js';
+import { createVehicle, type Vehicle } from '../vehicle/createVehicle.js';
+import { Narrator } from './narrator.js';
+
+const RP_ID = 'localhost';
+const ORIGIN = 'http://localhost:8080';
+const VIN = 'WVWZZZ1JZXW000001';
+const SECOND_VIN = 'WBA8E9G50GNT40002';
+
+function expectCode(response: ResponseMessage, code: string): string {
+  if (response.code !== code) throw new Error(`the car answered ${response.code}, expected ${code}`);
+  return `the car refused: ${response.code}`;
+}
+
+async function main(): Promise<void> {
+  const n = new Narrator();
+  const dir = await mkdtemp(join(tmpdir(), 'sdk-demo-'));
+  const figures: Array<{ cmd: string; where: string; metrics: LinkMetrics }> = [];
+  const cars: Vehicle[] = [];
+  let stopServer: (() => Promise<void>) | null = null;
+
+  try {
+    n.chapter('Key-issuance server (embedded memory store)');
+    const config = loadConfig({ LOG_LEVEL: 'silent', RP_ID, RP_ORIGINS: ORIGIN });
+    const store = new MemoryStore();
+    const app = createApp({ config, store, issuerKey: await LocalIssuerKey.generate(), logger: createLogger({ level: 'silent' }) });
+    const server = await n.step('start the server on a loopback port', async () => {
+      const s = app.express.listen(0, '127.0.0.1');
+      await new Promise<void>((resolve) => s.once('listening', () => resolve()));
+      return s;
+    }, (s) => `http://127.0.0.1:${(s.address() as AddressInfo).port}, issuer key ${app.ctx.issuerKey.kid.slice(0, 12)}…`);
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    stopServer = async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      await app.close();
+    };
+
+    n.chapter('1. Provision two vehicles (operator)');
+    const qrToken = randomBytes(24).toString('base64url');
+    for (const [vin, odometerKm, firstRegistration] of [[VIN, 48_210, '2026-03-01'], [SECOND_VIN, 12_004, '2026-02-15']] as const) {
+      await n.step(`provision ${vin}`, async () => {
+        const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+        return provisionVehicle(app.ctx, {
+          vin,
+          firstRegistration,
+          odometerKm,
+          qrToken: vin === SECOND_VIN ? qrToken : randomBytes(24).toString('base64url'),
+          vehiclePublicJwk: publicKey.export({ format: 'jwk' }) as { kty: 'EC'; crv: 'P-256'; x: string; y: string },
+        });
+      }, (v) => `first registration ${v.firstRegistration}, odometer ${v.odometerKm} km, QR token stored as its SHA-256, vehicle key P-256`);
+    }
+    const air = new Air({ seed: 7 });
+    const jwks = await n.step('cars fetch the issuer keys they trust (JWKS)', async () => (await (await fetch(`${baseUrl}/.well-known/jwks.json`)).json()) as JSONWebKeySet, (j) => `${j.keys.length} key, ES256`);
+    for (const vin of [VIN, SECOND_VIN]) {
+      const car = createVehicle({ vin, trust: { issuer: config.ISSUER, jwks }, rpId: RP_ID, origins: [ORIGIN], stateFile: join(dir, `${vin}.json`), clock: systemClock, air, linkProfile: DEFAULT_LINK_PROFILE });
+      await n.step(`car ${vin} starts advertising on the simulated air`, () => car.start(), () => `local name ${car.localName}, MTU ${DEFAULT_LINK_PROFILE.mtu}, interval ${DEFAULT_LINK_PROFILE.intervalMs} ms`);
+      cars.push(car);
+    }
+
+    n.chapter('2. The phone creates an account and a passkey (user verification required)');
+    const phone = new PhoneApp({ baseUrl, rpId: RP_ID, origin: ORIGIN });
+    const noble = createNoble(new AirBindings(air));
+    const email = 'eva@example.com';
+    await n.step('sign up and register the passkey (biometric check passes)', () => phone.signUp(email, 'Eva'), (r) => `account ${r.accountId}, passkey ${r.passkeyId.slice(0, 16)}…`);
+
+    n.chapter('3. Log in, claim the vehicles, accept the terms, Standard Services (R1, R2)');
+    phone.api.token = null;
+    await n.step('log in with the passkey', () => phone.logIn(email), () => 'session token (sdk-session+jwt), 15 min');
+    await n.step(`claim ${VIN} by odometer reading (48,190 km vs 48,210 km reported)`, () => phone.claim(VIN, { method: 'odometer', odometerKm: 48_190 }), (r) => `role ${r.role}`);
+    await n.step(`claim ${SECOND_VIN} by scanning its QR code`, () => phone.claim(SECOND_VIN, { method: 'qr', qrToken }), (r) => `role ${r.role}`);
+    for (const vin of [VIN, SECOND_VIN]) {
+      await n.step(`activate Standard Services on ${vin}`, () => phone.activateStandardServices(vin));
+      await startSubscriptionIfNeeded(n, phone, vin);
+    }
+
+    n.chapter('4. The phone asks for digital keys');
+    const key = await n.step(`get a key for ${VIN}`, () => phone.requestKey(VIN), (e) => {
+      const h = decodeProtectedHeader(e.credential);
+      const c = decodeJwt(e.credential);
+      return `${h.alg} ${h.typ}, sub ${c.sub}, aud ${c.aud}, ep ${c.ep}, valid ${((c.exp! - c.nbf!) / 3600).toFixed(0)} h, bound to passkey ${(c.cnf as { wa: { id: string } }).wa.id.slice(0, 12)}…; ${e.credential.length} bytes + manifest seq ${e.stateSeq}`;
+    });
+    await n.step(`get a key for ${SECOND_VIN}`, () => phone.requestKey(SECOND_VIN));
+
+    n.chapter('5. Over BLE through noble: challenge, biometric assertion over the transaction hash, command');
+    const send = async (cmd: Command, where: string, vin = VIN) => {
+      const { credential, state } = phone.credentialFor(vin);
+      const result = await sendCommand({ noble, vin, cmd, credential, ...(state ? { state } : {}), authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN });
+      if (!result.response.ok) throw new Error(`the car refused ${cmd}: ${result.response.code}`);
+      figures.push({ cmd, where, metrics: result.metrics });
+      return result;
+    };
+    for (const cmd of ['unlock', 'lock', 'start'] as const) {
+      await n.step(`${cmd}`, () => send(cmd, 'online'), (r) => `car: locked=${r.response.vehicle.locked} engine=${r.response.vehicle.engine}; ${r.metrics.connectionEvents} connection events, ${r.metrics.simulatedMs} simulated ms`);
+    }
+
+    n.chapter('6. The server goes down for maintenance; the car verifies offline (R7)');
+    await n.step('stop the server', async () => {
+      await stopServer!();
+      stopServer = null;
+    });
+    await n.step('unlock again, with no server reachable', () => send('unlock', 'offline'), (r) => `car: locked=${r.response.vehicle.locked}`);
+
+    n.chapter('7. Attacks the car must refuse, each with its exact code');
+    await n.step('an assertion made for "lock" sent with "unlock"', async () => {
+      const session = await openVehicleSession({ noble, vin: VIN });
+      try {
+        const challenge = await session.readChallenge();
+        const request = await buildCommandRequest({ challenge, vin: VIN, cmd: 'lock', credential: key.credential, authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN });
+        await session.writeMessage(encodeMessage({ ...request, cmd: 'unlock' }));
+        return expectCode(await session.nextResponse(), 'BAD_ASSERTION');
+      } finally {
+        await session.close();
+      }
+    }, (s) => s);
+    await n.step('a replayed request (the same bytes again)', async () => {
+      const session = await openVehicleSession({ noble, vin: VIN });
+      try {
+        const challenge = await session.readChallenge();
+        const bytes = encodeMessage(await buildCommandRequest({ challenge, vin: VIN, cmd: 'lock', credential: key.credential, authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN }));
+        await session.writeMessage(bytes);
+        const first = await session.nextResponse();
+        if (!first.ok) throw new Error(`the original request failed: ${first.code}`);
+        await session.writeMessage(bytes);
+        return expectCode(await session.nextResponse(), 'UNKNOWN_NONCE');
+      } finally {
+        await session.close();
+      }
+    }, (s) => s);
+    await n.step(`the credential for ${SECOND_VIN} shown to ${VIN}`, async () => {
+      const other = phone.credentialFor(SECOND_VIN).credential;
+      const { response } = await sendCommand({ noble, vin: VIN, cmd: 'unlock', credential: other, authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN });
+      return expectCode(response, 'WRONG_VEHICLE');
+    }, (s) => s);
+    await n.step('an assertion without user verification (the fingerprint check failed)', async () => {
+      phone.authenticator.biometricPasses = false;
+      try {
+        const { response } = await sendCommand({ noble, vin: VIN, cmd: 'unlock', credential: key.credential, authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN });
+        return expectCode(response, 'USER_NOT_VERIFIED');
+      } finally {
+        phone.authenticator.biometricPasses = true;
+      }
+    }, (s) => s);
+
+    n.chapter(`8. Figures per command at the default link profile (MTU ${DEFAULT_LINK_PROFILE.mtu}, ${DEFAULT_LINK_PROFILE.intervalMs} ms interval)`);
+    const verifyMs = cars[0]!.events().filter((e) => e.ok).map((e) => (e as { verifyMs?: number }).verifyMs);
+    n.table(
+      ['command', 'round trips', 'conn. events', 'bytes on air (→car / ←car)', 'simulated ms', 'car verify ms'],
+      figures.map((f, i) => [
+        `${f.cmd} (${f.where})`,
+        f.metrics.roundTrips,
+        f.metrics.connectionEvents,
+        `${f.metrics.bytesOnAir.centralToPeripheral} / ${f.metrics.bytesOnAir.peripheralToCentral}`,
+        f.metrics.simulatedMs,
+        verifyMs[i] === undefined ? '–' : verifyMs[i]!.toFixed(2),
+      ]),
+    );
+    const events = cars[0]!.events();
+    n.note(`the car logged ${events.length} commands with RSSI and round-trip time (relay-attack evidence), e.g. ${JSON.stringify({ cmd: events[0]?.cmd, rssi: events[0]?.rssi, rttMs: events[0]?.rttMs })}`);
+    console.log(`\nDone in ${(n.elapsedMs / 1000).toFixed(2)} s: every step ended as designed.`);
+  } finally {
+    for (const car of cars) await car.stop();
+    await stopServer?.();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** R1/R4b: keys need an active Smart Digital Key subscription where the server offers one (the trial). */
+async function startSubscriptionIfNeeded(n: Narrator, phone: PhoneApp, vin: string): Promise<void> {
+  const openApi = await phone.api.request<{ paths: Record<string, unknown> }>('GET', '/v1/openapi.json');
+  if (!openApi.paths['/v1/vehicles/{vin}/subscriptions']) return;
+  await n.step(`start the Smart Digital Key trial on ${vin} (R9)`, () => phone.api.request('POST', `/v1/vehicles/${vin}/subscriptions`, { plan: 'trial' }));
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(`\nThe demo failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(1);
+  },
+);

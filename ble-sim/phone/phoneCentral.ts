@@ -1,0 +1,83 @@
+/**
+ * The phone's BLE side: send one command to a car over noble (DESIGN.md §3). Scan for the service,
+ * connect, subscribe to Response, read Challenge, compute tx, get a biometric-gated assertion over
+ * tx (R14), write the framed Request, await the framed Response, disconnect.
+ *
+ * Bounded: the whole command has one time budget. Running out is DigitalKeyError('TIMEOUT') and
+ * the command may have been carried out (`detail.requestSent` says whether any of the request left
+ * the phone): do not retry it blindly.
+ *
+ * @example
+ * const { response, metrics } = await sendCommand({ noble, vin, cmd: 'unlock', credential,
+ *   authenticator, rpId: 'localhost', origin: 'http://localhost:8080' });
+ * if (!response.ok) console.log(response.code); // e.g. 'EXPIRED': refresh the credential online (R8)
+ */
+import type { Noble } from '../noble/createNoble.js';
+import type { LinkMetrics } from '../air/linkMetrics.js';
+import { MAX_MESSAGE_BYTES } from '../../shared/ble/framing.js';
+import { encodeMessage, type ResponseMessage } from '../../shared/ble/messages.js';
+import type { Command } from '../../shared/commands.js';
+import type { Vin } from '../../shared/ids.js';
+import { buildCommandRequest, type AssertionSource } from './commandRequest.js';
+import { Deadline } from './deadline.js';
+import { DEFAULT_COMMAND_TIMEOUT_MS, openVehicleSession } from './vehicleSession.js';
+
+/** One command to one car. */
+export interface SendCommandOptions {
+  noble: Noble;
+  vin: Vin;
+  cmd: Command;
+  /** The key credential (compact JWS). */
+  credential: string;
+  /** The newest state manifest the phone holds; the car applies it if newer than its own. */
+  state?: string;
+  authenticator: AssertionSource;
+  rpId: string;
+  origin: string;
+  /** The passkey to sign with (default: the one the credential is bound to, `cnf.wa.id`). */
+  passkeyId?: string;
+  /** Budget for the whole command, wall-clock ms (default 10 s). */
+  timeoutMs?: number;
+}
+
+/** The car's answer and the link's figures. */
+export interface SendCommandResult {
+  /** The car's answer; `ok: false` carries the exact refusal code. */
+  response: ResponseMessage;
+  /** The connection's link metrics (simulated: connection events and simulated ms). */
+  metrics: LinkMetrics;
+}
+
+/** Send one command over noble and return the car's answer; throws DigitalKeyError TIMEOUT when out of time. */
+export async function sendCommand(opts: SendCommandOptions): Promise<SendCommandResult> {
+  const deadline = new Deadline(opts.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS);
+  const session = await openVehicleSession({ noble: opts.noble, vin: opts.vin, deadline });
+  let response: ResponseMessage;
+  try {
+    const challenge = await session.readChallenge();
+    const request = await buildCommandRequest({
+      challenge,
+      vin: opts.vin,
+      cmd: opts.cmd,
+      credential: opts.credential,
+      authenticator: opts.authenticator,
+      rpId: opts.rpId,
+      origin: opts.origin,
+      ...(opts.state === undefined ? {} : { state: opts.state }),
+      ...(opts.passkeyId === undefined ? {} : { passkeyId: opts.passkeyId }),
+    });
+    let message = encodeMessage(request);
+    if (message.length > MAX_MESSAGE_BYTES && request.state !== undefined) {
+      // Credential + assertion + a manifest listing more than ~11 revoked keys exceed the 2048-byte
+      // frame cap. The manifest is not covered by the assertion, only ever restricts, and reaches
+      // the car through its sync channel too: send the command without it rather than fail it.
+      const { state: _tooBig, ...withoutState } = request;
+      message = encodeMessage(withoutState);
+    }
+    await session.writeMessage(message);
+    response = await session.nextResponse();
+  } finally {
+    await session.close();
+  }
+  return { response, metrics: session.metrics() };
+}

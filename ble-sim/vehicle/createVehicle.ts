@@ -1,0 +1,361 @@
+/**
+ * The simulated vehicle: a BLE peripheral on the air that verifies a key credential plus a fresh,
+ * biometric-gated WebAuthn assertion offline (R7, R14), then acts. This module wires the parts:
+ * the GATT transport (vehicleGatt.ts), single-use nonces (nonceStore.ts), the pure verifier
+ * (vehicleVerifier.ts), the forward-only clock, the actuators, the event log, and the persisted
+ * state with atomic writes (vehicleStateFile.ts).
+ *
+ * Requests are handled one at a time, so "check the counter, store the counter, act" is atomic
+ * across connections; the response is notified only after the new state is on disk.
+ *
+ * @example
+ * const vehicle = createVehicle({ vin, trust, rpId, origins: [origin], stateFile, clock, air });
+ * await vehicle.start();
+ * // … a phone sends commands over noble …
+ * await vehicle.applyManifest(manifestFromServer);
+ * await vehicle.stop();
+ */
+import { createHash } from 'node:crypto';
+import type { Air, Advertising } from '../air/air.js';
+import type { PeripheralLink } from '../air/airConnection.js';
+import type { LinkProfile } from '../air/linkProfile.js';
+import { DEFAULT_LINK_PROFILE } from '../air/linkProfile.js';
+import type { Clock } from '../../shared/clock.js';
+import type { Command } from '../../shared/commands.js';
+import { verifyStateManifest } from '../../shared/credential/stateManifest.js';
+import type { TrustedIssuer } from '../../shared/credential/trustedIssuer.js';
+import { asDigitalKeyError, type DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import type { ErrorCode } from '../../shared/errors/errorCode.js';
+import type { KeyId, Vin } from '../../shared/ids.js';
+import { bleResponseCode } from '../../shared/ble/bleResponseCode.js';
+import { SERVICE_UUID } from '../../shared/ble/gattUuids.js';
+import { decodeMessage, encodeMessage, PROTOCOL_VERSION, requestSchema, type RequestMessage, type ResponseMessage } from '../../shared/ble/messages.js';
+import { vehicleLocalName } from '../../shared/ble/vehicleLocalName.js';
+import { actuate } from './actuate.js';
+import { ForwardOnlyClock } from './forwardOnlyClock.js';
+import { NonceStore, type RandomBytes } from './nonceStore.js';
+import { VehicleEventLog, type VehicleEvent } from './vehicleEventLog.js';
+import { VehicleGatt } from './vehicleGatt.js';
+import { initialVehicleState, withManifest, type VehicleState } from './vehicleState.js';
+import { loadVehicleState, saveVehicleState } from './vehicleStateFile.js';
+import { verifyCommandRequest, type VerifierConfig } from './vehicleVerifier.js';
+
+/** How a simulated vehicle is provisioned and where it lives. */
+export interface CreateVehicleOptions {
+  vin: Vin;
+  /** The issuer the vehicle was provisioned to trust (issuer id + JWKS). */
+  trust: TrustedIssuer;
+  rpId: string;
+  origins: readonly string[];
+  /** Where the state is persisted (JSON, atomic writes). */
+  stateFile: string;
+  clock: Clock;
+  air: Air;
+  /** The link the vehicle offers (MTU cap, interval, loss, RSSI). Default DEFAULT_LINK_PROFILE. */
+  linkProfile?: LinkProfile;
+  /** Randomness for nonces (default node:crypto). */
+  random?: RandomBytes;
+  /** BLE address (default: derived from the VIN, stable across restarts). */
+  address?: string;
+  skewSeconds?: number;
+  eventLogSize?: number;
+  /** Called with each command's log entry as it is recorded (e.g. to print it). */
+  onEvent?: (event: VehicleEvent) => void;
+}
+
+/** Whether a manifest was applied, and the state it left. */
+export interface ApplyManifestResult {
+  applied: boolean;
+  seq: number;
+  ep: number;
+}
+
+/** A simulated vehicle (see createVehicle). */
+export interface Vehicle {
+  readonly vin: Vin;
+  /** The advertised local name (VIN-derived, see vehicleLocalName). */
+  readonly localName: string;
+  readonly address: string;
+  readonly running: boolean;
+  /** A deep copy of the persisted state (throws before start). */
+  readonly state: Readonly<VehicleState>;
+  /** Load the state file (or create it) and start advertising. */
+  start(): Promise<void>;
+  /** Stop advertising, drop connections, and wait for requests in flight to be answered. */
+  stop(): Promise<void>;
+  /**
+   * Apply a state manifest from the server's sync channel. A stale one is not applied; an invalid
+   * one throws DigitalKeyError (BAD_SIGNATURE, BAD_STATE, WRONG_VEHICLE).
+   */
+  applyManifest(jws: string): Promise<ApplyManifestResult>;
+  /** The vehicle's forward-only clock, ms. */
+  now(): number;
+  /** The command log with RSSI and timing per command (relay-attack evidence), oldest first. */
+  events(): readonly VehicleEvent[];
+  /** Resolves when every request received so far has been handled. */
+  settled(): Promise<void>;
+}
+
+/** Per-connection timing evidence. */
+interface Session {
+  challengeLinkMs?: number;
+}
+
+/** Create a simulated vehicle; `start()` loads its state and begins advertising. */
+export function createVehicle(opts: CreateVehicleOptions): Vehicle {
+  return new SimulatedVehicle(opts);
+}
+
+class SimulatedVehicle implements Vehicle {
+  readonly vin: Vin;
+  readonly localName: string;
+  readonly address: string;
+  readonly #opts: CreateVehicleOptions;
+  readonly #config: VerifierConfig;
+  readonly #nonces: NonceStore;
+  readonly #log: VehicleEventLog;
+  readonly #gatt: VehicleGatt;
+  readonly #sessions = new Map<number, Session>();
+  #clock: ForwardOnlyClock;
+  #state: VehicleState | null = null;
+  #advertising: Advertising | null = null;
+  /** Requests and manifest updates run one at a time through this chain. */
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(opts: CreateVehicleOptions) {
+    this.#opts = opts;
+    this.vin = opts.vin;
+    this.localName = vehicleLocalName(opts.vin);
+    this.address = opts.address ?? addressFromVin(opts.vin);
+    this.#config = {
+      vin: opts.vin,
+      trust: opts.trust,
+      rpId: opts.rpId,
+      origins: [...opts.origins],
+      ...(opts.skewSeconds === undefined ? {} : { skewSeconds: opts.skewSeconds }),
+    };
+    this.#nonces = new NonceStore(opts.random ? { random: opts.random } : {});
+    this.#log = new VehicleEventLog(opts.eventLogSize);
+    this.#clock = new ForwardOnlyClock(opts.clock);
+    this.#gatt = new VehicleGatt({
+      linkNowMs: () => opts.air.now(),
+      challenge: (link) => this.#serveChallenge(link),
+      message: (link, message) => this.#onMessage(link, message),
+      frameError: (link, error) => this.#onFrameError(link, error),
+      disconnected: (link) => {
+        this.#nonces.drop(link.id);
+        this.#sessions.delete(link.id);
+      },
+    });
+  }
+
+  get running(): boolean {
+    return this.#advertising?.active ?? false;
+  }
+
+  get state(): Readonly<VehicleState> {
+    if (!this.#state) throw new Error('the vehicle has not been started');
+    return structuredClone(this.#state);
+  }
+
+  now(): number {
+    return this.#clock.now();
+  }
+
+  events(): readonly VehicleEvent[] {
+    return this.#log.list();
+  }
+
+  settled(): Promise<void> {
+    return this.#queue;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    const loaded = await loadVehicleState(this.#opts.stateFile, this.vin);
+    const state = loaded ?? initialVehicleState(this.vin, this.#opts.clock.now());
+    this.#clock = new ForwardOnlyClock(this.#opts.clock, state.highestTrustedMs);
+    if (!loaded) await saveVehicleState(this.#opts.stateFile, state);
+    this.#state = state;
+    this.#advertising = this.#opts.air.advertise({
+      address: this.address,
+      localName: this.localName,
+      serviceUuids: [SERVICE_UUID],
+      server: this.#gatt,
+      linkProfile: this.#opts.linkProfile ?? DEFAULT_LINK_PROFILE,
+    });
+  }
+
+  async stop(): Promise<void> {
+    const adv = this.#advertising;
+    if (adv) {
+      adv.stop();
+      for (const link of adv.links()) link.disconnect();
+    }
+    await this.#queue;
+  }
+
+  applyManifest(jws: string): Promise<ApplyManifestResult> {
+    return this.#serial(async () => {
+      const state = this.#requireState();
+      const nowMs = this.#clock.now();
+      const claims = await verifyStateManifest({
+        manifest: jws,
+        trust: this.#config.trust,
+        vin: this.vin,
+        nowSeconds: Math.floor(nowMs / 1000),
+      }).catch((err: unknown) => {
+        throw asDigitalKeyError(err);
+      });
+      const next = withManifest(state, claims);
+      if (next === state) return { applied: false, seq: state.seq, ep: state.ep };
+      await this.#commit(next);
+      return { applied: true, seq: next.seq, ep: next.ep };
+    });
+  }
+
+  // --- GATT callbacks (synchronous, inside a connection event) ----------------------------------
+
+  #serveChallenge(link: PeripheralLink): Uint8Array {
+    const state = this.#requireState();
+    const nowMs = this.#clock.now();
+    const linkNowMs = this.#opts.air.now();
+    const nonce = this.#nonces.issue(link.id, nowMs, linkNowMs);
+    this.#sessions.set(link.id, { challengeLinkMs: linkNowMs });
+    return encodeMessage({ v: PROTOCOL_VERSION, nonce, seq: state.seq, t: Math.floor(nowMs / 1000) });
+  }
+
+  #onFrameError(link: PeripheralLink, error: DigitalKeyError): void {
+    this.#finish(link, { ok: false, code: error.code });
+  }
+
+  #onMessage(link: PeripheralLink, message: Uint8Array): void {
+    let request: RequestMessage;
+    try {
+      request = decodeMessage(requestSchema, message);
+    } catch (err) {
+      this.#finish(link, { ok: false, code: asDigitalKeyError(err).code });
+      return;
+    }
+    // Consume the nonce before anything else, on arrival: a second try with it always fails.
+    const nowMs = this.#clock.now();
+    const nonce = this.#nonces.take(link.id, nowMs, this.#opts.air.now());
+    const session = this.#sessions.get(link.id);
+    const challengeToRequestMs = session?.challengeLinkMs === undefined ? undefined : this.#opts.air.now() - session.challengeLinkMs;
+    void this.#serial(async () => {
+      try {
+        await this.#execute(link, request, nonce, nowMs, challengeToRequestMs);
+      } catch {
+        // A bug must not take the car down: the phone hears INTERNAL_ERROR, never a stack trace.
+        this.#finish(link, { ok: false, code: 'INTERNAL_ERROR', cmd: request.cmd });
+      }
+    });
+  }
+
+  /** Verify, then commit (manifest, counter, actuators) atomically, then answer. */
+  async #execute(
+    link: PeripheralLink,
+    request: RequestMessage,
+    nonce: Uint8Array | null,
+    nowMs: number,
+    challengeToRequestMs: number | undefined,
+  ): Promise<void> {
+    const state = this.#requireState();
+    const decision = await verifyCommandRequest({ request, nonce, state, nowMs, config: this.#config });
+    let next = decision.manifest ? withManifest(state, decision.manifest) : state;
+    if (decision.ok && decision.counter) {
+      next = {
+        ...next,
+        counters: { ...next.counters, [decision.counter.passkeyId]: decision.counter.value },
+        actuators: actuate(next.actuators, request.cmd),
+      };
+    }
+    let code: ErrorCode | 'OK' = decision.code;
+    try {
+      await this.#commit(next);
+    } catch {
+      // Not on disk means not done: keep a newer manifest in memory (it only restricts), but do
+      // not act and do not keep the counter.
+      if (decision.manifest) this.#state = withManifest(state, decision.manifest);
+      code = 'INTERNAL_ERROR';
+    }
+    this.#finish(link, {
+      ok: code === 'OK',
+      code,
+      cmd: request.cmd,
+      ...(decision.keyId === undefined ? {} : { keyId: decision.keyId }),
+      ...(challengeToRequestMs === undefined ? {} : { challengeToRequestMs }),
+    });
+  }
+
+  // --- internals ------------------------------------------------------------------------------
+
+  /** Answer on Response and log the command with the link's RSSI and timing. */
+  #finish(
+    link: PeripheralLink,
+    outcome: { ok: boolean; code: ErrorCode | 'OK'; cmd?: Command; keyId?: KeyId; challengeToRequestMs?: number },
+  ): void {
+    const state = this.#state;
+    const code = outcome.code === 'OK' ? 'OK' : bleResponseCode(outcome.code);
+    const response: ResponseMessage = {
+      v: PROTOCOL_VERSION,
+      ok: outcome.ok && code === 'OK',
+      code,
+      ...(outcome.cmd === undefined ? {} : { cmd: outcome.cmd }),
+      vehicle: { locked: state?.actuators.locked ?? true, engine: state?.actuators.engine ?? false },
+    };
+    const metrics = link.metrics();
+    const event: VehicleEvent = {
+      atMs: this.#clock.now(),
+      connectionId: link.id,
+      central: link.centralAddress,
+      ok: response.ok,
+      code,
+      rssi: link.rssi(),
+      rttMs: link.roundTripMs(),
+      mtu: metrics.mtu,
+      intervalMs: metrics.intervalMs,
+      ...(outcome.cmd === undefined ? {} : { cmd: outcome.cmd }),
+      ...(outcome.keyId === undefined ? {} : { keyId: outcome.keyId }),
+      ...(outcome.challengeToRequestMs === undefined ? {} : { challengeToRequestMs: outcome.challengeToRequestMs }),
+    };
+    this.#log.record(event);
+    try {
+      this.#opts.onEvent?.(event);
+    } catch {
+      // an observer's failure is not the car's
+    }
+    this.#gatt.sendResponse(link, encodeMessage(response));
+  }
+
+  /** Persist `next` (with the latest trusted time) atomically, then make it the state. */
+  async #commit(next: VehicleState): Promise<void> {
+    this.#clock.observe(next.highestTrustedMs);
+    const withTime = { ...next, highestTrustedMs: Math.max(next.highestTrustedMs, this.#clock.highestMs) };
+    if (this.#state && JSON.stringify(withTime) === JSON.stringify(this.#state)) return;
+    await saveVehicleState(this.#opts.stateFile, withTime);
+    this.#state = withTime;
+  }
+
+  #requireState(): VehicleState {
+    if (!this.#state) throw new Error('the vehicle has not been started');
+    return this.#state;
+  }
+
+  /** Run a task after every earlier one; the chain itself never rejects. */
+  #serial<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.#queue.then(task);
+    this.#queue = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+}
+
+/** A static random address derived from the VIN (stable across restarts of the simulation). */
+function addressFromVin(vin: Vin): string {
+  const b = createHash('sha256').update(`ble-address:${vin}`).digest().subarray(0, 6);
+  b[0] = b[0]! | 0xc0;
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
+}

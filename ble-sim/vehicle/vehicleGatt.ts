@@ -1,0 +1,93 @@
+/**
+ * The vehicle's GATT service (DESIGN.md §3) on the simulated air: Challenge (read), Request (write,
+ * framed) and Response (notify, framed). This module only moves bytes: it reassembles request
+ * frames per connection and frames responses at the link's MTU; what a challenge holds and what a
+ * request means is the vehicle's business (createVehicle.ts). Nothing a central sends can make it
+ * throw: bad fragments become a BAD_FRAME report, other characteristics an ATT error.
+ */
+import type { PeripheralLink } from '../air/airConnection.js';
+import { ATT_ERRORS, AttError, normalizeUuid, type GattServer, type GattServiceDef } from '../air/gattServer.js';
+import { encodeFrames, FrameAssembler } from '../../shared/ble/framing.js';
+import { CHALLENGE_CHAR_UUID, REQUEST_CHAR_UUID, RESPONSE_CHAR_UUID, SERVICE_UUID } from '../../shared/ble/gattUuids.js';
+import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+
+const SERVICE = normalizeUuid(SERVICE_UUID);
+const CHALLENGE = normalizeUuid(CHALLENGE_CHAR_UUID);
+const REQUEST = normalizeUuid(REQUEST_CHAR_UUID);
+const RESPONSE = normalizeUuid(RESPONSE_CHAR_UUID);
+
+/** The vehicle's GATT table (DESIGN.md §3). */
+export const VEHICLE_GATT_SERVICES: readonly GattServiceDef[] = Object.freeze([
+  {
+    uuid: SERVICE_UUID,
+    characteristics: [
+      { uuid: CHALLENGE_CHAR_UUID, properties: ['read'] },
+      { uuid: REQUEST_CHAR_UUID, properties: ['write'] },
+      { uuid: RESPONSE_CHAR_UUID, properties: ['notify'] },
+    ],
+  },
+]);
+
+/** What the transport asks of the vehicle. */
+export interface VehicleGattHandlers {
+  /** Simulated link time, for the framing rule "incomplete 2 s after the last fragment". */
+  linkNowMs(): number;
+  /** Serve a challenge for this connection (encoded message). Must not throw. */
+  challenge(link: PeripheralLink): Uint8Array;
+  /** A whole request message arrived on this connection. */
+  message(link: PeripheralLink, message: Uint8Array): void;
+  /** A malformed fragment was dropped (with the partial message). */
+  frameError(link: PeripheralLink, error: DigitalKeyError): void;
+  disconnected(link: PeripheralLink): void;
+}
+
+/** The vehicle's GATT server: framing in and out, per connection. */
+export class VehicleGatt implements GattServer {
+  readonly services = VEHICLE_GATT_SERVICES;
+  readonly #handlers: VehicleGattHandlers;
+  readonly #assemblers = new Map<number, FrameAssembler>();
+
+  constructor(handlers: VehicleGattHandlers) {
+    this.#handlers = handlers;
+  }
+
+  onConnect(link: PeripheralLink): void {
+    this.#assemblers.set(link.id, new FrameAssembler());
+  }
+
+  onRead(link: PeripheralLink, serviceUuid: string, characteristicUuid: string): Uint8Array {
+    if (serviceUuid !== SERVICE || characteristicUuid !== CHALLENGE) throw new AttError(ATT_ERRORS.READ_NOT_PERMITTED);
+    return this.#handlers.challenge(link);
+  }
+
+  onWrite(link: PeripheralLink, serviceUuid: string, characteristicUuid: string, value: Uint8Array): void {
+    if (serviceUuid !== SERVICE || characteristicUuid !== REQUEST) throw new AttError(ATT_ERRORS.WRITE_NOT_PERMITTED);
+    const assembler = this.#assemblers.get(link.id);
+    if (!assembler) return;
+    // Fragments are ATT payloads of at most MTU - 3 bytes; a long write is not a fragment.
+    if (value.length > link.mtu - 3) {
+      assembler.close();
+      this.#handlers.frameError(link, new DigitalKeyError('BAD_FRAME', `fragment of ${value.length} bytes exceeds MTU - 3`));
+      return;
+    }
+    const result = assembler.push(value, this.#handlers.linkNowMs());
+    if (result.kind === 'error') this.#handlers.frameError(link, result.error);
+    else if (result.kind === 'message') this.#handlers.message(link, result.message);
+  }
+
+  onDisconnect(link: PeripheralLink): void {
+    // An incomplete message at disconnect is dropped (there is nobody left to tell).
+    this.#assemblers.get(link.id)?.close();
+    this.#assemblers.delete(link.id);
+    this.#handlers.disconnected(link);
+  }
+
+  /** Notify a framed message on Response; false when the phone has not subscribed or has left. */
+  sendResponse(link: PeripheralLink, message: Uint8Array): boolean {
+    if (!link.open || !link.isSubscribed(SERVICE, RESPONSE)) return false;
+    for (const frame of encodeFrames(message, link.mtu)) {
+      if (!link.notify(SERVICE, RESPONSE, frame)) return false;
+    }
+    return true;
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * The vehicle's persisted state: what it learnt from signed manifests (seq, epoch, revoked keys),
+ * the passkeys' signature counters, the highest trusted time it has seen, and its actuators. All of
+ * it survives a reboot (vehicleStateFile.ts), so a restart never brings a revoked key back.
+ */
+import { z } from 'zod';
+import { idSchema, vinSchema, type KeyId, type Vin } from '../../shared/ids.js';
+import type { StateManifestClaims } from '../../shared/credential/stateManifest.js';
+
+/** Version of the persisted state format. */
+export const VEHICLE_STATE_VERSION = 1;
+
+/** The persisted state, validated on load. */
+export const vehicleStateSchema = z.object({
+  version: z.literal(VEHICLE_STATE_VERSION),
+  vin: vinSchema,
+  /** The seq of the newest manifest applied (0: none yet). */
+  seq: z.number().int().nonnegative(),
+  /** The key epoch: credentials with a lower `ep` are refused. Never decreases. */
+  ep: z.number().int().nonnegative(),
+  /** Individually revoked key ids, from the newest manifest. */
+  revoked: z.array(idSchema),
+  /** Highest WebAuthn signature counter seen per passkey (credential id, base64url). */
+  counters: z.record(z.string(), z.number().int().nonnegative()),
+  /** Highest trusted time seen (own clock, manifests' `iat`), ms since the epoch. */
+  highestTrustedMs: z.number().int().nonnegative(),
+  actuators: z.object({ locked: z.boolean(), engine: z.boolean() }),
+});
+
+/** The vehicle's persisted state. */
+export type VehicleState = z.infer<typeof vehicleStateSchema>;
+
+/** A factory-fresh vehicle: locked, engine off, no manifest yet. */
+export function initialVehicleState(vin: Vin, nowMs: number): VehicleState {
+  return {
+    version: VEHICLE_STATE_VERSION,
+    vin,
+    seq: 0,
+    ep: 0,
+    revoked: [],
+    counters: {},
+    highestTrustedMs: Math.max(0, Math.floor(nowMs)),
+    actuators: { locked: true, engine: false },
+  };
+}
+
+/**
+ * Apply a verified manifest if it is newer (its `seq` is higher); returns the new state, or the same
+ * object when the manifest is stale. The epoch never goes down, and the manifest's `iat` advances
+ * the highest trusted time (the forward-only clock).
+ */
+export function withManifest(state: VehicleState, manifest: StateManifestClaims): VehicleState {
+  if (manifest.seq <= state.seq) return state;
+  return {
+    ...state,
+    seq: manifest.seq,
+    ep: Math.max(state.ep, manifest.ep),
+    revoked: [...new Set<KeyId>(manifest.revoked)],
+    highestTrustedMs: Math.max(state.highestTrustedMs, manifest.iat * 1000),
+  };
+}
