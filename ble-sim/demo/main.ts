@@ -174,7 +174,7 @@ async function main(): Promise<void> {
     }, (s) => s);
 
     n.chapter(`8. Figures per command at the default link profile (MTU ${DEFAULT_LINK_PROFILE.mtu}, ${DEFAULT_LINK_PROFILE.intervalMs} ms interval)`);
-    const verifyMs = cars[0]!.events().filter((e) => e.ok).map((e) => (e as { verifyMs?: number }).verifyMs);
+    const verifyMs = cars[0]!.events().filter((e) => e.ok).map((e) => e.verifyMs);
     n.table(
       ['command', 'round trips', 'conn. events', 'bytes on air (→car / ←car)', 'simulated ms', 'car verify ms'],
       figures.map((f, i) => [

@@ -261,7 +261,9 @@ class SimulatedVehicle implements Vehicle {
     challengeToRequestMs: number | undefined,
   ): Promise<void> {
     const state = this.#requireState();
+    const verifyStarted = performance.now();
     const decision = await verifyCommandRequest({ request, nonce, state, nowMs, config: this.#config });
+    const verifyMs = performance.now() - verifyStarted;
     let next = decision.manifest ? withManifest(state, decision.manifest) : state;
     if (decision.ok && decision.counter) {
       next = {
@@ -285,6 +287,7 @@ class SimulatedVehicle implements Vehicle {
       cmd: request.cmd,
       ...(decision.keyId === undefined ? {} : { keyId: decision.keyId }),
       ...(challengeToRequestMs === undefined ? {} : { challengeToRequestMs }),
+      verifyMs,
     });
   }
 
@@ -293,7 +296,7 @@ class SimulatedVehicle implements Vehicle {
   /** Answer on Response and log the command with the link's RSSI and timing. */
   #finish(
     link: PeripheralLink,
-    outcome: { ok: boolean; code: ErrorCode | 'OK'; cmd?: Command; keyId?: KeyId; challengeToRequestMs?: number },
+    outcome: { ok: boolean; code: ErrorCode | 'OK'; cmd?: Command; keyId?: KeyId; challengeToRequestMs?: number; verifyMs?: number },
   ): void {
     const state = this.#state;
     const code = outcome.code === 'OK' ? 'OK' : bleResponseCode(outcome.code);
@@ -318,6 +321,7 @@ class SimulatedVehicle implements Vehicle {
       ...(outcome.cmd === undefined ? {} : { cmd: outcome.cmd }),
       ...(outcome.keyId === undefined ? {} : { keyId: outcome.keyId }),
       ...(outcome.challengeToRequestMs === undefined ? {} : { challengeToRequestMs: outcome.challengeToRequestMs }),
+      ...(outcome.verifyMs === undefined ? {} : { verifyMs: outcome.verifyMs }),
     };
     this.#log.record(event);
     try {

@@ -27,6 +27,8 @@ export interface VehicleEvent {
   challengeToRequestMs?: number;
   mtu: number;
   intervalMs: number;
+  /** Wall-clock ms the car spent verifying (manifest, credential, assertion) — CPU cost, not link time. */
+  verifyMs?: number;
 }
 
 /** Entries kept by default. */

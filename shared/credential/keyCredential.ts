@@ -16,6 +16,11 @@ import { signCompactJws } from './signCompactJws.js';
 import { verifyIssuerToken, type TrustedIssuer } from './trustedIssuer.js';
 
 export const KEY_CREDENTIAL_TYP = 'sdk-key+jwt';
+/**
+ * The longest a credential may be valid (`exp - nbf`), whatever the issuer says: CREDENTIAL_TTL is
+ * capped at this, and verifiers refuse longer ones, so a mis-issued credential cannot live for years.
+ */
+export const MAX_CREDENTIAL_LIFETIME_SECONDS = 7 * 86_400;
 /** Accepted clock skew between the issuer and the vehicle, in seconds. */
 export const DEFAULT_SKEW_SECONDS = 60;
 
@@ -44,6 +49,7 @@ export type KeyCredentialClaims = z.infer<typeof keyCredentialClaimsSchema>;
 export async function issueKeyCredential(opts: { key: IssuerSigningKey; claims: KeyCredentialClaims }): Promise<string> {
   const claims = keyCredentialClaimsSchema.parse(opts.claims);
   if (claims.exp <= claims.nbf) throw new RangeError('exp must be after nbf');
+  if (claims.exp - claims.nbf > MAX_CREDENTIAL_LIFETIME_SECONDS) throw new RangeError('credential lifetime over the maximum');
   return signCompactJws({ key: opts.key, typ: KEY_CREDENTIAL_TYP, payload: claims });
 }
 
@@ -72,5 +78,6 @@ export async function verifyKeyCredential(opts: {
   });
   const parsed = keyCredentialClaimsSchema.safeParse(payload);
   if (!parsed.success) throw new DigitalKeyError('BAD_CREDENTIAL', 'credential claims do not match the schema');
+  if (parsed.data.exp - parsed.data.nbf > MAX_CREDENTIAL_LIFETIME_SECONDS) throw new DigitalKeyError('BAD_CREDENTIAL', 'credential lifetime over the maximum');
   return parsed.data;
 }

@@ -53,6 +53,8 @@ export const ERROR_CODES = {
   PAYMENT_FAILED: { retry: true, message: 'The payment was declined' },
   CARD_NOT_FOUND: { retry: false, message: 'No such card' },
   CARD_IN_USE: { retry: false, message: 'The primary card pays an active subscription' },
+  PAYMENT_METHOD_REQUIRED: { retry: false, message: 'A paid plan needs a primary payment card: add one first' },
+  WITHDRAWAL_UNAVAILABLE: { retry: false, message: 'The withdrawal period is over or does not apply' },
   INVITATION_INVALID: { retry: false, message: 'The invitation is unknown, used or expired' },
   SHARED_KEY_LIMIT: { retry: false, message: 'The vehicle has the most shared keys it may have' },
   CONFLICT: { retry: true, message: 'The resource changed concurrently: try again' },

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   DEFAULT_SKEW_SECONDS,
   KEY_CREDENTIAL_TYP,
+  MAX_CREDENTIAL_LIFETIME_SECONDS,
   issueKeyCredential,
   verifyKeyCredential,
   type KeyCredentialClaims,
@@ -96,6 +97,20 @@ describe('issueKeyCredential / verifyKeyCredential round trip', () => {
     ['a VIN with an O', { aud: 'WVWZZZ1JZXW00000O' }],
   ])('refuses to issue a credential with %s', async (_name, overrides) => {
     await expect(issue(overrides)).rejects.toThrow();
+  });
+});
+
+describe('lifetime cap', () => {
+  it('a credential the issuer signed for a year is refused: BAD_CREDENTIAL (at most MAX_CREDENTIAL_LIFETIME_SECONDS)', async () => {
+    const claims = credentialClaims({ nbf: NOW, exp: NOW + 365 * DAY });
+    const jws = await signCredentialPayload(issuer.key, claims);
+    await expectRejectsWithCode(verify(jws), 'BAD_CREDENTIAL');
+    await expect(issueKeyCredential({ key: issuer.key, claims })).rejects.toThrow(/lifetime/);
+  });
+
+  it('exactly the maximum lifetime is accepted', async () => {
+    const claims = credentialClaims({ nbf: NOW, exp: NOW + MAX_CREDENTIAL_LIFETIME_SECONDS });
+    await expect(verify(await issueKeyCredential({ key: issuer.key, claims }))).resolves.toMatchObject({ exp: claims.exp });
   });
 });
 
