@@ -12,12 +12,15 @@ import type { DigitalKey, VehicleRecord } from '../domain/vehicleRecord.js';
 import { storeKeys } from '../store/storeKeys.js';
 import { auditAppend, type AuditActorRole } from '../vehicles/auditTrail.js';
 
+type AuditActor = { accountId: AccountId | null; role: AuditActorRole };
+
 export async function revokeVehicleKey(
   ctx: AppContext,
   opts: {
     vin: Vin;
     keyId: KeyId;
-    actor: { accountId: AccountId | null; role: AuditActorRole };
+    /** Who revokes; a function when the role depends on the vehicle and the key (main or shared user). */
+    actor: AuditActor | ((vehicle: VehicleRecord, key: DigitalKey) => AuditActor);
     reason: string;
     authorize: (vehicle: VehicleRecord, key: DigitalKey) => void;
   },
@@ -26,6 +29,7 @@ export async function revokeVehicleKey(
     const key = await ctx.vehicles.key(opts.vin, current.epoch, opts.keyId);
     if (!key) throw new DigitalKeyError('KEY_NOT_FOUND');
     opts.authorize(current, key);
+    const actor = typeof opts.actor === 'function' ? opts.actor(current, key) : opts.actor;
     const next = revokeKey(current, key, { nowSeconds: epochSeconds(ctx.clock), credentialTtlSeconds: ctx.config.CREDENTIAL_TTL, skewSeconds: DEFAULT_SKEW_SECONDS });
     return {
       vehicle: next,
@@ -35,7 +39,7 @@ export async function revokeVehicleKey(
           { key: storeKeys.vehiclePasskeyKeys(opts.vin, current.epoch), field: key.passkeyId },
         ],
         append: [
-          auditAppend({ at: ctx.clock.now(), vin: opts.vin, action: 'revoke', actor: opts.actor, reason: opts.reason, keyIds: [key.keyId], epoch: next.epoch, seq: next.seq, detail: { role: key.role, passkeyId: key.passkeyId, holder: key.accountId } }),
+          auditAppend({ at: ctx.clock.now(), vin: opts.vin, action: 'revoke', actor, reason: opts.reason, keyIds: [key.keyId], epoch: next.epoch, seq: next.seq, detail: { role: key.role, passkeyId: key.passkeyId, holder: key.accountId } }),
         ],
       },
       result: key,

@@ -92,18 +92,15 @@ export function sharingRoutes(ctx: AppContext, hooks: VehicleHooks): RouteDefini
       responses: { 200: { description: 'Revoked', schema: z.object({ keyId: uuidSchema, seq: z.number().int() }) } },
       handler: async ({ caller, params }) => {
         const me = requireAccount(caller);
-        let role: 'main' | 'shared' = 'shared';
         const { vehicle, key } = await revokeVehicleKey(ctx, {
           vin: params.vin,
           keyId: params.keyId,
-          actor: { accountId: me.accountId, role: 'main' },
+          actor: (v) => ({ accountId: me.accountId, role: v.mainUser?.accountId === me.accountId ? 'main' : 'shared' }),
           reason: 'revoked-by-user',
           authorize: (v, k) => {
-            if (v.mainUser?.accountId === me.accountId) role = 'main';
-            else if (k.accountId !== me.accountId) throw new DigitalKeyError('KEY_NOT_FOUND');
+            if (v.mainUser?.accountId !== me.accountId && k.accountId !== me.accountId) throw new DigitalKeyError('KEY_NOT_FOUND');
           },
         });
-        ctx.logger.info({ vin: params.vin, keyId: key.keyId, by: role }, 'key revoked');
         return { body: { keyId: key.keyId, seq: vehicle.seq } };
       },
     }),
@@ -118,13 +115,15 @@ export function sharingRoutes(ctx: AppContext, hooks: VehicleHooks): RouteDefini
       responses: { 200: { description: 'Removed; every key wiped', schema: wipeResultSchema } },
       handler: async ({ caller, params, body }) => {
         const me = requireAccount(caller);
+        await hooks.beforeMainUserLeaves(params.vin);
         const { vehicle, revokedKeyIds } = await wipeVehicleKeys(ctx, {
           vin: params.vin,
           reason: body.reason === 'relinquish' ? 'usage-relinquished' : 'vehicle-removed',
           actor: { accountId: me.accountId, role: 'main' },
           change: (v) => {
             assertMainUser(v, me.accountId);
-            return { ...v, mainUser: null, standardServices: { active: false, changedAt: ctx.clock.now() } };
+            // R4b: the subscription ends with the main user's tenure, in the same commit.
+            return hooks.mainUserLeaves({ ...v, mainUser: null, standardServices: { active: false, changedAt: ctx.clock.now() } }, 'vehicle-removed');
           },
         });
         return { body: { vin: params.vin, revokedKeyIds, epoch: vehicle.epoch, seq: vehicle.seq } };

@@ -109,6 +109,8 @@ describe('sharing (R3)', () => {
     expect(await codeOf(shared.api.request('DELETE', `/v1/vehicles/${vin}/keys/${owner.wallet.get(vin)!.keyId}`))).toBe('KEY_NOT_FOUND');
     await shared.api.request('DELETE', `/v1/vehicles/${vin}/keys/${shared.wallet.get(vin)!.keyId}`);
     expect(await codeOf(shared.refresh(vin))).toBe('REVOKED');
+    // R13: the audit trail names the shared user as the one who revoked it.
+    expect((await audit(await dealer(), vin)).at(-1)).toMatchObject({ action: 'revoke', actor: { accountId: shared.accountId, role: 'shared' }, keyIds: [shared.wallet.get(vin)!.keyId] });
     const all = await owner.api.request<{ keys: unknown[] }>('GET', `/v1/vehicles/${vin}/keys`);
     expect(all.keys).toHaveLength(2);
   });
@@ -177,6 +179,7 @@ describe('wipes (R4) and single-key revocation', () => {
     expect(await codeOf(shared.refresh(v.vin))).toBe('REVOKED');
     expect(await codeOf(v.owner.refresh(v.vin))).toBe('REVOKED');
     await shared.activateStandardServices(v.vin);
+    await shared.api.request('POST', `/v1/vehicles/${v.vin}/subscriptions`, { plan: 'trial' });
     const fresh = await shared.requestKey(v.vin);
     expect(decodeJwt(fresh.credential)).toMatchObject({ role: 'main', ep: 1 });
   });
@@ -223,6 +226,7 @@ describe('dealers (R6, R13)', () => {
     // The same phone is also main user of a second vehicle.
     await a.owner.claim(b.vin, { method: 'odometer', odometerKm: b.odometerKm });
     await a.owner.activateStandardServices(b.vin);
+    await a.owner.api.request('POST', `/v1/vehicles/${b.vin}/subscriptions`, { plan: 'trial' });
     await a.owner.requestKey(b.vin);
     // The owner's second phone keeps working.
     const second = t.phone();
