@@ -6,7 +6,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { JSONWebKeySet } from 'jose';
+import type { JSONWebKeySet, JWK } from 'jose';
 import { pino } from 'pino';
 import { Air } from '../air/air.js';
 import { serveAir } from '../air/airBridgeServer.js';
@@ -14,6 +14,7 @@ import { LINK_PROFILES } from '../air/linkProfile.js';
 import { systemClock } from '../../shared/clock.js';
 import { createVehicle } from './createVehicle.js';
 import { loadVehicleConfig, type VehicleConfig } from './vehicleConfig.js';
+import { VehicleSync } from './vehicleSync.js';
 
 const log = pino({ name: 'vehicle', base: undefined });
 
@@ -57,11 +58,30 @@ async function main(): Promise<void> {
     'advertising',
   );
 
+  // The telematics sync channel: revocations reach the car while it is online.
+  let sync: VehicleSync | null = null;
+  if (config.SERVER_URL && config.VEHICLE_KEY_FILE) {
+    const privateKey = JSON.parse(await readFile(config.VEHICLE_KEY_FILE, 'utf8')) as JWK;
+    sync = new VehicleSync({
+      baseUrl: config.SERVER_URL,
+      vin: config.VIN,
+      privateKey,
+      issuer: config.ISSUER,
+      clock: systemClock,
+      applyManifest: (m) => vehicle.applyManifest(m),
+      onEvent: (event) => log.info({ sync: event }, 'sync'),
+    });
+    sync.start();
+  } else {
+    log.warn('SERVER_URL or VEHICLE_KEY_FILE unset: no sync channel; the car learns revocations only from phones');
+  }
+
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
+    await sync?.stop();
     await bridge.close();
     await vehicle.stop();
     process.exit(0);

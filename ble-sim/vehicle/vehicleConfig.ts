@@ -33,6 +33,10 @@ const envSchema = z.object({
   /** Loopback address and port of the air bridge phones connect to (0: any free port). */
   AIR_HOST: z.string().default('127.0.0.1'),
   AIR_PORT: z.coerce.number().int().min(0).max(65535).default(7433),
+  /** The server's vehicle API base URL: with VEHICLE_KEY_FILE, the car keeps a sync channel to it (revocations). */
+  SERVER_URL: z.string().url().optional(),
+  /** The car's provisioned private key (P-256 JWK file) that signs its sync requests. */
+  VEHICLE_KEY_FILE: z.string().min(1).optional(),
 });
 
 /** The validated configuration. */
