@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { LINK_PROFILES, type LinkProfileName } from '../air/linkProfile.js';
 import { vinSchema } from '../../shared/ids.js';
+import { originListSchema, parseEnvironment } from '../../shared/parseEnvironment.js';
 
 const envSchema = z.object({
   /** The car's VIN. */
@@ -21,11 +22,7 @@ const envSchema = z.object({
   /** WebAuthn relying-party id the passkeys belong to. */
   RP_ID: z.string().min(1).default('localhost'),
   /** Comma-separated accepted WebAuthn origins. */
-  RP_ORIGINS: z
-    .string()
-    .default('http://localhost:8080')
-    .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
-    .refine((a) => a.length > 0, 'at least one origin'),
+  RP_ORIGINS: originListSchema('http://localhost:8080'),
   /** One of the named link profiles (default, minMtu, maxMtu, lossy, slow). */
   LINK_PROFILE: z.enum(Object.keys(LINK_PROFILES) as [LinkProfileName, ...LinkProfileName[]]).default('default'),
   /** Seed of the simulated air (loss, RSSI jitter). */
@@ -44,11 +41,5 @@ export type VehicleConfig = z.output<typeof envSchema>;
 
 /** Parse the environment; throws one Error that lists every bad variable. */
 export function loadVehicleConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined> = process.env): VehicleConfig {
-  const picked = Object.fromEntries(Object.keys(envSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
-  const parsed = envSchema.safeParse(picked);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid vehicle configuration:\n${lines.join('\n')}`);
-  }
-  return parsed.data;
+  return parseEnvironment(envSchema, env, 'vehicle configuration');
 }

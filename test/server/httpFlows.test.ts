@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt, decodeProtectedHeader, type JWK } from 'jose';
 import { verifyKeyCredential } from '../../shared/credential/keyCredential.js';
 import { verifyStateManifest } from '../../shared/credential/stateManifest.js';
-import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import type { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import { codeOf, rawCall } from '../support/httpCalls.js';
 import { startTestServer, type TestServer } from '../support/testServer.js';
 
 let t: TestServer;
@@ -18,23 +19,8 @@ afterAll(async () => {
   await t.close();
 });
 
-async function raw(method: string, path: string, opts: { body?: string; token?: string; contentType?: string } = {}) {
-  const headers: Record<string, string> = {};
-  if (opts.body !== undefined) headers['content-type'] = opts.contentType ?? 'application/json';
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  const res = await fetch(t.baseUrl + path, { method, headers, ...(opts.body !== undefined ? { body: opts.body } : {}) });
-  const text = await res.text();
-  return { status: res.status, json: text ? (JSON.parse(text) as { error?: { code: string; message: string } } & Record<string, unknown>) : undefined, headers: res.headers };
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof DigitalKeyError) return err.code;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
+function raw(method: string, path: string, opts: { body?: string; token?: string } = {}) {
+  return rawCall(t.baseUrl, method, path, opts);
 }
 
 async function jwks() {
@@ -132,6 +118,8 @@ describe('claims, Standard Services and keys', () => {
     expect(await phone.claim(v.vin, { method: 'odometer', odometerKm: v.odometerKm + 50 })).toMatchObject({ vin: v.vin, role: 'main', wiped: false });
     expect(await codeOf(phone.requestKey(v.vin))).toBe('STANDARD_SERVICES_INACTIVE');
     await phone.activateStandardServices(v.vin);
+    expect(await codeOf(phone.requestKey(v.vin))).toBe('SUBSCRIPTION_INACTIVE');
+    await phone.api.request('POST', `/v1/vehicles/${v.vin}/subscriptions`, { plan: 'trial' });
     const entry = await phone.requestKey(v.vin);
 
     expect(decodeProtectedHeader(entry.credential)).toMatchObject({ alg: 'ES256', typ: 'sdk-key+jwt', kid: t.issuerKey.kid });
@@ -178,6 +166,7 @@ describe('claims, Standard Services and keys', () => {
     expect(notes).toEqual([expect.objectContaining({ kind: 'vehicle-claimed-by-another', data: { vin: v.vin } })]);
 
     await buyer.activateStandardServices(v.vin);
+    await buyer.api.request('POST', `/v1/vehicles/${v.vin}/subscriptions`, { plan: 'trial' });
     const entry = await buyer.requestKey(v.vin);
     expect(decodeJwt(entry.credential).ep).toBe(1);
     expect(decodeJwt(entry.state!)).toMatchObject({ ep: 1, seq: 1 });
@@ -198,6 +187,7 @@ describe('claims, Standard Services and keys', () => {
     await owner.signUp(`race-${v.vin}@example.com`, 'Race');
     await owner.claim(v.vin, { method: 'odometer', odometerKm: v.odometerKm });
     await owner.activateStandardServices(v.vin);
+    await owner.api.request('POST', `/v1/vehicles/${v.vin}/subscriptions`, { plan: 'trial' });
     const results = await Promise.allSettled(Array.from({ length: 5 }, () => owner.api.request('POST', `/v1/vehicles/${v.vin}/keys`, { passkeyId: owner.passkeyId })));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     for (const r of results) if (r.status === 'rejected') expect((r.reason as DigitalKeyError).code).toBe('KEY_EXISTS');
