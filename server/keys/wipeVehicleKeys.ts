@@ -1,8 +1,8 @@
 /**
  * R4: wipe every digital key of a vehicle, shared ones included, in one atomic commit: the epoch
  * grows by one (O(1) whatever the number of keys: every credential carries the old epoch and the
- * car refuses it with EPOCH_STALE), the manifest seq grows, the old epoch's key records are
- * unlinked, and the audit entry (R13) is written in the same commit. The new manifest is then
+ * car refuses it with EPOCH_STALE), the manifest seq grows, and the audit entry (R13) naming the
+ * wiped epoch is written in the same commit; the old epoch's key records stay as its archive. The new manifest is then
  * published to the cars.
  *
  * @example
@@ -29,22 +29,28 @@ export interface WipeRequest {
 
 export interface WipeOutcome {
   vehicle: VehicleRecord;
-  revokedKeyIds: string[];
+  /** The epoch whose keys were wiped; its key records stay as the audit archive (R13). */
+  wipedEpoch: number;
+  /** The ids of the wiped keys, read from the archive (O(n): not part of the atomic wipe). */
+  revokedKeyIds(): Promise<string[]>;
   /** The signed manifest the cars get. */
   manifest: string;
 }
 
-/** The writes of a wipe from `before` to `after`, for rules that wipe as part of a larger change (claims). */
-export async function wipeWrites(
-  ctx: Pick<AppContext, 'store' | 'clock'>,
+/**
+ * The writes of a wipe from `before` to `after`, for rules that wipe as part of a larger change
+ * (claims). O(1) whatever the number of keys: the old epoch's key records are not read or deleted
+ * — no key can join an epoch that has ended, so they are the immutable archive of what was wiped,
+ * and the audit entry names the epoch; only the passkey index of that epoch is unlinked.
+ */
+export function wipeWrites(
+  ctx: Pick<AppContext, 'clock'>,
   before: VehicleRecord,
   after: VehicleRecord,
   audit: { reason: string; actor: WipeRequest['actor']; note?: string; detail?: Record<string, unknown> },
-): Promise<{ del: string[]; append: Array<{ key: string; value: string }>; keyIds: string[] }> {
-  const keyIds = Object.keys(await ctx.store.hgetall(storeKeys.vehicleKeys(before.vin, before.epoch)));
+): { del: string[]; append: Array<{ key: string; value: string }> } {
   return {
-    keyIds,
-    del: [storeKeys.vehicleKeys(before.vin, before.epoch), storeKeys.vehiclePasskeyKeys(before.vin, before.epoch)],
+    del: [storeKeys.vehiclePasskeyKeys(before.vin, before.epoch)],
     append: [
       auditAppend({
         at: ctx.clock.now(),
@@ -52,7 +58,8 @@ export async function wipeWrites(
         action: 'wipe',
         actor: audit.actor,
         reason: audit.reason,
-        keyIds,
+        keyIds: [],
+        wipedEpoch: before.epoch,
         epoch: after.epoch,
         seq: after.seq,
         ...(audit.note || audit.detail ? { detail: { ...(audit.note ? { note: audit.note } : {}), ...audit.detail } } : {}),
@@ -61,18 +68,23 @@ export async function wipeWrites(
   };
 }
 
+/** The ids of the keys an epoch held (the archive a wipe leaves). */
+export async function keyIdsOfEpoch(ctx: Pick<AppContext, 'store'>, vin: string, epoch: number): Promise<string[]> {
+  return Object.keys(await ctx.store.hgetall(storeKeys.vehicleKeys(vin, epoch)));
+}
+
 export async function wipeVehicleKeys(ctx: AppContext, request: WipeRequest): Promise<WipeOutcome> {
-  const { vehicle, result } = await ctx.vehicles.update(request.vin, async (current) => {
+  const { before, vehicle } = await ctx.vehicles.update(request.vin, (current) => {
     const changed = request.change ? request.change(current) : current;
     const next = wipeAllKeys(changed);
-    const writes = await wipeWrites(ctx, current, next, {
+    const writes = wipeWrites(ctx, current, next, {
       reason: request.reason,
       actor: request.actor,
       ...(request.note !== undefined ? { note: request.note } : {}),
       ...(request.detail !== undefined ? { detail: request.detail } : {}),
     });
-    return { vehicle: next, writes: { del: writes.del, append: writes.append }, result: writes.keyIds };
+    return { vehicle: next, writes, result: null };
   });
   const manifest = await ctx.manifests.publish(vehicle);
-  return { vehicle, revokedKeyIds: result, manifest };
+  return { vehicle, wipedEpoch: before.epoch, revokedKeyIds: () => keyIdsOfEpoch(ctx, request.vin, before.epoch), manifest };
 }

@@ -116,7 +116,7 @@ export function sharingRoutes(ctx: AppContext, hooks: VehicleHooks): RouteDefini
       handler: async ({ caller, params, body }) => {
         const me = requireAccount(caller);
         await hooks.beforeMainUserLeaves(params.vin);
-        const { vehicle, revokedKeyIds } = await wipeVehicleKeys(ctx, {
+        const { vehicle, revokedKeyIds: wiped } = await wipeVehicleKeys(ctx, {
           vin: params.vin,
           reason: body.reason === 'relinquish' ? 'usage-relinquished' : 'vehicle-removed',
           actor: { accountId: me.accountId, role: 'main' },
@@ -126,7 +126,7 @@ export function sharingRoutes(ctx: AppContext, hooks: VehicleHooks): RouteDefini
             return hooks.mainUserLeaves({ ...v, mainUser: null, standardServices: { active: false, changedAt: ctx.clock.now() } }, 'vehicle-removed');
           },
         });
-        return { body: { vin: params.vin, revokedKeyIds, epoch: vehicle.epoch, seq: vehicle.seq } };
+        return { body: { vin: params.vin, revokedKeyIds: await wiped(), epoch: vehicle.epoch, seq: vehicle.seq } };
       },
     }),
   ];

@@ -57,7 +57,8 @@ export function vehicleRoutes(ctx: AppContext, hooks: VehicleHooks): RouteDefini
       handler: async ({ caller, params, body }) => {
         const me = requireAccount(caller);
         const proof = body.method === 'odometer' ? { method: 'odometer' as const, odometerKm: body.odometerKm } : { method: 'qr' as const, qrToken: body.qrToken };
-        const { before, vehicle, result } = await ctx.vehicles.update(params.vin, async (current) => {
+        await hooks.beforeMainUserLeaves(params.vin);
+        const { before, vehicle, result } = await ctx.vehicles.update(params.vin, (current) => {
           const outcome = claimVehicle(current, {
             accountId: me.accountId,
             proof,
@@ -67,12 +68,13 @@ export function vehicleRoutes(ctx: AppContext, hooks: VehicleHooks): RouteDefini
           });
           if (!outcome.wiped) return { vehicle: outcome.vehicle, result: outcome };
           // R4d: a claim by another account wipes every key, in the same commit as the new main user.
-          const writes = await wipeWrites(ctx, current, outcome.vehicle, {
+          const writes = wipeWrites(ctx, current, outcome.vehicle, {
             reason: 'claimed-by-another',
             actor: { accountId: me.accountId, role: 'claimant' },
             detail: { previousMainUser: outcome.previousMainUser },
           });
-          return { vehicle: outcome.vehicle, writes: { del: writes.del, append: writes.append }, result: outcome };
+          // R4b: the previous main user's subscription ends in the same commit (it is not transferable).
+          return { vehicle: hooks.mainUserLeaves(outcome.vehicle, 'main-user-changed'), writes: { del: writes.del, append: writes.append }, result: outcome };
         });
         if (vehicle.seq !== before.seq) await ctx.manifests.publish(vehicle);
         if (result.previousMainUser) await hooks.mainUserReplaced({ vin: params.vin, previousMainUser: result.previousMainUser, newMainUser: me.accountId });

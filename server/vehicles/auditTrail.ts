@@ -16,6 +16,8 @@ export interface AuditEntry {
   actor: { accountId: string | null; role: AuditActorRole };
   reason: string;
   keyIds: string[];
+  /** For a wipe: the epoch whose keys it ended (their ids are read from that epoch's archive). */
+  wipedEpoch?: number;
   epoch: number;
   seq: number;
   /** Free detail (e.g. the relay-attack evidence of a command, the previous main user). */
@@ -30,5 +32,9 @@ export function auditAppend(entry: AuditEntry): { key: string; value: string } {
 export async function readAuditTrail(store: Store, vin: Vin, opts: { limit?: number } = {}): Promise<AuditEntry[]> {
   const limit = opts.limit ?? 100;
   const raws = await store.range(storeKeys.vehicleAudit(vin), -limit, -1);
-  return raws.map((r) => JSON.parse(r) as AuditEntry);
+  const entries = raws.map((r) => JSON.parse(r) as AuditEntry);
+  // A wipe names its epoch (O(1) to write); which keys that was is resolved here, when read.
+  return Promise.all(
+    entries.map(async (e) => (e.wipedEpoch === undefined ? e : { ...e, keyIds: Object.keys(await store.hgetall(storeKeys.vehicleKeys(vin, e.wipedEpoch))) })),
+  );
 }

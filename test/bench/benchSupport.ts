@@ -89,6 +89,9 @@ export function summarize(samples: readonly number[]): Summary {
   };
 }
 
+/** How often the ops loop lets the event loop run (5 ms). */
+const YIELD_EVERY_NS = 5_000_000n;
+
 export interface OpsResult {
   ops: number;
   ms: number;
@@ -100,7 +103,8 @@ export interface OpsResult {
 /**
  * Run `fn` for `warmupMs` (not counted), then for `durationMs` (or at most `maxOps` operations),
  * with `concurrency` operations in flight (1: one after the other), and report operations per
- * second. A synchronous `fn` is not awaited, so the loop adds no microtask per operation.
+ * second. A synchronous `fn` is not awaited, so the loop adds no microtask per operation; every
+ * 5 ms the loop yields to the event loop once.
  */
 export async function measureOps(opts: {
   fn: () => unknown;
@@ -116,8 +120,16 @@ export async function measureOps(opts: {
     const deadline = hrnow() + BigInt(Math.round(ms * 1e6));
     const latencies: number[] = [];
     let ops = 0;
+    let nextYield = hrnow() + YIELD_EVERY_NS;
     const worker = async () => {
-      while (ops < maxOps && hrnow() < deadline) {
+      for (let now = hrnow(); ops < maxOps && now < deadline; now = hrnow()) {
+        // A synchronous fn (or one that settles in microtasks) would otherwise hold the event loop
+        // for the whole run: timers and sockets starve, and kept-alive HTTP connections of later
+        // cases time out on both ends at once (a reused socket then fails with ECONNRESET).
+        if (now > nextYield) {
+          await new Promise((resolve) => setImmediate(resolve));
+          nextYield = hrnow() + YIELD_EVERY_NS;
+        }
         ops++;
         const start = keepLatency ? hrnow() : 0n;
         const r = opts.fn();

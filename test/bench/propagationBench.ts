@@ -51,7 +51,7 @@ class Fleet {
   readonly #waiting = new Map<FleetMessage['type'], (m: FleetMessage) => void>();
   /** Per VIN, each delivery of a grown seq, in arrival order. */
   readonly #deliveries = new Map<string, Array<{ seq: number; atNs: bigint }>>();
-  readonly #deliveryWaiters = new Map<string, Array<{ seq: number; resolve: (atNs: bigint) => void }>>();
+  readonly #deliveryWaiters = new Map<string, Array<{ seq: number; resolve: (atNs: bigint | null) => void }>>();
   #onProgress: ((done: number) => void) | null = null;
   readonly exited: Promise<void>;
 
@@ -59,6 +59,13 @@ class Fleet {
     // execArgv is inherited, so the child runs under tsx like this process.
     this.#child = fork(fileURLToPath(new URL('./carFleet.ts', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.exited = new Promise((resolve) => this.#child.once('exit', () => resolve()));
+    // A fleet that dies fails whatever waits on it at once, instead of at each timeout.
+    this.#child.once('exit', (code, signal) => {
+      for (const w of this.#waiting.values()) w({ type: 'error', message: `the car fleet exited (${signal ?? code})` });
+      this.#waiting.clear();
+      for (const list of this.#deliveryWaiters.values()) for (const w of list) w.resolve(null);
+      this.#deliveryWaiters.clear();
+    });
     this.#child.on('message', (m: FleetMessage) => this.#receive(m));
   }
 
@@ -107,6 +114,7 @@ class Fleet {
   async delivery(vin: string, seq: number): Promise<bigint | null> {
     const seen = this.#deliveries.get(vin)?.find((d) => d.seq >= seq);
     if (seen) return seen.atNs;
+    if (!this.alive) return null;
     let timer: NodeJS.Timeout | undefined;
     const arrived = new Promise<bigint | null>((resolve) => {
       const list = this.#deliveryWaiters.get(vin) ?? [];

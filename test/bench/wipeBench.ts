@@ -117,7 +117,6 @@ async function benchStore(opts: BenchOptions, label: string, store: TimedStore, 
           const start = hrnow();
           const outcome = await wipeVehicleKeys(t.app.ctx, { vin, reason: 'subscription-ended', actor: { accountId: null, role: 'system' } });
           const totalMs = msSince(start);
-          if (outcome.revokedKeyIds.length !== n) throw new Error(`the wipe saw ${outcome.revokedKeyIds.length} keys, wanted ${n}`);
           if (store.timing('commit').calls !== 1) throw new Error('expected one commit per wipe (a conflict retry would skew the split)');
           const parts = {
             readVehicleMs: store.timing('get').ms,
@@ -125,6 +124,9 @@ async function benchStore(opts: BenchOptions, label: string, store: TimedStore, 
             commitMs: store.timing('commit').ms,
             publishMs: store.timing('publish').ms,
           };
+          // Outside the timed wipe: the archive of the wiped epoch must hold exactly the N keys.
+          const archived = (await outcome.revokedKeyIds()).length;
+          if (archived !== n) throw new Error(`the archive of the wiped epoch holds ${archived} keys, wanted ${n}`);
           const otherMs = totalMs - parts.readVehicleMs - parts.readKeyIdsMs - parts.commitMs - parts.publishMs;
           if (round > 0) bySize.get(n)!.push({ totalMs, ...parts, otherMs, commitBytes: store.commitBytes, keysReadBytes: store.hgetallBytes });
         }
@@ -211,8 +213,8 @@ export const wipeBench: BenchSection = {
       tables: [r.table, m.table],
       results: { sizes: SIZES, wipesPerSize: runs, warmUpsPerSize: 1, order: 'interleaved rounds (each round wipes every size once)', redis: r.results, memory: m.results },
       notes: [
-        'A wipe is GET vehicle document + HGETALL of the old epoch’s keys (their ids go into the audit entry, R13) + one atomic commit (Lua: check the document, set it, UNLINK the keys and passkey-slot hashes, RPUSH the audit entry) + signing and publishing the new manifest.',
-        'The epoch bump and UNLINK are O(1); what grows with N is the HGETALL reply (whole key records, only their ids are used) and the audit entry, which lists every key id (commit bytes column).',
+        'A wipe is GET vehicle document + one atomic commit (Lua: check the document, set it with epoch+1 and seq+1, UNLINK the old passkey-slot hash, RPUSH an audit entry naming the wiped epoch) + signing and publishing the new manifest. It reads no key: the old epoch’s key records stay as the audit archive (R13) and their ids are resolved when the audit trail is read.',
+        'Commit bytes are constant in N. What growth remains at N=1000 is in JS time and Redis latency right after the bench bulk-writes 1000 keys before each wipe (GC, allocator), not in work the wipe does; the HGETALL bytes column is the bench’s own check of the archive after the timed wipe.',
       ],
     };
   },
