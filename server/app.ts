@@ -25,6 +25,14 @@ import { mountSystemRoutes } from './routes/systemRoutes.js';
 import { vehicleRoutes } from './routes/vehicleRoutes.js';
 import { sharingRoutes } from './routes/sharingRoutes.js';
 import { dealerRoutes } from './routes/dealerRoutes.js';
+import { cardRoutes } from './routes/cardRoutes.js';
+import { subscriptionRoutes } from './routes/subscriptionRoutes.js';
+import { billingTermsFromConfig } from './subscriptions/billingTerms.js';
+import { CardWallet } from './subscriptions/cardWallet.js';
+import type { PaymentGateway } from './subscriptions/paymentGateway.js';
+import { SimulatedPaymentGateway } from './subscriptions/simulatedPaymentGateway.js';
+import { SubscriptionScheduler } from './subscriptions/subscriptionScheduler.js';
+import { SubscriptionService } from './subscriptions/subscriptionService.js';
 import { vehicleApiAuthenticator, vehicleApiRoutes } from './routes/vehicleApiRoutes.js';
 import { ManifestHub } from './vehicles/manifestHub.js';
 import type { Store } from './store/store.js';
@@ -39,6 +47,8 @@ export interface CreateAppOptions {
   clock?: Clock;
   logger?: Logger;
   mailer?: Mailer;
+  /** The payment provider; default: the simulator (PAYMENT_GATEWAY). Share one between instances in tests. */
+  paymentGateway?: PaymentGateway;
 }
 
 export interface App {
@@ -47,6 +57,11 @@ export interface App {
   outbox: Outbox;
   routes: RouteDefinition[];
   hub: ManifestHub;
+  /** Subscriptions (R9–R11): the service behind the routes and the keys gate. */
+  subscriptions: SubscriptionService;
+  /** Time-driven subscription work: `runDue()` on demand, or `start(intervalMs)` on a timer (main.ts). */
+  scheduler: SubscriptionScheduler;
+  paymentGateway: PaymentGateway;
   /** Stop background work (subscriptions); does not close the store. */
   close(): Promise<void>;
 }
@@ -76,6 +91,10 @@ export function createApp(opts: CreateAppOptions): App {
     mailer: opts.mailer ?? logMailer(logger),
     emailOf: async (accountId) => (await ctx.accounts.find(accountId))?.email ?? null,
   });
+  const paymentGateway = opts.paymentGateway ?? new SimulatedPaymentGateway({ seed: config.PAYMENT_SIMULATOR_SEED });
+  const cards = new CardWallet(store);
+  const subscriptions = new SubscriptionService({ ctx, outbox, gateway: paymentGateway, terms: billingTermsFromConfig(config), cards });
+  const scheduler = new SubscriptionScheduler({ ctx, service: subscriptions, leaseMs: config.SCHEDULER_LEASE * 1000 });
   const hooks: VehicleHooks = {
     async mainUserReplaced(event) {
       // R12: a new claim ends the previous user's access, and that user is told.
@@ -85,12 +104,25 @@ export function createApp(opts: CreateAppOptions): App {
         body: `Another user claimed vehicle ${event.vin}. Every digital key of the vehicle, shared keys included, has been removed.`,
         data: { vin: event.vin },
       });
+      // The previous main user's subscription ended in the claim's commit: refund and tell them now.
+      await subscriptions.afterChange(event.vin);
     },
-    assertKeysAllowed() {},
+    // R1, R4b: keys only while the main user's trial or paid subscription is active.
+    assertKeysAllowed: (vehicle) => subscriptions.assertKeysAllowed(vehicle),
+    beforeMainUserLeaves: (vin) => subscriptions.beforeMainUserLeaves(vin),
+    mainUserLeaves: (vehicle, reason) => subscriptions.mainUserLeaves(vehicle, reason),
   };
 
   const hub = new ManifestHub(ctx.manifests, (err) => logger.error({ err }, 'manifest fan-out failed'));
-  const routes = [...accountRoutes(ctx), ...vehicleRoutes(ctx, hooks), ...sharingRoutes(ctx, hooks), ...dealerRoutes(ctx), ...vehicleApiRoutes(ctx, hub)];
+  const routes = [
+    ...accountRoutes(ctx),
+    ...vehicleRoutes(ctx, hooks),
+    ...subscriptionRoutes(ctx, subscriptions),
+    ...cardRoutes(ctx, { cards, gateway: paymentGateway, subscriptions }),
+    ...sharingRoutes(ctx, hooks),
+    ...dealerRoutes(ctx),
+    ...vehicleApiRoutes(ctx, hub),
+  ];
 
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
@@ -143,7 +175,11 @@ export function createApp(opts: CreateAppOptions): App {
     outbox,
     routes,
     hub,
+    subscriptions,
+    scheduler,
+    paymentGateway,
     async close() {
+      await scheduler.stop();
       await hub.close();
     },
   };

@@ -4,6 +4,7 @@
  * the ones production must change say so loudly at start (see `productionWarnings`).
  */
 import { z } from 'zod';
+import { originListSchema, parseEnvironment } from '../shared/parseEnvironment.js';
 
 /** "90", "90s", "15m", "24h", "7d" → seconds. */
 export function parseDuration(value: string): number {
@@ -36,11 +37,7 @@ const envSchema = z.object({
   /** WebAuthn relying-party id (the registrable domain of the phone app's origin). */
   RP_ID: z.string().min(1).default('localhost'),
   /** Comma-separated origins accepted in WebAuthn client data (web origins or the app's `android:apk-key-hash:`). */
-  RP_ORIGINS: z
-    .string()
-    .default('http://localhost:8080')
-    .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
-    .refine((a) => a.length > 0, 'at least one origin'),
+  RP_ORIGINS: originListSchema('http://localhost:8080'),
   /** Shown in the passkey prompt. */
   RP_NAME: z.string().min(1).default('Smart Digital Key'),
   /** Lifetime of a key credential. Must outlast a maintenance window (R7); refreshed online (R8). Max 7 days. */
@@ -58,19 +55,35 @@ const envSchema = z.object({
   /** The issuer's private signing key as a P-256 JWK (JSON). Unset: a fresh key each start (development only). */
   ISSUER_PRIVATE_JWK: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  // --- Subscriptions (R9–R11): prices, retries, the scheduler, the payment gateway -------------------
+  /** ISO 4217 currency of every price and charge. */
+  SUBSCRIPTION_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR').default('EUR'),
+  /** Price of a monthly plan, per month, in cents (integer; paid in advance, R10). */
+  PRICE_MONTHLY_CENTS: z.coerce.number().int().min(0).max(10_000_000).default(499),
+  /** Price of a yearly plan, per year, in cents. */
+  PRICE_YEARLY_CENTS: z.coerce.number().int().min(0).max(10_000_000).default(4_990),
+  /** Price of a multi-year plan per year, in cents (a plan of N years costs N times this, paid up front). */
+  PRICE_MULTI_YEAR_CENTS_PER_YEAR: z.coerce.number().int().min(0).max(10_000_000).default(4_490),
+  /** Longest multi-year plan, in whole years (the shortest is 2). */
+  MULTI_YEAR_MAX_YEARS: z.coerce.number().int().min(2).max(10).default(5),
+  /** R10: spacing of the two retries after a failed charge ("over the next two days": 1d). */
+  PAYMENT_RETRY_INTERVAL: duration(60, 7 * 86_400).default(86_400),
+  /** How often each instance looks for due subscription work (renewals, retries, ends). 0 turns the timer off (tests call runDue). */
+  SCHEDULER_INTERVAL: z.union([z.literal('0').transform(() => 0), duration(1, 3600)]).default(30),
+  /** How long an instance may hold a vehicle's subscription work before another may take it over (after a crash). */
+  SCHEDULER_LEASE: duration(5, 3600).default(120),
+  /** The payment provider. Only the simulator exists so far; it moves no money (a loud warning at start). */
+  PAYMENT_GATEWAY: z.enum(['simulator']).default('simulator'),
+  /** Seed of the simulator's intermittently failing test card (…0119), so its failures are repeatable. */
+  PAYMENT_SIMULATOR_SEED: z.string().min(1).max(200).default('sdk-payments'),
 });
 
 export type Config = z.output<typeof envSchema>;
 
 /** Parse the environment; throws one Error that lists every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined> = process.env): Config {
-  const picked = Object.fromEntries(Object.keys(envSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
-  const parsed = envSchema.safeParse(picked);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
-  }
-  return parsed.data;
+  return parseEnvironment(envSchema, env, 'configuration');
 }
 
 /** Defaults that are fine on a laptop and wrong in production. */
@@ -79,5 +92,6 @@ export function productionWarnings(config: Config): string[] {
   if (!config.REDIS_URL) warnings.push('REDIS_URL is unset: using the in-memory store — nothing is durable and only one instance may run');
   if (!config.ISSUER_PRIVATE_JWK) warnings.push('ISSUER_PRIVATE_JWK is unset: a fresh issuer key was generated — credentials die with this process');
   if (config.RP_ID === 'localhost') warnings.push('RP_ID is localhost: passkeys will only work for a local origin');
+  if (config.PAYMENT_GATEWAY === 'simulator') warnings.push('PAYMENT_GATEWAY is the simulator: no money moves and test card numbers decide every payment');
   return warnings;
 }

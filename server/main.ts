@@ -23,6 +23,8 @@ async function main(): Promise<void> {
   const store = createStore({ redisUrl: config.REDIS_URL, clock: systemClock });
   await store.ping();
   const app = createApp({ config, store, issuerKey: await issuerKeyFromConfig(config), logger });
+  // Renewals, retries and ends (R9–R11): every instance polls; leases keep the work exactly-once.
+  app.scheduler.start(config.SCHEDULER_INTERVAL * 1000);
   const server = app.express.listen(config.PORT, () => {
     logger.info({ port: config.PORT, store: store.kind, issuer: config.ISSUER, kid: app.ctx.issuerKey.kid }, 'server listening');
   });

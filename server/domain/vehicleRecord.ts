@@ -6,6 +6,7 @@
 import type { JWK } from 'jose';
 import type { Command } from '../../shared/commands.js';
 import type { AccountId, Base64Url, KeyId, PasskeyId, Vin } from '../../shared/ids.js';
+import type { VehicleSubscriptions } from '../subscriptions/subscriptionRecord.js';
 
 export type ClaimMethod = 'odometer' | 'qr';
 
@@ -47,6 +48,8 @@ export interface VehicleRecord {
   sharedKeys: number;
   /** Keys ever made for this vehicle: every key change rewrites the document, so it serialises them with wipes. */
   keysIssued: number;
+  /** The Smart Digital Key subscription, the trial's use and pending billing work (R9–R11); absent until the first one. */
+  subscriptions?: VehicleSubscriptions;
 }
 
 export type KeyRole = 'main' | 'shared';

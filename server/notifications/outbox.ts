@@ -38,9 +38,20 @@ export function logMailer(logger: Logger): Mailer {
 export class Outbox {
   constructor(private readonly deps: { store: Store; clock: Clock; mailer: Mailer; emailOf: (accountId: AccountId) => Promise<string | null> }) {}
 
-  async notify(accountId: AccountId, message: Omit<Notification, 'id' | 'at' | 'accountId'>): Promise<Notification> {
-    const notification: Notification = { id: randomUUID(), at: this.deps.clock.now(), accountId, ...message };
-    await this.deps.store.commit({ append: [{ key: storeKeys.outbox(accountId), value: JSON.stringify(notification) }] });
+  /**
+   * Store a notification and hand it to the mailer. With `opts.id` it is idempotent: a notification
+   * already stored under that id is neither stored nor sent again (work redone after a crash, R10).
+   */
+  async notify(accountId: AccountId, message: Omit<Notification, 'id' | 'at' | 'accountId'>, opts: { id?: string } = {}): Promise<Notification> {
+    const notification: Notification = { id: opts.id ?? randomUUID(), at: this.deps.clock.now(), accountId, ...message };
+    const append = [{ key: storeKeys.outbox(accountId), value: JSON.stringify(notification) }];
+    if (opts.id === undefined) {
+      await this.deps.store.commit({ append });
+    } else {
+      const ids = storeKeys.outboxIds(accountId);
+      const fresh = await this.deps.store.commit({ expect: [{ key: ids, field: opts.id, value: null }], hset: [{ key: ids, field: opts.id, value: String(notification.at) }], append });
+      if (!fresh) return notification;
+    }
     await this.deps.mailer.send({ accountId, email: await this.deps.emailOf(accountId) }, notification);
     return notification;
   }

@@ -7,7 +7,11 @@ import { EventEmitter } from 'node:events';
 import { systemClock, type Clock } from '../../shared/clock.js';
 import { assertOneHashTag, transactionKeys, type Store, type StoreTransaction } from './store.js';
 
-type Value = { kind: 'string'; value: string } | { kind: 'hash'; value: Map<string, string> } | { kind: 'list'; value: string[] };
+type Value =
+  | { kind: 'string'; value: string }
+  | { kind: 'hash'; value: Map<string, string> }
+  | { kind: 'list'; value: string[] }
+  | { kind: 'zset'; value: Map<string, number> };
 
 export class MemoryStore implements Store {
   readonly kind = 'memory';
@@ -99,6 +103,39 @@ export class MemoryStore implements Store {
     const from = Math.max(0, start < 0 ? n + start : start);
     const to = Math.min(n - 1, stop < 0 ? n + stop : stop);
     return from > to ? [] : list.slice(from, to + 1);
+  }
+
+  #zset(key: string, create: boolean): Map<string, number> | null {
+    const v = this.#entry(key);
+    if (v === null) {
+      if (!create) return null;
+      const value = new Map<string, number>();
+      this.#data.set(key, { v: { kind: 'zset', value }, expiresAt: null });
+      return value;
+    }
+    if (v.kind !== 'zset') throw new Error(`WRONGTYPE ${key}`);
+    return v.value;
+  }
+
+  async zadd(key: string, member: string, score: number): Promise<void> {
+    if (!Number.isFinite(score)) throw new Error('ERR the score is not a finite number');
+    this.#zset(key, true)!.set(member, score);
+  }
+
+  async zrangeByScore(key: string, maxScore: number, limit: number): Promise<Array<{ member: string; score: number }>> {
+    const zset = this.#zset(key, false);
+    if (!zset || limit <= 0) return [];
+    return [...zset]
+      .filter(([, score]) => score <= maxScore)
+      .sort(([ma, sa], [mb, sb]) => sa - sb || (ma < mb ? -1 : ma > mb ? 1 : 0))
+      .slice(0, limit)
+      .map(([member, score]) => ({ member, score }));
+  }
+
+  async zrem(key: string, member: string): Promise<void> {
+    const zset = this.#zset(key, false);
+    zset?.delete(member);
+    if (zset && zset.size === 0) this.#data.delete(key);
   }
 
   async commit(tx: StoreTransaction): Promise<boolean> {

@@ -147,6 +147,23 @@ export class RedisStore implements Store {
     return this.#run(this.#client, () => this.#client.lrange(key, start, stop));
   }
 
+  async zadd(key: string, member: string, score: number): Promise<void> {
+    if (!Number.isFinite(score)) throw new Error('ERR the score is not a finite number');
+    await this.#run(this.#client, () => this.#client.zadd(key, score, member));
+  }
+
+  async zrangeByScore(key: string, maxScore: number, limit: number): Promise<Array<{ member: string; score: number }>> {
+    if (limit <= 0) return [];
+    const flat = await this.#run(this.#client, () => this.#client.zrangebyscore(key, '-inf', maxScore, 'WITHSCORES', 'LIMIT', 0, limit));
+    const out: Array<{ member: string; score: number }> = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push({ member: flat[i]!, score: Number(flat[i + 1]) });
+    return out;
+  }
+
+  async zrem(key: string, member: string): Promise<void> {
+    await this.#run(this.#client, () => this.#client.zrem(key, member));
+  }
+
   async commit(tx: StoreTransaction): Promise<boolean> {
     const all = transactionKeys(tx);
     assertOneHashTag(all);

@@ -20,6 +20,12 @@ export interface Store {
   hgetall(key: string): Promise<Record<string, string>>;
   /** Entries of an append-only list, oldest first; `start`/`stop` as Redis LRANGE (inclusive, negatives from the end). */
   range(key: string, start: number, stop: number): Promise<string[]>;
+  /** Set a member's score in a sorted set (ZADD), adding the member if new: due indexes of time-driven work. */
+  zadd(key: string, member: string, score: number): Promise<void>;
+  /** Members scored at most `maxScore`, lowest score first (ties by member), at most `limit` (ZRANGEBYSCORE -inf max LIMIT 0 limit). */
+  zrangeByScore(key: string, maxScore: number, limit: number): Promise<Array<{ member: string; score: number }>>;
+  /** Remove a member from a sorted set (ZREM); a missing member or set is fine. An emptied set is deleted. */
+  zrem(key: string, member: string): Promise<void>;
   /** Atomically check every expectation, then apply every write; false (and nothing written) if one fails. */
   commit(tx: StoreTransaction): Promise<boolean>;
   publish(channel: string, message: string): Promise<void>;

@@ -48,4 +48,18 @@ export const storeKeys = {
   outbox: (accountId: string) => `${PREFIX}:{a:${id(accountId)}}:outbox`,
   /** The pub/sub channel that carries new manifests to vehicles. */
   manifestChannel: () => `${PREFIX}:manifests`,
+  /** A vehicle's payment ledger (append-only list): every charge and refund of its subscriptions (R10, R11). */
+  vehiclePayments: (v: string) => `${PREFIX}:{${vin(v)}}:payments`,
+  /** Billing effects already carried out for a vehicle (hash effectId → time), so a redone effect is a no-op. */
+  vehicleEffectsDone: (v: string) => `${PREFIX}:{${vin(v)}}:effects-done`,
+  /** The lease a scheduler instance holds while it works on a vehicle's subscription (SET NX PX). */
+  vehicleLease: (v: string) => `${PREFIX}:{${vin(v)}}:lease`,
+  /** An account's payment cards: tokens, brand, last four digits, and which is primary (never a number). */
+  paymentCards: (accountId: string) => `${PREFIX}:{a:${id(accountId)}}:cards`,
+  /** Vehicles whose subscription an account pays (hash VIN → subscriptionId): the primary-card rule checks them. */
+  accountSubscriptions: (accountId: string) => `${PREFIX}:{a:${id(accountId)}}:subscriptions`,
+  /** Ids of the notifications already in an account's outbox (hash id → time): delivery is idempotent by id. */
+  outboxIds: (accountId: string) => `${PREFIX}:{a:${id(accountId)}}:outbox-ids`,
+  /** The due index of time-driven subscription work (sorted set of "VIN|dueAt" by dueAt), one slot of its own. */
+  subscriptionsDue: () => `${PREFIX}:{due}:subscriptions`,
 } as const;

@@ -11,4 +11,8 @@ export interface VehicleHooks {
   mainUserReplaced(event: { vin: Vin; previousMainUser: AccountId; newMainUser: AccountId }): Promise<void>;
   /** Throws when the vehicle may not have keys issued or refreshed now. */
   assertKeysAllowed(vehicle: VehicleRecord): void;
+  /** Before a commit in which the main user leaves (a claim by another account, a removal): prepare follow-up work. */
+  beforeMainUserLeaves(vin: Vin): Promise<void>;
+  /** Inside that commit: the leaving main user's subscription ends with them (R4b; the commit itself wipes the keys). */
+  mainUserLeaves(vehicle: VehicleRecord, reason: 'main-user-changed' | 'vehicle-removed'): VehicleRecord;
 }

@@ -56,6 +56,8 @@ interface Case {
   path?: string;
   /** Destructive: run the allowed call last, once. */
   destructive?: boolean;
+  /** Among destructive calls, lower runs first (default 0). */
+  order?: number;
 }
 
 const uuid = '3b241101-e2bb-4255-8caf-4136c566a962';
@@ -75,7 +77,19 @@ const MATRIX: Record<string, Case> = {
   'post /v1/vehicles/:vin/invitations': { allowed: ['main'], body: () => ({ perms: ['lock'] }) },
   'post /v1/invitations/:code/accept': { allowed: ACCOUNTS, path: `/v1/invitations/${'B'.repeat(32)}/accept`, body: (c) => ({ passkeyId: c === 'anonymous' || c === 'vehicle' ? 'A'.repeat(22) : phones[c].passkeyId }) },
   'delete /v1/vehicles/:vin/keys/:keyId': { allowed: ['main'], destructive: true },
-  'delete /v1/me/vehicles/:vin': { allowed: ['main'], body: () => ({}), destructive: true },
+  'delete /v1/me/vehicles/:vin': { allowed: ['main'], body: () => ({}), destructive: true, order: 2 },
+  'get /v1/subscription-plans': { allowed: CALLERS },
+  'post /v1/vehicles/:vin/subscriptions': { allowed: ['main'], body: () => ({ plan: 'trial' }) },
+  'get /v1/vehicles/:vin/subscriptions/current': { allowed: ['main'] },
+  // A trial cannot be withdrawn from (WITHDRAWAL_UNAVAILABLE): the call proves access without ending it.
+  'delete /v1/vehicles/:vin/subscriptions/current': { allowed: ['main'], body: () => ({ mode: 'withdraw' }) },
+  'put /v1/vehicles/:vin/subscriptions/current/auto-renew': { allowed: ['main'], body: () => ({ autoRenew: true }) },
+  'get /v1/vehicles/:vin/subscriptions/payments': { allowed: ['main'] },
+  'delete /v1/vehicles/:vin/standard-services': { allowed: ['main'], body: () => ({}), destructive: true, order: 1 },
+  'post /v1/me/cards': { allowed: ACCOUNTS, body: () => ({ number: '4242 4242 4242 4242', expMonth: 12, expYear: 2099 }) },
+  'get /v1/me/cards': { allowed: ACCOUNTS },
+  'delete /v1/me/cards/:cardId': { allowed: ACCOUNTS, path: `/v1/me/cards/${uuid}` },
+  'post /v1/me/cards/:cardId/primary': { allowed: ACCOUNTS, path: `/v1/me/cards/${uuid}/primary`, body: () => ({}) },
   'post /v1/dealer/vehicles/:vin/revocations': { allowed: ['dealer'], body: () => ({ scope: 'passkey', passkeyId: phones.shared.passkeyId, reason: 'matrix test' }), destructive: true },
   'get /v1/dealer/vehicles/:vin/keys': { allowed: ['dealer'] },
   'get /v1/dealer/vehicles/:vin/audit': { allowed: ['dealer'] },
@@ -107,7 +121,7 @@ describe('authorisation matrix', () => {
 
   it('never refuses an allowed caller for who they are', async () => {
     const failures: string[] = [];
-    const destructive: Array<() => Promise<void>> = [];
+    const destructive: Array<{ order: number; call: () => Promise<void> }> = [];
     for (const route of t.app.routes) {
       const c = MATRIX[`${route.method} ${route.path}`]!;
       for (const caller of c.allowed) {
@@ -123,11 +137,11 @@ describe('authorisation matrix', () => {
           const code = res.json?.error?.code ?? '';
           if (res.status === 401 || REFUSALS.includes(code)) failures.push(`${caller} → ${route.method} ${route.path}: ${res.status} ${code}`);
         };
-        if (c.destructive) destructive.push(call);
+        if (c.destructive) destructive.push({ order: c.order ?? 0, call });
         else await call();
       }
     }
-    for (const call of destructive) await call();
+    for (const { call } of destructive.sort((a, b) => a.order - b.order)) await call();
     expect(failures).toEqual([]);
   });
 });

@@ -14,6 +14,7 @@ import { createLogger } from '../../server/logger.js';
 import { provisionVehicle } from '../../server/operator/provisionVehicle.js';
 import { MemoryStore } from '../../server/store/memoryStore.js';
 import type { Store } from '../../server/store/store.js';
+import type { PaymentGateway } from '../../server/subscriptions/paymentGateway.js';
 import { PhoneApp } from '../../ble-sim/phone/phoneApp.js';
 
 export const TEST_RP_ID = 'localhost';
@@ -47,12 +48,14 @@ export function randomVin(): string {
   return head + tail;
 }
 
-export async function startTestServer(opts: { env?: Record<string, string>; store?: Store; clock?: ManualClock; issuerKey?: IssuerSigningKey; port?: number } = {}): Promise<TestServer> {
+export async function startTestServer(
+  opts: { env?: Record<string, string>; store?: Store; clock?: ManualClock; issuerKey?: IssuerSigningKey; port?: number; paymentGateway?: PaymentGateway } = {},
+): Promise<TestServer> {
   const clock = opts.clock ?? new ManualClock(Date.UTC(2026, 10, 25, 12, 0, 0));
   const store = opts.store ?? new MemoryStore({ clock });
   const config = loadConfig({ LOG_LEVEL: 'silent', ...opts.env });
   const issuerKey = opts.issuerKey ?? (await LocalIssuerKey.generate());
-  const app = createApp({ config, store, issuerKey, clock, logger: createLogger({ level: config.LOG_LEVEL }) });
+  const app = createApp({ config, store, issuerKey, clock, logger: createLogger({ level: config.LOG_LEVEL }), ...(opts.paymentGateway ? { paymentGateway: opts.paymentGateway } : {}) });
   const server: Server = await new Promise((resolve) => {
     const s = app.express.listen(opts.port ?? 0, '127.0.0.1', () => resolve(s));
   });

@@ -519,6 +519,77 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreUn
       });
     });
 
+    describe('sorted sets (due indexes)', () => {
+      it('zrangeByScore returns the members scored at most max, lowest first, ties by member, at most limit', async () => {
+        const key = storeKeys.vehicleManifest(uniqueVin());
+        await store.zadd(key, 'c', 30);
+        await store.zadd(key, 'b', 10);
+        await peer.zadd(key, 'a', 10);
+        await store.zadd(key, 'd', 40);
+        expect(await store.zrangeByScore(key, 30, 10)).toEqual([
+          { member: 'a', score: 10 },
+          { member: 'b', score: 10 },
+          { member: 'c', score: 30 },
+        ]);
+        expect(await peer.zrangeByScore(key, 100, 2)).toEqual([
+          { member: 'a', score: 10 },
+          { member: 'b', score: 10 },
+        ]);
+        expect(await store.zrangeByScore(key, 9, 10)).toEqual([]);
+        expect(await store.zrangeByScore(key, 100, 0)).toEqual([]);
+      });
+
+      it('zadd moves an existing member to its new score (earlier or later)', async () => {
+        const key = storeKeys.vehicleManifest(uniqueVin());
+        await store.zadd(key, 'm', 50);
+        await store.zadd(key, 'm', 5);
+        expect(await store.zrangeByScore(key, 10, 10)).toEqual([{ member: 'm', score: 5 }]);
+        await peer.zadd(key, 'm', 500);
+        expect(await store.zrangeByScore(key, 100, 10)).toEqual([]);
+        expect(await store.zrangeByScore(key, 1000, 10)).toEqual([{ member: 'm', score: 500 }]);
+      });
+
+      it('keeps millisecond timestamps exact, and accepts negative scores', async () => {
+        const key = storeKeys.vehicleManifest(uniqueVin());
+        const at = Date.UTC(2031, 1, 28, 23, 59, 59, 999);
+        await store.zadd(key, `VIN|${at}`, at);
+        await store.zadd(key, 'past', -1);
+        expect(await store.zrangeByScore(key, at, 10)).toEqual([
+          { member: 'past', score: -1 },
+          { member: `VIN|${at}`, score: at },
+        ]);
+        expect(await store.zrangeByScore(key, at - 1, 10)).toEqual([{ member: 'past', score: -1 }]);
+      });
+
+      it('zrem removes one member; a missing member or set is fine; the emptied set is gone', async () => {
+        const key = storeKeys.vehicleManifest(uniqueVin());
+        await store.zadd(key, 'x', 1);
+        await store.zadd(key, 'y', 2);
+        await store.zrem(key, 'x');
+        await store.zrem(key, 'never-there');
+        await store.zrem(storeKeys.vehicleManifest(uniqueVin()), 'x');
+        expect(await peer.zrangeByScore(key, 10, 10)).toEqual([{ member: 'y', score: 2 }]);
+        await peer.zrem(key, 'y');
+        expect(await store.zrangeByScore(key, 10, 10)).toEqual([]);
+        expect(await store.commit({ expect: [{ key, value: null }] })).toBe(true);
+      });
+
+      it('concurrent zadds from two clients all land', async () => {
+        const key = storeKeys.vehicleManifest(uniqueVin());
+        await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? peer : store).zadd(key, `m${String(i).padStart(2, '0')}`, i)));
+        const all = await store.zrangeByScore(key, 100, 100);
+        expect(all.map((e) => e.member)).toEqual(Array.from({ length: 20 }, (_, i) => `m${String(i).padStart(2, '0')}`));
+      });
+
+      it('a missing set reads as empty; a key of another type is a WRONGTYPE error', async () => {
+        expect(await store.zrangeByScore(storeKeys.vehicleManifest(uniqueVin()), 1e15, 10)).toEqual([]);
+        const key = storeKeys.vehicleManifest(uniqueVin());
+        await store.set(key, 'a string');
+        await expect(store.zrangeByScore(key, 10, 10)).rejects.toThrow(/WRONGTYPE/);
+        await expect(store.zadd(key, 'm', 1)).rejects.toThrow(/WRONGTYPE/);
+      });
+    });
+
     describe('publish and subscribe', () => {
       it('delivers a message to every subscriber, from any client', async () => {
         const channel = `${storeKeys.manifestChannel()}:${randomUUID()}`;

@@ -1,0 +1,117 @@
+/**
+ * Apply the gateway's answer to a charge intent (R10, R11, R4b). Only the intent that is still on
+ * the subscription is applied, once:
+ * - succeeded: the period it paid for starts (a first period, the paid plan after a trial, or the
+ *   next period from the billing anchor); a renewal that had failed is back to active;
+ * - declined or failed: a first charge ends the pending subscription; a renewal is retried a retry
+ *   interval later (two retries over the next two days), and the third failure cancels the
+ *   subscription and wipes every key (R4b). The payer is told after each failure and at the
+ *   cancellation (R10).
+ * An answer for an intent that is no longer current (the subscription was cancelled or ended while
+ * the charge was under way) changes nothing, except that money taken for it is refunded in full.
+ * Every charge attempt becomes a ledger line.
+ */
+import type { VehicleRecord } from '../domain/vehicleRecord.js';
+import { addMonths, DAY_MS } from './billingCalendar.js';
+import { paymentFailedNotice, paymentRecoveredNotice } from './billingNotices.js';
+import { CHARGE_ATTEMPTS, monthsPerPeriod } from './billingTerms.js';
+import { WITHDRAWAL_DAYS, withdrawalDeadline } from './cancellationOutcome.js';
+import { endSubscription } from './endSubscription.js';
+import type { ChargeResult } from './paymentGateway.js';
+import type { BillingEffect, ChargeIntent, ChargeRecord, Subscription } from './subscriptionRecord.js';
+import { ledgerEffect, subscriptionsOf, withSubscriptions, type Transition, type TransitionEnv } from './subscriptionTransition.js';
+
+function chargeLine(env: TransitionEnv, sub: Pick<Subscription, 'accountId' | 'subscriptionId'>, intent: ChargeIntent, result: ChargeResult, note = ''): BillingEffect {
+  return ledgerEffect(env, {
+    accountId: sub.accountId,
+    subscriptionId: sub.subscriptionId,
+    kind: 'charge',
+    status: result.status,
+    amountCents: intent.amountCents,
+    currency: intent.currency,
+    description: intent.description + note,
+    cardId: intent.card?.cardId ?? null,
+    last4: intent.card?.last4 ?? null,
+    ...(result.status === 'succeeded' ? { reference: result.chargeId } : { failure: result.failure }),
+  });
+}
+
+export function applyChargeResult(vehicle: VehicleRecord, intent: ChargeIntent, result: ChargeResult, env: TransitionEnv): Transition {
+  const state = subscriptionsOf(vehicle);
+  const sub = state.current;
+  if (!sub || sub.charging?.key !== intent.key) {
+    // Stale: this charge is no longer wanted. Money it took goes back, unless it was applied already.
+    if (result.status !== 'succeeded' || !sub || sub.lastCharge?.chargeId === result.chargeId) return { vehicle };
+    const charge: ChargeRecord = { chargeId: result.chargeId, amountCents: intent.amountCents, currency: intent.currency, cardId: intent.card?.cardId ?? '', brand: intent.card?.brand ?? '', last4: intent.card?.last4 ?? '', at: env.nowMs };
+    const effects: BillingEffect[] = [
+      ...state.effects,
+      chargeLine(env, sub, intent, result, ' (no longer needed: refunded in full)'),
+      { kind: 'refund', id: env.newId(), at: env.nowMs, accountId: sub.accountId, subscriptionId: sub.subscriptionId, charge, amountCents: intent.amountCents, attempts: 0 },
+    ];
+    return { vehicle: withSubscriptions(vehicle, (s) => ({ ...s, effects })) };
+  }
+
+  const { charging: _charging, retryAt: _retryAt, ...rest } = sub;
+  const attempt = sub.failedAttempts + 1;
+  const effects: BillingEffect[] = [...state.effects, chargeLine(env, sub, intent, result)];
+
+  if (result.status === 'succeeded') {
+    const lastCharge: ChargeRecord = { chargeId: result.chargeId, amountCents: intent.amountCents, currency: intent.currency, cardId: intent.card?.cardId ?? '', brand: intent.card?.brand ?? '', last4: intent.card?.last4 ?? '', at: env.nowMs };
+    const paid = { ...rest, status: 'active' as const, failedAttempts: 0, lastCharge, refundedCents: 0 };
+    let next: Subscription;
+    let trialUsed = state.trialUsed;
+    if (intent.purpose === 'first') {
+      next = { ...paid, periodsPaid: 1 };
+    } else if (intent.purpose === 'conversion' && sub.next) {
+      // The paid plan chosen during the trial starts where the trial ends; its months count from there.
+      const anchor = sub.periodEnd;
+      const { next: chosen, ...withoutNext } = paid;
+      const trialLength = sub.periodEnd - sub.periodStart;
+      // R11: a trial at least as long as the withdrawal period leaves no withdrawal once it is charged.
+      const { withdrawalUntil: _w, ...base } = withoutNext;
+      next = {
+        ...base,
+        plan: chosen!.plan,
+        ...(chosen!.years !== undefined ? { years: chosen!.years } : {}),
+        createdAt: chosen!.requestedAt,
+        anchor,
+        periodStart: anchor,
+        periodEnd: addMonths(anchor, monthsPerPeriod(chosen!.plan, chosen!.years)),
+        periodsPaid: 1,
+        ...(trialLength < WITHDRAWAL_DAYS * DAY_MS ? { withdrawalUntil: withdrawalDeadline(chosen!.requestedAt) } : {}),
+      };
+      trialUsed = true;
+    } else {
+      const months = monthsPerPeriod(sub.plan as Exclude<typeof sub.plan, 'trial'>, sub.years);
+      const period = sub.periodsPaid + 1;
+      const { withdrawalUntil: _w, ...base } = paid;
+      next = { ...base, periodsPaid: period, periodStart: addMonths(sub.anchor, months * (period - 1)), periodEnd: addMonths(sub.anchor, months * period) };
+    }
+    if (sub.failedAttempts > 0) {
+      effects.push({ kind: 'notify', id: env.newId(), at: env.nowMs, accountId: sub.accountId, notice: paymentRecoveredNotice({ vin: vehicle.vin, subscriptionId: sub.subscriptionId, intent, attempt }) });
+    }
+    return { vehicle: withSubscriptions(vehicle, () => ({ current: next, trialUsed, effects })) };
+  }
+
+  if (intent.purpose === 'first') {
+    const failed = withSubscriptions(vehicle, (s) => ({ ...s, current: rest, effects }));
+    return endSubscription(failed, { reason: 'initial-payment-failed', wipe: false, note: 'the first payment failed' }, env);
+  }
+
+  // R10: retried twice over the next two days; the payer is told after each failure.
+  const last = attempt >= CHARGE_ATTEMPTS;
+  const retryAt = last ? null : env.nowMs + env.terms.retryIntervalMs;
+  effects.push({
+    kind: 'notify',
+    id: env.newId(),
+    at: env.nowMs,
+    accountId: sub.accountId,
+    notice: paymentFailedNotice({ vin: vehicle.vin, subscriptionId: sub.subscriptionId, intent, attempt, nextAttemptAt: retryAt, failure: result.failure }),
+  });
+  if (retryAt === null) {
+    // R10: the third failure cancels the subscription; R4b: every key goes with it.
+    const failed = withSubscriptions(vehicle, (s) => ({ ...s, current: { ...rest, failedAttempts: attempt }, effects }));
+    return endSubscription(failed, { reason: 'payment-failed', wipe: true, note: `subscription cancelled after the third failed payment (${result.failure})` }, env);
+  }
+  return { vehicle: withSubscriptions(vehicle, (s) => ({ ...s, current: { ...rest, status: 'past-due', failedAttempts: attempt, retryAt }, effects })) };
+}

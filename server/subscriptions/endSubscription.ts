@@ -1,0 +1,50 @@
+/**
+ * End a subscription now, for a reason (R4b, R9, R10, R11): it becomes `ended`, any refund owed is
+ * queued to the card that paid, the payer is told, a trial given up or run out is used up for the
+ * vehicle for good (R9), and — unless the caller wipes in its own commit (a claim, a removal) —
+ * every key of the vehicle is wiped in the same commit.
+ */
+import type { VehicleRecord } from '../domain/vehicleRecord.js';
+import { subscriptionEndedNotice } from './billingNotices.js';
+import type { BillingEffect, EndReason } from './subscriptionRecord.js';
+import { subscriptionsOf, withSubscriptions, type Transition, type TransitionEnv } from './subscriptionTransition.js';
+
+export interface EndRequest {
+  reason: EndReason;
+  /** Owed back on the charge that paid the current period (R11); capped at what is left of it. */
+  refundCents?: number;
+  /** R9: this end uses up the vehicle's trial (a cancelled or run-out trial). */
+  usesTrial?: boolean;
+  /** Wipe every key in this commit (false when the caller's own commit wipes them). */
+  wipe: boolean;
+  /** Why, in words, for the audit entry of the wipe (R13). */
+  note: string;
+  /** Tell the payer (default true). */
+  notify?: boolean;
+}
+
+export function endSubscription(vehicle: VehicleRecord, request: EndRequest, env: TransitionEnv): Transition {
+  const state = subscriptionsOf(vehicle);
+  const sub = state.current;
+  if (!sub || sub.status === 'ended') return { vehicle };
+  const left = Math.max(0, (sub.lastCharge?.amountCents ?? 0) - sub.refundedCents);
+  const refundCents = sub.lastCharge ? Math.min(left, Math.max(0, request.refundCents ?? 0)) : 0;
+  const effects: BillingEffect[] = [...state.effects];
+  if (refundCents > 0 && sub.lastCharge) {
+    effects.push({ kind: 'refund', id: env.newId(), at: env.nowMs, accountId: sub.accountId, subscriptionId: sub.subscriptionId, charge: sub.lastCharge, amountCents: refundCents, attempts: 0 });
+  }
+  if (request.notify ?? true) effects.push({
+    kind: 'notify',
+    id: env.newId(),
+    at: env.nowMs,
+    accountId: sub.accountId,
+    notice: subscriptionEndedNotice({ vin: vehicle.vin, subscriptionId: sub.subscriptionId, reason: request.reason, at: env.nowMs, refundCents, currency: sub.lastCharge?.currency ?? env.terms.currency }),
+  });
+  const { charging: _charging, retryAt: _retryAt, next: _next, ...rest } = sub;
+  const next = withSubscriptions(vehicle, (s) => ({
+    current: { ...rest, status: 'ended', endedAt: env.nowMs, endReason: request.reason, autoRenew: false, refundedCents: sub.refundedCents + refundCents },
+    trialUsed: s.trialUsed || (sub.plan === 'trial' && (request.usesTrial ?? false)),
+    effects,
+  }));
+  return { vehicle: next, ...(request.wipe ? { wipe: { cause: request.reason, note: request.note } } : {}) };
+}

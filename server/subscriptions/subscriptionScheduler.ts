@@ -1,0 +1,107 @@
+/**
+ * The scheduler of time-driven subscription work (R9, R10, R11, R4b): renewals, retries, trial
+ * ends, cancellations taking effect, pending refunds. Safe with any number of server instances:
+ * - the due index (dueIndex.ts) says which vehicles to look at; the vehicle document says what is due;
+ * - an instance works on a vehicle only under its lease (SET NX PX, `SCHEDULER_LEASE`), so two
+ *   instances do not work on one vehicle at once; a crashed instance's lease simply runs out;
+ * - every step is compare-and-set on the vehicle document, and every charge carries the idempotency
+ *   key written before it was sent, so even work redone after a lost lease happens exactly once;
+ * - an entry is removed only after the vehicle was filed under its next due time: a crash at any
+ *   point leaves the work findable (resumable).
+ * Time is the injected clock: `runDue()` does what is due "now", so a test moves through years by
+ * setting a ManualClock and calling it. In production `start()` runs it on a timer.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Vin } from '../../shared/ids.js';
+import type { AppContext } from '../appContext.js';
+import { storeKeys } from '../store/storeKeys.js';
+import type { SubscriptionService } from './subscriptionService.js';
+
+export interface RunSummary {
+  /** Vehicles worked on. */
+  processed: number;
+  /** Due vehicles another instance held the lease of. */
+  skipped: number;
+  /** Vehicles whose work failed (left in the index, retried next run). */
+  failed: number;
+}
+
+const BATCH = 100;
+
+export class SubscriptionScheduler {
+  #timer: NodeJS.Timeout | null = null;
+  #running: Promise<RunSummary> | null = null;
+  #stopped = false;
+
+  constructor(private readonly deps: { ctx: Pick<AppContext, 'store' | 'clock' | 'vehicles' | 'logger'>; service: SubscriptionService; leaseMs: number }) {}
+
+  /** Do all subscription work due now (by the injected clock), on every vehicle this instance can lease. */
+  async runDue(): Promise<RunSummary> {
+    const { ctx, service } = this.deps;
+    const now = ctx.clock.now();
+    const summary: RunSummary = { processed: 0, skipped: 0, failed: 0 };
+    const seen = new Set<string>();
+    for (;;) {
+      const entries = (await service.due.due(now, BATCH + seen.size)).filter((e) => !seen.has(e.member));
+      if (entries.length === 0) return summary;
+      for (const entry of entries) {
+        seen.add(entry.member);
+        const lease = await this.#acquire(entry.vin);
+        if (!lease) {
+          summary.skipped += 1;
+          continue;
+        }
+        try {
+          await service.processVehicle(entry.vin);
+          const vehicle = await ctx.vehicles.find(entry.vin);
+          // File it under its next time first, then drop this entry: never a moment with neither.
+          if (vehicle) await service.due.sync(vehicle);
+          await service.due.remove(entry.member);
+          summary.processed += 1;
+        } catch (err) {
+          summary.failed += 1;
+          ctx.logger.error({ err, vin: entry.vin }, 'subscription work failed; it stays due');
+        } finally {
+          await this.#release(entry.vin, lease);
+        }
+      }
+    }
+  }
+
+  /** Run `runDue` every `intervalMs` until `stop()` (production; tests call runDue themselves). */
+  start(intervalMs: number): void {
+    if (this.#timer || intervalMs <= 0) return;
+    this.#stopped = false;
+    const tick = async () => {
+      if (this.#stopped) return;
+      this.#running = this.runDue().catch((err: unknown) => {
+        this.deps.ctx.logger.error({ err }, 'subscription scheduler run failed');
+        return { processed: 0, skipped: 0, failed: 1 };
+      });
+      await this.#running;
+      this.#running = null;
+      if (!this.#stopped) this.#timer = setTimeout(() => void tick(), intervalMs).unref();
+    };
+    this.#timer = setTimeout(() => void tick(), intervalMs).unref();
+  }
+
+  /** Stop the timer and wait for a run in progress. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    await this.#running;
+  }
+
+  async #acquire(vin: Vin): Promise<string | null> {
+    const token = randomUUID();
+    const got = await this.deps.ctx.store.set(storeKeys.vehicleLease(vin), token, { ttlMs: this.deps.leaseMs, ifAbsent: true });
+    return got ? token : null;
+  }
+
+  async #release(vin: Vin, token: string): Promise<void> {
+    const key = storeKeys.vehicleLease(vin);
+    // Only our own lease: if it ran out and another instance took it, theirs stays.
+    await this.deps.ctx.store.commit({ expect: [{ key, value: token }], del: [key] }).catch(() => undefined);
+  }
+}

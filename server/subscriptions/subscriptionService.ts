@@ -1,0 +1,345 @@
+/**
+ * Subscriptions, wired to the store, the payment gateway, the outbox and the keys (R1, R4b, R9–R11).
+ * The rules are the pure functions of this folder; this service reads the vehicle document, runs a
+ * rule, and commits the result atomically with the vehicle — through the keys-lifecycle wipe
+ * (wipeVehicleKeys) whenever the subscription ends, so "subscription ended" and "every key wiped"
+ * are one commit whose audit entry says why (R4b, R13). Money moves only through the gateway port,
+ * with idempotency keys recorded before each call (beginCharge.ts), so any step can be redone.
+ *
+ * Time-driven work (renewals, retries, ends) is `processVehicle`, which the scheduler
+ * (subscriptionScheduler.ts) calls when the due index says so.
+ */
+import { randomUUID } from 'node:crypto';
+import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import type { AccountId, Vin } from '../../shared/ids.js';
+import type { AppContext } from '../appContext.js';
+import { assertMainUser } from '../domain/activateStandardServices.js';
+import type { VehicleRecord } from '../domain/vehicleRecord.js';
+import { wipeVehicleKeys } from '../keys/wipeVehicleKeys.js';
+import type { Outbox } from '../notifications/outbox.js';
+import { storeKeys } from '../store/storeKeys.js';
+import type { AuditActorRole } from '../vehicles/auditTrail.js';
+import { applyChargeResult } from './applyChargeResult.js';
+import { beginCharge } from './beginCharge.js';
+import { BillingEffects } from './billingEffects.js';
+import { assertPlanRequest, type BillingTerms } from './billingTerms.js';
+import type { CancellationOutcome, CancelMode } from './cancellationOutcome.js';
+import { cancelSubscription } from './cancelSubscription.js';
+import type { CardWallet } from './cardWallet.js';
+import { dueAction } from './dueAction.js';
+import { DueIndex } from './dueIndex.js';
+import { endSubscription } from './endSubscription.js';
+import type { ChargeResult, PaymentGateway } from './paymentGateway.js';
+import { releaseSubscription, type ReleaseReason } from './releaseSubscription.js';
+import { setAutoRenew } from './setAutoRenew.js';
+import { startSubscription } from './startSubscription.js';
+import { assertKeysAllowed, isLive } from './subscriptionAccess.js';
+import type { ChargeIntent, EndReason, Plan } from './subscriptionRecord.js';
+import type { Transition, TransitionEnv } from './subscriptionTransition.js';
+import { subscriptionView, type SubscriptionViewBody } from './subscriptionView.js';
+
+type Actor = { accountId: AccountId | null; role: AuditActorRole };
+
+const SYSTEM: Actor = { accountId: null, role: 'system' };
+/** Due steps one `processVehicle` call runs at most (catching up after a long pause). */
+const MAX_STEPS = 40;
+
+/** Thrown inside a commit when the fresh document asks for the other kind of commit (with or without a wipe). */
+class StaleDecision extends Error {}
+
+const END_NOTES: Record<Extract<EndReason, 'trial-over' | 'not-renewed' | 'cancelled'>, string> = {
+  'trial-over': 'subscription ended: the trial is over and no paid plan follows it (R9)',
+  'not-renewed': 'subscription ended: the period is over and auto-renewal was off (R10)',
+  cancelled: 'subscription ended: the cancellation took effect (R11)',
+};
+
+export interface SubscriptionServiceDeps {
+  ctx: AppContext;
+  outbox: Outbox;
+  gateway: PaymentGateway;
+  terms: BillingTerms;
+  cards: CardWallet;
+}
+
+export class SubscriptionService {
+  readonly effects: BillingEffects;
+  readonly due: DueIndex;
+
+  constructor(private readonly deps: SubscriptionServiceDeps) {
+    this.effects = new BillingEffects({ ctx: deps.ctx, outbox: deps.outbox, gateway: deps.gateway });
+    this.due = new DueIndex(deps.ctx.store);
+  }
+
+  get terms(): BillingTerms {
+    return this.deps.terms;
+  }
+
+  #env(): TransitionEnv {
+    return { nowMs: this.deps.ctx.clock.now(), terms: this.deps.terms, newId: randomUUID };
+  }
+
+  /** R1, R4b: the gate every key issuance, refresh and invitation accept runs (VehicleHooks.assertKeysAllowed). */
+  assertKeysAllowed(vehicle: VehicleRecord): void {
+    assertKeysAllowed(vehicle, this.deps.ctx.clock.now());
+  }
+
+  /** The API view of the caller's subscription on a vehicle. */
+  async view(vin: Vin, accountId: AccountId): Promise<SubscriptionViewBody> {
+    const vehicle = await this.deps.ctx.vehicles.get(vin);
+    assertMainUser(vehicle, accountId);
+    return this.#viewOf(vehicle, accountId);
+  }
+
+  /** Refuse other callers before anything is written (the rules check again on the fresh document). */
+  async #assertMainUser(vin: Vin, accountId: AccountId): Promise<void> {
+    assertMainUser(await this.deps.ctx.vehicles.get(vin), accountId);
+  }
+
+  async #viewOf(vehicle: VehicleRecord, accountId: AccountId): Promise<SubscriptionViewBody> {
+    return subscriptionView(vehicle, { accountId, nowMs: this.deps.ctx.clock.now(), terms: this.deps.terms, primaryCard: await this.deps.cards.primary(accountId) });
+  }
+
+  /**
+   * Start a trial or a paid plan, or choose the paid plan that follows a running trial (R9, R10).
+   * A paid plan is charged now (paid in advance): declined → PAYMENT_FAILED and no subscription;
+   * a gateway that does not answer leaves it `pending-payment`, settled by the scheduler.
+   */
+  async start(vin: Vin, accountId: AccountId, request: { plan: Plan; years?: number }): Promise<{ view: SubscriptionViewBody; started: 'trial' | 'pending' | 'queued' }> {
+    const { ctx } = this.deps;
+    assertPlanRequest(this.deps.terms, request.plan, request.years);
+    await this.#assertMainUser(vin, accountId);
+    const primary = request.plan === 'trial' ? null : await this.deps.cards.primary(accountId);
+    const card: ChargeIntent['card'] = primary ? { cardId: primary.cardId, token: primary.token, brand: primary.brand, last4: primary.last4 } : null;
+    // Written before the commit (harmless if it fails): the card rule must see every paid subscription.
+    if (request.plan !== 'trial') await ctx.store.commit({ hset: [{ key: storeKeys.accountSubscriptions(accountId), field: vin, value: String(ctx.clock.now()) }] });
+    await this.due.add(vin, ctx.clock.now());
+    const { result } = await ctx.vehicles.update(vin, (v) => {
+      const outcome = startSubscription(v, { accountId, plan: request.plan, ...(request.years !== undefined ? { years: request.years } : {}), card }, this.#env());
+      return { vehicle: outcome.vehicle, result: { started: outcome.started, subscriptionId: outcome.vehicle.subscriptions?.current?.subscriptionId } };
+    });
+    const { started } = result;
+    if (started === 'pending') await this.#settleCharge(vin);
+    await this.afterChange(vin);
+    const vehicle = await ctx.vehicles.get(vin);
+    const sub = vehicle.subscriptions?.current;
+    if (started === 'pending' && sub && sub.subscriptionId === result.subscriptionId && sub.status === 'ended' && sub.endReason === 'initial-payment-failed') {
+      throw new DigitalKeyError('PAYMENT_FAILED', 'the first payment was declined: no subscription was started');
+    }
+    return { view: await this.#viewOf(vehicle, accountId), started };
+  }
+
+  /** R11: cancel or withdraw. Ends now (keys wiped, R4b) or at the boundary the rule says; a refund goes to the card that paid. */
+  async cancel(vin: Vin, accountId: AccountId, mode: CancelMode): Promise<{ view: SubscriptionViewBody; outcome: CancellationOutcome; keysWiped: boolean }> {
+    await this.#assertMainUser(vin, accountId);
+    await this.due.add(vin, this.deps.ctx.clock.now());
+    let outcome: CancellationOutcome | undefined;
+    const { wiped } = await this.#commit(
+      vin,
+      (v) => {
+        const t = cancelSubscription(v, { accountId, mode }, this.#env());
+        outcome = t.outcome;
+        return t;
+      },
+      { accountId, role: 'main' },
+    );
+    await this.afterChange(vin);
+    return { view: await this.view(vin, accountId), outcome: outcome!, keysWiped: wiped };
+  }
+
+  /** R10: turn auto-renewal off (ends at the period's end, no refund) or on again. */
+  async setAutoRenew(vin: Vin, accountId: AccountId, autoRenew: boolean): Promise<SubscriptionViewBody> {
+    await this.#assertMainUser(vin, accountId);
+    await this.due.add(vin, this.deps.ctx.clock.now());
+    await this.deps.ctx.vehicles.update(vin, (v) => ({ vehicle: setAutoRenew(v, { accountId, autoRenew }), result: null }));
+    await this.afterChange(vin);
+    return this.view(vin, accountId);
+  }
+
+  /**
+   * R1, R4b: the main user ends Standard Services. The subscription cannot run without them: it ends
+   * now (R11's cancellation refund for yearly and multi-year plans), and every key is wiped, in one commit.
+   */
+  async endStandardServices(vin: Vin, accountId: AccountId): Promise<{ vehicle: VehicleRecord; revokedKeyIds: string[] }> {
+    const { ctx } = this.deps;
+    await this.#assertMainUser(vin, accountId);
+    await this.due.add(vin, ctx.clock.now());
+    const { vehicle, revokedKeyIds: wiped } = await wipeVehicleKeys(ctx, {
+      vin,
+      reason: 'subscription-ended',
+      actor: { accountId, role: 'main' },
+      note: 'Standard Services ended by the main user (R1): the subscription ends with them',
+      change: (v) => {
+        assertMainUser(v, accountId);
+        const services = { ...v, standardServices: { active: false, changedAt: ctx.clock.now() } };
+        return releaseSubscription(services, { reason: 'standard-services-ended', wipe: false }, this.#env()).vehicle;
+      },
+    });
+    await this.afterChange(vin);
+    return { vehicle, revokedKeyIds: await wiped() };
+  }
+
+  /** VehicleHooks: before a commit in which the main user leaves (claim by another, removal) — file the vehicle as due now. */
+  async beforeMainUserLeaves(vin: Vin): Promise<void> {
+    await this.due.add(vin, this.deps.ctx.clock.now());
+  }
+
+  /** VehicleHooks: inside that commit — the leaving main user's subscription ends (R4b; the caller's commit wipes the keys). */
+  mainUserLeaves(vehicle: VehicleRecord, reason: Extract<ReleaseReason, 'main-user-changed' | 'vehicle-removed'>): VehicleRecord {
+    return releaseSubscription(vehicle, { reason, wipe: false }, this.#env()).vehicle;
+  }
+
+  /**
+   * After a committed change: carry out its effects now and file the vehicle under its next due
+   * time. Never throws: the change has happened, and every caller filed the vehicle as due before
+   * committing, so whatever fails here the scheduler redoes.
+   */
+  async afterChange(vin: Vin): Promise<void> {
+    try {
+      await this.effects.apply(vin);
+      const vehicle = await this.deps.ctx.vehicles.find(vin);
+      if (vehicle) await this.due.sync(vehicle);
+    } catch (err) {
+      this.deps.ctx.logger.warn({ err, vin }, 'subscription follow-up deferred to the scheduler');
+    }
+  }
+
+  /**
+   * Do every piece of subscription work due on this vehicle now: follow-up effects, then each due
+   * action in turn (a charge, an end, a release) until none is left. Idempotent: each step is decided
+   * on the fresh document and committed with compare-and-set, so running it twice, concurrently or
+   * after a crash does each thing once.
+   */
+  async processVehicle(vin: Vin): Promise<void> {
+    const { ctx } = this.deps;
+    await this.effects.apply(vin);
+    for (let step = 0; step < MAX_STEPS; step++) {
+      const vehicle = await ctx.vehicles.find(vin);
+      if (!vehicle) return;
+      const now = ctx.clock.now();
+      const action = dueAction(vehicle, now);
+      if (!action) break;
+      if (action.kind === 'charge') {
+        const settled = await this.#charge(vin);
+        await this.effects.apply(vin);
+        if (!settled) break;
+        continue;
+      }
+      await this.#commit(
+        vin,
+        (v): Transition => {
+          const fresh = dueAction(v, now);
+          if (fresh?.kind === 'release') return releaseSubscription(v, { reason: fresh.reason, wipe: true }, this.#env());
+          if (fresh?.kind === 'end') return endSubscription(v, { reason: fresh.reason, usesTrial: fresh.reason === 'trial-over', wipe: true, note: END_NOTES[fresh.reason] }, this.#env());
+          return { vehicle: v };
+        },
+        SYSTEM,
+      );
+      await this.effects.apply(vin);
+    }
+  }
+
+  /** A due renewal, conversion or retry: write its intent (if not there yet), then settle it. False if the gateway did not answer. */
+  async #charge(vin: Vin): Promise<boolean> {
+    const { ctx } = this.deps;
+    const vehicle = await ctx.vehicles.get(vin);
+    const sub = vehicle.subscriptions?.current;
+    if (sub && !sub.charging) {
+      // R10: only the payer's primary card is charged.
+      const primary = await this.deps.cards.primary(sub.accountId);
+      const card: ChargeIntent['card'] = primary ? { cardId: primary.cardId, token: primary.token, brand: primary.brand, last4: primary.last4 } : null;
+      const now = ctx.clock.now();
+      await ctx.vehicles.update(vin, (v) => ({ vehicle: dueAction(v, now)?.kind === 'charge' ? beginCharge(v, card, this.#env()) : v, result: null }));
+    }
+    return this.#settleCharge(vin);
+  }
+
+  /**
+   * Send the subscription's charge intent to the gateway (same idempotency key however often this
+   * runs) and commit the answer. Returns false when the gateway did not answer (outcome unknown).
+   */
+  async #settleCharge(vin: Vin): Promise<boolean> {
+    const { ctx, gateway } = this.deps;
+    const intent = (await ctx.vehicles.get(vin)).subscriptions?.current?.charging;
+    if (!intent) return true;
+    let result: ChargeResult;
+    if (!intent.card) {
+      result = { status: 'declined', failure: 'no_primary_card' };
+    } else {
+      try {
+        result = await gateway.charge({ amountCents: intent.amountCents, currency: intent.currency, cardToken: intent.card.token, idempotencyKey: intent.key, description: `Smart Digital Key ${vin}: ${intent.description}` });
+      } catch (err) {
+        ctx.logger.warn({ err, vin, key: intent.key }, 'charge outcome unknown: it will be retried with the same idempotency key');
+        return false;
+      }
+    }
+    await this.#commit(vin, (v) => applyChargeResult(v, intent, result, this.#env()), SYSTEM);
+    return true;
+  }
+
+  /**
+   * Commit a rule's transition on the fresh vehicle document: through the keys-lifecycle wipe when
+   * it ends the subscription (R4b: the end and the wipe are one commit, audited with the rule's
+   * note), else as a plain vehicle change. Rules are re-run on the document each commit expects.
+   */
+  async #commit(vin: Vin, rule: (vehicle: VehicleRecord) => Transition, actor: Actor): Promise<{ vehicle: VehicleRecord; wiped: boolean }> {
+    const { ctx } = this.deps;
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const probe = rule(await ctx.vehicles.get(vin));
+      try {
+        if (!probe.wipe) {
+          const { vehicle } = await ctx.vehicles.update(vin, (v) => {
+            const t = rule(v);
+            if (t.wipe) throw new StaleDecision();
+            return { vehicle: t.vehicle, result: null };
+          });
+          return { vehicle, wiped: false };
+        }
+        const sub = probe.vehicle.subscriptions?.current;
+        const { vehicle } = await wipeVehicleKeys(ctx, {
+          vin,
+          reason: 'subscription-ended',
+          actor,
+          note: probe.wipe.note,
+          detail: { subscriptionId: sub?.subscriptionId, plan: sub?.plan, cause: probe.wipe.cause },
+          change: (v) => {
+            const t = rule(v);
+            if (!t.wipe) throw new StaleDecision();
+            return t.vehicle;
+          },
+        });
+        return { vehicle, wiped: true };
+      } catch (err) {
+        if (!(err instanceof StaleDecision)) throw err;
+      }
+    }
+    throw new DigitalKeyError('CONFLICT');
+  }
+
+  /** Whether the account pays an active subscription (a paid plan, or a trial with a paid plan queued): the primary-card rule. */
+  async paysActiveSubscription(accountId: AccountId): Promise<boolean> {
+    const { ctx } = this.deps;
+    const key = storeKeys.accountSubscriptions(accountId);
+    const vins = Object.keys(await ctx.store.hgetall(key));
+    let paying = false;
+    for (const vin of vins) {
+      const sub = (await ctx.vehicles.find(vin))?.subscriptions?.current;
+      const pays = sub?.accountId === accountId && (sub.status === 'pending-payment' || (isLive(sub) && (sub.plan !== 'trial' || sub.next !== undefined)));
+      if (pays) paying = true;
+      // Tidy entries of subscriptions that ended (an entry is only a hint; the document decides).
+      else if (!sub || sub.accountId !== accountId || sub.status === 'ended') await ctx.store.commit({ hdel: [{ key, field: vin }] });
+    }
+    return paying;
+  }
+
+  /** The caller's ledger lines for a vehicle: every amount charged or refunded (R10, R11). */
+  async payments(vin: Vin, accountId: AccountId, limit = 200): Promise<Array<Record<string, unknown>>> {
+    const { ctx } = this.deps;
+    assertMainUser(await ctx.vehicles.get(vin), accountId);
+    const raws = await ctx.store.range(storeKeys.vehiclePayments(vin), -limit, -1);
+    return raws
+      .map((r) => JSON.parse(r) as { accountId: string; at: number } & Record<string, unknown>)
+      .filter((e) => e.accountId === accountId)
+      .map(({ accountId: _a, at, ...rest }) => ({ ...rest, at: new Date(at).toISOString() }));
+  }
+}
+
