@@ -152,6 +152,25 @@ describe('wipes (R4) and single-key revocation', () => {
     expect((await audit(d, vin)).at(-1)).toMatchObject({ action: 'wipe', reason: 'vehicle-removed', epoch: 1, actor: { role: 'main' } });
   });
 
+  it('R5: selling the vehicle — the seller removes every key before the handover, and the buyer claims a vehicle with no key left', async () => {
+    const v = await t.provision();
+    const seller = await t.mainUserWithKey(v.vin, v.odometerKm, email('seller'));
+    const family = await sharedUser(seller, v.vin);
+    await seller.api.request('DELETE', `/v1/me/vehicles/${v.vin}`, {});
+    const buyer = t.phone();
+    await buyer.signUp(email('buyer'), 'Buyer');
+    // Nothing is left to wipe: the seller already did it (R4a covers R5).
+    expect(await buyer.claim(v.vin, { method: 'qr', qrToken: v.qrToken })).toMatchObject({ role: 'main', wiped: false });
+    await buyer.activateStandardServices(v.vin);
+    await buyer.api.request('POST', `/v1/vehicles/${v.vin}/subscriptions`, { plan: 'trial' });
+    await buyer.requestKey(v.vin);
+    const keys = await buyer.api.request<{ keys: Array<{ accountId: string }>; epoch: number }>('GET', `/v1/vehicles/${v.vin}/keys`);
+    expect(keys.keys.map((k) => k.accountId)).toEqual([buyer.accountId]);
+    expect(keys.epoch).toBe(1);
+    expect(await codeOf(seller.refresh(v.vin))).toBe('REVOKED');
+    expect(await codeOf(family.refresh(v.vin))).toBe('REVOKED');
+  });
+
   it('R4c: relinquishing the usage rights wipes every key', async () => {
     const { vin, owner } = await vehicleWithOwner();
     await sharedUser(owner, vin);
