@@ -3,10 +3,22 @@
  * its last credential could have expired (`until`), then drops out (manifestClaims.ts). The seq
  * grows so cars learn of it. Entries already past their `until` are pruned on the way.
  */
+import { MAX_CREDENTIAL_LIFETIME_SECONDS } from '../../shared/credential/keyCredential.js';
 import type { DigitalKey, VehicleRecord } from './vehicleRecord.js';
 
-export function revokeKey(vehicle: VehicleRecord, key: DigitalKey, opts: { nowSeconds: number; credentialTtlSeconds: number; skewSeconds: number }): VehicleRecord {
-  const until = Math.min(opts.nowSeconds + opts.credentialTtlSeconds, key.notAfter ?? Number.MAX_SAFE_INTEGER) + opts.skewSeconds;
+/**
+ * When the last credential of a key could stop verifying: a credential signed now may start at the
+ * key's `notBefore` (a window in the future) and lives at most MAX_CREDENTIAL_LIFETIME_SECONDS — the
+ * cap every verifier enforces, so a TTL lowered after issuance cannot shorten it — and never past
+ * the key's `notAfter`.
+ */
+export function lastCredentialExpiry(key: DigitalKey, nowSeconds: number): number {
+  const latestStart = Math.max(nowSeconds, key.notBefore ?? nowSeconds);
+  return Math.min(latestStart + MAX_CREDENTIAL_LIFETIME_SECONDS, key.notAfter ?? Number.MAX_SAFE_INTEGER);
+}
+
+export function revokeKey(vehicle: VehicleRecord, key: DigitalKey, opts: { nowSeconds: number; skewSeconds: number }): VehicleRecord {
+  const until = lastCredentialExpiry(key, opts.nowSeconds) + opts.skewSeconds;
   return {
     ...vehicle,
     seq: vehicle.seq + 1,

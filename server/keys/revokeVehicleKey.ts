@@ -30,7 +30,7 @@ export async function revokeVehicleKey(
     if (!key) throw new DigitalKeyError('KEY_NOT_FOUND');
     opts.authorize(current, key);
     const actor = typeof opts.actor === 'function' ? opts.actor(current, key) : opts.actor;
-    const next = revokeKey(current, key, { nowSeconds: epochSeconds(ctx.clock), credentialTtlSeconds: ctx.config.CREDENTIAL_TTL, skewSeconds: DEFAULT_SKEW_SECONDS });
+    const next = revokeKey(current, key, { nowSeconds: epochSeconds(ctx.clock), skewSeconds: DEFAULT_SKEW_SECONDS });
     return {
       vehicle: next,
       writes: {

@@ -135,6 +135,28 @@ describe('revocation reaches the car', () => {
     expect((await guest.send(v.vin, 'unlock', { withState: false })).response.code).toBe('REVOKED');
   });
 
+  it('a shared key with a future window, revoked before its window opens, stays refused when it opens (REVOKED), even after later manifests', async () => {
+    stack = await startFullStack();
+    const v = await stack.provisionCar();
+    const main = stack.phone(await owner(stack, v.vin, { method: 'odometer', odometerKm: v.odometerKm }));
+    const DAY = 86_400;
+    const now = Math.floor(stack.t.clock.now() / 1000);
+    const revokedGuest = stack.phone(await shared(stack, main.app, v.vin, { perms: ['unlock'], notBefore: now + 5 * DAY, notAfter: now + 10 * DAY }));
+    const otherGuest = await shared(stack, main.app, v.vin, { perms: ['unlock'] });
+    await main.app.api.request('DELETE', `/v1/vehicles/${v.vin}/keys/${revokedGuest.app.wallet.get(v.vin)!.keyId}`);
+    await main.app.refresh(v.vin);
+    expect((await main.send(v.vin, 'lock')).response.ok).toBe(true);
+    // Two days later another key is revoked: a newer manifest replaces the one the car has.
+    stack.t.clock.advance(2 * DAY * 1000);
+    await main.app.logIn();
+    await main.app.api.request('DELETE', `/v1/vehicles/${v.vin}/keys/${otherGuest.wallet.get(v.vin)!.keyId}`);
+    await main.app.refresh(v.vin);
+    expect((await main.send(v.vin, 'lock')).response.ok).toBe(true);
+    // Day 5: the revoked guest's credential becomes valid — and must still be refused.
+    stack.t.clock.advance(3 * DAY * 1000 + 60_000);
+    expect((await revokedGuest.send(v.vin, 'unlock', { withState: false })).response.code).toBe('REVOKED');
+  });
+
   it('R6: a dealer revokes a lost phone; the car on the sync channel refuses it with REVOKED; the phone cannot log in for a new credential', async () => {
     stack = await startFullStack();
     const v = await stack.provisionCar();

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
+import { MAX_CREDENTIAL_LIFETIME_SECONDS } from '../../shared/credential/keyCredential.js';
 import { grantDealer } from '../../server/operator/grantDealer.js';
 import { wipeVehicleKeys } from '../../server/keys/wipeVehicleKeys.js';
 import type { PhoneApp } from '../../ble-sim/phone/phoneApp.js';
@@ -219,7 +220,11 @@ describe('wipes (R4) and single-key revocation', () => {
     await owner.api.request('DELETE', `/v1/vehicles/${vin}/keys/${keyId}`);
     const state = (await owner.refresh(vin)).state!;
     expect(decodeJwt(state).revoked).toEqual([keyId]);
+    // Listed for the longest any credential may live (the verifiers' cap), not just today's TTL.
     t.clock.advance((t.config.CREDENTIAL_TTL + 61) * 1000);
+    await owner.logIn();
+    expect(decodeJwt((await owner.refresh(vin)).state!).revoked).toEqual([keyId]);
+    t.clock.advance((MAX_CREDENTIAL_LIFETIME_SECONDS - t.config.CREDENTIAL_TTL) * 1000);
     await owner.logIn();
     expect(decodeJwt((await owner.refresh(vin)).state!).revoked).toEqual([]);
   });
