@@ -26,6 +26,7 @@ import { vehicleRoutes } from './routes/vehicleRoutes.js';
 import { sharingRoutes } from './routes/sharingRoutes.js';
 import { dealerRoutes } from './routes/dealerRoutes.js';
 import { cardRoutes } from './routes/cardRoutes.js';
+import { DEALER_PORTAL_PATH, dealerPortal } from './portal/dealerPortal.js';
 import { subscriptionRoutes } from './routes/subscriptionRoutes.js';
 import { billingTermsFromConfig } from './subscriptions/billingTerms.js';
 import { CardWallet } from './subscriptions/cardWallet.js';
@@ -157,6 +158,8 @@ export function createApp(opts: CreateAppOptions): App {
     next();
   });
   app.use(express.json({ limit: '64kb', strict: true }));
+  // The dealer web portal: static files with their own strict headers, on /dealer/* only.
+  app.use(DEALER_PORTAL_PATH, dealerPortal());
 
   const router = express.Router();
   mountSystemRoutes(router, ctx, metrics);

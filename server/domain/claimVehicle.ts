@@ -7,18 +7,26 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId } from '../../shared/ids.js';
-import type { ClaimMethod, VehicleRecord } from './vehicleRecord.js';
+import type { VehicleRecord } from './vehicleRecord.js';
 import { wipeAllKeys } from './wipeAllKeys.js';
 
 export type ClaimProof = { method: 'odometer'; odometerKm: number } | { method: 'qr'; qrToken: string };
 
-export interface ClaimOutcome {
-  vehicle: VehicleRecord;
-  /** The main user whose access this claim ended (R12), if any. */
-  previousMainUser: AccountId | null;
-  /** Whether every key was wiped (R4d). */
-  wiped: boolean;
-}
+/** Wrong odometer readings allowed per vehicle in a window before odometer claims are refused. */
+export const MAX_ODOMETER_FAILURES = 5;
+export const ODOMETER_FAILURE_WINDOW_MS = 24 * 3600 * 1000;
+
+export type ClaimOutcome =
+  | {
+      kind: 'claimed';
+      vehicle: VehicleRecord;
+      /** The main user whose access this claim ended (R12), if any. */
+      previousMainUser: AccountId | null;
+      /** Whether every key was wiped (R4d). */
+      wiped: boolean;
+    }
+  /** A wrong odometer reading: the failure is counted (in `vehicle`), and the claim refused. */
+  | { kind: 'rejected'; vehicle: VehicleRecord };
 
 export function hashQrToken(qrToken: string): string {
   return createHash('sha256').update(qrToken, 'utf8').digest('base64url');
@@ -32,22 +40,44 @@ function proofHolds(vehicle: VehicleRecord, proof: ClaimProof, toleranceKm: numb
   return given.length === stored.length && timingSafeEqual(given, stored);
 }
 
+/**
+ * An odometer reading is guessable (±tolerance, so a few thousand tries cover any car), so:
+ * it can only claim a vehicle nobody holds — replacing a main user takes the QR code inside the
+ * car — and wrong readings are counted per vehicle, refusing odometer claims (RATE_LIMITED) after
+ * MAX_ODOMETER_FAILURES in ODOMETER_FAILURE_WINDOW_MS. The QR token (192 random bits) needs no limit.
+ */
 export function claimVehicle(
   vehicle: VehicleRecord,
   opts: { accountId: AccountId; proof: ClaimProof; acceptTerms: boolean; nowMs: number; odometerToleranceKm: number },
 ): ClaimOutcome {
   if (!opts.acceptTerms) throw new DigitalKeyError('TERMS_NOT_ACCEPTED');
-  if (!proofHolds(vehicle, opts.proof, opts.odometerToleranceKm)) throw new DigitalKeyError('CLAIM_REJECTED');
-  const method: ClaimMethod = opts.proof.method;
-  const mainUser = { accountId: opts.accountId, since: opts.nowMs, method, termsAcceptedAt: opts.nowMs };
-
   const previous = vehicle.mainUser?.accountId ?? null;
+  const { proof } = opts;
+  if (proof.method === 'odometer') {
+    if (previous !== null && previous !== opts.accountId) {
+      throw new DigitalKeyError('CLAIM_REJECTED', 'a vehicle that has a main user can only be claimed with the QR code in the car');
+    }
+    const failures = vehicle.odometerClaimFailures && opts.nowMs - vehicle.odometerClaimFailures.since < ODOMETER_FAILURE_WINDOW_MS ? vehicle.odometerClaimFailures : null;
+    if (failures && failures.count >= MAX_ODOMETER_FAILURES) {
+      throw new DigitalKeyError('RATE_LIMITED', 'too many wrong odometer readings for this vehicle: use the QR code in the car, or try again tomorrow');
+    }
+    if (!proofHolds(vehicle, proof, opts.odometerToleranceKm)) {
+      const counted = failures ? { count: failures.count + 1, since: failures.since } : { count: 1, since: opts.nowMs };
+      return { kind: 'rejected', vehicle: { ...vehicle, odometerClaimFailures: counted } };
+    }
+  } else if (!proofHolds(vehicle, proof, opts.odometerToleranceKm)) {
+    throw new DigitalKeyError('CLAIM_REJECTED');
+  }
+
+  const { odometerClaimFailures: _cleared, ...rest } = vehicle;
+  const mainUser = { accountId: opts.accountId, since: opts.nowMs, method: proof.method, termsAcceptedAt: opts.nowMs };
   if (previous === opts.accountId) {
     // The main user proving possession again changes nothing about the keys.
-    return { vehicle: { ...vehicle, mainUser: { ...mainUser, since: vehicle.mainUser!.since } }, previousMainUser: null, wiped: false };
+    return { kind: 'claimed', vehicle: { ...rest, mainUser: { ...mainUser, since: vehicle.mainUser!.since } }, previousMainUser: null, wiped: false };
   }
-  const base = previous === null ? vehicle : wipeAllKeys(vehicle);
+  const base = previous === null ? rest : wipeAllKeys(rest);
   return {
+    kind: 'claimed',
     vehicle: {
       ...base,
       mainUser,

@@ -46,6 +46,8 @@ export interface VehicleRecord {
   revoked: RevokedKey[];
   /** Shared keys in the current epoch (kept here so the limit is checked in the same commit). */
   sharedKeys: number;
+  /** Wrong odometer readings in the current window (claims by odometer are limited, R2). */
+  odometerClaimFailures?: { count: number; since: number };
   /** Keys ever made for this vehicle: every key change rewrites the document, so it serialises them with wipes. */
   keysIssued: number;
   /** The Smart Digital Key subscription, the trial's use and pending billing work (R9–R11); absent until the first one. */

@@ -10,7 +10,7 @@ import { base64UrlIdSchema, uuidSchema, vinSchema } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
 import { activateStandardServices, assertMainUser, assertStandardServices } from '../domain/activateStandardServices.js';
 import { claimVehicle } from '../domain/claimVehicle.js';
-import type { DigitalKey } from '../domain/vehicleRecord.js';
+import type { DigitalKey, VehicleRecord } from '../domain/vehicleRecord.js';
 import { requireAccount } from '../http/authenticate.js';
 import { defineRoute, type RouteDefinition } from '../http/route.js';
 import { createKey } from '../keys/createKey.js';
@@ -42,7 +42,7 @@ export function vehicleRoutes(ctx: AppContext, hooks: VehicleHooks): RouteDefini
     defineRoute({
       method: 'post',
       path: '/v1/vehicles/:vin/claims',
-      summary: 'Claim a vehicle as its main user by odometer reading or QR token, accepting the terms (R2); a claim by another account wipes every key (R4d) and notifies the previous main user (R12)',
+      summary: 'Claim a vehicle as its main user by odometer reading (only a vehicle nobody holds; 5 wrong readings a day) or QR token, accepting the terms (R2); a claim by another account wipes every key (R4d) and notifies the previous main user (R12)',
       tags: ['vehicles'],
       auth: 'session',
       params: vinParams,
@@ -57,16 +57,20 @@ export function vehicleRoutes(ctx: AppContext, hooks: VehicleHooks): RouteDefini
       handler: async ({ caller, params, body }) => {
         const me = requireAccount(caller);
         const proof = body.method === 'odometer' ? { method: 'odometer' as const, odometerKm: body.odometerKm } : { method: 'qr' as const, qrToken: body.qrToken };
-        await hooks.beforeMainUserLeaves(params.vin);
-        const { before, vehicle, result } = await ctx.vehicles.update(params.vin, (current) => {
-          const outcome = claimVehicle(current, {
+        const claim = (current: VehicleRecord) =>
+          claimVehicle(current, {
             accountId: me.accountId,
             proof,
             acceptTerms: body.acceptTerms,
             nowMs: ctx.clock.now(),
             odometerToleranceKm: ctx.config.ODOMETER_TOLERANCE_KM,
           });
-          if (!outcome.wiped) return { vehicle: outcome.vehicle, result: outcome };
+        // Only a claim that would succeed and replace a main user schedules the subscription release.
+        const preview = claim(await ctx.vehicles.get(params.vin));
+        if (preview.kind === 'claimed' && preview.previousMainUser) await hooks.beforeMainUserLeaves(params.vin);
+        const { before, vehicle, result } = await ctx.vehicles.update(params.vin, (current) => {
+          const outcome = claim(current);
+          if (outcome.kind === 'rejected' || !outcome.wiped) return { vehicle: outcome.vehicle, result: outcome };
           // R4d: a claim by another account wipes every key, in the same commit as the new main user.
           const writes = wipeWrites(ctx, current, outcome.vehicle, {
             reason: 'claimed-by-another',
@@ -74,8 +78,10 @@ export function vehicleRoutes(ctx: AppContext, hooks: VehicleHooks): RouteDefini
             detail: { previousMainUser: outcome.previousMainUser },
           });
           // R4b: the previous main user's subscription ends in the same commit (it is not transferable).
-          return { vehicle: hooks.mainUserLeaves(outcome.vehicle, 'main-user-changed'), writes: { del: writes.del, append: writes.append }, result: outcome };
+          return { vehicle: hooks.mainUserLeaves(outcome.vehicle, 'main-user-changed'), writes, result: outcome };
         });
+        // A wrong odometer reading is counted (committed above), then refused.
+        if (result.kind === 'rejected') throw new DigitalKeyError('CLAIM_REJECTED');
         if (vehicle.seq !== before.seq) await ctx.manifests.publish(vehicle);
         if (result.previousMainUser) await hooks.mainUserReplaced({ vin: params.vin, previousMainUser: result.previousMainUser, newMainUser: me.accountId });
         return { status: 201, body: { vin: params.vin, role: 'main' as const, wiped: result.wiped } };

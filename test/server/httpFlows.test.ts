@@ -144,6 +144,31 @@ describe('claims, Standard Services and keys', () => {
     await phone.claim(v.vin, { method: 'odometer', odometerKm: 39_950 });
   });
 
+  it('R2: an odometer reading cannot replace a main user — only the QR code in the car can', async () => {
+    const v = await t.provision();
+    await t.mainUserWithKey(v.vin, v.odometerKm);
+    const rival = t.phone();
+    await rival.signUp(`rival-${v.vin}@example.com`, 'Rival');
+    expect(await codeOf(rival.claim(v.vin, { method: 'odometer', odometerKm: v.odometerKm }))).toBe('CLAIM_REJECTED');
+    expect(await rival.claim(v.vin, { method: 'qr', qrToken: v.qrToken })).toMatchObject({ role: 'main', wiped: true });
+  });
+
+  it('R2: odometer guessing is stopped — after 5 wrong readings a day even the right one is RATE_LIMITED, the QR code still works, and the count resets after a day', async () => {
+    const v = await t.provision({ odometerKm: 87_654 });
+    const guesser = t.phone();
+    await guesser.signUp(`guesser-${v.vin}@example.com`, 'Guesser');
+    for (let i = 0; i < 5; i++) expect(await codeOf(guesser.claim(v.vin, { method: 'odometer', odometerKm: 1_000 + i * 101 }))).toBe('CLAIM_REJECTED');
+    expect(await codeOf(guesser.claim(v.vin, { method: 'odometer', odometerKm: 87_654 }))).toBe('RATE_LIMITED');
+    const res = await raw('POST', `/v1/vehicles/${v.vin}/claims`, { body: JSON.stringify({ method: 'odometer', odometerKm: 87_654, acceptTerms: true }), token: guesser.api.token! });
+    expect(res.status).toBe(429);
+    t.clock.advance(24 * 3600 * 1000 + 1);
+    await guesser.logIn();
+    expect(await guesser.claim(v.vin, { method: 'odometer', odometerKm: 87_654 })).toMatchObject({ role: 'main' });
+    const owner = t.phone();
+    await owner.signUp(`real-${v.vin}@example.com`, 'Real');
+    expect(await owner.claim(v.vin, { method: 'qr', qrToken: v.qrToken })).toMatchObject({ role: 'main', wiped: true });
+  });
+
   it('R2: claim by QR token; a wrong token is refused; the terms must be accepted', async () => {
     const v = await t.provision();
     const phone = t.phone();
