@@ -69,6 +69,11 @@ export interface App {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
+/** Invitation codes travel in the path: they never reach the logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/^\/v1\/invitations\/[^/?]+/, '/v1/invitations/[redacted]');
+}
+
 export function createApp(opts: CreateAppOptions): App {
   const { config, store, issuerKey } = opts;
   const clock = opts.clock ?? systemClock;
@@ -143,7 +148,7 @@ export function createApp(opts: CreateAppOptions): App {
         return id;
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-      serializers: { req: (req: { id: unknown; method: unknown; url: unknown }) => ({ id: req.id, method: req.method, url: req.url }) },
+      serializers: { req: (req: { id: unknown; method: unknown; url: unknown }) => ({ id: req.id, method: req.method, url: redactUrl(String(req.url)) }) },
     }),
   );
   app.use((req, res, next) => {

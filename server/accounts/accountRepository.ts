@@ -11,7 +11,7 @@ const MAX_ATTEMPTS = 12;
 export class AccountRepository {
   constructor(private readonly store: Store) {}
 
-  /** Create an account; ACCOUNT_EXISTS if the e-mail is taken (the e-mail index is claimed with SET NX). */
+  /** Create an account; ACCOUNT_EXISTS if the e-mail belongs to an enrolled account (the e-mail index is claimed with SET NX). */
   async create(opts: { email: string; displayName: string; nowMs: number }): Promise<AccountRecord> {
     const account: AccountRecord = {
       accountId: randomUUID(),
@@ -25,6 +25,9 @@ export class AccountRepository {
     const indexed = await this.store.set(storeKeys.accountByEmail(account.email), account.accountId, { ifAbsent: true });
     if (!indexed) {
       await this.store.del(storeKeys.account(account.accountId));
+      // An account that never finished enrolling is not locked away: its sign-up can start again.
+      const existing = await this.findByEmail(account.email);
+      if (existing && existing.passkeyIds.length === 0) return existing;
       throw new DigitalKeyError('ACCOUNT_EXISTS');
     }
     return account;

@@ -53,6 +53,18 @@ export class CeremonyChallenges {
     return this.#take(tokenDigest(token), 'enroll');
   }
 
+  /**
+   * Read an enrollment without using it up: the registration is verified first, and the token is
+   * taken only once it succeeded — a failed first try (wrong origin, cancelled prompt) can be retried.
+   */
+  async peekEnrollment(token: string): Promise<CeremonyChallenge> {
+    const raw = await this.deps.store.get(storeKeys.challenge(tokenDigest(token)));
+    if (raw === null) throw new DigitalKeyError('CHALLENGE_EXPIRED');
+    const record = JSON.parse(raw) as CeremonyChallenge;
+    if (record.kind !== 'enroll' || record.expiresAt <= this.deps.clock.now()) throw new DigitalKeyError('CHALLENGE_EXPIRED');
+    return record;
+  }
+
   /** A new challenge id for a login or an added passkey. */
   async create(kind: Exclude<CeremonyKind, 'enroll'>, challenge: string, accountId: AccountId | null): Promise<string> {
     const id = randomUUID();

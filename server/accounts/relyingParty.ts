@@ -14,6 +14,7 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import { isId } from '../../shared/ids.js';
 import type { AccountRecord, PasskeyRecord } from './accountRecord.js';
 
 export interface RelyingPartyConfig {
@@ -61,6 +62,8 @@ export async function verifyRegistration(opts: {
   if (!verification.verified) throw new DigitalKeyError('REGISTRATION_FAILED');
   const info = verification.registrationInfo;
   if (!info.userVerified) throw new DigitalKeyError('USER_NOT_VERIFIED');
+  // The credential id names a storage key and travels in every credential: it must be an id we accept.
+  if (!isId(info.credential.id) || info.credential.id !== opts.response.id) throw new DigitalKeyError('REGISTRATION_FAILED', 'unsupported credential id');
   return {
     passkeyId: info.credential.id,
     accountId: opts.accountId,

@@ -1,12 +1,13 @@
 /** Schemas of the WebAuthn JSON a phone posts (bounded sizes, url-safe base64 only). */
 import { z } from 'zod';
+import { base64UrlIdSchema } from '../../shared/ids.js';
 
 const b64url = (max: number) => z.string().regex(/^[A-Za-z0-9_-]+$/, 'url-safe base64').max(max);
 const transports = z.array(z.enum(['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb'])).max(8);
 
 export const registrationResponseSchema = z.object({
-  id: b64url(512),
-  rawId: b64url(512),
+  id: base64UrlIdSchema,
+  rawId: base64UrlIdSchema,
   type: z.literal('public-key'),
   response: z.object({
     clientDataJSON: b64url(4096),
@@ -18,8 +19,8 @@ export const registrationResponseSchema = z.object({
 });
 
 export const authenticationResponseSchema = z.object({
-  id: b64url(512),
-  rawId: b64url(512),
+  id: base64UrlIdSchema,
+  rawId: base64UrlIdSchema,
   type: z.literal('public-key'),
   response: z.object({
     clientDataJSON: b64url(4096),

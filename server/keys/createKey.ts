@@ -27,6 +27,8 @@ export interface NewKey {
 
 export async function createKey(ctx: Pick<AppContext, 'accounts' | 'vehicles' | 'store' | 'clock'>, opts: NewKey): Promise<{ key: DigitalKey; vehicle: VehicleRecord }> {
   await ctx.accounts.activePasskeyOf(opts.accountId, opts.passkeyId);
+  // Refuse early (no index written) when the rule already fails; it is checked again in the commit.
+  opts.check(await ctx.vehicles.get(opts.vin));
   const keyId = randomUUID();
   // The indexes are written first: a dangling entry (if the commit fails) points at no key and is harmless.
   await ctx.store.set(storeKeys.keyVehicle(keyId), opts.vin);

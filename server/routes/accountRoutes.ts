@@ -32,7 +32,7 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
     defineRoute({
       method: 'post',
       path: '/v1/accounts',
-      summary: 'Create an account; returns a single-use enrollment token and passkey creation options (UV required)',
+      summary: 'Create an account; returns a single-use enrollment token and passkey creation options (UV required). An account that never enrolled a passkey gets a fresh enrollment',
       tags: ['accounts'],
       auth: 'none',
       body: z.object({ email: emailSchema, displayName: z.string().trim().min(1).max(100) }),
@@ -59,7 +59,7 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
       body: z.object({ enrollmentToken: z.string().regex(/^[A-Za-z0-9_-]{43}$/), response: registrationResponseSchema }),
       responses: { 201: { description: 'Passkey enrolled', schema: z.object({ passkeyId: base64UrlIdSchema, token: z.string() }) } },
       handler: async ({ params, body }) => {
-        const enrollment = await ctx.challenges.takeEnrollment(body.enrollmentToken);
+        const enrollment = await ctx.challenges.peekEnrollment(body.enrollmentToken);
         if (enrollment.accountId !== params.accountId) throw new DigitalKeyError('CHALLENGE_EXPIRED');
         const passkey = await verifyRegistration({
           rp: ctx.rp,
@@ -68,6 +68,8 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
           accountId: params.accountId,
           nowMs: ctx.clock.now(),
         });
+        // Single use: of two concurrent enrollments with one token, only the one that takes it goes on.
+        await ctx.challenges.takeEnrollment(body.enrollmentToken);
         await ctx.accounts.addPasskey(passkey);
         return { status: 201, body: { passkeyId: passkey.passkeyId, token: await newSession(ctx, params.accountId, passkey.passkeyId) } };
       },
@@ -78,12 +80,12 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
       summary: 'Start a passkey login: a single-use challenge (UV required)',
       tags: ['sessions'],
       auth: 'none',
-      body: z.object({ email: emailSchema.optional() }),
+      body: z.object({ email: emailSchema.optional().describe('Accepted for compatibility; it changes nothing in the answer') }),
       responses: { 200: { description: 'Login options', schema: z.object({ challengeId: uuidSchema, options: webauthnOptionsSchema }) } },
-      handler: async ({ body }) => {
-        // Unknown e-mails get discoverable-credential options too: no account enumeration.
-        const account = body.email ? await ctx.accounts.findByEmail(body.email) : null;
-        const options = await authenticationOptions(ctx.rp, account?.passkeyIds ?? []);
+      handler: async () => {
+        // Passkeys are discoverable (resident), so no account's credential ids are ever listed: the
+        // answer is the same for every e-mail, known or not — no account enumeration.
+        const options = await authenticationOptions(ctx.rp, []);
         const challengeId = await ctx.challenges.create('login', options.challenge, null);
         return { body: { challengeId, options } };
       },

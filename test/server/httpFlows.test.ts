@@ -8,6 +8,7 @@ import { decodeJwt, decodeProtectedHeader, type JWK } from 'jose';
 import { verifyKeyCredential } from '../../shared/credential/keyCredential.js';
 import { verifyStateManifest } from '../../shared/credential/stateManifest.js';
 import type { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import { VirtualAuthenticator } from '../../ble-sim/phone/virtualAuthenticator.js';
 import { codeOf, rawCall } from '../support/httpCalls.js';
 import { startTestServer, type TestServer } from '../support/testServer.js';
 
@@ -300,5 +301,43 @@ describe('discovery and operations', () => {
     expect(await metrics.text()).toContain('sdk_http_requests_total');
     const res = await fetch(t.baseUrl + '/healthz', { headers: { 'x-request-id': 'req-12345678' } });
     expect(res.headers.get('x-request-id')).toBe('req-12345678');
+  });
+});
+
+describe('findings of the security review', () => {
+  it('a malformed passkey id at login is 400 VALIDATION_FAILED, never a 500', async () => {
+    const { challengeId } = await t.phone().api.request<{ challengeId: string }>('POST', '/v1/sessions/options', {});
+    for (const id of ['abc', 'A'.repeat(300), 'has{brace}AAAAAAAAAAAA']) {
+      const res = await raw('POST', '/v1/sessions', { body: JSON.stringify({ challengeId, response: { id, rawId: id, type: 'public-key', response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA' } } }) });
+      expect(res.status).toBe(400);
+      expect(res.json?.error?.code).toBe('VALIDATION_FAILED');
+    }
+  });
+
+  it('a failed first enrollment can be retried with the same token, and an account that never enrolled can sign up again', async () => {
+    const phone = t.phone();
+    const created = await phone.api.request<{ accountId: string; enrollmentToken: string; options: never }>('POST', '/v1/accounts', { email: 'retry@example.com', displayName: 'R' });
+    const wrongOrigin = phone.authenticator.createCredential(created.options, 'https://evil.example');
+    const first = await raw('POST', `/v1/accounts/${created.accountId}/passkeys`, { body: JSON.stringify({ enrollmentToken: created.enrollmentToken, response: wrongOrigin }) });
+    expect(first.json?.error?.code).toBe('REGISTRATION_FAILED');
+    const again = await phone.api.request<{ accountId: string }>('POST', '/v1/accounts', { email: 'retry@example.com', displayName: 'R' });
+    expect(again.accountId).toBe(created.accountId);
+    const response = new VirtualAuthenticator().createCredential(created.options, 'http://localhost:8080');
+    const ok = await raw('POST', `/v1/accounts/${created.accountId}/passkeys`, { body: JSON.stringify({ enrollmentToken: created.enrollmentToken, response }) });
+    expect(ok.status).toBe(201);
+  });
+
+  it('login options are the same for a known and an unknown e-mail (no account enumeration)', async () => {
+    await t.phone().signUp('known@example.com', 'K');
+    const known = await t.phone().api.request<{ options: { allowCredentials?: unknown[] } }>('POST', '/v1/sessions/options', { email: 'known@example.com' });
+    const unknown = await t.phone().api.request<{ options: { allowCredentials?: unknown[] } }>('POST', '/v1/sessions/options', { email: 'nobody@example.com' });
+    expect(known.options.allowCredentials ?? []).toEqual([]);
+    expect(unknown.options.allowCredentials ?? []).toEqual([]);
+  });
+
+  it('invitation codes never reach the logs', async () => {
+    const { redactUrl } = await import('../../server/app.js');
+    expect(redactUrl('/v1/invitations/AbCdEfGhIjKlMnOpQrStUvWxYz012345/accept')).toBe('/v1/invitations/[redacted]/accept');
+    expect(redactUrl('/v1/vehicles/1HGCM82633A004352/keys')).toBe('/v1/vehicles/1HGCM82633A004352/keys');
   });
 });

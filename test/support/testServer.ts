@@ -4,7 +4,7 @@
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { JWK } from 'jose';
 import { ManualClock } from '../../shared/clock.js';
 import { LocalIssuerKey, type IssuerSigningKey } from '../../shared/credential/issuerKey.js';
@@ -49,17 +49,39 @@ export function randomVin(): string {
 }
 
 export async function startTestServer(
-  opts: { env?: Record<string, string>; store?: Store; clock?: ManualClock; issuerKey?: IssuerSigningKey; port?: number; paymentGateway?: PaymentGateway } = {},
+  opts: {
+    /** Extra environment; a function gets the port first (e.g. for `RP_ORIGINS` of a browser on `http://localhost:<port>`). */
+    env?: Record<string, string> | ((port: number) => Record<string, string>);
+    store?: Store;
+    clock?: ManualClock;
+    issuerKey?: IssuerSigningKey;
+    port?: number;
+    paymentGateway?: PaymentGateway;
+  } = {},
 ): Promise<TestServer> {
+  // Listen first, so the configuration may depend on the port; the app handles requests once built.
+  const server: Server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
   const clock = opts.clock ?? new ManualClock(Date.UTC(2026, 10, 25, 12, 0, 0));
   const store = opts.store ?? new MemoryStore({ clock });
-  const config = loadConfig({ LOG_LEVEL: 'silent', ...opts.env });
-  const issuerKey = opts.issuerKey ?? (await LocalIssuerKey.generate());
-  const app = createApp({ config, store, issuerKey, clock, logger: createLogger({ level: config.LOG_LEVEL }), ...(opts.paymentGateway ? { paymentGateway: opts.paymentGateway } : {}) });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.express.listen(opts.port ?? 0, '127.0.0.1', () => resolve(s));
-  });
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  let config: Config;
+  let issuerKey: IssuerSigningKey;
+  let app: App;
+  try {
+    config = loadConfig({ LOG_LEVEL: 'silent', ...(typeof opts.env === 'function' ? opts.env(port) : opts.env) });
+    issuerKey = opts.issuerKey ?? (await LocalIssuerKey.generate());
+    app = createApp({ config, store, issuerKey, clock, logger: createLogger({ level: config.LOG_LEVEL }), ...(opts.paymentGateway ? { paymentGateway: opts.paymentGateway } : {}) });
+  } catch (err) {
+    server.close();
+    if (!opts.store) await store.close();
+    throw err;
+  }
+  server.on('request', app.express);
+  const baseUrl = `http://127.0.0.1:${port}`;
 
   const phone = () => new PhoneApp({ baseUrl, rpId: TEST_RP_ID, origin: TEST_ORIGIN });
   const t: TestServer = {
