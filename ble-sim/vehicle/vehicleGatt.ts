@@ -7,7 +7,7 @@
  */
 import type { PeripheralLink } from '../air/airConnection.js';
 import { ATT_ERRORS, AttError, normalizeUuid, type GattServer, type GattServiceDef } from '../air/gattServer.js';
-import { encodeFrames, FrameAssembler } from '../../shared/ble/framing.js';
+import { encodeFrames, FRAGMENT_TIMEOUT_MS, FrameAssembler } from '../../shared/ble/framing.js';
 import { CHALLENGE_CHAR_UUID, REQUEST_CHAR_UUID, RESPONSE_CHAR_UUID, SERVICE_UUID } from '../../shared/ble/gattUuids.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 
@@ -46,6 +46,12 @@ export class VehicleGatt implements GattServer {
   readonly services = VEHICLE_GATT_SERVICES;
   readonly #handlers: VehicleGattHandlers;
   readonly #assemblers = new Map<number, FrameAssembler>();
+  /**
+   * Per-connection timers for "incomplete 2 s after its last fragment". Simulated link time only
+   * moves with traffic, so a phone that stops mid-message would never be caught by the check on the
+   * next fragment alone; the car's own timer drops the partial message and reports BAD_FRAME.
+   */
+  readonly #stallTimers = new Map<number, NodeJS.Timeout>();
 
   constructor(handlers: VehicleGattHandlers) {
     this.#handlers = handlers;
@@ -71,12 +77,31 @@ export class VehicleGatt implements GattServer {
       return;
     }
     const result = assembler.push(value, this.#handlers.linkNowMs());
+    this.#clearStallTimer(link.id);
     if (result.kind === 'error') this.#handlers.frameError(link, result.error);
     else if (result.kind === 'message') this.#handlers.message(link, result.message);
+    else this.#armStallTimer(link, assembler);
+  }
+
+  #armStallTimer(link: PeripheralLink, assembler: FrameAssembler): void {
+    const timer = setTimeout(() => {
+      this.#stallTimers.delete(link.id);
+      if (!link.open || !assembler.inProgress) return;
+      assembler.close();
+      this.#handlers.frameError(link, new DigitalKeyError('BAD_FRAME', 'incomplete message timed out'));
+    }, FRAGMENT_TIMEOUT_MS);
+    timer.unref();
+    this.#stallTimers.set(link.id, timer);
+  }
+
+  #clearStallTimer(linkId: number): void {
+    clearTimeout(this.#stallTimers.get(linkId));
+    this.#stallTimers.delete(linkId);
   }
 
   onDisconnect(link: PeripheralLink): void {
     // An incomplete message at disconnect is dropped (there is nobody left to tell).
+    this.#clearStallTimer(link.id);
     this.#assemblers.get(link.id)?.close();
     this.#assemblers.delete(link.id);
     this.#handlers.disconnected(link);

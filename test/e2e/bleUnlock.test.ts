@@ -119,6 +119,20 @@ describe('attacks over BLE', () => {
     expect(w.vehicle.state.actuators.locked).toBe(true);
   });
 
+  it('a phone that stops mid-message: the car drops the partial message after 2 s and answers BAD_FRAME', async () => {
+    const w = await setup();
+    const session = await openVehicleSession({ noble: w.phone.noble, vin: VIN });
+    try {
+      await session.readChallenge();
+      // The first fragment announces 500 bytes; the rest never comes.
+      await session.writeFragments([new Uint8Array([0x01, 0xf4, 0xa1, 0x61])]);
+      // Nothing else is sent: only the car's own 2 s rule can produce this answer.
+      expect(await session.nextResponse()).toMatchObject({ ok: false, code: 'BAD_FRAME' });
+    } finally {
+      await session.close();
+    }
+  });
+
   it('a link too slow to carry the request within the nonce lifetime (MTU 23, 1 s interval) → UNKNOWN_NONCE', async () => {
     const w = await setup(SLOW_LINK_PROFILE);
     const key = await w.issueKey();
