@@ -447,7 +447,7 @@ export const propagationBench: BenchSection = {
       tables,
       results,
       notes: [
-        'Each revocation is wipeVehicleKeys on instance A (the R4b subscription-ended path): GET + HGETALL + Lua commit on Redis, sign the manifest, PUBLISH; both instances receive it from Redis and write it to the car’s SSE stream. Half the cars sit on B, so half the deliveries cross instances.',
+        'Each revocation is wipeVehicleKeys on instance A (the R4b subscription-ended path): GET + Lua commit on Redis, sign the manifest, PUBLISH; both instances receive it from Redis and write it to the car’s SSE stream. Half the cars sit on B, so half the deliveries cross instances.',
         'Cars run in a child process (ulimit -n is 20,000 here: both ends of 10k connections do not fit in one process); their receive time is process.hrtime (CLOCK_MONOTONIC), comparable with ours — checked at start (clockCheck).',
         'The cars do not verify the manifest signature: the figure is the delivery, not the car’s processing.',
         '“16 in flight” queues the wipes on instance A’s one event loop: its latency is mostly waiting for the wipes ahead (call p50), not Redis.',
