@@ -16,29 +16,16 @@ import type { Noble } from '../noble/createNoble.js';
 import type { LinkMetrics } from '../air/linkMetrics.js';
 import { MAX_MESSAGE_BYTES } from '../../shared/ble/framing.js';
 import { encodeMessage, type ResponseMessage } from '../../shared/ble/messages.js';
-import type { Command } from '../../shared/commands.js';
-import type { Vin } from '../../shared/ids.js';
-import { buildCommandRequest, type AssertionSource } from './commandRequest.js';
+import { buildCommandRequest, type BuildCommandRequestOptions } from './commandRequest.js';
 import { Deadline } from './deadline.js';
 import { DEFAULT_COMMAND_TIMEOUT_MS, openVehicleSession } from './vehicleSession.js';
 
-/** One command to one car. */
-export interface SendCommandOptions {
+/** One command to one car: what a request needs (but the challenge, read here), the noble to use and a time budget. */
+export type SendCommandOptions = Omit<BuildCommandRequestOptions, 'challenge'> & {
   noble: Noble;
-  vin: Vin;
-  cmd: Command;
-  /** The key credential (compact JWS). */
-  credential: string;
-  /** The newest state manifest the phone holds; the car applies it if newer than its own. */
-  state?: string;
-  authenticator: AssertionSource;
-  rpId: string;
-  origin: string;
-  /** The passkey to sign with (default: the one the credential is bound to, `cnf.wa.id`). */
-  passkeyId?: string;
   /** Budget for the whole command, wall-clock ms (default 10 s). */
   timeoutMs?: number;
-}
+};
 
 /** The car's answer and the link's figures. */
 export interface SendCommandResult {
@@ -55,17 +42,8 @@ export async function sendCommand(opts: SendCommandOptions): Promise<SendCommand
   let response: ResponseMessage;
   try {
     const challenge = await session.readChallenge();
-    const request = await buildCommandRequest({
-      challenge,
-      vin: opts.vin,
-      cmd: opts.cmd,
-      credential: opts.credential,
-      authenticator: opts.authenticator,
-      rpId: opts.rpId,
-      origin: opts.origin,
-      ...(opts.state === undefined ? {} : { state: opts.state }),
-      ...(opts.passkeyId === undefined ? {} : { passkeyId: opts.passkeyId }),
-    });
+    const { noble: _noble, timeoutMs: _timeoutMs, ...command } = opts;
+    const request = await buildCommandRequest({ challenge, ...command });
     let message = encodeMessage(request);
     if (message.length > MAX_MESSAGE_BYTES && request.state !== undefined) {
       // Credential + assertion + a manifest listing more than ~11 revoked keys exceed the 2048-byte

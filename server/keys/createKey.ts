@@ -5,25 +5,16 @@
  * shared-key limit cannot be overrun by concurrent accepts.
  */
 import { randomUUID } from 'node:crypto';
-import type { Command } from '../../shared/commands.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
-import type { AccountId, PasskeyId, Vin } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
-import type { DigitalKey, KeyRole, VehicleRecord } from '../domain/vehicleRecord.js';
+import type { DigitalKey, VehicleRecord } from '../domain/vehicleRecord.js';
 import { storeKeys } from '../store/storeKeys.js';
 
-export interface NewKey {
-  vin: Vin;
-  accountId: AccountId;
-  passkeyId: PasskeyId;
-  role: KeyRole;
-  perms: Command[];
-  notBefore?: number;
-  notAfter?: number;
-  grantedBy?: AccountId;
+/** A key to make: the key's own fields, and the rule it depends on. */
+export type NewKey = Pick<DigitalKey, 'vin' | 'accountId' | 'passkeyId' | 'role' | 'perms' | 'notBefore' | 'notAfter' | 'grantedBy'> & {
   /** The rule the key depends on (main user and R1 for main keys, limits for shared keys), run on the fresh document. */
   check: (vehicle: VehicleRecord) => VehicleRecord;
-}
+};
 
 export async function createKey(ctx: Pick<AppContext, 'accounts' | 'vehicles' | 'store' | 'clock'>, opts: NewKey): Promise<{ key: DigitalKey; vehicle: VehicleRecord }> {
   await ctx.accounts.activePasskeyOf(opts.accountId, opts.passkeyId);
