@@ -1,0 +1,67 @@
+/**
+ * Fan-out to a real car across instances: two servers share one throwaway Redis; a simulated car
+ * keeps its sync channel to instance B; the owner removes the vehicle through instance A (R4a); the
+ * car applies the new manifest and refuses the old key over BLE with EPOCH_STALE.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Air } from '../../ble-sim/air/air.js';
+import { AirBindings } from '../../ble-sim/noble/airBindings.js';
+import { createNoble } from '../../ble-sim/noble/createNoble.js';
+import { sendCommand } from '../../ble-sim/phone/phoneCentral.js';
+import { createVehicle, type Vehicle } from '../../ble-sim/vehicle/createVehicle.js';
+import { VehicleSync } from '../../ble-sim/vehicle/vehicleSync.js';
+import { ManualClock } from '../../shared/clock.js';
+import { LocalIssuerKey } from '../../shared/credential/issuerKey.js';
+import { createRedisStore } from '../../server/store/redisStore.js';
+import { until } from '../support/fullStack.js';
+import { startRedisServer, type RedisServer } from '../support/redisServer.js';
+import { startTestServer, TEST_ORIGIN, TEST_RP_ID, type TestServer } from '../support/testServer.js';
+
+let redis: RedisServer;
+let a: TestServer;
+let b: TestServer;
+let dir: string;
+beforeAll(async () => {
+  redis = await startRedisServer();
+  const clock = new ManualClock(Date.now());
+  const issuerKey = await LocalIssuerKey.generate();
+  a = await startTestServer({ store: createRedisStore({ url: redis.url }), clock, issuerKey });
+  b = await startTestServer({ store: createRedisStore({ url: redis.url }), clock, issuerKey });
+  dir = await mkdtemp(join(tmpdir(), 'sdk-fanout-'));
+});
+afterAll(async () => {
+  await a.close();
+  await b.close();
+  await a.store.close();
+  await b.store.close();
+  await redis.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('revocation across instances reaches the car', () => {
+  it('R4a: the owner removes the vehicle on instance A; the car synced to instance B refuses the old key over BLE (EPOCH_STALE)', async () => {
+    const v = await a.provision();
+    const owner = await a.mainUserWithKey(v.vin, v.odometerKm);
+    const air = new Air({ seed: 3 });
+    const car: Vehicle = createVehicle({ vin: v.vin, trust: b.app.ctx.trust, rpId: TEST_RP_ID, origins: [TEST_ORIGIN], stateFile: join(dir, 'car.json'), clock: b.clock, air });
+    await car.start();
+    const sync = new VehicleSync({ baseUrl: b.baseUrl, vin: v.vin, privateKey: v.vehiclePrivateJwk, issuer: b.config.ISSUER, clock: b.clock, applyManifest: (m) => car.applyManifest(m) });
+    sync.start();
+    try {
+      await until('the car synced to B', () => sync.lastSeq === 0);
+      const noble = createNoble(new AirBindings(air));
+      const unlock = () => sendCommand({ noble, vin: v.vin, cmd: 'unlock', credential: owner.wallet.get(v.vin)!.credential, authenticator: owner.authenticator, rpId: TEST_RP_ID, origin: TEST_ORIGIN, timeoutMs: 5000 });
+      expect((await unlock()).response.ok).toBe(true);
+
+      await owner.api.request('DELETE', `/v1/me/vehicles/${v.vin}`, {});
+      await until('the car applied the wipe made on A', () => car.state.ep === 1);
+      expect((await unlock()).response.code).toBe('EPOCH_STALE');
+    } finally {
+      await sync.stop();
+      await car.stop();
+    }
+  });
+});
