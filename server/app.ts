@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
+import { rateLimit } from 'express-rate-limit';
 import { pinoHttp } from 'pino-http';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { systemClock, type Clock } from '../shared/clock.js';
@@ -172,7 +173,15 @@ export function createApp(opts: CreateAppOptions): App {
   router.get('/v1/openapi.json', (_req, res) => {
     res.json(document);
   });
-  mountRoutes(router, routes, createAuthenticator(ctx, vehicleApiAuthenticator(ctx)));
+  // Anonymous routes write challenge and account records: each client address gets a budget.
+  const anonymousLimit = rateLimit({
+    windowMs: 60_000,
+    limit: config.ANONYMOUS_RATE_LIMIT_PER_MINUTE,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (_req, _res, next) => next(new DigitalKeyError('RATE_LIMITED')),
+  });
+  mountRoutes(router, routes, createAuthenticator(ctx, vehicleApiAuthenticator(ctx)), anonymousLimit);
   app.use(router);
   app.use((_req, _res, next) => next(new DigitalKeyError('NOT_FOUND', 'no such route')));
   app.use(errorHandler);

@@ -54,6 +54,8 @@ const envSchema = z.object({
   ODOMETER_TOLERANCE_KM: z.coerce.number().int().min(0).max(10_000).default(50),
   /** The issuer's private signing key as a P-256 JWK (JSON). Unset: a fresh key each start (development only). */
   ISSUER_PRIVATE_JWK: z.string().optional(),
+  /** Requests per minute one client address may make to the anonymous routes (sign-up, login); per instance. */
+  ANONYMOUS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(120),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   // --- Subscriptions (R9–R11): prices, retries, the scheduler, the payment gateway -------------------

@@ -69,6 +69,8 @@ export function mountRoutes(
   router: Router,
   routes: RouteDefinition[],
   authenticate: (req: Request, auth: RouteAuth, allowDealer?: boolean) => Promise<Caller>,
+  /** Runs before the anonymous routes (`auth: 'none'`): a per-client rate limit. */
+  anonymousLimit?: RequestHandler,
 ): void {
   for (const route of routes) {
     const handler: RequestHandler = async (req, res, next) => {
@@ -87,6 +89,7 @@ export function mountRoutes(
         next(err);
       }
     };
-    router[route.method](route.path, handler);
+    if (route.auth === 'none' && anonymousLimit) router[route.method](route.path, anonymousLimit, handler);
+    else router[route.method](route.path, handler);
   }
 }

@@ -341,3 +341,19 @@ describe('findings of the security review', () => {
     expect(redactUrl('/v1/vehicles/1HGCM82633A004352/keys')).toBe('/v1/vehicles/1HGCM82633A004352/keys');
   });
 });
+
+describe('anonymous rate limit', () => {
+  it('a client over ANONYMOUS_RATE_LIMIT_PER_MINUTE on the anonymous routes gets 429 RATE_LIMITED; sessions are not limited by it', async () => {
+    const limited = await startTestServer({ env: { ANONYMOUS_RATE_LIMIT_PER_MINUTE: '3' } });
+    try {
+      const phone = limited.phone();
+      await phone.signUp('limit@example.com', 'L'); // two anonymous requests
+      await phone.api.request('POST', '/v1/sessions/options', {});
+      const over = await rawCall(limited.baseUrl, 'POST', '/v1/sessions/options', { body: '{}' });
+      expect([over.status, over.json?.error?.code]).toEqual([429, 'RATE_LIMITED']);
+      expect((await phone.api.request<{ email: string }>('GET', '/v1/me')).email).toBe('limit@example.com');
+    } finally {
+      await limited.close();
+    }
+  });
+});

@@ -72,7 +72,7 @@ export async function startTestServer(
   let issuerKey: IssuerSigningKey;
   let app: App;
   try {
-    config = loadConfig({ LOG_LEVEL: 'silent', ...(typeof opts.env === 'function' ? opts.env(port) : opts.env) });
+    config = loadConfig({ LOG_LEVEL: 'silent', ANONYMOUS_RATE_LIMIT_PER_MINUTE: '1000000', ...(typeof opts.env === 'function' ? opts.env(port) : opts.env) });
     issuerKey = opts.issuerKey ?? (await LocalIssuerKey.generate());
     app = createApp({ config, store, issuerKey, clock, logger: createLogger({ level: config.LOG_LEVEL }), ...(opts.paymentGateway ? { paymentGateway: opts.paymentGateway } : {}) });
   } catch (err) {
