@@ -9,12 +9,12 @@ import type { IssuerSigningKey } from '../../shared/credential/issuerKey.js';
 import { signCompactJws } from '../../shared/credential/signCompactJws.js';
 import { verifyIssuerToken, type TrustedIssuer } from '../../shared/credential/trustedIssuer.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
-import { idSchema, base64UrlIdSchema } from '../../shared/ids.js';
+import { idSchema, base64UrlIdSchema, uuidSchema } from '../../shared/ids.js';
 
 export const SESSION_TYP = 'sdk-session+jwt';
 export const SESSION_AUDIENCE = 'sdk-api';
 
-const sessionClaimsSchema = z.object({ sub: idSchema, pid: base64UrlIdSchema });
+const sessionClaimsSchema = z.object({ sub: idSchema, pid: base64UrlIdSchema, jti: uuidSchema, exp: z.number().int() });
 
 export async function issueSessionToken(opts: {
   key: IssuerSigningKey;
@@ -41,20 +41,20 @@ export async function issueSessionToken(opts: {
 }
 
 /** Verify a session token; any failure is UNAUTHENTICATED (no oracle on why). */
-export async function verifySessionToken(opts: { token: string; trust: TrustedIssuer; nowSeconds: number }): Promise<{ accountId: string; passkeyId: string }> {
+export async function verifySessionToken(opts: { token: string; trust: TrustedIssuer; nowSeconds: number }): Promise<{ accountId: string; passkeyId: string; sessionId: string; expiresAt: number }> {
   try {
     const payload = await verifyIssuerToken({
       token: opts.token,
       trust: opts.trust,
       typ: SESSION_TYP,
       audience: SESSION_AUDIENCE,
-      requiredClaims: ['iss', 'sub', 'aud', 'iat', 'exp', 'nbf'],
+      requiredClaims: ['iss', 'sub', 'aud', 'iat', 'exp', 'nbf', 'jti'],
       nowSeconds: opts.nowSeconds,
       clockToleranceSeconds: 5,
       malformed: 'UNAUTHENTICATED',
     });
     const claims = sessionClaimsSchema.parse(payload);
-    return { accountId: claims.sub, passkeyId: claims.pid };
+    return { accountId: claims.sub, passkeyId: claims.pid, sessionId: claims.jti, expiresAt: claims.exp };
   } catch (err) {
     throw new DigitalKeyError('UNAUTHENTICATED', undefined, { cause: err });
   }

@@ -8,6 +8,7 @@ import { epochSeconds } from '../../shared/clock.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { verifySessionToken } from '../accounts/sessionTokens.js';
 import type { AppContext } from '../appContext.js';
+import { storeKeys } from '../store/storeKeys.js';
 import type { AccountCaller, Caller } from './caller.js';
 import type { RouteAuth } from './route.js';
 
@@ -30,6 +31,7 @@ export function createAuthenticator(ctx: AppContext, vehicleAuth?: VehicleAuthen
     const token = bearerToken(req);
     if (!token) throw new DigitalKeyError('UNAUTHENTICATED');
     const session = await verifySessionToken({ token, trust: ctx.trust, nowSeconds: epochSeconds(ctx.clock) });
+    if ((await ctx.store.get(storeKeys.endedSession(session.sessionId))) !== null) throw new DigitalKeyError('UNAUTHENTICATED');
     const found = await ctx.accounts.findPasskey(session.passkeyId);
     if (!found || found.passkey.accountId !== session.accountId) throw new DigitalKeyError('UNAUTHENTICATED');
     if (found.passkey.disabled) throw new DigitalKeyError('PASSKEY_DISABLED');
@@ -38,7 +40,7 @@ export function createAuthenticator(ctx: AppContext, vehicleAuth?: VehicleAuthen
     if (auth === 'dealer' && !account.dealer) throw new DigitalKeyError('FORBIDDEN');
     // Least privilege: a dealer account revokes and looks up; it never claims, issues or shares keys.
     if (auth === 'session' && account.dealer && !allowDealer) throw new DigitalKeyError('FORBIDDEN');
-    return { kind: 'account', accountId: account.accountId, passkeyId: session.passkeyId, dealer: account.dealer };
+    return { kind: 'account', accountId: account.accountId, passkeyId: session.passkeyId, dealer: account.dealer, sessionId: session.sessionId, sessionExpiresAt: session.expiresAt };
   };
 }
 

@@ -10,6 +10,7 @@ import { base64UrlIdSchema, uuidSchema } from '../../shared/ids.js';
 import { authenticationOptions, registrationOptions, verifyLogin, verifyRegistration } from '../accounts/relyingParty.js';
 import { issueSessionToken } from '../accounts/sessionTokens.js';
 import type { AppContext } from '../appContext.js';
+import { storeKeys } from '../store/storeKeys.js';
 import { requireAccount } from '../http/authenticate.js';
 import { defineRoute, type RouteDefinition } from '../http/route.js';
 import { authenticationResponseSchema, registrationResponseSchema, webauthnOptionsSchema } from '../http/webauthnSchemas.js';
@@ -112,6 +113,21 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
           }
         }
         throw new DigitalKeyError('CONFLICT');
+      },
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/v1/sessions/current',
+      summary: 'Log out: the calling session token stops working at once (it would otherwise live until it expires)',
+      tags: ['sessions'],
+      auth: 'session',
+      allowDealer: true,
+      responses: { 204: { description: 'Logged out' } },
+      handler: async ({ caller }) => {
+        const me = requireAccount(caller);
+        const ttlMs = Math.max(1, me.sessionExpiresAt - epochSeconds(ctx.clock) + 60) * 1000;
+        await ctx.store.set(storeKeys.endedSession(me.sessionId), '1', { ttlMs });
+        return { status: 204 };
       },
     }),
     defineRoute({

@@ -42,6 +42,8 @@ export const storeKeys = {
   passkeyKeys: (passkeyId: string) => `${PREFIX}:{p:${id(passkeyId)}}:keys`,
   /** A sharing invitation, under the SHA-256 of its code. */
   invitation: (codeDigest: string) => `${PREFIX}:{i:${id(codeDigest)}}:invitation`,
+  /** A session ended by logout before its expiry (value: anything; TTL until the token expires). */
+  endedSession: (sessionId: string) => `${PREFIX}:{s:${id(sessionId)}}:ended`,
   /** A single-use WebAuthn ceremony challenge or enrollment token. */
   challenge: (challengeId: string) => `${PREFIX}:{c:${id(challengeId)}}:challenge`,
   /** Outbox of an account's notifications (R12). */

@@ -66,6 +66,7 @@ const MATRIX: Record<string, Case> = {
   'post /v1/accounts/:accountId/passkeys': { allowed: CALLERS, path: `/v1/accounts/${uuid}/passkeys`, body: () => ({ enrollmentToken: 'A'.repeat(43), response: { id: 'A'.repeat(22), rawId: 'A'.repeat(22), type: 'public-key', response: { clientDataJSON: 'e30', attestationObject: 'AA' } } }) },
   'post /v1/sessions/options': { allowed: CALLERS, body: () => ({}) },
   'post /v1/sessions': { allowed: CALLERS, body: () => ({ challengeId: uuid, response: { id: 'A'.repeat(22), rawId: 'A'.repeat(22), type: 'public-key', response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA' } } }) },
+  'delete /v1/sessions/current': { allowed: [...ACCOUNTS, 'dealer'], destructive: true, order: 9 },
   'get /v1/me': { allowed: [...ACCOUNTS, 'dealer'] },
   'post /v1/me/passkeys/options': { allowed: [...ACCOUNTS, 'dealer'], body: () => ({}) },
   'post /v1/me/passkeys': { allowed: [...ACCOUNTS, 'dealer'], body: () => ({ challengeId: uuid, response: { id: 'A'.repeat(22), rawId: 'A'.repeat(22), type: 'public-key', response: { clientDataJSON: 'e30', attestationObject: 'AA' } } }) },

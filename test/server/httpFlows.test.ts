@@ -357,3 +357,16 @@ describe('anonymous rate limit', () => {
     }
   });
 });
+
+describe('logout', () => {
+  it('DELETE /v1/sessions/current ends that session token at once; the next login works', async () => {
+    const phone = t.phone();
+    await phone.signUp('logout@example.com', 'L');
+    const token = phone.api.token!;
+    await phone.api.request('DELETE', '/v1/sessions/current');
+    const after = await rawCall(t.baseUrl, 'GET', '/v1/me', { token });
+    expect([after.status, after.json?.error?.code]).toEqual([401, 'UNAUTHENTICATED']);
+    await phone.logIn();
+    expect((await phone.api.request<{ email: string }>('GET', '/v1/me')).email).toBe('logout@example.com');
+  });
+});

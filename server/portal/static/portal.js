@@ -316,7 +316,9 @@ onSubmit('vin-form', 'vin-button', lookUp);
 onSubmit('confirm-form', 'confirm-submit', confirmRevocation);
 $('revoke-all').addEventListener('click', () => askToRevoke({ scope: 'all' }));
 $('confirm-cancel').addEventListener('click', closeConfirm);
-$('logout').addEventListener('click', () => {
+$('logout').addEventListener('click', async () => {
+  // Ends the token on the server too; the page forgets it whatever the answer.
+  await api('DELETE', '/v1/sessions/current').catch(() => undefined);
   endSession();
   clearMessages();
   showNotice('Logged out.');
