@@ -13,31 +13,21 @@ import { createNoble } from '../../ble-sim/noble/createNoble.js';
 import { sendCommand } from '../../ble-sim/phone/phoneCentral.js';
 import { createVehicle, type Vehicle } from '../../ble-sim/vehicle/createVehicle.js';
 import { VehicleSync } from '../../ble-sim/vehicle/vehicleSync.js';
-import { ManualClock } from '../../shared/clock.js';
-import { LocalIssuerKey } from '../../shared/credential/issuerKey.js';
-import { createRedisStore } from '../../server/store/redisStore.js';
 import { until } from '../support/fullStack.js';
-import { startRedisServer, type RedisServer } from '../support/redisServer.js';
-import { startTestServer, TEST_ORIGIN, TEST_RP_ID, type TestServer } from '../support/testServer.js';
+import { startTwoInstances, type TwoInstances } from '../support/twoInstances.js';
+import { TEST_ORIGIN, TEST_RP_ID, type TestServer } from '../support/testServer.js';
 
-let redis: RedisServer;
+let two: TwoInstances;
 let a: TestServer;
 let b: TestServer;
 let dir: string;
 beforeAll(async () => {
-  redis = await startRedisServer();
-  const clock = new ManualClock(Date.now());
-  const issuerKey = await LocalIssuerKey.generate();
-  a = await startTestServer({ store: createRedisStore({ url: redis.url }), clock, issuerKey });
-  b = await startTestServer({ store: createRedisStore({ url: redis.url }), clock, issuerKey });
+  two = await startTwoInstances();
+  ({ a, b } = two);
   dir = await mkdtemp(join(tmpdir(), 'sdk-fanout-'));
 });
 afterAll(async () => {
-  await a.close();
-  await b.close();
-  await a.store.close();
-  await b.store.close();
-  await redis.stop();
+  await two.stop();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -4,14 +4,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt, type JWK } from 'jose';
-import { LocalIssuerKey } from '../../shared/credential/issuerKey.js';
 import { signVehicleRequestToken } from '../../shared/credential/vehicleRequestToken.js';
 import { verifyStateManifest } from '../../shared/credential/stateManifest.js';
-import { createRedisStore } from '../../server/store/redisStore.js';
 import { readServerSentEvents, type ServerSentEvent } from '../../ble-sim/vehicle/serverSentEvents.js';
-import { ManualClock } from '../../shared/clock.js';
 import { rawCall } from '../support/httpCalls.js';
-import { startRedisServer, type RedisServer } from '../support/redisServer.js';
+import { startTwoInstances, type TwoInstances } from '../support/twoInstances.js';
 import { startTestServer, type TestServer } from '../support/testServer.js';
 
 async function vehicleToken(t: TestServer, vin: string, key: JWK, opts: { nowSeconds?: number } = {}) {
@@ -88,22 +85,15 @@ describe('vehicle API on one instance', () => {
 });
 
 describe('fan-out across two instances sharing one Redis', () => {
-  let redis: RedisServer;
+  let two: TwoInstances;
   let a: TestServer;
   let b: TestServer;
   beforeAll(async () => {
-    redis = await startRedisServer();
-    const clock = new ManualClock(Date.now());
-    const issuerKey = await LocalIssuerKey.generate();
-    a = await startTestServer({ store: createRedisStore({ url: redis.url }), clock, issuerKey });
-    b = await startTestServer({ store: createRedisStore({ url: redis.url }), clock, issuerKey });
+    two = await startTwoInstances();
+    ({ a, b } = two);
   });
   afterAll(async () => {
-    await a.close();
-    await b.close();
-    await a.store.close();
-    await b.store.close();
-    await redis.stop();
+    await two.stop();
   });
 
   it('a revocation made on one instance reaches a car connected to the other', async () => {
