@@ -1,0 +1,58 @@
+/**
+ * The published API contract: GET /v1/openapi.json must be a valid OpenAPI 3.1 document (checked
+ * against the official schema), list every mounted route, and keep the DESIGN.md §5 paths.
+ */
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawCall } from '../support/httpCalls.js';
+import { startTestServer, type TestServer } from '../support/testServer.js';
+
+let t: TestServer;
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+describe('GET /v1/openapi.json', () => {
+  it('is a valid OpenAPI 3.1 document', async () => {
+    const doc = (await rawCall(t.baseUrl, 'GET', '/v1/openapi.json')).json as object;
+    const validator = new Validator();
+    const result = await validator.validate(doc);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
+  });
+
+  it('keeps every path of the DESIGN.md §5 contract', async () => {
+    const doc = (await rawCall(t.baseUrl, 'GET', '/v1/openapi.json')).json as { paths: Record<string, Record<string, unknown>> };
+    const contract: Array<[string, string]> = [
+      ['post', '/v1/accounts'],
+      ['post', '/v1/accounts/{accountId}/passkeys'],
+      ['post', '/v1/sessions/options'],
+      ['post', '/v1/sessions'],
+      ['post', '/v1/me/passkeys/options'],
+      ['post', '/v1/me/passkeys'],
+      ['post', '/v1/vehicles/{vin}/claims'],
+      ['post', '/v1/vehicles/{vin}/standard-services'],
+      ['delete', '/v1/me/vehicles/{vin}'],
+      ['post', '/v1/vehicles/{vin}/subscriptions'],
+      ['get', '/v1/vehicles/{vin}/subscriptions/current'],
+      ['delete', '/v1/vehicles/{vin}/subscriptions/current'],
+      ['post', '/v1/vehicles/{vin}/keys'],
+      ['get', '/v1/vehicles/{vin}/keys'],
+      ['delete', '/v1/vehicles/{vin}/keys/{keyId}'],
+      ['post', '/v1/keys/{keyId}/credential'],
+      ['post', '/v1/vehicles/{vin}/invitations'],
+      ['post', '/v1/invitations/{code}/accept'],
+      ['post', '/v1/dealer/vehicles/{vin}/revocations'],
+      ['get', '/v1/dealer/vehicles/{vin}/keys'],
+      ['get', '/v1/dealer/vehicles/{vin}/audit'],
+      ['get', '/v1/vehicle-api/state'],
+      ['get', '/v1/vehicle-api/events'],
+    ];
+    const missing = contract.filter(([method, path]) => !doc.paths[path]?.[method]);
+    expect(missing).toEqual([]);
+  });
+});
