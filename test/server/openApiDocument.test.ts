@@ -17,7 +17,7 @@ afterAll(async () => {
 
 describe('GET /v1/openapi.json', () => {
   it('is a valid OpenAPI 3.1 document', async () => {
-    const doc = (await rawCall(t.baseUrl, 'GET', '/v1/openapi.json')).json as object;
+    const doc = (await rawCall(t.baseUrl, 'GET', '/v1/openapi.json')).json as Parameters<Validator['validate']>[0];
     const validator = new Validator();
     const result = await validator.validate(doc);
     expect(result.errors ?? []).toEqual([]);
