@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeJwt, decodeProtectedHeader, type JSONWebKeySet } from 'jose';
+import { decodeJwt, decodeProtectedHeader, type JSONWebKeySet, type JWK } from 'jose';
 import { systemClock } from '../../shared/clock.js';
 import type { Command } from '../../shared/commands.js';
 import { LocalIssuerKey } from '../../shared/credential/issuerKey.js';
@@ -30,6 +30,7 @@ import { PhoneApp } from '../phone/phoneApp.js';
 import { sendCommand } from '../phone/phoneCentral.js';
 import { openVehicleSession } from '../phone/vehicleSession.js';
 import { createVehicle, type Vehicle } from '../vehicle/createVehicle.js';
+import { VehicleSync } from '../vehicle/vehicleSync.js';
 import { Narrator } from './narrator.js';
 
 const RP_ID = 'localhost';
@@ -59,19 +60,23 @@ async function main(): Promise<void> {
       await new Promise<void>((resolve) => s.once('listening', () => resolve()));
       return s;
     }, (s) => `http://127.0.0.1:${(s.address() as AddressInfo).port}, issuer key ${app.ctx.issuerKey.kid.slice(0, 12)}…`);
-    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    stopServer = async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+    const port = (server.address() as AddressInfo).port;
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const stopListening = (s: typeof server) => async () => {
+      const closed = new Promise<void>((resolve) => s.close(() => resolve()));
+      s.closeAllConnections();
       await closed;
       await app.close();
     };
+    stopServer = stopListening(server);
 
     n.chapter('1. Provision two vehicles (operator)');
     const qrToken = randomBytes(24).toString('base64url');
+    const vehicleKeys = new Map<string, JWK>();
     for (const [vin, odometerKm, firstRegistration] of [[VIN, 48_210, '2026-03-01'], [SECOND_VIN, 12_004, '2026-02-15']] as const) {
       await n.step(`provision ${vin}`, async () => {
-        const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+        const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+        vehicleKeys.set(vin, privateKey.export({ format: 'jwk' }) as JWK);
         return provisionVehicle(app.ctx, {
           vin,
           firstRegistration,
@@ -173,7 +178,43 @@ async function main(): Promise<void> {
       }
     }, (s) => s);
 
-    n.chapter(`8. Figures per command at the default link profile (MTU ${DEFAULT_LINK_PROFILE.mtu}, ${DEFAULT_LINK_PROFILE.intervalMs} ms interval)`);
+    n.chapter('8. Sharing, and a revocation that reaches the car (R3, R13)');
+    await n.step('the server is back after maintenance (same port, same store)', async () => {
+      const again = app.express.listen(port, '127.0.0.1');
+      await new Promise<void>((resolve) => again.once('listening', () => resolve()));
+      stopServer = stopListening(again);
+    });
+    const sync = new VehicleSync({ baseUrl, vin: VIN, privateKey: vehicleKeys.get(VIN)!, issuer: config.ISSUER, clock: systemClock, applyManifest: (m) => cars[0]!.applyManifest(m) });
+    await n.step('the car opens its sync channel (a request signed with its own key)', async () => {
+      sync.start();
+      await waitFor(() => sync.lastSeq >= 0);
+    }, () => `manifest seq ${sync.lastSeq}`);
+    try {
+      phone.api.token = null;
+      await n.step('the owner logs in again', () => phone.logIn(email));
+      const invitation = await n.step('invite a family member: unlock and lock only', () => phone.api.request<{ code: string; expiresAt: number }>('POST', `/v1/vehicles/${VIN}/invitations`, { perms: ['unlock', 'lock'] }), (i) => `single-use code, expires ${new Date(i.expiresAt).toISOString()}`);
+      const family = new PhoneApp({ baseUrl, rpId: RP_ID, origin: ORIGIN });
+      const familyNoble = createNoble(new AirBindings(air));
+      await n.step('the family member signs up and accepts with their passkey', async () => {
+        await family.signUp('sam@example.com', 'Sam');
+        family.wallet.put(VIN, await family.api.request('POST', `/v1/invitations/${invitation.code}/accept`, { passkeyId: family.passkeyId }));
+      }, () => `shared key, perms ${JSON.stringify(decodeJwt(family.credentialFor(VIN).credential).perms)}`);
+      const familySend = (cmd: Command) => sendCommand({ noble: familyNoble, vin: VIN, cmd, credential: family.credentialFor(VIN).credential, authenticator: family.authenticator, rpId: RP_ID, origin: ORIGIN });
+      await n.step('the family member unlocks over BLE', async () => {
+        const { response } = await familySend('unlock');
+        if (!response.ok) throw new Error(`refused: ${response.code}`);
+        return response;
+      }, (r) => `car: locked=${r.vehicle.locked}`);
+      await n.step('…and may not start the engine', async () => expectCode((await familySend('start')).response, 'PERMISSION_DENIED'), (s) => s);
+      const keyId = family.wallet.get(VIN)!.keyId;
+      await n.step("the owner revokes the family member's key", () => phone.api.request<{ seq: number }>('DELETE', `/v1/vehicles/${VIN}/keys/${keyId}`), (r) => `manifest seq ${r.seq}`);
+      await n.step('the car receives the new manifest on its sync channel', () => waitFor(() => cars[0]!.state.revoked.includes(keyId)), () => `seq ${cars[0]!.state.seq}, revoked: 1 key`);
+      await n.step('the family member tries again', async () => expectCode((await familySend('unlock')).response, 'REVOKED'), (s) => s);
+    } finally {
+      await sync.stop();
+    }
+
+    n.chapter(`9. Figures per command at the default link profile (MTU ${DEFAULT_LINK_PROFILE.mtu}, ${DEFAULT_LINK_PROFILE.intervalMs} ms interval)`);
     const verifyMs = cars[0]!.events().filter((e) => e.ok).map((e) => e.verifyMs);
     n.table(
       ['command', 'round trips', 'conn. events', 'bytes on air (→car / ←car)', 'simulated ms', 'car verify ms'],
@@ -193,6 +234,15 @@ async function main(): Promise<void> {
     for (const car of cars) await car.stop();
     await stopServer?.();
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Wait (bounded, 5 s) until a condition holds. */
+async function waitFor(probe: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
   }
 }
 

@@ -21,6 +21,10 @@ describe('npm run demo', () => {
       /refused: UNKNOWN_NONCE/,
       /refused: WRONG_VEHICLE/,
       /refused: USER_NOT_VERIFIED/,
+      /the family member unlocks over BLE/,
+      /refused: PERMISSION_DENIED/,
+      /the car receives the new manifest on its sync channel/,
+      /refused: REVOKED/,
       /unlock \(offline\) +\d+ +\d+ +\d+ \/ \d+ +\d+/,
       /every step ended as designed/,
     ]) {
