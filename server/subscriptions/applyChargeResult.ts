@@ -8,10 +8,12 @@
  *   subscription and wipes every key (R4b). The payer is told after each failure and at the
  *   cancellation (R10).
  * An answer for an intent that is no longer current (the subscription was cancelled or ended while
- * the charge was under way) changes nothing, except that money taken for it is refunded in full.
+ * the charge was under way) changes nothing, except that money taken for it is refunded in full to
+ * the account that paid — unless it paid a period that is paid (it was applied already).
  * Every charge attempt becomes a ledger line.
  */
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
+import { parseChargeKey } from './beginCharge.js';
 import { addMonths, DAY_MS } from './billingCalendar.js';
 import { paymentFailedNotice, paymentRecoveredNotice } from './billingNotices.js';
 import { CHARGE_ATTEMPTS, monthsPerPeriod } from './billingTerms.js';
@@ -19,41 +21,49 @@ import { WITHDRAWAL_DAYS, withdrawalDeadline } from './cancellationOutcome.js';
 import { endSubscription } from './endSubscription.js';
 import type { ChargeResult } from './paymentGateway.js';
 import type { BillingEffect, ChargeIntent, ChargeRecord, Subscription } from './subscriptionRecord.js';
+import { unneededChargeRefund, withEffects } from './unneededCharge.js';
 import { ledgerEffect, subscriptionsOf, withSubscriptions, type Transition, type TransitionEnv } from './subscriptionTransition.js';
 
-function chargeLine(env: TransitionEnv, sub: Pick<Subscription, 'accountId' | 'subscriptionId'>, intent: ChargeIntent, result: ChargeResult, note = ''): BillingEffect {
+function chargeLine(env: TransitionEnv, intent: ChargeIntent, result: ChargeResult): BillingEffect {
   return ledgerEffect(env, {
-    accountId: sub.accountId,
-    subscriptionId: sub.subscriptionId,
+    accountId: intent.accountId,
+    subscriptionId: intent.subscriptionId,
     kind: 'charge',
     status: result.status,
     amountCents: intent.amountCents,
     currency: intent.currency,
-    description: intent.description + note,
+    description: intent.description,
     cardId: intent.card?.cardId ?? null,
     last4: intent.card?.last4 ?? null,
     ...(result.status === 'succeeded' ? { reference: result.chargeId } : { failure: result.failure }),
   });
 }
 
+/**
+ * Whether a successful answer for an intent that is no longer current was applied already: it paid
+ * a period of the current subscription that is paid (another instance applied the same answer,
+ * which the provider replays for the same idempotency key). A charge for that period that was *not*
+ * applied — an attempt counted as failed while its outcome was unknown — is refunded by that
+ * attempt's reconcile effect (unneededCharge.ts).
+ */
+function alreadyApplied(sub: Subscription, intent: ChargeIntent, chargeId: string): boolean {
+  if (sub.lastCharge?.chargeId === chargeId) return true;
+  const paid = parseChargeKey(intent.key);
+  return paid !== null && paid.subscriptionId === sub.subscriptionId && paid.period <= sub.periodsPaid;
+}
+
 export function applyChargeResult(vehicle: VehicleRecord, intent: ChargeIntent, result: ChargeResult, env: TransitionEnv): Transition {
   const state = subscriptionsOf(vehicle);
   const sub = state.current;
   if (!sub || sub.charging?.key !== intent.key) {
-    // Stale: this charge is no longer wanted. Money it took goes back, unless it was applied already.
-    if (result.status !== 'succeeded' || !sub || sub.lastCharge?.chargeId === result.chargeId) return { vehicle };
-    const charge: ChargeRecord = { chargeId: result.chargeId, amountCents: intent.amountCents, currency: intent.currency, cardId: intent.card?.cardId ?? '', brand: intent.card?.brand ?? '', last4: intent.card?.last4 ?? '', at: env.nowMs };
-    const effects: BillingEffect[] = [
-      ...state.effects,
-      chargeLine(env, sub, intent, result, ' (no longer needed: refunded in full)'),
-      { kind: 'refund', id: env.newId(), at: env.nowMs, accountId: sub.accountId, subscriptionId: sub.subscriptionId, charge, amountCents: intent.amountCents, attempts: 0 },
-    ];
-    return { vehicle: withSubscriptions(vehicle, (s) => ({ ...s, effects })) };
+    // Stale: this charge is no longer wanted. Money it took goes back to whoever paid, unless it was applied.
+    if (result.status !== 'succeeded' || (sub && alreadyApplied(sub, intent, result.chargeId))) return { vehicle };
+    return { vehicle: withSubscriptions(vehicle, (s) => ({ ...s, effects: withEffects(s.effects, unneededChargeRefund(intent, result.chargeId, env.nowMs)) })) };
   }
 
   const { charging: _charging, retryAt: _retryAt, ...rest } = sub;
   const attempt = sub.failedAttempts + 1;
-  const effects: BillingEffect[] = [...state.effects, chargeLine(env, sub, intent, result)];
+  const effects: BillingEffect[] = [...state.effects, chargeLine(env, intent, result)];
 
   if (result.status === 'succeeded') {
     const lastCharge: ChargeRecord = { chargeId: result.chargeId, amountCents: intent.amountCents, currency: intent.currency, cardId: intent.card?.cardId ?? '', brand: intent.card?.brand ?? '', last4: intent.card?.last4 ?? '', at: env.nowMs };

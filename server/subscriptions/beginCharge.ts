@@ -10,6 +10,17 @@ import { isLive } from './subscriptionAccess.js';
 import type { ChargeIntent } from './subscriptionRecord.js';
 import { subscriptionsOf, withSubscriptions, type TransitionEnv } from './subscriptionTransition.js';
 
+/** The idempotency key of a charge: subscription, period and attempt. */
+export function chargeKey(subscriptionId: string, period: number, attempt: number): string {
+  return `${subscriptionId}:p${period}:a${attempt}`;
+}
+
+/** The subscription and period a charge key names (null for a key of another shape). */
+export function parseChargeKey(key: string): { subscriptionId: string; period: number; attempt: number } | null {
+  const m = /^(.+):p(\d+):a(\d+)$/.exec(key);
+  return m ? { subscriptionId: m[1]!, period: Number(m[2]), attempt: Number(m[3]) } : null;
+}
+
 /** The vehicle with the due charge's intent on its subscription (unchanged if one is already there or none is due). */
 export function beginCharge(vehicle: VehicleRecord, card: ChargeIntent['card'], env: TransitionEnv): VehicleRecord {
   const sub = subscriptionsOf(vehicle).current;
@@ -22,8 +33,10 @@ export function beginCharge(vehicle: VehicleRecord, card: ChargeIntent['card'], 
   const period = sub.periodsPaid + 1;
   const attempt = sub.failedAttempts + 1;
   const charging: ChargeIntent = {
-    key: `${sub.subscriptionId}:p${period}:a${attempt}`,
+    key: chargeKey(sub.subscriptionId, period, attempt),
     purpose: conversion ? 'conversion' : 'renewal',
+    accountId: sub.accountId,
+    subscriptionId: sub.subscriptionId,
     amountCents: priceCents(env.terms, plan, years),
     currency: env.terms.currency,
     card,

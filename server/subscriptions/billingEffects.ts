@@ -1,10 +1,11 @@
 /**
  * Carries out the follow-up work committed changes left on a vehicle's subscription (R10, R11):
- * refunds to the card that paid, payment-ledger lines, and notices through the outbox. Each is
+ * refunds to the card that paid, reconciliations of charges whose outcome was unknown when they
+ * were dropped (unneededCharge.ts), payment-ledger lines, and notices through the outbox. Each is
  * idempotent by its id — the refund's id is the gateway's idempotency key, a ledger line is written
  * together with an "already done" marker, a notice is stored once per id — so two instances or a
  * run redone after a crash never refund, record or notify twice. A refund the gateway cannot be
- * reached for stays pending and is retried with a growing delay.
+ * reached for (a refund or a reconciliation) stays pending and is retried with a growing delay.
  */
 import type { Vin } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
@@ -12,10 +13,16 @@ import type { Outbox } from '../notifications/outbox.js';
 import { storeKeys } from '../store/storeKeys.js';
 import { refundIssuedNotice } from './billingNotices.js';
 import type { PaymentGateway } from './paymentGateway.js';
-import type { BillingEffect, LedgerEffect, RefundEffect } from './subscriptionRecord.js';
+import type { BillingEffect, ChargeIntent, LedgerEffect, ReconcileEffect, RefundEffect } from './subscriptionRecord.js';
 import { withSubscriptions } from './subscriptionTransition.js';
+import { unneededChargeRefund, withEffects } from './unneededCharge.js';
 
-/** Longest wait between two tries of a refund whose outcome was unknown. */
+/** What the provider's statement says a charge is for (the same text on every try of an intent). */
+export function chargeDescription(vin: Vin, intent: ChargeIntent): string {
+  return `Smart Digital Key ${vin}: ${intent.description}`;
+}
+
+/** Longest wait between two tries of a refund or reconciliation whose outcome was unknown. */
 const MAX_REFUND_BACKOFF_MS = 86_400_000;
 
 export class BillingEffects {
@@ -40,7 +47,7 @@ export class BillingEffects {
     const due = (vehicle?.subscriptions?.effects ?? []).filter((e) => e.at <= now);
     if (due.length === 0) return 0;
     const done = new Set<string>();
-    const postponed = new Map<string, RefundEffect>();
+    const postponed = new Map<string, RefundEffect | ReconcileEffect>();
     const followUps = new Map<string, BillingEffect[]>();
     for (const effect of due) {
       try {
@@ -50,6 +57,12 @@ export class BillingEffects {
         } else if (effect.kind === 'ledger') {
           await this.#appendLedger(vin, effect);
           done.add(effect.id);
+        } else if (effect.kind === 'reconcile') {
+          // Same request, same idempotency key: the provider answers what it did the first time (or decides now).
+          const { intent } = effect;
+          const result = await this.deps.gateway.charge({ amountCents: intent.amountCents, currency: intent.currency, cardToken: intent.card.token, idempotencyKey: intent.key, description: chargeDescription(vin, intent) });
+          done.add(effect.id);
+          followUps.set(effect.id, result.status === 'succeeded' ? unneededChargeRefund(intent, result.chargeId, now) : []);
         } else {
           const result = await this.deps.gateway.refund({ chargeId: effect.charge.chargeId, amountCents: effect.amountCents, idempotencyKey: effect.id });
           done.add(effect.id);
@@ -58,7 +71,7 @@ export class BillingEffects {
       } catch (err) {
         // Unknown outcome (gateway or store unreachable): leave it, try again later with the same id.
         ctx.logger.warn({ err, vin, effect: effect.kind, effectId: effect.id }, 'billing effect postponed');
-        if (effect.kind === 'refund') {
+        if (effect.kind === 'refund' || effect.kind === 'reconcile') {
           const attempts = effect.attempts + 1;
           postponed.set(effect.id, { ...effect, attempts, at: now + Math.min(MAX_REFUND_BACKOFF_MS, 60_000 * 2 ** attempts) });
         }
@@ -67,12 +80,15 @@ export class BillingEffects {
     if (done.size === 0 && postponed.size === 0) return 0;
     await ctx.vehicles.update(vin, (v) => ({
       vehicle: withSubscriptions(v, (s) => {
-        const effects: BillingEffect[] = [];
+        let effects: BillingEffect[] = [];
+        const added: BillingEffect[] = [];
         for (const e of s.effects) {
           // A follow-up is added only by whoever removes its effect, so it is added once.
-          if (done.has(e.id)) effects.push(...(followUps.get(e.id) ?? []));
+          if (done.has(e.id)) added.push(...(followUps.get(e.id) ?? []));
           else effects.push(postponed.get(e.id) ?? e);
         }
+        // Follow-ups with ids derived from a charge (unneededCharge.ts) may be queued already: once is enough.
+        effects = withEffects(effects, added);
         return { ...s, effects };
       }),
       result: null,

@@ -7,7 +7,7 @@
  */
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
 import { isLive, renews } from './subscriptionAccess.js';
-import type { EndReason } from './subscriptionRecord.js';
+import type { ChargeIntent, EndReason } from './subscriptionRecord.js';
 
 export type DueAction =
   | { kind: 'charge' }
@@ -16,6 +16,11 @@ export type DueAction =
 
 /** A charge intent left by a crashed or failed gateway call is resumed this long after it was made. */
 export const CHARGE_RESUME_MS = 60_000;
+
+/** When a charge in flight is resumed (same idempotency key): once whoever made it had time to finish, then with a backoff while the gateway does not answer. */
+export function chargeResumeAt(intent: ChargeIntent): number {
+  return intent.resumeAt ?? intent.startedAt + CHARGE_RESUME_MS;
+}
 
 function releaseReason(vehicle: VehicleRecord): Extract<DueAction, { kind: 'release' }>['reason'] | null {
   const sub = vehicle.subscriptions?.current;
@@ -32,7 +37,7 @@ export function dueAction(vehicle: VehicleRecord, nowMs: number): DueAction | nu
   const release = releaseReason(vehicle);
   if (release && !sub.charging) return { kind: 'release', reason: release };
   // A charge in flight is resumed (same idempotency key) only once whoever made it had time to finish.
-  if (sub.charging) return sub.charging.startedAt + CHARGE_RESUME_MS <= nowMs ? { kind: 'charge' } : null;
+  if (sub.charging) return chargeResumeAt(sub.charging) <= nowMs ? { kind: 'charge' } : null;
   if (!isLive(sub)) return null;
   if (sub.cancelAt !== undefined) return sub.cancelAt <= nowMs ? { kind: 'end', reason: 'cancelled' } : null;
   if (sub.status === 'past-due') {
@@ -51,7 +56,7 @@ export function nextDueAt(vehicle: VehicleRecord): number | null {
   const times: number[] = (state?.effects ?? []).map((e) => e.at);
   const sub = state?.current;
   if (sub && sub.status !== 'ended') {
-    if (sub.charging) times.push(sub.charging.startedAt + CHARGE_RESUME_MS);
+    if (sub.charging) times.push(chargeResumeAt(sub.charging));
     else if (releaseReason(vehicle)) times.push(0);
     else if (sub.cancelAt !== undefined) times.push(sub.cancelAt);
     else if (sub.status === 'past-due') times.push(renews(sub) ? (sub.retryAt ?? 0) : 0);

@@ -23,15 +23,17 @@ export class DueIndex {
   constructor(private readonly store: Store) {}
 
   /** File a vehicle to be looked at at `atMs` (an instant in the past means now). */
-  async add(vin: Vin, atMs: number): Promise<void> {
+  async add(vin: Vin, atMs: number): Promise<string> {
     const at = Math.max(0, Math.floor(atMs));
-    await this.store.zadd(storeKeys.subscriptionsDue(), `${vin}|${at}`, at);
+    const member = `${vin}|${at}`;
+    await this.store.zadd(storeKeys.subscriptionsDue(), member, at);
+    return member;
   }
 
-  /** File a vehicle under its document's next due time, if it has one. */
-  async sync(vehicle: VehicleRecord): Promise<void> {
+  /** File a vehicle under its document's next due time, if it has one; returns the member filed (or null). */
+  async sync(vehicle: VehicleRecord): Promise<string | null> {
     const at = nextDueAt(vehicle);
-    if (at !== null) await this.add(vehicle.vin, at);
+    return at === null ? null : this.add(vehicle.vin, at);
   }
 
   /** Entries due at `nowMs`, earliest first. */

@@ -1,6 +1,7 @@
 /**
  * End a subscription now, for a reason (R4b, R9, R10, R11): it becomes `ended`, any refund owed is
- * queued to the card that paid, the payer is told, a trial given up or run out is used up for the
+ * queued to the card that paid, a charge still under way is reconciled (money it took is refunded in
+ * full, unneededCharge.ts), the payer is told, a trial given up or run out is used up for the
  * vehicle for good (R9), and — unless the caller wipes in its own commit (a claim, a removal) —
  * every key of the vehicle is wiped in the same commit.
  */
@@ -8,6 +9,7 @@ import type { VehicleRecord } from '../domain/vehicleRecord.js';
 import { subscriptionEndedNotice } from './billingNotices.js';
 import type { BillingEffect, EndReason } from './subscriptionRecord.js';
 import { subscriptionsOf, withSubscriptions, type Transition, type TransitionEnv } from './subscriptionTransition.js';
+import { reconcileEffect, withEffects } from './unneededCharge.js';
 
 export interface EndRequest {
   reason: EndReason;
@@ -40,11 +42,13 @@ export function endSubscription(vehicle: VehicleRecord, request: EndRequest, env
     accountId: sub.accountId,
     notice: subscriptionEndedNotice({ vin: vehicle.vin, subscriptionId: sub.subscriptionId, reason: request.reason, at: env.nowMs, refundCents, currency: sub.lastCharge?.currency ?? env.terms.currency }),
   });
-  const { charging: _charging, retryAt: _retryAt, next: _next, ...rest } = sub;
+  const { charging, retryAt: _retryAt, next: _next, ...rest } = sub;
+  // A charge still under way (outcome unknown) is not wanted any more: ask the provider again and refund what it took.
+  const reconcile = charging ? reconcileEffect(charging, env.nowMs) : null;
   const next = withSubscriptions(vehicle, (s) => ({
     current: { ...rest, status: 'ended', endedAt: env.nowMs, endReason: request.reason, autoRenew: false, refundedCents: sub.refundedCents + refundCents },
     trialUsed: s.trialUsed || (sub.plan === 'trial' && (request.usesTrial ?? false)),
-    effects,
+    effects: withEffects(effects, [reconcile]),
   }));
   return { vehicle: next, ...(request.wipe ? { wipe: { cause: request.reason, note: request.note } } : {}) };
 }

@@ -13,6 +13,7 @@ import type { AccountId } from '../../shared/ids.js';
 import { assertMainUser, assertStandardServices } from '../domain/activateStandardServices.js';
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
 import { addMonths } from './billingCalendar.js';
+import { chargeKey } from './beginCharge.js';
 import { monthsPerPeriod, priceCents } from './billingTerms.js';
 import { withdrawalDeadline } from './cancellationOutcome.js';
 import { releaseSubscription } from './releaseSubscription.js';
@@ -83,8 +84,10 @@ export function startSubscription(vehicle: VehicleRecord, request: StartRequest,
   if (!request.card) throw new DigitalKeyError('PAYMENT_METHOD_REQUIRED');
   const months = monthsPerPeriod(request.plan, request.years);
   const charging: ChargeIntent = {
-    key: `${common.subscriptionId}:p1:a1`,
+    key: chargeKey(common.subscriptionId, 1, 1),
     purpose: 'first',
+    accountId: request.accountId,
+    subscriptionId: common.subscriptionId,
     amountCents: priceCents(env.terms, request.plan, request.years),
     currency: env.terms.currency,
     card: request.card,

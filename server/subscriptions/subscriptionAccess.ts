@@ -3,7 +3,9 @@
  * Services active and an active Smart Digital Key subscription (trial or paid) of its main user.
  * Decided from the vehicle document and the time alone, so a subscription whose end is fixed
  * (a trial running out, a cancellation taking effect, auto-renewal off) stops keys at that very
- * instant, even before the scheduler has processed the end and wiped the keys.
+ * instant, even before the scheduler has processed the end and wiped the keys. A renewal whose
+ * outcome stays unknown keeps the keys working only within R10's retry window: past it, it counts as
+ * a failed attempt and the retries and the cancellation follow (unansweredCharge.ts).
  */
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { VehicleRecord } from '../domain/vehicleRecord.js';

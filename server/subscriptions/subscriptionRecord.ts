@@ -48,6 +48,9 @@ export interface ChargeRecord {
 export interface ChargeIntent {
   key: string;
   purpose: 'first' | 'renewal' | 'conversion';
+  /** The payer and the subscription the charge is for: a late answer's refund goes to them, whoever holds the vehicle by then. */
+  accountId: AccountId;
+  subscriptionId: string;
   amountCents: number;
   currency: string;
   /** The payer's primary card when the intent was made (R10: only the primary card is charged); null if they had none. */
@@ -55,6 +58,10 @@ export interface ChargeIntent {
   /** What the charge pays for, e.g. "yearly period 2". */
   description: string;
   startedAt: number;
+  /** Gateway calls for this intent that got no answer so far (outcome unknown). */
+  unanswered?: number;
+  /** When an unanswered intent is resumed next (a growing backoff); absent: `startedAt` + CHARGE_RESUME_MS. */
+  resumeAt?: number;
 }
 
 export interface Subscription {
@@ -118,6 +125,21 @@ export interface RefundEffect {
   attempts: number;
 }
 
+/**
+ * A charge whose outcome is unknown and that is no longer wanted (the subscription ended while it
+ * was under way, or the attempt was counted as failed): the same request is sent again with the
+ * same idempotency key, so the provider answers what it did the first time, and money it took is
+ * refunded in full to the payer. Its id derives from the intent's key, so it exists once.
+ */
+export interface ReconcileEffect {
+  kind: 'reconcile';
+  id: string;
+  at: number;
+  intent: ChargeIntent & { card: NonNullable<ChargeIntent['card']> };
+  /** Gateway attempts that got no answer so far (it is retried by the scheduler). */
+  attempts: number;
+}
+
 /** An entry to append to the vehicle's payment ledger. */
 export interface LedgerEffect {
   kind: 'ledger';
@@ -130,7 +152,7 @@ export interface LedgerEffect {
  * Work a committed change left to do outside the vehicle's commit (other hash tags, the payment
  * gateway). Each is idempotent by its id, so the scheduler can redo it after a crash.
  */
-export type BillingEffect = NoticeEffect | RefundEffect | LedgerEffect;
+export type BillingEffect = NoticeEffect | RefundEffect | ReconcileEffect | LedgerEffect;
 
 /** One line of the payment ledger (`GET …/subscriptions/payments`): every amount, charged or refunded. */
 export interface PaymentEntry {

@@ -54,9 +54,10 @@ export class SubscriptionScheduler {
         try {
           await service.processVehicle(entry.vin);
           const vehicle = await ctx.vehicles.find(entry.vin);
-          // File it under its next time first, then drop this entry: never a moment with neither.
-          if (vehicle) await service.due.sync(vehicle);
-          await service.due.remove(entry.member);
+          // File it under its next time first, then drop this entry: never a moment with neither. The
+          // next time may be this very entry (work still due now: a notice the outbox refused): keep it.
+          const filed = vehicle ? await service.due.sync(vehicle) : null;
+          if (filed !== entry.member) await service.due.remove(entry.member);
           summary.processed += 1;
         } catch (err) {
           summary.failed += 1;

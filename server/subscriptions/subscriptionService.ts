@@ -21,7 +21,7 @@ import { storeKeys } from '../store/storeKeys.js';
 import type { AuditActorRole } from '../vehicles/auditTrail.js';
 import { applyChargeResult } from './applyChargeResult.js';
 import { beginCharge } from './beginCharge.js';
-import { BillingEffects } from './billingEffects.js';
+import { BillingEffects, chargeDescription } from './billingEffects.js';
 import { assertPlanRequest, type BillingTerms } from './billingTerms.js';
 import type { CancellationOutcome, CancelMode } from './cancellationOutcome.js';
 import { cancelSubscription } from './cancelSubscription.js';
@@ -37,6 +37,7 @@ import { assertKeysAllowed, isLive } from './subscriptionAccess.js';
 import type { ChargeIntent, EndReason, Plan } from './subscriptionRecord.js';
 import type { Transition, TransitionEnv } from './subscriptionTransition.js';
 import { subscriptionView, type SubscriptionViewBody } from './subscriptionView.js';
+import { unansweredCharge } from './unansweredCharge.js';
 
 type Actor = { accountId: AccountId | null; role: AuditActorRole };
 
@@ -266,9 +267,13 @@ export class SubscriptionService {
       result = { status: 'declined', failure: 'no_primary_card' };
     } else {
       try {
-        result = await gateway.charge({ amountCents: intent.amountCents, currency: intent.currency, cardToken: intent.card.token, idempotencyKey: intent.key, description: `Smart Digital Key ${vin}: ${intent.description}` });
+        result = await gateway.charge({ amountCents: intent.amountCents, currency: intent.currency, cardToken: intent.card.token, idempotencyKey: intent.key, description: chargeDescription(vin, intent) });
       } catch (err) {
         ctx.logger.warn({ err, vin, key: intent.key }, 'charge outcome unknown: it will be retried with the same idempotency key');
+        // Resumed after a growing backoff; past R10's retry window it counts as a failed attempt (unansweredCharge.ts).
+        await this.#commit(vin, (v) => unansweredCharge(v, intent, this.#env()), SYSTEM).catch((e: unknown) => {
+          ctx.logger.warn({ err: e, vin, key: intent.key }, 'unanswered charge not recorded: the scheduler resumes it');
+        });
         return false;
       }
     }
@@ -319,14 +324,17 @@ export class SubscriptionService {
   async paysActiveSubscription(accountId: AccountId): Promise<boolean> {
     const { ctx } = this.deps;
     const key = storeKeys.accountSubscriptions(accountId);
-    const vins = Object.keys(await ctx.store.hgetall(key));
+    const markers = await ctx.store.hgetall(key);
+    const vins = Object.keys(markers);
     let paying = false;
     for (const vin of vins) {
       const sub = (await ctx.vehicles.find(vin))?.subscriptions?.current;
       const pays = sub?.accountId === accountId && (sub.status === 'pending-payment' || (isLive(sub) && (sub.plan !== 'trial' || sub.next !== undefined)));
       if (pays) paying = true;
-      // Tidy entries of subscriptions that ended (an entry is only a hint; the document decides).
-      else if (!sub || sub.accountId !== accountId || sub.status === 'ended') await ctx.store.commit({ hdel: [{ key, field: vin }] });
+      // Tidy entries of subscriptions that ended (an entry is only a hint; the document decides) — only
+      // an entry older than the subscription on the vehicle: a newer one may belong to a start whose
+      // commit is still to come (`start` writes it first), and must stay for the card rule.
+      else if (sub && sub.createdAt > Number(markers[vin]) && (sub.accountId !== accountId || sub.status === 'ended')) await ctx.store.commit({ hdel: [{ key, field: vin }] });
     }
     return paying;
   }

@@ -23,16 +23,21 @@ export function subscriptionState(sub: Subscription | null): SubscriptionState {
   return sub.plan === 'trial' ? 'trial' : 'active';
 }
 
+/** What the API shows of a card: never the gateway's token. */
+function publicCard(card: { cardId: string; brand: string; last4: string } | null): { cardId: string; brand: string; last4: string } | null {
+  return card ? { cardId: card.cardId, brand: card.brand, last4: card.last4 } : null;
+}
+
 export function subscriptionView(vehicle: VehicleRecord, opts: { accountId: AccountId; nowMs: number; terms: BillingTerms; primaryCard: { cardId: string; brand: string; last4: string } | null }) {
   const { terms, nowMs } = opts;
   const found = vehicle.subscriptions?.current ?? null;
   const sub = found && found.accountId === opts.accountId ? found : null;
   const trial = trialAvailability(vehicle, nowMs);
-  const card = opts.primaryCard ? { cardId: opts.primaryCard.cardId, brand: opts.primaryCard.brand, last4: opts.primaryCard.last4 } : null;
+  const card = publicCard(opts.primaryCard);
 
   let nextCharge: { at: string; amountCents: number; currency: string; description: string; attempt: number; card: typeof card } | null = null;
   if (sub?.charging) {
-    nextCharge = { at: iso(sub.charging.startedAt)!, amountCents: sub.charging.amountCents, currency: sub.charging.currency, description: sub.charging.description, attempt: sub.failedAttempts + 1, card: sub.charging.card };
+    nextCharge = { at: iso(sub.charging.startedAt)!, amountCents: sub.charging.amountCents, currency: sub.charging.currency, description: sub.charging.description, attempt: sub.failedAttempts + 1, card: publicCard(sub.charging.card) };
   } else if (sub && sub.status !== 'ended' && sub.status !== 'pending-payment' && renews(sub)) {
     const plan = sub.plan === 'trial' ? sub.next!.plan : sub.plan;
     const years = sub.plan === 'trial' ? sub.next!.years : sub.years;
