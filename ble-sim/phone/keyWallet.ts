@@ -1,7 +1,7 @@
 /**
  * The phone's key wallet: per vehicle, the key id, the newest credential and the newest state
- * manifest it has seen. It keeps the manifest with the highest seq from any source, so the phone
- * carries revocations to an offline car (DESIGN.md §3, `state`).
+ * manifest from the server's answers (the highest seq wins), so the phone carries revocations to an
+ * offline car (DESIGN.md §3, `state`).
  */
 import { decodeJwt } from 'jose';
 import type { Vin } from '../../shared/ids.js';
@@ -42,12 +42,6 @@ export class KeyWallet {
     };
     this.#entries.set(vin, entry);
     return entry;
-  }
-
-  /** Take a manifest learned elsewhere if it is newer. */
-  offerState(vin: Vin, manifest: string): void {
-    const entry = this.#entries.get(vin);
-    if (entry && seqOf(manifest) > entry.stateSeq) this.#entries.set(vin, { ...entry, state: manifest, stateSeq: seqOf(manifest) });
   }
 
   remove(vin: Vin): void {

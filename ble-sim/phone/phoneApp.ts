@@ -3,7 +3,6 @@
  * client — what the phone-app team builds. The BLE side lives in phoneCentral.ts.
  */
 import type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
-import type { Command } from '../../shared/commands.js';
 import type { Vin } from '../../shared/ids.js';
 import { ApiClient } from './apiClient.js';
 import { KeyWallet, type WalletEntry } from './keyWallet.js';
@@ -92,4 +91,3 @@ export class PhoneApp {
   }
 }
 
-export type { Command };

@@ -2,7 +2,8 @@
  * R4: every digital key of a vehicle, shared ones included, is wiped when (a) the main user removes
  * the vehicle, (b) the subscription ends, (c) the authorised user gives up the usage rights, or
  * (d) another user claims the vehicle. A wipe is one epoch increment — O(1) whatever the number of
- * keys — and one manifest seq increment so cars learn of it; the old epoch's keys are unlinked.
+ * keys — and one manifest seq increment so cars learn of it. The old epoch's key records stay as the
+ * wipe's archive (R13); only its passkey index is unlinked (server/keys/wipeVehicleKeys.ts).
  */
 import type { VehicleRecord } from './vehicleRecord.js';
 

@@ -3,14 +3,14 @@
  * only signed while the key is alive in the vehicle's current epoch, not revoked, its passkey not
  * disabled, and Standard Services active (R1); after signing, the vehicle is read again so a wipe or
  * revocation that committed meanwhile ends this issuance too (the credential would be refused by
- * its epoch anyway, once the car learns of the wipe).
+ * its epoch anyway, once the car learns of the wipe). The epoch and revocation of the key itself
+ * are checked by credentialClaims on the document read first.
  */
 import { epochSeconds } from '../../shared/clock.js';
 import { issueKeyCredential } from '../../shared/credential/keyCredential.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId, KeyId } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
-import { assertStandardServices } from '../domain/activateStandardServices.js';
 import { credentialClaims } from '../domain/credentialClaims.js';
 import type { DigitalKey, VehicleRecord } from '../domain/vehicleRecord.js';
 
@@ -27,12 +27,10 @@ function assertStillValid(vehicle: VehicleRecord, key: DigitalKey): void {
   if (vehicle.revoked.some((r) => r.keyId === key.keyId)) throw new DigitalKeyError('REVOKED');
 }
 
-/** Extra rules a credential depends on (e.g. the subscription, R1/R4b), run on the vehicle document. */
-export type CredentialGate = (vehicle: VehicleRecord, key: DigitalKey) => void;
-
 export async function credentialForKey(
   ctx: AppContext,
-  opts: { keyId: KeyId; accountId: AccountId; gates?: CredentialGate[] },
+  /** `assertKeysAllowed`: R1 (Standard Services) and the subscription (R4b), on the vehicle document. */
+  opts: { keyId: KeyId; accountId: AccountId; assertKeysAllowed: (vehicle: VehicleRecord) => void },
 ): Promise<IssuedCredential> {
   const vin = await ctx.vehicles.vinOfKey(opts.keyId);
   if (!vin) throw new DigitalKeyError('KEY_NOT_FOUND');
@@ -43,20 +41,15 @@ export async function credentialForKey(
     throw new DigitalKeyError('REVOKED');
   }
   if (key.accountId !== opts.accountId) throw new DigitalKeyError('KEY_NOT_FOUND');
-  assertStillValid(vehicle, key);
-  assertStandardServices(vehicle);
   if (key.role === 'main' && vehicle.mainUser?.accountId !== key.accountId) throw new DigitalKeyError('REVOKED');
-  for (const gate of opts.gates ?? []) gate(vehicle, key);
-
-  const found = await ctx.accounts.findPasskey(key.passkeyId);
-  if (!found) throw new DigitalKeyError('PASSKEY_NOT_FOUND');
-  if (found.passkey.disabled) throw new DigitalKeyError('PASSKEY_DISABLED');
+  opts.assertKeysAllowed(vehicle);
+  const passkey = await ctx.accounts.activePasskeyOf(key.accountId, key.passkeyId);
 
   const claims = credentialClaims({
     issuer: ctx.config.ISSUER,
     vehicle,
     key,
-    passkey: { passkeyId: found.passkey.passkeyId, publicKey: found.passkey.publicKey },
+    passkey: { passkeyId: passkey.passkeyId, publicKey: passkey.publicKey },
     nowSeconds: epochSeconds(ctx.clock),
     ttlSeconds: ctx.config.CREDENTIAL_TTL,
   });

@@ -42,8 +42,3 @@ export async function provisionVehicle(deps: { vehicles: VehicleRepository; cloc
   await deps.vehicles.create(vehicle);
   return vehicle;
 }
-
-/** Telematics reports a new odometer reading. */
-export async function reportOdometer(deps: { vehicles: VehicleRepository }, vin: string, odometerKm: number): Promise<void> {
-  await deps.vehicles.update(vinSchema.parse(vin), (v) => ({ vehicle: { ...v, odometerKm: Math.max(v.odometerKm, odometerKm) }, result: null }));
-}

@@ -79,7 +79,7 @@ export function sharingRoutes(ctx: AppContext, hooks: VehicleHooks): RouteDefini
       handler: async ({ caller, params, body }) => {
         const me = requireAccount(caller);
         const key = await acceptInvitation(ctx, { code: params.code, accountId: me.accountId, passkeyId: body.passkeyId, assertKeysAllowed: hooks.assertKeysAllowed });
-        return { status: 201, body: await credentialForKey(ctx, { keyId: key.keyId, accountId: me.accountId, gates: [hooks.assertKeysAllowed] }) };
+        return { status: 201, body: await credentialForKey(ctx, { keyId: key.keyId, accountId: me.accountId, assertKeysAllowed: hooks.assertKeysAllowed }) };
       },
     }),
     defineRoute({

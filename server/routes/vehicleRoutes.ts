@@ -8,7 +8,7 @@ import { COMMANDS } from '../../shared/commands.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { base64UrlIdSchema, uuidSchema, vinSchema } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
-import { activateStandardServices, assertMainUser, assertStandardServices } from '../domain/activateStandardServices.js';
+import { activateStandardServices, assertMainUser } from '../domain/activateStandardServices.js';
 import { claimVehicle } from '../domain/claimVehicle.js';
 import type { DigitalKey, VehicleRecord } from '../domain/vehicleRecord.js';
 import { requireAccount } from '../http/authenticate.js';
@@ -124,12 +124,11 @@ export function vehicleRoutes(ctx: AppContext, hooks: VehicleHooks): RouteDefini
           perms: [...COMMANDS],
           check: (vehicle) => {
             assertMainUser(vehicle, me.accountId);
-            assertStandardServices(vehicle);
             hooks.assertKeysAllowed(vehicle);
             return vehicle;
           },
         });
-        const issued = await credentialForKey(ctx, { keyId: key.keyId, accountId: me.accountId, gates: [hooks.assertKeysAllowed] });
+        const issued = await credentialForKey(ctx, { keyId: key.keyId, accountId: me.accountId, assertKeysAllowed: hooks.assertKeysAllowed });
         return { status: 201, body: issued };
       },
     }),
@@ -162,7 +161,7 @@ export function vehicleRoutes(ctx: AppContext, hooks: VehicleHooks): RouteDefini
       responses: { 200: { description: 'A fresh credential', schema: issuedSchema } },
       handler: async ({ caller, params }) => {
         const me = requireAccount(caller);
-        return { body: await credentialForKey(ctx, { keyId: params.keyId, accountId: me.accountId, gates: [hooks.assertKeysAllowed] }) };
+        return { body: await credentialForKey(ctx, { keyId: params.keyId, accountId: me.accountId, assertKeysAllowed: hooks.assertKeysAllowed }) };
       },
     }),
   ];

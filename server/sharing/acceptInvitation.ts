@@ -7,7 +7,6 @@
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId, PasskeyId } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
-import { assertStandardServices } from '../domain/activateStandardServices.js';
 import type { DigitalKey, VehicleRecord } from '../domain/vehicleRecord.js';
 import { createKey } from '../keys/createKey.js';
 import { storeKeys } from '../store/storeKeys.js';
@@ -52,7 +51,6 @@ export async function acceptInvitation(
         // A wipe or a new main user since the invitation was made ends it.
         if (vehicle.epoch !== invitation.epoch || vehicle.mainUser?.accountId !== invitation.createdBy) throw new DigitalKeyError('INVITATION_INVALID');
         if (vehicle.mainUser.accountId === opts.accountId) throw new DigitalKeyError('FORBIDDEN', 'the main user already holds the vehicle');
-        assertStandardServices(vehicle);
         opts.assertKeysAllowed(vehicle);
         if (vehicle.sharedKeys >= ctx.config.MAX_SHARED_KEYS) throw new DigitalKeyError('SHARED_KEY_LIMIT');
         return { ...vehicle, sharedKeys: vehicle.sharedKeys + 1 };

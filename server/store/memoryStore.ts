@@ -1,6 +1,6 @@
 /**
  * The embedded default store: everything in this process, nothing installed. Good for the demo and
- * tests; it warns loudly at start because it is neither durable nor shared between instances.
+ * tests; it is neither durable nor shared between instances (server/main.ts warns loudly at start).
  * Commits are atomic because they run synchronously between two awaits.
  */
 import { EventEmitter } from 'node:events';

@@ -21,17 +21,15 @@ function id(v: string): string {
 export const storeKeys = {
   /** The vehicle document: provisioning, main user, services, epoch, seq, revoked ids. */
   vehicle: (v: string) => `${PREFIX}:{${vin(v)}}:vehicle`,
-  /** The current epoch's keys (hash keyId → key). A wipe moves to a new epoch and unlinks this. */
+  /** An epoch's keys (hash keyId → key). A wipe moves to a new epoch; the old hash stays as its audit archive (R13). */
   vehicleKeys: (v: string, epoch: number) => `${PREFIX}:{${vin(v)}}:keys:${epoch}`,
-  /** The latest signed state manifest of a vehicle. */
-  vehicleManifest: (v: string) => `${PREFIX}:{${vin(v)}}:manifest`,
   /** A vehicle request token id already used (replay protection). */
   vehicleTokenUse: (v: string, jti: string) => `${PREFIX}:{${vin(v)}}:jti:${id(jti)}`,
   /** Append-only audit trail of a vehicle (R13). */
   vehicleAudit: (v: string) => `${PREFIX}:{${vin(v)}}:audit`,
-  /** Which vehicle a key belongs to (written once at issuance). */
   /** Which key (if any) a passkey holds on a vehicle in an epoch (hash passkeyId → keyId). */
   vehiclePasskeyKeys: (v: string, epoch: number) => `${PREFIX}:{${vin(v)}}:passkeys:${epoch}`,
+  /** Which vehicle a key belongs to (written once at issuance). */
   keyVehicle: (keyId: string) => `${PREFIX}:{k:${id(keyId)}}:vin`,
   account: (accountId: string) => `${PREFIX}:{a:${id(accountId)}}:account`,
   /** e-mail (hashed, so no input shapes the key) → account id. */

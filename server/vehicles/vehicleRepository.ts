@@ -13,7 +13,7 @@ import { storeKeys } from '../store/storeKeys.js';
 /** What a change returns: the next vehicle document, other writes of the same commit, and a result. */
 export interface VehicleChange<T> {
   vehicle: VehicleRecord;
-  writes?: Omit<StoreTransaction, 'expect'> & { expect?: StoreTransaction['expect'] };
+  writes?: StoreTransaction;
   result: T;
 }
 

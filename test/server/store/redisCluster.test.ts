@@ -31,7 +31,7 @@ describeStoreContract('redis cluster', async () => {
 
 /** Every key the store keeps about one vehicle. */
 function vehicleKeys(vin: string): string[] {
-  return [storeKeys.vehicle(vin), storeKeys.vehicleKeys(vin, 0), storeKeys.vehicleKeys(vin, 7), storeKeys.vehicleManifest(vin), storeKeys.vehicleAudit(vin)];
+  return [storeKeys.vehicle(vin), storeKeys.vehicleKeys(vin, 0), storeKeys.vehicleKeys(vin, 7), storeKeys.vehicleTokenUse(vin, '3b241101-e2bb-4255-8caf-4136c566a962'), storeKeys.vehicleAudit(vin)];
 }
 
 async function keySlot(key: string): Promise<number> {

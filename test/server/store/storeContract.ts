@@ -7,6 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store, StoreTransaction } from '../../../server/store/store.js';
+
+/** A string record under a vehicle's hash tag, besides the vehicle document (any id will do). */
+const SAMPLE_TOKEN_ID = '3b241101-e2bb-4255-8caf-4136c566a962';
 import { storeKeys } from '../../../server/store/storeKeys.js';
 
 /** What an adapter's setup hands the contract suite. */
@@ -103,7 +106,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreUn
       });
 
       it('set then get returns the value, and a second set overwrites it', async () => {
-        const key = storeKeys.vehicleManifest(uniqueVin());
+        const key = storeKeys.vehicleTokenUse(uniqueVin(), SAMPLE_TOKEN_ID);
         expect(await store.set(key, 'v1')).toBe(true);
         expect(await store.get(key)).toBe('v1');
         expect(await store.set(key, 'v2')).toBe(true);
@@ -116,7 +119,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreUn
         ['unicode and control characters', 'héllo ✓ 🚗 \n\t\u0001 end'],
         ['a long value', 'x'.repeat(100_000)],
       ])('stores %s unchanged', async (_what, value) => {
-        const key = storeKeys.vehicleManifest(uniqueVin());
+        const key = storeKeys.vehicleTokenUse(uniqueVin(), SAMPLE_TOKEN_ID);
         await store.set(key, value);
         expect(await store.get(key)).toBe(value);
       });
@@ -289,7 +292,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreUn
         const doc = storeKeys.vehicle(vin);
         const oldKeys = storeKeys.vehicleKeys(vin, 1);
         const newKeys = storeKeys.vehicleKeys(vin, 2);
-        const manifest = storeKeys.vehicleManifest(vin);
+        const manifest = storeKeys.vehicleTokenUse(vin, SAMPLE_TOKEN_ID);
         const audit = storeKeys.vehicleAudit(vin);
         await store.set(doc, '{"epoch":1}');
         await store.commit({ hset: [{ key: oldKeys, field: 'k-old', value: 'old' }, { key: oldKeys, field: 'k-x', value: 'x' }] });
@@ -345,7 +348,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreUn
       });
 
       it('a set with ttlMs in a commit expires', async () => {
-        const key = storeKeys.vehicleManifest(uniqueVin());
+        const key = storeKeys.vehicleTokenUse(uniqueVin(), SAMPLE_TOKEN_ID);
         expect(await store.commit({ set: [{ key, value: 'm', ttlMs: SHORT_TTL }] })).toBe(true);
         expect(await store.get(key)).toBe('m');
         await expire(SHORT_TTL, async () => (await store.get(key)) === null);
@@ -363,7 +366,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreUn
       it('an expected empty string is not the same as absent', async () => {
         const vin = uniqueVin();
         const key = storeKeys.vehicle(vin);
-        const missing = storeKeys.vehicleManifest(vin);
+        const missing = storeKeys.vehicleTokenUse(vin, SAMPLE_TOKEN_ID);
         await store.set(key, '');
         expect(await store.commit({ expect: [{ key, value: null }] })).toBe(false);
         expect(await store.commit({ expect: [{ key, value: '' }] })).toBe(true);
@@ -408,16 +411,16 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreUn
           [{ key: list, field: 'f', value: null }],
         ];
         for (const expectation of cases) {
-          expect(await store.commit({ expect: expectation, set: [{ key: storeKeys.vehicleManifest(vin), value: 'no' }] })).toBe(false);
+          expect(await store.commit({ expect: expectation, set: [{ key: storeKeys.vehicleTokenUse(vin, SAMPLE_TOKEN_ID), value: 'no' }] })).toBe(false);
         }
-        expect(await store.get(storeKeys.vehicleManifest(vin))).toBeNull();
+        expect(await store.get(storeKeys.vehicleTokenUse(vin, SAMPLE_TOKEN_ID))).toBeNull();
       });
 
       it('a failed expectation writes nothing at all', async () => {
         const vin = uniqueVin();
         const doc = storeKeys.vehicle(vin);
         const keys = storeKeys.vehicleKeys(vin, 1);
-        const manifest = storeKeys.vehicleManifest(vin);
+        const manifest = storeKeys.vehicleTokenUse(vin, SAMPLE_TOKEN_ID);
         const audit = storeKeys.vehicleAudit(vin);
         await store.set(doc, 'v1');
         await store.commit({ hset: [{ key: keys, field: 'k1', value: 'key1' }, { key: keys, field: 'k2', value: 'key2' }], append: [{ key: audit, value: 'a0' }] });
@@ -450,7 +453,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreUn
         const secret = `secret-${randomUUID()}`;
         await store.set(doc, 'a string');
         const attempt = store.commit({
-          set: [{ key: storeKeys.vehicleManifest(vin), value: secret }],
+          set: [{ key: storeKeys.vehicleTokenUse(vin, SAMPLE_TOKEN_ID), value: secret }],
           append: [{ key: audit, value: secret }],
           hset: [{ key: doc, field: 'f', value: secret }],
         });
@@ -461,7 +464,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreUn
         expect(String(err)).toMatch(/WRONGTYPE/);
         // Values may be tokens: they never appear in an error.
         expect(inspect(err, { depth: 10 })).not.toContain(secret);
-        expect(await store.get(storeKeys.vehicleManifest(vin))).toBeNull();
+        expect(await store.get(storeKeys.vehicleTokenUse(vin, SAMPLE_TOKEN_ID))).toBeNull();
         expect(await store.range(audit, 0, -1)).toEqual([]);
         expect(await store.get(doc)).toBe('a string');
       });
@@ -521,7 +524,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreUn
 
     describe('sorted sets (due indexes)', () => {
       it('zrangeByScore returns the members scored at most max, lowest first, ties by member, at most limit', async () => {
-        const key = storeKeys.vehicleManifest(uniqueVin());
+        const key = storeKeys.vehicleTokenUse(uniqueVin(), SAMPLE_TOKEN_ID);
         await store.zadd(key, 'c', 30);
         await store.zadd(key, 'b', 10);
         await peer.zadd(key, 'a', 10);
@@ -540,7 +543,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreUn
       });
 
       it('zadd moves an existing member to its new score (earlier or later)', async () => {
-        const key = storeKeys.vehicleManifest(uniqueVin());
+        const key = storeKeys.vehicleTokenUse(uniqueVin(), SAMPLE_TOKEN_ID);
         await store.zadd(key, 'm', 50);
         await store.zadd(key, 'm', 5);
         expect(await store.zrangeByScore(key, 10, 10)).toEqual([{ member: 'm', score: 5 }]);
@@ -550,7 +553,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreUn
       });
 
       it('keeps millisecond timestamps exact, and accepts negative scores', async () => {
-        const key = storeKeys.vehicleManifest(uniqueVin());
+        const key = storeKeys.vehicleTokenUse(uniqueVin(), SAMPLE_TOKEN_ID);
         const at = Date.UTC(2031, 1, 28, 23, 59, 59, 999);
         await store.zadd(key, `VIN|${at}`, at);
         await store.zadd(key, 'past', -1);
@@ -562,12 +565,12 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreUn
       });
 
       it('zrem removes one member; a missing member or set is fine; the emptied set is gone', async () => {
-        const key = storeKeys.vehicleManifest(uniqueVin());
+        const key = storeKeys.vehicleTokenUse(uniqueVin(), SAMPLE_TOKEN_ID);
         await store.zadd(key, 'x', 1);
         await store.zadd(key, 'y', 2);
         await store.zrem(key, 'x');
         await store.zrem(key, 'never-there');
-        await store.zrem(storeKeys.vehicleManifest(uniqueVin()), 'x');
+        await store.zrem(storeKeys.vehicleTokenUse(uniqueVin(), SAMPLE_TOKEN_ID), 'x');
         expect(await peer.zrangeByScore(key, 10, 10)).toEqual([{ member: 'y', score: 2 }]);
         await peer.zrem(key, 'y');
         expect(await store.zrangeByScore(key, 10, 10)).toEqual([]);
@@ -575,15 +578,15 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreUn
       });
 
       it('concurrent zadds from two clients all land', async () => {
-        const key = storeKeys.vehicleManifest(uniqueVin());
+        const key = storeKeys.vehicleTokenUse(uniqueVin(), SAMPLE_TOKEN_ID);
         await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? peer : store).zadd(key, `m${String(i).padStart(2, '0')}`, i)));
         const all = await store.zrangeByScore(key, 100, 100);
         expect(all.map((e) => e.member)).toEqual(Array.from({ length: 20 }, (_, i) => `m${String(i).padStart(2, '0')}`));
       });
 
       it('a missing set reads as empty; a key of another type is a WRONGTYPE error', async () => {
-        expect(await store.zrangeByScore(storeKeys.vehicleManifest(uniqueVin()), 1e15, 10)).toEqual([]);
-        const key = storeKeys.vehicleManifest(uniqueVin());
+        expect(await store.zrangeByScore(storeKeys.vehicleTokenUse(uniqueVin(), SAMPLE_TOKEN_ID), 1e15, 10)).toEqual([]);
+        const key = storeKeys.vehicleTokenUse(uniqueVin(), SAMPLE_TOKEN_ID);
         await store.set(key, 'a string');
         await expect(store.zrangeByScore(key, 10, 10)).rejects.toThrow(/WRONGTYPE/);
         await expect(store.zadd(key, 'm', 1)).rejects.toThrow(/WRONGTYPE/);
