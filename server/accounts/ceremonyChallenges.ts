@@ -34,8 +34,8 @@ export class CeremonyChallenges {
     await this.deps.store.set(storeKeys.challenge(id), JSON.stringify(full), { ttlMs: ttlMs + 60_000 });
   }
 
-  async #take(id: string, kind: CeremonyKind): Promise<CeremonyChallenge> {
-    const raw = await this.deps.store.take(storeKeys.challenge(id));
+  /** The record, if it exists, is of this kind and has not expired; else CHALLENGE_EXPIRED. */
+  #valid(raw: string | null, kind: CeremonyKind): CeremonyChallenge {
     if (raw === null) throw new DigitalKeyError('CHALLENGE_EXPIRED');
     const record = JSON.parse(raw) as CeremonyChallenge;
     if (record.kind !== kind || record.expiresAt <= this.deps.clock.now()) throw new DigitalKeyError('CHALLENGE_EXPIRED');
@@ -50,7 +50,7 @@ export class CeremonyChallenges {
   }
 
   async takeEnrollment(token: string): Promise<CeremonyChallenge> {
-    return this.#take(tokenDigest(token), 'enroll');
+    return this.#valid(await this.deps.store.take(storeKeys.challenge(tokenDigest(token))), 'enroll');
   }
 
   /**
@@ -58,11 +58,7 @@ export class CeremonyChallenges {
    * taken only once it succeeded — a failed first try (wrong origin, cancelled prompt) can be retried.
    */
   async peekEnrollment(token: string): Promise<CeremonyChallenge> {
-    const raw = await this.deps.store.get(storeKeys.challenge(tokenDigest(token)));
-    if (raw === null) throw new DigitalKeyError('CHALLENGE_EXPIRED');
-    const record = JSON.parse(raw) as CeremonyChallenge;
-    if (record.kind !== 'enroll' || record.expiresAt <= this.deps.clock.now()) throw new DigitalKeyError('CHALLENGE_EXPIRED');
-    return record;
+    return this.#valid(await this.deps.store.get(storeKeys.challenge(tokenDigest(token))), 'enroll');
   }
 
   /** A new challenge id for a login or an added passkey. */
@@ -73,6 +69,6 @@ export class CeremonyChallenges {
   }
 
   async take(id: string, kind: Exclude<CeremonyKind, 'enroll'>): Promise<CeremonyChallenge> {
-    return this.#take(id, kind);
+    return this.#valid(await this.deps.store.take(storeKeys.challenge(id)), kind);
   }
 }

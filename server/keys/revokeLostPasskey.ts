@@ -15,24 +15,22 @@ export async function revokeLostPasskey(
 ): Promise<{ revokedKeyIds: string[]; epoch: number; seq: number }> {
   const vehicle = await ctx.vehicles.get(opts.vin);
   const found = await ctx.accounts.findPasskey(opts.passkeyId);
-  const keyHere = await ctx.store.hget(storeKeys.vehiclePasskeyKeys(opts.vin, vehicle.epoch), opts.passkeyId);
+  // Every key the passkey was given, on any vehicle (the list is written before each key is made).
+  const held = await ctx.store.range(storeKeys.passkeyKeys(opts.passkeyId), 0, -1);
   // A dealer acts on a vehicle: the passkey must be one that holds (or held) a key of it.
-  if (!found || (!keyHere && !(await ctx.store.range(storeKeys.passkeyKeys(opts.passkeyId), 0, -1)).some((e) => e.startsWith(`${opts.vin} `)))) {
-    throw new DigitalKeyError('PASSKEY_NOT_FOUND');
-  }
+  if (!found || !held.some((e) => e.startsWith(`${opts.vin} `))) throw new DigitalKeyError('PASSKEY_NOT_FOUND');
 
   // Disable first: from now on no session or refresh works for this phone.
-  for (let attempt = 0; ; attempt++) {
-    const current = await ctx.accounts.findPasskey(opts.passkeyId);
-    if (!current || current.passkey.disabled) break;
+  let current: typeof found | null = found;
+  for (let attempt = 0; current && !current.passkey.disabled; attempt++) {
     const disabled = { ...current.passkey, disabled: { at: ctx.clock.now(), by: opts.dealer, reason: opts.reason } };
     if (await ctx.accounts.replacePasskey(current.raw, disabled)) break;
-    if (attempt > 10) throw new DigitalKeyError('CONFLICT');
+    if (attempt >= 10) throw new DigitalKeyError('CONFLICT');
+    current = await ctx.accounts.findPasskey(opts.passkeyId);
   }
 
   const revokedKeyIds: string[] = [];
   let last = { epoch: vehicle.epoch, seq: vehicle.seq };
-  const held = await ctx.store.range(storeKeys.passkeyKeys(opts.passkeyId), 0, -1);
   for (const entry of held) {
     const [vin, keyId] = entry.split(' ') as [string, string];
     try {

@@ -14,7 +14,7 @@ import type { AppContext } from '../appContext.js';
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
 import { wipeAllKeys, type WipeReason } from '../domain/wipeAllKeys.js';
 import { storeKeys } from '../store/storeKeys.js';
-import { auditAppend, type AuditActorRole } from '../vehicles/auditTrail.js';
+import { auditAppend, keyIdsOfEpoch, type AuditActorRole } from '../vehicles/auditTrail.js';
 
 export interface WipeRequest {
   vin: Vin;
@@ -68,11 +68,6 @@ export function wipeWrites(
   };
 }
 
-/** The ids of the keys an epoch held (the archive a wipe leaves). */
-export async function keyIdsOfEpoch(ctx: Pick<AppContext, 'store'>, vin: string, epoch: number): Promise<string[]> {
-  return Object.keys(await ctx.store.hgetall(storeKeys.vehicleKeys(vin, epoch)));
-}
-
 export async function wipeVehicleKeys(ctx: AppContext, request: WipeRequest): Promise<WipeOutcome> {
   const { before, vehicle } = await ctx.vehicles.update(request.vin, (current) => {
     const changed = request.change ? request.change(current) : current;
@@ -86,5 +81,5 @@ export async function wipeVehicleKeys(ctx: AppContext, request: WipeRequest): Pr
     return { vehicle: next, writes, result: null };
   });
   const manifest = await ctx.manifests.publish(vehicle);
-  return { vehicle, wipedEpoch: before.epoch, revokedKeyIds: () => keyIdsOfEpoch(ctx, request.vin, before.epoch), manifest };
+  return { vehicle, wipedEpoch: before.epoch, revokedKeyIds: () => keyIdsOfEpoch(ctx.store, request.vin, before.epoch), manifest };
 }

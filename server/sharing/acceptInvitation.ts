@@ -22,18 +22,17 @@ export async function acceptInvitation(
   const invitation = JSON.parse(raw) as InvitationRecord;
   const now = ctx.clock.now();
   if (invitation.expiresAt <= now) throw new DigitalKeyError('INVITATION_INVALID');
-  const putBack = async () => {
-    const bound: InvitationRecord = { ...invitation, acceptedBy: opts.accountId };
-    await ctx.store.set(key, JSON.stringify(bound), { ttlMs: Math.max(1, invitation.expiresAt - now) + 60_000, ifAbsent: true });
-  };
+  /** Put the taken invitation back (as it was, or bound to this account) until it expires. */
+  const restore = (value: string) => ctx.store.set(key, value, { ttlMs: Math.max(1, invitation.expiresAt - now) + 60_000, ifAbsent: true });
+  const putBack = () => restore(JSON.stringify({ ...invitation, acceptedBy: opts.accountId } satisfies InvitationRecord));
   if (invitation.acceptedBy && invitation.acceptedBy !== opts.accountId) {
-    await ctx.store.set(key, raw, { ttlMs: Math.max(1, invitation.expiresAt - now) + 60_000, ifAbsent: true });
+    await restore(raw);
     throw new DigitalKeyError('INVITATION_INVALID');
   }
   if (invitation.email) {
     const account = await ctx.accounts.find(opts.accountId);
     if (account?.email !== invitation.email) {
-      await ctx.store.set(key, raw, { ttlMs: Math.max(1, invitation.expiresAt - now) + 60_000, ifAbsent: true });
+      await restore(raw);
       throw new DigitalKeyError('INVITATION_INVALID', 'this invitation is for another e-mail address');
     }
   }

@@ -34,7 +34,10 @@ export async function readAuditTrail(store: Store, vin: Vin, opts: { limit?: num
   const raws = await store.range(storeKeys.vehicleAudit(vin), -limit, -1);
   const entries = raws.map((r) => JSON.parse(r) as AuditEntry);
   // A wipe names its epoch (O(1) to write); which keys that was is resolved here, when read.
-  return Promise.all(
-    entries.map(async (e) => (e.wipedEpoch === undefined ? e : { ...e, keyIds: Object.keys(await store.hgetall(storeKeys.vehicleKeys(vin, e.wipedEpoch))) })),
-  );
+  return Promise.all(entries.map(async (e) => (e.wipedEpoch === undefined ? e : { ...e, keyIds: await keyIdsOfEpoch(store, vin, e.wipedEpoch) })));
+}
+
+/** The ids of the keys an epoch held (after a wipe: the archive it left, R13). */
+export async function keyIdsOfEpoch(store: Store, vin: Vin, epoch: number): Promise<string[]> {
+  return Object.keys(await store.hgetall(storeKeys.vehicleKeys(vin, epoch)));
 }
