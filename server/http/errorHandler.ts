@@ -1,29 +1,34 @@
 /**
  * The one Express error handler: `{"error": {"code", "message"}}` with the mapped status. 4xx show
  * our message; 5xx show a generic one and the details go to the log only (node-oidc-provider's
- * `expose = status < 500`). Body-parser failures are the caller's fault, never a 500.
+ * `expose = status < 500`), except STORE_UNAVAILABLE, which a caller may retry and so may know.
+ * Body-parser failures are the caller's fault, never a 500.
  */
 import type { ErrorRequestHandler } from 'express';
-import { ERROR_CODES } from '../../shared/errors/errorCode.js';
+import { ERROR_CODES, type ErrorCode } from '../../shared/errors/errorCode.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { httpStatus } from './httpStatus.js';
 
-function fromBodyParser(err: unknown): DigitalKeyError | null {
+/** 5xx codes a caller is told about (with their own message), because they say whether to retry. */
+const EXPOSED_SERVER_ERRORS = new Set<ErrorCode>(['STORE_UNAVAILABLE']);
+
+function fromBodyParser(err: unknown): { error: DigitalKeyError; status: number } | null {
   if (typeof err !== 'object' || err === null || !('type' in err)) return null;
   const type = (err as { type: unknown }).type;
-  if (type === 'entity.parse.failed') return new DigitalKeyError('VALIDATION_FAILED', 'the body is not valid JSON');
-  if (type === 'entity.too.large') return new DigitalKeyError('VALIDATION_FAILED', 'the body is too large');
-  if (type === 'charset.unsupported' || type === 'encoding.unsupported') return new DigitalKeyError('VALIDATION_FAILED', 'unsupported encoding');
+  if (type === 'entity.parse.failed') return { error: new DigitalKeyError('VALIDATION_FAILED', 'the body is not valid JSON'), status: 400 };
+  if (type === 'entity.too.large') return { error: new DigitalKeyError('VALIDATION_FAILED', 'the body is too large'), status: 413 };
+  if (type === 'charset.unsupported' || type === 'encoding.unsupported') return { error: new DigitalKeyError('VALIDATION_FAILED', 'unsupported encoding'), status: 415 };
   return null;
 }
 
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
-  const known = err instanceof DigitalKeyError ? err : fromBodyParser(err);
-  const error = known ?? new DigitalKeyError('INTERNAL_ERROR', undefined, { cause: err });
-  const status = fromBodyParser(err) && (err as { type: string }).type === 'entity.too.large' ? 413 : httpStatus(error.code);
-  if (status >= 500) req.log?.error({ err: known ? error : err, code: error.code }, 'request failed');
+  const parsed = err instanceof DigitalKeyError ? { error: err, status: httpStatus(err.code) } : fromBodyParser(err);
+  const { error, status } = parsed ?? { error: new DigitalKeyError('INTERNAL_ERROR', undefined, { cause: err }), status: 500 };
+  if (status >= 500) req.log?.error({ err: parsed ? error : err, code: error.code }, 'request failed');
   else req.log?.info({ code: error.code, status }, 'request refused');
   if (res.headersSent) return;
-  const message = status < 500 ? error.message : ERROR_CODES.INTERNAL_ERROR.message;
-  res.status(status).json({ error: { code: status < 500 ? error.code : error.code === 'STORE_UNAVAILABLE' ? error.code : 'INTERNAL_ERROR', message, ...(status < 500 && error.detail ? { detail: error.detail } : {}) } });
+  const expose = status < 500 || EXPOSED_SERVER_ERRORS.has(error.code);
+  const code: ErrorCode = expose ? error.code : 'INTERNAL_ERROR';
+  const message = status < 500 ? error.message : ERROR_CODES[code].message;
+  res.status(status).json({ error: { code, message, ...(status < 500 && error.detail ? { detail: error.detail } : {}) } });
 };

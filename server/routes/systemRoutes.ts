@@ -10,12 +10,13 @@ export function mountSystemRoutes(router: Router, ctx: AppContext, metrics: Regi
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  router.get('/readyz', async (_req, res) => {
+  router.get('/readyz', async (_req, res, next) => {
     try {
       await ctx.store.ping();
       res.json({ status: 'ready', store: ctx.store.kind });
-    } catch {
-      res.status(503).json({ error: { code: 'STORE_UNAVAILABLE', message: 'The store is not reachable' } });
+    } catch (err) {
+      // ping throws STORE_UNAVAILABLE: the one error handler answers 503 with it.
+      next(err);
     }
   });
   router.get('/metrics', async (_req, res) => {

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt, decodeProtectedHeader, type JWK } from 'jose';
 import { verifyKeyCredential } from '../../shared/credential/keyCredential.js';
 import { verifyStateManifest } from '../../shared/credential/stateManifest.js';
-import type { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import { MemoryStore } from '../../server/store/memoryStore.js';
 import { VirtualAuthenticator } from '../../ble-sim/phone/virtualAuthenticator.js';
 import { codeOf, rawCall } from '../support/httpCalls.js';
 import { startTestServer, type TestServer } from '../support/testServer.js';
@@ -368,5 +369,22 @@ describe('logout', () => {
     expect([after.status, after.json?.error?.code]).toEqual([401, 'UNAUTHENTICATED']);
     await phone.logIn();
     expect((await phone.api.request<{ email: string }>('GET', '/v1/me')).email).toBe('logout@example.com');
+  });
+});
+
+describe('readiness', () => {
+  it('GET /readyz is 503 STORE_UNAVAILABLE when the store does not answer', async () => {
+    const store = new MemoryStore();
+    store.ping = async () => {
+      throw new DigitalKeyError('STORE_UNAVAILABLE');
+    };
+    const down = await startTestServer({ store });
+    try {
+      const res = await rawCall(down.baseUrl, 'GET', '/readyz');
+      expect([res.status, res.json?.error?.code]).toEqual([503, 'STORE_UNAVAILABLE']);
+      expect(res.json?.error?.message).toBe('The store is not reachable');
+    } finally {
+      await down.close();
+    }
   });
 });
