@@ -7,6 +7,7 @@ import type { JWK } from 'jose';
 import { z } from 'zod';
 import type { Clock } from '../../shared/clock.js';
 import { vinSchema } from '../../shared/ids.js';
+import { odometerKmSchema, qrTokenSchema } from '../http/apiSchemas.js';
 import { hashQrToken } from '../domain/claimVehicle.js';
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
 import type { VehicleRepository } from '../vehicles/vehicleRepository.js';
@@ -14,8 +15,8 @@ import type { VehicleRepository } from '../vehicles/vehicleRepository.js';
 export const provisionVehicleSchema = z.object({
   vin: vinSchema,
   firstRegistration: z.iso.date(),
-  odometerKm: z.number().int().min(0).max(5_000_000),
-  qrToken: z.string().min(16).max(256),
+  odometerKm: odometerKmSchema,
+  qrToken: qrTokenSchema,
   vehiclePublicJwk: z.object({ kty: z.literal('EC'), crv: z.literal('P-256'), x: z.string(), y: z.string() }).passthrough(),
 });
 

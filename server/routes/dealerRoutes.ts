@@ -3,16 +3,15 @@
  * reason; look up a vehicle's keys and its audit trail. A dealer can never issue or share a key.
  */
 import { z } from 'zod';
-import { base64UrlIdSchema, vinSchema } from '../../shared/ids.js';
+import { base64UrlIdSchema } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
+import { keyView, vinParams } from '../http/apiSchemas.js';
 import { requireAccount } from '../http/authenticate.js';
 import { defineRoute, type RouteDefinition } from '../http/route.js';
 import { revokeLostPasskey } from '../keys/revokeLostPasskey.js';
 import { wipeVehicleKeys } from '../keys/wipeVehicleKeys.js';
 import { readAuditTrail } from '../vehicles/auditTrail.js';
-import { publicKey } from './vehicleRoutes.js';
 
-const vinParams = z.object({ vin: vinSchema });
 const reason = z.string().trim().min(3).max(500);
 
 export function dealerRoutes(ctx: AppContext): RouteDefinition[] {
@@ -49,7 +48,7 @@ export function dealerRoutes(ctx: AppContext): RouteDefinition[] {
       handler: async ({ params }) => {
         const vehicle = await ctx.vehicles.get(params.vin);
         const keys = await ctx.vehicles.keys(params.vin, vehicle.epoch);
-        return { body: { vin: params.vin, epoch: vehicle.epoch, seq: vehicle.seq, mainUser: vehicle.mainUser?.accountId ?? null, keys: keys.map(publicKey) } };
+        return { body: { vin: params.vin, epoch: vehicle.epoch, seq: vehicle.seq, mainUser: vehicle.mainUser?.accountId ?? null, keys: keys.map(keyView) } };
       },
     }),
     defineRoute({

@@ -11,6 +11,7 @@ import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { base64UrlIdSchema, uuidSchema, vinSchema } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
 import { assertMainUser } from '../domain/activateStandardServices.js';
+import { issuedSchema, vinParams } from '../http/apiSchemas.js';
 import { requireAccount } from '../http/authenticate.js';
 import { defineRoute, type RouteDefinition } from '../http/route.js';
 import { credentialForKey } from '../keys/credentialForKey.js';
@@ -21,8 +22,6 @@ import { invitationDigest, type InvitationRecord } from '../sharing/invitationRe
 import { storeKeys } from '../store/storeKeys.js';
 import type { VehicleHooks } from '../vehicles/vehicleHooks.js';
 
-const vinParams = z.object({ vin: vinSchema });
-const issuedSchema = z.object({ keyId: uuidSchema, credential: z.string(), state: z.string(), expiresAt: z.number().int() });
 const wipeResultSchema = z.object({ vin: vinSchema, revokedKeyIds: z.array(uuidSchema), epoch: z.number().int(), seq: z.number().int() });
 
 export function sharingRoutes(ctx: AppContext, hooks: VehicleHooks): RouteDefinition[] {

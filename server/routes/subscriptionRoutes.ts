@@ -7,13 +7,13 @@
 import { z } from 'zod';
 import { vinSchema } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
+import { vinParams } from '../http/apiSchemas.js';
 import { requireAccount } from '../http/authenticate.js';
 import { defineRoute, type RouteDefinition } from '../http/route.js';
 import { monthsPerPeriod, priceCents } from '../subscriptions/billingTerms.js';
 import { PLANS } from '../subscriptions/subscriptionRecord.js';
 import type { SubscriptionService } from '../subscriptions/subscriptionService.js';
 
-const vinParams = z.object({ vin: vinSchema });
 const isoInstant = z.string().describe('ISO 8601 UTC instant');
 const money = { amountCents: z.number().int(), currency: z.string() };
 const cardRef = z.object({ cardId: z.string(), brand: z.string(), last4: z.string() });

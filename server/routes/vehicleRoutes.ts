@@ -10,32 +10,14 @@ import { base64UrlIdSchema, uuidSchema, vinSchema } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
 import { activateStandardServices, assertMainUser } from '../domain/activateStandardServices.js';
 import { claimVehicle } from '../domain/claimVehicle.js';
-import type { DigitalKey, VehicleRecord } from '../domain/vehicleRecord.js';
+import type { VehicleRecord } from '../domain/vehicleRecord.js';
+import { issuedSchema, keyView, keyViewSchema, odometerKmSchema, qrTokenSchema, vinParams } from '../http/apiSchemas.js';
 import { requireAccount } from '../http/authenticate.js';
 import { defineRoute, type RouteDefinition } from '../http/route.js';
 import { createKey } from '../keys/createKey.js';
 import { credentialForKey } from '../keys/credentialForKey.js';
 import { wipeWrites } from '../keys/wipeVehicleKeys.js';
 import type { VehicleHooks } from '../vehicles/vehicleHooks.js';
-
-const vinParams = z.object({ vin: vinSchema });
-const issuedSchema = z.object({ keyId: uuidSchema, credential: z.string(), state: z.string(), expiresAt: z.number().int() });
-const keySchema = z.object({
-  keyId: uuidSchema,
-  vin: vinSchema,
-  accountId: uuidSchema,
-  passkeyId: base64UrlIdSchema,
-  role: z.enum(['main', 'shared']),
-  perms: z.array(z.enum(COMMANDS)),
-  notBefore: z.number().int().optional(),
-  notAfter: z.number().int().optional(),
-  createdAt: z.number().int(),
-});
-
-export function publicKey(key: DigitalKey): z.infer<typeof keySchema> {
-  const { keyId, vin, accountId, passkeyId, role, perms, notBefore, notAfter, createdAt } = key;
-  return { keyId, vin, accountId, passkeyId, role, perms, createdAt, ...(notBefore !== undefined ? { notBefore } : {}), ...(notAfter !== undefined ? { notAfter } : {}) };
-}
 
 export function vehicleRoutes(ctx: AppContext, hooks: VehicleHooks): RouteDefinition[] {
   return [
@@ -48,8 +30,8 @@ export function vehicleRoutes(ctx: AppContext, hooks: VehicleHooks): RouteDefini
       params: vinParams,
       body: z.intersection(
         z.discriminatedUnion('method', [
-          z.object({ method: z.literal('odometer'), odometerKm: z.number().int().min(0).max(5_000_000) }),
-          z.object({ method: z.literal('qr'), qrToken: z.string().min(16).max(256) }),
+          z.object({ method: z.literal('odometer'), odometerKm: odometerKmSchema }),
+          z.object({ method: z.literal('qr'), qrToken: qrTokenSchema }),
         ]),
         z.object({ acceptTerms: z.boolean() }),
       ),
@@ -139,7 +121,7 @@ export function vehicleRoutes(ctx: AppContext, hooks: VehicleHooks): RouteDefini
       tags: ['keys'],
       auth: 'session',
       params: vinParams,
-      responses: { 200: { description: 'Keys', schema: z.object({ keys: z.array(keySchema), epoch: z.number().int() }) } },
+      responses: { 200: { description: 'Keys', schema: z.object({ keys: z.array(keyViewSchema), epoch: z.number().int() }) } },
       handler: async ({ caller, params }) => {
         const me = requireAccount(caller);
         const vehicle = await ctx.vehicles.get(params.vin);
@@ -147,7 +129,7 @@ export function vehicleRoutes(ctx: AppContext, hooks: VehicleHooks): RouteDefini
         const isMain = vehicle.mainUser?.accountId === me.accountId;
         const visible = isMain ? keys : keys.filter((k) => k.accountId === me.accountId);
         if (!isMain && visible.length === 0) throw new DigitalKeyError('FORBIDDEN');
-        return { body: { keys: visible.map(publicKey), epoch: vehicle.epoch } };
+        return { body: { keys: visible.map(keyView), epoch: vehicle.epoch } };
       },
     }),
     defineRoute({
