@@ -76,12 +76,12 @@ export async function verifyRegistration(opts: {
   };
 }
 
-export async function authenticationOptions(rp: RelyingPartyConfig, allow: string[]): Promise<PublicKeyCredentialRequestOptionsJSON> {
-  return generateAuthenticationOptions({
-    rpID: rp.rpId,
-    userVerification: 'required',
-    allowCredentials: allow.map((id) => ({ id })),
-  });
+/**
+ * Login options: UV required and no credential ids listed — passkeys are discoverable, and listing an
+ * account's ids would tell anyone which e-mails have accounts.
+ */
+export async function authenticationOptions(rp: RelyingPartyConfig): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  return generateAuthenticationOptions({ rpID: rp.rpId, userVerification: 'required' });
 }
 
 /** Verify a login assertion against a stored passkey; returns the new counter. */

@@ -86,7 +86,7 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
       handler: async () => {
         // Passkeys are discoverable (resident), so no account's credential ids are ever listed: the
         // answer is the same for every e-mail, known or not — no account enumeration.
-        const options = await authenticationOptions(ctx.rp, []);
+        const options = await authenticationOptions(ctx.rp);
         const challengeId = await ctx.challenges.create('login', options.challenge, null);
         return { body: { challengeId, options } };
       },

@@ -109,8 +109,7 @@ export class SubscriptionService {
     const { ctx } = this.deps;
     assertPlanRequest(this.deps.terms, request.plan, request.years);
     await this.#assertMainUser(vin, accountId);
-    const primary = request.plan === 'trial' ? null : await this.deps.cards.primary(accountId);
-    const card: ChargeIntent['card'] = primary ? { cardId: primary.cardId, token: primary.token, brand: primary.brand, last4: primary.last4 } : null;
+    const card = request.plan === 'trial' ? null : await chargeCardOf(this.deps.cards, accountId);
     // Written before the commit (harmless if it fails): the card rule must see every paid subscription.
     if (request.plan !== 'trial') await ctx.store.commit({ hset: [{ key: storeKeys.accountSubscriptions(accountId), field: vin, value: String(ctx.clock.now()) }] });
     await this.due.add(vin, ctx.clock.now());
@@ -246,8 +245,7 @@ export class SubscriptionService {
     const sub = vehicle.subscriptions?.current;
     if (sub && !sub.charging) {
       // R10: only the payer's primary card is charged.
-      const primary = await this.deps.cards.primary(sub.accountId);
-      const card: ChargeIntent['card'] = primary ? { cardId: primary.cardId, token: primary.token, brand: primary.brand, last4: primary.last4 } : null;
+      const card = await chargeCardOf(this.deps.cards, sub.accountId);
       const now = ctx.clock.now();
       await ctx.vehicles.update(vin, (v) => ({ vehicle: dueAction(v, now)?.kind === 'charge' ? beginCharge(v, card, this.#env()) : v, result: null }));
     }
@@ -351,3 +349,8 @@ export class SubscriptionService {
   }
 }
 
+/** R10: the card a charge uses — the account's primary card (token for the gateway, brand and last 4 for people), or none. */
+async function chargeCardOf(cards: CardWallet, accountId: AccountId): Promise<ChargeIntent['card']> {
+  const primary = await cards.primary(accountId);
+  return primary ? { cardId: primary.cardId, token: primary.token, brand: primary.brand, last4: primary.last4 } : null;
+}

@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   BAD_FRAME: { retry: false, message: 'The BLE frame is malformed, too long or incomplete' },
   BAD_MESSAGE: { retry: false, message: 'The message could not be decoded' },
   UNSUPPORTED_VERSION: { retry: false, message: 'The protocol version is not supported' },
+  /** Reserved: in protocol v1 an unknown `cmd` fails the message schema and is BAD_MESSAGE. */
   UNKNOWN_COMMAND: { retry: false, message: 'The command is not known' },
   UNKNOWN_NONCE: { retry: true, message: 'The challenge is unknown, used or expired: read a new one' },
   // --- credentials --------------------------------------------------------------------------
