@@ -96,10 +96,6 @@ export interface Vehicle {
   settled(): Promise<void>;
 }
 
-/** Per-connection timing evidence. */
-interface Session {
-  challengeLinkMs?: number;
-}
 
 /** Create a simulated vehicle; `start()` loads its state and begins advertising. */
 export function createVehicle(opts: CreateVehicleOptions): Vehicle {
@@ -115,7 +111,6 @@ class SimulatedVehicle implements Vehicle {
   readonly #nonces: NonceStore;
   readonly #log: VehicleEventLog;
   readonly #gatt: VehicleGatt;
-  readonly #sessions = new Map<number, Session>();
   #clock: ForwardOnlyClock;
   #state: VehicleState | null = null;
   #advertising: Advertising | null = null;
@@ -144,7 +139,6 @@ class SimulatedVehicle implements Vehicle {
       frameError: (link, error) => this.#onFrameError(link, error),
       disconnected: (link) => {
         this.#nonces.drop(link.id);
-        this.#sessions.delete(link.id);
       },
     });
   }
@@ -221,7 +215,6 @@ class SimulatedVehicle implements Vehicle {
     const nowMs = this.#clock.now();
     const linkNowMs = this.#opts.air.now();
     const nonce = this.#nonces.issue(link.id, nowMs, linkNowMs);
-    this.#sessions.set(link.id, { challengeLinkMs: linkNowMs });
     return encodeMessage({ v: PROTOCOL_VERSION, nonce, seq: state.seq, t: Math.floor(nowMs / 1000) });
   }
 
@@ -239,9 +232,9 @@ class SimulatedVehicle implements Vehicle {
     }
     // Consume the nonce before anything else, on arrival: a second try with it always fails.
     const nowMs = this.#clock.now();
+    const challengeLinkMs = this.#nonces.issuedLinkAt(link.id);
     const nonce = this.#nonces.take(link.id, nowMs, this.#opts.air.now());
-    const session = this.#sessions.get(link.id);
-    const challengeToRequestMs = session?.challengeLinkMs === undefined ? undefined : this.#opts.air.now() - session.challengeLinkMs;
+    const challengeToRequestMs = challengeLinkMs === undefined ? undefined : this.#opts.air.now() - challengeLinkMs;
     void this.#serial(async () => {
       try {
         await this.#execute(link, request, nonce, nowMs, challengeToRequestMs);

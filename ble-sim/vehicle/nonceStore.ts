@@ -44,9 +44,9 @@ export class NonceStore {
     return nonce.slice();
   }
 
-  /** When this connection's nonce was issued, if it has one. */
-  issuedAt(connectionId: number): number | undefined {
-    return this.#byConnection.get(connectionId)?.issuedMs;
+  /** Link time at which this connection's outstanding nonce was issued (relay evidence), if it has one. */
+  issuedLinkAt(connectionId: number): number | undefined {
+    return this.#byConnection.get(connectionId)?.issuedLinkMs;
   }
 
   /** Consume this connection's nonce: null when there is none, or it has expired on either timeline. */
