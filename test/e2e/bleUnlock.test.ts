@@ -3,14 +3,13 @@
  * to the simulated vehicle, which verifies credential + assertion offline and acts. Each attack
  * test names the attack and checks the exact code the car answers (DESIGN.md §3).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_LINK_PROFILE, LOSSY_LINK_PROFILE, MIN_MTU_LINK_PROFILE, SLOW_LINK_PROFILE, type LinkProfile } from '../../ble-sim/air/linkProfile.js';
 import { buildCommandRequest, type AssertionSource } from '../../ble-sim/phone/commandRequest.js';
 import { openVehicleSession } from '../../ble-sim/phone/vehicleSession.js';
 import { encodeMessage } from '../../shared/ble/messages.js';
 import type { Command } from '../../shared/commands.js';
 import {
-  createBleWorld,
   createIssuer,
   createPhone,
   DAY_S,
@@ -23,16 +22,12 @@ import {
   VIN,
   type BleWorld,
 } from '../support/bleFixtures.js';
+import { bleWorldPerTest } from '../support/bleWorldPerTest.js';
 
-let world: BleWorld | undefined;
-afterEach(async () => {
-  await world?.cleanup();
-  world = undefined;
-});
+const newWorld = bleWorldPerTest();
 
-async function setup(linkProfile?: LinkProfile): Promise<BleWorld> {
-  world = await createBleWorld(linkProfile ? { linkProfile } : {});
-  return world;
+function setup(linkProfile?: LinkProfile): Promise<BleWorld> {
+  return newWorld(linkProfile ? { linkProfile } : {});
 }
 
 describe.each([

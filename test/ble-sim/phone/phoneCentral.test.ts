@@ -3,7 +3,7 @@
  * (assertion over tx, the bound passkey), and its metrics.
  */
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Air } from '../../../ble-sim/air/air.js';
 import type { GattServer } from '../../../ble-sim/air/gattServer.js';
 import { buildCommandRequest } from '../../../ble-sim/phone/commandRequest.js';
@@ -14,13 +14,10 @@ import { encodeMessage } from '../../../shared/ble/messages.js';
 import { transactionHash } from '../../../shared/ble/transactionHash.js';
 import { vehicleLocalName } from '../../../shared/ble/vehicleLocalName.js';
 import { DigitalKeyError } from '../../../shared/errors/digitalKeyError.js';
-import { createBleWorld, createIssuer, createPhone, mintCredential, mintManifest, ORIGIN, registerPasskey, RP_ID, VIN, type BleWorld } from '../../support/bleFixtures.js';
+import { createIssuer, createPhone, mintCredential, mintManifest, ORIGIN, registerPasskey, RP_ID, VIN } from '../../support/bleFixtures.js';
+import { bleWorldPerTest } from '../../support/bleWorldPerTest.js';
 
-let world: BleWorld | undefined;
-afterEach(async () => {
-  await world?.cleanup();
-  world = undefined;
-});
+const newWorld = bleWorldPerTest();
 
 /** A car that serves challenges and takes requests but never answers (or refuses every write). */
 function silentCar(air: Air, opts: { refuseWrites?: boolean; hangUpOnWrite?: boolean } = {}) {
@@ -104,7 +101,7 @@ describe('buildCommandRequest', () => {
 
 describe('sendCommand with a state manifest', () => {
   it('delivers a manifest that fits, and leaves out one too big for the 2048-byte frame rather than fail the command', async () => {
-    const w = (world = await createBleWorld());
+    const w = await newWorld();
     const key = await w.issueKey();
     const small = await mintManifest({ issuer: w.issuer, seq: 1, revoked: [randomUUID()] });
     expect((await w.send({ cmd: 'unlock', credential: key.credential, state: small })).response.code).toBe('OK');
@@ -117,7 +114,7 @@ describe('sendCommand with a state manifest', () => {
 
 describe('sendCommand metrics', () => {
   it('reports the link metrics of the finished connection from AirBindings', async () => {
-    const w = (world = await createBleWorld());
+    const w = await newWorld();
     const key = await w.issueKey();
     const { metrics } = await w.send({ cmd: 'unlock', credential: key.credential });
     const record = w.air.connections().at(-1)!;
@@ -126,7 +123,7 @@ describe('sendCommand metrics', () => {
   });
 
   it('falls back to what the phone saw when the bindings report no link metrics', async () => {
-    const w = (world = await createBleWorld());
+    const w = await newWorld();
     const key = await w.issueKey();
     Object.defineProperty(w.phone.bindings, 'linkMetrics', { value: undefined });
     const { response, metrics } = await w.send({ cmd: 'unlock', credential: key.credential });

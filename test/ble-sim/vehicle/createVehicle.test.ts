@@ -6,7 +6,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { Tag } from 'cbor2';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CentralLink } from '../../../ble-sim/air/airConnection.js';
 import { AttError } from '../../../ble-sim/air/gattServer.js';
 import { MIN_MTU_LINK_PROFILE, type LinkProfile } from '../../../ble-sim/air/linkProfile.js';
@@ -19,17 +19,13 @@ import { CHALLENGE_CHAR_UUID, REQUEST_CHAR_UUID, RESPONSE_CHAR_UUID, SERVICE_UUI
 import { challengeSchema, decodeMessage, encodeMessage, responseSchema, type ResponseMessage } from '../../../shared/ble/messages.js';
 import { vehicleLocalName } from '../../../shared/ble/vehicleLocalName.js';
 import { DigitalKeyError } from '../../../shared/errors/digitalKeyError.js';
-import { createBleWorld, createIssuer, mintManifest, ORIGIN, OTHER_VIN, RP_ID, VIN, type BleWorld } from '../../support/bleFixtures.js';
+import { createIssuer, mintManifest, ORIGIN, OTHER_VIN, RP_ID, VIN, type BleWorld } from '../../support/bleFixtures.js';
+import { bleWorldPerTest } from '../../support/bleWorldPerTest.js';
 
-let world: BleWorld | undefined;
-afterEach(async () => {
-  await world?.cleanup();
-  world = undefined;
-});
+const newWorld = bleWorldPerTest();
 
-async function setup(linkProfile?: LinkProfile): Promise<BleWorld> {
-  world = await createBleWorld(linkProfile ? { linkProfile } : {});
-  return world;
+function setup(linkProfile?: LinkProfile): Promise<BleWorld> {
+  return newWorld(linkProfile ? { linkProfile } : {});
 }
 
 /** A raw ATT connection to the car (an attacker's radio, no noble in the way). */
