@@ -38,6 +38,8 @@ export interface AssertionOptions {
   allowCredentials?: readonly string[];
   /** Override the biometric outcome for this one call (attack tests). */
   userVerified?: boolean;
+  /** Clear the user-presence flag for this one call (attack tests: presence must never be relaxed). */
+  userPresent?: boolean;
 }
 
 function sha256(data: Uint8Array | string): Buffer {
@@ -125,7 +127,7 @@ export class VirtualAuthenticator {
     if (this.countSignatures) passkey.counter += 1;
     const challenge = typeof opts.challenge === 'string' ? opts.challenge : Buffer.from(opts.challenge).toString('base64url');
     const clientDataJSON = Buffer.from(JSON.stringify({ type: 'webauthn.get', challenge, origin: opts.origin, crossOrigin: false }));
-    const flags = FLAG_UP | (uv ? FLAG_UV : 0) | FLAG_BE | FLAG_BS;
+    const flags = (opts.userPresent === false ? 0 : FLAG_UP) | (uv ? FLAG_UV : 0) | FLAG_BE | FLAG_BS;
     const authData = Buffer.concat([sha256(opts.rpId), Buffer.from([flags]), u32(passkey.counter)]);
     const signature = sign('sha256', Buffer.concat([authData, sha256(clientDataJSON)]), passkey.privateKey);
 

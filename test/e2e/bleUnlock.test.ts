@@ -166,6 +166,14 @@ describe('attacks over BLE', () => {
     expect(response).toMatchObject({ ok: false, code: 'USER_NOT_VERIFIED', vehicle: { locked: true } });
   });
 
+  it('an assertion without user presence (UP flag clear, UV set) → BAD_ASSERTION: the car never relaxes presence (no advancedFIDOConfig)', async () => {
+    const w = await setup();
+    const key = await w.issueKey();
+    const noPresence: AssertionSource = { getAssertion: (o) => w.phone.authenticator.getAssertion({ ...o, userPresent: false }) };
+    const { response } = await w.send({ cmd: 'unlock', credential: key.credential, authenticator: noPresence });
+    expect(response).toMatchObject({ ok: false, code: 'BAD_ASSERTION', vehicle: { locked: true } });
+  });
+
   it("stolen credential: a valid credential used with the thief's own passkey → BAD_ASSERTION", async () => {
     const w = await setup();
     const key = await w.issueKey();
