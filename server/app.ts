@@ -112,7 +112,7 @@ export function createApp(opts: CreateAppOptions): App {
         data: { vin: event.vin },
       });
       // The previous main user's subscription ended in the claim's commit: refund and tell them now.
-      await subscriptions.afterChange(event.vin);
+      await subscriptions.runFollowUps(event.vin);
     },
     // R1, R4b: keys only while the main user's trial or paid subscription is active.
     assertKeysAllowed: (vehicle) => subscriptions.assertKeysAllowed(vehicle),

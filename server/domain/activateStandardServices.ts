@@ -1,11 +1,8 @@
 /** R1: the Smart Digital Key needs Standard Services active on the vehicle; only its main user activates them. */
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId } from '../../shared/ids.js';
+import { assertMainUser } from './assertMainUser.js';
 import type { VehicleRecord } from './vehicleRecord.js';
-
-export function assertMainUser(vehicle: VehicleRecord, accountId: AccountId): void {
-  if (vehicle.mainUser?.accountId !== accountId) throw new DigitalKeyError('NOT_MAIN_USER');
-}
 
 export function activateStandardServices(vehicle: VehicleRecord, opts: { accountId: AccountId; nowMs: number }): VehicleRecord {
   assertMainUser(vehicle, opts.accountId);

@@ -12,21 +12,25 @@ import { storeKeys } from '../store/storeKeys.js';
 
 /** A key to make: the key's own fields, and the rule it depends on. */
 export type NewKey = Pick<DigitalKey, 'vin' | 'accountId' | 'passkeyId' | 'role' | 'perms' | 'notBefore' | 'notAfter' | 'grantedBy'> & {
-  /** The rule the key depends on (main user and R1 for main keys, limits for shared keys), run on the fresh document. */
-  check: (vehicle: VehicleRecord) => VehicleRecord;
+  /**
+   * Admit the key on the fresh vehicle document: throw when the rule it depends on fails (main user
+   * and R1 for main keys; invitation, R1 and the shared-key limit for shared keys), else return the
+   * document as the key's commit leaves it (a shared key counts toward the limit).
+   */
+  admit: (vehicle: VehicleRecord) => VehicleRecord;
 };
 
 export async function createKey(ctx: Pick<AppContext, 'accounts' | 'vehicles' | 'store' | 'clock'>, opts: NewKey): Promise<{ key: DigitalKey; vehicle: VehicleRecord }> {
   await ctx.accounts.activePasskeyOf(opts.accountId, opts.passkeyId);
   // Refuse early (no index written) when the rule already fails; it is checked again in the commit.
-  opts.check(await ctx.vehicles.get(opts.vin));
+  opts.admit(await ctx.vehicles.get(opts.vin));
   const keyId = randomUUID();
   // The indexes are written first: a dangling entry (if the commit fails) points at no key and is harmless.
   await ctx.store.set(storeKeys.keyVehicle(keyId), opts.vin);
   await ctx.store.commit({ append: [{ key: storeKeys.passkeyKeys(opts.passkeyId), value: `${opts.vin} ${keyId}` }] });
   const { vehicle, result } = await ctx.vehicles.update(opts.vin, async (current) => {
-    const checked = opts.check(current);
-    const next = { ...checked, keysIssued: checked.keysIssued + 1 };
+    const admitted = opts.admit(current);
+    const next = { ...admitted, keysIssued: admitted.keysIssued + 1 };
     const byPasskey = storeKeys.vehiclePasskeyKeys(opts.vin, next.epoch);
     if ((await ctx.store.hget(byPasskey, opts.passkeyId)) !== null) throw new DigitalKeyError('KEY_EXISTS');
     const key: DigitalKey = {

@@ -9,7 +9,7 @@
  * // R4b, called by the subscriptions work when a subscription ends:
  * await wipeVehicleKeys(ctx, { vin, reason: 'subscription-ended', actor: { accountId: null, role: 'system' } });
  */
-import type { AccountId, Vin } from '../../shared/ids.js';
+import type { AccountId, KeyId, Vin } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
 import { wipeAllKeys, type WipeReason } from '../domain/wipeAllKeys.js';
@@ -32,7 +32,7 @@ export interface WipeOutcome {
   /** The epoch whose keys were wiped; its key records stay as the audit archive (R13). */
   wipedEpoch: number;
   /** The ids of the wiped keys, read from the archive (O(n): not part of the atomic wipe). */
-  revokedKeyIds(): Promise<string[]>;
+  listWipedKeyIds(): Promise<KeyId[]>;
   /** The signed manifest the cars get. */
   manifest: string;
 }
@@ -81,5 +81,5 @@ export async function wipeVehicleKeys(ctx: AppContext, request: WipeRequest): Pr
     return { vehicle: next, writes, result: null };
   });
   const manifest = await ctx.manifests.publish(vehicle);
-  return { vehicle, wipedEpoch: before.epoch, revokedKeyIds: () => keyIdsOfEpoch(ctx.store, request.vin, before.epoch), manifest };
+  return { vehicle, wipedEpoch: before.epoch, listWipedKeyIds: () => keyIdsOfEpoch(ctx.store, request.vin, before.epoch), manifest };
 }

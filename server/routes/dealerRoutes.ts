@@ -33,8 +33,8 @@ export function dealerRoutes(ctx: AppContext): RouteDefinition[] {
         if (body.scope === 'passkey') {
           return { body: await revokeLostPasskey(ctx, { vin: params.vin, passkeyId: body.passkeyId, dealer: dealer.accountId, reason: body.reason }) };
         }
-        const { vehicle, revokedKeyIds: wiped } = await wipeVehicleKeys(ctx, { vin: params.vin, reason: 'dealer-revoked-all', actor: { accountId: dealer.accountId, role: 'dealer' }, note: body.reason });
-        return { body: { revokedKeyIds: await wiped(), epoch: vehicle.epoch, seq: vehicle.seq } };
+        const { vehicle, listWipedKeyIds } = await wipeVehicleKeys(ctx, { vin: params.vin, reason: 'dealer-revoked-all', actor: { accountId: dealer.accountId, role: 'dealer' }, note: body.reason });
+        return { body: { revokedKeyIds: await listWipedKeyIds(), epoch: vehicle.epoch, seq: vehicle.seq } };
       },
     }),
     defineRoute({

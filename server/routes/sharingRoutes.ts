@@ -10,7 +10,7 @@ import { permsSchema } from '../../shared/commands.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { base64UrlIdSchema, uuidSchema, vinSchema } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
-import { assertMainUser } from '../domain/activateStandardServices.js';
+import { assertMainUser } from '../domain/assertMainUser.js';
 import { issuedSchema, vinParams } from '../http/apiSchemas.js';
 import { requireAccount } from '../http/authenticate.js';
 import { defineRoute, type RouteDefinition } from '../http/route.js';
@@ -115,7 +115,7 @@ export function sharingRoutes(ctx: AppContext, hooks: VehicleHooks): RouteDefini
       handler: async ({ caller, params, body }) => {
         const me = requireAccount(caller);
         await hooks.beforeMainUserLeaves(params.vin);
-        const { vehicle, revokedKeyIds: wiped } = await wipeVehicleKeys(ctx, {
+        const { vehicle, listWipedKeyIds } = await wipeVehicleKeys(ctx, {
           vin: params.vin,
           reason: body.reason === 'relinquish' ? 'usage-relinquished' : 'vehicle-removed',
           actor: { accountId: me.accountId, role: 'main' },
@@ -125,7 +125,7 @@ export function sharingRoutes(ctx: AppContext, hooks: VehicleHooks): RouteDefini
             return hooks.mainUserLeaves({ ...v, mainUser: null, standardServices: { active: false, changedAt: ctx.clock.now() } }, 'vehicle-removed');
           },
         });
-        return { body: { vin: params.vin, revokedKeyIds: await wiped(), epoch: vehicle.epoch, seq: vehicle.seq } };
+        return { body: { vin: params.vin, revokedKeyIds: await listWipedKeyIds(), epoch: vehicle.epoch, seq: vehicle.seq } };
       },
     }),
   ];

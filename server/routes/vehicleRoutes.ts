@@ -8,7 +8,8 @@ import { COMMANDS } from '../../shared/commands.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { base64UrlIdSchema, uuidSchema, vinSchema } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
-import { activateStandardServices, assertMainUser } from '../domain/activateStandardServices.js';
+import { activateStandardServices } from '../domain/activateStandardServices.js';
+import { assertMainUser } from '../domain/assertMainUser.js';
 import { claimVehicle } from '../domain/claimVehicle.js';
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
 import { issuedSchema, keyView, keyViewSchema, odometerKmSchema, qrTokenSchema, vinParams } from '../http/apiSchemas.js';
@@ -104,7 +105,7 @@ export function vehicleRoutes(ctx: AppContext, hooks: VehicleHooks): RouteDefini
           passkeyId: body.passkeyId,
           role: 'main',
           perms: [...COMMANDS],
-          check: (vehicle) => {
+          admit: (vehicle) => {
             assertMainUser(vehicle, me.accountId);
             hooks.assertKeysAllowed(vehicle);
             return vehicle;

@@ -46,7 +46,7 @@ export async function acceptInvitation(
       ...(invitation.notBefore !== undefined ? { notBefore: invitation.notBefore } : {}),
       ...(invitation.notAfter !== undefined ? { notAfter: invitation.notAfter } : {}),
       grantedBy: invitation.createdBy,
-      check: (vehicle) => {
+      admit: (vehicle) => {
         // A wipe or a new main user since the invitation was made ends it.
         if (vehicle.epoch !== invitation.epoch || vehicle.mainUser?.accountId !== invitation.createdBy) throw new DigitalKeyError('INVITATION_INVALID');
         if (vehicle.mainUser.accountId === opts.accountId) throw new DigitalKeyError('FORBIDDEN', 'the main user already holds the vehicle');

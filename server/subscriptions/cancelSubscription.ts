@@ -5,7 +5,7 @@
  */
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId } from '../../shared/ids.js';
-import { assertMainUser } from '../domain/activateStandardServices.js';
+import { assertMainUser } from '../domain/assertMainUser.js';
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
 import { cancellationOutcome, type CancellationOutcome, type CancelMode } from './cancellationOutcome.js';
 import { endSubscription } from './endSubscription.js';

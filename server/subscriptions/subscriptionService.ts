@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId, Vin } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
-import { assertMainUser } from '../domain/activateStandardServices.js';
+import { assertMainUser } from '../domain/assertMainUser.js';
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
 import { wipeVehicleKeys } from '../keys/wipeVehicleKeys.js';
 import type { Outbox } from '../notifications/outbox.js';
@@ -119,7 +119,7 @@ export class SubscriptionService {
     });
     const { started } = result;
     if (started === 'pending') await this.#settleCharge(vin);
-    await this.afterChange(vin);
+    await this.runFollowUps(vin);
     const vehicle = await ctx.vehicles.get(vin);
     const sub = vehicle.subscriptions?.current;
     if (started === 'pending' && sub && sub.subscriptionId === result.subscriptionId && sub.status === 'ended' && sub.endReason === 'initial-payment-failed') {
@@ -142,7 +142,7 @@ export class SubscriptionService {
       },
       { accountId, role: 'main' },
     );
-    await this.afterChange(vin);
+    await this.runFollowUps(vin);
     return { view: await this.view(vin, accountId), outcome: outcome!, keysWiped: wiped };
   }
 
@@ -151,7 +151,7 @@ export class SubscriptionService {
     await this.#assertMainUser(vin, accountId);
     await this.due.add(vin, this.deps.ctx.clock.now());
     await this.deps.ctx.vehicles.update(vin, (v) => ({ vehicle: setAutoRenew(v, { accountId, autoRenew }), result: null }));
-    await this.afterChange(vin);
+    await this.runFollowUps(vin);
     return this.view(vin, accountId);
   }
 
@@ -163,7 +163,7 @@ export class SubscriptionService {
     const { ctx } = this.deps;
     await this.#assertMainUser(vin, accountId);
     await this.due.add(vin, ctx.clock.now());
-    const { vehicle, revokedKeyIds: wiped } = await wipeVehicleKeys(ctx, {
+    const { vehicle, listWipedKeyIds } = await wipeVehicleKeys(ctx, {
       vin,
       reason: 'subscription-ended',
       actor: { accountId, role: 'main' },
@@ -174,8 +174,8 @@ export class SubscriptionService {
         return releaseSubscription(services, { reason: 'standard-services-ended', wipe: false }, this.#env()).vehicle;
       },
     });
-    await this.afterChange(vin);
-    return { vehicle, revokedKeyIds: await wiped() };
+    await this.runFollowUps(vin);
+    return { vehicle, revokedKeyIds: await listWipedKeyIds() };
   }
 
   /** VehicleHooks: before a commit in which the main user leaves (claim by another, removal) — file the vehicle as due now. */
@@ -189,11 +189,11 @@ export class SubscriptionService {
   }
 
   /**
-   * After a committed change: carry out its effects now and file the vehicle under its next due
-   * time. Never throws: the change has happened, and every caller filed the vehicle as due before
+   * The follow-ups of a committed change: carry out its effects now (refunds, notices) and file the
+   * vehicle under its next due time. Never throws: the change has happened, and every caller filed the vehicle as due before
    * committing, so whatever fails here the scheduler redoes.
    */
-  async afterChange(vin: Vin): Promise<void> {
+  async runFollowUps(vin: Vin): Promise<void> {
     try {
       await this.effects.apply(vin);
       const vehicle = await this.deps.ctx.vehicles.find(vin);

@@ -125,7 +125,7 @@ async function benchStore(opts: BenchOptions, label: string, store: TimedStore, 
             publishMs: store.timing('publish').ms,
           };
           // Outside the timed wipe: the archive of the wiped epoch must hold exactly the N keys.
-          const archived = (await outcome.revokedKeyIds()).length;
+          const archived = (await outcome.listWipedKeyIds()).length;
           if (archived !== n) throw new Error(`the archive of the wiped epoch holds ${archived} keys, wanted ${n}`);
           const otherMs = totalMs - parts.readVehicleMs - parts.readKeyIdsMs - parts.commitMs - parts.publishMs;
           if (round > 0) bySize.get(n)!.push({ totalMs, ...parts, otherMs, commitBytes: store.commitBytes, keysReadBytes: store.hgetallBytes });

@@ -185,7 +185,7 @@ describe('wipes (R4) and single-key revocation', () => {
     const { vin, owner } = await vehicleWithOwner();
     const shared = await sharedUser(owner, vin);
     const out = await wipeVehicleKeys(t.app.ctx, { vin, reason: 'subscription-ended', actor: { accountId: null, role: 'system' } });
-    expect(await out.revokedKeyIds()).toHaveLength(2);
+    expect(await out.listWipedKeyIds()).toHaveLength(2);
     expect(decodeJwt(out.manifest)).toMatchObject({ ep: 1, seq: out.vehicle.seq });
     expect(await codeOf(shared.refresh(vin))).toBe('REVOKED');
     const d = await dealer();
