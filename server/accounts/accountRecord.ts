@@ -1,27 +1,33 @@
-/** Stored accounts and passkeys. A passkey is one phone's WebAuthn credential (UV required). */
-import type { AccountId, Base64Url, PasskeyId } from '../../shared/ids.js';
+/**
+ * Stored accounts and passkeys. A passkey is one phone's WebAuthn credential (UV required). The
+ * schemas are the records' definitions: every read from the store is parsed with them
+ * (server/store/records.ts), and the types are inferred from them.
+ */
+import { z } from 'zod';
 
-export interface AccountRecord {
-  accountId: AccountId;
-  email: string;
-  displayName: string;
-  createdAt: number;
-  passkeyIds: PasskeyId[];
+export const accountRecordSchema = z.object({
+  accountId: z.string(),
+  email: z.string(),
+  displayName: z.string(),
+  createdAt: z.number(),
+  passkeyIds: z.array(z.string()),
   /** Granted by an operator command only: may revoke and look up, never issue or share (DESIGN §4). */
-  dealer: boolean;
-}
+  dealer: z.boolean(),
+});
+export type AccountRecord = z.infer<typeof accountRecordSchema>;
 
-export interface PasskeyRecord {
-  passkeyId: PasskeyId;
-  accountId: AccountId;
+export const passkeyRecordSchema = z.object({
+  passkeyId: z.string(),
+  accountId: z.string(),
   /** COSE public key, base64url; the credential's `cnf.wa.pk`. */
-  publicKey: Base64Url;
-  counter: number;
-  transports: string[];
-  backedUp: boolean;
-  createdAt: number;
+  publicKey: z.string(),
+  counter: z.number().int().nonnegative(),
+  transports: z.array(z.string()),
+  backedUp: z.boolean(),
+  createdAt: z.number(),
   /** Set when a dealer revoked the phone (R6): the passkey stops working for the account too. */
-  disabled: { at: number; by: AccountId | null; reason: string } | null;
+  disabled: z.object({ at: z.number(), by: z.string().nullable(), reason: z.string() }).nullable(),
   /** A name the user gave the phone. */
-  label?: string;
-}
+  label: z.string().optional(),
+});
+export type PasskeyRecord = z.infer<typeof passkeyRecordSchema>;

@@ -1,12 +1,12 @@
-/** Reads and writes accounts and passkeys. Single-record changes use an expect-and-set commit. */
+/** Reads and writes accounts and passkeys; every read is parsed with its schema, every change is one compare-and-set (server/store/records.ts). */
 import { randomUUID } from 'node:crypto';
+import type { ErrorCode } from '../../shared/errors/errorCode.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId, PasskeyId } from '../../shared/ids.js';
+import { readRecord, updateRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { storeKeys } from '../store/storeKeys.js';
-import type { AccountRecord, PasskeyRecord } from './accountRecord.js';
-
-const MAX_ATTEMPTS = 12;
+import { accountRecordSchema, passkeyRecordSchema, type AccountRecord, type PasskeyRecord } from './accountRecord.js';
 
 export class AccountRepository {
   constructor(private readonly store: Store) {}
@@ -34,8 +34,7 @@ export class AccountRepository {
   }
 
   async find(accountId: AccountId): Promise<AccountRecord | null> {
-    const raw = await this.store.get(storeKeys.account(accountId));
-    return raw === null ? null : (JSON.parse(raw) as AccountRecord);
+    return readRecord(this.store, storeKeys.account(accountId), accountRecordSchema, 'account');
   }
 
   async findByEmail(email: string): Promise<AccountRecord | null> {
@@ -43,29 +42,31 @@ export class AccountRepository {
     return accountId === null ? null : this.find(accountId);
   }
 
-  /** Change one account atomically (retried on a concurrent change). */
+  /** Change one account atomically (retried on a concurrent change); NOT_FOUND if there is none. */
   async update(accountId: AccountId, change: (account: AccountRecord) => AccountRecord): Promise<AccountRecord> {
-    const key = storeKeys.account(accountId);
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const raw = await this.store.get(key);
-      if (raw === null) throw new DigitalKeyError('NOT_FOUND', 'no such account');
-      const next = change(JSON.parse(raw) as AccountRecord);
-      if (await this.store.commit({ expect: [{ key, value: raw }], set: [{ key, value: JSON.stringify(next) }] })) return next;
-    }
-    throw new DigitalKeyError('CONFLICT');
+    const { record } = await updateRecord(
+      this.store,
+      storeKeys.account(accountId),
+      accountRecordSchema,
+      (account) => {
+        if (account === null) throw new DigitalKeyError('NOT_FOUND', 'no such account');
+        return { record: change(account), result: null };
+      },
+      { what: 'account' },
+    );
+    return record;
   }
 
-  async findPasskey(passkeyId: PasskeyId): Promise<{ passkey: PasskeyRecord; raw: string } | null> {
-    const raw = await this.store.get(storeKeys.passkey(passkeyId));
-    return raw === null ? null : { passkey: JSON.parse(raw) as PasskeyRecord, raw };
+  async findPasskey(passkeyId: PasskeyId): Promise<PasskeyRecord | null> {
+    return readRecord(this.store, storeKeys.passkey(passkeyId), passkeyRecordSchema, 'passkey');
   }
 
   /** A passkey of this account that is not disabled, or PASSKEY_NOT_FOUND / PASSKEY_DISABLED. */
   async activePasskeyOf(accountId: AccountId, passkeyId: PasskeyId): Promise<PasskeyRecord> {
-    const found = await this.findPasskey(passkeyId);
-    if (!found || found.passkey.accountId !== accountId) throw new DigitalKeyError('PASSKEY_NOT_FOUND');
-    if (found.passkey.disabled) throw new DigitalKeyError('PASSKEY_DISABLED');
-    return found.passkey;
+    const passkey = await this.findPasskey(passkeyId);
+    if (!passkey || passkey.accountId !== accountId) throw new DigitalKeyError('PASSKEY_NOT_FOUND');
+    if (passkey.disabled) throw new DigitalKeyError('PASSKEY_DISABLED');
+    return passkey;
   }
 
   /** Store a new passkey and list it on its account. */
@@ -75,9 +76,21 @@ export class AccountRepository {
     await this.update(passkey.accountId, (a) => ({ ...a, passkeyIds: [...a.passkeyIds, passkey.passkeyId] }));
   }
 
-  /** Replace a passkey record only if it is still `expectedRaw` (counters: no lost update). */
-  async replacePasskey(expectedRaw: string, next: PasskeyRecord): Promise<boolean> {
-    const key = storeKeys.passkey(next.passkeyId);
-    return this.store.commit({ expect: [{ key, value: expectedRaw }], set: [{ key, value: JSON.stringify(next) }] });
+  /**
+   * Change one passkey atomically (signature counters and R6's disabling: no lost update). `change`
+   * runs again on the fresh record after a concurrent change; `ifMissing` is the error when there is no such passkey.
+   */
+  async updatePasskey(passkeyId: PasskeyId, change: (passkey: PasskeyRecord) => PasskeyRecord | Promise<PasskeyRecord>, opts: { ifMissing?: ErrorCode } = {}): Promise<PasskeyRecord> {
+    const { record } = await updateRecord(
+      this.store,
+      storeKeys.passkey(passkeyId),
+      passkeyRecordSchema,
+      async (passkey) => {
+        if (passkey === null) throw new DigitalKeyError(opts.ifMissing ?? 'PASSKEY_NOT_FOUND');
+        return { record: await change(passkey), result: null };
+      },
+      { what: 'passkey' },
+    );
+    return record;
   }
 }

@@ -32,9 +32,9 @@ export function createAuthenticator(ctx: AppContext, vehicleAuth?: VehicleAuthen
     if (!token) throw new DigitalKeyError('UNAUTHENTICATED');
     const session = await verifySessionToken({ token, trust: ctx.trust, nowSeconds: epochSeconds(ctx.clock) });
     if ((await ctx.store.get(storeKeys.endedSession(session.sessionId))) !== null) throw new DigitalKeyError('UNAUTHENTICATED');
-    const found = await ctx.accounts.findPasskey(session.passkeyId);
-    if (!found || found.passkey.accountId !== session.accountId) throw new DigitalKeyError('UNAUTHENTICATED');
-    if (found.passkey.disabled) throw new DigitalKeyError('PASSKEY_DISABLED');
+    const passkey = await ctx.accounts.findPasskey(session.passkeyId);
+    if (!passkey || passkey.accountId !== session.accountId) throw new DigitalKeyError('UNAUTHENTICATED');
+    if (passkey.disabled) throw new DigitalKeyError('PASSKEY_DISABLED');
     const account = await ctx.accounts.find(session.accountId);
     if (!account) throw new DigitalKeyError('UNAUTHENTICATED');
     if (auth === 'dealer' && !account.dealer) throw new DigitalKeyError('FORBIDDEN');

@@ -21,13 +21,9 @@ export async function revokeLostPasskey(
   if (!found || !held.some((e) => e.startsWith(`${opts.vin} `))) throw new DigitalKeyError('PASSKEY_NOT_FOUND');
 
   // Disable first: from now on no session or refresh works for this phone.
-  let current: typeof found | null = found;
-  for (let attempt = 0; current && !current.passkey.disabled; attempt++) {
-    const disabled = { ...current.passkey, disabled: { at: ctx.clock.now(), by: opts.dealer, reason: opts.reason } };
-    if (await ctx.accounts.replacePasskey(current.raw, disabled)) break;
-    if (attempt >= 10) throw new DigitalKeyError('CONFLICT');
-    current = await ctx.accounts.findPasskey(opts.passkeyId);
-  }
+  await ctx.accounts.updatePasskey(opts.passkeyId, (passkey) =>
+    passkey.disabled ? passkey : { ...passkey, disabled: { at: ctx.clock.now(), by: opts.dealer, reason: opts.reason } },
+  );
 
   const revokedKeyIds: string[] = [];
   let last = { epoch: vehicle.epoch, seq: vehicle.seq };

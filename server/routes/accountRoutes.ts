@@ -101,18 +101,18 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
       responses: { 200: { description: 'Logged in', schema: z.object({ token: z.string(), accountId: uuidSchema }) } },
       handler: async ({ body }) => {
         const challenge = await ctx.challenges.take(body.challengeId, 'login');
-        for (let attempt = 0; attempt < 5; attempt++) {
-          const found = await ctx.accounts.findPasskey(body.response.id);
-          if (!found) throw new DigitalKeyError('AUTHENTICATION_FAILED');
-          if (found.passkey.disabled) throw new DigitalKeyError('PASSKEY_DISABLED');
-          const { newCounter } = await verifyLogin({ rp: ctx.rp, response: body.response, expectedChallenge: challenge.challenge, passkey: found.passkey });
-          // The counter is stored only if nobody else changed the passkey meanwhile; else verify again.
-          if (await ctx.accounts.replacePasskey(found.raw, { ...found.passkey, counter: newCounter })) {
-            const token = await newSession(ctx, found.passkey.accountId, found.passkey.passkeyId);
-            return { body: { token, accountId: found.passkey.accountId } };
-          }
-        }
-        throw new DigitalKeyError('CONFLICT');
+        // The counter is stored only if nobody else changed the passkey meanwhile; else it is verified again.
+        const passkey = await ctx.accounts.updatePasskey(
+          body.response.id,
+          async (current) => {
+            if (current.disabled) throw new DigitalKeyError('PASSKEY_DISABLED');
+            const { newCounter } = await verifyLogin({ rp: ctx.rp, response: body.response, expectedChallenge: challenge.challenge, passkey: current });
+            return { ...current, counter: newCounter };
+          },
+          { ifMissing: 'AUTHENTICATION_FAILED' },
+        );
+        const token = await newSession(ctx, passkey.accountId, passkey.passkeyId);
+        return { body: { token, accountId: passkey.accountId } };
       },
     }),
     defineRoute({
@@ -149,7 +149,7 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
             email: account.email,
             displayName: account.displayName,
             dealer: account.dealer,
-            passkeys: passkeys.flatMap((p) => (p ? [{ passkeyId: p.passkey.passkeyId, createdAt: p.passkey.createdAt, disabled: p.passkey.disabled !== null }] : [])),
+            passkeys: passkeys.flatMap((p) => (p ? [{ passkeyId: p.passkeyId, createdAt: p.createdAt, disabled: p.disabled !== null }] : [])),
           },
         };
       },

@@ -8,38 +8,42 @@
  * removed and others remain, the most recently added one becomes primary.
  */
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId } from '../../shared/ids.js';
+import { readRecord, updateRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { storeKeys } from '../store/storeKeys.js';
 import type { CardToken } from './paymentGateway.js';
 
-export interface PaymentCard {
-  cardId: string;
+export const paymentCardSchema = z.object({
+  cardId: z.string(),
   /** The gateway's token for the card. */
-  token: string;
-  brand: string;
-  last4: string;
-  expMonth: number;
-  expYear: number;
-  addedAt: number;
-}
+  token: z.string(),
+  brand: z.string(),
+  last4: z.string(),
+  expMonth: z.number(),
+  expYear: z.number(),
+  addedAt: z.number(),
+});
+export type PaymentCard = z.infer<typeof paymentCardSchema>;
 
-export interface Wallet {
-  cards: PaymentCard[];
-  primaryCardId: string | null;
-}
+export const walletSchema = z.object({
+  cards: z.array(paymentCardSchema),
+  primaryCardId: z.string().nullable(),
+});
+export type Wallet = z.infer<typeof walletSchema>;
+
+const EMPTY: Wallet = { cards: [], primaryCardId: null };
 
 /** At most this many cards per account. */
 export const MAX_CARDS = 10;
-const MAX_ATTEMPTS = 12;
 
 export class CardWallet {
   constructor(private readonly store: Store) {}
 
   async get(accountId: AccountId): Promise<Wallet> {
-    const raw = await this.store.get(storeKeys.paymentCards(accountId));
-    return raw === null ? { cards: [], primaryCardId: null } : (JSON.parse(raw) as Wallet);
+    return (await readRecord(this.store, storeKeys.paymentCards(accountId), walletSchema, 'wallet')) ?? EMPTY;
   }
 
   /** The card that is charged (R10), or null. */
@@ -84,12 +88,7 @@ export class CardWallet {
   }
 
   async #update(accountId: AccountId, change: (wallet: Wallet) => Promise<Wallet>): Promise<Wallet> {
-    const key = storeKeys.paymentCards(accountId);
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const raw = await this.store.get(key);
-      const next = await change(raw === null ? { cards: [], primaryCardId: null } : (JSON.parse(raw) as Wallet));
-      if (await this.store.commit({ expect: [{ key, value: raw }], set: [{ key, value: JSON.stringify(next) }] })) return next;
-    }
-    throw new DigitalKeyError('CONFLICT');
+    const { record } = await updateRecord(this.store, storeKeys.paymentCards(accountId), walletSchema, async (w) => ({ record: await change(w ?? EMPTY), result: null }), { what: 'wallet' });
+    return record;
   }
 }

@@ -63,6 +63,7 @@ export const ERROR_CODES = {
   // --- infrastructure -----------------------------------------------------------------------
   TIMEOUT: { retry: false, message: 'No answer in time: the command may have been carried out' },
   STORE_UNAVAILABLE: { retry: true, message: 'The store is not reachable' },
+  CORRUPT_RECORD: { retry: false, message: 'A stored record does not match its schema' },
   INTERNAL_ERROR: { retry: false, message: 'Internal error' },
 } as const satisfies Record<string, { retry: boolean; message: string }>;
 

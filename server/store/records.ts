@@ -1,0 +1,98 @@
+/**
+ * The typed record layer over the storage port: repositories read and change records here, never
+ * with raw `get` + `JSON.parse` + `commit`. A record is JSON validated by its zod schema on every
+ * read, so a corrupt or foreign value is a CORRUPT_RECORD error, never a silently mistyped object.
+ * `updateRecord` is the one compare-and-set loop of the server: read, run the change on the fresh
+ * record, commit expecting the value read (plus the change's own writes, atomically), and on a lost
+ * race back off (jittered) and run the change again — at most RECORD_UPDATE_ATTEMPTS times, then
+ * CONFLICT (retryable: the caller may send the same request again).
+ *
+ * @example
+ * const { record } = await updateRecord(store, storeKeys.account(id), accountRecordSchema, (a) => {
+ *   if (a === null) throw new DigitalKeyError('NOT_FOUND');
+ *   return { record: { ...a, displayName } };
+ * });
+ */
+import type { z } from 'zod';
+import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import type { Store, StoreTransaction } from './store.js';
+
+/** Commit attempts of one `updateRecord` before it gives up with CONFLICT. */
+export const RECORD_UPDATE_ATTEMPTS = 12;
+/** The backoff after lost attempt n is uniform in [0, min(cap, base · 2ⁿ)) ms ("full jitter"). */
+const BACKOFF_BASE_MS = 1;
+const BACKOFF_CAP_MS = 50;
+
+/** Parse one stored value with its schema; CORRUPT_RECORD (no value in the message) if it does not fit. */
+export function parseRecord<S extends z.ZodType>(schema: S, raw: string, what: string): z.output<S> {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (err) {
+    throw new DigitalKeyError('CORRUPT_RECORD', `a stored ${what} is not JSON`, { cause: err });
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new DigitalKeyError('CORRUPT_RECORD', `a stored ${what} does not match its schema`, { cause: parsed.error });
+  return parsed.data;
+}
+
+/** Parse a value that may be absent (null stays null). */
+export function parseRecordOrNull<S extends z.ZodType>(schema: S, raw: string | null, what: string): z.output<S> | null {
+  return raw === null ? null : parseRecord(schema, raw, what);
+}
+
+/** Read one record (a string key), validated; null when absent. */
+export async function readRecord<S extends z.ZodType>(store: Pick<Store, 'get'>, key: string, schema: S, what: string): Promise<z.output<S> | null> {
+  return parseRecordOrNull(schema, await store.get(key), what);
+}
+
+/** What a change returns: the next record, other writes of the same commit, and a result for the caller. */
+export interface RecordChange<T, R> {
+  record: T;
+  /** More expectations and writes committed atomically with the record (same hash tag). */
+  writes?: StoreTransaction;
+  result: R;
+}
+
+/** What `updateRecord` returns: the record it changed (null if it was absent), the record written, and the change's result. */
+export interface RecordUpdate<T, R> {
+  before: T | null;
+  record: T;
+  result: R;
+}
+
+export interface UpdateRecordOptions {
+  /** Names the record in errors ("vehicle", "passkey"). */
+  what: string;
+  /** Store TTL of the record (garbage collection only). */
+  ttlMs?: number;
+}
+
+/**
+ * Change one record with compare-and-set. `change` gets the fresh record (null if absent) and may
+ * throw to refuse; it runs again on every lost race, so it must be a function of what it reads.
+ */
+export async function updateRecord<S extends z.ZodType, R>(
+  store: Pick<Store, 'get' | 'commit'>,
+  key: string,
+  schema: S,
+  change: (current: z.output<S> | null) => RecordChange<z.output<S>, R> | Promise<RecordChange<z.output<S>, R>>,
+  opts: UpdateRecordOptions,
+): Promise<RecordUpdate<z.output<S>, R>> {
+  for (let attempt = 0; attempt < RECORD_UPDATE_ATTEMPTS; attempt++) {
+    const raw = await store.get(key);
+    const before = parseRecordOrNull(schema, raw, opts.what);
+    const next = await change(before);
+    const nextRaw = JSON.stringify(next.record);
+    const writes = next.writes ?? {};
+    const own = nextRaw === raw ? [] : [{ key, value: nextRaw, ...(opts.ttlMs === undefined ? {} : { ttlMs: opts.ttlMs }) }];
+    const committed = await store.commit({
+      ...writes,
+      expect: [{ key, value: raw }, ...(writes.expect ?? [])],
+      set: [...own, ...(writes.set ?? [])],
+    });
+    if (committed) return { before, record: next.record, result: next.result };
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt)));
+  }
+  throw new DigitalKeyError('CONFLICT', `the ${opts.what} kept changing concurrently: try again`);
+}

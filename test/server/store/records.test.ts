@@ -1,0 +1,91 @@
+/**
+ * The typed record layer (server/store/records.ts): a stored value is parsed with its schema (a
+ * corrupt one is CORRUPT_RECORD, never a mistyped object), and `updateRecord` is one compare-and-set
+ * loop with one retry budget that ends in CONFLICT.
+ */
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { MemoryStore } from '../../../server/store/memoryStore.js';
+import { RECORD_UPDATE_ATTEMPTS, readRecord, updateRecord } from '../../../server/store/records.js';
+import type { Store } from '../../../server/store/store.js';
+import { expectRejectsWithCode } from '../../support/expectErrorCode.js';
+
+const counterSchema = z.object({ n: z.number().int() });
+const KEY = 'sdk:{t}:counter';
+
+describe('readRecord', () => {
+  it('returns the parsed record, or null when absent', async () => {
+    const store = new MemoryStore();
+    expect(await readRecord(store, KEY, counterSchema, 'counter')).toBeNull();
+    await store.set(KEY, JSON.stringify({ n: 3, extra: 'dropped' }));
+    expect(await readRecord(store, KEY, counterSchema, 'counter')).toEqual({ n: 3 });
+  });
+
+  it.each([
+    ['not JSON', '{n: 3'],
+    ['a field of the wrong type', JSON.stringify({ n: 'three' })],
+    ['a missing field', JSON.stringify({})],
+  ])('a stored value with %s is CORRUPT_RECORD, never a silently mistyped record', async (_what, raw) => {
+    const store = new MemoryStore();
+    await store.set(KEY, raw);
+    const err = await expectRejectsWithCode(readRecord(store, KEY, counterSchema, 'counter'), 'CORRUPT_RECORD');
+    expect(err.message).toBe(raw === '{n: 3' ? 'a stored counter is not JSON' : 'a stored counter does not match its schema');
+  });
+});
+
+describe('updateRecord', () => {
+  const increment = (c: { n: number } | null) => ({ record: { n: (c?.n ?? 0) + 1 }, result: c?.n ?? null });
+
+  it('creates, then changes the record, returning before, record and result', async () => {
+    const store = new MemoryStore();
+    expect(await updateRecord(store, KEY, counterSchema, increment, { what: 'counter' })).toEqual({ before: null, record: { n: 1 }, result: null });
+    expect(await updateRecord(store, KEY, counterSchema, increment, { what: 'counter' })).toEqual({ before: { n: 1 }, record: { n: 2 }, result: 1 });
+    expect(await store.get(KEY)).toBe('{"n":2}');
+  });
+
+  it('loses no update under concurrent changes (each change re-runs on the fresh record)', async () => {
+    const store = new MemoryStore();
+    await Promise.all(Array.from({ length: 8 }, () => updateRecord(store, KEY, counterSchema, increment, { what: 'counter' })));
+    expect(JSON.parse((await store.get(KEY)) ?? 'null')).toEqual({ n: 8 });
+  });
+
+  it('commits the change’s other writes atomically with the record', async () => {
+    const store = new MemoryStore();
+    await updateRecord(store, KEY, counterSchema, () => ({ record: { n: 1 }, writes: { append: [{ key: 'sdk:{t}:log', value: 'one' }] }, result: null }), { what: 'counter' });
+    expect(await store.range('sdk:{t}:log', 0, -1)).toEqual(['one']);
+  });
+
+  it('a refusal thrown by the change writes nothing', async () => {
+    const store = new MemoryStore();
+    await store.set(KEY, '{"n":1}');
+    await expect(updateRecord(store, KEY, counterSchema, () => { throw new Error('refused'); }, { what: 'counter' })).rejects.toThrow('refused');
+    expect(await store.get(KEY)).toBe('{"n":1}');
+  });
+
+  it(`gives up with CONFLICT after ${RECORD_UPDATE_ATTEMPTS} lost races, having read the record once per attempt`, async () => {
+    const memory = new MemoryStore();
+    let reads = 0;
+    // Someone else changes the record between every read and commit.
+    const racing: Pick<Store, 'get' | 'commit'> = {
+      get: async (key) => {
+        reads++;
+        const raw = await memory.get(key);
+        await memory.set(key, JSON.stringify({ n: reads * 100 }));
+        return raw;
+      },
+      commit: (tx) => memory.commit(tx),
+    };
+    const err = await expectRejectsWithCode(updateRecord(racing, KEY, counterSchema, increment, { what: 'counter' }), 'CONFLICT');
+    expect(err.message).toBe('the counter kept changing concurrently: try again');
+    expect(err.temporary).toBe(true);
+    expect(reads).toBe(RECORD_UPDATE_ATTEMPTS);
+  });
+
+  it('a corrupt stored record is CORRUPT_RECORD before the change runs', async () => {
+    const store = new MemoryStore();
+    await store.set(KEY, '"a string"');
+    let ran = false;
+    await expectRejectsWithCode(updateRecord(store, KEY, counterSchema, (c) => { ran = true; return increment(c); }, { what: 'counter' }), 'CORRUPT_RECORD');
+    expect(ran).toBe(false);
+  });
+});
