@@ -18,7 +18,7 @@ import type { Config } from './config.js';
 import { createAuthenticator } from './http/authenticate.js';
 import { errorHandler } from './http/errorHandler.js';
 import { openApiDocument } from './http/openApiDocument.js';
-import { mountRoutes, type RouteDefinition } from './http/route.js';
+import { mountRoutes, type RouteDefinition, type UndeclaredErrorListener } from './http/route.js';
 import { createLogger, type Logger } from './logger.js';
 import { logMailer, Outbox, type Mailer } from './notifications/outbox.js';
 import { accountRoutes } from './routes/accountRoutes.js';
@@ -51,6 +51,8 @@ export interface CreateAppOptions {
   mailer?: Mailer;
   /** The payment provider; default: the simulator (PAYMENT_GATEWAY). Share one between instances in tests. */
   paymentGateway?: PaymentGateway;
+  /** Told when a route answers an error code its definition does not list; default: an error log line. */
+  onUndeclaredError?: UndeclaredErrorListener;
 }
 
 export interface App {
@@ -181,7 +183,9 @@ export function createApp(opts: CreateAppOptions): App {
     legacyHeaders: false,
     handler: (_req, _res, next) => next(new DigitalKeyError('RATE_LIMITED')),
   });
-  mountRoutes(router, routes, createAuthenticator(ctx, vehicleApiAuthenticator(ctx)), anonymousLimit);
+  const onUndeclaredError: UndeclaredErrorListener =
+    opts.onUndeclaredError ?? ((route, code) => logger.error({ operationId: route.operationId, code }, 'a route answered an error code its definition does not list'));
+  mountRoutes(router, routes, createAuthenticator(ctx, vehicleApiAuthenticator(ctx)), anonymousLimit, onUndeclaredError);
   app.use(router);
   app.use((_req, _res, next) => next(new DigitalKeyError('NOT_FOUND', 'no such route')));
   app.use(errorHandler);

@@ -21,14 +21,27 @@ function fromBodyParser(err: unknown): { error: DigitalKeyError; status: number 
   return null;
 }
 
-export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+function classify(err: unknown): { error: DigitalKeyError; status: number; known: boolean } {
   const parsed = err instanceof DigitalKeyError ? { error: err, status: httpStatus(err.code) } : fromBodyParser(err);
-  const { error, status } = parsed ?? { error: new DigitalKeyError('INTERNAL_ERROR', undefined, { cause: err }), status: 500 };
-  if (status >= 500) req.log?.error({ err: parsed ? error : err, code: error.code }, 'request failed');
+  return parsed ? { ...parsed, known: true } : { error: new DigitalKeyError('INTERNAL_ERROR', undefined, { cause: err }), status: 500, known: false };
+}
+
+function shownCode(error: DigitalKeyError, status: number): ErrorCode {
+  return status < 500 || EXPOSED_SERVER_ERRORS.has(error.code) ? error.code : 'INTERNAL_ERROR';
+}
+
+/** The code a caller is shown for a thrown value (what the error handler answers with). */
+export function publicErrorCode(err: unknown): ErrorCode {
+  const { error, status } = classify(err);
+  return shownCode(error, status);
+}
+
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  const { error, status, known } = classify(err);
+  if (status >= 500) req.log?.error({ err: known ? error : err, code: error.code }, 'request failed');
   else req.log?.info({ code: error.code, status }, 'request refused');
   if (res.headersSent) return;
-  const expose = status < 500 || EXPOSED_SERVER_ERRORS.has(error.code);
-  const code: ErrorCode = expose ? error.code : 'INTERNAL_ERROR';
+  const code = shownCode(error, status);
   const message = status < 500 ? error.message : ERROR_CODES[code].message;
   res.status(status).json({ error: { code, message, ...(status < 500 && error.detail ? { detail: error.detail } : {}) } });
 };

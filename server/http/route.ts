@@ -1,13 +1,17 @@
 /**
- * One definition per API route: method, path, who may call it, the zod schemas of its params, query
- * and body, and its handler. The same definition mounts the Express route (validating every input
- * at the boundary before the handler runs), and generates the OpenAPI document (openApiDocument.ts),
- * so the published contract and the enforced one cannot drift apart.
+ * One definition per API route: method, path, its `operationId`, who may call it, the zod schemas of
+ * its params, query and body, the error codes it can answer with, and its handler. The same
+ * definition mounts the Express route (validating every input at the boundary before the handler
+ * runs), and generates the OpenAPI document (openApiDocument.ts) and from it the phone's typed client,
+ * so the published contract and the enforced one cannot drift apart. `operationId` and `errors` are
+ * required: a route cannot be added without naming its operation and its failures.
  */
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { z } from 'zod';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import type { ErrorCode } from '../../shared/errors/errorCode.js';
 import type { Caller } from './caller.js';
+import { publicErrorCode } from './errorHandler.js';
 
 /** Who must have authenticated: nobody, a passkey session, a dealer session, or a vehicle. */
 export type RouteAuth = 'none' | 'session' | 'dealer' | 'vehicle';
@@ -30,6 +34,8 @@ export interface RouteDefinition<P extends z.ZodType = z.ZodType, Q extends z.Zo
   method: 'get' | 'post' | 'put' | 'delete';
   /** Express-style path, e.g. `/v1/vehicles/:vin/keys`. */
   path: string;
+  /** The operation's stable name, unique in the API, camelCase (a generated client's method name), e.g. `claimVehicle`. */
+  operationId: string;
   summary: string;
   tags: string[];
   auth: RouteAuth;
@@ -38,8 +44,16 @@ export interface RouteDefinition<P extends z.ZodType = z.ZodType, Q extends z.Zo
   params?: P;
   query?: Q;
   body?: B;
-  /** Documented responses: status → description and optional schema. */
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /** Documented responses: status → description, optional schema and an example the schema accepts. */
+  responses: Record<number, { description: string; schema?: z.ZodType; example?: unknown }>;
+  /** An example request body the body schema accepts (shown in the OpenAPI document). */
+  bodyExample?: unknown;
+  /**
+   * The error codes this route's own work can answer with. Those every route of its kind can answer
+   * with (validation, authentication, rate limit, store, internal) are added by `routeErrors`. The
+   * test server fails a test whose route answers a code that is not listed.
+   */
+  errors: readonly ErrorCode[];
   /** Streaming routes (SSE) write the response themselves and return nothing. */
   handler: (ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>) => Promise<RouteResult | void>;
 }
@@ -50,6 +64,21 @@ export function defineRoute<P extends z.ZodType = z.ZodUndefined, Q extends z.Zo
 ): RouteDefinition {
   return route as unknown as RouteDefinition;
 }
+
+/** Every error code a route can answer with: its own, and those of its kind of caller and of every route. */
+export function routeErrors(route: Pick<RouteDefinition, 'auth' | 'allowDealer' | 'errors'>): ErrorCode[] {
+  const common: ErrorCode[] = ['VALIDATION_FAILED', 'STORE_UNAVAILABLE', 'INTERNAL_ERROR'];
+  const byAuth: Record<RouteAuth, ErrorCode[]> = {
+    none: ['RATE_LIMITED'],
+    session: route.allowDealer ? ['UNAUTHENTICATED', 'PASSKEY_DISABLED'] : ['UNAUTHENTICATED', 'PASSKEY_DISABLED', 'FORBIDDEN'],
+    dealer: ['UNAUTHENTICATED', 'PASSKEY_DISABLED', 'FORBIDDEN'],
+    vehicle: ['UNAUTHENTICATED'],
+  };
+  return [...new Set([...route.errors, ...byAuth[route.auth], ...common])];
+}
+
+/** Told when a route answers with an error code its definition does not list (a contract bug). */
+export type UndeclaredErrorListener = (route: { method: string; path: string; operationId: string }, code: ErrorCode) => void;
 
 function validate<S extends z.ZodType>(schema: S | undefined, value: unknown, where: string): unknown {
   if (!schema) return undefined;
@@ -71,8 +100,10 @@ export function mountRoutes(
   authenticate: (req: Request, auth: RouteAuth, allowDealer?: boolean) => Promise<Caller>,
   /** Runs before the anonymous routes (`auth: 'none'`): a per-client rate limit. */
   anonymousLimit?: RequestHandler,
+  onUndeclaredError?: UndeclaredErrorListener,
 ): void {
   for (const route of routes) {
+    const declared = new Set(routeErrors(route));
     const handler: RequestHandler = async (req, res, next) => {
       try {
         const caller = await authenticate(req, route.auth, route.allowDealer ?? false);
@@ -86,6 +117,8 @@ export function mountRoutes(
           else res.json(result.body);
         }
       } catch (err) {
+        const code = publicErrorCode(err);
+        if (!declared.has(code)) onUndeclaredError?.({ method: route.method, path: route.path, operationId: route.operationId }, code);
         next(err);
       }
     };

@@ -33,8 +33,10 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
     defineRoute({
       method: 'post',
       path: '/v1/accounts',
+      operationId: 'createAccount',
       summary: 'Create an account; returns a single-use enrollment token and passkey creation options (UV required). An account that never enrolled a passkey gets a fresh enrollment',
       tags: ['accounts'],
+      errors: ['ACCOUNT_EXISTS', 'CONFLICT'],
       auth: 'none',
       body: z.object({ email: emailSchema, displayName: z.string().trim().min(1).max(100) }),
       responses: {
@@ -53,8 +55,10 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
     defineRoute({
       method: 'post',
       path: '/v1/accounts/:accountId/passkeys',
+      operationId: 'enrollFirstPasskey',
       summary: "Enroll the account's first passkey with its enrollment token; returns a session",
       tags: ['accounts'],
+      errors: ['CHALLENGE_EXPIRED', 'REGISTRATION_FAILED', 'USER_NOT_VERIFIED', 'NOT_FOUND', 'CONFLICT'],
       auth: 'none',
       params: z.object({ accountId: uuidSchema }),
       body: z.object({ enrollmentToken: z.string().regex(/^[A-Za-z0-9_-]{43}$/), response: registrationResponseSchema }),
@@ -78,8 +82,10 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
     defineRoute({
       method: 'post',
       path: '/v1/sessions/options',
+      operationId: 'startLogin',
       summary: 'Start a passkey login: a single-use challenge (UV required)',
       tags: ['sessions'],
+      errors: [],
       auth: 'none',
       body: z.object({ email: emailSchema.optional().describe('Accepted for compatibility; it changes nothing in the answer') }),
       responses: { 200: { description: 'Login options', schema: z.object({ challengeId: uuidSchema, options: webauthnOptionsSchema }) } },
@@ -94,8 +100,10 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
     defineRoute({
       method: 'post',
       path: '/v1/sessions',
+      operationId: 'finishLogin',
       summary: 'Finish a passkey login; returns a short-lived session token',
       tags: ['sessions'],
+      errors: ['CHALLENGE_EXPIRED', 'AUTHENTICATION_FAILED', 'USER_NOT_VERIFIED', 'COUNTER_REGRESSION', 'PASSKEY_DISABLED', 'CONFLICT'],
       auth: 'none',
       body: z.object({ challengeId: uuidSchema, response: authenticationResponseSchema }),
       responses: { 200: { description: 'Logged in', schema: z.object({ token: z.string(), accountId: uuidSchema }) } },
@@ -118,8 +126,10 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
     defineRoute({
       method: 'delete',
       path: '/v1/sessions/current',
+      operationId: 'logOut',
       summary: 'Log out: the calling session token stops working at once (it would otherwise live until it expires)',
       tags: ['sessions'],
+      errors: [],
       auth: 'session',
       allowDealer: true,
       responses: { 204: { description: 'Logged out' } },
@@ -133,8 +143,10 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
     defineRoute({
       method: 'get',
       path: '/v1/me',
+      operationId: 'getMe',
       summary: 'The calling account and its passkeys',
       tags: ['accounts'],
+      errors: [],
       auth: 'session',
       allowDealer: true,
       responses: { 200: { description: 'The account' } },
@@ -157,8 +169,10 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
     defineRoute({
       method: 'post',
       path: '/v1/me/passkeys/options',
+      operationId: 'startAddPasskey',
       summary: 'Start adding a passkey for another phone',
       tags: ['accounts'],
+      errors: [],
       auth: 'session',
       allowDealer: true,
       body: z.object({}),
@@ -175,8 +189,10 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
     defineRoute({
       method: 'post',
       path: '/v1/me/passkeys',
+      operationId: 'finishAddPasskey',
       summary: 'Finish adding a passkey for another phone',
       tags: ['accounts'],
+      errors: ['CHALLENGE_EXPIRED', 'REGISTRATION_FAILED', 'USER_NOT_VERIFIED', 'CONFLICT'],
       auth: 'session',
       allowDealer: true,
       body: z.object({ challengeId: uuidSchema, response: registrationResponseSchema }),

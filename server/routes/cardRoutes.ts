@@ -31,8 +31,10 @@ export function cardRoutes(ctx: AppContext, deps: { cards: CardWallet; gateway: 
     defineRoute({
       method: 'post',
       path: '/v1/me/cards',
+      operationId: 'addCard',
       summary: 'Add a payment card (Visa or Mastercard, Luhn-checked); it is tokenized at once and only its brand and last four digits are kept. The first card becomes primary',
       tags: ['cards'],
+      errors: ['PAYMENT_FAILED', 'CONFLICT'],
       auth: 'session',
       body: z.object({
         number: z
@@ -60,8 +62,10 @@ export function cardRoutes(ctx: AppContext, deps: { cards: CardWallet; gateway: 
     defineRoute({
       method: 'get',
       path: '/v1/me/cards',
+      operationId: 'listCards',
       summary: "The caller's payment cards and which one is primary",
       tags: ['cards'],
+      errors: [],
       auth: 'session',
       responses: { 200: { description: 'Cards', schema: walletSchema } },
       handler: async ({ caller }) => ({ body: publicWallet(await deps.cards.get(requireAccount(caller).accountId)) }),
@@ -69,8 +73,10 @@ export function cardRoutes(ctx: AppContext, deps: { cards: CardWallet; gateway: 
     defineRoute({
       method: 'delete',
       path: '/v1/me/cards/:cardId',
+      operationId: 'removeCard',
       summary: 'Remove a card; the primary card cannot be removed while it is the only card behind an active subscription (CARD_IN_USE). Removing the primary makes the newest other card primary',
       tags: ['cards'],
+      errors: ['CARD_NOT_FOUND', 'CARD_IN_USE', 'CONFLICT'],
       auth: 'session',
       params: cardParams,
       responses: { 200: { description: 'Removed', schema: walletSchema } },
@@ -83,8 +89,10 @@ export function cardRoutes(ctx: AppContext, deps: { cards: CardWallet; gateway: 
     defineRoute({
       method: 'post',
       path: '/v1/me/cards/:cardId/primary',
+      operationId: 'setPrimaryCard',
       summary: 'Make a card the primary card: the only one charged (R10)',
       tags: ['cards'],
+      errors: ['CARD_NOT_FOUND', 'CONFLICT'],
       auth: 'session',
       params: cardParams,
       body: z.object({}),

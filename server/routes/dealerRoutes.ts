@@ -19,8 +19,10 @@ export function dealerRoutes(ctx: AppContext): RouteDefinition[] {
     defineRoute({
       method: 'post',
       path: '/v1/dealer/vehicles/:vin/revocations',
+      operationId: 'dealerRevoke',
       summary: "Revoke a lost phone's keys and disable its passkey (scope passkey, R6), or wipe every key of the vehicle (scope all)",
       tags: ['dealer'],
+      errors: ['VEHICLE_NOT_FOUND', 'PASSKEY_NOT_FOUND', 'KEY_NOT_FOUND', 'CONFLICT'],
       auth: 'dealer',
       params: vinParams,
       body: z.discriminatedUnion('scope', [
@@ -40,8 +42,10 @@ export function dealerRoutes(ctx: AppContext): RouteDefinition[] {
     defineRoute({
       method: 'get',
       path: '/v1/dealer/vehicles/:vin/keys',
+      operationId: 'dealerListKeys',
       summary: "Look up a vehicle's keys",
       tags: ['dealer'],
+      errors: ['VEHICLE_NOT_FOUND'],
       auth: 'dealer',
       params: vinParams,
       responses: { 200: { description: 'Keys' } },
@@ -54,8 +58,10 @@ export function dealerRoutes(ctx: AppContext): RouteDefinition[] {
     defineRoute({
       method: 'get',
       path: '/v1/dealer/vehicles/:vin/audit',
+      operationId: 'dealerAuditTrail',
       summary: "A vehicle's audit trail of revocations and wipes (R13), newest last",
       tags: ['dealer'],
+      errors: ['VEHICLE_NOT_FOUND'],
       auth: 'dealer',
       params: vinParams,
       query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),

@@ -29,8 +29,10 @@ export function sharingRoutes(ctx: AppContext, hooks: VehicleHooks): RouteDefini
     defineRoute({
       method: 'post',
       path: '/v1/vehicles/:vin/invitations',
+      operationId: 'inviteSharedUser',
       summary: 'Invite a shared user with a profile: commands and an optional validity window (main user only; R3)',
       tags: ['sharing'],
+      errors: ['VEHICLE_NOT_FOUND', 'NOT_MAIN_USER', 'SHARED_KEY_LIMIT'],
       auth: 'session',
       params: vinParams,
       body: z
@@ -69,8 +71,10 @@ export function sharingRoutes(ctx: AppContext, hooks: VehicleHooks): RouteDefini
     defineRoute({
       method: 'post',
       path: '/v1/invitations/:code/accept',
+      operationId: 'acceptInvitation',
       summary: "Accept an invitation with one of the caller's passkeys: a shared key with exactly the invitation's profile",
       tags: ['sharing'],
+      errors: ['INVITATION_INVALID', 'PASSKEY_NOT_FOUND', 'KEY_EXISTS', 'SHARED_KEY_LIMIT', 'STANDARD_SERVICES_INACTIVE', 'SUBSCRIPTION_INACTIVE', 'VEHICLE_NOT_FOUND', 'CONFLICT'],
       auth: 'session',
       params: z.object({ code: z.string().regex(/^[A-Za-z0-9_-]{32}$/) }),
       body: z.object({ passkeyId: base64UrlIdSchema }),
@@ -84,8 +88,10 @@ export function sharingRoutes(ctx: AppContext, hooks: VehicleHooks): RouteDefini
     defineRoute({
       method: 'delete',
       path: '/v1/vehicles/:vin/keys/:keyId',
+      operationId: 'revokeKey',
       summary: 'Revoke one key: the main user any key, a shared user only their own (R3)',
       tags: ['keys'],
+      errors: ['VEHICLE_NOT_FOUND', 'KEY_NOT_FOUND', 'CONFLICT'],
       auth: 'session',
       params: z.object({ vin: vinSchema, keyId: uuidSchema }),
       responses: { 200: { description: 'Revoked', schema: z.object({ keyId: uuidSchema, seq: z.number().int() }) } },
@@ -106,8 +112,10 @@ export function sharingRoutes(ctx: AppContext, hooks: VehicleHooks): RouteDefini
     defineRoute({
       method: 'delete',
       path: '/v1/me/vehicles/:vin',
+      operationId: 'removeVehicle',
       summary: 'Remove the vehicle from the account (R4a), or relinquish the usage rights (R4c): every key is wiped',
       tags: ['vehicles'],
+      errors: ['VEHICLE_NOT_FOUND', 'NOT_MAIN_USER', 'CONFLICT'],
       auth: 'session',
       params: vinParams,
       body: z.object({ reason: z.enum(['remove', 'relinquish']).default('remove') }),

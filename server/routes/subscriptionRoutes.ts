@@ -56,8 +56,10 @@ export function subscriptionRoutes(ctx: AppContext, subscriptions: SubscriptionS
     defineRoute({
       method: 'get',
       path: '/v1/subscription-plans',
+      operationId: 'listSubscriptionPlans',
       summary: 'The Smart Digital Key plans and their prices in cents, from configuration (R10)',
       tags: ['subscriptions'],
+      errors: [],
       auth: 'none',
       responses: {
         200: {
@@ -81,8 +83,10 @@ export function subscriptionRoutes(ctx: AppContext, subscriptions: SubscriptionS
     defineRoute({
       method: 'post',
       path: '/v1/vehicles/:vin/subscriptions',
+      operationId: 'startSubscription',
       summary: 'Start the trial (R9) or a paid plan, paid in advance with the primary card (R10); during a trial, choose the paid plan that follows it. Main user only, Standard Services active (R1)',
       tags: ['subscriptions'],
+      errors: ['VEHICLE_NOT_FOUND', 'NOT_MAIN_USER', 'STANDARD_SERVICES_INACTIVE', 'SUBSCRIPTION_EXISTS', 'TRIAL_UNAVAILABLE', 'PAYMENT_METHOD_REQUIRED', 'PAYMENT_FAILED', 'CONFLICT'],
       auth: 'session',
       params: vinParams,
       body: z.object({ plan: z.enum(PLANS), years: z.number().int().min(2).max(10).optional() }),
@@ -99,8 +103,10 @@ export function subscriptionRoutes(ctx: AppContext, subscriptions: SubscriptionS
     defineRoute({
       method: 'get',
       path: '/v1/vehicles/:vin/subscriptions/current',
+      operationId: 'getSubscription',
       summary: "The main user's subscription of the vehicle: state, period, next charge, amounts; and the vehicle's trial",
       tags: ['subscriptions'],
+      errors: ['VEHICLE_NOT_FOUND', 'NOT_MAIN_USER'],
       auth: 'session',
       params: vinParams,
       responses: { 200: { description: 'The subscription', schema: viewSchema } },
@@ -109,8 +115,10 @@ export function subscriptionRoutes(ctx: AppContext, subscriptions: SubscriptionS
     defineRoute({
       method: 'delete',
       path: '/v1/vehicles/:vin/subscriptions/current',
+      operationId: 'cancelSubscription',
       summary: 'Cancel (monthly: at the end of the cycle; yearly, multi-year: at the end of the subscription month, unused whole months refunded) or withdraw within 14 days (refund but the days used) — R11; an end wipes every key (R4b)',
       tags: ['subscriptions'],
+      errors: ['VEHICLE_NOT_FOUND', 'NOT_MAIN_USER', 'SUBSCRIPTION_INACTIVE', 'WITHDRAWAL_UNAVAILABLE', 'CONFLICT'],
       auth: 'session',
       params: vinParams,
       body: z.object({ mode: z.enum(['cancel', 'withdraw']).default('cancel') }),
@@ -143,8 +151,10 @@ export function subscriptionRoutes(ctx: AppContext, subscriptions: SubscriptionS
     defineRoute({
       method: 'put',
       path: '/v1/vehicles/:vin/subscriptions/current/auto-renew',
+      operationId: 'setAutoRenew',
       summary: 'Turn auto-renewal off (the subscription ends at the end of its period, no refund) or on again (R10)',
       tags: ['subscriptions'],
+      errors: ['VEHICLE_NOT_FOUND', 'NOT_MAIN_USER', 'SUBSCRIPTION_INACTIVE', 'CONFLICT'],
       auth: 'session',
       params: vinParams,
       body: z.object({ autoRenew: z.boolean() }),
@@ -154,8 +164,10 @@ export function subscriptionRoutes(ctx: AppContext, subscriptions: SubscriptionS
     defineRoute({
       method: 'get',
       path: '/v1/vehicles/:vin/subscriptions/payments',
+      operationId: 'listPayments',
       summary: "The caller's payment ledger for the vehicle: every charge attempt and refund, in cents (R10, R11)",
       tags: ['subscriptions'],
+      errors: ['VEHICLE_NOT_FOUND', 'NOT_MAIN_USER'],
       auth: 'session',
       params: vinParams,
       responses: {
@@ -185,8 +197,10 @@ export function subscriptionRoutes(ctx: AppContext, subscriptions: SubscriptionS
     defineRoute({
       method: 'delete',
       path: '/v1/vehicles/:vin/standard-services',
+      operationId: 'endStandardServices',
       summary: 'End Standard Services (main user only): the Smart Digital Key needs them (R1), so the subscription ends and every key is wiped (R4b)',
       tags: ['vehicles'],
+      errors: ['VEHICLE_NOT_FOUND', 'NOT_MAIN_USER', 'CONFLICT'],
       auth: 'session',
       params: vinParams,
       body: z.object({}),

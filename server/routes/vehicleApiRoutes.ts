@@ -39,8 +39,10 @@ export function vehicleApiRoutes(ctx: AppContext, hub: ManifestHub): RouteDefini
     defineRoute({
       method: 'get',
       path: '/v1/vehicle-api/state',
+      operationId: 'vehicleState',
       summary: "The vehicle's latest signed state manifest",
       tags: ['vehicle'],
+      errors: ['VEHICLE_NOT_FOUND'],
       auth: 'vehicle',
       responses: { 200: { description: 'The manifest', schema: manifestSchema } },
       handler: async ({ caller }) => {
@@ -52,8 +54,10 @@ export function vehicleApiRoutes(ctx: AppContext, hub: ManifestHub): RouteDefini
     defineRoute({
       method: 'get',
       path: '/v1/vehicle-api/events',
+      operationId: 'vehicleEvents',
       summary: 'Server-sent events: the current manifest, then each new one as it is made (event "manifest", id = seq)',
       tags: ['vehicle'],
+      errors: ['VEHICLE_NOT_FOUND'],
       auth: 'vehicle',
       responses: { 200: { description: 'text/event-stream' } },
       handler: async ({ caller, req, res }) => {

@@ -25,8 +25,10 @@ export function vehicleRoutes(ctx: AppContext, hooks: VehicleHooks): RouteDefini
     defineRoute({
       method: 'post',
       path: '/v1/vehicles/:vin/claims',
+      operationId: 'claimVehicle',
       summary: 'Claim a vehicle as its main user by odometer reading (only a vehicle nobody holds; 5 wrong readings a day) or QR token, accepting the terms (R2); a claim by another account wipes every key (R4d) and notifies the previous main user (R12)',
       tags: ['vehicles'],
+      errors: ['VEHICLE_NOT_FOUND', 'TERMS_NOT_ACCEPTED', 'CLAIM_REJECTED', 'RATE_LIMITED', 'CONFLICT'],
       auth: 'session',
       params: vinParams,
       body: z.intersection(
@@ -73,8 +75,10 @@ export function vehicleRoutes(ctx: AppContext, hooks: VehicleHooks): RouteDefini
     defineRoute({
       method: 'post',
       path: '/v1/vehicles/:vin/standard-services',
+      operationId: 'activateStandardServices',
       summary: 'Activate Standard Services on the vehicle (R1); main user only',
       tags: ['vehicles'],
+      errors: ['VEHICLE_NOT_FOUND', 'NOT_MAIN_USER', 'CONFLICT'],
       auth: 'session',
       params: vinParams,
       body: z.object({}),
@@ -91,8 +95,10 @@ export function vehicleRoutes(ctx: AppContext, hooks: VehicleHooks): RouteDefini
     defineRoute({
       method: 'post',
       path: '/v1/vehicles/:vin/keys',
+      operationId: 'createMainKey',
       summary: "Get a main key for one of the caller's passkeys (main user only; R1)",
       tags: ['keys'],
+      errors: ['VEHICLE_NOT_FOUND', 'NOT_MAIN_USER', 'PASSKEY_NOT_FOUND', 'KEY_EXISTS', 'STANDARD_SERVICES_INACTIVE', 'SUBSCRIPTION_INACTIVE', 'CONFLICT'],
       auth: 'session',
       params: vinParams,
       body: z.object({ passkeyId: base64UrlIdSchema }),
@@ -118,8 +124,10 @@ export function vehicleRoutes(ctx: AppContext, hooks: VehicleHooks): RouteDefini
     defineRoute({
       method: 'get',
       path: '/v1/vehicles/:vin/keys',
+      operationId: 'listVehicleKeys',
       summary: "List the vehicle's keys: the main user sees all, a shared user only their own",
       tags: ['keys'],
+      errors: ['VEHICLE_NOT_FOUND'],
       auth: 'session',
       params: vinParams,
       responses: { 200: { description: 'Keys', schema: z.object({ keys: z.array(keyViewSchema), epoch: z.number().int() }) } },
@@ -136,8 +144,10 @@ export function vehicleRoutes(ctx: AppContext, hooks: VehicleHooks): RouteDefini
     defineRoute({
       method: 'post',
       path: '/v1/keys/:keyId/credential',
+      operationId: 'refreshCredential',
       summary: "Refresh a key's credential (its holder only; R8) with the vehicle's current state manifest",
       tags: ['keys'],
+      errors: ['KEY_NOT_FOUND', 'REVOKED', 'EPOCH_STALE', 'STANDARD_SERVICES_INACTIVE', 'SUBSCRIPTION_INACTIVE'],
       auth: 'session',
       params: z.object({ keyId: uuidSchema }),
       body: z.object({}),

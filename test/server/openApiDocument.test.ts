@@ -56,3 +56,30 @@ describe('GET /v1/openapi.json', () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe('every operation is usable from a generated client', () => {
+  type Operation = { operationId?: string; responses: Record<string, { content?: Record<string, { schema: { properties?: { error?: { properties?: { code?: { enum?: string[] } } } } } }> }> };
+  async function operations(): Promise<Array<[string, Operation]>> {
+    const doc = (await rawCall(t.baseUrl, 'GET', '/v1/openapi.json')).json as unknown as { paths: Record<string, Record<string, Operation>> };
+    return Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => [`${method.toUpperCase()} ${path}`, op] as [string, Operation]));
+  }
+
+  it('names every operation with a unique camelCase operationId (a client method name)', async () => {
+    const ops = await operations();
+    const ids = ops.map(([, op]) => op.operationId);
+    expect(ops.filter(([, op]) => !op.operationId || !/^[a-z][A-Za-z0-9]*$/.test(op.operationId)).map(([name]) => name)).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('lists the error codes of every operation under their HTTP status, with the error schema', async () => {
+    const ops = await operations();
+    const without4xx = ops.filter(([, op]) => !Object.keys(op.responses).some((s) => /^4\d\d$/.test(s))).map(([name]) => name);
+    expect(without4xx).toEqual([]);
+    const claim = ops.find(([name]) => name === 'POST /v1/vehicles/{vin}/claims')![1];
+    const codesAt = (status: string) => claim.responses[status]?.content?.['application/json']?.schema.properties?.error?.properties?.code?.enum;
+    expect(codesAt('403')).toEqual(expect.arrayContaining(['CLAIM_REJECTED', 'FORBIDDEN']));
+    expect(codesAt('400')).toEqual(expect.arrayContaining(['TERMS_NOT_ACCEPTED', 'VALIDATION_FAILED']));
+    expect(codesAt('401')).toEqual(['UNAUTHENTICATED']);
+    expect(claim.responses.default).toBeUndefined();
+  });
+});

@@ -71,10 +71,21 @@ export async function startTestServer(
   let config: Config;
   let issuerKey: IssuerSigningKey;
   let app: App;
+  // The error lists of the route definitions are the published contract: any code a route answers
+  // in a test that its definition does not list fails the test at close().
+  const undeclared = new Set<string>();
   try {
     config = loadConfig({ LOG_LEVEL: 'silent', ANONYMOUS_RATE_LIMIT_PER_MINUTE: '1000000', ...(typeof opts.env === 'function' ? opts.env(port) : opts.env) });
     issuerKey = opts.issuerKey ?? (await LocalIssuerKey.generate());
-    app = createApp({ config, store, issuerKey, clock, logger: createLogger({ level: config.LOG_LEVEL }), ...(opts.paymentGateway ? { paymentGateway: opts.paymentGateway } : {}) });
+    app = createApp({
+      config,
+      store,
+      issuerKey,
+      clock,
+      logger: createLogger({ level: config.LOG_LEVEL }),
+      ...(opts.paymentGateway ? { paymentGateway: opts.paymentGateway } : {}),
+      onUndeclaredError: (route, code) => undeclared.add(`${route.operationId} (${route.method.toUpperCase()} ${route.path}) answered ${code}`),
+    });
   } catch (err) {
     server.close();
     if (!opts.store) await store.close();
@@ -123,6 +134,7 @@ export async function startTestServer(
       await closed;
       await app.close();
       if (!opts.store) await store.close();
+      if (undeclared.size > 0) throw new Error(`error codes not listed in their route definitions (server/routes/*): ${[...undeclared].join('; ')}`);
     },
   };
   return t;
