@@ -10,7 +10,8 @@
  * const adv = air.advertise({ localName: 'S…D', serviceUuids: [SERVICE_UUID], server });
  * const noble = createNoble(new AirBindings(air));
  */
-import { AirConnection, type AirScheduler, type CentralLink, type PeripheralLink } from './airConnection.js';
+import { AirConnection, type AirScheduler } from './airConnection.js';
+import type { CentralLink, PeripheralLink } from './links.js';
 import { CentralRadio, type AdvertisementReport, type RadioOptions, type RadioPort } from './centralRadio.js';
 import { normalizeUuid, type GattServer } from './gattServer.js';
 import type { LinkMetrics } from './linkMetrics.js';

@@ -9,7 +9,7 @@
  */
 import { createServer, type Socket } from 'node:net';
 import type { Air } from './air.js';
-import type { CentralLink } from './airConnection.js';
+import type { CentralLink } from './links.js';
 import type { CentralRadio } from './centralRadio.js';
 import { AttError, LinkClosedError } from './gattServer.js';
 import {

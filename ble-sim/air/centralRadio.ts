@@ -2,7 +2,7 @@
  * A central's radio on the simulated air (the phone's Bluetooth controller): it scans for
  * advertisements and opens connections. AirBindings turns this into noble's bindings contract.
  */
-import type { CentralLink } from './airConnection.js';
+import type { CentralLink } from './links.js';
 
 /** One received advertisement, as a controller reports it. */
 export interface AdvertisementReport {

@@ -4,22 +4,7 @@
  * (as an ATT server does); long work (verifying a request) is started from them and answered later
  * by a notification. UUIDs are compared in noble's form (lower case, no dashes).
  */
-import type { PeripheralLink } from './airConnection.js';
-
-/** GATT characteristic properties, named as noble names them. */
-export type CharacteristicProperty = 'read' | 'write' | 'writeWithoutResponse' | 'notify' | 'indicate';
-
-/** One characteristic of a GATT table. */
-export interface GattCharacteristicDef {
-  readonly uuid: string;
-  readonly properties: readonly CharacteristicProperty[];
-}
-
-/** One primary service of a GATT table. */
-export interface GattServiceDef {
-  readonly uuid: string;
-  readonly characteristics: readonly GattCharacteristicDef[];
-}
+import type { GattServiceDef, PeripheralLink } from './links.js';
 
 /** A peripheral: its GATT table and the callbacks the air invokes inside connection events. */
 export interface GattServer {

@@ -54,12 +54,10 @@ export function emptyLinkMetrics(mtu: number, intervalMs: number): LinkMetrics {
   };
 }
 
-/** Something that can report a connection's metrics by peer id (AirBindings does, by noble peripheral id). */
+/**
+ * Something that can report a connection's metrics by peer id (AirBindings does, by noble peripheral
+ * id). The phone is handed one; it never digs it out of noble.
+ */
 export interface LinkMetricsSource {
   linkMetrics(peerId: string): LinkMetrics | undefined;
-}
-
-/** Whether a value (e.g. `noble._bindings`) can report link metrics. */
-export function isLinkMetricsSource(value: unknown): value is LinkMetricsSource {
-  return typeof value === 'object' && value !== null && typeof (value as Partial<LinkMetricsSource>).linkMetrics === 'function';
 }

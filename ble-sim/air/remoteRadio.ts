@@ -9,9 +9,10 @@
  * const noble = createNoble(new AirBindings(radio));
  */
 import { connect as netConnect, type Socket } from 'node:net';
-import type { CentralLink } from './airConnection.js';
+import type { CentralLink } from './links.js';
 import type { AdvertisementReport, CentralRadioApi, RadioOptions } from './centralRadio.js';
-import { AttError, LinkClosedError, type GattCharacteristicDef, type GattServiceDef } from './gattServer.js';
+import { AttError, LinkClosedError } from './gattServer.js';
+import type { GattCharacteristicDef, GattServiceDef } from './links.js';
 import type { LinkMetrics } from './linkMetrics.js';
 import {
   bridgeMessageSchema,

@@ -96,7 +96,8 @@ async function main(): Promise<void> {
 
     n.chapter('2. The phone creates an account and a passkey (user verification required)');
     const phone = new PhoneApp({ baseUrl, rpId: RP_ID, origin: ORIGIN });
-    const noble = createNoble(new AirBindings(air));
+    const bindings = new AirBindings(air);
+    const noble = createNoble(bindings);
     const email = 'eva@example.com';
     await n.step('sign up and register the passkey (biometric check passes)', () => phone.signUp(email, 'Eva'), (r) => `account ${r.accountId}, passkey ${r.passkeyId.slice(0, 16)}…`);
 
@@ -121,7 +122,7 @@ async function main(): Promise<void> {
     n.chapter('5. Over BLE through noble: challenge, biometric assertion over the transaction hash, command');
     const send = async (cmd: Command, where: string, vin = VIN) => {
       const { credential, state } = phone.credentialFor(vin);
-      const result = await sendCommand({ noble, vin, cmd, credential, ...(state ? { state } : {}), authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN });
+      const result = await sendCommand({ noble, metricsSource: bindings, vin, cmd, credential, ...(state ? { state } : {}), authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN });
       if (!result.response.ok) throw new Error(`the car refused ${cmd}: ${result.response.code}`);
       figures.push({ cmd, where, metrics: result.metrics });
       return result;
@@ -139,7 +140,7 @@ async function main(): Promise<void> {
 
     n.chapter('7. Attacks the car must refuse, each with its exact code');
     await n.step('an assertion made for "lock" sent with "unlock"', async () => {
-      const session = await openVehicleSession({ noble, vin: VIN });
+      const session = await openVehicleSession({ noble, metricsSource: bindings, vin: VIN });
       try {
         const challenge = await session.readChallenge();
         const request = await buildCommandRequest({ challenge, vin: VIN, cmd: 'lock', credential: key.credential, authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN });
@@ -150,7 +151,7 @@ async function main(): Promise<void> {
       }
     }, (s) => s);
     await n.step('a replayed request (the same bytes again)', async () => {
-      const session = await openVehicleSession({ noble, vin: VIN });
+      const session = await openVehicleSession({ noble, metricsSource: bindings, vin: VIN });
       try {
         const challenge = await session.readChallenge();
         const bytes = encodeMessage(await buildCommandRequest({ challenge, vin: VIN, cmd: 'lock', credential: key.credential, authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN }));
@@ -165,13 +166,13 @@ async function main(): Promise<void> {
     }, (s) => s);
     await n.step(`the credential for ${SECOND_VIN} shown to ${VIN}`, async () => {
       const other = phone.credentialFor(SECOND_VIN).credential;
-      const { response } = await sendCommand({ noble, vin: VIN, cmd: 'unlock', credential: other, authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN });
+      const { response } = await sendCommand({ noble, metricsSource: bindings, vin: VIN, cmd: 'unlock', credential: other, authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN });
       return expectCode(response, 'WRONG_VEHICLE');
     }, (s) => s);
     await n.step('an assertion without user verification (the fingerprint check failed)', async () => {
       phone.authenticator.biometricPasses = false;
       try {
-        const { response } = await sendCommand({ noble, vin: VIN, cmd: 'unlock', credential: key.credential, authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN });
+        const { response } = await sendCommand({ noble, metricsSource: bindings, vin: VIN, cmd: 'unlock', credential: key.credential, authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN });
         return expectCode(response, 'USER_NOT_VERIFIED');
       } finally {
         phone.authenticator.biometricPasses = true;

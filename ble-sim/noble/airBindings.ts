@@ -8,9 +8,10 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Air } from '../air/air.js';
-import type { CentralLink } from '../air/airConnection.js';
+import type { CentralLink } from '../air/links.js';
 import type { AdvertisementReport, CentralRadioApi, RadioOptions } from '../air/centralRadio.js';
-import { AttError, LinkClosedError, normalizeUuid, type GattCharacteristicDef } from '../air/gattServer.js';
+import { AttError, LinkClosedError, normalizeUuid } from '../air/gattServer.js';
+import type { GattCharacteristicDef } from '../air/links.js';
 import type { LinkMetrics, LinkMetricsSource } from '../air/linkMetrics.js';
 import type { NobleAdvertisement, NobleBindings, NobleBindingsEvents, NobleState } from './nobleBindings.js';
 

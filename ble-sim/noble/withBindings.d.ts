@@ -15,7 +15,6 @@ declare module '@abandonware/noble/with-bindings.js' {
       /** Reading it initialises the bindings if nothing has yet. */
       readonly state: State;
       address: string;
-      readonly _bindings: unknown;
       startScanning(serviceUuids?: string[], allowDuplicates?: boolean, callback?: (error: Error | null) => void): void;
       startScanningAsync(serviceUuids?: string[], allowDuplicates?: boolean): Promise<void>;
       stopScanning(callback?: () => void): void;

@@ -9,11 +9,11 @@
  *
  * @example
  * const { response, metrics } = await sendCommand({ noble, vin, cmd: 'unlock', credential,
- *   authenticator, rpId: 'localhost', origin: 'http://localhost:8080' });
+ *   authenticator, rpId: 'localhost', origin: 'http://localhost:8080', metricsSource: bindings });
  * if (!response.ok) console.log(response.code); // e.g. 'EXPIRED': refresh the credential online (R8)
  */
 import type { Noble } from '../noble/createNoble.js';
-import type { LinkMetrics } from '../air/linkMetrics.js';
+import type { LinkMetrics, LinkMetricsSource } from '../air/linkMetrics.js';
 import { MAX_MESSAGE_BYTES } from '../../shared/ble/framing.js';
 import { encodeMessage, type ResponseMessage } from '../../shared/ble/messages.js';
 import { buildCommandRequest, type BuildCommandRequestOptions } from './commandRequest.js';
@@ -25,6 +25,8 @@ export type SendCommandOptions = Omit<BuildCommandRequestOptions, 'challenge'> &
   noble: Noble;
   /** Budget for the whole command, wall-clock ms (default 10 s). */
   timeoutMs?: number;
+  /** Reports the link's metrics (AirBindings on the simulated air); without it, what the phone counted. */
+  metricsSource?: LinkMetricsSource;
 };
 
 /** The car's answer and the link's figures. */
@@ -38,11 +40,11 @@ export interface SendCommandResult {
 /** Send one command over noble and return the car's answer; throws DigitalKeyError TIMEOUT when out of time. */
 export async function sendCommand(opts: SendCommandOptions): Promise<SendCommandResult> {
   const deadline = new Deadline(opts.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS);
-  const session = await openVehicleSession({ noble: opts.noble, vin: opts.vin, deadline });
+  const { noble, metricsSource, timeoutMs: _timeoutMs, ...command } = opts;
+  const session = await openVehicleSession({ noble, vin: opts.vin, deadline, ...(metricsSource ? { metricsSource } : {}) });
   let response: ResponseMessage;
   try {
     const challenge = await session.readChallenge();
-    const { noble: _noble, timeoutMs: _timeoutMs, ...command } = opts;
     const request = await buildCommandRequest({ challenge, ...command });
     let message = encodeMessage(request);
     if (message.length > MAX_MESSAGE_BYTES && request.state !== undefined) {

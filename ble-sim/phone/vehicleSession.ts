@@ -1,35 +1,34 @@
 /**
- * The phone's BLE connection to one vehicle, in ordinary noble code (scan for the service, match the
- * VIN-derived local name, connect, discover, subscribe to Response, read Challenge, write framed
- * Requests, reassemble framed Responses). Nothing here knows about the simulated air, so it would
- * run unchanged over a real radio; only the link metrics come from the bindings when they offer them.
+ * The phone's side of the BLE protocol over a byte-level VehicleLink: it frames requests at the
+ * link's MTU, reassembles notified fragments into messages and decodes them. It never touches noble
+ * or GATT; `openVehicleSession` wires it to a noble link. Link metrics come from an injected
+ * source (AirBindings on the simulated air), else from what the phone itself counted.
  */
-import type { Characteristic, Noble, Peripheral } from '../noble/createNoble.js';
-import { isLinkMetricsSource, type LinkMetrics } from '../air/linkMetrics.js';
-import { encodeFrames, FrameAssembler, MIN_MTU } from '../../shared/ble/framing.js';
-import { CHALLENGE_CHAR_UUID, nobleUuid, REQUEST_CHAR_UUID, RESPONSE_CHAR_UUID, SERVICE_UUID } from '../../shared/ble/gattUuids.js';
+import type { LinkMetrics, LinkMetricsSource } from '../air/linkMetrics.js';
+import type { Noble } from '../noble/createNoble.js';
+import { encodeFrames, FrameAssembler } from '../../shared/ble/framing.js';
 import { challengeSchema, decodeMessage, responseSchema, type ChallengeMessage, type ResponseMessage } from '../../shared/ble/messages.js';
-import { vehicleLocalName } from '../../shared/ble/vehicleLocalName.js';
-import { asDigitalKeyError, DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import { asDigitalKeyError, type DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { Vin } from '../../shared/ids.js';
 import { Deadline } from './deadline.js';
+import { connectNobleVehicleLink } from './nobleVehicleLink.js';
+import type { VehicleLink } from './vehicleLink.js';
 
 /** Default budget of one command, wall-clock ms. */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
-/** Disconnecting is bounded on its own, so a spent budget still lets the phone hang up. */
-const DISCONNECT_TIMEOUT_MS = 2_000;
 
-/** Which car to talk to, with which noble, within which budget. */
+/** Which car to talk to, with which noble, within which budget, and where link metrics come from. */
 export interface OpenVehicleSessionOptions {
   noble: Noble;
   vin: Vin;
   /** The budget for everything done through this session (default DEFAULT_COMMAND_TIMEOUT_MS). */
   deadline?: Deadline;
+  /** Reports the connection's link metrics (AirBindings does); without it the phone's own count is used. */
+  metricsSource?: LinkMetricsSource;
 }
 
-/** An open GATT session with one car (for sendCommand, attack tests and fuzzing). */
+/** An open protocol session with one car (for sendCommand, attack tests and fuzzing). */
 export interface VehicleSession {
-  readonly peripheral: Peripheral;
   /** The negotiated ATT MTU. */
   readonly mtu: number;
   /** Read a fresh challenge (a new nonce for this connection). */
@@ -46,171 +45,68 @@ export interface VehicleSession {
   metrics(): LinkMetrics;
 }
 
+/** Find the vehicle over noble, connect, and open a protocol session on the link. */
+export async function openVehicleSession(opts: OpenVehicleSessionOptions): Promise<VehicleSession> {
+  const startedMs = Date.now();
+  const deadline = opts.deadline ?? new Deadline(DEFAULT_COMMAND_TIMEOUT_MS);
+  const link = await connectNobleVehicleLink({ noble: opts.noble, vin: opts.vin, deadline });
+  const metrics = () => opts.metricsSource?.linkMetrics(link.peerId) ?? observedMetrics(link, startedMs);
+  return vehicleSession(link, metrics);
+}
+
 type Received = { response: ResponseMessage } | { error: DigitalKeyError };
 
-/** Find the vehicle, connect, and get its characteristics ready. */
-export async function openVehicleSession(opts: OpenVehicleSessionOptions): Promise<VehicleSession> {
-  const { noble, vin } = opts;
-  const deadline = opts.deadline ?? new Deadline(DEFAULT_COMMAND_TIMEOUT_MS);
-  const startedMs = Date.now();
-  await deadline.race(poweredOn(noble), { stage: 'power', requestSent: false });
-  const peripheral = await findVehicle(noble, vin, deadline);
-  const observed = { roundTrips: 0, notifications: 0, sent: 0, received: 0 };
-
-  try {
-    await deadline.race(peripheral.connectAsync(), { stage: 'connect', requestSent: false });
-    const { characteristics } = await deadline.race(
-      peripheral.discoverSomeServicesAndCharacteristicsAsync(
-        [nobleUuid(SERVICE_UUID)],
-        [CHALLENGE_CHAR_UUID, REQUEST_CHAR_UUID, RESPONSE_CHAR_UUID].map(nobleUuid),
-      ),
-      { stage: 'discover', requestSent: false },
-    );
-    observed.roundTrips += 3;
-    const find = (uuid: string): Characteristic => {
-      const c = characteristics.find((ch) => ch.uuid === nobleUuid(uuid));
-      if (!c) throw new DigitalKeyError('VEHICLE_NOT_FOUND', 'the vehicle does not offer the digital-key service');
-      return c;
-    };
-    const challengeChar = find(CHALLENGE_CHAR_UUID);
-    const requestChar = find(REQUEST_CHAR_UUID);
-    const responseChar = find(RESPONSE_CHAR_UUID);
-    const mtu = peripheral.mtu ?? MIN_MTU;
-
-    // If the car hangs up, every wait ends at once (not at the deadline). Whether the command was
-    // carried out is then unknown, like a timeout.
-    let requestSent = false;
-    let rejectHangUp: (err: DigitalKeyError) => void = () => undefined;
-    const hungUp = new Promise<never>((_, reject) => {
-      rejectHangUp = reject;
-    });
-    hungUp.catch(() => undefined);
-    const onDisconnect = () =>
-      rejectHangUp(new DigitalKeyError('TIMEOUT', 'the vehicle closed the connection', { detail: { stage: 'link', requestSent, disconnected: true } }));
-    peripheral.once('disconnect', onDisconnect);
-    const wait = <T>(p: Promise<T>, stage: string): Promise<T> => deadline.race(Promise.race([p, hungUp]), { stage, requestSent });
-
-    // Responses: reassemble notifications into messages, queue them for nextResponse().
-    const assembler = new FrameAssembler();
-    const inbox: Received[] = [];
-    const waiters: ((r: Received) => void)[] = [];
-    const deliver = (r: Received) => {
-      const waiter = waiters.shift();
-      if (waiter) waiter(r);
-      else inbox.push(r);
-    };
-    responseChar.on('data', (data: Buffer, isNotification: boolean) => {
-      if (!isNotification) return;
-      observed.notifications += 1;
-      observed.received += data.length;
-      const r = assembler.push(new Uint8Array(data), Date.now());
-      if (r.kind === 'error') deliver({ error: r.error });
-      else if (r.kind === 'message') {
-        try {
-          deliver({ response: decodeMessage(responseSchema, r.message) });
-        } catch (err) {
-          deliver({ error: asDigitalKeyError(err) });
-        }
+/** The protocol over any byte-level link. */
+export function vehicleSession(link: VehicleLink, metrics: () => LinkMetrics): VehicleSession {
+  // Responses: reassemble notifications into messages, queue them for nextResponse().
+  const assembler = new FrameAssembler();
+  const inbox: Received[] = [];
+  const waiters: ((r: Received) => void)[] = [];
+  const deliver = (r: Received) => {
+    const waiter = waiters.shift();
+    if (waiter) waiter(r);
+    else inbox.push(r);
+  };
+  link.onReceive((payload) => {
+    const r = assembler.push(payload, Date.now());
+    if (r.kind === 'error') deliver({ error: r.error });
+    else if (r.kind === 'message') {
+      try {
+        deliver({ response: decodeMessage(responseSchema, r.message) });
+      } catch (err) {
+        deliver({ error: asDigitalKeyError(err) });
       }
-    });
-    await wait(responseChar.subscribeAsync(), 'subscribe');
-    observed.roundTrips += 1;
-
-    let closed: Promise<void> | null = null;
-    const writeFragments = async (fragments: readonly Uint8Array[]) => {
-      requestSent = true;
-      for (const f of fragments) {
-        await wait(requestChar.writeAsync(Buffer.from(f), false), 'write');
-        observed.roundTrips += 1;
-        observed.sent += f.length;
-      }
-    };
-
-    return {
-      peripheral,
-      mtu,
-      async readChallenge() {
-        const raw = await wait(challengeChar.readAsync(), 'challenge');
-        observed.roundTrips += 1;
-        observed.received += raw.length;
-        return decodeMessage(challengeSchema, new Uint8Array(raw));
-      },
-      writeMessage: (message) => writeFragments(encodeFrames(message, mtu)),
-      writeFragments,
-      async nextResponse() {
-        const next = inbox.shift() ?? (await wait(new Promise<Received>((resolve) => waiters.push(resolve)), 'response'));
-        if ('error' in next) throw next.error;
-        return next.response;
-      },
-      close() {
-        peripheral.removeListener('disconnect', onDisconnect);
-        closed ??= disconnect(peripheral).finally(() => responseChar.removeAllListeners('data'));
-        return closed;
-      },
-      metrics: () => linkMetrics(noble, peripheral) ?? approximateMetrics(observed, mtu, startedMs),
-    };
-  } catch (err) {
-    await disconnect(peripheral);
-    throw err;
-  }
-}
-
-async function poweredOn(noble: Noble): Promise<void> {
-  if (noble.state === 'poweredOn') return;
-  await new Promise<void>((resolve) => {
-    const onState = (state: string) => {
-      if (state !== 'poweredOn') return;
-      noble.removeListener('stateChange', onState);
-      resolve();
-    };
-    noble.on('stateChange', onState);
+    }
   });
-}
-
-/** Scan for the digital-key service and take the peripheral with this VIN's local name. */
-async function findVehicle(noble: Noble, vin: Vin, deadline: Deadline): Promise<Peripheral> {
-  const name = vehicleLocalName(vin);
-  let onDiscover: ((p: Peripheral) => void) | undefined;
-  const found = new Promise<Peripheral>((resolve) => {
-    onDiscover = (p) => {
-      if (p.advertisement?.localName === name) resolve(p);
-    };
-    noble.on('discover', onDiscover);
-  });
-  try {
-    await deadline.race(noble.startScanningAsync([nobleUuid(SERVICE_UUID)], false), { stage: 'scan', requestSent: false });
-    return await deadline.race(found, { stage: 'scan', requestSent: false });
-  } finally {
-    noble.removeListener('discover', onDiscover!);
-    await noble.stopScanningAsync().catch(() => undefined);
-  }
-}
-
-async function disconnect(peripheral: Peripheral): Promise<void> {
-  if (peripheral.state !== 'connected' && peripheral.state !== 'connecting') return;
-  await new Deadline(DISCONNECT_TIMEOUT_MS).race(peripheral.disconnectAsync(), { stage: 'disconnect' }).catch(() => undefined);
-}
-
-/** Link metrics from the bindings, when they can report them (AirBindings does). */
-function linkMetrics(noble: Noble, peripheral: Peripheral): LinkMetrics | undefined {
-  const bindings = noble._bindings;
-  return isLinkMetricsSource(bindings) ? bindings.linkMetrics(peripheral.id) : undefined;
-}
-
-/** What the phone itself saw, for bindings that report no link metrics (a real radio). */
-function approximateMetrics(
-  observed: { roundTrips: number; notifications: number; sent: number; received: number },
-  mtu: number,
-  startedMs: number,
-): LinkMetrics {
+  const writeFragments = async (fragments: readonly Uint8Array[]) => {
+    for (const f of fragments) await link.write(f);
+  };
   return {
-    roundTrips: observed.roundTrips,
-    connectionEvents: observed.roundTrips + observed.notifications,
-    notifications: observed.notifications,
+    mtu: link.mtu,
+    readChallenge: async () => decodeMessage(challengeSchema, await link.readChallenge()),
+    writeMessage: (message) => writeFragments(encodeFrames(message, link.mtu)),
+    writeFragments,
+    async nextResponse() {
+      const next = inbox.shift() ?? (await link.wait(new Promise<Received>((resolve) => waiters.push(resolve)), 'response'));
+      if ('error' in next) throw next.error;
+      return next.response;
+    },
+    close: () => link.close(),
+    metrics,
+  };
+}
+
+/** What the phone itself saw, for links whose transport reports no link metrics (a real radio). */
+function observedMetrics(link: VehicleLink, startedMs: number): LinkMetrics {
+  const o = link.observed();
+  return {
+    roundTrips: o.roundTrips,
+    connectionEvents: o.roundTrips + o.notifications,
+    notifications: o.notifications,
     retransmissions: 0,
-    bytesOnAir: { centralToPeripheral: observed.sent, peripheralToCentral: observed.received },
+    bytesOnAir: { centralToPeripheral: o.sent, peripheralToCentral: o.received },
     simulatedMs: Date.now() - startedMs,
-    mtu,
+    mtu: link.mtu,
     intervalMs: 0,
   };
 }

@@ -17,7 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Air, Advertising } from '../air/air.js';
-import type { PeripheralLink } from '../air/airConnection.js';
+import type { PeripheralLink } from '../air/links.js';
 import type { LinkProfile } from '../air/linkProfile.js';
 import { DEFAULT_LINK_PROFILE } from '../air/linkProfile.js';
 import type { Clock } from '../../shared/clock.js';

@@ -5,8 +5,9 @@
  * request means is the vehicle's business (createVehicle.ts). Nothing a central sends can make it
  * throw: bad fragments become a BAD_FRAME report, other characteristics an ATT error.
  */
-import type { PeripheralLink } from '../air/airConnection.js';
-import { ATT_ERRORS, AttError, normalizeUuid, type GattServer, type GattServiceDef } from '../air/gattServer.js';
+import type { PeripheralLink } from '../air/links.js';
+import { ATT_ERRORS, AttError, normalizeUuid, type GattServer } from '../air/gattServer.js';
+import type { GattServiceDef } from '../air/links.js';
 import { encodeFrames, FRAGMENT_TIMEOUT_MS, FrameAssembler } from '../../shared/ble/framing.js';
 import { CHALLENGE_CHAR_UUID, REQUEST_CHAR_UUID, RESPONSE_CHAR_UUID, SERVICE_UUID } from '../../shared/ble/gattUuids.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';

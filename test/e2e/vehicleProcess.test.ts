@@ -67,7 +67,8 @@ describe('npm run vehicle + a phone in another process', () => {
     const credential = await mintCredential({ issuer, passkey, nowMs: Date.now() });
     const radio: RemoteRadio = await connectRemoteRadio({ port: airPort });
     try {
-      const { response, metrics } = await sendCommand({ noble: createNoble(new AirBindings(radio)), vin: VIN, cmd: 'unlock', credential, authenticator, rpId: RP_ID, origin: ORIGIN });
+      const bindings = new AirBindings(radio);
+      const { response, metrics } = await sendCommand({ noble: createNoble(bindings), metricsSource: bindings, vin: VIN, cmd: 'unlock', credential, authenticator, rpId: RP_ID, origin: ORIGIN });
       expect(response).toMatchObject({ ok: true, code: 'OK', cmd: 'unlock', vehicle: { locked: false } });
       expect(metrics).toMatchObject({ mtu: 185, intervalMs: 30 });
       expect(metrics.roundTrips).toBeGreaterThan(5);

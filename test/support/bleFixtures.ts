@@ -211,6 +211,7 @@ export async function createBleWorld(
       const { phone = world.phone, ...rest } = o;
       return sendCommand({
         noble: phone.noble,
+        metricsSource: phone.bindings,
         vin: VIN,
         authenticator: phone.authenticator,
         rpId: RP_ID,

@@ -41,9 +41,9 @@ describe('air bridge', () => {
     const w = (world = await createBleWorld());
     bridge = await serveAir(w.air);
     radio = await connectRemoteRadio({ port: bridge.port });
-    const noble = createNoble(new AirBindings(radio));
+    const bindings = new AirBindings(radio);
     const key = await w.issueKey();
-    const { response, metrics } = await sendCommand({ noble, vin: VIN, cmd: 'unlock', credential: key.credential, authenticator: w.phone.authenticator, rpId: RP_ID, origin: ORIGIN });
+    const { response, metrics } = await sendCommand({ noble: createNoble(bindings), metricsSource: bindings, vin: VIN, cmd: 'unlock', credential: key.credential, authenticator: w.phone.authenticator, rpId: RP_ID, origin: ORIGIN });
     expect(response).toMatchObject({ ok: true, code: 'OK', vehicle: { locked: false } });
     const record = w.air.connections().at(-1)!;
     expect(record.centralAddress).toBe(radio.address);

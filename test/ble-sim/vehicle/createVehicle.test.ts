@@ -7,7 +7,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Tag } from 'cbor2';
 import { describe, expect, it } from 'vitest';
-import type { CentralLink } from '../../../ble-sim/air/airConnection.js';
+import type { CentralLink } from '../../../ble-sim/air/links.js';
 import { AttError } from '../../../ble-sim/air/gattServer.js';
 import { MIN_MTU_LINK_PROFILE, type LinkProfile } from '../../../ble-sim/air/linkProfile.js';
 import { SeededRandom } from '../../../ble-sim/air/seededRandom.js';

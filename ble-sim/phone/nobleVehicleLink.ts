@@ -1,0 +1,172 @@
+/**
+ * A VehicleLink over noble, in ordinary noble code: scan for the digital-key service, take the
+ * peripheral with this VIN's local name, connect, discover the three characteristics, subscribe to
+ * Response. Nothing here knows about the simulated air, so it would run unchanged over a real radio.
+ */
+import type { Characteristic, Noble, Peripheral } from '../noble/createNoble.js';
+import { MIN_MTU } from '../../shared/ble/framing.js';
+import { CHALLENGE_CHAR_UUID, nobleUuid, REQUEST_CHAR_UUID, RESPONSE_CHAR_UUID, SERVICE_UUID } from '../../shared/ble/gattUuids.js';
+import { vehicleLocalName } from '../../shared/ble/vehicleLocalName.js';
+import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import type { Vin } from '../../shared/ids.js';
+import { Deadline } from './deadline.js';
+import type { ObservedTraffic, VehicleLink } from './vehicleLink.js';
+
+/** Disconnecting is bounded on its own, so a spent budget still lets the phone hang up. */
+const DISCONNECT_TIMEOUT_MS = 2_000;
+
+/** Which car to reach, with which noble, within which budget. */
+export interface ConnectNobleVehicleLinkOptions {
+  noble: Noble;
+  vin: Vin;
+  deadline: Deadline;
+}
+
+/** Find the vehicle, connect, and get its characteristics ready. */
+export async function connectNobleVehicleLink(opts: ConnectNobleVehicleLinkOptions): Promise<VehicleLink> {
+  const { noble, vin, deadline } = opts;
+  await deadline.race(poweredOn(noble), { stage: 'power', requestSent: false });
+  const peripheral = await findVehicle(noble, vin, deadline);
+  const observed: ObservedTraffic = { roundTrips: 0, notifications: 0, sent: 0, received: 0 };
+  try {
+    await deadline.race(peripheral.connectAsync(), { stage: 'connect', requestSent: false });
+    const { characteristics } = await deadline.race(
+      peripheral.discoverSomeServicesAndCharacteristicsAsync(
+        [nobleUuid(SERVICE_UUID)],
+        [CHALLENGE_CHAR_UUID, REQUEST_CHAR_UUID, RESPONSE_CHAR_UUID].map(nobleUuid),
+      ),
+      { stage: 'discover', requestSent: false },
+    );
+    observed.roundTrips += 3;
+    const find = (uuid: string): Characteristic => {
+      const c = characteristics.find((ch) => ch.uuid === nobleUuid(uuid));
+      if (!c) throw new DigitalKeyError('VEHICLE_NOT_FOUND', 'the vehicle does not offer the digital-key service');
+      return c;
+    };
+    const link = new NobleVehicleLink(peripheral, deadline, observed, {
+      challenge: find(CHALLENGE_CHAR_UUID),
+      request: find(REQUEST_CHAR_UUID),
+      response: find(RESPONSE_CHAR_UUID),
+    });
+    await link.subscribe();
+    return link;
+  } catch (err) {
+    await disconnect(peripheral);
+    throw err;
+  }
+}
+
+class NobleVehicleLink implements VehicleLink {
+  readonly peerId: string;
+  readonly mtu: number;
+  #requestSent = false;
+  #closed: Promise<void> | null = null;
+  readonly #hungUp: Promise<never>;
+  readonly #onDisconnect: () => void;
+  readonly #listeners: ((payload: Uint8Array) => void)[] = [];
+
+  constructor(
+    private readonly peripheral: Peripheral,
+    private readonly deadline: Deadline,
+    private readonly traffic: ObservedTraffic,
+    private readonly chars: { challenge: Characteristic; request: Characteristic; response: Characteristic },
+  ) {
+    this.peerId = peripheral.id;
+    this.mtu = peripheral.mtu ?? MIN_MTU;
+    // If the car hangs up, every wait ends at once (not at the deadline). Whether the command was
+    // carried out is then unknown, like a timeout.
+    let rejectHangUp: (err: DigitalKeyError) => void = () => undefined;
+    this.#hungUp = new Promise<never>((_, reject) => {
+      rejectHangUp = reject;
+    });
+    this.#hungUp.catch(() => undefined);
+    this.#onDisconnect = () =>
+      rejectHangUp(
+        new DigitalKeyError('TIMEOUT', 'the vehicle closed the connection', { detail: { stage: 'link', requestSent: this.#requestSent, disconnected: true } }),
+      );
+    peripheral.once('disconnect', this.#onDisconnect);
+    chars.response.on('data', (data: Buffer, isNotification: boolean) => {
+      if (!isNotification) return;
+      traffic.notifications += 1;
+      traffic.received += data.length;
+      for (const l of this.#listeners) l(new Uint8Array(data));
+    });
+  }
+
+  get requestSent(): boolean {
+    return this.#requestSent;
+  }
+
+  wait<T>(promise: Promise<T>, stage: string): Promise<T> {
+    return this.deadline.race(Promise.race([promise, this.#hungUp]), { stage, requestSent: this.#requestSent });
+  }
+
+  async subscribe(): Promise<void> {
+    await this.wait(this.chars.response.subscribeAsync(), 'subscribe');
+    this.traffic.roundTrips += 1;
+  }
+
+  async readChallenge(): Promise<Uint8Array> {
+    const raw = await this.wait(this.chars.challenge.readAsync(), 'challenge');
+    this.traffic.roundTrips += 1;
+    this.traffic.received += raw.length;
+    return new Uint8Array(raw);
+  }
+
+  async write(payload: Uint8Array): Promise<void> {
+    this.#requestSent = true;
+    await this.wait(this.chars.request.writeAsync(Buffer.from(payload), false), 'write');
+    this.traffic.roundTrips += 1;
+    this.traffic.sent += payload.length;
+  }
+
+  onReceive(listener: (payload: Uint8Array) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  observed(): ObservedTraffic {
+    return { ...this.traffic };
+  }
+
+  close(): Promise<void> {
+    this.peripheral.removeListener('disconnect', this.#onDisconnect);
+    this.#closed ??= disconnect(this.peripheral).finally(() => this.chars.response.removeAllListeners('data'));
+    return this.#closed;
+  }
+}
+
+async function poweredOn(noble: Noble): Promise<void> {
+  if (noble.state === 'poweredOn') return;
+  await new Promise<void>((resolve) => {
+    const onState = (state: string) => {
+      if (state !== 'poweredOn') return;
+      noble.removeListener('stateChange', onState);
+      resolve();
+    };
+    noble.on('stateChange', onState);
+  });
+}
+
+/** Scan for the digital-key service and take the peripheral with this VIN's local name. */
+async function findVehicle(noble: Noble, vin: Vin, deadline: Deadline): Promise<Peripheral> {
+  const name = vehicleLocalName(vin);
+  let onDiscover: ((p: Peripheral) => void) | undefined;
+  const found = new Promise<Peripheral>((resolve) => {
+    onDiscover = (p) => {
+      if (p.advertisement?.localName === name) resolve(p);
+    };
+    noble.on('discover', onDiscover);
+  });
+  try {
+    await deadline.race(noble.startScanningAsync([nobleUuid(SERVICE_UUID)], false), { stage: 'scan', requestSent: false });
+    return await deadline.race(found, { stage: 'scan', requestSent: false });
+  } finally {
+    noble.removeListener('discover', onDiscover!);
+    await noble.stopScanningAsync().catch(() => undefined);
+  }
+}
+
+async function disconnect(peripheral: Peripheral): Promise<void> {
+  if (peripheral.state !== 'connected' && peripheral.state !== 'connecting') return;
+  await new Deadline(DISCONNECT_TIMEOUT_MS).race(peripheral.disconnectAsync(), { stage: 'disconnect' }).catch(() => undefined);
+}

@@ -1,0 +1,39 @@
+/**
+ * A byte-level link to one car, the shape of Tesla's vehicle-command `Connector` (connect, send
+ * bytes, receive bytes, close): it knows GATT characteristics and ATT payloads, nothing of framing
+ * or messages. The protocol on top (vehicleSession.ts) frames and decodes, so a second transport
+ * (a real radio, a relay test harness) reuses the protocol untouched.
+ */
+
+/** What the phone itself counted on a link (for transports that report no link metrics). */
+export interface ObservedTraffic {
+  /** ATT request/response exchanges the phone waited for. */
+  roundTrips: number;
+  /** Notifications received. */
+  notifications: number;
+  /** ATT payload bytes written and received. */
+  sent: number;
+  received: number;
+}
+
+/** An open byte-level link to one car. Every wait is bounded by the link's deadline and ends at once if the car hangs up. */
+export interface VehicleLink {
+  /** The transport's id of the peer (noble's peripheral id). */
+  readonly peerId: string;
+  /** The negotiated ATT MTU. */
+  readonly mtu: number;
+  /** Read the Challenge characteristic's value. */
+  readChallenge(): Promise<Uint8Array>;
+  /** Write one ATT payload (at most MTU − 3 bytes) to the Request characteristic. */
+  write(payload: Uint8Array): Promise<void>;
+  /** Every payload notified on the Response characteristic, in order. */
+  onReceive(listener: (payload: Uint8Array) => void): void;
+  /** `promise`, bounded by the link's deadline; rejects with TIMEOUT when the car hangs up first. */
+  wait<T>(promise: Promise<T>, stage: string): Promise<T>;
+  /** Whether any request bytes have left the phone (a TIMEOUT after that may mean the car acted). */
+  readonly requestSent: boolean;
+  /** What the phone counted so far. */
+  observed(): ObservedTraffic;
+  /** Disconnect (idempotent, bounded). */
+  close(): Promise<void>;
+}
