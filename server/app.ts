@@ -23,6 +23,8 @@ import { createLogger, type Logger } from './logger.js';
 import { logMailer, Outbox, type Mailer } from './notifications/outbox.js';
 import { accountRoutes } from './routes/accountRoutes.js';
 import { mountSystemRoutes } from './routes/systemRoutes.js';
+import { keyRoutes } from './routes/keyRoutes.js';
+import { standardServicesRoutes } from './routes/standardServicesRoutes.js';
 import { vehicleRoutes } from './routes/vehicleRoutes.js';
 import { sharingRoutes } from './routes/sharingRoutes.js';
 import { dealerRoutes } from './routes/dealerRoutes.js';
@@ -33,13 +35,13 @@ import { billingTermsFromConfig } from './subscriptions/billingTerms.js';
 import { CardWallet } from './subscriptions/cardWallet.js';
 import type { PaymentGateway } from './subscriptions/paymentGateway.js';
 import { SimulatedPaymentGateway } from './subscriptions/simulatedPaymentGateway.js';
+import type { SubscriptionGate } from './subscriptions/subscriptionGate.js';
 import { SubscriptionScheduler } from './subscriptions/subscriptionScheduler.js';
 import { SubscriptionService } from './subscriptions/subscriptionService.js';
 import { vehicleApiAuthenticator, vehicleApiRoutes } from './routes/vehicleApiRoutes.js';
 import { ManifestHub } from './vehicles/manifestHub.js';
 import type { Store } from './store/store.js';
 import { StateManifests } from './vehicles/stateManifests.js';
-import type { VehicleHooks } from './vehicles/vehicleHooks.js';
 import { VehicleRepository } from './vehicles/vehicleRepository.js';
 
 export interface CreateAppOptions {
@@ -104,31 +106,18 @@ export function createApp(opts: CreateAppOptions): App {
   const cards = new CardWallet(store);
   const subscriptions = new SubscriptionService({ ctx, outbox, gateway: paymentGateway, terms: billingTermsFromConfig(config), cards });
   const scheduler = new SubscriptionScheduler({ ctx, service: subscriptions, leaseMs: config.SCHEDULER_LEASE * 1000 });
-  const hooks: VehicleHooks = {
-    async mainUserReplaced(event) {
-      // R12: a new claim ends the previous user's access, and that user is told.
-      await outbox.notify(event.previousMainUser, {
-        kind: 'vehicle-claimed-by-another',
-        subject: 'Your Smart Digital Keys for a vehicle have ended',
-        body: `Another user claimed vehicle ${event.vin}. Every digital key of the vehicle, shared keys included, has been removed.`,
-        data: { vin: event.vin },
-      });
-      // The previous main user's subscription ended in the claim's commit: refund and tell them now.
-      await subscriptions.runFollowUps(event.vin);
-    },
-    // R1, R4b: keys only while the main user's trial or paid subscription is active.
-    assertKeysAllowed: (vehicle) => subscriptions.assertKeysAllowed(vehicle),
-    beforeMainUserLeaves: (vin) => subscriptions.beforeMainUserLeaves(vin),
-    mainUserLeaves: (vehicle, reason) => subscriptions.mainUserLeaves(vehicle, reason),
-  };
+  // R1, R4b: what key and vehicle operations may ask of subscriptions, and nothing more.
+  const gate: SubscriptionGate = subscriptions;
 
   const hub = new ManifestHub(ctx.manifests, (err) => logger.error({ err }, 'manifest fan-out failed'));
   const routes = [
     ...accountRoutes(ctx),
-    ...vehicleRoutes(ctx, hooks),
+    ...vehicleRoutes(ctx, { gate, outbox }),
+    ...standardServicesRoutes(ctx, subscriptions),
+    ...keyRoutes(ctx, { gate }),
     ...subscriptionRoutes(ctx, subscriptions),
     ...cardRoutes(ctx, { cards, gateway: paymentGateway, subscriptions }),
-    ...sharingRoutes(ctx, hooks),
+    ...sharingRoutes(ctx, { gate }),
     ...dealerRoutes(ctx),
     ...vehicleApiRoutes(ctx, hub),
   ];

@@ -10,8 +10,10 @@ import type { AppContext } from '../appContext.js';
 import type { DigitalKey, VehicleRecord } from '../domain/vehicleRecord.js';
 import { storeKeys } from '../store/storeKeys.js';
 
+export type CreateKeyDeps = Pick<AppContext, 'accounts' | 'vehicles' | 'store' | 'clock'>;
+
 /** A key to make: the key's own fields, and the rule it depends on. */
-export type NewKey = Pick<DigitalKey, 'vin' | 'accountId' | 'passkeyId' | 'role' | 'perms' | 'notBefore' | 'notAfter' | 'grantedBy'> & {
+export type CreateKeyOpts = Pick<DigitalKey, 'vin' | 'accountId' | 'passkeyId' | 'role' | 'perms' | 'notBefore' | 'notAfter' | 'grantedBy'> & {
   /**
    * Admit the key on the fresh vehicle document: throw when the rule it depends on fails (main user
    * and R1 for main keys; invitation, R1 and the shared-key limit for shared keys), else return the
@@ -20,7 +22,13 @@ export type NewKey = Pick<DigitalKey, 'vin' | 'accountId' | 'passkeyId' | 'role'
   admit: (vehicle: VehicleRecord) => VehicleRecord;
 };
 
-export async function createKey(ctx: Pick<AppContext, 'accounts' | 'vehicles' | 'store' | 'clock'>, opts: NewKey): Promise<{ key: DigitalKey; vehicle: VehicleRecord }> {
+export interface CreateKeyResult {
+  key: DigitalKey;
+  /** The vehicle document as the key's commit left it. */
+  vehicle: VehicleRecord;
+}
+
+export async function createKey(ctx: CreateKeyDeps, opts: CreateKeyOpts): Promise<CreateKeyResult> {
   await ctx.accounts.activePasskeyOf(opts.accountId, opts.passkeyId);
   // Refuse early (no index written) when the rule already fails; it is checked again in the commit.
   opts.admit(await ctx.vehicles.get(opts.vin));

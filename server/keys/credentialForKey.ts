@@ -13,6 +13,7 @@ import type { AccountId, KeyId } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
 import { credentialClaims } from '../domain/credentialClaims.js';
 import type { DigitalKey, VehicleRecord } from '../domain/vehicleRecord.js';
+import type { SubscriptionGate } from '../subscriptions/subscriptionGate.js';
 
 export interface IssuedCredential {
   keyId: KeyId;
@@ -27,11 +28,18 @@ function assertStillValid(vehicle: VehicleRecord, key: DigitalKey): void {
   if (vehicle.revoked.some((r) => r.keyId === key.keyId)) throw new DigitalKeyError('REVOKED');
 }
 
-export async function credentialForKey(
-  ctx: AppContext,
-  /** `assertKeysAllowed`: R1 (Standard Services) and the subscription (R4b), on the vehicle document. */
-  opts: { keyId: KeyId; accountId: AccountId; assertKeysAllowed: (vehicle: VehicleRecord) => void },
-): Promise<IssuedCredential> {
+/** `gate.assertKeysAllowed`: R1 (Standard Services) and the subscription (R4b), on the vehicle document. */
+export type CredentialForKeyDeps = Pick<AppContext, 'vehicles' | 'accounts' | 'manifests' | 'issuerKey' | 'config' | 'clock'> & {
+  gate: Pick<SubscriptionGate, 'assertKeysAllowed'>;
+};
+
+export interface CredentialForKeyOpts {
+  keyId: KeyId;
+  /** The caller: only the key's holder gets its credential. */
+  accountId: AccountId;
+}
+
+export async function credentialForKey(ctx: CredentialForKeyDeps, opts: CredentialForKeyOpts): Promise<IssuedCredential> {
   const vin = await ctx.vehicles.vinOfKey(opts.keyId);
   if (!vin) throw new DigitalKeyError('KEY_NOT_FOUND');
   const vehicle = await ctx.vehicles.get(vin);
@@ -42,7 +50,7 @@ export async function credentialForKey(
   }
   if (key.accountId !== opts.accountId) throw new DigitalKeyError('KEY_NOT_FOUND');
   if (key.role === 'main' && vehicle.mainUser?.accountId !== key.accountId) throw new DigitalKeyError('REVOKED');
-  opts.assertKeysAllowed(vehicle);
+  ctx.gate.assertKeysAllowed(vehicle);
   const passkey = await ctx.accounts.activePasskeyOf(key.accountId, key.passkeyId);
 
   const claims = credentialClaims({

@@ -4,15 +4,30 @@
  * vehicle are revoked too (a phone is lost everywhere at once).
  */
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
-import type { AccountId, PasskeyId, Vin } from '../../shared/ids.js';
+import type { AccountId, KeyId, PasskeyId, Vin } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
 import { storeKeys } from '../store/storeKeys.js';
-import { revokeVehicleKey } from './revokeVehicleKey.js';
+import { revokeVehicleKey, type RevokeVehicleKeyDeps } from './revokeVehicleKey.js';
 
-export async function revokeLostPasskey(
-  ctx: AppContext,
-  opts: { vin: Vin; passkeyId: PasskeyId; dealer: AccountId; reason: string },
-): Promise<{ revokedKeyIds: string[]; epoch: number; seq: number }> {
+export type RevokeLostPasskeyDeps = RevokeVehicleKeyDeps & Pick<AppContext, 'accounts' | 'store'>;
+
+export interface RevokeLostPasskeyOpts {
+  /** The vehicle the dealer acts on: the passkey must hold (or have held) a key of it. */
+  vin: Vin;
+  passkeyId: PasskeyId;
+  dealer: AccountId;
+  reason: string;
+}
+
+export interface RevokeLostPasskeyResult {
+  /** The passkey's keys revoked now, on every vehicle. */
+  revokedKeyIds: KeyId[];
+  /** The vehicle's epoch and manifest seq after the revocation. */
+  epoch: number;
+  seq: number;
+}
+
+export async function revokeLostPasskey(ctx: RevokeLostPasskeyDeps, opts: RevokeLostPasskeyOpts): Promise<RevokeLostPasskeyResult> {
   const vehicle = await ctx.vehicles.get(opts.vin);
   const found = await ctx.accounts.findPasskey(opts.passkeyId);
   // Every key the passkey was given, on any vehicle (the list is written before each key is made).
@@ -25,7 +40,7 @@ export async function revokeLostPasskey(
     passkey.disabled ? passkey : { ...passkey, disabled: { at: ctx.clock.now(), by: opts.dealer, reason: opts.reason } },
   );
 
-  const revokedKeyIds: string[] = [];
+  const revokedKeyIds: KeyId[] = [];
   let last = { epoch: vehicle.epoch, seq: vehicle.seq };
   for (const entry of held) {
     const [vin, keyId] = entry.split(' ') as [string, string];

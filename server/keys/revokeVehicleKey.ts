@@ -14,17 +14,26 @@ import { auditAppend, type AuditActorRole } from '../vehicles/auditTrail.js';
 
 type AuditActor = { accountId: AccountId | null; role: AuditActorRole };
 
-export async function revokeVehicleKey(
-  ctx: AppContext,
-  opts: {
-    vin: Vin;
-    keyId: KeyId;
-    /** Who revokes; a function when the role depends on the vehicle and the key (main or shared user). */
-    actor: AuditActor | ((vehicle: VehicleRecord, key: DigitalKey) => AuditActor);
-    reason: string;
-    authorize: (vehicle: VehicleRecord, key: DigitalKey) => void;
-  },
-): Promise<{ vehicle: VehicleRecord; key: DigitalKey; manifest: string }> {
+export type RevokeVehicleKeyDeps = Pick<AppContext, 'vehicles' | 'manifests' | 'clock'>;
+
+export interface RevokeVehicleKeyOpts {
+  vin: Vin;
+  keyId: KeyId;
+  /** Who revokes; a function when the role depends on the vehicle and the key (main or shared user). */
+  actor: AuditActor | ((vehicle: VehicleRecord, key: DigitalKey) => AuditActor);
+  reason: string;
+  /** Throws when this caller may not revoke this key (run on the fresh document, in the commit). */
+  authorize: (vehicle: VehicleRecord, key: DigitalKey) => void;
+}
+
+export interface RevokeVehicleKeyResult {
+  vehicle: VehicleRecord;
+  key: DigitalKey;
+  /** The signed manifest the cars get. */
+  manifest: string;
+}
+
+export async function revokeVehicleKey(ctx: RevokeVehicleKeyDeps, opts: RevokeVehicleKeyOpts): Promise<RevokeVehicleKeyResult> {
   const { vehicle, result: key } = await ctx.vehicles.update(opts.vin, async (current) => {
     const key = await ctx.vehicles.key(opts.vin, current.epoch, opts.keyId);
     if (!key) throw new DigitalKeyError('KEY_NOT_FOUND');

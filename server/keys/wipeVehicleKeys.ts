@@ -16,7 +16,9 @@ import { wipeAllKeys, type WipeReason } from '../domain/wipeAllKeys.js';
 import { storeKeys } from '../store/storeKeys.js';
 import { auditAppend, keyIdsOfEpoch, type AuditActorRole } from '../vehicles/auditTrail.js';
 
-export interface WipeRequest {
+export type WipeVehicleKeysDeps = Pick<AppContext, 'vehicles' | 'manifests' | 'clock' | 'store'>;
+
+export interface WipeVehicleKeysOpts {
   vin: Vin;
   reason: WipeReason;
   actor: { accountId: AccountId | null; role: AuditActorRole };
@@ -27,7 +29,7 @@ export interface WipeRequest {
   detail?: Record<string, unknown>;
 }
 
-export interface WipeOutcome {
+export interface WipeVehicleKeysResult {
   vehicle: VehicleRecord;
   /** The epoch whose keys were wiped; its key records stay as the audit archive (R13). */
   wipedEpoch: number;
@@ -47,7 +49,7 @@ export function wipeWrites(
   ctx: Pick<AppContext, 'clock'>,
   before: VehicleRecord,
   after: VehicleRecord,
-  audit: { reason: string; actor: WipeRequest['actor']; note?: string; detail?: Record<string, unknown> },
+  audit: { reason: string; actor: WipeVehicleKeysOpts['actor']; note?: string; detail?: Record<string, unknown> },
 ): { del: string[]; append: Array<{ key: string; value: string }> } {
   return {
     del: [storeKeys.vehiclePasskeyKeys(before.vin, before.epoch)],
@@ -68,7 +70,7 @@ export function wipeWrites(
   };
 }
 
-export async function wipeVehicleKeys(ctx: AppContext, request: WipeRequest): Promise<WipeOutcome> {
+export async function wipeVehicleKeys(ctx: WipeVehicleKeysDeps, request: WipeVehicleKeysOpts): Promise<WipeVehicleKeysResult> {
   const { before, vehicle } = await ctx.vehicles.update(request.vin, (current) => {
     const changed = request.change ? request.change(current) : current;
     const next = wipeAllKeys(changed);

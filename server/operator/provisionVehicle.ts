@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Clock } from '../../shared/clock.js';
 import { vinSchema } from '../../shared/ids.js';
 import { odometerKmSchema, qrTokenSchema } from '../http/apiSchemas.js';
-import { hashQrToken } from '../domain/claimVehicle.js';
+import { hashQrToken } from '../domain/claimOutcome.js';
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
 import type { VehicleRepository } from '../vehicles/vehicleRepository.js';
 

@@ -1,7 +1,7 @@
 /**
  * Subscriptions for the phone app (DESIGN.md §5; R1, R4b, R9, R10, R11): the plans and their prices,
  * starting a trial or a paid plan, the current subscription (state, period, next charge), cancelling
- * or withdrawing, auto-renewal, the payment ledger, and ending Standard Services. Main user only,
+ * or withdrawing, auto-renewal and the payment ledger (ending Standard Services: standardServicesRoutes.ts). Main user only,
  * except the public price list. Every amount is integer cents with its currency.
  */
 import { z } from 'zod';
@@ -193,24 +193,6 @@ export function subscriptionRoutes(ctx: AppContext, subscriptions: SubscriptionS
         },
       },
       handler: async ({ caller, params }) => ({ body: { payments: await subscriptions.payments(params.vin, requireAccount(caller).accountId) } }),
-    }),
-    defineRoute({
-      method: 'delete',
-      path: '/v1/vehicles/:vin/standard-services',
-      operationId: 'endStandardServices',
-      summary: 'End Standard Services (main user only): the Smart Digital Key needs them (R1), so the subscription ends and every key is wiped (R4b)',
-      tags: ['vehicles'],
-      errors: ['VEHICLE_NOT_FOUND', 'NOT_MAIN_USER', 'CONFLICT'],
-      auth: 'session',
-      params: vinParams,
-      body: z.object({}),
-      responses: { 200: { description: 'Ended; every key wiped', schema: z.object({ vin: vinSchema, active: z.literal(false), revokedKeyIds: z.array(z.string()), epoch: z.number().int(), seq: z.number().int() }) } },
-      handler: async ({ caller, params }) => {
-        const me = requireAccount(caller);
-        const { vehicle, revokedKeyIds } = await subscriptions.endStandardServices(params.vin, me.accountId);
-        ctx.logger.info({ vin: params.vin }, 'standard services ended');
-        return { body: { vin: params.vin, active: false as const, revokedKeyIds, epoch: vehicle.epoch, seq: vehicle.seq } };
-      },
     }),
   ];
 }

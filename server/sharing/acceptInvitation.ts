@@ -2,20 +2,31 @@
  * Accept an invitation (R3): the invitation is taken with GETDEL, so of two concurrent accepts
  * exactly one proceeds; the shared key it creates has exactly the invitation's profile. If the key
  * cannot be made (e.g. the shared-key limit), the invitation goes back bound to this account so it
- * may retry and nobody else can.
+ * may retry and nobody else can. The caller gets the shared key's first credential.
  */
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId, PasskeyId } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
-import type { DigitalKey, VehicleRecord } from '../domain/vehicleRecord.js';
-import { createKey } from '../keys/createKey.js';
+import type { DigitalKey } from '../domain/vehicleRecord.js';
+import { createKey, type CreateKeyDeps } from '../keys/createKey.js';
+import { credentialForKey, type CredentialForKeyDeps, type IssuedCredential } from '../keys/credentialForKey.js';
 import { storeKeys } from '../store/storeKeys.js';
 import { invitationDigest, type InvitationRecord } from './invitationRecord.js';
 
-export async function acceptInvitation(
-  ctx: AppContext,
-  opts: { code: string; accountId: AccountId; passkeyId: PasskeyId; assertKeysAllowed: (vehicle: VehicleRecord) => void },
-): Promise<DigitalKey> {
+export type AcceptInvitationDeps = CreateKeyDeps & CredentialForKeyDeps & Pick<AppContext, 'store' | 'config'>;
+
+export interface AcceptInvitationOpts {
+  /** The invitation code, as the main user passed it on. */
+  code: string;
+  accountId: AccountId;
+  /** The caller's passkey (phone) the shared key is bound to. */
+  passkeyId: PasskeyId;
+}
+
+/** The shared key and its first credential. */
+export type AcceptInvitationResult = IssuedCredential;
+
+export async function acceptInvitation(ctx: AcceptInvitationDeps, opts: AcceptInvitationOpts): Promise<AcceptInvitationResult> {
   const key = storeKeys.invitation(invitationDigest(opts.code));
   const raw = await ctx.store.take(key);
   if (raw === null) throw new DigitalKeyError('INVITATION_INVALID');
@@ -36,8 +47,9 @@ export async function acceptInvitation(
       throw new DigitalKeyError('INVITATION_INVALID', 'this invitation is for another e-mail address');
     }
   }
+  let created: DigitalKey;
   try {
-    const { key: created } = await createKey(ctx, {
+    ({ key: created } = await createKey(ctx, {
       vin: invitation.vin,
       accountId: opts.accountId,
       passkeyId: opts.passkeyId,
@@ -50,14 +62,14 @@ export async function acceptInvitation(
         // A wipe or a new main user since the invitation was made ends it.
         if (vehicle.epoch !== invitation.epoch || vehicle.mainUser?.accountId !== invitation.createdBy) throw new DigitalKeyError('INVITATION_INVALID');
         if (vehicle.mainUser.accountId === opts.accountId) throw new DigitalKeyError('FORBIDDEN', 'the main user already holds the vehicle');
-        opts.assertKeysAllowed(vehicle);
+        ctx.gate.assertKeysAllowed(vehicle);
         if (vehicle.sharedKeys >= ctx.config.MAX_SHARED_KEYS) throw new DigitalKeyError('SHARED_KEY_LIMIT');
         return { ...vehicle, sharedKeys: vehicle.sharedKeys + 1 };
       },
-    });
-    return created;
+    }));
   } catch (err) {
     if (err instanceof DigitalKeyError && err.code !== 'INVITATION_INVALID') await putBack();
     throw err;
   }
+  return credentialForKey(ctx, { keyId: created.keyId, accountId: opts.accountId });
 }

@@ -10,7 +10,7 @@
  */
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId } from '../../shared/ids.js';
-import { assertStandardServices } from '../domain/activateStandardServices.js';
+import { assertStandardServices } from '../domain/standardServices.js';
 import { assertMainUser } from '../domain/assertMainUser.js';
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
 import { addMonths } from './billingCalendar.js';

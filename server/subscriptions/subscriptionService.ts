@@ -33,6 +33,7 @@ import type { ChargeResult, PaymentGateway } from './paymentGateway.js';
 import { releaseSubscription, type ReleaseReason } from './releaseSubscription.js';
 import { setAutoRenew } from './setAutoRenew.js';
 import { startSubscription } from './startSubscription.js';
+import type { SubscriptionGate } from './subscriptionGate.js';
 import { assertKeysAllowed, isLive } from './subscriptionAccess.js';
 import type { ChargeIntent, EndReason, Plan } from './subscriptionRecord.js';
 import type { Transition, TransitionEnv } from './subscriptionTransition.js';
@@ -62,7 +63,7 @@ export interface SubscriptionServiceDeps {
   cards: CardWallet;
 }
 
-export class SubscriptionService {
+export class SubscriptionService implements SubscriptionGate {
   readonly effects: BillingEffects;
   readonly due: DueIndex;
 
@@ -79,7 +80,7 @@ export class SubscriptionService {
     return { nowMs: this.deps.ctx.clock.now(), terms: this.deps.terms, newId: randomUUID };
   }
 
-  /** R1, R4b: the gate every key issuance, refresh and invitation accept runs (VehicleHooks.assertKeysAllowed). */
+  /** R1, R4b: the gate every key issuance, refresh and invitation accept runs (SubscriptionGate). */
   assertKeysAllowed(vehicle: VehicleRecord): void {
     assertKeysAllowed(vehicle, this.deps.ctx.clock.now());
   }
@@ -178,12 +179,12 @@ export class SubscriptionService {
     return { vehicle, revokedKeyIds: await listWipedKeyIds() };
   }
 
-  /** VehicleHooks: before a commit in which the main user leaves (claim by another, removal) — file the vehicle as due now. */
+  /** SubscriptionGate: before a commit in which the main user leaves (claim by another, removal) — file the vehicle as due now. */
   async beforeMainUserLeaves(vin: Vin): Promise<void> {
     await this.due.add(vin, this.deps.ctx.clock.now());
   }
 
-  /** VehicleHooks: inside that commit — the leaving main user's subscription ends (R4b; the caller's commit wipes the keys). */
+  /** SubscriptionGate: inside that commit — the leaving main user's subscription ends (R4b; the caller's commit wipes the keys). */
   mainUserLeaves(vehicle: VehicleRecord, reason: Extract<ReleaseReason, 'main-user-changed' | 'vehicle-removed'>): VehicleRecord {
     return releaseSubscription(vehicle, { reason, wipe: false }, this.#env()).vehicle;
   }

@@ -1,10 +1,14 @@
-/** R1: the Smart Digital Key needs Standard Services active on the vehicle; only its main user activates them. */
+/**
+ * R1: the Smart Digital Key needs Standard Services active on the vehicle; only its main user
+ * activates them (the operation is server/vehicles/activateStandardServices.ts).
+ */
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId } from '../../shared/ids.js';
 import { assertMainUser } from './assertMainUser.js';
 import type { VehicleRecord } from './vehicleRecord.js';
 
-export function activateStandardServices(vehicle: VehicleRecord, opts: { accountId: AccountId; nowMs: number }): VehicleRecord {
+/** The vehicle with Standard Services active (unchanged when they already are); main user only. */
+export function standardServicesActivated(vehicle: VehicleRecord, opts: { accountId: AccountId; nowMs: number }): VehicleRecord {
   assertMainUser(vehicle, opts.accountId);
   if (vehicle.standardServices.active) return vehicle;
   return { ...vehicle, standardServices: { active: true, changedAt: opts.nowMs } };

@@ -1,8 +1,8 @@
 /**
- * R2: the main user is the owner or an authorised user who proved possession of the vehicle (an
+ * The pure rule of a claim (the operation is server/vehicles/claimVehicle.ts). R2: the main user is the owner or an authorised user who proved possession of the vehicle (an
  * odometer reading close to the telematics one, or the QR token in the car) and accepted the terms;
  * one main user at a time. R4d/R12: a claim by another account — a shared user included — wipes
- * every key and ends the previous main user's access (the caller notifies them).
+ * every key and ends the previous main user's access (the operation notifies them).
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
@@ -46,10 +46,15 @@ function proofHolds(vehicle: VehicleRecord, proof: ClaimProof, toleranceKm: numb
  * car — and wrong readings are counted per vehicle, refusing odometer claims (RATE_LIMITED) after
  * MAX_ODOMETER_FAILURES in ODOMETER_FAILURE_WINDOW_MS. The QR token (192 random bits) needs no limit.
  */
-export function claimVehicle(
-  vehicle: VehicleRecord,
-  opts: { accountId: AccountId; proof: ClaimProof; acceptTerms: boolean; nowMs: number; odometerToleranceKm: number },
-): ClaimOutcome {
+export interface ClaimOutcomeOpts {
+  accountId: AccountId;
+  proof: ClaimProof;
+  acceptTerms: boolean;
+  nowMs: number;
+  odometerToleranceKm: number;
+}
+
+export function claimOutcome(vehicle: VehicleRecord, opts: ClaimOutcomeOpts): ClaimOutcome {
   if (!opts.acceptTerms) throw new DigitalKeyError('TERMS_NOT_ACCEPTED');
   const previous = vehicle.mainUser?.accountId ?? null;
   const { proof } = opts;

@@ -1,0 +1,85 @@
+/**
+ * Claim a vehicle as its main user (R2). A claim by another account — a shared user included —
+ * wipes every key in the same commit as the new main user (R4d), ends the previous main user's
+ * subscription with their tenure (R4b), and tells the previous main user their access ended (R12).
+ * A wrong odometer reading is counted (committed), then refused.
+ *
+ * @example
+ * const { wiped } = await claimVehicle(deps, { vin, accountId, proof: { method: 'qr', qrToken }, acceptTerms: true });
+ */
+import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import type { AccountId, Vin } from '../../shared/ids.js';
+import type { AppContext } from '../appContext.js';
+import { claimOutcome, type ClaimProof } from '../domain/claimOutcome.js';
+import type { VehicleRecord } from '../domain/vehicleRecord.js';
+import { wipeWrites } from '../keys/wipeVehicleKeys.js';
+import type { Notification, Outbox } from '../notifications/outbox.js';
+import type { SubscriptionGate } from '../subscriptions/subscriptionGate.js';
+
+export type ClaimVehicleDeps = Pick<AppContext, 'vehicles' | 'manifests' | 'clock' | 'config'> & {
+  gate: SubscriptionGate;
+  outbox: Pick<Outbox, 'notify'>;
+};
+
+export interface ClaimVehicleOpts {
+  vin: Vin;
+  accountId: AccountId;
+  proof: ClaimProof;
+  acceptTerms: boolean;
+}
+
+export interface ClaimVehicleResult {
+  vin: Vin;
+  role: 'main';
+  /** Whether every key was wiped (R4d): the claim replaced another main user. */
+  wiped: boolean;
+  /** The main user whose access the claim ended (R12), if any. */
+  previousMainUser: AccountId | null;
+}
+
+/** R12: what the previous main user is told when another account's claim ends their access. */
+export function claimedByAnotherNotice(vin: Vin): Omit<Notification, 'id' | 'at' | 'accountId'> {
+  return {
+    kind: 'vehicle-claimed-by-another',
+    subject: 'Your Smart Digital Keys for a vehicle have ended',
+    body: `Another user claimed vehicle ${vin}. Every digital key of the vehicle, shared keys included, has been removed.`,
+    data: { vin },
+  };
+}
+
+export async function claimVehicle(deps: ClaimVehicleDeps, opts: ClaimVehicleOpts): Promise<ClaimVehicleResult> {
+  const { vin, accountId } = opts;
+  const decide = (current: VehicleRecord) =>
+    claimOutcome(current, {
+      accountId,
+      proof: opts.proof,
+      acceptTerms: opts.acceptTerms,
+      nowMs: deps.clock.now(),
+      odometerToleranceKm: deps.config.ODOMETER_TOLERANCE_KM,
+    });
+  // Only a claim that would succeed and replace a main user schedules the subscription release.
+  const preview = decide(await deps.vehicles.get(vin));
+  if (preview.kind === 'claimed' && preview.previousMainUser) await deps.gate.beforeMainUserLeaves(vin);
+  const { before, vehicle, result } = await deps.vehicles.update(vin, (current) => {
+    const outcome = decide(current);
+    if (outcome.kind === 'rejected' || !outcome.wiped) return { vehicle: outcome.vehicle, result: outcome };
+    // R4d: a claim by another account wipes every key, in the same commit as the new main user.
+    const writes = wipeWrites(deps, current, outcome.vehicle, {
+      reason: 'claimed-by-another',
+      actor: { accountId, role: 'claimant' },
+      detail: { previousMainUser: outcome.previousMainUser },
+    });
+    // R4b: the previous main user's subscription ends in the same commit (it is not transferable).
+    return { vehicle: deps.gate.mainUserLeaves(outcome.vehicle, 'main-user-changed'), writes, result: outcome };
+  });
+  // The wrong odometer reading is counted (committed above), then refused.
+  if (result.kind === 'rejected') throw new DigitalKeyError('CLAIM_REJECTED');
+  if (vehicle.seq !== before.seq) await deps.manifests.publish(vehicle);
+  if (result.previousMainUser) {
+    // R12: a new claim ends the previous user's access, and that user is told.
+    await deps.outbox.notify(result.previousMainUser, claimedByAnotherNotice(vin));
+    // The previous main user's subscription ended in the claim's commit: refund and tell them now.
+    await deps.gate.runFollowUps(vin);
+  }
+  return { vin, role: 'main', wiped: result.wiped, previousMainUser: result.previousMainUser };
+}
