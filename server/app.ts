@@ -30,6 +30,7 @@ import { sharingRoutes } from './routes/sharingRoutes.js';
 import { dealerRoutes } from './routes/dealerRoutes.js';
 import { cardRoutes } from './routes/cardRoutes.js';
 import { DEALER_PORTAL_PATH, dealerPortal } from './portal/dealerPortal.js';
+import { mountCustomerPortal } from './portal/customerPortal.js';
 import { subscriptionRoutes } from './routes/subscriptionRoutes.js';
 import { billingTermsFromConfig } from './subscriptions/billingTerms.js';
 import { CardWallet } from './subscriptions/cardWallet.js';
@@ -157,6 +158,8 @@ export function createApp(opts: CreateAppOptions): App {
   app.use(express.json({ limit: '64kb', strict: true }));
   // The dealer web portal: static files with their own strict headers, on /dealer/* only.
   app.use(DEALER_PORTAL_PATH, dealerPortal());
+  // The customer portal (web/, built by Vite): /account/ and its bundles at /assets/.
+  mountCustomerPortal(app, logger);
 
   const router = express.Router();
   mountSystemRoutes(router, ctx, metrics);

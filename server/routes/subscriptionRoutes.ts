@@ -149,6 +149,35 @@ export function subscriptionRoutes(ctx: AppContext, subscriptions: SubscriptionS
       },
     }),
     defineRoute({
+      method: 'get',
+      path: '/v1/vehicles/:vin/subscriptions/current/cancellation',
+      operationId: 'quoteSubscriptionCancellation',
+      summary: 'What cancelling or withdrawing would do now — when it ends, whether keys end now, the refund — without doing it (R11); main user only',
+      tags: ['subscriptions'],
+      auth: 'session',
+      params: vinParams,
+      query: z.object({ mode: z.enum(['cancel', 'withdraw']).default('cancel') }),
+      errors: ['VEHICLE_NOT_FOUND', 'NOT_MAIN_USER', 'SUBSCRIPTION_INACTIVE', 'WITHDRAWAL_UNAVAILABLE'],
+      responses: {
+        200: {
+          description: 'The quote',
+          schema: z.object({ mode: z.enum(['cancel', 'withdraw']), effectiveAt: isoInstant, immediate: z.boolean(), refund: z.object(money).nullable(), basis: z.string() }),
+        },
+      },
+      handler: async ({ caller, params, query }) => {
+        const { outcome, currency } = await subscriptions.quoteCancellation(params.vin, requireAccount(caller).accountId, query.mode);
+        return {
+          body: {
+            mode: query.mode,
+            effectiveAt: new Date(outcome.endsAt).toISOString(),
+            immediate: outcome.immediate,
+            refund: outcome.refundCents > 0 ? { amountCents: outcome.refundCents, currency } : null,
+            basis: outcome.basis,
+          },
+        };
+      },
+    }),
+    defineRoute({
       method: 'put',
       path: '/v1/vehicles/:vin/subscriptions/current/auto-renew',
       operationId: 'setAutoRenew',

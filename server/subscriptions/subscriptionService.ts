@@ -147,6 +147,18 @@ export class SubscriptionService implements SubscriptionGate {
     return { view: await this.view(vin, accountId), outcome: outcome!, keysWiped: wiped };
   }
 
+  /**
+   * R11: what cancelling or withdrawing would do now — when it ends and what is refunded — without
+   * doing it, so the user sees the refund before confirming. The same pure rule as {@link cancel}.
+   */
+  async quoteCancellation(vin: Vin, accountId: AccountId, mode: CancelMode): Promise<{ outcome: CancellationOutcome; currency: string }> {
+    await this.#assertMainUser(vin, accountId);
+    const vehicle = await this.deps.ctx.vehicles.get(vin);
+    const { outcome } = cancelSubscription(vehicle, { accountId, mode }, this.#env());
+    // A refund goes back in the currency of the charge it refunds.
+    return { outcome, currency: vehicle.subscriptions?.current?.lastCharge?.currency ?? this.terms.currency };
+  }
+
   /** R10: turn auto-renewal off (ends at the period's end, no refund) or on again. */
   async setAutoRenew(vin: Vin, accountId: AccountId, autoRenew: boolean): Promise<SubscriptionViewBody> {
     await this.#assertMainUser(vin, accountId);

@@ -86,6 +86,7 @@ const MATRIX: Record<string, Case> = {
   'delete /v1/vehicles/:vin/subscriptions/current': { allowed: ['main'], body: () => ({ mode: 'withdraw' }) },
   'put /v1/vehicles/:vin/subscriptions/current/auto-renew': { allowed: ['main'], body: () => ({ autoRenew: true }) },
   'get /v1/vehicles/:vin/subscriptions/payments': { allowed: ['main'] },
+  'get /v1/vehicles/:vin/subscriptions/current/cancellation': { allowed: ['main'] },
   'delete /v1/vehicles/:vin/standard-services': { allowed: ['main'], body: () => ({}), destructive: true, order: 1 },
   'post /v1/me/cards': { allowed: ACCOUNTS, body: () => ({ number: '4242 4242 4242 4242', expMonth: 12, expYear: 2099 }) },
   'get /v1/me/cards': { allowed: ACCOUNTS },

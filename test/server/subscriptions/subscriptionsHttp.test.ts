@@ -81,6 +81,8 @@ const subscribe = (p: PhoneApp, vin: string, body: Record<string, unknown>) => p
 const current = (p: PhoneApp, vin: string) => p.api.request<View>('GET', `/v1/vehicles/${vin}/subscriptions/current`);
 const cancel = (p: PhoneApp, vin: string, mode: 'cancel' | 'withdraw') =>
   p.api.request<View & { effectiveAt: string; immediate: boolean; keysWiped: boolean; refund: (Money & { cardId: string; last4: string; basis: string }) | null }>('DELETE', `/v1/vehicles/${vin}/subscriptions/current`, { mode });
+const quote = (p: PhoneApp, vin: string, mode: 'cancel' | 'withdraw') =>
+  p.api.request<{ mode: string; effectiveAt: string; immediate: boolean; refund: Money | null; basis: string }>('GET', `/v1/vehicles/${vin}/subscriptions/current/cancellation?mode=${mode}`);
 const addCard = async (p: PhoneApp, number: string) => (await p.api.request<{ card: { cardId: string; last4: string; primary: boolean } }>('POST', '/v1/me/cards', { number, expMonth: 12, expYear: 2099 })).card;
 const makePrimary = (p: PhoneApp, cardId: string) => p.api.request('POST', `/v1/me/cards/${cardId}/primary`, {});
 const payments = async (p: PhoneApp, vin: string) => (await p.api.request<{ payments: Payment[] }>('GET', `/v1/vehicles/${vin}/subscriptions/payments`)).payments;
@@ -502,6 +504,15 @@ describe('R11: cancelling and withdrawing', () => {
     // The user changes card afterwards: the refund still goes to the card that paid.
     await makePrimary(phone, (await addCard(phone, TEST_CARDS.mastercard)).cardId);
     await travel(t, '2027-01-10T00:00:00.000Z', phone);
+    // The quote the portal shows before the user confirms: the same end and refund, and nothing changes yet.
+    expect(await quote(phone, vin, 'cancel')).toEqual({
+      mode: 'cancel',
+      immediate: false,
+      effectiveAt: '2027-01-25T12:00:00.000Z',
+      refund: { amountCents: prorate(4990, 10, 12), currency: 'EUR' },
+      basis: expect.stringContaining('10 unused whole month(s) of 12'),
+    });
+    expect((await current(phone, vin)).state).toBe('active');
     const res = await cancel(phone, vin, 'cancel');
     expect(res).toMatchObject({
       state: 'cancelled',
@@ -533,6 +544,7 @@ describe('R11: cancelling and withdrawing', () => {
     await phone.requestKey(vin);
     expect((await current(phone, vin)).subscription!.withdrawalUntil).toBe('2026-12-10T00:00:00.000Z');
     await travel(t, '2026-11-28T13:00:00.000Z', phone);
+    expect(await quote(phone, vin, 'withdraw')).toMatchObject({ mode: 'withdraw', immediate: true, refund: { amountCents: 4990 - prorate(4990, 4, 365), currency: 'EUR' } });
     const res = await cancel(phone, vin, 'withdraw');
     // Four started days (25th 12:00 → 28th 13:00) of 365 are kept.
     expect(res).toMatchObject({ state: 'ended', immediate: true, keysWiped: true, refund: { amountCents: 4990 - prorate(4990, 4, 365) }, subscription: { endReason: 'withdrawn' } });
@@ -542,6 +554,7 @@ describe('R11: cancelling and withdrawing', () => {
     await addCard(late.phone, TEST_CARDS.visa);
     await subscribe(late.phone, late.vin, { plan: 'monthly' });
     await travel(t, '2026-12-13T00:00:00.000Z', late.phone);
+    expect(await codeOf(quote(late.phone, late.vin, 'withdraw'))).toBe('WITHDRAWAL_UNAVAILABLE');
     expect(await codeOf(cancel(late.phone, late.vin, 'withdraw'))).toBe('WITHDRAWAL_UNAVAILABLE');
   });
 

@@ -1,0 +1,71 @@
+/**
+ * The portal's only way to the server: the public `/v1` API on the same origin, JSON in and out.
+ * The session token lives in this module's memory only (never in storage or a cookie), so a reload
+ * logs the user out and an injected script finds nothing at rest. Errors come back as one typed
+ * {@link ApiError} carrying the server's stable code, which pages turn into sentences.
+ */
+
+/** `{"error": {"code", "message"}}`, as every /v1 route answers a failure. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    /** The server's English detail, e.g. `body.odometerKm: …`: used to find the field, never shown alone. */
+    readonly detail: string,
+  ) {
+    super(`${code}: ${detail}`);
+  }
+
+  /** The request field a VALIDATION_FAILED detail names (`body.expYear: …` → `expYear`), if any. */
+  get field(): string | null {
+    const match = /^body\.([A-Za-z]+)/.exec(this.detail);
+    return match?.[1] ?? null;
+  }
+}
+
+let token: string | null = null;
+const listeners = new Set<(signedIn: boolean) => void>();
+
+/** Keep the session token (in memory) after a login, enrollment or recovery; `null` forgets it. */
+export function setSessionToken(value: string | null): void {
+  token = value;
+  for (const listener of listeners) listener(value !== null);
+}
+
+export function hasSession(): boolean {
+  return token !== null;
+}
+
+/** Called when the session starts or ends (an expired session answers 401 and ends it here). */
+export function onSessionChange(listener: (signedIn: boolean) => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * Call the API; resolves with the JSON body (or `undefined` for 204), rejects with {@link ApiError}.
+ * @example const me = await api<Me>('GET', '/v1/me');
+ */
+export async function api<T>(method: Method, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (token) headers.authorization = `Bearer ${token}`;
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'omit', cache: 'no-store' });
+  } catch {
+    throw new ApiError('NETWORK', 0, 'the server could not be reached');
+  }
+  if (res.status === 204) return undefined as T;
+  const json: unknown = await res.json().catch(() => null);
+  if (!res.ok) {
+    const error = (json as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+    const code = typeof error?.code === 'string' ? error.code : 'INTERNAL_ERROR';
+    // A session that expired or was ended elsewhere: forget it, the app shows the login.
+    if (res.status === 401 && token && code === 'UNAUTHENTICATED') setSessionToken(null);
+    throw new ApiError(code, res.status, typeof error?.message === 'string' ? error.message : '');
+  }
+  return json as T;
+}
