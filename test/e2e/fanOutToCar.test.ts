@@ -13,7 +13,7 @@ import { createNoble } from '../../ble-sim/noble/createNoble.js';
 import { sendCommand } from '../../ble-sim/phone/phoneCentral.js';
 import { createVehicle, type Vehicle } from '../../ble-sim/vehicle/createVehicle.js';
 import { VehicleSync } from '../../ble-sim/vehicle/vehicleSync.js';
-import { until } from '../support/fullStack.js';
+import { POLL } from '../support/poll.js';
 import { startTwoInstances, type TwoInstances } from '../support/twoInstances.js';
 import { TEST_ORIGIN, TEST_RP_ID, type TestServer } from '../support/testServer.js';
 
@@ -41,13 +41,13 @@ describe('revocation across instances reaches the car', () => {
     const sync = new VehicleSync({ baseUrl: b.baseUrl, vin: v.vin, privateKey: v.vehiclePrivateJwk, issuer: b.config.ISSUER, clock: b.clock, applyManifest: (m) => car.applyManifest(m) });
     sync.start();
     try {
-      await until('the car synced to B', () => sync.lastSeq === 0);
+      await expect.poll(() => sync.lastSeq, POLL).toBe(0); // the car synced to B
       const noble = createNoble(new AirBindings(air));
       const unlock = () => sendCommand({ noble, vin: v.vin, cmd: 'unlock', credential: owner.wallet.get(v.vin)!.credential, authenticator: owner.authenticator, rpId: TEST_RP_ID, origin: TEST_ORIGIN, timeoutMs: 5000 });
       expect((await unlock()).response.ok).toBe(true);
 
       await owner.api.request('DELETE', `/v1/me/vehicles/${v.vin}`, {});
-      await until('the car applied the wipe made on A', () => car.state.ep === 1);
+      await expect.poll(() => car.state.ep, POLL).toBe(1); // the car applied the wipe made on A
       expect((await unlock()).response.code).toBe('EPOCH_STALE');
     } finally {
       await sync.stop();

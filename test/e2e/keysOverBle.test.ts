@@ -7,7 +7,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PhoneApp } from '../../ble-sim/phone/phoneApp.js';
 import { grantDealer } from '../../server/operator/grantDealer.js';
-import { startFullStack, until, type FullStack } from '../support/fullStack.js';
+import { startFullStack, type FullStack } from '../support/fullStack.js';
+import { POLL } from '../support/poll.js';
 
 let stack: FullStack | undefined;
 afterEach(async () => {
@@ -112,9 +113,9 @@ describe('revocation reaches the car', () => {
     const v = await stack.provisionCar();
     const main = stack.phone(await owner(stack, v.vin, { method: 'odometer', odometerKm: v.odometerKm }));
     const sync = stack.sync(v.vin, v.vehiclePrivateJwk);
-    await until('sync connected', () => sync.lastSeq === 0);
+    await expect.poll(() => sync.lastSeq, POLL).toBe(0); // sync connected
     await main.app.api.request('DELETE', `/v1/me/vehicles/${v.vin}`, {});
-    await until('the car applied the wipe', () => v.car.state.ep === 1);
+    await expect.poll(() => v.car.state.ep, POLL).toBe(1); // the car applied the wipe
     expect((await main.send(v.vin, 'unlock', { withState: false })).response.code).toBe('EPOCH_STALE');
   });
 
@@ -162,13 +163,13 @@ describe('revocation reaches the car', () => {
     const v = await stack.provisionCar();
     const lost = stack.phone(await owner(stack, v.vin, { method: 'odometer', odometerKm: v.odometerKm }));
     const sync = stack.sync(v.vin, v.vehiclePrivateJwk);
-    await until('sync connected', () => sync.lastSeq === 0);
+    await expect.poll(() => sync.lastSeq, POLL).toBe(0); // sync connected
     const dealer = stack.t.phone();
     const dealerEmail = email('dealer');
     await dealer.signUp(dealerEmail, 'Dealer');
     await grantDealer(stack.t.app.ctx, dealerEmail);
     await dealer.api.request('POST', `/v1/dealer/vehicles/${v.vin}/revocations`, { scope: 'passkey', passkeyId: lost.app.passkeyId, reason: 'stolen phone' });
-    await until('the car applied the revocation', () => v.car.state.revoked.length === 1);
+    await expect.poll(() => v.car.state.revoked, POLL).toEqual([lost.app.wallet.get(v.vin)!.keyId]); // the car applied the revocation
     expect((await lost.send(v.vin, 'unlock', { withState: false })).response.code).toBe('REVOKED');
     await expect(lost.app.logIn()).rejects.toMatchObject({ code: 'PASSKEY_DISABLED' });
   });

@@ -8,7 +8,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { TEST_CARDS } from '../../server/subscriptions/simulatedPaymentGateway.js';
 import { codeOf } from '../support/httpCalls.js';
-import { startFullStack, until, type BlePhone, type FullStack } from '../support/fullStack.js';
+import { startFullStack, type BlePhone, type FullStack } from '../support/fullStack.js';
+import { POLL } from '../support/poll.js';
 
 let stack: FullStack | undefined;
 afterEach(async () => {
@@ -30,7 +31,7 @@ interface Card {
 async function yearOfSubscription(s: FullStack) {
   const v = await s.provisionCar({ firstRegistration: '2026-03-01' });
   const sync = s.sync(v.vin, v.vehiclePrivateJwk);
-  await until('sync connected', () => sync.lastSeq === 0);
+  await expect.poll(() => sync.lastSeq, POLL).toBe(0); // sync connected
   const app = s.t.phone();
   await app.signUp(`year-${v.vin}@example.com`, 'Owner');
   await app.claim(v.vin, { method: 'odometer', odometerKm: v.odometerKm });
@@ -86,7 +87,7 @@ describe('the subscription over a year, end to end', () => {
     expect(await codeOf(app.requestKey(v.vin))).toBe('SUBSCRIPTION_INACTIVE');
 
     // The car learns of the wipe on its sync channel and refuses the phone's (unexpired) credential.
-    await until('the car applied the wipe', () => v.car.state.ep === 1);
+    await expect.poll(() => v.car.state.ep, POLL).toBe(1); // the car applied the wipe
     expect((await phone.send(v.vin, 'unlock', { withState: false })).response).toMatchObject({ ok: false, code: 'EPOCH_STALE' });
   });
 

@@ -86,12 +86,3 @@ export async function startFullStack(opts: { env?: Record<string, string> } = {}
   };
   return stack;
 }
-
-/** Wait (bounded) until a probe holds. */
-export async function until(what: string, probe: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

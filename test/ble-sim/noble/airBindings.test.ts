@@ -88,14 +88,18 @@ describe('AirBindings through noble', () => {
   });
 
   it('does not report peripherals that do not advertise the wanted service', async () => {
-    const { noble } = await setup(DEFAULT_LINK_PROFILE);
+    const { noble, air } = await setup(DEFAULT_LINK_PROFILE);
+    // A second advertiser, with the wanted service, started after the echo one: the air reports
+    // advertisers in order, so once it is discovered the echo peripheral has had its chance.
+    const wanted = air.advertise({ localName: 'wanted', serviceUuids: ['feed'], server: { services: [{ uuid: 'feed', characteristics: [] }] } });
     await poweredOn(noble);
     const seen: string[] = [];
-    noble.on('discover', (p) => seen.push(p.id));
+    noble.on('discover', (p) => seen.push(p.address));
+    const found = new Promise<Peripheral>((resolve) => noble.once('discover', resolve));
     await noble.startScanningAsync(['feed'], false);
-    await new Promise((r) => setTimeout(r, 20));
+    expect((await found).address).toBe(wanted.address);
     await noble.stopScanningAsync();
-    expect(seen).toEqual([]);
+    expect(seen.filter((address) => address !== wanted.address)).toEqual([]);
   });
 
   it.each([

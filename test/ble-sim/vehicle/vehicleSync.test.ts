@@ -8,17 +8,8 @@ import { LocalIssuerKey } from '../../../shared/credential/issuerKey.js';
 import { ManualClock } from '../../../shared/clock.js';
 import { MemoryStore } from '../../../server/store/memoryStore.js';
 import { VehicleSync, type SyncEvent } from '../../../ble-sim/vehicle/vehicleSync.js';
+import { POLL } from '../../support/poll.js';
 import { startTestServer } from '../../support/testServer.js';
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -35,9 +26,9 @@ describe('vehicle sync channel', () => {
     const sync = new VehicleSync({ baseUrl: t.baseUrl, vin: v.vin, privateKey: v.vehiclePrivateJwk, issuer: t.config.ISSUER, clock: t.clock, applyManifest: async (m) => applied.push(m) });
     sync.start();
     cleanup.push(() => sync.stop());
-    await until('first manifest', () => applied.length === 1);
+    await expect.poll(() => applied.length, POLL).toBe(1); // the current manifest
     await owner.api.request('DELETE', `/v1/me/vehicles/${v.vin}`, {});
-    await until('wipe manifest', () => applied.length === 2);
+    await expect.poll(() => applied.length, POLL).toBe(2); // the wipe's manifest
     expect(decodeJwt(applied[1]!)).toMatchObject({ ep: 1, seq: 1 });
     expect(sync.lastSeq).toBe(1);
   });
@@ -55,15 +46,15 @@ describe('vehicle sync channel', () => {
     const sync = new VehicleSync({ baseUrl: t.baseUrl, vin: v.vin, privateKey: v.vehiclePrivateJwk, issuer: t.config.ISSUER, clock, applyManifest: async (m) => applied.push(m), onEvent: (e) => events.push(e), initialBackoffMs: 20, maxBackoffMs: 100, random: () => 0.5 });
     sync.start();
     cleanup.push(() => sync.stop());
-    await until('connected', () => sync.connected);
+    await expect.poll(() => sync.connected, POLL).toBe(true);
 
     await t.close();
-    await until('a failed reconnect', () => events.filter((e) => e.type === 'disconnected').length >= 2);
+    await expect.poll(() => events.filter((e) => e.type === 'disconnected').length, POLL).toBeGreaterThanOrEqual(2); // a failed reconnect
     // While the car is cut off, the owner's key is revoked on the (restarted) server.
     t = await startTestServer({ store, clock, issuerKey, port: Number(port) });
     cleanup.push(() => t.close());
     await owner.api.request('DELETE', `/v1/vehicles/${v.vin}/keys/${owner.wallet.get(v.vin)!.keyId}`);
-    await until('the missed revocation', () => applied.some((m) => (decodeJwt(m).revoked as string[]).length === 1));
+    await expect.poll(() => applied.map((m) => decodeJwt(m).revoked), POLL).toContainEqual([owner.wallet.get(v.vin)!.keyId]); // the missed revocation
     const retries = events.filter((e): e is Extract<SyncEvent, { type: 'disconnected' }> => e.type === 'disconnected').map((e) => e.retryInMs);
     expect(retries[1]).toBeGreaterThan(retries[0]!);
   });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisStore, type RedisStore } from '../../../server/store/redisStore.js';
 import { DigitalKeyError } from '../../../shared/errors/digitalKeyError.js';
 import { storeKeys } from '../../../server/store/storeKeys.js';
+import { POLL } from '../../support/poll.js';
 import { redisCommand, startRedisServer, type RedisServer } from '../../support/redisServer.js';
 import { describeStoreContract, uniqueVin } from './storeContract.js';
 
@@ -176,11 +177,16 @@ describe('redis store: configuration and failures', () => {
       const received: string[] = [];
       const off = await store.subscribe('sdk:test:survivor', (m) => received.push(m));
       expect(await redisCommand(server.port, ['CLIENT', 'KILL', 'TYPE', 'pubsub'])).toBe(1);
-      for (let i = 0; i < 100 && received.length === 0; i++) {
-        await store.publish('sdk:test:survivor', `after-${i}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      // Publish until one arrives: the renewed subscription misses whatever was sent before it is back.
+      let sent = 0;
+      await expect
+        .poll(async () => {
+          await store.publish('sdk:test:survivor', `after-${sent++}`);
+          return received.length;
+        }, POLL)
+        .toBeGreaterThan(0);
       expect(received.length).toBeGreaterThan(0);
+      expect(received[0]).toMatch(/^after-\d+$/);
       await off();
       expect(await redisCommand(server.port, ['PUBSUB', 'NUMSUB', 'sdk:test:survivor'])).toEqual(['sdk:test:survivor', 0]);
     } finally {

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store, StoreTransaction } from '../../../server/store/store.js';
+import { POLL } from '../../support/poll.js';
 
 /** A string record under a vehicle's hash tag, besides the vehicle document (any id will do). */
 const SAMPLE_TOKEN_ID = '3b241101-e2bb-4255-8caf-4136c566a962';
@@ -28,10 +29,6 @@ export interface StoreUnderTest {
   teardown(): Promise<void>;
 }
 
-/** Longest real-time wait of any case (expiry, message delivery). */
-const WAIT_MS = 3000;
-/** How long a case waits to make sure a message does not arrive. */
-const QUIET_MS = 150;
 const VIN_ALPHABET = 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789';
 
 /** A fresh valid VIN per call: every case works on its own vehicle. */
@@ -40,19 +37,6 @@ export function uniqueVin(): string {
   let vin = '1HG';
   for (let i = 0; vin.length < 17; i += 2) vin += VIN_ALPHABET[parseInt(bytes.slice(i, i + 2), 16) % VIN_ALPHABET.length];
   return vin;
-}
-
-/** Resolve once `check` holds, polling every 10 ms; fail after `WAIT_MS`. */
-async function eventually(check: () => Promise<boolean> | boolean, what: string): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(10);
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 /** Collects the messages of one subscription. */
@@ -94,7 +78,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreUn
         await sut.advance(ttlMs + 1);
         expect(await gone()).toBe(true);
       } else {
-        await eventually(gone, 'the TTL ran out');
+        await expect.poll(gone, POLL).toBe(true);
       }
     }
     /** A TTL short enough to wait for in real time, long enough to read the value back first. */
@@ -602,7 +586,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreUn
         const message = JSON.stringify({ vin: uniqueVin(), manifest: 'signed ✓' });
         await peer.publish(channel, message);
         await store.publish(channel, 'second');
-        await eventually(() => a.messages.length === 2 && b.messages.length === 2, 'both subscribers got both messages');
+        await expect.poll(() => [a.messages.length, b.messages.length], POLL).toEqual([2, 2]);
         // No order across publishes: on a cluster each PUBLISH may enter through another node.
         expect([...a.messages].sort()).toEqual([message, 'second'].sort());
         expect([...b.messages].sort()).toEqual([message, 'second'].sort());
@@ -612,14 +596,20 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreUn
 
       it('delivers only the messages of the subscribed channel', async () => {
         const [mine, other] = [`sdk:test:${randomUUID()}`, `sdk:test:${randomUUID()}`];
-        const box = inbox();
+        const [box, otherBox] = [inbox(), inbox()];
         const off = await store.subscribe(mine, box.onMessage);
+        // A subscriber of the other channel on the same store: once it has the message, the store
+        // has dispatched it — no waiting in the hope that a wrong delivery would have shown by then.
+        const offOther = await store.subscribe(other, otherBox.onMessage);
         await store.publish(other, 'not for me');
+        await expect.poll(() => otherBox.messages, POLL).toEqual(['not for me']);
+        expect(box.messages).toEqual([]);
         await store.publish(mine, 'for me');
-        await eventually(() => box.messages.length > 0, 'the message arrived');
-        await sleep(QUIET_MS);
+        await expect.poll(() => box.messages.length, POLL).toBeGreaterThan(0);
         expect(box.messages).toEqual(['for me']);
+        expect(otherBox.messages).toEqual(['not for me']);
         await off();
+        await offOther();
       });
 
       it('stops delivering to a handler after it unsubscribes, and keeps the others', async () => {
@@ -630,14 +620,22 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreUn
         await offLeaves();
         await offLeaves(); // idempotent
         await store.publish(channel, 'after');
-        await eventually(() => stays.messages.length === 1, 'the remaining subscriber got the message');
-        await sleep(QUIET_MS);
+        // Both handlers sit on the same channel of the same store: the message reaching the one
+        // that stays is the moment it would have reached the one that left.
+        await expect.poll(() => stays.messages.length, POLL).toBe(1);
         expect(leaves.messages).toEqual([]);
 
         await offStays();
         await store.publish(channel, 'nobody listens');
-        await sleep(QUIET_MS);
+        // A newcomer on the channel: the next message reaching it is the moment a handler that was
+        // not really removed would have had it (and 'nobody listens' too, if the channel stayed subscribed).
+        const newcomer = inbox();
+        const offNewcomer = await store.subscribe(channel, newcomer.onMessage);
+        await store.publish(channel, 'later');
+        await expect.poll(() => newcomer.messages, POLL).toEqual(['later']);
         expect(stays.messages).toEqual(['after']);
+        expect(leaves.messages).toEqual([]);
+        await offNewcomer();
       });
 
       it('the same function subscribed twice is two subscriptions', async () => {
@@ -646,10 +644,10 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreUn
         const off1 = await store.subscribe(channel, box.onMessage);
         const off2 = await store.subscribe(channel, box.onMessage);
         await store.publish(channel, 'm');
-        await eventually(() => box.messages.length === 2, 'both subscriptions fired');
+        await expect.poll(() => box.messages, POLL).toEqual(['m', 'm']);
         await off1();
         await store.publish(channel, 'n');
-        await eventually(() => box.messages.length === 3, 'the second subscription still fires');
+        await expect.poll(() => box.messages, POLL).toEqual(['m', 'm', 'n']);
         await off2();
       });
 
@@ -660,7 +658,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreUn
         const second = inbox();
         const off = await store.subscribe(channel, second.onMessage);
         await store.publish(channel, 'again');
-        await eventually(() => second.messages.length === 1, 'the new subscription got the message');
+        await expect.poll(() => second.messages, POLL).toEqual(['again']);
         expect(first.messages).toEqual([]);
         await off();
       });
@@ -670,7 +668,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreUn
         const boxes = [inbox(), inbox(), inbox()];
         const offs = await Promise.all(boxes.map((b) => store.subscribe(channel, b.onMessage)));
         await store.publish(channel, 'all');
-        await eventually(() => boxes.every((b) => b.messages.length === 1), 'every subscription got the message');
+        await expect.poll(() => boxes.map((b) => b.messages), POLL).toEqual([['all'], ['all'], ['all']]);
         await Promise.all(offs.map((off) => off()));
       });
     });
