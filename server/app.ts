@@ -22,6 +22,9 @@ import { mountRoutes, type RouteDefinition, type UndeclaredErrorListener } from 
 import { createLogger, type Logger } from './logger.js';
 import { logMailer, Outbox, type Mailer } from './notifications/outbox.js';
 import { accountRoutes } from './routes/accountRoutes.js';
+import { myVehicleRoutes } from './routes/myVehicleRoutes.js';
+import { notificationRoutes } from './routes/notificationRoutes.js';
+import { profileRoutes } from './routes/profileRoutes.js';
 import { mountSystemRoutes } from './routes/systemRoutes.js';
 import { keyRoutes } from './routes/keyRoutes.js';
 import { standardServicesRoutes } from './routes/standardServicesRoutes.js';
@@ -84,6 +87,16 @@ export function createApp(opts: CreateAppOptions): App {
   const { config, store, issuerKey } = opts;
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger({ level: config.LOG_LEVEL });
+  const accounts = new AccountRepository(store);
+  const outbox = new Outbox({
+    store,
+    clock,
+    mailer: opts.mailer ?? logMailer(logger),
+    emailOf: async (accountId) => {
+      const account = await accounts.find(accountId);
+      return account && account.closedAt === undefined ? account.email : null;
+    },
+  });
   const ctx: AppContext = {
     config,
     store,
@@ -92,17 +105,12 @@ export function createApp(opts: CreateAppOptions): App {
     issuerKey,
     trust: { issuer: config.ISSUER, jwks: { keys: [issuerKey.publicJwk] } },
     rp: { rpId: config.RP_ID, rpName: config.RP_NAME, origins: config.RP_ORIGINS },
-    accounts: new AccountRepository(store),
+    accounts,
     challenges: new CeremonyChallenges({ store, clock, ttlSeconds: config.CHALLENGE_TTL }),
     vehicles: new VehicleRepository(store),
     manifests: new StateManifests({ store, clock, issuer: config.ISSUER, issuerKey }),
+    outbox,
   };
-  const outbox = new Outbox({
-    store,
-    clock,
-    mailer: opts.mailer ?? logMailer(logger),
-    emailOf: async (accountId) => (await ctx.accounts.find(accountId))?.email ?? null,
-  });
   const paymentGateway = opts.paymentGateway ?? new SimulatedPaymentGateway({ seed: config.PAYMENT_SIMULATOR_SEED });
   const cards = new CardWallet(store);
   const subscriptions = new SubscriptionService({ ctx, outbox, gateway: paymentGateway, terms: billingTermsFromConfig(config), cards });
@@ -113,6 +121,9 @@ export function createApp(opts: CreateAppOptions): App {
   const hub = new ManifestHub(ctx.manifests, (err) => logger.error({ err }, 'manifest fan-out failed'));
   const routes = [
     ...accountRoutes(ctx),
+    ...profileRoutes(ctx, { gate }),
+    ...notificationRoutes(ctx),
+    ...myVehicleRoutes(ctx),
     ...vehicleRoutes(ctx, { gate, outbox }),
     ...standardServicesRoutes(ctx, subscriptions),
     ...keyRoutes(ctx, { gate }),

@@ -7,6 +7,7 @@ import type { CeremonyChallenges } from './accounts/ceremonyChallenges.js';
 import type { RelyingPartyConfig } from './accounts/relyingParty.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
+import type { Outbox } from './notifications/outbox.js';
 import type { Store } from './store/store.js';
 import type { StateManifests } from './vehicles/stateManifests.js';
 import type { VehicleRepository } from './vehicles/vehicleRepository.js';
@@ -24,4 +25,6 @@ export interface AppContext {
   challenges: CeremonyChallenges;
   vehicles: VehicleRepository;
   manifests: StateManifests;
+  /** Every message to a user: stored in the account's outbox, then mailed. */
+  outbox: Outbox;
 }

@@ -56,6 +56,17 @@ const envSchema = z.object({
   ISSUER_PRIVATE_JWK: z.string().optional(),
   /** Requests per minute one client address may make to the anonymous routes (sign-up, login); per instance. */
   ANONYMOUS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(120),
+  // --- Accounts and recovery (R15) ----------------------------------------------------------------
+  /** Where links in e-mails point: the customer portal is served at `<PORTAL_URL>/account/`. */
+  PORTAL_URL: z.string().url().default('http://localhost:8080'),
+  /** Lifetime of an e-mail verification link. */
+  EMAIL_VERIFICATION_TTL: duration(300, 7 * 86_400).default(24 * 3600),
+  /** Lifetime of an e-mail recovery link (short: whoever reads the mailbox can use it). */
+  RECOVERY_LINK_TTL: duration(300, 86_400).default(3600),
+  /** Lifetime of a dealer-issued recovery code; R15 allows at most 24 h. */
+  RECOVERY_CODE_TTL: duration(300, 86_400).default(24 * 3600),
+  /** Wrong recovery codes or links one client address may try per hour before it gets RATE_LIMITED (shared by all instances). */
+  RECOVERY_GUESSES_PER_HOUR: z.coerce.number().int().min(1).max(10_000).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   // --- Subscriptions (R9–R11): prices, retries, the scheduler, the payment gateway -------------------

@@ -5,6 +5,9 @@
  */
 import { z } from 'zod';
 
+export const LANGUAGES = ['nl', 'fr', 'en'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
 export const accountRecordSchema = z.object({
   accountId: z.string(),
   email: z.string(),
@@ -13,6 +16,19 @@ export const accountRecordSchema = z.object({
   passkeyIds: z.array(z.string()),
   /** Granted by an operator command only: may revoke and look up, never issue or share (DESIGN §4). */
   dealer: z.boolean(),
+  /** The owner of `email` proved it by a link sent there (absent: not verified). */
+  emailVerified: z.boolean().optional(),
+  /** An address the user asked to change to; it replaces `email` once its link is used. */
+  pendingEmail: z.string().optional(),
+  language: z.enum(LANGUAGES).optional(),
+  /** An IANA time zone name, for showing dates. */
+  timeZone: z.string().optional(),
+  /** Session tokens carry the generation they were issued in; raising it ends every session (R15). */
+  sessionGeneration: z.number().int().nonnegative().optional(),
+  /** R15: set by e-mail recovery; no main-user key until presence at a car or a dealer code. */
+  presenceRequired: z.boolean().optional(),
+  /** Set when the account was closed: the personal fields are erased, the id stays for audit trails. */
+  closedAt: z.number().optional(),
 });
 export type AccountRecord = z.infer<typeof accountRecordSchema>;
 
@@ -29,5 +45,7 @@ export const passkeyRecordSchema = z.object({
   disabled: z.object({ at: z.number(), by: z.string().nullable(), reason: z.string() }).nullable(),
   /** A name the user gave the phone. */
   label: z.string().optional(),
+  /** The last login with this passkey. */
+  lastUsedAt: z.number().optional(),
 });
 export type PasskeyRecord = z.infer<typeof passkeyRecordSchema>;

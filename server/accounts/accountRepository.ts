@@ -11,26 +11,38 @@ import { accountRecordSchema, passkeyRecordSchema, type AccountRecord, type Pass
 export class AccountRepository {
   constructor(private readonly store: Store) {}
 
-  /** Create an account; ACCOUNT_EXISTS if the e-mail belongs to an enrolled account (the e-mail index is claimed with SET NX). */
-  async create(opts: { email: string; displayName: string; nowMs: number }): Promise<AccountRecord> {
-    const account: AccountRecord = {
-      accountId: randomUUID(),
-      email: opts.email.trim().toLowerCase(),
-      displayName: opts.displayName,
-      createdAt: opts.nowMs,
-      passkeyIds: [],
-      dealer: false,
-    };
+  /** A new account record (not yet stored) for this address and name. */
+  static newAccount(opts: { email: string; displayName: string; nowMs: number }): AccountRecord {
+    return { accountId: randomUUID(), email: opts.email.trim().toLowerCase(), displayName: opts.displayName, createdAt: opts.nowMs, passkeyIds: [], dealer: false };
+  }
+
+  /** Store a new account and claim its address (SET NX on the e-mail index); false, and nothing stored, if the address is taken. */
+  async insertWithEmail(account: AccountRecord): Promise<boolean> {
+    if (!(await this.store.set(storeKeys.accountByEmail(account.email), account.accountId, { ifAbsent: true }))) return false;
     await this.store.set(storeKeys.account(account.accountId), JSON.stringify(account));
-    const indexed = await this.store.set(storeKeys.accountByEmail(account.email), account.accountId, { ifAbsent: true });
-    if (!indexed) {
-      await this.store.del(storeKeys.account(account.accountId));
-      // An account that never finished enrolling is not locked away: its sign-up can start again.
-      const existing = await this.findByEmail(account.email);
-      if (existing && existing.passkeyIds.length === 0) return existing;
-      throw new DigitalKeyError('ACCOUNT_EXISTS');
-    }
-    return account;
+    return true;
+  }
+
+  /** Store a new account whose address is not (and cannot become) its own: the address belongs to another account. */
+  async insertWithoutEmail(account: AccountRecord): Promise<void> {
+    await this.store.set(storeKeys.account(account.accountId), JSON.stringify(account), { ifAbsent: true });
+  }
+
+  /** The account an address belongs to (the e-mail index), or null. */
+  async ownerOfEmail(email: string): Promise<AccountId | null> {
+    return this.store.get(storeKeys.accountByEmail(email));
+  }
+
+  /** Make `email` this account's address in the index; false if it belongs to another account. */
+  async claimEmail(email: string, accountId: AccountId): Promise<boolean> {
+    if (await this.store.set(storeKeys.accountByEmail(email), accountId, { ifAbsent: true })) return true;
+    return (await this.ownerOfEmail(email)) === accountId;
+  }
+
+  /** Free `email` in the index if it is this account's (never another's). */
+  async releaseEmail(email: string, accountId: AccountId): Promise<void> {
+    const key = storeKeys.accountByEmail(email);
+    await this.store.commit({ expect: [{ key, value: accountId }], del: [key] });
   }
 
   async find(accountId: AccountId): Promise<AccountRecord | null> {

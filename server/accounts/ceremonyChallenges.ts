@@ -4,11 +4,12 @@
  * clock (the store TTL only collects garbage). Enrollment tokens are stored under their SHA-256,
  * so the store never holds a usable token.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Clock } from '../../shared/clock.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId } from '../../shared/ids.js';
 import type { Store } from '../store/store.js';
+import { secretDigest } from '../store/secretDigest.js';
 import { storeKeys } from '../store/storeKeys.js';
 
 export type CeremonyKind = 'enroll' | 'add-passkey' | 'login';
@@ -21,9 +22,7 @@ export interface CeremonyChallenge {
   expiresAt: number;
 }
 
-function tokenDigest(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
-}
+const tokenDigest = secretDigest;
 
 export class CeremonyChallenges {
   constructor(private readonly deps: { store: Store; clock: Clock; ttlSeconds: number }) {}

@@ -14,13 +14,15 @@ import { idSchema, base64UrlIdSchema, uuidSchema } from '../../shared/ids.js';
 export const SESSION_TYP = 'sdk-session+jwt';
 export const SESSION_AUDIENCE = 'sdk-api';
 
-const sessionClaimsSchema = z.object({ sub: idSchema, pid: base64UrlIdSchema, jti: uuidSchema, exp: z.number().int() });
+const sessionClaimsSchema = z.object({ sub: idSchema, pid: base64UrlIdSchema, jti: uuidSchema, exp: z.number().int(), gen: z.number().int().nonnegative().default(0) });
 
 export async function issueSessionToken(opts: {
   key: IssuerSigningKey;
   issuer: string;
   accountId: string;
   passkeyId: string;
+  /** The account's session generation (R15: recovery raises it, ending every older session). */
+  generation: number;
   nowSeconds: number;
   ttlSeconds: number;
 }): Promise<string> {
@@ -36,12 +38,13 @@ export async function issueSessionToken(opts: {
       nbf: opts.nowSeconds,
       exp: opts.nowSeconds + opts.ttlSeconds,
       jti: randomUUID(),
+      gen: opts.generation,
     },
   });
 }
 
 /** Verify a session token; any failure is UNAUTHENTICATED (no oracle on why). */
-export async function verifySessionToken(opts: { token: string; trust: TrustedIssuer; nowSeconds: number }): Promise<{ accountId: string; passkeyId: string; sessionId: string; expiresAt: number }> {
+export async function verifySessionToken(opts: { token: string; trust: TrustedIssuer; nowSeconds: number }): Promise<{ accountId: string; passkeyId: string; sessionId: string; expiresAt: number; generation: number }> {
   try {
     const payload = await verifyIssuerToken({
       token: opts.token,
@@ -54,7 +57,7 @@ export async function verifySessionToken(opts: { token: string; trust: TrustedIs
       malformed: 'UNAUTHENTICATED',
     });
     const claims = sessionClaimsSchema.parse(payload);
-    return { accountId: claims.sub, passkeyId: claims.pid, sessionId: claims.jti, expiresAt: claims.exp };
+    return { accountId: claims.sub, passkeyId: claims.pid, sessionId: claims.jti, expiresAt: claims.exp, generation: claims.gen };
   } catch (err) {
     throw new DigitalKeyError('UNAUTHENTICATED', undefined, { cause: err });
   }

@@ -36,7 +36,8 @@ export function createAuthenticator(ctx: AppContext, vehicleAuth?: VehicleAuthen
     if (!passkey || passkey.accountId !== session.accountId) throw new DigitalKeyError('UNAUTHENTICATED');
     if (passkey.disabled) throw new DigitalKeyError('PASSKEY_DISABLED');
     const account = await ctx.accounts.find(session.accountId);
-    if (!account) throw new DigitalKeyError('UNAUTHENTICATED');
+    // R15: a recovery ends every session of the account issued before it.
+    if (!account || account.closedAt !== undefined || session.generation !== (account.sessionGeneration ?? 0)) throw new DigitalKeyError('UNAUTHENTICATED');
     if (auth === 'dealer' && !account.dealer) throw new DigitalKeyError('FORBIDDEN');
     // Least privilege: a dealer account revokes and looks up; it never claims, issues or shares keys.
     if (auth === 'session' && account.dealer && !allowDealer) throw new DigitalKeyError('FORBIDDEN');

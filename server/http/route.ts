@@ -31,7 +31,7 @@ export interface RouteResult {
 }
 
 export interface RouteDefinition<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> {
-  method: 'get' | 'post' | 'put' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Express-style path, e.g. `/v1/vehicles/:vin/keys`. */
   path: string;
   /** The operation's stable name, unique in the API, camelCase (a generated client's method name), e.g. `claimVehicle`. */

@@ -1,15 +1,16 @@
 /**
  * R6: a lost or stolen phone. The dealer revokes the phone's key on the vehicle at once, and its
  * passkey is disabled, so it can neither log in nor refresh any credential; its keys on every other
- * vehicle are revoked too (a phone is lost everywhere at once).
+ * vehicle are revoked too (a phone is lost everywhere at once). The account is told.
  */
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId, KeyId, PasskeyId, Vin } from '../../shared/ids.js';
+import { disablePasskey } from '../accounts/disablePasskey.js';
 import type { AppContext } from '../appContext.js';
-import { storeKeys } from '../store/storeKeys.js';
-import { revokeVehicleKey, type RevokeVehicleKeyDeps } from './revokeVehicleKey.js';
+import { keysGivenToPasskey, revokeKeysOfPasskey } from './revokeKeysOfPasskey.js';
+import type { RevokeVehicleKeyDeps } from './revokeVehicleKey.js';
 
-export type RevokeLostPasskeyDeps = RevokeVehicleKeyDeps & Pick<AppContext, 'accounts' | 'store'>;
+export type RevokeLostPasskeyDeps = RevokeVehicleKeyDeps & Pick<AppContext, 'accounts' | 'store' | 'outbox'>;
 
 export interface RevokeLostPasskeyOpts {
   /** The vehicle the dealer acts on: the passkey must hold (or have held) a key of it. */
@@ -30,36 +31,20 @@ export interface RevokeLostPasskeyResult {
 export async function revokeLostPasskey(ctx: RevokeLostPasskeyDeps, opts: RevokeLostPasskeyOpts): Promise<RevokeLostPasskeyResult> {
   const vehicle = await ctx.vehicles.get(opts.vin);
   const found = await ctx.accounts.findPasskey(opts.passkeyId);
-  // Every key the passkey was given, on any vehicle (the list is written before each key is made).
-  const held = await ctx.store.range(storeKeys.passkeyKeys(opts.passkeyId), 0, -1);
   // A dealer acts on a vehicle: the passkey must be one that holds (or held) a key of it.
-  if (!found || !held.some((e) => e.startsWith(`${opts.vin} `))) throw new DigitalKeyError('PASSKEY_NOT_FOUND');
+  if (!found || !(await keysGivenToPasskey(ctx, opts.passkeyId)).some((k) => k.vin === opts.vin)) throw new DigitalKeyError('PASSKEY_NOT_FOUND');
 
   // Disable first: from now on no session or refresh works for this phone.
-  await ctx.accounts.updatePasskey(opts.passkeyId, (passkey) =>
-    passkey.disabled ? passkey : { ...passkey, disabled: { at: ctx.clock.now(), by: opts.dealer, reason: opts.reason } },
-  );
-
-  const revokedKeyIds: KeyId[] = [];
-  let last = { epoch: vehicle.epoch, seq: vehicle.seq };
-  for (const entry of held) {
-    const [vin, keyId] = entry.split(' ') as [string, string];
-    try {
-      const { vehicle: after } = await revokeVehicleKey(ctx, {
-        vin,
-        keyId,
-        actor: { accountId: opts.dealer, role: 'dealer' },
-        reason: `lost-phone: ${opts.reason}`,
-        authorize: (_v, key) => {
-          if (key.passkeyId !== opts.passkeyId) throw new DigitalKeyError('KEY_NOT_FOUND');
-        },
-      });
-      revokedKeyIds.push(keyId);
-      if (vin === opts.vin) last = { epoch: after.epoch, seq: after.seq };
-    } catch (err) {
-      // Keys already wiped or revoked are fine; anything else is not.
-      if (!(err instanceof DigitalKeyError && (err.code === 'KEY_NOT_FOUND' || err.code === 'VEHICLE_NOT_FOUND'))) throw err;
-    }
+  await disablePasskey(ctx, { passkeyId: opts.passkeyId, by: opts.dealer, reason: opts.reason });
+  const revoked = await revokeKeysOfPasskey(ctx, { passkeyId: opts.passkeyId, actor: { accountId: opts.dealer, role: 'dealer' }, reason: `lost-phone: ${opts.reason}` });
+  const here = revoked.filter((r) => r.vin === opts.vin).at(-1);
+  if (revoked.length > 0) {
+    await ctx.outbox.notify(found.accountId, {
+      kind: 'key-revoked',
+      subject: 'A dealer revoked the keys of one of your phones',
+      body: `An authorised dealer reported a phone of yours lost or stolen: its passkey no longer works and its ${revoked.length === 1 ? 'key was' : `${revoked.length} keys were`} revoked.`,
+      data: { passkeyId: opts.passkeyId, vins: [...new Set(revoked.map((r) => r.vin))], by: 'dealer' },
+    });
   }
-  return { revokedKeyIds, ...last };
+  return { revokedKeyIds: revoked.map((r) => r.keyId), epoch: here?.epoch ?? vehicle.epoch, seq: here?.seq ?? vehicle.seq };
 }

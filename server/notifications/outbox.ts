@@ -4,26 +4,48 @@
  * mailer can replace it behind configuration without touching the rules that notify.
  */
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import type { Clock } from '../../shared/clock.js';
 import type { AccountId } from '../../shared/ids.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
+import { parseRecord } from '../store/records.js';
 import { storeKeys } from '../store/storeKeys.js';
 
-export interface Notification {
-  id: string;
-  at: number;
-  accountId: AccountId;
+export const notificationSchema = z.object({
+  id: z.string().min(1),
+  at: z.number(),
+  accountId: z.string(),
   /** A stable kind, e.g. `vehicle-claimed-by-another`, `payment-failed`. */
-  kind: string;
-  subject: string;
-  body: string;
-  data: Record<string, unknown>;
-}
+  kind: z.string(),
+  subject: z.string(),
+  body: z.string(),
+  data: z.record(z.string(), z.unknown()),
+});
+
+export type Notification = z.infer<typeof notificationSchema>;
+
+/**
+ * A notification as it leaves for the mailbox: `link` carries a single-use token (e-mail
+ * verification, recovery) to the mailbox only — it is never stored in the outbox nor logged.
+ */
+export type OutgoingMessage = Notification & { link?: string };
 
 /** The port a real e-mail provider implements. */
 export interface Mailer {
-  send(to: { accountId: AccountId; email: string | null }, message: Notification): Promise<void>;
+  send(to: { accountId: AccountId; email: string | null }, message: OutgoingMessage): Promise<void>;
+}
+
+export interface NotifyOptions {
+  /** Idempotency: a notification already stored under this id is neither stored nor sent again. */
+  id?: string;
+  /** Send to this address instead of the account's (a new address being verified). */
+  to?: string;
+  /**
+   * A link with a secret token (see OutgoingMessage). A message with a link is mailed only, never
+   * kept in the outbox: the token must not be stored, and the link is worth nothing once used.
+   */
+  link?: string;
 }
 
 /** Default mailer: a structured log line (no e-mail leaves the process). */
@@ -42,8 +64,12 @@ export class Outbox {
    * Store a notification and hand it to the mailer. With `opts.id` it is idempotent: a notification
    * already stored under that id is neither stored nor sent again (work redone after a crash, R10).
    */
-  async notify(accountId: AccountId, message: Omit<Notification, 'id' | 'at' | 'accountId'>, opts: { id?: string } = {}): Promise<Notification> {
+  async notify(accountId: AccountId, message: Omit<Notification, 'id' | 'at' | 'accountId'>, opts: NotifyOptions = {}): Promise<Notification> {
     const notification: Notification = { id: opts.id ?? randomUUID(), at: this.deps.clock.now(), accountId, ...message };
+    if (opts.link !== undefined) {
+      await this.deps.mailer.send({ accountId, email: opts.to ?? (await this.deps.emailOf(accountId)) }, { ...notification, link: opts.link });
+      return notification;
+    }
     const append = [{ key: storeKeys.outbox(accountId), value: JSON.stringify(notification) }];
     if (opts.id === undefined) {
       await this.deps.store.commit({ append });
@@ -52,12 +78,13 @@ export class Outbox {
       const fresh = await this.deps.store.commit({ expect: [{ key: ids, field: opts.id, value: null }], hset: [{ key: ids, field: opts.id, value: String(notification.at) }], append });
       if (!fresh) return notification;
     }
-    await this.deps.mailer.send({ accountId, email: await this.deps.emailOf(accountId) }, notification);
+    await this.deps.mailer.send({ accountId, email: opts.to ?? (await this.deps.emailOf(accountId)) }, notification);
     return notification;
   }
 
+  /** The account's last `limit` notifications, oldest first. */
   async list(accountId: AccountId, limit = 50): Promise<Notification[]> {
     const raws = await this.deps.store.range(storeKeys.outbox(accountId), -limit, -1);
-    return raws.map((r) => JSON.parse(r) as Notification);
+    return raws.map((r) => parseRecord(notificationSchema, r, 'notification'));
   }
 }

@@ -8,25 +8,14 @@ import { epochSeconds } from '../../shared/clock.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { base64UrlIdSchema, uuidSchema } from '../../shared/ids.js';
 import { authenticationOptions, registrationOptions, verifyLogin, verifyRegistration } from '../accounts/relyingParty.js';
-import { issueSessionToken } from '../accounts/sessionTokens.js';
+import { newSession } from '../accounts/newSession.js';
+import { signUp } from '../accounts/signUp.js';
 import type { AppContext } from '../appContext.js';
 import { storeKeys } from '../store/storeKeys.js';
+import { emailSchema, passkeyLabelSchema } from '../http/apiSchemas.js';
 import { requireAccount } from '../http/authenticate.js';
 import { defineRoute, type RouteDefinition } from '../http/route.js';
 import { authenticationResponseSchema, registrationResponseSchema, webauthnOptionsSchema } from '../http/webauthnSchemas.js';
-
-const emailSchema = z.string().trim().toLowerCase().max(254).email();
-
-async function newSession(ctx: AppContext, accountId: string, passkeyId: string): Promise<string> {
-  return issueSessionToken({
-    key: ctx.issuerKey,
-    issuer: ctx.config.ISSUER,
-    accountId,
-    passkeyId,
-    nowSeconds: epochSeconds(ctx.clock),
-    ttlSeconds: ctx.config.SESSION_TTL,
-  });
-}
 
 export function accountRoutes(ctx: AppContext): RouteDefinition[] {
   return [
@@ -34,9 +23,9 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
       method: 'post',
       path: '/v1/accounts',
       operationId: 'createAccount',
-      summary: 'Create an account; returns a single-use enrollment token and passkey creation options (UV required). An account that never enrolled a passkey gets a fresh enrollment',
+      summary: 'Sign up: returns a single-use enrollment token and passkey creation options (UV required), the same way whether or not the address already has an account (the address owner is told by e-mail); a verification link goes to a free address',
       tags: ['accounts'],
-      errors: ['ACCOUNT_EXISTS', 'CONFLICT'],
+      errors: ['CONFLICT'],
       auth: 'none',
       body: z.object({ email: emailSchema, displayName: z.string().trim().min(1).max(100) }),
       responses: {
@@ -46,7 +35,7 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
         },
       },
       handler: async ({ body }) => {
-        const account = await ctx.accounts.create({ ...body, nowMs: ctx.clock.now() });
+        const account = await signUp(ctx, body);
         const options = await registrationOptions(ctx.rp, account);
         const enrollmentToken = await ctx.challenges.createEnrollment(account.accountId, options.challenge);
         return { status: 201, body: { accountId: account.accountId, enrollmentToken, options } };
@@ -61,7 +50,7 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
       errors: ['CHALLENGE_EXPIRED', 'REGISTRATION_FAILED', 'USER_NOT_VERIFIED', 'NOT_FOUND', 'CONFLICT'],
       auth: 'none',
       params: z.object({ accountId: uuidSchema }),
-      body: z.object({ enrollmentToken: z.string().regex(/^[A-Za-z0-9_-]{43}$/), response: registrationResponseSchema }),
+      body: z.object({ enrollmentToken: z.string().regex(/^[A-Za-z0-9_-]{43}$/), response: registrationResponseSchema, label: passkeyLabelSchema.optional() }),
       responses: { 201: { description: 'Passkey enrolled', schema: z.object({ passkeyId: base64UrlIdSchema, token: z.string() }) } },
       handler: async ({ params, body }) => {
         const enrollment = await ctx.challenges.peekEnrollment(body.enrollmentToken);
@@ -75,8 +64,8 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
         });
         // Single use: of two concurrent enrollments with one token, only the one that takes it goes on.
         await ctx.challenges.takeEnrollment(body.enrollmentToken);
-        await ctx.accounts.addPasskey(passkey);
-        return { status: 201, body: { passkeyId: passkey.passkeyId, token: await newSession(ctx, params.accountId, passkey.passkeyId) } };
+        await ctx.accounts.addPasskey({ ...passkey, ...(body.label !== undefined ? { label: body.label } : {}) });
+        return { status: 201, body: { passkeyId: passkey.passkeyId, token: await newSession(ctx, { accountId: params.accountId, passkeyId: passkey.passkeyId }) } };
       },
     }),
     defineRoute({
@@ -115,11 +104,11 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
           async (current) => {
             if (current.disabled) throw new DigitalKeyError('PASSKEY_DISABLED');
             const { newCounter } = await verifyLogin({ rp: ctx.rp, response: body.response, expectedChallenge: challenge.challenge, passkey: current });
-            return { ...current, counter: newCounter };
+            return { ...current, counter: newCounter, lastUsedAt: ctx.clock.now() };
           },
           { ifMissing: 'AUTHENTICATION_FAILED' },
         );
-        const token = await newSession(ctx, passkey.accountId, passkey.passkeyId);
+        const token = await newSession(ctx, { accountId: passkey.accountId, passkeyId: passkey.passkeyId });
         return { body: { token, accountId: passkey.accountId } };
       },
     }),
@@ -138,32 +127,6 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
         const ttlMs = Math.max(1, me.sessionExpiresAt - epochSeconds(ctx.clock) + 60) * 1000;
         await ctx.store.set(storeKeys.endedSession(me.sessionId), '1', { ttlMs });
         return { status: 204 };
-      },
-    }),
-    defineRoute({
-      method: 'get',
-      path: '/v1/me',
-      operationId: 'getMe',
-      summary: 'The calling account and its passkeys',
-      tags: ['accounts'],
-      errors: [],
-      auth: 'session',
-      allowDealer: true,
-      responses: { 200: { description: 'The account' } },
-      handler: async ({ caller }) => {
-        const me = requireAccount(caller);
-        const account = await ctx.accounts.find(me.accountId);
-        if (!account) throw new DigitalKeyError('UNAUTHENTICATED');
-        const passkeys = await Promise.all(account.passkeyIds.map((id) => ctx.accounts.findPasskey(id)));
-        return {
-          body: {
-            accountId: account.accountId,
-            email: account.email,
-            displayName: account.displayName,
-            dealer: account.dealer,
-            passkeys: passkeys.flatMap((p) => (p ? [{ passkeyId: p.passkeyId, createdAt: p.createdAt, disabled: p.disabled !== null }] : [])),
-          },
-        };
       },
     }),
     defineRoute({
@@ -195,14 +158,14 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
       errors: ['CHALLENGE_EXPIRED', 'REGISTRATION_FAILED', 'USER_NOT_VERIFIED', 'CONFLICT'],
       auth: 'session',
       allowDealer: true,
-      body: z.object({ challengeId: uuidSchema, response: registrationResponseSchema }),
+      body: z.object({ challengeId: uuidSchema, response: registrationResponseSchema, label: passkeyLabelSchema.optional() }),
       responses: { 201: { description: 'Passkey added', schema: z.object({ passkeyId: base64UrlIdSchema }) } },
       handler: async ({ caller, body }) => {
         const me = requireAccount(caller);
         const challenge = await ctx.challenges.take(body.challengeId, 'add-passkey');
         if (challenge.accountId !== me.accountId) throw new DigitalKeyError('CHALLENGE_EXPIRED');
         const passkey = await verifyRegistration({ rp: ctx.rp, response: body.response, expectedChallenge: challenge.challenge, accountId: me.accountId, nowMs: ctx.clock.now() });
-        await ctx.accounts.addPasskey(passkey);
+        await ctx.accounts.addPasskey({ ...passkey, ...(body.label !== undefined ? { label: body.label } : {}) });
         return { status: 201, body: { passkeyId: passkey.passkeyId } };
       },
     }),

@@ -6,11 +6,12 @@
 import { z } from 'zod';
 import { base64UrlIdSchema, uuidSchema, vinSchema } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
-import { issuedSchema, keyView, keyViewSchema, vinParams } from '../http/apiSchemas.js';
+import { issuedSchema, vinParams } from '../http/apiSchemas.js';
 import { requireAccount } from '../http/authenticate.js';
 import { defineRoute, type RouteDefinition } from '../http/route.js';
 import { createMainKey } from '../keys/createMainKey.js';
 import { credentialForKey } from '../keys/credentialForKey.js';
+import { keyDetails, keyDetailsSchema } from '../keys/keyDetails.js';
 import { listVehicleKeys } from '../keys/listVehicleKeys.js';
 import { revokeKeyByUser } from '../keys/revokeKeyByUser.js';
 import type { SubscriptionGate } from '../subscriptions/subscriptionGate.js';
@@ -43,11 +44,11 @@ export function keyRoutes(ctx: AppContext, services: { gate: SubscriptionGate })
       errors: ['VEHICLE_NOT_FOUND'],
       auth: 'session',
       params: vinParams,
-      responses: { 200: { description: 'Keys', schema: z.object({ keys: z.array(keyViewSchema), epoch: z.number().int() }) } },
+      responses: { 200: { description: "Keys, with the holder's display name and the phone's label", schema: z.object({ keys: z.array(keyDetailsSchema), epoch: z.number().int() }) } },
       handler: async ({ caller, params }) => {
         const me = requireAccount(caller);
         const { keys, epoch } = await listVehicleKeys(deps, { vin: params.vin, accountId: me.accountId });
-        return { body: { keys: keys.map(keyView), epoch } };
+        return { body: { keys: await keyDetails(deps, keys), epoch } };
       },
     }),
     defineRoute({

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { permsSchema } from '../../shared/commands.js';
 import { base64UrlIdSchema, uuidSchema } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
-import { issuedSchema, vinParams } from '../http/apiSchemas.js';
+import { emailSchema, issuedSchema, vinParams } from '../http/apiSchemas.js';
 import { requireAccount } from '../http/authenticate.js';
 import { defineRoute, type RouteDefinition } from '../http/route.js';
 import { acceptInvitation } from '../sharing/acceptInvitation.js';
@@ -30,7 +30,7 @@ export function sharingRoutes(ctx: AppContext, services: { gate: SubscriptionGat
           perms: permsSchema,
           notBefore: z.number().int().nonnegative().optional(),
           notAfter: z.number().int().positive().optional(),
-          email: z.string().trim().toLowerCase().max(254).email().optional(),
+          email: emailSchema.optional(),
         })
         .refine((b) => b.notBefore === undefined || b.notAfter === undefined || b.notAfter > b.notBefore, 'notAfter must be after notBefore'),
       responses: { 201: { description: 'Invitation', schema: z.object({ invitationId: uuidSchema, code: z.string(), expiresAt: z.number().int() }) } },

@@ -4,9 +4,9 @@
  * first account that accepts it, optionally only for one e-mail, and only valid while the main user
  * who made it still is the main user in the same key epoch.
  */
-import { createHash } from 'node:crypto';
 import type { Command } from '../../shared/commands.js';
 import type { AccountId, Vin } from '../../shared/ids.js';
+import { secretDigest } from '../store/secretDigest.js';
 
 export interface InvitationRecord {
   invitationId: string;
@@ -25,6 +25,4 @@ export interface InvitationRecord {
 }
 
 /** Invitation codes are stored only as their SHA-256: the store never holds a usable code. */
-export function invitationDigest(code: string): string {
-  return createHash('sha256').update(code).digest('base64url');
-}
+export const invitationDigest = secretDigest;

@@ -60,6 +60,22 @@ export const storeKeys = {
   accountSubscriptions: (accountId: string) => `${PREFIX}:{a:${id(accountId)}}:subscriptions`,
   /** Ids of the notifications already in an account's outbox (hash id → time): delivery is idempotent by id. */
   outboxIds: (accountId: string) => `${PREFIX}:{a:${id(accountId)}}:outbox-ids`,
+  /** Open invitations of a vehicle (hash invitationId → SHA-256 of the code), for the main user's list. */
+  vehicleInvitations: (v: string) => `${PREFIX}:{${vin(v)}}:invitations`,
+  /** Vehicles an account claimed (hash VIN → claim time); checked against the vehicle on read. */
+  accountVehicles: (accountId: string) => `${PREFIX}:{a:${id(accountId)}}:vehicles`,
+  /** Which notifications of the outbox the account has read (hash id → time). */
+  outboxRead: (accountId: string) => `${PREFIX}:{a:${id(accountId)}}:outbox-read`,
+  /** Append-only trail of an account's recovery and closure events (R13, R15). */
+  accountAudit: (accountId: string) => `${PREFIX}:{a:${id(accountId)}}:audit`,
+  /** The SHA-256 of the account's live dealer recovery code (a new code replaces it, R15). */
+  accountRecoveryCode: (accountId: string) => `${PREFIX}:{a:${id(accountId)}}:recovery-code`,
+  /** A dealer recovery code, under its SHA-256 (R15): the store never holds a usable code. */
+  recoveryCode: (codeDigest: string) => `${PREFIX}:{r:${id(codeDigest)}}:recovery-code`,
+  /** A link sent by e-mail (verification or recovery), under the SHA-256 of its token. */
+  emailLink: (tokenDigest: string) => `${PREFIX}:{l:${id(tokenDigest)}}:email-link`,
+  /** Wrong recovery codes and links from one client address (under its SHA-256), R15. */
+  recoveryGuesses: (clientDigest: string) => `${PREFIX}:{g:${id(clientDigest)}}:recovery-guesses`,
   /** The due index of time-driven subscription work (sorted set of "VIN|dueAt" by dueAt), one slot of its own. */
   subscriptionsDue: () => `${PREFIX}:{due}:subscriptions`,
 } as const;

@@ -15,8 +15,9 @@ import type { VehicleRecord } from '../domain/vehicleRecord.js';
 import { wipeWrites } from '../keys/wipeVehicleKeys.js';
 import type { Notification, Outbox } from '../notifications/outbox.js';
 import type { SubscriptionGate } from '../subscriptions/subscriptionGate.js';
+import { rememberClaim } from './accountVehicles.js';
 
-export type ClaimVehicleDeps = Pick<AppContext, 'vehicles' | 'manifests' | 'clock' | 'config'> & {
+export type ClaimVehicleDeps = Pick<AppContext, 'vehicles' | 'manifests' | 'clock' | 'config' | 'store'> & {
   gate: SubscriptionGate;
   outbox: Pick<Outbox, 'notify'>;
 };
@@ -60,6 +61,8 @@ export async function claimVehicle(deps: ClaimVehicleDeps, opts: ClaimVehicleOpt
   // Only a claim that would succeed and replace a main user schedules the subscription release.
   const preview = decide(await deps.vehicles.get(vin));
   if (preview.kind === 'claimed' && preview.previousMainUser) await deps.gate.beforeMainUserLeaves(vin);
+  // The account's list of vehicles (GET /v1/me/vehicles): written first, checked against the vehicle when read.
+  if (preview.kind === 'claimed') await rememberClaim(deps, accountId, vin);
   const { before, vehicle, result } = await deps.vehicles.update(vin, (current) => {
     const outcome = decide(current);
     if (outcome.kind === 'rejected' || !outcome.wiped) return { vehicle: outcome.vehicle, result: outcome };

@@ -58,6 +58,11 @@ export const ERROR_CODES = {
   WITHDRAWAL_UNAVAILABLE: { retry: false, message: 'The withdrawal period is over or does not apply' },
   INVITATION_INVALID: { retry: false, message: 'The invitation is unknown, used or expired' },
   SHARED_KEY_LIMIT: { retry: false, message: 'The vehicle has the most shared keys it may have' },
+  EMAIL_NOT_VERIFIED: { retry: false, message: 'The e-mail address of the account must be verified first' },
+  VERIFICATION_INVALID: { retry: false, message: 'The e-mail verification link is unknown, used or expired' },
+  RECOVERY_INVALID: { retry: false, message: 'The recovery code or link is unknown, used or expired' },
+  PRESENCE_REQUIRED: { retry: false, message: 'After e-mail recovery, prove presence at the car (its QR code) or redeem a dealer code first' },
+  LAST_PASSKEY: { retry: false, message: 'The only working passkey of the account cannot be removed' },
   CONFLICT: { retry: true, message: 'The resource changed concurrently: try again' },
   RATE_LIMITED: { retry: true, message: 'Too many requests' },
   // --- infrastructure -----------------------------------------------------------------------

@@ -53,7 +53,7 @@ async function tokenFor(caller: CallerKind): Promise<string | undefined> {
 interface Case {
   allowed: CallerKind[];
   body?: (caller: CallerKind) => object;
-  path?: string;
+  path?: string | ((caller: CallerKind) => string);
   /** Destructive: run the allowed call last, once. */
   destructive?: boolean;
   /** Among destructive calls, lower runs first (default 0). */
@@ -68,6 +68,20 @@ const MATRIX: Record<string, Case> = {
   'post /v1/sessions': { allowed: CALLERS, body: () => ({ challengeId: uuid, response: { id: 'A'.repeat(22), rawId: 'A'.repeat(22), type: 'public-key', response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA' } } }) },
   'delete /v1/sessions/current': { allowed: [...ACCOUNTS, 'dealer'], destructive: true, order: 9 },
   'get /v1/me': { allowed: [...ACCOUNTS, 'dealer'] },
+  'patch /v1/me': { allowed: [...ACCOUNTS, 'dealer'], body: () => ({ language: 'nl' }) },
+  // A body that fails validation: authentication runs first, so a 400 proves the caller was let in (nothing is closed).
+  'delete /v1/me': { allowed: ACCOUNTS, body: () => ({ confirm: false }) },
+  'post /v1/me/email-verifications': { allowed: [...ACCOUNTS, 'dealer'], body: () => ({}) },
+  'post /v1/email-verifications': { allowed: CALLERS, body: () => ({ token: 'C'.repeat(43) }) },
+  'get /v1/me/passkeys': { allowed: [...ACCOUNTS, 'dealer'] },
+  'patch /v1/me/passkeys/:passkeyId': { allowed: [...ACCOUNTS, 'dealer'], path: (c) => `/v1/me/passkeys/${passkeyOf(c)}`, body: () => ({ label: 'Phone' }) },
+  // Each account's only passkey: LAST_PASSKEY (409) proves access without removing it.
+  'delete /v1/me/passkeys/:passkeyId': { allowed: [...ACCOUNTS, 'dealer'], path: (c) => `/v1/me/passkeys/${passkeyOf(c)}` },
+  'get /v1/me/notifications': { allowed: [...ACCOUNTS, 'dealer'] },
+  'get /v1/me/notifications/unread-count': { allowed: [...ACCOUNTS, 'dealer'] },
+  'post /v1/me/notifications/read': { allowed: [...ACCOUNTS, 'dealer'], body: () => ({ all: true }) },
+  'get /v1/me/vehicles': { allowed: ACCOUNTS },
+  'get /v1/me/keys': { allowed: ACCOUNTS },
   'post /v1/me/passkeys/options': { allowed: [...ACCOUNTS, 'dealer'], body: () => ({}) },
   'post /v1/me/passkeys': { allowed: [...ACCOUNTS, 'dealer'], body: () => ({ challengeId: uuid, response: { id: 'A'.repeat(22), rawId: 'A'.repeat(22), type: 'public-key', response: { clientDataJSON: 'e30', attestationObject: 'AA' } } }) },
   'post /v1/vehicles/:vin/claims': { allowed: ACCOUNTS, body: () => ({ method: 'odometer', odometerKm: 999_999, acceptTerms: true }) },
@@ -99,9 +113,13 @@ const MATRIX: Record<string, Case> = {
   'get /v1/vehicle-api/events': { allowed: ['vehicle'] },
 };
 
-function pathOf(route: { path: string }, c: Case): string {
+function pathOf(route: { path: string }, c: Case, caller: CallerKind): string {
+  if (typeof c.path === 'function') return c.path(caller);
   return c.path ?? route.path.replace(':vin', vin).replace(':keyId', mainKeyId);
 }
+
+/** The caller's own passkey (a made-up one for callers without an account). */
+const passkeyOf = (c: CallerKind) => (c === 'anonymous' || c === 'vehicle' ? 'A'.repeat(22) : phones[c].passkeyId!);
 
 describe('authorisation matrix', () => {
   it('lists every route of the API', () => {
@@ -114,7 +132,7 @@ describe('authorisation matrix', () => {
     for (const route of t.app.routes) {
       const c = MATRIX[`${route.method} ${route.path}`]!;
       for (const caller of CALLERS.filter((k) => !c.allowed.includes(k))) {
-        const res = await rawCall(t.baseUrl, route.method.toUpperCase(), pathOf(route, c), { token: await tokenFor(caller), ...(c.body ? { body: c.body(caller) } : {}) });
+        const res = await rawCall(t.baseUrl, route.method.toUpperCase(), pathOf(route, c, caller), { token: await tokenFor(caller), ...(c.body ? { body: c.body(caller) } : {}) });
         if (![401, 403, 404].includes(res.status) || !REFUSALS.includes(res.json?.error?.code ?? '')) failures.push(`${caller} → ${route.method} ${route.path}: ${res.status} ${res.json?.error?.code}`);
       }
     }
@@ -130,12 +148,12 @@ describe('authorisation matrix', () => {
         const call = async () => {
           if (route.path.endsWith('/events')) {
             const controller = new AbortController();
-            const res = await fetch(t.baseUrl + pathOf(route, c), { headers: { authorization: `Bearer ${await tokenFor(caller)}` }, signal: controller.signal });
+            const res = await fetch(t.baseUrl + pathOf(route, c, caller), { headers: { authorization: `Bearer ${await tokenFor(caller)}` }, signal: controller.signal });
             if (res.status !== 200) failures.push(`${caller} → events: ${res.status}`);
             controller.abort();
             return;
           }
-          const res = await rawCall(t.baseUrl, route.method.toUpperCase(), pathOf(route, c), { token: await tokenFor(caller), ...(c.body ? { body: c.body(caller) } : {}) });
+          const res = await rawCall(t.baseUrl, route.method.toUpperCase(), pathOf(route, c, caller), { token: await tokenFor(caller), ...(c.body ? { body: c.body(caller) } : {}) });
           const code = res.json?.error?.code ?? '';
           if (res.status === 401 || REFUSALS.includes(code)) failures.push(`${caller} → ${route.method} ${route.path}: ${res.status} ${code}`);
         };

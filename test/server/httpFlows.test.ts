@@ -84,9 +84,17 @@ describe('accounts, passkeys and sessions', () => {
     expect(await codeOf(phone.api.request('POST', '/v1/sessions', { challengeId: late.challengeId, response: lateResponse }))).toBe('CHALLENGE_EXPIRED');
   });
 
-  it('an e-mail has one account', async () => {
-    await t.phone().signUp('dup@example.com', 'A');
-    expect(await codeOf(t.phone().signUp('DUP@example.com', 'B'))).toBe('ACCOUNT_EXISTS');
+  it('an e-mail has one account: a second sign-up is answered the same way but never gets the address, and its owner is told', async () => {
+    const first = t.phone();
+    await first.signUp('dup@example.com', 'A');
+    const second = t.phone();
+    await second.signUp('DUP@example.com', 'B');
+    expect(second.accountId).not.toBe(first.accountId);
+    expect(await t.app.ctx.accounts.ownerOfEmail('dup@example.com')).toBe(first.accountId);
+    expect(t.mailbox.to('dup@example.com').map((m) => [m.accountId, m.message.kind])).toEqual([
+      [first.accountId, 'verify-email'],
+      [first.accountId, 'sign-up-attempt'],
+    ]);
   });
 
   it('a session expires after SESSION_TTL', async () => {

@@ -16,6 +16,7 @@ import { MemoryStore } from '../../server/store/memoryStore.js';
 import type { Store } from '../../server/store/store.js';
 import type { PaymentGateway } from '../../server/subscriptions/paymentGateway.js';
 import { PhoneApp } from '../../ble-sim/phone/phoneApp.js';
+import { TestMailbox } from './mailbox.js';
 
 export const TEST_RP_ID = 'localhost';
 export const TEST_ORIGIN = 'http://localhost:8080';
@@ -27,8 +28,12 @@ export interface TestServer {
   store: Store;
   issuerKey: IssuerSigningKey;
   config: Config;
+  /** Every e-mail the server sent (links included), as the addressees' mailboxes would hold them. */
+  mailbox: TestMailbox;
   /** Provision a vehicle; returns its VIN, QR token and the vehicle's private key. */
   provision(opts?: { vin?: string; firstRegistration?: string; odometerKm?: number }): Promise<{ vin: string; qrToken: string; odometerKm: number; vehiclePrivateJwk: JWK }>;
+  /** Click the newest verification link sent to the address (as its owner would). */
+  verifyEmail(email: string): Promise<void>;
   /** A new phone app pointed at this server. */
   phone(): PhoneApp;
   /** A phone that signed up, claimed the vehicle by odometer, activated Standard Services, started the trial and holds a main key. */
@@ -74,6 +79,7 @@ export async function startTestServer(
   // The error lists of the route definitions are the published contract: any code a route answers
   // in a test that its definition does not list fails the test at close().
   const undeclared = new Set<string>();
+  const mailbox = new TestMailbox();
   try {
     config = loadConfig({ LOG_LEVEL: 'silent', ANONYMOUS_RATE_LIMIT_PER_MINUTE: '1000000', ...(typeof opts.env === 'function' ? opts.env(port) : opts.env) });
     issuerKey = opts.issuerKey ?? (await LocalIssuerKey.generate());
@@ -83,6 +89,7 @@ export async function startTestServer(
       issuerKey,
       clock,
       logger: createLogger({ level: config.LOG_LEVEL }),
+      mailer: mailbox,
       ...(opts.paymentGateway ? { paymentGateway: opts.paymentGateway } : {}),
       onUndeclaredError: (route, code) => undeclared.add(`${route.operationId} (${route.method.toUpperCase()} ${route.path}) answered ${code}`),
     });
@@ -102,6 +109,7 @@ export async function startTestServer(
     store,
     issuerKey,
     config,
+    mailbox,
     async provision(p = {}) {
       const vin = p.vin ?? randomVin();
       const qrToken = randomBytes(24).toString('base64url');
@@ -117,6 +125,10 @@ export async function startTestServer(
       return { vin, qrToken, odometerKm, vehiclePrivateJwk: privateKey.export({ format: 'jwk' }) as JWK };
     },
     phone,
+    async verifyEmail(email) {
+      const res = await fetch(`${baseUrl}/v1/email-verifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: mailbox.tokenFor(email, 'verify-email') }) });
+      if (res.status !== 200) throw new Error(`verifying ${email} failed: ${res.status} ${await res.text()}`);
+    },
     async mainUserWithKey(vin, odometerKm, email) {
       const p = phone();
       await p.signUp(email ?? `owner-${randomBytes(4).toString('hex')}@example.com`, 'Owner');

@@ -1,0 +1,61 @@
+/**
+ * Which vehicles an account has: the ones it claimed (an index written before each claim commits)
+ * and the ones it holds a key of (its passkeys' key lists). Both are only hints — the vehicle
+ * document and the current epoch's keys decide, when read — so a stale entry is harmless.
+ */
+import type { AccountId, Vin } from '../../shared/ids.js';
+import type { AppContext } from '../appContext.js';
+import type { DigitalKey, VehicleRecord } from '../domain/vehicleRecord.js';
+import { keysGivenToPasskey } from '../keys/revokeKeysOfPasskey.js';
+import { storeKeys } from '../store/storeKeys.js';
+
+/** Before a claim commits: remember that the account may hold this vehicle. */
+export async function rememberClaim(ctx: Pick<AppContext, 'store' | 'clock'>, accountId: AccountId, vin: Vin): Promise<void> {
+  await ctx.store.commit({ hset: [{ key: storeKeys.accountVehicles(accountId), field: vin, value: String(ctx.clock.now()) }] });
+}
+
+export async function forgetClaim(ctx: Pick<AppContext, 'store'>, accountId: AccountId, vin: Vin): Promise<void> {
+  await ctx.store.commit({ hdel: [{ key: storeKeys.accountVehicles(accountId), field: vin }] });
+}
+
+export interface AccountVehicle {
+  vehicle: VehicleRecord;
+  role: 'main' | 'shared';
+  /** The account's live keys on the vehicle (current epoch, not revoked). */
+  keys: DigitalKey[];
+}
+
+/** The live keys an account holds, on every vehicle, grouped with their vehicle. */
+async function liveKeysOf(ctx: Pick<AppContext, 'store' | 'accounts' | 'vehicles'>, accountId: AccountId, passkeyIds: string[]): Promise<Map<Vin, DigitalKey[]>> {
+  const byVin = new Map<Vin, DigitalKey[]>();
+  const vehicles = new Map<Vin, VehicleRecord | null>();
+  for (const passkeyId of passkeyIds) {
+    for (const { vin, keyId } of await keysGivenToPasskey(ctx, passkeyId)) {
+      if (!vehicles.has(vin)) vehicles.set(vin, await ctx.vehicles.find(vin));
+      const vehicle = vehicles.get(vin);
+      if (!vehicle) continue;
+      const key = await ctx.vehicles.key(vin, vehicle.epoch, keyId);
+      if (!key || key.accountId !== accountId || vehicle.revoked.some((r) => r.keyId === keyId)) continue;
+      byVin.set(vin, [...(byVin.get(vin) ?? []), key]);
+    }
+  }
+  return byVin;
+}
+
+/** Every vehicle the account is main user of or holds a live key of, VIN order. */
+export async function vehiclesOfAccount(ctx: Pick<AppContext, 'store' | 'accounts' | 'vehicles'>, accountId: AccountId): Promise<AccountVehicle[]> {
+  const account = await ctx.accounts.find(accountId);
+  if (!account) return [];
+  const keys = await liveKeysOf(ctx, accountId, account.passkeyIds);
+  const claimed = Object.keys(await ctx.store.hgetall(storeKeys.accountVehicles(accountId)));
+  const vins = [...new Set([...claimed, ...keys.keys()])].sort();
+  const out: AccountVehicle[] = [];
+  for (const vin of vins) {
+    const vehicle = await ctx.vehicles.find(vin);
+    if (!vehicle) continue;
+    const mine = keys.get(vin) ?? [];
+    if (vehicle.mainUser?.accountId === accountId) out.push({ vehicle, role: 'main', keys: mine });
+    else if (mine.length > 0) out.push({ vehicle, role: 'shared', keys: mine });
+  }
+  return out;
+}

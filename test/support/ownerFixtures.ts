@@ -1,0 +1,24 @@
+/** Owner-journey helpers for HTTP tests: a second phone on an account, invitations accepted. */
+import type { PhoneApp } from '../../ble-sim/phone/phoneApp.js';
+import type { TestServer } from './testServer.js';
+import { TEST_ORIGIN } from './testServer.js';
+
+/** Register a second phone's passkey on `owner`'s account (with a label) and log that phone in. */
+export async function addPhone(t: TestServer, owner: PhoneApp, label?: string): Promise<PhoneApp> {
+  const second = t.phone();
+  second.api.token = owner.api.token;
+  const { challengeId, options } = await second.api.request<{ challengeId: string; options: never }>('POST', '/v1/me/passkeys/options', {});
+  const response = second.authenticator.createCredential(options, TEST_ORIGIN);
+  await second.api.request('POST', '/v1/me/passkeys', { challengeId, response, ...(label !== undefined ? { label } : {}) });
+  second.api.token = null;
+  await second.logIn();
+  return second;
+}
+
+/** `owner` invites, `guest` accepts with its passkey: returns the shared key id. */
+export async function shareKey(owner: PhoneApp, guest: PhoneApp, vin: string, body: Record<string, unknown> = { perms: ['unlock', 'lock'] }): Promise<string> {
+  const { code } = await owner.api.request<{ code: string }>('POST', `/v1/vehicles/${vin}/invitations`, body);
+  const issued = await guest.api.request<{ keyId: string; credential: string; state: string; expiresAt: number }>('POST', `/v1/invitations/${code}/accept`, { passkeyId: guest.passkeyId });
+  guest.wallet.put(vin, issued);
+  return issued.keyId;
+}
