@@ -72,6 +72,8 @@ export interface App {
   /** Time-driven subscription work: `runDue()` on demand, or `start(intervalMs)` on a timer (main.ts). */
   scheduler: SubscriptionScheduler;
   paymentGateway: PaymentGateway;
+  /** Start draining: open sync streams get a retry hint and end; new responses close their connection. */
+  beginShutdown(): void;
   /** Stop background work (subscriptions); does not close the store. */
   close(): Promise<void>;
 }
@@ -118,6 +120,9 @@ export function createApp(opts: CreateAppOptions): App {
   // R1, R4b: what key and vehicle operations may ask of subscriptions, and nothing more.
   const gate: SubscriptionGate = subscriptions;
 
+  const closing = new AbortController();
+  /** Responses not yet sent: when draining starts, they are told to close their connection. */
+  const unanswered = new Set<express.Response>();
   const hub = new ManifestHub(ctx.manifests, (err) => logger.error({ err }, 'manifest fan-out failed'));
   const routes = [
     ...accountRoutes(ctx),
@@ -131,7 +136,7 @@ export function createApp(opts: CreateAppOptions): App {
     ...cardRoutes(ctx, { cards, gateway: paymentGateway, subscriptions }),
     ...sharingRoutes(ctx, { gate }),
     ...dealerRoutes(ctx),
-    ...vehicleApiRoutes(ctx, hub),
+    ...vehicleApiRoutes(ctx, hub, closing.signal),
   ];
 
   const metrics = new Registry();
@@ -163,6 +168,13 @@ export function createApp(opts: CreateAppOptions): App {
       end({ method: req.method, route });
     });
     res.setHeader('cache-control', 'no-store');
+    // Draining: finish this request, then let the client reconnect elsewhere.
+    if (closing.signal.aborted) res.setHeader('connection', 'close');
+    else {
+      unanswered.add(res);
+      res.once('close', () => unanswered.delete(res));
+      res.once('finish', () => unanswered.delete(res));
+    }
     res.setHeader('x-content-type-options', 'nosniff');
     next();
   });
@@ -202,7 +214,13 @@ export function createApp(opts: CreateAppOptions): App {
     subscriptions,
     scheduler,
     paymentGateway,
+    beginShutdown() {
+      closing.abort();
+      for (const res of unanswered) if (!res.headersSent) res.setHeader('connection', 'close');
+      unanswered.clear();
+    },
     async close() {
+      closing.abort();
       await scheduler.stop();
       await hub.close();
     },

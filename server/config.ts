@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { originListSchema, parseEnvironment } from '../shared/parseEnvironment.js';
+import { parseRedisUrl } from './store/redisUrl.js';
 
 /** "90", "90s", "15m", "24h", "7d" → seconds. */
 export function parseDuration(value: string): number {
@@ -30,14 +31,33 @@ const duration = (min: number, max: number) =>
 const envSchema = z.object({
   /** TCP port of the HTTP API. */
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  /** Unset: the in-process memory store (not durable, one instance only). `redis://host:port` or `redis+cluster://h1:p1,h2:p2`. */
-  REDIS_URL: z.string().url().optional(),
-  /** The `iss` of every credential, manifest and session token. */
-  ISSUER: z.string().min(1).default('http://localhost:8080'),
+  /**
+   * Unset: the in-process memory store (not durable, one instance only). `redis://[[user]:password@]host:port[/db]`
+   * for one server, `redis+cluster://[[user]:password@]h1:p1,h2:p2,…` for a Redis Cluster through its seed
+   * nodes (`rediss://`, `rediss+cluster://` for TLS).
+   */
+  REDIS_URL: z
+    .string()
+    .superRefine((url, ctx) => {
+      try {
+        parseRedisUrl(url);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    })
+    .optional(),
+  /** The `iss` of every credential, manifest and session token (an http(s) URL). Default `http://localhost:<PORT>`. */
+  ISSUER: z
+    .string()
+    .refine((v) => /^https?:$/.test(URL.parse(v)?.protocol ?? ''), 'must be an http(s) URL such as https://keys.example.com')
+    .optional(),
   /** WebAuthn relying-party id (the registrable domain of the phone app's origin). */
   RP_ID: z.string().min(1).default('localhost'),
-  /** Comma-separated origins accepted in WebAuthn client data (web origins or the app's `android:apk-key-hash:`). */
-  RP_ORIGINS: originListSchema('http://localhost:8080'),
+  /**
+   * Comma-separated origins accepted in WebAuthn client data: web origins (`https://app.example.com`) or
+   * the Android app's `android:apk-key-hash:…`. Default `http://localhost:<PORT>`.
+   */
+  RP_ORIGINS: originListSchema().optional(),
   /** Shown in the passkey prompt. */
   RP_NAME: z.string().min(1).default('Smart Digital Key'),
   /** Lifetime of a key credential. Must outlast a maintenance window (R7); refreshed online (R8). Max 7 days. */
@@ -67,6 +87,10 @@ const envSchema = z.object({
   RECOVERY_CODE_TTL: duration(300, 86_400).default(24 * 3600),
   /** Wrong recovery codes or links one client address may try per hour before it gets RATE_LIMITED (shared by all instances). */
   RECOVERY_GUESSES_PER_HOUR: z.coerce.number().int().min(1).max(10_000).default(10),
+  /** On SIGTERM/SIGINT, how long requests in flight may take to finish before their connections are cut. */
+  SHUTDOWN_TIMEOUT: duration(1, 300).default(10),
+  /** `production` makes the start-up checks strict: Redis persistence that can lose acknowledged writes is an error-level warning. */
+  NODE_ENV: z.string().default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   // --- Subscriptions (R9–R11): prices, retries, the scheduler, the payment gateway -------------------
@@ -92,11 +116,14 @@ const envSchema = z.object({
   PAYMENT_SIMULATOR_SEED: z.string().min(1).max(200).default('sdk-payments'),
 });
 
-export type Config = z.output<typeof envSchema>;
+/** The validated configuration; ISSUER and RP_ORIGINS are always set (they follow PORT when unset). */
+export type Config = Omit<z.output<typeof envSchema>, 'ISSUER' | 'RP_ORIGINS'> & { ISSUER: string; RP_ORIGINS: string[] };
 
 /** Parse the environment; throws one Error that lists every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined> = process.env): Config {
-  return parseEnvironment(envSchema, env, 'configuration');
+  const parsed = parseEnvironment(envSchema, env, 'configuration');
+  const local = `http://localhost:${parsed.PORT}`;
+  return { ...parsed, ISSUER: parsed.ISSUER ?? local, RP_ORIGINS: parsed.RP_ORIGINS ?? [local] };
 }
 
 /** Defaults that are fine on a laptop and wrong in production. */

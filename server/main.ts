@@ -1,46 +1,101 @@
 /**
- * `npm start`: the key-issuance server alone. Redis when REDIS_URL is set, else the in-memory store
- * with a loud warning. Stops cleanly on SIGINT/SIGTERM.
+ * The key-issuance server process (`npm start` runs the build: `node dist/server/main.js`). Redis
+ * when REDIS_URL is set, else the in-memory store with a loud warning.
+ *
+ * The store may be away at start or later: the server keeps running, answers 503 STORE_UNAVAILABLE
+ * (and `/readyz` names the store) and retries with backoff until it is back. On SIGTERM or SIGINT it
+ * drains within SHUTDOWN_TIMEOUT: stops accepting, finishes requests in flight, ends the cars' sync
+ * streams with a retry hint, stops the scheduler, closes Redis, and exits; a second signal exits at once.
  */
+import type { Server } from 'node:http';
 import { systemClock } from '../shared/clock.js';
 import { createApp } from './app.js';
-import { loadConfig, productionWarnings } from './config.js';
+import { loadConfig, productionWarnings, type Config } from './config.js';
+import { drainServer } from './drainServer.js';
 import { issuerKeyFromConfig } from './issuerKeyFromConfig.js';
-import { createLogger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
 import { createStore } from './store/createStore.js';
+import { durabilityWarnings } from './store/durabilityWarnings.js';
+import { RedisStore } from './store/redisStore.js';
+import { StoreMonitor } from './store/storeMonitor.js';
+import type { Store } from './store/store.js';
+
+/** Read Redis's persistence settings once it answers; warn (loudly in production) when acknowledged writes could be lost. */
+async function checkDurability(store: Store, config: Config, logger: Logger): Promise<void> {
+  if (!(store instanceof RedisStore)) return;
+  try {
+    const warnings = durabilityWarnings(await store.persistence());
+    const production = config.NODE_ENV === 'production';
+    for (const warning of warnings) {
+      if (production) logger.error({ durability: warning }, `DURABILITY WARNING: ${warning}`);
+      else logger.warn({ durability: warning }, `durability warning: ${warning}`);
+    }
+    if (warnings.length === 0) logger.info({ store: store.location }, 'Redis persistence keeps acknowledged writes (appendonly yes)');
+  } catch (err) {
+    logger.warn({ err: (err as Error).message }, 'could not read Redis persistence settings');
+  }
+}
 
 async function main(): Promise<void> {
-  let config;
+  let config: Config;
   try {
     config = loadConfig();
   } catch (err) {
     console.error((err as Error).message);
-    process.exit(2);
+    process.exitCode = 2;
+    return;
   }
   const logger = createLogger({ level: config.LOG_LEVEL });
   for (const warning of productionWarnings(config)) logger.warn({ warning }, `WARNING: ${warning}`);
 
   const store = createStore({ redisUrl: config.REDIS_URL, clock: systemClock });
-  await store.ping();
+  let durabilityChecked = false;
+  const monitor = new StoreMonitor({
+    store,
+    logger,
+    onReachable: () => {
+      if (durabilityChecked) return;
+      durabilityChecked = true;
+      void checkDurability(store, config, logger);
+    },
+  });
+  await monitor.start();
+
   const app = createApp({ config, store, issuerKey: await issuerKeyFromConfig(config), logger });
   // Renewals, retries and ends (R9–R11): every instance polls; leases keep the work exactly-once.
   app.scheduler.start(config.SCHEDULER_INTERVAL * 1000);
-  const server = app.express.listen(config.PORT, () => {
-    logger.info({ port: config.PORT, store: store.kind, issuer: config.ISSUER, kid: app.ctx.issuerKey.kid }, 'server listening');
+  const server: Server = app.express.listen(config.PORT);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
   });
+  logger.info(
+    { port: config.PORT, store: store.location ?? store.kind, issuer: config.ISSUER, kid: app.ctx.issuerKey.kid },
+    'server listening',
+  );
 
-  const stop = async (signal: string) => {
-    logger.info({ signal }, 'stopping');
-    server.close();
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal, drainTimeoutS: config.SHUTDOWN_TIMEOUT }, 'stopping: draining requests in flight');
+    app.beginShutdown();
+    const { timedOut } = await drainServer(server, config.SHUTDOWN_TIMEOUT * 1000);
+    monitor.stop();
     await app.close();
     await store.close();
+    logger.info({ signal, timedOut }, timedOut ? 'stopped (drain timed out: open connections were cut)' : 'stopped');
+    logger.flush();
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', (s) => void stop(s));
+  process.on('SIGTERM', (s) => void stop(s));
 }
 
 main().catch((err: unknown) => {
-  console.error(JSON.stringify({ level: 'fatal', msg: 'server failed to start', err: String(err) }));
+  console.error(JSON.stringify({ level: 'fatal', msg: 'server failed to start', err: err instanceof Error ? err.message : String(err) }));
   process.exit(1);
 });

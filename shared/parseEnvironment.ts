@@ -19,10 +19,32 @@ export function parseEnvironment<S extends z.ZodObject>(
   return parsed.data;
 }
 
-/** A comma-separated list of WebAuthn origins (at least one). */
-export const originListSchema = (fallback: string) =>
+/**
+ * Whether `value` is an origin WebAuthn client data can carry: a web origin (`https://app.example`,
+ * `http://localhost:8080`: scheme, host and port only, no path) or an Android app's
+ * `android:apk-key-hash:<base64url SHA-256 of its signing certificate>`.
+ */
+export function isWebAuthnOrigin(value: string): boolean {
+  if (/^android:apk-key-hash:[A-Za-z0-9_-]{43}$/.test(value)) return true;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+}
+
+/** A comma-separated list of WebAuthn origins (at least one, each an origin: see {@link isWebAuthnOrigin}). */
+export const originListSchema = () =>
   z
     .string()
-    .default(fallback)
     .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
-    .refine((a) => a.length > 0, 'at least one origin');
+    .refine((a) => a.length > 0, 'at least one origin')
+    .superRefine((origins, ctx) => {
+      for (const o of origins) {
+        if (!isWebAuthnOrigin(o)) {
+          ctx.addIssue({ code: 'custom', message: `"${o}" is not an origin (scheme://host[:port] with no path, e.g. https://app.example.com, or android:apk-key-hash:…)` });
+        }
+      }
+    });

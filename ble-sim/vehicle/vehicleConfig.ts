@@ -22,7 +22,7 @@ const envSchema = z.object({
   /** WebAuthn relying-party id the passkeys belong to. */
   RP_ID: z.string().min(1).default('localhost'),
   /** Comma-separated accepted WebAuthn origins. */
-  RP_ORIGINS: originListSchema('http://localhost:8080'),
+  RP_ORIGINS: originListSchema().default(['http://localhost:8080']),
   /** One of the named link profiles (default, minMtu, maxMtu, lossy, slow). */
   LINK_PROFILE: z.enum(Object.keys(LINK_PROFILES) as [LinkProfileName, ...LinkProfileName[]]).default('default'),
   /** Seed of the simulated air (loss, RSSI jitter). */

@@ -38,6 +38,8 @@ export class VehicleSync {
   #abort: AbortController | null = null;
   #loop: Promise<void> | null = null;
   #wake: (() => void) | null = null;
+  /** A draining server's `closing` event says when to come back (used once, instead of the backoff). */
+  #retryHintMs: number | null = null;
   /** The highest seq the server has delivered. */
   lastSeq = -1;
   connected = false;
@@ -75,7 +77,9 @@ export class VehicleSync {
       }
       this.connected = false;
       if (!this.#running) break;
-      const retryInMs = Math.round(backoff / 2 + random() * (backoff / 2));
+      const wait = this.#retryHintMs ?? backoff;
+      this.#retryHintMs = null;
+      const retryInMs = Math.round(wait / 2 + random() * (wait / 2));
       this.#opts.onEvent?.({ type: 'disconnected', ...(error ? { error } : {}), retryInMs });
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, retryInMs);
@@ -108,6 +112,11 @@ export class VehicleSync {
     onConnected();
     this.#opts.onEvent?.({ type: 'connected' });
     for await (const event of readServerSentEvents(res.body)) {
+      if (event.event === 'closing') {
+        const hint = (JSON.parse(event.data) as { retryInMs?: unknown }).retryInMs;
+        if (typeof hint === 'number' && hint >= 0 && hint <= 60_000) this.#retryHintMs = hint;
+        continue;
+      }
       if (event.event !== 'manifest') continue;
       const { seq, manifest } = JSON.parse(event.data) as { seq: number; manifest: string };
       try {

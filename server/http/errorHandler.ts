@@ -42,6 +42,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   else req.log?.info({ code: error.code, status }, 'request refused');
   if (res.headersSent) return;
   const code = shownCode(error, status);
-  const message = status < 500 ? error.message : ERROR_CODES[code].message;
+  // An exposed 5xx (STORE_UNAVAILABLE) keeps its own message: it may name the store that is away.
+  const message = code === error.code ? error.message : ERROR_CODES[code].message;
   res.status(status).json({ error: { code, message, ...(status < 500 && error.detail ? { detail: error.detail } : {}) } });
 };

@@ -1,6 +1,7 @@
 /** Operator and discovery routes: the issuer's JWKS, liveness, readiness (store reachable), metrics. */
 import type { Router } from 'express';
 import type { Registry } from 'prom-client';
+import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AppContext } from '../appContext.js';
 
 export function mountSystemRoutes(router: Router, ctx: AppContext, metrics: Registry): void {
@@ -15,8 +16,9 @@ export function mountSystemRoutes(router: Router, ctx: AppContext, metrics: Regi
       await ctx.store.ping();
       res.json({ status: 'ready', store: ctx.store.kind });
     } catch (err) {
-      // ping throws STORE_UNAVAILABLE: the one error handler answers 503 with it.
-      next(err);
+      // ping throws STORE_UNAVAILABLE: the one error handler answers 503 with it, naming the store.
+      const where = ctx.store.location ?? ctx.store.kind;
+      next(new DigitalKeyError('STORE_UNAVAILABLE', `The store is not reachable (${where})`, { cause: err }));
     }
   });
   router.get('/metrics', async (_req, res) => {

@@ -16,6 +16,8 @@ import { storeKeys } from '../store/storeKeys.js';
 import type { ManifestHub } from '../vehicles/manifestHub.js';
 
 const HEARTBEAT_MS = 15_000;
+/** When the server drains (shutdown), how long a car should wait before reconnecting (another instance, or this one restarted). */
+const RECONNECT_HINT_MS = 2_000;
 
 /** Authenticate a vehicle request: its own signature, fresh, and never seen before. */
 export function vehicleApiAuthenticator(ctx: AppContext) {
@@ -33,7 +35,11 @@ export function vehicleApiAuthenticator(ctx: AppContext) {
   };
 }
 
-export function vehicleApiRoutes(ctx: AppContext, hub: ManifestHub): RouteDefinition[] {
+/**
+ * `closing` aborts when the server drains: each open stream then gets an SSE `retry:` hint and a
+ * `closing` event (`{retryInMs}`) and is ended, so cars reconnect elsewhere instead of hanging.
+ */
+export function vehicleApiRoutes(ctx: AppContext, hub: ManifestHub, closing: AbortSignal = new AbortController().signal): RouteDefinition[] {
   const manifestSchema = z.object({ vin: z.string(), seq: z.number().int(), manifest: z.string() });
   return [
     defineRoute({
@@ -77,8 +83,14 @@ export function vehicleApiRoutes(ctx: AppContext, hub: ManifestHub): RouteDefini
         send(vehicle.seq, await ctx.manifests.sign(vehicle));
         const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
         heartbeat.unref();
+        const onClosing = () => {
+          res.end(`retry: ${RECONNECT_HINT_MS}\nevent: closing\ndata: ${JSON.stringify({ retryInMs: RECONNECT_HINT_MS })}\n\n`);
+        };
+        if (closing.aborted) onClosing();
+        else closing.addEventListener('abort', onClosing, { once: true });
         req.on('close', () => {
           clearInterval(heartbeat);
+          closing.removeEventListener('abort', onClosing);
           stop();
         });
       },

@@ -15,9 +15,17 @@
  */
 import { Cluster, Redis, ReplyError, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import { describeRedisTarget, parseRedisUrl } from './redisUrl.js';
 import { assertOneHashTag, transactionKeys, type Store, type StoreTransaction } from './store.js';
 
 type Client = Redis | Cluster;
+
+/** One node's append-only-file settings, as CONFIG GET reports them (null: CONFIG refused). */
+export interface RedisPersistence {
+  node: string;
+  appendonly: string | null;
+  appendfsync: string | null;
+}
 
 /** Longest wait for a connection to become ready before an operation fails. */
 const READY_TIMEOUT_MS = 1000;
@@ -106,9 +114,13 @@ export class RedisStore implements Store {
   readonly #readyWaits = new Map<Client, Promise<void>>();
   #closed = false;
 
+  /** Where the store lives ("redis host:port" or "redis cluster h1:p1,…"), for logs and readiness. */
+  readonly location: string;
+
   /** Takes ownership of a client created with the options of {@link createRedisStore}. */
-  constructor(client: Client) {
+  constructor(client: Client, opts: { location?: string } = {}) {
     this.#client = client;
+    this.location = opts.location ?? 'redis';
     client.on('error', ignore);
     client.defineCommand('sdkCommit', { lua: COMMIT_LUA });
   }
@@ -222,6 +234,30 @@ export class RedisStore implements Store {
       this.#channels.delete(channel);
       if (!this.#closed) await this.#run(sub, () => sub.unsubscribe(channel));
     };
+  }
+
+  /**
+   * Each node's persistence settings (`CONFIG GET appendonly appendfsync`; every master of a
+   * cluster), for the start-up durability check. A node that refuses CONFIG (managed Redis often
+   * renames it) answers `null` for both.
+   */
+  async persistence(): Promise<RedisPersistence[]> {
+    const c = this.#client;
+    return this.#run(c, async () => {
+      const nodes: Redis[] = c instanceof Cluster ? c.nodes('master') : [c];
+      return Promise.all(
+        nodes.map(async (node) => {
+          const where = `${node.options.host ?? 'localhost'}:${node.options.port ?? 6379}`;
+          try {
+            const pairs = (await node.call('CONFIG', 'GET', 'append*')) as string[];
+            const value = (name: string) => pairs[pairs.indexOf(name) + 1] ?? null;
+            return { node: where, appendonly: value('appendonly'), appendfsync: value('appendfsync') };
+          } catch {
+            return { node: where, appendonly: null, appendfsync: null };
+          }
+        }),
+      );
+    });
   }
 
   async ping(): Promise<void> {
@@ -350,7 +386,7 @@ export class RedisStore implements Store {
  * ```
  */
 export function createRedisStore(opts: { url: string }): RedisStore {
-  return new RedisStore(createClient(opts.url));
+  return new RedisStore(createClient(opts.url), { location: describeRedisTarget(parseRedisUrl(opts.url)) });
 }
 
 /** Options shared by every connection; see the module header for why. */
@@ -365,10 +401,9 @@ const CONNECTION_OPTIONS = {
 } satisfies RedisOptions;
 
 function createClient(url: string): Client {
-  const cluster = /^(rediss?)\+cluster:\/\/(?:([^@/]*)@)?([^/?#@]+)\/?$/.exec(url);
-  if (cluster) {
-    const [, scheme, auth, hosts] = cluster;
-    const credentials = parseAuth(auth);
+  const target = parseRedisUrl(url);
+  if (target.kind === 'cluster') {
+    const { username, password } = target;
     const options: ClusterOptions = {
       lazyConnect: true,
       // Never park commands while the cluster is unreachable; the adapter waits (bounded) instead.
@@ -377,42 +412,18 @@ function createClient(url: string): Client {
       slotsRefreshTimeout: 1000,
       redisOptions: {
         ...CONNECTION_OPTIONS,
-        ...credentials,
-        ...(scheme === 'rediss' ? { tls: {} } : {}),
+        ...(username === undefined ? {} : { username }),
+        ...(password === undefined ? {} : { password }),
+        ...(target.tls ? { tls: {} } : {}),
       },
     };
-    return new Cluster(hosts!.split(',').map(parseHostPort), options);
+    return new Cluster(target.nodes, options);
   }
-  if (/^rediss?:\/\//.test(url)) {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new TypeError('the Redis URL is malformed');
-    }
-    if (!/^\/?(\d+)?$/.test(parsed.pathname)) throw new TypeError('the Redis URL path must be a database number');
-    return new Redis(url, {
-      ...CONNECTION_OPTIONS,
-      enableOfflineQueue: false,
-      retryStrategy: (times) => Math.min(times * 100, 1000),
-    });
-  }
-  // The URL is not echoed: it may hold a password.
-  throw new TypeError('the Redis URL must start with redis://, rediss://, redis+cluster:// or rediss+cluster://');
-}
-
-function parseAuth(auth: string | undefined): { username?: string; password?: string } {
-  if (!auth) return {};
-  const colon = auth.indexOf(':');
-  if (colon < 0) return { password: decodeURIComponent(auth) };
-  const username = decodeURIComponent(auth.slice(0, colon));
-  return { ...(username ? { username } : {}), password: decodeURIComponent(auth.slice(colon + 1)) };
-}
-
-function parseHostPort(node: string): { host: string; port: number } {
-  const m = /^(\[[^\]]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(node.trim());
-  if (!m) throw new TypeError('a Redis Cluster node must be host:port');
-  return { host: m[1]!.replace(/^\[|\]$/g, ''), port: m[2] === undefined ? 6379 : Number(m[2]) };
+  return new Redis(target.url, {
+    ...CONNECTION_OPTIONS,
+    enableOfflineQueue: false,
+    retryStrategy: (times) => Math.min(times * 100, 1000),
+  });
 }
 
 /** A TTL in whole milliseconds for PX; like the memory adapter, no TTL when 0 or unset. */

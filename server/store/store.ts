@@ -36,6 +36,8 @@ export interface Store {
   close(): Promise<void>;
   /** 'memory' or 'redis', for logs and readiness. */
   readonly kind: string;
+  /** Where the store lives, for logs and readiness answers (never a password), e.g. "redis 10.0.0.5:6379". */
+  readonly location?: string;
 }
 
 export interface StoreTransaction {

@@ -390,7 +390,7 @@ describe('readiness', () => {
     try {
       const res = await rawCall(down.baseUrl, 'GET', '/readyz');
       expect([res.status, res.json?.error?.code]).toEqual([503, 'STORE_UNAVAILABLE']);
-      expect(res.json?.error?.message).toBe('The store is not reachable');
+      expect(res.json?.error?.message).toBe('The store is not reachable (memory)');
     } finally {
       await down.close();
     }

@@ -84,6 +84,32 @@ describe('vehicle API on one instance', () => {
   });
 });
 
+describe('vehicle API while the server drains (shutdown)', () => {
+  it('an open sync stream gets a retry hint and a closing event, then ends', async () => {
+    const t = await startTestServer();
+    try {
+      const v = await t.provision();
+      const controller = new AbortController();
+      const res = await fetch(`${t.baseUrl}/v1/vehicle-api/events`, { headers: { authorization: `Bearer ${await vehicleToken(t, v.vin, v.vehiclePrivateJwk)}` }, signal: controller.signal });
+      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = '';
+      while (!text.includes('event: manifest')) text += (await reader.read()).value ?? '';
+      t.app.beginShutdown();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += value;
+      }
+      expect(text).toMatch(/retry: 2000\nevent: closing\ndata: \{"retryInMs":2000\}\n\n$/);
+      // A request made while draining is answered and told to close its connection.
+      const late = await rawCall(t.baseUrl, 'GET', '/healthz');
+      expect([late.status, late.headers.get('connection')]).toEqual([200, 'close']);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('fan-out across two instances sharing one Redis', () => {
   let two: TwoInstances;
   let a: TestServer;

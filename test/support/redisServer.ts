@@ -49,7 +49,8 @@ const running = new Set<{ child: ChildProcess; dir: string; disarm(): void }>();
 let exitHookInstalled = false;
 
 /**
- * Start one `redis-server` on a free loopback port and wait until it answers PING.
+ * Start one `redis-server` on a free loopback port (or on `port`, for a server that comes up where
+ * a client already waits) and wait until it answers PING.
  *
  * @example
  * ```ts
@@ -58,9 +59,10 @@ let exitHookInstalled = false;
  * afterAll(async () => { await redis?.stop(); });
  * ```
  */
-export async function startRedisServer(): Promise<RedisServer> {
+export async function startRedisServer(opts: { port?: number } = {}): Promise<RedisServer> {
+  if (opts.port === RESERVED_PORT) throw new Error('refusing to start a Redis on port 6379');
   return withPortRetries(async () => {
-    const port = await pickPorts(1, false).then((p) => p[0]!);
+    const port: number = opts.port ?? (await pickPorts(1, false))[0]!;
     const node = await launch(port, []);
     return { url: `redis://${HOST}:${port}`, port, pid: node.pid, stop: node.stop };
   });

@@ -1,0 +1,59 @@
+/** The server's configuration: what it accepts, what it refuses (with the message a person reads), and the defaults that follow PORT. */
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../server/config.js';
+import { describeRedisTarget, parseRedisUrl } from '../../server/store/redisUrl.js';
+
+describe('configuration', () => {
+  it('ISSUER and RP_ORIGINS follow PORT when unset, and stay as given when set', () => {
+    expect(loadConfig({ PORT: '9100' })).toMatchObject({ ISSUER: 'http://localhost:9100', RP_ORIGINS: ['http://localhost:9100'] });
+    expect(loadConfig({})).toMatchObject({ ISSUER: 'http://localhost:8080', RP_ORIGINS: ['http://localhost:8080'] });
+    expect(loadConfig({ PORT: '9100', ISSUER: 'https://keys.example.com', RP_ORIGINS: 'https://app.example.com, android:apk-key-hash:' + 'A'.repeat(43) })).toMatchObject({
+      ISSUER: 'https://keys.example.com',
+      RP_ORIGINS: ['https://app.example.com', 'android:apk-key-hash:' + 'A'.repeat(43)],
+    });
+  });
+
+  it.each([
+    ['notanorigin'],
+    ['https://app.example.com/'],
+    ['https://app.example.com/path'],
+    ['ftp://app.example.com'],
+    ['https://app.example.com,javascript:alert(1)'],
+    ['android:apk-key-hash:short'],
+  ])('RP_ORIGINS=%s is refused: each entry must be an origin', (value) => {
+    expect(() => loadConfig({ RP_ORIGINS: value })).toThrow(/RP_ORIGINS: ".*" is not an origin/);
+  });
+
+  it.each([['keys.example.com'], ['ftp://keys.example.com'], ['not a url']])('ISSUER=%s is refused', (value) => {
+    expect(() => loadConfig({ ISSUER: value })).toThrow(/ISSUER: must be an http\(s\) URL/);
+  });
+
+  it('REDIS_URL: the cluster form with several seed nodes is accepted (new URL() cannot parse it)', () => {
+    expect(loadConfig({ REDIS_URL: 'redis+cluster://h1:7000,h2:7001,h3' }).REDIS_URL).toBe('redis+cluster://h1:7000,h2:7001,h3');
+    expect(parseRedisUrl('redis+cluster://:pw@h1:7000,[::1]:7001')).toEqual({ kind: 'cluster', tls: false, password: 'pw', nodes: [{ host: 'h1', port: 7000 }, { host: '::1', port: 7001 }] });
+    expect(describeRedisTarget(parseRedisUrl('rediss://user:pw@redis.example:6380/2'))).toBe('redis redis.example:6380');
+    expect(describeRedisTarget(parseRedisUrl('redis+cluster://user:pw@h1:7000,h2:7001'))).toBe('redis cluster h1:7000,h2:7001');
+  });
+
+  it.each([
+    ['http://user:secret@redis.example:6379', /REDIS_URL: the Redis URL must start with redis:\/\//],
+    ['redis+cluster://user:secret@h1:p1,h2:6380', /REDIS_URL: every Redis Cluster seed node must be host:port/],
+    ['redis+cluster://user:secret@h1:70000', /REDIS_URL: a Redis port must be between 1 and 65535/],
+    ['redis://user:secret@redis.example/abc', /REDIS_URL: the Redis URL path must be a database number/],
+  ])('REDIS_URL=%s is refused with a sentence that does not echo the password', (value, message) => {
+    let text = '';
+    try {
+      loadConfig({ REDIS_URL: value });
+    } catch (err) {
+      text = (err as Error).message;
+    }
+    expect(text).toMatch(message);
+    expect(text).not.toContain('secret');
+  });
+
+  it('SHUTDOWN_TIMEOUT is a duration (default 10 s)', () => {
+    expect(loadConfig({}).SHUTDOWN_TIMEOUT).toBe(10);
+    expect(loadConfig({ SHUTDOWN_TIMEOUT: '30s' }).SHUTDOWN_TIMEOUT).toBe(30);
+    expect(() => loadConfig({ SHUTDOWN_TIMEOUT: 'soon' })).toThrow(/SHUTDOWN_TIMEOUT/);
+  });
+});
