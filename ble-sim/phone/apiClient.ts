@@ -5,7 +5,14 @@
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { isErrorCode } from '../../shared/errors/errorCode.js';
 
-export class ApiClient {
+/** What the phone needs from an HTTP client of the key-issuance API (so a generated, typed client can replace this one). */
+export interface KeyIssuanceApi {
+  /** The session token after a login or enrollment. */
+  token: string | null;
+  request<T = unknown>(method: 'GET' | 'POST' | 'DELETE' | 'PUT', path: string, body?: unknown): Promise<T>;
+}
+
+export class ApiClient implements KeyIssuanceApi {
   /** The session token after a login or enrollment. */
   token: string | null = null;
 

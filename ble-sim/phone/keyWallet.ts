@@ -44,6 +44,15 @@ export class KeyWallet {
     return entry;
   }
 
+  /** Every entry, for saving the wallet (the phone CLI's state file); `restore` puts them back as they were. */
+  entries(): WalletEntry[] {
+    return [...this.#entries.values()];
+  }
+
+  restore(entries: readonly WalletEntry[]): void {
+    for (const e of entries) this.#entries.set(e.vin, { ...e });
+  }
+
   remove(vin: Vin): void {
     this.#entries.delete(vin);
   }

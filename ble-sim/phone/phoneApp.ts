@@ -4,7 +4,7 @@
  */
 import type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import type { Vin } from '../../shared/ids.js';
-import { ApiClient } from './apiClient.js';
+import { ApiClient, type KeyIssuanceApi } from './apiClient.js';
 import { KeyWallet, type WalletEntry } from './keyWallet.js';
 import { VirtualAuthenticator } from './virtualAuthenticator.js';
 
@@ -18,15 +18,15 @@ export interface IssuedKey {
 export type ClaimProof = { method: 'odometer'; odometerKm: number } | { method: 'qr'; qrToken: string };
 
 export class PhoneApp {
-  readonly api: ApiClient;
+  readonly api: KeyIssuanceApi;
   readonly authenticator: VirtualAuthenticator;
   readonly wallet = new KeyWallet();
   accountId: string | null = null;
   /** The passkey this phone holds (its WebAuthn credential id). */
   passkeyId: string | null = null;
 
-  constructor(readonly opts: { baseUrl: string; rpId: string; origin: string; authenticator?: VirtualAuthenticator }) {
-    this.api = new ApiClient(opts.baseUrl);
+  constructor(readonly opts: { baseUrl: string; rpId: string; origin: string; authenticator?: VirtualAuthenticator; api?: KeyIssuanceApi }) {
+    this.api = opts.api ?? new ApiClient(opts.baseUrl);
     this.authenticator = opts.authenticator ?? new VirtualAuthenticator();
   }
 

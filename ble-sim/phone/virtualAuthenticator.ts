@@ -4,7 +4,7 @@
  * set only when the simulated biometric check passes (R14), so a test can make an assertion without
  * user verification and watch the server or the car refuse it.
  */
-import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { encode } from 'cbor2';
 import type {
   AuthenticationResponseJSON,
@@ -27,6 +27,16 @@ interface StoredPasskey {
   userHandle: string;
   privateKey: KeyObject;
   counter: number;
+}
+
+/** A passkey as plain data (see `exportPasskeys`). */
+export interface SavedPasskey {
+  /** Credential id, base64url. */
+  id: string;
+  rpId: string;
+  userHandle: string;
+  counter: number;
+  privateJwk: JsonWebKey;
 }
 
 export interface AssertionOptions {
@@ -61,6 +71,21 @@ export class VirtualAuthenticator {
 
   constructor(opts: { countSignatures?: boolean } = {}) {
     this.countSignatures = opts.countSignatures ?? true;
+  }
+
+  /**
+   * The passkeys as plain data (private keys as JWK), so a phone that lives across processes (the
+   * phone CLI's state file) keeps its passkeys and signature counters. Secret: store it like a key.
+   */
+  exportPasskeys(): SavedPasskey[] {
+    return [...this.#passkeys.entries()].map(([id, p]) => ({ id, rpId: p.rpId, userHandle: p.userHandle, counter: p.counter, privateJwk: p.privateKey.export({ format: 'jwk' }) }));
+  }
+
+  /** Bring back passkeys saved with {@link exportPasskeys}. */
+  importPasskeys(saved: readonly SavedPasskey[]): void {
+    for (const s of saved) {
+      this.#passkeys.set(s.id, { id: new Uint8Array(Buffer.from(s.id, 'base64url')), rpId: s.rpId, userHandle: s.userHandle, counter: s.counter, privateKey: createPrivateKey({ key: s.privateJwk, format: 'jwk' }) });
+    }
   }
 
   /** The ids (base64url) of the passkeys this phone holds. */

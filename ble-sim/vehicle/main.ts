@@ -12,6 +12,7 @@ import { Air } from '../air/air.js';
 import { serveAir } from '../air/airBridgeServer.js';
 import { LINK_PROFILES } from '../air/linkProfile.js';
 import { systemClock } from '../../shared/clock.js';
+import { dataDir } from '../../shared/dataDir.js';
 import { createVehicle } from './createVehicle.js';
 import { loadVehicleConfig, type VehicleConfig } from './vehicleConfig.js';
 import { VehicleSync } from './vehicleSync.js';
@@ -34,7 +35,7 @@ async function loadJwks(config: VehicleConfig): Promise<JSONWebKeySet> {
 
 async function main(): Promise<void> {
   const config = loadVehicleConfig();
-  const stateFile = config.STATE_FILE ?? join('.data', `vehicle-${config.VIN}.json`);
+  const stateFile = config.STATE_FILE ?? join(dataDir(), `vehicle-${config.VIN}.json`);
   await mkdir(dirname(stateFile), { recursive: true });
   const jwks = await loadJwks(config);
   const air = new Air({ seed: config.AIR_SEED });

@@ -11,7 +11,7 @@ import { originListSchema, parseEnvironment } from '../../shared/parseEnvironmen
 const envSchema = z.object({
   /** The car's VIN. */
   VIN: vinSchema.default('SDKDEM00000000001'),
-  /** Where the car persists its state (manifest seq, epoch, revocations, counters). Default `.data/vehicle-<VIN>.json`. */
+  /** Where the car persists its state (manifest seq, epoch, revocations, counters). Default `$SDK_DATA_DIR/vehicle-<VIN>.json` (`.data/`). */
   STATE_FILE: z.string().min(1).optional(),
   /** The issuer the car trusts (`iss` of credentials and manifests). */
   ISSUER: z.string().min(1).default('http://localhost:8080'),

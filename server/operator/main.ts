@@ -1,64 +1,160 @@
 /**
- * `npm run operator -- <command>`: operator actions against the configured store (REDIS_URL). They
- * are not public routes. Commands:
- *   provision-vehicle --vin VIN --first-registration YYYY-MM-DD --odometer KM --qr-token TOKEN --vehicle-jwk FILE
- *   grant-dealer --email EMAIL
- * Without REDIS_URL there is nothing to operate on (the memory store lives inside one server process).
+ * `npm run operator -- <command> [options]`: operator actions, never public routes. They act on the
+ * shared Redis store when REDIS_URL is set (production), else on the development server that
+ * `npm run dev` runs on the memory store (through its loopback operator endpoint). `--help` on the
+ * CLI and on each command says what it does; failures are sentences, exit code 1 (2 for bad usage).
  */
-import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { systemClock } from '../../shared/clock.js';
-import { AccountRepository } from '../accounts/accountRepository.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { commandList, parseCommandLine, type CliCommand, type OptionValues } from '../../shared/cli/commandLine.js';
+import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { loadConfig } from '../config.js';
-import { createStore } from '../store/createStore.js';
-import { VehicleRepository } from '../vehicles/vehicleRepository.js';
-import { provisionVehicle } from './provisionVehicle.js';
-import { grantDealer } from './grantDealer.js';
+import { describeInputError } from './describeInputError.js';
+import { dataDir } from '../../shared/dataDir.js';
+import type { VehiclePublicJwk } from './newVehicleIdentity.js';
+import { provisionNewVehicle } from './provisionNewVehicle.js';
+import { devOperatorFile, devServerTarget, readDevOperatorEndpoint, storeTarget, type OperatorTarget } from './operatorTarget.js';
 
-async function main(): Promise<number> {
-  const [command, ...rest] = process.argv.slice(2);
-  const config = loadConfig();
-  if (!config.REDIS_URL) {
-    console.error('REDIS_URL is not set: operator commands act on the shared Redis store');
-    return 2;
-  }
-  const store = createStore({ redisUrl: config.REDIS_URL, clock: systemClock });
-  try {
-    if (command === 'provision-vehicle') {
-      const { values } = parseArgs({
-        args: rest,
-        options: { vin: { type: 'string' }, 'first-registration': { type: 'string' }, odometer: { type: 'string' }, 'qr-token': { type: 'string' }, 'vehicle-jwk': { type: 'string' } },
+/** A usage mistake: the message, then the command's help. */
+class UsageError extends Error {}
+
+interface Command extends CliCommand {
+  run(values: OptionValues, target: () => Promise<OperatorTarget>): Promise<{ text: string; json: Record<string, unknown> }>;
+}
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+const COMMANDS: Record<string, Command> = {
+  'provision-vehicle': {
+    summary: "register a vehicle: its VIN, first registration date, odometer, QR token and public key",
+    usage: `operator provision-vehicle --vin VIN --odometer KM [--first-registration YYYY-MM-DD]
+          [--qr-token TOKEN] [--vehicle-jwk PUBLIC_JWK_FILE | --key-file PRIVATE_JWK_FILE] [--json]
+
+  --vin                 the vehicle's VIN (17 characters, no I, O or Q)
+  --odometer            the odometer reading telematics reports, in km (odometer claims are checked against it)
+  --first-registration  the first registration date (the trial's start, R9); default: today
+  --qr-token            the token printed in the car's QR code; default: a fresh random one, shown once
+                        (the server keeps only its SHA-256)
+  --vehicle-jwk         a file with the car's P-256 public key (JWK) when the car made its own key pair;
+                        default: a fresh key pair, the private half written to --key-file
+  --key-file            where the car's private key is written (mode 0600; VEHICLE_KEY_FILE of
+                        npm run vehicle); default: $SDK_DATA_DIR/vehicle-<VIN>.key.json (.data/)
+  --json                print the result as JSON`,
+    options: {
+      vin: { type: 'string' },
+      odometer: { type: 'string' },
+      'first-registration': { type: 'string' },
+      'qr-token': { type: 'string' },
+      'vehicle-jwk': { type: 'string' },
+      'key-file': { type: 'string' },
+    },
+    async run(values, target) {
+      if (!values.vin) throw new UsageError('--vin is required');
+      if (values.odometer === undefined) throw new UsageError('--odometer is required');
+      if (values['vehicle-jwk'] && values['key-file']) throw new UsageError('give either --vehicle-jwk (the car has its key pair) or --key-file (make one), not both');
+      const vin = String(values.vin);
+      const odometerKm = Number(values.odometer);
+      if (!Number.isInteger(odometerKm)) throw new UsageError('--odometer must be a whole number of km');
+      const t = await target();
+      const { registered, newQrToken, keyFile } = await provisionNewVehicle((input) => t.provisionVehicle(input), {
+        vin,
+        odometerKm,
+        firstRegistration: String(values['first-registration'] ?? today()),
+        ...(typeof values['qr-token'] === 'string' ? { qrToken: values['qr-token'] } : {}),
+        ...(typeof values['vehicle-jwk'] === 'string' ? { vehiclePublicJwk: await readPublicJwk(values['vehicle-jwk']) } : {}),
+        keyFile: typeof values['key-file'] === 'string' ? values['key-file'] : join(dataDir(), `vehicle-${vin}.key.json`),
       });
-      const vehicle = await provisionVehicle(
-        { vehicles: new VehicleRepository(store), clock: systemClock },
-        {
-          vin: values.vin ?? '',
-          firstRegistration: values['first-registration'] ?? '',
-          odometerKm: Number(values.odometer),
-          qrToken: values['qr-token'] ?? '',
-          vehiclePublicJwk: JSON.parse(readFileSync(values['vehicle-jwk'] ?? '', 'utf8')) as never,
-        },
-      );
-      console.log(JSON.stringify({ provisioned: vehicle.vin, firstRegistration: vehicle.firstRegistration }));
-      return 0;
+      const lines = [
+        `provisioned ${registered.vin} on ${t.description} (first registration ${registered.firstRegistration}, odometer ${odometerKm} km)`,
+        ...(newQrToken ? [`QR token (shown once; the server keeps only its SHA-256): ${newQrToken}`] : []),
+        ...(keyFile ? [`the car's private key: ${keyFile} (mode 0600) — run the car with VIN=${vin} VEHICLE_KEY_FILE=${keyFile} npm run vehicle`] : []),
+      ];
+      return {
+        text: lines.join('\n'),
+        json: { vin: registered.vin, firstRegistration: registered.firstRegistration, odometerKm, ...(newQrToken ? { qrToken: newQrToken } : {}), ...(keyFile ? { keyFile } : {}) },
+      };
+    },
+  },
+  'grant-dealer': {
+    summary: 'make an existing account a dealer (dealers revoke and look up keys, never issue them)',
+    usage: `operator grant-dealer --email EMAIL [--json]
+
+  --email   the e-mail address of an account that signed up
+  --json    print the result as JSON`,
+    options: { email: { type: 'string' } },
+    async run(values, target) {
+      if (!values.email) throw new UsageError('--email is required');
+      const t = await target();
+      const { accountId } = await t.grantDealer(String(values.email));
+      return { text: `${String(values.email)} (account ${accountId}) is now a dealer on ${t.description}`, json: { dealer: accountId, email: values.email } };
+    },
+  },
+};
+
+const HELP = `usage: npm run operator -- <command> [options]   (--help after a command for its options)
+
+commands:
+${commandList(COMMANDS)}
+
+Where they act: the Redis store of REDIS_URL when it is set (production), else the development
+server started by npm run dev (its loopback operator endpoint, found in $SDK_DATA_DIR/dev-operator.json, .data/ by default).`;
+
+async function readPublicJwk(path: string): Promise<VehiclePublicJwk> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`cannot read the vehicle's public key from ${path}: ${(err as Error).message}`);
+  }
+  const jwk = z.object({ kty: z.literal('EC'), crv: z.literal('P-256'), x: z.string().min(1), y: z.string().min(1) }).safeParse(parsed);
+  if (!jwk.success) throw new UsageError(`${path} does not hold a P-256 public key (a JWK with kty "EC", crv "P-256", x and y)`);
+  return { kty: 'EC', crv: 'P-256', x: jwk.data.x, y: jwk.data.y };
+}
+
+/** Redis when configured, else the running development server. */
+async function chooseTarget(): Promise<OperatorTarget> {
+  const config = loadConfig();
+  if (config.REDIS_URL) return storeTarget(config.REDIS_URL);
+  const endpoint = await readDevOperatorEndpoint();
+  if (!endpoint) throw new DigitalKeyError('STORE_UNAVAILABLE', `REDIS_URL is not set and no development server is running: set REDIS_URL to act on the shared store, or start one with npm run dev (it writes ${devOperatorFile()})`);
+  return devServerTarget(endpoint);
+}
+
+/** Any failure as one sentence for a person. */
+function describeFailure(err: unknown): string {
+  if (err instanceof z.ZodError) return describeInputError(err);
+  if (err instanceof DigitalKeyError && err.code === 'VEHICLE_EXISTS') return 'this VIN is already provisioned';
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const parsed = parseCommandLine(argv, { commands: COMMANDS, help: HELP, commonOptions: { json: { type: 'boolean' } }, commonUsage: '' });
+  if ('exit' in parsed) return parsed.exit;
+  const { name, command, values } = parsed;
+  let target: OperatorTarget | undefined;
+  try {
+    const result = await command.run(values, async () => (target = await chooseTarget()));
+    console.log(values.json ? JSON.stringify(result.json) : result.text);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`${err.message}\n\nusage: ${command.usage}`);
+      return 2;
     }
-    if (command === 'grant-dealer') {
-      const { values } = parseArgs({ args: rest, options: { email: { type: 'string' } } });
-      const account = await grantDealer({ accounts: new AccountRepository(store) }, values.email ?? '');
-      console.log(JSON.stringify({ dealer: account.accountId }));
-      return 0;
-    }
-    console.error('usage: operator provision-vehicle --vin … | grant-dealer --email …');
-    return 2;
+    const message = describeFailure(err);
+    console.error(values.json ? JSON.stringify({ error: { code: err instanceof DigitalKeyError ? err.code : 'INTERNAL_ERROR', message } }) : `${name} failed: ${message}`);
+    return 1;
   } finally {
-    await store.close();
+    await target?.close();
   }
 }
 
-main().then(
+main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error(err instanceof Error ? err.message : String(err));
+    console.error(describeFailure(err));
     process.exit(1);
   },
 );

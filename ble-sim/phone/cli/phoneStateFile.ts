@@ -1,0 +1,61 @@
+/**
+ * The phone CLI's memory between invocations: the server it talks to, its account and session, its
+ * passkeys (private keys: the file is written with mode 0600, atomically) and its key wallet, so
+ * separate `npm run phone` runs are one phone. Validated when read: a damaged file is refused with
+ * a sentence, never half-used.
+ */
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+
+const passkeySchema = z.object({ id: z.string(), rpId: z.string(), userHandle: z.string(), counter: z.number().int().min(0), privateJwk: z.record(z.string(), z.unknown()) });
+const walletEntrySchema = z.object({ vin: z.string(), keyId: z.string(), credential: z.string(), expiresAt: z.number(), state: z.string().optional(), stateSeq: z.number() }).transform((e) => ({ ...e, state: e.state }));
+
+const phoneStateSchema = z.object({
+  version: z.literal(1),
+  serverUrl: z.string().url(),
+  rpId: z.string(),
+  origin: z.string(),
+  email: z.string().optional(),
+  accountId: z.string().optional(),
+  passkeyId: z.string().optional(),
+  /** The session token and when it expires (ms). */
+  session: z.object({ token: z.string(), expiresAt: z.number() }).optional(),
+  passkeys: z.array(passkeySchema),
+  wallet: z.array(walletEntrySchema),
+  /** The vehicle commands act on when --vin is not given (the last one claimed, keyed or accepted). */
+  currentVin: z.string().optional(),
+  /** What each car last answered (locked, engine), by VIN. */
+  lastSeen: z.record(z.string(), z.object({ locked: z.boolean(), engine: z.boolean(), at: z.number() })).default({}),
+});
+
+export type PhoneState = z.output<typeof phoneStateSchema>;
+
+/** The saved state, or null when the file does not exist yet. */
+export async function readPhoneState(path: string): Promise<PhoneState | null> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new Error(`cannot read the phone's state file ${path}: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error(`the phone's state file ${path} is not JSON: move it away to start as a new phone`);
+  }
+  const parsed = phoneStateSchema.safeParse(json);
+  if (!parsed.success) throw new Error(`the phone's state file ${path} is damaged (${parsed.error.issues[0]?.path.join('.') || 'root'}): move it away to start as a new phone`);
+  return parsed.data;
+}
+
+/** Write the state atomically (a temporary file renamed over the old one), readable by its owner only. */
+export async function writePhoneState(path: string, state: PhoneState): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  await chmod(tmp, 0o600);
+  await rename(tmp, path);
+}
