@@ -124,17 +124,19 @@ describe('the operator CLI against the memory-store dev server', () => {
   }, 120_000);
 
   it('errors are sentences, not zod arrays', async () => {
-    const badVin = await run('npm run -s operator -- provision-vehicle --vin NOTAVIN --odometer 5');
+    const [badVin, again, missing, nobody, noServer] = await Promise.all([
+      run('npm run -s operator -- provision-vehicle --vin NOTAVIN --odometer 5'),
+      run('npm run -s operator -- provision-vehicle --vin SDKDEM00000000001 --odometer 5'),
+      run('npm run -s operator -- provision-vehicle --odometer 5'),
+      run('npm run -s operator -- grant-dealer --email nobody@example.com'),
+      run('npm run -s operator -- grant-dealer --email you@example.com', { SDK_DATA_DIR: join(dir, 'empty') }),
+    ]);
     expect(badVin.code).toBe(1);
     expect(badVin.stderr.trim()).toMatch(/^provision-vehicle failed: the VIN is not valid: /);
     expect(badVin.stderr).not.toMatch(/[[{]\s*"(code|path)"/);
-    const again = await run('npm run -s operator -- provision-vehicle --vin SDKDEM00000000001 --odometer 5');
     expect(again.stderr.trim()).toBe('provision-vehicle failed: this VIN is already provisioned');
-    const missing = await run('npm run -s operator -- provision-vehicle --odometer 5');
     expect([missing.code, missing.stderr.split('\n')[0]]).toEqual([2, '--vin is required']);
-    const nobody = await run('npm run -s operator -- grant-dealer --email nobody@example.com');
     expect(nobody.stderr.trim()).toBe('grant-dealer failed: no account with this e-mail');
-    const noServer = await run('npm run -s operator -- grant-dealer --email you@example.com', { SDK_DATA_DIR: join(dir, 'empty') });
     expect(noServer.stderr.trim()).toMatch(/^grant-dealer failed: REDIS_URL is not set and no development server is running/);
   }, 120_000);
 });
