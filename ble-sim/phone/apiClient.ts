@@ -9,8 +9,10 @@ import { isErrorCode } from '../../shared/errors/errorCode.js';
 export interface KeyIssuanceApi {
   /** The session token after a login or enrollment. */
   token: string | null;
-  request<T = unknown>(method: 'GET' | 'POST' | 'DELETE' | 'PUT', path: string, body?: unknown): Promise<T>;
+  request<T = unknown>(method: HttpMethod, path: string, body?: unknown): Promise<T>;
 }
+
+export type HttpMethod = 'GET' | 'POST' | 'DELETE' | 'PUT' | 'PATCH';
 
 export class ApiClient implements KeyIssuanceApi {
   /** The session token after a login or enrollment. */
@@ -18,7 +20,7 @@ export class ApiClient implements KeyIssuanceApi {
 
   constructor(readonly baseUrl: string) {}
 
-  async request<T = unknown>(method: 'GET' | 'POST' | 'DELETE' | 'PUT' | 'PATCH', path: string, body?: unknown): Promise<T> {
+  async request<T = unknown>(method: HttpMethod, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.token) headers.authorization = `Bearer ${this.token}`;
