@@ -3,7 +3,7 @@
  * login, claims (R2, R4d, R12), Standard Services (R1), key issuance and refresh, and the 4xx codes
  * for malformed input and for every caller who is not allowed.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeJwt, decodeProtectedHeader, type JWK } from 'jose';
 import { verifyKeyCredential } from '../../shared/credential/keyCredential.js';
 import { verifyStateManifest } from '../../shared/credential/stateManifest.js';
@@ -13,11 +13,13 @@ import { VirtualAuthenticator } from '../../ble-sim/phone/virtualAuthenticator.j
 import { codeOf, rawCall } from '../support/httpCalls.js';
 import { startTestServer, type TestServer } from '../support/testServer.js';
 
+// Tests here move the clock (challenge, session and odometer windows): each gets a fresh server
+// and clock, so no test sees time another one moved.
 let t: TestServer;
-beforeAll(async () => {
+beforeEach(async () => {
   t = await startTestServer();
 });
-afterAll(async () => {
+afterEach(async () => {
   await t.close();
 });
 
@@ -298,9 +300,12 @@ describe('discovery and operations', () => {
     const doc = (await raw('GET', '/v1/openapi.json')).json as unknown as { openapi: string; paths: Record<string, Record<string, { requestBody?: unknown }>> };
     expect(doc.openapi).toBe('3.1.0');
     for (const route of t.app.routes) {
-      expect(doc.paths[route.path.replace(/:([A-Za-z]+)/g, '{$1}')]?.[route.method], route.path).toBeDefined();
+      expect(doc.paths[route.path.replace(/:([A-Za-z]+)/g, '{$1}')]?.[route.method], route.path).toMatchObject({ summary: route.summary });
     }
-    expect(doc.paths['/v1/vehicles/{vin}/claims']?.post?.requestBody).toBeDefined();
+    // The request body is documented from the very schema that validates it.
+    const claimBody = doc.paths['/v1/vehicles/{vin}/claims']?.post?.requestBody;
+    expect(claimBody).toMatchObject({ required: true, content: { 'application/json': { schema: expect.any(Object) } } });
+    for (const field of ['method', 'odometerKm', 'qrToken', 'acceptTerms']) expect(JSON.stringify(claimBody)).toContain(`"${field}"`);
   });
 
   it('answers liveness, readiness and metrics, and echoes a request id', async () => {

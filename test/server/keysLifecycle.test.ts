@@ -3,7 +3,7 @@
  * the lost phone (R6), the audit trail (R13), dealers' least privilege, and races between issuance
  * and wipes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
 import { MAX_CREDENTIAL_LIFETIME_SECONDS } from '../../shared/credential/keyCredential.js';
 import { grantDealer } from '../../server/operator/grantDealer.js';
@@ -12,11 +12,13 @@ import type { PhoneApp } from '../../ble-sim/phone/phoneApp.js';
 import { codeOf, rawCall } from '../support/httpCalls.js';
 import { startTestServer, type TestServer } from '../support/testServer.js';
 
+// Tests here move the clock (an invitation's TTL, a revoked key's 7 days in the manifest): each gets
+// a fresh server and clock, so no test sees time another one moved.
 let t: TestServer;
-beforeAll(async () => {
+beforeEach(async () => {
   t = await startTestServer({ env: { MAX_SHARED_KEYS: '2' } });
 });
-afterAll(async () => {
+afterEach(async () => {
   await t.close();
 });
 

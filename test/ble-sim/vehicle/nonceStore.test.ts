@@ -13,9 +13,9 @@ describe('NonceStore', () => {
 
   it('binds a nonce to its connection', () => {
     const store = new NonceStore();
-    store.issue(1, 0);
+    const nonce = store.issue(1, 0);
     expect(store.take(2, 0)).toBeNull();
-    expect(store.take(1, 0)).not.toBeNull();
+    expect(store.take(1, 0)).toEqual(nonce);
   });
 
   it('replaces the nonce when the connection reads a new challenge', () => {
