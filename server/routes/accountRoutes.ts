@@ -7,8 +7,10 @@ import { z } from 'zod';
 import { epochSeconds } from '../../shared/clock.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { base64UrlIdSchema, uuidSchema } from '../../shared/ids.js';
-import { authenticationOptions, registrationOptions, verifyLogin, verifyRegistration } from '../accounts/relyingParty.js';
-import { newSession } from '../accounts/newSession.js';
+import { enrollFirstPasskey } from '../accounts/enrollFirstPasskey.js';
+import { finishAddPasskey } from '../accounts/finishAddPasskey.js';
+import { finishLogin } from '../accounts/finishLogin.js';
+import { authenticationOptions, registrationOptions } from '../accounts/relyingParty.js';
 import { signUp } from '../accounts/signUp.js';
 import type { AppContext } from '../appContext.js';
 import { storeKeys } from '../store/storeKeys.js';
@@ -53,19 +55,7 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
       body: z.object({ enrollmentToken: z.string().regex(/^[A-Za-z0-9_-]{43}$/), response: registrationResponseSchema, label: passkeyLabelSchema.optional() }),
       responses: { 201: { description: 'Passkey enrolled', schema: z.object({ passkeyId: base64UrlIdSchema, token: z.string() }) } },
       handler: async ({ params, body }) => {
-        const enrollment = await ctx.challenges.peekEnrollment(body.enrollmentToken);
-        if (enrollment.accountId !== params.accountId) throw new DigitalKeyError('CHALLENGE_EXPIRED');
-        const passkey = await verifyRegistration({
-          rp: ctx.rp,
-          response: body.response,
-          expectedChallenge: enrollment.challenge,
-          accountId: params.accountId,
-          nowMs: ctx.clock.now(),
-        });
-        // Single use: of two concurrent enrollments with one token, only the one that takes it goes on.
-        await ctx.challenges.takeEnrollment(body.enrollmentToken);
-        await ctx.accounts.addPasskey({ ...passkey, ...(body.label !== undefined ? { label: body.label } : {}) });
-        return { status: 201, body: { passkeyId: passkey.passkeyId, token: await newSession(ctx, { accountId: params.accountId, passkeyId: passkey.passkeyId }) } };
+        return { status: 201, body: await enrollFirstPasskey(ctx, { accountId: params.accountId, enrollmentToken: body.enrollmentToken, response: body.response, label: body.label }) };
       },
     }),
     defineRoute({
@@ -97,19 +87,7 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
       body: z.object({ challengeId: uuidSchema, response: authenticationResponseSchema }),
       responses: { 200: { description: 'Logged in', schema: z.object({ token: z.string(), accountId: uuidSchema }) } },
       handler: async ({ body }) => {
-        const challenge = await ctx.challenges.take(body.challengeId, 'login');
-        // The counter is stored only if nobody else changed the passkey meanwhile; else it is verified again.
-        const passkey = await ctx.accounts.updatePasskey(
-          body.response.id,
-          async (current) => {
-            if (current.disabled) throw new DigitalKeyError('PASSKEY_DISABLED');
-            const { newCounter } = await verifyLogin({ rp: ctx.rp, response: body.response, expectedChallenge: challenge.challenge, passkey: current });
-            return { ...current, counter: newCounter, lastUsedAt: ctx.clock.now() };
-          },
-          { ifMissing: 'AUTHENTICATION_FAILED' },
-        );
-        const token = await newSession(ctx, { accountId: passkey.accountId, passkeyId: passkey.passkeyId });
-        return { body: { token, accountId: passkey.accountId } };
+        return { body: await finishLogin(ctx, { challengeId: body.challengeId, response: body.response }) };
       },
     }),
     defineRoute({
@@ -162,11 +140,7 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
       responses: { 201: { description: 'Passkey added', schema: z.object({ passkeyId: base64UrlIdSchema }) } },
       handler: async ({ caller, body }) => {
         const me = requireAccount(caller);
-        const challenge = await ctx.challenges.take(body.challengeId, 'add-passkey');
-        if (challenge.accountId !== me.accountId) throw new DigitalKeyError('CHALLENGE_EXPIRED');
-        const passkey = await verifyRegistration({ rp: ctx.rp, response: body.response, expectedChallenge: challenge.challenge, accountId: me.accountId, nowMs: ctx.clock.now() });
-        await ctx.accounts.addPasskey({ ...passkey, ...(body.label !== undefined ? { label: body.label } : {}) });
-        return { status: 201, body: { passkeyId: passkey.passkeyId } };
+        return { status: 201, body: await finishAddPasskey(ctx, { accountId: me.accountId, challengeId: body.challengeId, response: body.response, label: body.label }) };
       },
     }),
   ];
