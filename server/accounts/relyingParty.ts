@@ -39,13 +39,18 @@ export async function registrationOptions(rp: RelyingPartyConfig, account: Accou
   });
 }
 
-export async function verifyRegistration(opts: {
+export interface VerifyRegistrationOpts {
   rp: RelyingPartyConfig;
   response: RegistrationResponseJSON;
   expectedChallenge: string;
   accountId: string;
   nowMs: number;
-}): Promise<PasskeyRecord> {
+}
+
+/** The new passkey, ready to store. */
+export type VerifyRegistrationResult = PasskeyRecord;
+
+export async function verifyRegistration(opts: VerifyRegistrationOpts): Promise<VerifyRegistrationResult> {
   let verification;
   try {
     verification = await verifyRegistrationResponse({
@@ -85,12 +90,19 @@ export async function authenticationOptions(rp: RelyingPartyConfig): Promise<Pub
 }
 
 /** Verify a login assertion against a stored passkey; returns the new counter. */
-export async function verifyLogin(opts: {
+export interface VerifyLoginOpts {
   rp: RelyingPartyConfig;
   response: AuthenticationResponseJSON;
   expectedChallenge: string;
   passkey: PasskeyRecord;
-}): Promise<{ newCounter: number }> {
+}
+
+export interface VerifyLoginResult {
+  /** The authenticator's signature counter, to store with the passkey. */
+  newCounter: number;
+}
+
+export async function verifyLogin(opts: VerifyLoginOpts): Promise<VerifyLoginResult> {
   let verification;
   try {
     verification = await verifyAuthenticationResponse({

@@ -16,7 +16,7 @@ export const SESSION_AUDIENCE = 'sdk-api';
 
 const sessionClaimsSchema = z.object({ sub: idSchema, pid: base64UrlIdSchema, jti: uuidSchema, exp: z.number().int(), gen: z.number().int().nonnegative().default(0) });
 
-export async function issueSessionToken(opts: {
+export interface IssueSessionTokenOpts {
   key: IssuerSigningKey;
   issuer: string;
   accountId: string;
@@ -25,7 +25,9 @@ export async function issueSessionToken(opts: {
   generation: number;
   nowSeconds: number;
   ttlSeconds: number;
-}): Promise<string> {
+}
+
+export async function issueSessionToken(opts: IssueSessionTokenOpts): Promise<string> {
   return signCompactJws({
     key: opts.key,
     typ: SESSION_TYP,
@@ -44,7 +46,24 @@ export async function issueSessionToken(opts: {
 }
 
 /** Verify a session token; any failure is UNAUTHENTICATED (no oracle on why). */
-export async function verifySessionToken(opts: { token: string; trust: TrustedIssuer; nowSeconds: number }): Promise<{ accountId: string; passkeyId: string; sessionId: string; expiresAt: number; generation: number }> {
+export interface VerifySessionTokenOpts {
+  token: string;
+  trust: TrustedIssuer;
+  nowSeconds: number;
+}
+
+export interface VerifiedSession {
+  accountId: string;
+  passkeyId: string;
+  /** The token's `jti`: logout ends the session by it. */
+  sessionId: string;
+  /** `exp`, in seconds. */
+  expiresAt: number;
+  /** The account's session generation when it was issued (R15). */
+  generation: number;
+}
+
+export async function verifySessionToken(opts: VerifySessionTokenOpts): Promise<VerifiedSession> {
   try {
     const payload = await verifyIssuerToken({
       token: opts.token,

@@ -8,14 +8,17 @@ import type { KeyCredentialClaims } from '../../shared/credential/keyCredential.
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { DigitalKey, VehicleRecord } from './vehicleRecord.js';
 
-export function credentialClaims(opts: {
+export interface CredentialClaimsOpts {
   issuer: string;
   vehicle: VehicleRecord;
   key: DigitalKey;
+  /** The passkey the key is bound to: the car demands its assertion (R14). */
   passkey: { passkeyId: string; publicKey: string };
   nowSeconds: number;
   ttlSeconds: number;
-}): KeyCredentialClaims {
+}
+
+export function credentialClaims(opts: CredentialClaimsOpts): KeyCredentialClaims {
   const { key, vehicle, nowSeconds } = opts;
   if (key.epoch !== vehicle.epoch) throw new DigitalKeyError('EPOCH_STALE');
   if (vehicle.revoked.some((r) => r.keyId === key.keyId)) throw new DigitalKeyError('REVOKED');

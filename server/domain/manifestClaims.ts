@@ -5,7 +5,13 @@
 import type { StateManifestClaims } from '../../shared/credential/stateManifest.js';
 import type { VehicleRecord } from './vehicleRecord.js';
 
-export function manifestClaims(opts: { issuer: string; vehicle: VehicleRecord; nowSeconds: number }): StateManifestClaims {
+export interface ManifestClaimsOpts {
+  issuer: string;
+  vehicle: VehicleRecord;
+  nowSeconds: number;
+}
+
+export function manifestClaims(opts: ManifestClaimsOpts): StateManifestClaims {
   return {
     iss: opts.issuer,
     aud: opts.vehicle.vin,

@@ -17,7 +17,13 @@ export function lastCredentialExpiry(key: DigitalKey, nowSeconds: number): numbe
   return Math.min(latestStart + MAX_CREDENTIAL_LIFETIME_SECONDS, key.notAfter ?? Number.MAX_SAFE_INTEGER);
 }
 
-export function revokeKey(vehicle: VehicleRecord, key: DigitalKey, opts: { nowSeconds: number; skewSeconds: number }): VehicleRecord {
+export interface RevokeKeyOpts {
+  nowSeconds: number;
+  /** The clock skew verifiers accept: the key stays listed that much longer. */
+  skewSeconds: number;
+}
+
+export function revokeKey(vehicle: VehicleRecord, key: DigitalKey, opts: RevokeKeyOpts): VehicleRecord {
   const until = lastCredentialExpiry(key, opts.nowSeconds) + opts.skewSeconds;
   return {
     ...vehicle,

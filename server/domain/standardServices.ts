@@ -8,7 +8,13 @@ import { assertMainUser } from './assertMainUser.js';
 import type { VehicleRecord } from './vehicleRecord.js';
 
 /** The vehicle with Standard Services active (unchanged when they already are); main user only. */
-export function standardServicesActivated(vehicle: VehicleRecord, opts: { accountId: AccountId; nowMs: number }): VehicleRecord {
+export interface StandardServicesActivatedOpts {
+  /** The caller: only the main user activates them. */
+  accountId: AccountId;
+  nowMs: number;
+}
+
+export function standardServicesActivated(vehicle: VehicleRecord, opts: StandardServicesActivatedOpts): VehicleRecord {
   assertMainUser(vehicle, opts.accountId);
   if (vehicle.standardServices.active) return vehicle;
   return { ...vehicle, standardServices: { active: true, changedAt: opts.nowMs } };

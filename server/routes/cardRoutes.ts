@@ -4,14 +4,15 @@
  * active subscription), and choose the primary card, the only one charged.
  */
 import { z } from 'zod';
-import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { uuidSchema } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
 import { requireAccount } from '../http/authenticate.js';
 import { defineRoute, type RouteDefinition } from '../http/route.js';
+import { addCard } from '../subscriptions/addCard.js';
 import { cardBrand, normalizeCardNumber, passesLuhn } from '../subscriptions/cardNumber.js';
 import type { CardWallet, Wallet } from '../subscriptions/cardWallet.js';
 import type { PaymentGateway } from '../subscriptions/paymentGateway.js';
+import { removeCard } from '../subscriptions/removeCard.js';
 import type { SubscriptionService } from '../subscriptions/subscriptionService.js';
 
 const cardSchema = z.object({ cardId: uuidSchema, brand: z.string(), last4: z.string(), expMonth: z.number().int(), expYear: z.number().int(), addedAt: z.number().int(), primary: z.boolean() });
@@ -49,12 +50,7 @@ export function cardRoutes(ctx: AppContext, deps: { cards: CardWallet; gateway: 
       responses: { 201: { description: 'Added', schema: z.object({ card: cardSchema }).extend(walletSchema.shape) } },
       handler: async ({ caller, body }) => {
         const me = requireAccount(caller);
-        const now = new Date(ctx.clock.now());
-        if (body.expYear < now.getUTCFullYear() || (body.expYear === now.getUTCFullYear() && body.expMonth < now.getUTCMonth() + 1)) {
-          throw new DigitalKeyError('VALIDATION_FAILED', 'body.expYear: the card has expired');
-        }
-        const token = await deps.gateway.tokenizeCard({ number: body.number, expMonth: body.expMonth, expYear: body.expYear });
-        const { card, wallet } = await deps.cards.add(me.accountId, { ...token, expMonth: body.expMonth, expYear: body.expYear }, ctx.clock.now());
+        const { card, wallet } = await addCard({ ...deps, clock: ctx.clock }, { accountId: me.accountId, ...body });
         const shown = publicWallet(wallet);
         return { status: 201, body: { card: shown.cards.find((c) => c.cardId === card.cardId)!, ...shown } };
       },
@@ -82,7 +78,7 @@ export function cardRoutes(ctx: AppContext, deps: { cards: CardWallet; gateway: 
       responses: { 200: { description: 'Removed', schema: walletSchema } },
       handler: async ({ caller, params }) => {
         const me = requireAccount(caller);
-        const wallet = await deps.cards.remove(me.accountId, params.cardId, () => deps.subscriptions.paysActiveSubscription(me.accountId));
+        const wallet = await removeCard(deps, { accountId: me.accountId, cardId: params.cardId });
         return { body: publicWallet(wallet) };
       },
     }),

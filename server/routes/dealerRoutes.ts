@@ -9,7 +9,7 @@ import { keyView, vinParams } from '../http/apiSchemas.js';
 import { requireAccount } from '../http/authenticate.js';
 import { defineRoute, type RouteDefinition } from '../http/route.js';
 import { revokeLostPasskey } from '../keys/revokeLostPasskey.js';
-import { wipeVehicleKeys } from '../keys/wipeVehicleKeys.js';
+import { revokeAllKeysByDealer } from '../keys/revokeAllKeysByDealer.js';
 import { readAuditTrail } from '../vehicles/auditTrail.js';
 
 const reason = z.string().trim().min(3).max(500);
@@ -35,8 +35,7 @@ export function dealerRoutes(ctx: AppContext): RouteDefinition[] {
         if (body.scope === 'passkey') {
           return { body: await revokeLostPasskey(ctx, { vin: params.vin, passkeyId: body.passkeyId, dealer: dealer.accountId, reason: body.reason }) };
         }
-        const { vehicle, listWipedKeyIds } = await wipeVehicleKeys(ctx, { vin: params.vin, reason: 'dealer-revoked-all', actor: { accountId: dealer.accountId, role: 'dealer' }, note: body.reason });
-        return { body: { revokedKeyIds: await listWipedKeyIds(), epoch: vehicle.epoch, seq: vehicle.seq } };
+        return { body: await revokeAllKeysByDealer(ctx, { vin: params.vin, dealer: dealer.accountId, reason: body.reason }) };
       },
     }),
     defineRoute({

@@ -56,7 +56,7 @@ const END_NOTES: Record<Extract<EndReason, 'trial-over' | 'not-renewed' | 'cance
 };
 
 export interface SubscriptionServiceDeps {
-  ctx: AppContext;
+  ctx: Pick<AppContext, 'vehicles' | 'manifests' | 'store' | 'clock' | 'logger'>;
   outbox: Outbox;
   gateway: PaymentGateway;
   terms: BillingTerms;
