@@ -185,7 +185,7 @@ export function createApp(opts: CreateAppOptions): App {
   mountCustomerPortal(app, logger);
 
   const router = express.Router();
-  mountSystemRoutes(router, ctx, metrics);
+  mountSystemRoutes(router, ctx, metrics, hub);
   const document = openApiDocument({ routes, title: 'Smart Digital Key API', version: '1.0.0', serverUrl: config.ISSUER });
   router.get('/v1/openapi.json', (_req, res) => {
     res.json(document);

@@ -76,6 +76,8 @@ const envSchema = z.object({
   ISSUER_PRIVATE_JWK: z.string().optional(),
   /** Requests per minute one client address may make to the anonymous routes (sign-up, login); per instance. */
   ANONYMOUS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(120),
+  /** How often a car's sync stream gets a heartbeat carrying the vehicle's current seq (a missed manifest is sent then). */
+  SYNC_HEARTBEAT: duration(1, 300).default(15),
   // --- Accounts and recovery (R15) ----------------------------------------------------------------
   /** Where links in e-mails point: the customer portal is served at `<PORTAL_URL>/account/`. */
   PORTAL_URL: z.string().url().default('http://localhost:8080'),

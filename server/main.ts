@@ -64,6 +64,8 @@ async function main(): Promise<void> {
   const app = createApp({ config, store, issuerKey: await issuerKeyFromConfig(config), logger });
   // Renewals, retries and ends (R9–R11): every instance polls; leases keep the work exactly-once.
   app.scheduler.start(config.SCHEDULER_INTERVAL * 1000);
+  // The manifest subscription (retried with backoff until live): /readyz reports it.
+  app.hub.start();
   const server: Server = app.express.listen(config.PORT);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

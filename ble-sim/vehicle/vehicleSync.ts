@@ -29,6 +29,7 @@ export interface VehicleSyncOptions {
 export type SyncEvent =
   | { type: 'connected' }
   | { type: 'manifest'; seq: number }
+  | { type: 'heartbeat'; seq: number }
   | { type: 'rejected'; seq: number; error: string }
   | { type: 'disconnected'; error?: string; retryInMs: number };
 
@@ -115,6 +116,14 @@ export class VehicleSync {
       if (event.event === 'closing') {
         const hint = (JSON.parse(event.data) as { retryInMs?: unknown }).retryInMs;
         if (typeof hint === 'number' && hint >= 0 && hint <= 60_000) this.#retryHintMs = hint;
+        continue;
+      }
+      if (event.event === 'heartbeat') {
+        // The server sends any manifest the car missed before the heartbeat that names its seq; a
+        // seq still ahead of ours means that manifest did not reach us: reconnect for it.
+        const { seq } = JSON.parse(event.data) as { seq: number };
+        this.#opts.onEvent?.({ type: 'heartbeat', seq });
+        if (seq > this.lastSeq) break;
         continue;
       }
       if (event.event !== 'manifest') continue;

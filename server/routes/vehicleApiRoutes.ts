@@ -14,10 +14,7 @@ import type { Caller } from '../http/caller.js';
 import { defineRoute, type RouteDefinition } from '../http/route.js';
 import { storeKeys } from '../store/storeKeys.js';
 import type { ManifestHub } from '../vehicles/manifestHub.js';
-
-const HEARTBEAT_MS = 15_000;
-/** When the server drains (shutdown), how long a car should wait before reconnecting (another instance, or this one restarted). */
-const RECONNECT_HINT_MS = 2_000;
+import { streamManifests } from '../vehicles/manifestStream.js';
 
 /** Authenticate a vehicle request: its own signature, fresh, and never seen before. */
 export function vehicleApiAuthenticator(ctx: AppContext) {
@@ -61,38 +58,14 @@ export function vehicleApiRoutes(ctx: AppContext, hub: ManifestHub, closing: Abo
       method: 'get',
       path: '/v1/vehicle-api/events',
       operationId: 'vehicleEvents',
-      summary: 'Server-sent events: the current manifest, then each new one as it is made (event "manifest", id = seq)',
+      summary: 'Server-sent events: the current manifest, then each new one as it is made (event "manifest", id = seq); every SYNC_HEARTBEAT an event "heartbeat" carries the current seq {seq}, after any manifest the car missed',
       tags: ['vehicle'],
       errors: ['VEHICLE_NOT_FOUND'],
       auth: 'vehicle',
       responses: { 200: { description: 'text/event-stream' } },
-      handler: async ({ caller, req, res }) => {
+      handler: async ({ caller, res }) => {
         if (caller.kind !== 'vehicle') throw new DigitalKeyError('UNAUTHENTICATED');
-        const vin = caller.vin;
-        let lastSeq = -1;
-        const send = (seq: number, manifest: string) => {
-          if (seq <= lastSeq) return;
-          lastSeq = seq;
-          res.write(`id: ${seq}\nevent: manifest\ndata: ${JSON.stringify({ vin, seq, manifest })}\n\n`);
-        };
-        // Subscribe before reading the current state, so nothing made in between is missed.
-        const stop = await hub.listen(vin, (event) => send(event.seq, event.manifest));
-        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-        res.flushHeaders();
-        const vehicle = await ctx.vehicles.get(vin);
-        send(vehicle.seq, await ctx.manifests.sign(vehicle));
-        const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
-        heartbeat.unref();
-        const onClosing = () => {
-          res.end(`retry: ${RECONNECT_HINT_MS}\nevent: closing\ndata: ${JSON.stringify({ retryInMs: RECONNECT_HINT_MS })}\n\n`);
-        };
-        if (closing.aborted) onClosing();
-        else closing.addEventListener('abort', onClosing, { once: true });
-        req.on('close', () => {
-          clearInterval(heartbeat);
-          closing.removeEventListener('abort', onClosing);
-          stop();
-        });
+        await streamManifests({ ctx, hub, vin: caller.vin, res, heartbeatMs: ctx.config.SYNC_HEARTBEAT * 1000, closing });
       },
     }),
   ];

@@ -1,51 +1,141 @@
 /**
  * Fans new state manifests out to the cars connected to this instance. One store subscription per
- * instance (made on first use) carries manifests made on any instance — so a revocation made on one
- * server reaches a car connected to another — and a map from VIN to listeners passes each on.
+ * instance carries manifests made on any instance — so a revocation made on one server reaches a
+ * car connected to another — and a map from VIN to listeners passes each on.
+ *
+ * The subscription is made on first use (or `start()`); a failed attempt is never cached: it is
+ * retried with capped, jittered exponential backoff until it is live, and `ready()` (readiness)
+ * says whether this instance can deliver to cars right now.
  */
+import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { Vin } from '../../shared/ids.js';
 import type { ManifestEvent, StateManifests } from './stateManifests.js';
 
 type Listener = (event: ManifestEvent) => void;
 
+export interface ManifestHubOptions {
+  /** First retry delay after a failed subscription (doubles up to `maxBackoffMs`, jittered). */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  random?: () => number;
+}
+
+type SubscriptionState =
+  | { kind: 'idle' }
+  | { kind: 'subscribing'; attempt: Promise<void> }
+  | { kind: 'live'; unsubscribe: () => Promise<void> }
+  | { kind: 'waiting'; timer: NodeJS.Timeout; error: unknown }
+  | { kind: 'closed' };
+
 export class ManifestHub {
   readonly #listeners = new Map<Vin, Set<Listener>>();
-  #subscription: Promise<() => Promise<void>> | null = null;
+  #state: SubscriptionState = { kind: 'idle' };
+  #backoffMs: number;
+  readonly #initialBackoffMs: number;
+  readonly #maxBackoffMs: number;
+  readonly #random: () => number;
 
   constructor(
     private readonly manifests: StateManifests,
     private readonly onError: (err: unknown) => void,
-  ) {}
+    opts: ManifestHubOptions = {},
+  ) {
+    this.#initialBackoffMs = opts.initialBackoffMs ?? 100;
+    this.#maxBackoffMs = opts.maxBackoffMs ?? 5_000;
+    this.#random = opts.random ?? Math.random;
+    this.#backoffMs = this.#initialBackoffMs;
+  }
+
+  /** Make the store subscription now (main.ts), rather than on the first car. */
+  start(): void {
+    if (this.#state.kind === 'idle') void this.#subscribe().catch(() => undefined);
+  }
+
+  /**
+   * Resolves once the subscription is live; throws STORE_UNAVAILABLE while it is not (a retry is
+   * then already scheduled). Readiness and every new sync connection go through here.
+   */
+  async ready(): Promise<void> {
+    const state = this.#state;
+    if (state.kind === 'live') return;
+    if (state.kind === 'closed') throw new DigitalKeyError('STORE_UNAVAILABLE', 'the manifest hub is closed');
+    if (state.kind === 'waiting') {
+      throw new DigitalKeyError('STORE_UNAVAILABLE', 'the manifest subscription is down; retrying', { cause: state.error });
+    }
+    await (state.kind === 'subscribing' ? state.attempt : this.#subscribe());
+  }
 
   /** Listen for this VIN's manifests; resolves once the store subscription is live. */
   async listen(vin: Vin, listener: Listener): Promise<() => void> {
-    this.#subscription ??= this.manifests.subscribe((event) => {
-      for (const l of this.#listeners.get(event.vin) ?? []) {
-        try {
-          l(event);
-        } catch (err) {
-          this.onError(err);
-        }
-      }
-    }, this.onError);
-    await this.#subscription;
+    await this.ready();
     let set = this.#listeners.get(vin);
     if (!set) this.#listeners.set(vin, (set = new Set()));
     set.add(listener);
+    const listening = set;
     return () => {
-      set.delete(listener);
-      if (set.size === 0) this.#listeners.delete(vin);
+      listening.delete(listener);
+      if (listening.size === 0 && this.#listeners.get(vin) === listening) this.#listeners.delete(vin);
     };
   }
 
+  /** Vehicles with at least one listener on this instance. */
   get connectedVehicles(): number {
     return this.#listeners.size;
   }
 
+  /** Listeners on this instance (a car may briefly hold two while it reconnects). */
+  get listenerCount(): number {
+    let n = 0;
+    for (const set of this.#listeners.values()) n += set.size;
+    return n;
+  }
+
   async close(): Promise<void> {
-    const unsubscribe = await this.#subscription;
-    this.#subscription = null;
+    const state = this.#state;
+    this.#state = { kind: 'closed' };
     this.#listeners.clear();
-    await unsubscribe?.();
+    if (state.kind === 'waiting') clearTimeout(state.timer);
+    // An attempt in flight unsubscribes by itself when it finds the hub closed.
+    if (state.kind === 'subscribing') await state.attempt.catch(() => undefined);
+    if (state.kind === 'live') await state.unsubscribe().catch(this.onError);
+  }
+
+  #subscribe(): Promise<void> {
+    const attempt = this.manifests
+      .subscribe((event) => this.#deliver(event), this.onError)
+      .then(
+        (unsubscribe) => {
+          if (this.#state.kind === 'closed') return unsubscribe().catch(this.onError);
+          this.#state = { kind: 'live', unsubscribe };
+          this.#backoffMs = this.#initialBackoffMs;
+        },
+        (err: unknown) => {
+          if (this.#state.kind !== 'closed') this.#retryLater(err);
+          throw err instanceof DigitalKeyError ? err : new DigitalKeyError('STORE_UNAVAILABLE', 'the manifest subscription failed', { cause: err });
+        },
+      );
+    this.#state = { kind: 'subscribing', attempt };
+    return attempt;
+  }
+
+  #retryLater(error: unknown): void {
+    this.onError(error);
+    const delay = Math.round(this.#backoffMs / 2 + this.#random() * (this.#backoffMs / 2));
+    this.#backoffMs = Math.min(this.#maxBackoffMs, this.#backoffMs * 2);
+    const timer = setTimeout(() => {
+      if (this.#state.kind === 'waiting') void this.#subscribe().catch(() => undefined);
+    }, delay);
+    timer.unref();
+    this.#state = { kind: 'waiting', timer, error };
+  }
+
+  #deliver(event: ManifestEvent): void {
+    for (const l of this.#listeners.get(event.vin) ?? []) {
+      try {
+        l(event);
+      } catch (err) {
+        this.onError(err);
+      }
+    }
   }
 }

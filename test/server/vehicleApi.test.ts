@@ -3,35 +3,12 @@
  * stream of new manifests; and fan-out across two server instances sharing one Redis.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeJwt, type JWK } from 'jose';
-import { signVehicleRequestToken } from '../../shared/credential/vehicleRequestToken.js';
+import { decodeJwt } from 'jose';
 import { verifyStateManifest } from '../../shared/credential/stateManifest.js';
-import { readServerSentEvents, type ServerSentEvent } from '../../ble-sim/vehicle/serverSentEvents.js';
 import { rawCall } from '../support/httpCalls.js';
+import { openEvents, vehicleToken } from '../support/vehicleEvents.js';
 import { startTwoInstances, type TwoInstances } from '../support/twoInstances.js';
 import { startTestServer, type TestServer } from '../support/testServer.js';
-
-async function vehicleToken(t: TestServer, vin: string, key: JWK, opts: { nowSeconds?: number } = {}) {
-  return signVehicleRequestToken({ vin, privateKey: key, issuer: t.config.ISSUER, nowSeconds: opts.nowSeconds ?? Math.floor(t.clock.now() / 1000) });
-}
-
-/** Open the SSE stream; returns an iterator of events and a close function. */
-async function openEvents(t: TestServer, vin: string, key: JWK) {
-  const controller = new AbortController();
-  const res = await fetch(`${t.baseUrl}/v1/vehicle-api/events`, { headers: { authorization: `Bearer ${await vehicleToken(t, vin, key)}` }, signal: controller.signal });
-  expect(res.status).toBe(200);
-  expect(res.headers.get('content-type')).toContain('text/event-stream');
-  const events = readServerSentEvents(res.body!);
-  return {
-    async next(): Promise<ServerSentEvent> {
-      const timeout = new Promise<never>((_r, reject) => setTimeout(() => reject(new Error('no event within 5 s')), 5000).unref());
-      const { value, done } = await Promise.race([events.next(), timeout]);
-      if (done) throw new Error('stream ended');
-      return value;
-    },
-    close: () => controller.abort(),
-  };
-}
 
 describe('vehicle API on one instance', () => {
   let t: TestServer;

@@ -23,6 +23,8 @@ export const TEST_ORIGIN = 'http://localhost:8080';
 
 export interface TestServer {
   app: App;
+  /** The HTTP server (to count its open connections). */
+  httpServer: Server;
   baseUrl: string;
   clock: ManualClock;
   store: Store;
@@ -104,6 +106,7 @@ export async function startTestServer(
   const phone = () => new PhoneApp({ baseUrl, rpId: TEST_RP_ID, origin: TEST_ORIGIN });
   const t: TestServer = {
     app,
+    httpServer: server,
     baseUrl,
     clock,
     store,

@@ -33,6 +33,35 @@ describe('vehicle sync channel', () => {
     expect(sync.lastSeq).toBe(1);
   });
 
+  it('a heartbeat naming a seq the car has not applied makes it reconnect and fetch that manifest', async () => {
+    const t = await startTestServer({ env: { SYNC_HEARTBEAT: '1s' } });
+    cleanup.push(() => t.close());
+    const v = await t.provision();
+    const owner = await t.mainUserWithKey(v.vin, v.odometerKm);
+    const events: SyncEvent[] = [];
+    const applied: string[] = [];
+    let refuseOnce = true;
+    const applyManifest = async (m: string) => {
+      // The first delivery of the wipe's manifest fails on the car (say, its storage was busy).
+      if (decodeJwt(m).seq === 1 && refuseOnce) {
+        refuseOnce = false;
+        throw new Error('storage busy');
+      }
+      applied.push(m);
+    };
+    const sync = new VehicleSync({ baseUrl: t.baseUrl, vin: v.vin, privateKey: v.vehiclePrivateJwk, issuer: t.config.ISSUER, clock: t.clock, applyManifest, onEvent: (e) => events.push(e), initialBackoffMs: 20, random: () => 0.5 });
+    sync.start();
+    cleanup.push(() => sync.stop());
+    await until('first manifest', () => applied.length === 1);
+    await owner.api.request('DELETE', `/v1/me/vehicles/${v.vin}`, {});
+    await until('wipe manifest applied after a heartbeat', () => applied.length === 2);
+    expect(decodeJwt(applied[1]!)).toMatchObject({ ep: 1, seq: 1 });
+    const kinds = events.map((e) => e.type);
+    expect(kinds.indexOf('rejected')).toBeLessThan(kinds.indexOf('heartbeat'));
+    expect(events.find((e) => e.type === 'heartbeat')).toEqual({ type: 'heartbeat', seq: 1 });
+    expect(kinds.filter((k) => k === 'connected').length).toBe(2);
+  });
+
   it('reconnects with backoff when the server goes away and learns what it missed', async () => {
     const clock = new ManualClock(Date.now());
     const store = new MemoryStore({ clock });

@@ -1,0 +1,81 @@
+/**
+ * A storage-port decorator that injects faults for tests: slow reads (a loaded Redis), failed
+ * SUBSCRIBEs, and lost PUBLISHes (pub/sub is at-most-once between instances). Everything else is
+ * passed to the real adapter unchanged.
+ */
+import type { Store, StoreTransaction } from '../../server/store/store.js';
+
+export class FaultyStore implements Store {
+  readonly kind: string;
+  /** Every read (get, hget, hgetall, range) waits this long first. */
+  readDelayMs = 0;
+  /** The next this-many subscribe calls fail (STORE_UNAVAILABLE-like error). */
+  subscribeFailures = 0;
+  /** The next this-many publish calls are acknowledged but never delivered. */
+  publishDrops = 0;
+  subscribeCalls = 0;
+
+  constructor(private readonly inner: Store) {
+    this.kind = inner.kind;
+  }
+
+  async #slow<T>(read: () => Promise<T>): Promise<T> {
+    if (this.readDelayMs > 0) await new Promise((r) => setTimeout(r, this.readDelayMs));
+    return read();
+  }
+
+  get(key: string) {
+    return this.#slow(() => this.inner.get(key));
+  }
+  set(key: string, value: string, opts?: { ttlMs?: number; ifAbsent?: boolean }) {
+    return this.inner.set(key, value, opts);
+  }
+  take(key: string) {
+    return this.inner.take(key);
+  }
+  del(key: string) {
+    return this.inner.del(key);
+  }
+  hget(key: string, field: string) {
+    return this.#slow(() => this.inner.hget(key, field));
+  }
+  hgetall(key: string) {
+    return this.#slow(() => this.inner.hgetall(key));
+  }
+  range(key: string, start: number, stop: number) {
+    return this.#slow(() => this.inner.range(key, start, stop));
+  }
+  zadd(key: string, member: string, score: number) {
+    return this.inner.zadd(key, member, score);
+  }
+  zrangeByScore(key: string, maxScore: number, limit: number) {
+    return this.inner.zrangeByScore(key, maxScore, limit);
+  }
+  zrem(key: string, member: string) {
+    return this.inner.zrem(key, member);
+  }
+  commit(tx: StoreTransaction) {
+    return this.inner.commit(tx);
+  }
+  async publish(channel: string, message: string) {
+    if (this.publishDrops > 0) {
+      this.publishDrops -= 1;
+      return;
+    }
+    return this.inner.publish(channel, message);
+  }
+  async subscribe(channel: string, onMessage: (message: string) => void) {
+    this.subscribeCalls += 1;
+    if (this.subscribeFailures > 0) {
+      this.subscribeFailures -= 1;
+      throw new Error('SUBSCRIBE failed (injected)');
+    }
+    return this.inner.subscribe(channel, onMessage);
+  }
+  ping() {
+    return this.inner.ping();
+  }
+  close() {
+    return this.inner.close();
+  }
+}
