@@ -15,6 +15,7 @@ import {
 } from '@simplewebauthn/server';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { isId } from '../../shared/ids.js';
+import { isStrictDerEcdsaSignature } from '../../shared/credential/strictDerSignature.js';
 import type { AccountRecord, PasskeyRecord } from './accountRecord.js';
 
 export interface RelyingPartyConfig {
@@ -103,6 +104,10 @@ export interface VerifyLoginResult {
 }
 
 export async function verifyLogin(opts: VerifyLoginOpts): Promise<VerifyLoginResult> {
+  // One spelling per signature: bytes after the DER SEQUENCE or non-minimal integers are refused.
+  if (!isStrictDerEcdsaSignature(Buffer.from(opts.response.response.signature, 'base64url'))) {
+    throw new DigitalKeyError('AUTHENTICATION_FAILED', 'the assertion signature is not strict DER');
+  }
   let verification;
   try {
     verification = await verifyAuthenticationResponse({

@@ -1,7 +1,8 @@
 /**
  * The claims of a key credential for a key at a moment: short-lived (CREDENTIAL_TTL, outlasting a
- * maintenance window — R7 — and refreshed online — R8), clipped to a shared key's window, carrying
- * the vehicle's epoch and the passkey it is bound to (R14: the car demands that passkey's assertion).
+ * maintenance window — R7 — and refreshed online — R8), clipped to a shared key's window and never
+ * signed more than CREDENTIAL_TTL ahead of its `nbf`, carrying the vehicle's epoch and the passkey it
+ * is bound to (R14: the car demands that passkey's assertion).
  */
 import { COMMANDS } from '../../shared/commands.js';
 import type { KeyCredentialClaims } from '../../shared/credential/keyCredential.js';
@@ -23,6 +24,11 @@ export function credentialClaims(opts: CredentialClaimsOpts): KeyCredentialClaim
   if (key.epoch !== vehicle.epoch) throw new DigitalKeyError('EPOCH_STALE');
   if (vehicle.revoked.some((r) => r.keyId === key.keyId)) throw new DigitalKeyError('REVOKED');
   const nbf = Math.max(nowSeconds, key.notBefore ?? nowSeconds);
+  // A credential is never made more than its lifetime ahead of its start: a phone holding it offline
+  // could otherwise keep a key for far longer than CREDENTIAL_TTL past its last online check (R8).
+  if (nbf - nowSeconds > opts.ttlSeconds) {
+    throw new DigitalKeyError('NOT_YET_VALID', `the key's window starts later than one credential lifetime from now: ask again from ${nbf - opts.ttlSeconds}`);
+  }
   const exp = Math.min(nbf + opts.ttlSeconds, key.notAfter ?? Number.MAX_SAFE_INTEGER);
   if (exp <= nowSeconds || exp <= nbf) throw new DigitalKeyError('EXPIRED', 'the key is past its validity window');
   return {

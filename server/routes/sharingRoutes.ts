@@ -49,7 +49,12 @@ export function sharingRoutes(ctx: AppContext, services: { gate: SubscriptionGat
       auth: 'session',
       params: z.object({ code: z.string().regex(/^[A-Za-z0-9_-]{32}$/) }),
       body: z.object({ passkeyId: base64UrlIdSchema }),
-      responses: { 201: { description: 'The shared key and its first credential', schema: issuedSchema } },
+      responses: {
+        201: {
+          description: 'The shared key and its first credential; for a window that starts more than CREDENTIAL_TTL from now, no credential yet but `credentialFrom` (seconds), when the phone may ask for it',
+          schema: issuedSchema.partial({ credential: true, expiresAt: true }).extend({ credentialFrom: z.number().int().optional() }),
+        },
+      },
       handler: async ({ caller, params, body }) => {
         const me = requireAccount(caller);
         return { status: 201, body: await acceptInvitation(deps, { code: params.code, accountId: me.accountId, passkeyId: body.passkeyId }) };

@@ -2,7 +2,7 @@
  * Accept an invitation (R3): the invitation is taken with GETDEL, so of two concurrent accepts
  * exactly one proceeds; the shared key it creates has exactly the invitation's profile. If the key
  * cannot be made (e.g. the shared-key limit), the invitation goes back bound to this account so it
- * may retry and nobody else can. The caller gets the shared key's first credential.
+ * may retry and nobody else can. The caller gets the shared key's first credential (or when to ask).
  */
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId, PasskeyId } from '../../shared/ids.js';
@@ -23,8 +23,12 @@ export interface AcceptInvitationOpts {
   passkeyId: PasskeyId;
 }
 
-/** The shared key and its first credential. */
-export type AcceptInvitationResult = IssuedCredential;
+/**
+ * The shared key and its first credential; for a window starting more than CREDENTIAL_TTL from now,
+ * no credential yet (none is signed more than its lifetime ahead of its nbf) but `credentialFrom`,
+ * the second from which the phone may ask for it.
+ */
+export type AcceptInvitationResult = IssuedCredential | { keyId: string; state: string; credentialFrom: number };
 
 export async function acceptInvitation(ctx: AcceptInvitationDeps, opts: AcceptInvitationOpts): Promise<AcceptInvitationResult> {
   const key = storeKeys.invitation(invitationDigest(opts.code));
@@ -71,5 +75,11 @@ export async function acceptInvitation(ctx: AcceptInvitationDeps, opts: AcceptIn
     if (err instanceof DigitalKeyError && err.code !== 'INVITATION_INVALID') await putBack();
     throw err;
   }
-  return credentialForKey(ctx, { keyId: created.keyId, accountId: opts.accountId });
+  try {
+    return await credentialForKey(ctx, { keyId: created.keyId, accountId: opts.accountId });
+  } catch (err) {
+    if (!(err instanceof DigitalKeyError && err.code === 'NOT_YET_VALID') || created.notBefore === undefined) throw err;
+    const vehicle = await ctx.vehicles.get(created.vin);
+    return { keyId: created.keyId, state: await ctx.manifests.sign(vehicle), credentialFrom: created.notBefore - ctx.config.CREDENTIAL_TTL };
+  }
 }

@@ -24,12 +24,13 @@ type SubscriptionState =
   | { kind: 'idle' }
   | { kind: 'subscribing'; attempt: Promise<void> }
   | { kind: 'live'; unsubscribe: () => Promise<void> }
-  | { kind: 'waiting'; timer: NodeJS.Timeout; error: unknown }
-  | { kind: 'closed' };
+  | { kind: 'waiting'; timer: NodeJS.Timeout; error: unknown };
 
 export class ManifestHub {
   readonly #listeners = new Map<Vin, Set<Listener>>();
   #state: SubscriptionState = { kind: 'idle' };
+  /** Grows at each close(), so an attempt that settles after it knows it is stale. */
+  #generation = 0;
   #backoffMs: number;
   readonly #initialBackoffMs: number;
   readonly #maxBackoffMs: number;
@@ -58,7 +59,6 @@ export class ManifestHub {
   async ready(): Promise<void> {
     const state = this.#state;
     if (state.kind === 'live') return;
-    if (state.kind === 'closed') throw new DigitalKeyError('STORE_UNAVAILABLE', 'the manifest hub is closed');
     if (state.kind === 'waiting') {
       throw new DigitalKeyError('STORE_UNAVAILABLE', 'the manifest subscription is down; retrying', { cause: state.error });
     }
@@ -90,27 +90,31 @@ export class ManifestHub {
     return n;
   }
 
+  /** Drop every listener and the subscription; a later `listen` or `start` subscribes afresh. */
   async close(): Promise<void> {
     const state = this.#state;
-    this.#state = { kind: 'closed' };
+    this.#state = { kind: 'idle' };
+    this.#generation += 1;
+    this.#backoffMs = this.#initialBackoffMs;
     this.#listeners.clear();
     if (state.kind === 'waiting') clearTimeout(state.timer);
-    // An attempt in flight unsubscribes by itself when it finds the hub closed.
+    // An attempt in flight unsubscribes by itself when it finds the hub closed since it began.
     if (state.kind === 'subscribing') await state.attempt.catch(() => undefined);
     if (state.kind === 'live') await state.unsubscribe().catch(this.onError);
   }
 
   #subscribe(): Promise<void> {
+    const generation = this.#generation;
     const attempt = this.manifests
       .subscribe((event) => this.#deliver(event), this.onError)
       .then(
         (unsubscribe) => {
-          if (this.#state.kind === 'closed') return unsubscribe().catch(this.onError);
+          if (generation !== this.#generation) return unsubscribe().catch(this.onError);
           this.#state = { kind: 'live', unsubscribe };
           this.#backoffMs = this.#initialBackoffMs;
         },
         (err: unknown) => {
-          if (this.#state.kind !== 'closed') this.#retryLater(err);
+          if (generation === this.#generation) this.#retryLater(err);
           throw err instanceof DigitalKeyError ? err : new DigitalKeyError('STORE_UNAVAILABLE', 'the manifest subscription failed', { cause: err });
         },
       );

@@ -50,6 +50,8 @@ export async function issueKeyCredential(opts: { key: IssuerSigningKey; claims: 
   const claims = keyCredentialClaimsSchema.parse(opts.claims);
   if (claims.exp <= claims.nbf) throw new RangeError('exp must be after nbf');
   if (claims.exp - claims.nbf > MAX_CREDENTIAL_LIFETIME_SECONDS) throw new RangeError('credential lifetime over the maximum');
+  // Never signed more than the longest lifetime ahead of its start (the issuer's own rule is CREDENTIAL_TTL).
+  if (claims.nbf - claims.iat > MAX_CREDENTIAL_LIFETIME_SECONDS) throw new RangeError('credential issued too far ahead of its nbf');
   return signCompactJws({ key: opts.key, typ: KEY_CREDENTIAL_TYP, payload: claims });
 }
 

@@ -5,6 +5,7 @@
 import { createLocalJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import { DigitalKeyError } from '../errors/digitalKeyError.js';
 import type { ErrorCode } from '../errors/errorCode.js';
+import { strictJwsProblem } from './strictCompactJws.js';
 
 export interface TrustedIssuer {
   /** The `iss` every token must carry. */
@@ -32,8 +33,8 @@ function keySetOf(jwks: JSONWebKeySet): ReturnType<typeof createLocalJWKSet> {
 }
 
 /**
- * Verify a compact JWS of one token kind. Only ES256, the exact `typ`, the trusted issuer, and the
- * listed required claims; jose errors become our codes (`malformed` is the kind's own code).
+ * Verify a compact JWS of one token kind. Strictly encoded (strictCompactJws.ts), only ES256, the
+ * exact `typ`, the trusted issuer, and the listed required claims; jose errors become our codes (`malformed` is the kind's own code).
  */
 export async function verifyIssuerToken(opts: {
   token: string;
@@ -48,6 +49,9 @@ export async function verifyIssuerToken(opts: {
   if (typeof opts.token !== 'string' || opts.token.length > 4096) {
     throw new DigitalKeyError(opts.malformed, 'token missing or too long');
   }
+  // One reading only: no repeated header or claim names, no slack in any encoding.
+  const problem = strictJwsProblem(opts.token);
+  if (problem !== null) throw new DigitalKeyError(problem.in === 'signature' ? 'BAD_SIGNATURE' : opts.malformed, problem.message);
   try {
     const { payload, protectedHeader } = await jwtVerify(opts.token, keySetOf(opts.trust.jwks), {
       algorithms: ['ES256'],

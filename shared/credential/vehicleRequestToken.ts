@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT, decodeJwt, errors, importJWK, jwtVerify, type CryptoKey, type JWK, type KeyObject } from 'jose';
 import { DigitalKeyError } from '../errors/digitalKeyError.js';
 import { isVin, uuidSchema } from '../ids.js';
+import { strictJwsProblem } from './strictCompactJws.js';
 
 export const VEHICLE_TOKEN_TYP = 'sdk-vehicle+jwt';
 export const MAX_VEHICLE_TOKEN_SECONDS = 120;
@@ -30,6 +31,8 @@ export async function signVehicleRequestToken(opts: { vin: string; privateKey: C
 
 /** The VIN a token claims to be from (unverified: only to find which key to verify it with). */
 export function claimedVin(token: string): string {
+  // A token read two ways (a repeated `sub`, slack in an encoding) is refused before anything else.
+  if (strictJwsProblem(token) !== null) throw new DigitalKeyError('UNAUTHENTICATED');
   try {
     const sub = decodeJwt(token).sub;
     if (isVin(sub)) return sub;
@@ -41,6 +44,8 @@ export function claimedVin(token: string): string {
 
 /** Verify with the vehicle's provisioned public key; returns the `jti` for the single-use check. */
 export async function verifyVehicleRequestToken(opts: { token: string; vin: string; publicJwk: JWK; issuer: string; nowSeconds: number }): Promise<{ jti: string; exp: number }> {
+  const problem = strictJwsProblem(opts.token);
+  if (problem !== null) throw new DigitalKeyError('UNAUTHENTICATED', problem.message);
   try {
     const key = await importJWK({ ...opts.publicJwk, alg: 'ES256' }, 'ES256');
     const { payload } = await jwtVerify(opts.token, key, {

@@ -67,6 +67,24 @@ describe('sharing (R3)', () => {
     expect(claims).toMatchObject({ role: 'shared', perms: ['unlock', 'lock'], nbf: notBefore, exp: notAfter, cnf: { wa: { id: shared.passkeyId } } });
   });
 
+  it('R8: a credential is never issued more than its lifetime ahead of its nbf (a window starting in 50 h gets one only from 26 h on)', async () => {
+    const { vin, owner } = await vehicleWithOwner();
+    const notBefore = nowS() + 50 * 3600;
+    const { code } = await invite(owner, vin, { perms: ['unlock'], notBefore, notAfter: notBefore + 7200 });
+    const phone = t.phone();
+    await phone.signUp(email('early'), 'Early');
+    const accepted = await phone.api.request<{ keyId: string; credential?: string; credentialFrom?: number; state: string }>('POST', `/v1/invitations/${code}/accept`, { passkeyId: phone.passkeyId });
+    expect(accepted.credential).toBeUndefined();
+    expect(accepted.credentialFrom).toBe(notBefore - t.config.CREDENTIAL_TTL);
+    expect(await codeOf(phone.api.request('POST', `/v1/keys/${accepted.keyId}/credential`, {}))).toBe('NOT_YET_VALID');
+    t.clock.set(accepted.credentialFrom! * 1000);
+    await phone.logIn();
+    const issued = await phone.api.request<{ credential: string }>('POST', `/v1/keys/${accepted.keyId}/credential`, {});
+    const claims = decodeJwt(issued.credential);
+    expect(claims.nbf! - claims.iat!).toBeLessThanOrEqual(t.config.CREDENTIAL_TTL);
+    expect(claims).toMatchObject({ nbf: notBefore, exp: notBefore + 7200 });
+  });
+
   it('R3: an invitation is single-use — two concurrent accepts, exactly one wins', async () => {
     const { vin, owner } = await vehicleWithOwner();
     const { code } = await invite(owner, vin);

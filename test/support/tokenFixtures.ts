@@ -86,6 +86,26 @@ export async function signRaw(key: IssuerSigningKey, header: Record<string, unkn
   return `${signingInput}.${Buffer.from(signature).toString('base64url')}`;
 }
 
+/**
+ * Sign a header and payload given as JSON text, so a token can carry what no serializer writes
+ * (a member name twice: `{"alg":"none","alg":"ES256"}`).
+ */
+export async function signRawText(key: IssuerSigningKey, headerJson: string, payloadJson: string): Promise<string> {
+  const signingInput = `${Buffer.from(headerJson).toString('base64url')}.${Buffer.from(payloadJson).toString('base64url')}`;
+  const signature = await key.sign(new TextEncoder().encode(signingInput));
+  return `${signingInput}.${Buffer.from(signature).toString('base64url')}`;
+}
+
+/** The same signature bytes spelled another way: the unused low bits of the last base64url character set. */
+export function nonCanonicalSignature(token: string): string {
+  const last = token.at(-1)!;
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  // 64 bytes are 86 characters: the last one carries 4 bits and 2 unused ones.
+  const variant = alphabet[alphabet.indexOf(last) | 0b01]!;
+  const spelled = variant === last ? alphabet[alphabet.indexOf(last) | 0b10]! : variant;
+  return token.slice(0, -1) + spelled;
+}
+
 /** Genuinely issuer-signed key-credential-shaped token with arbitrary claims (schema attacks). */
 export function signCredentialPayload(key: IssuerSigningKey, payload: unknown, typ: string = KEY_CREDENTIAL_TYP): Promise<string> {
   return signRaw(key, issuerHeader(key, typ), payload);

@@ -1,0 +1,29 @@
+/**
+ * Strict DER for the ECDSA signature of a WebAuthn assertion (ECDSA-Sig-Value ::= SEQUENCE {
+ * r INTEGER, s INTEGER }, X.690 DER). The ASN.1 parser under @simplewebauthn ignores bytes after the
+ * SEQUENCE and accepts non-minimal integers, so one signature has many spellings; an assertion
+ * check calls this first and refuses anything but the one DER encoding.
+ */
+
+/** Largest DER integer of a P-256 scalar: 32 bytes plus a leading zero when the top bit is set. */
+const MAX_INTEGER_BYTES = 33;
+
+/** True when `signature` is exactly one minimal DER SEQUENCE of two positive INTEGERs, nothing after. */
+export function isStrictDerEcdsaSignature(signature: Uint8Array): boolean {
+  if (signature.length < 8 || signature[0] !== 0x30) return false;
+  const length = signature[1]!;
+  // Short-form length only (a P-256 signature is at most 72 bytes), covering every byte after it.
+  if (length >= 0x80 || length !== signature.length - 2) return false;
+  let at = 2;
+  for (let i = 0; i < 2; i++) {
+    if (signature[at] !== 0x02) return false;
+    const size = signature[at + 1]!;
+    if (size === 0 || size > MAX_INTEGER_BYTES || at + 2 + size > signature.length) return false;
+    const first = signature[at + 2]!;
+    // Positive (top bit clear) and minimal (a leading zero only when the next byte needs it).
+    if (first & 0x80) return false;
+    if (first === 0 && (size === 1 || !(signature[at + 3]! & 0x80))) return false;
+    at += 2 + size;
+  }
+  return at === signature.length;
+}
