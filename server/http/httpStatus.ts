@@ -40,6 +40,7 @@ const STATUS = {
   VEHICLE_EXISTS: 409,
   KEY_EXISTS: 409,
   REVOKED: 409,
+  // A key whose window starts more than CREDENTIAL_TTL ahead: its credential is asked for later.
   NOT_YET_VALID: 409,
   EPOCH_STALE: 409,
   CONFLICT: 409,
@@ -62,7 +63,6 @@ const STATUS = {
   UNKNOWN_NONCE: 500,
   BAD_STATE: 500,
   WRONG_VEHICLE: 500,
-  NOT_YET_VALID: 500,
   CORRUPT_RECORD: 500,
   INTERNAL_ERROR: 500,
 } as const satisfies Record<ErrorCode, number>;
