@@ -46,6 +46,14 @@ const envSchema = z.object({
       }
     })
     .optional(),
+  /**
+   * Replicas that must confirm a revocation or wipe before it is acknowledged (Redis `WAIT`), so a
+   * primary dying right after it cannot lose it at failover. 0: acknowledged on the primary alone.
+   * Set it to 1 or more on a Redis (Cluster) with replicas.
+   */
+  REDIS_WAIT_REPLICAS: z.coerce.number().int().min(0).max(10).default(0),
+  /** How long a revocation or wipe waits for those replicas before it is refused as retryable (STORE_UNAVAILABLE), in ms. */
+  REDIS_WAIT_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   /** The `iss` of every credential, manifest and session token (an http(s) URL). Default `http://localhost:<PORT>`. */
   ISSUER: z
     .string()

@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.LOG_LEVEL });
   for (const warning of productionWarnings(config)) logger.warn({ warning }, `WARNING: ${warning}`);
 
-  const store = createStore({ redisUrl: config.REDIS_URL, clock: systemClock });
+  const store = createStore({ redisUrl: config.REDIS_URL, clock: systemClock, replicaWait: { replicas: config.REDIS_WAIT_REPLICAS, timeoutMs: config.REDIS_WAIT_TIMEOUT_MS } });
   let durabilityChecked = false;
   const monitor = new StoreMonitor({
     store,

@@ -43,6 +43,8 @@ export async function revokeVehicleKey(ctx: RevokeVehicleKeyDeps, opts: RevokeVe
     return {
       vehicle: next,
       writes: {
+        // Acknowledged only once a replica has it (REDIS_WAIT_REPLICAS): a failover cannot undo a revocation.
+        replicated: true,
         hdel: [
           { key: storeKeys.vehicleKeys(opts.vin, current.epoch), field: key.keyId },
           { key: storeKeys.vehiclePasskeyKeys(opts.vin, current.epoch), field: key.passkeyId },

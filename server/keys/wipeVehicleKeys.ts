@@ -50,8 +50,10 @@ export function wipeWrites(
   before: VehicleRecord,
   after: VehicleRecord,
   audit: { reason: string; actor: WipeVehicleKeysOpts['actor']; note?: string; detail?: Record<string, unknown> },
-): { del: string[]; append: Array<{ key: string; value: string }> } {
+): { del: string[]; append: Array<{ key: string; value: string }>; replicated: true } {
   return {
+    // Acknowledged only once a replica has it (REDIS_WAIT_REPLICAS): a failover cannot undo a wipe.
+    replicated: true,
     del: [storeKeys.vehiclePasskeyKeys(before.vin, before.epoch)],
     append: [
       auditAppend({

@@ -14,6 +14,7 @@
  * must say which version it carries (a manifest has its seq).
  */
 import { Cluster, Redis, ReplyError, type ClusterOptions, type RedisOptions } from 'ioredis';
+import calculateSlot from 'cluster-key-slot';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { describeRedisTarget, parseRedisUrl } from './redisUrl.js';
 import { assertOneHashTag, transactionKeys, type Store, type StoreTransaction } from './store.js';
@@ -104,6 +105,17 @@ interface Channel {
 }
 
 /**
+ * Replication acknowledgement of `replicated` commits: Redis replication is asynchronous, so a
+ * primary that dies right after a commit can lose it at failover unless a replica had it first.
+ */
+export interface ReplicaWait {
+  /** Replicas that must confirm a `replicated` commit (`WAIT numreplicas`); 0 turns it off. */
+  replicas: number;
+  /** How long to wait for them (`WAIT … timeout`), in ms. */
+  timeoutMs: number;
+}
+
+/**
  * The Redis adapter of the storage port. Build it with {@link createRedisStore}.
  */
 export class RedisStore implements Store {
@@ -116,11 +128,13 @@ export class RedisStore implements Store {
 
   /** Where the store lives ("redis host:port" or "redis cluster h1:p1,…"), for logs and readiness. */
   readonly location: string;
+  readonly #replicaWait: ReplicaWait;
 
   /** Takes ownership of a client created with the options of {@link createRedisStore}. */
-  constructor(client: Client, opts: { location?: string } = {}) {
+  constructor(client: Client, opts: { location?: string; replicaWait?: ReplicaWait } = {}) {
     this.#client = client;
     this.location = opts.location ?? 'redis';
+    this.#replicaWait = opts.replicaWait ?? { replicas: 0, timeoutMs: 0 };
     client.on('error', ignore);
     client.defineCommand('sdkCommit', { lua: COMMIT_LUA });
   }
@@ -192,7 +206,25 @@ export class RedisStore implements Store {
       a: (tx.append ?? []).map((a) => ({ k: k(a.key), v: a.value })),
     });
     const c = this.#client as Client & WithCommit;
-    return (await this.#run(c, () => c.sdkCommit(keys.length, ...keys, encoded))) === 1;
+    const committed = (await this.#run(c, () => c.sdkCommit(keys.length, ...keys, encoded))) === 1;
+    if (committed && tx.replicated && this.#replicaWait.replicas > 0) await this.#waitForReplicas(keys[0]!);
+    return committed;
+  }
+
+  /**
+   * WAIT on the connection that ran the commit (on a cluster: the one to the master owning the
+   * key's slot), so it counts the replicas that have every write sent on it so far, ours included.
+   */
+  async #waitForReplicas(key: string): Promise<void> {
+    const { replicas, timeoutMs } = this.#replicaWait;
+    const c = this.#client;
+    const node = c instanceof Cluster ? masterOfSlot(c, calculateSlot(key)) : c;
+    if (!node) throw unavailable('no master is known for the commit: it may not be replicated');
+    // The command timeout must outlast WAIT's own.
+    const acked = await this.#run(c, () => withTimeout(node.call('WAIT', replicas, timeoutMs) as Promise<number>, timeoutMs + COMMAND_TIMEOUT_MS));
+    if (acked < replicas) {
+      throw unavailable(`the change is on the primary but ${acked} of ${replicas} replicas confirmed it within ${timeoutMs} ms: retry`);
+    }
   }
 
   async publish(channel: string, message: string): Promise<void> {
@@ -385,8 +417,15 @@ export class RedisStore implements Store {
  * await store.ping(); // readiness: throws STORE_UNAVAILABLE when Redis does not answer
  * ```
  */
-export function createRedisStore(opts: { url: string }): RedisStore {
-  return new RedisStore(createClient(opts.url), { location: describeRedisTarget(parseRedisUrl(opts.url)) });
+export function createRedisStore(opts: { url: string; replicaWait?: ReplicaWait }): RedisStore {
+  return new RedisStore(createClient(opts.url), { location: describeRedisTarget(parseRedisUrl(opts.url)), ...(opts.replicaWait ? { replicaWait: opts.replicaWait } : {}) });
+}
+
+/** The connection ioredis keeps to the master serving `slot` (the one a command on that slot used). */
+function masterOfSlot(cluster: Cluster, slot: number): Redis | undefined {
+  const [masterKey] = (cluster.slots[slot] ?? []) as string[];
+  if (masterKey === undefined) return undefined;
+  return cluster.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === masterKey);
 }
 
 /** Options shared by every connection; see the module header for why. */

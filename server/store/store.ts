@@ -50,6 +50,12 @@ export interface StoreTransaction {
   hdel?: Array<{ key: string; field: string }>;
   /** Append to an append-only list (audit trail, outbox). */
   append?: Array<{ key: string; value: string }>;
+  /**
+   * Acknowledge only once the configured number of replicas has the commit (Redis `WAIT`): for
+   * changes that must survive a failover — revocations and wipes. A commit that no replica confirms
+   * in time throws a retryable STORE_UNAVAILABLE (it is on the primary and may yet replicate).
+   */
+  replicated?: boolean;
 }
 
 /** Every key named in a transaction, for the one-hash-slot check. */

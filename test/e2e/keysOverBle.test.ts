@@ -4,6 +4,7 @@
  * revocation reaching the car — through the sync channel or through any honest phone's manifest —
  * and refusing the old keys over BLE (R4, R6), while the new owner's new key works.
  */
+import { decodeJwt } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PhoneApp } from '../../ble-sim/phone/phoneApp.js';
 import { grantDealer } from '../../server/operator/grantDealer.js';
@@ -44,7 +45,10 @@ async function shared(s: FullStack, main: PhoneApp, vin: string, profile: Record
   const { code } = await main.api.request<{ code: string }>('POST', `/v1/vehicles/${vin}/invitations`, profile);
   const phone = s.t.phone();
   await phone.signUp(email('shared'), 'Shared');
-  phone.wallet.put(vin, await phone.api.request('POST', `/v1/invitations/${code}/accept`, { passkeyId: phone.passkeyId }));
+  const accepted = await phone.api.request<{ keyId: string; credential?: string; state: string; expiresAt?: number }>('POST', `/v1/invitations/${code}/accept`, { passkeyId: phone.passkeyId });
+  // A window starting more than a credential lifetime ahead has no credential yet (credentialFrom).
+  if (accepted.credential !== undefined) phone.wallet.put(vin, { ...accepted, credential: accepted.credential, expiresAt: accepted.expiresAt! });
+  else phone.wallet.put(vin, { keyId: accepted.keyId, credential: '', expiresAt: 0, state: accepted.state });
   return phone;
 }
 
@@ -144,17 +148,24 @@ describe('revocation reaches the car', () => {
     const now = Math.floor(stack.t.clock.now() / 1000);
     const revokedGuest = stack.phone(await shared(stack, main.app, v.vin, { perms: ['unlock'], notBefore: now + 5 * DAY, notAfter: now + 10 * DAY }));
     const otherGuest = await shared(stack, main.app, v.vin, { perms: ['unlock'] });
+    // Day 4: the guest may now get its credential (never more than one lifetime ahead of its nbf)…
+    stack.t.clock.advance(4 * DAY * 1000 + 60_000);
+    await revokedGuest.app.logIn();
+    await revokedGuest.app.refresh(v.vin);
+    expect(decodeJwt(revokedGuest.app.wallet.get(v.vin)!.credential).nbf).toBe(now + 5 * DAY);
+    // …and is revoked before its window opens.
+    await main.app.logIn();
     await main.app.api.request('DELETE', `/v1/vehicles/${v.vin}/keys/${revokedGuest.app.wallet.get(v.vin)!.keyId}`);
     await main.app.refresh(v.vin);
     expect((await main.send(v.vin, 'lock')).response.ok).toBe(true);
-    // Two days later another key is revoked: a newer manifest replaces the one the car has.
-    stack.t.clock.advance(2 * DAY * 1000);
+    // Hours later another key is revoked: a newer manifest replaces the one the car has.
+    stack.t.clock.advance(DAY * 1000 / 2);
     await main.app.logIn();
     await main.app.api.request('DELETE', `/v1/vehicles/${v.vin}/keys/${otherGuest.wallet.get(v.vin)!.keyId}`);
     await main.app.refresh(v.vin);
     expect((await main.send(v.vin, 'lock')).response.ok).toBe(true);
     // Day 5: the revoked guest's credential becomes valid — and must still be refused.
-    stack.t.clock.advance(3 * DAY * 1000 + 60_000);
+    stack.t.clock.advance(DAY * 1000 / 2);
     expect((await revokedGuest.send(v.vin, 'unlock', { withState: false })).response.code).toBe('REVOKED');
   });
 

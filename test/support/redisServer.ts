@@ -24,12 +24,14 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-/** A running throwaway Redis Cluster of masters only. */
+/** A running throwaway Redis Cluster (masters, and replicas when asked for). */
 export interface RedisCluster {
   /** `redis+cluster://127.0.0.1:<p1>,127.0.0.1:<p2>,…`, for createRedisStore. */
   url: string;
-  /** The client port of every master. */
+  /** The client port of every master (as created; a failover may promote a replica later). */
   ports: number[];
+  /** Every node as started (masters first), with its process id, to pause or kill one. */
+  nodes: Array<{ port: number; pid: number }>;
   /** Kill every node and remove their directories (idempotent). */
   stop(): Promise<void>;
 }
@@ -69,14 +71,15 @@ export async function startRedisServer(opts: { port?: number } = {}): Promise<Re
 }
 
 /**
- * Start a Redis Cluster of `masters` masters (no replicas) on free loopback ports whose cluster-bus
- * ports (port + 10000) are free too, join it with `redis-cli --cluster create`, and wait until every
- * node reports `cluster_state:ok`.
+ * Start a Redis Cluster of `masters` masters, each with `replicasPerMaster` replicas (default 0), on
+ * free loopback ports whose cluster-bus ports (port + 10000) are free too, join it with `redis-cli
+ * --cluster create`, and wait until every node reports `cluster_state:ok` and every replica is in sync.
  */
-export async function startRedisCluster(opts: { masters: number } = { masters: 3 }): Promise<RedisCluster> {
+export async function startRedisCluster(opts: { masters: number; replicasPerMaster?: number } = { masters: 3 }): Promise<RedisCluster> {
   if (opts.masters < 3) throw new RangeError('a Redis Cluster needs at least 3 masters');
+  const replicas = opts.replicasPerMaster ?? 0;
   return withPortRetries(async () => {
-    const ports = await pickPorts(opts.masters, true);
+    const ports = await pickPorts(opts.masters * (1 + replicas), true);
     const settled = await Promise.allSettled(
       ports.map((port) =>
         launch(port, ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000']),
@@ -91,19 +94,62 @@ export async function startRedisCluster(opts: { masters: number } = { masters: 3
       if (failed) throw failed.reason;
       await promisify(execFile)(
         'redis-cli',
-        ['--cluster', 'create', ...ports.map((p) => `${HOST}:${p}`), '--cluster-replicas', '0', '--cluster-yes'],
+        ['--cluster', 'create', ...ports.map((p) => `${HOST}:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes'],
         { timeout: CLUSTER_OK_TIMEOUT_MS },
       );
       await until(CLUSTER_OK_TIMEOUT_MS, 'the cluster did not reach cluster_state:ok', async () => {
         const infos = await Promise.all(ports.map((p) => redisCommand(p, ['CLUSTER', 'INFO']).catch(() => '')));
         return infos.every((info) => typeof info === 'string' && info.includes('cluster_state:ok'));
       });
+      if (replicas > 0) {
+        await until(CLUSTER_OK_TIMEOUT_MS, 'the replicas did not sync with their masters', async () => {
+          const roles = await Promise.all(ports.map((p) => redisCommand(p, ['INFO', 'replication']).catch(() => '')));
+          return roles.every((info) => typeof info === 'string' && (info.includes('role:master') || info.includes('master_link_status:up')));
+        });
+      }
     } catch (err) {
       await stop();
       throw err;
     }
-    return { url: `redis+cluster://${ports.map((p) => `${HOST}:${p}`).join(',')}`, ports, stop };
+    const masterPorts = replicas === 0 ? ports : (await clusterNodes(ports[0]!)).filter((n) => n.role === 'master').map((n) => n.port);
+    return { url: `redis+cluster://${masterPorts.map((p) => `${HOST}:${p}`).join(',')}`, ports: masterPorts, nodes: nodes.map((n, i) => ({ port: ports[i]!, pid: n.pid })), stop };
   });
+}
+
+/** One node as CLUSTER NODES describes it. */
+export interface ClusterNode {
+  id: string;
+  port: number;
+  role: 'master' | 'replica';
+  /** The id of the master a replica follows. */
+  masterId: string | null;
+  /** Flagged `fail` or `fail?` by the node asked. */
+  failing: boolean;
+  /** Slot ranges a master serves, inclusive. */
+  slots: Array<[number, number]>;
+}
+
+/** The cluster's nodes as the node on `port` sees them (CLUSTER NODES). */
+export async function clusterNodes(port: number): Promise<ClusterNode[]> {
+  const text = await redisCommand(port, ['CLUSTER', 'NODES']);
+  if (typeof text !== 'string') throw new Error('CLUSTER NODES did not answer text');
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [id, address, flags, master, , , , , ...slots] = line.split(' ');
+      return {
+        id: id!,
+        port: Number(/:(\d+)@/.exec(address!)?.[1]),
+        role: flags!.includes('master') ? ('master' as const) : ('replica' as const),
+        masterId: master === '-' ? null : master!,
+        failing: /(^|,)fail\??(,|$)/.test(flags!),
+        slots: slots.filter((r) => /^\d/.test(r)).map((r) => {
+          const [from, to] = r.split('-').map(Number);
+          return [from!, to ?? from!] as [number, number];
+        }),
+      };
+    });
 }
 
 /**
