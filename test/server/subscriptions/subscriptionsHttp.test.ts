@@ -154,6 +154,15 @@ describe('R9: the trial', () => {
     expect(view).toMatchObject({ state: 'trial', started: 'trial', subscription: { plan: 'trial', priceCents: 0, nextCharge: null, period: { start: iso(t.clock.now()), end: '2027-03-01T00:00:00.000Z' }, endsAt: '2027-03-01T00:00:00.000Z' } });
   });
 
+  it('R9: a trial never runs longer than a year: a vehicle claimed before its registration date gets a year from the start, not 16 months', async () => {
+    const t = await server();
+    // The test clock is 2026-11-25; the car is registered four months later.
+    const { vin, phone } = await owner(t, { firstRegistration: '2027-03-25' });
+    const view = await subscribe(phone, vin, { plan: 'trial' });
+    expect(view.subscription!.period).toEqual({ start: iso(t.clock.now()), end: '2027-11-25T12:00:00.000Z' });
+    expect(Date.parse(view.subscription!.period.end)).toBeLessThanOrEqual(Date.parse('2028-03-25T00:00:00.000Z'));
+  });
+
   it('R9: a second-hand buyer gets only what is left of the trial', async () => {
     const t = await server();
     const first = await owner(t, { firstRegistration: '2026-03-01' });
