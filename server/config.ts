@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { originListSchema, parseEnvironment } from '../shared/parseEnvironment.js';
 import { parseRedisUrl } from './store/redisUrl.js';
+import { isTimeZone } from './subscriptions/billingCalendar.js';
 
 /** "90", "90s", "15m", "24h", "7d" → seconds. */
 export function parseDuration(value: string): number {
@@ -104,6 +105,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   // --- Subscriptions (R9–R11): prices, retries, the scheduler, the payment gateway -------------------
+  /** The customers' calendar: consumer deadlines (R11's 14-day withdrawal) count whole days in this IANA time zone. */
+  CUSTOMER_TIME_ZONE: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Brussels').default('Europe/Brussels'),
   /** ISO 4217 currency of every price and charge. */
   SUBSCRIPTION_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR').default('EUR'),
   /** Price of a monthly plan, per month, in cents (integer; paid in advance, R10). */

@@ -88,7 +88,7 @@ export function applyChargeResult(vehicle: VehicleRecord, intent: ChargeIntent, 
         periodStart: anchor,
         periodEnd: addMonths(anchor, monthsPerPeriod(chosen!.plan, chosen!.years)),
         periodsPaid: 1,
-        ...(trialLength < WITHDRAWAL_DAYS * DAY_MS ? { withdrawalUntil: withdrawalDeadline(chosen!.requestedAt) } : {}),
+        ...(trialLength < WITHDRAWAL_DAYS * DAY_MS ? { withdrawalUntil: withdrawalDeadline(chosen!.requestedAt, env.terms.timeZone) } : {}),
       };
       trialUsed = true;
     } else {

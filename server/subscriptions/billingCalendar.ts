@@ -71,3 +71,40 @@ export function utcDate(isoDate: string): number {
   at.setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
   return at.getTime();
 }
+
+const zoneFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The wall-clock date and time of an instant in an IANA time zone, as if it were UTC (ms). */
+function wallClockAsUtc(ms: number, timeZone: string): number {
+  let format = zoneFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    zoneFormats.set(timeZone, format);
+  }
+  const part = Object.fromEntries(format.formatToParts(ms).map((p) => [p.type, Number(p.value)]));
+  return Date.UTC(part.year!, part.month! - 1, part.day!, part.hour!, part.minute!, part.second!) + (ms % 1000);
+}
+
+/**
+ * Midnight, in the customer's calendar (an IANA time zone such as Europe/Brussels), of the day that
+ * comes `days` calendar days after the day `ms` falls on there. Consumer deadlines count in the
+ * customer's days, not UTC's: a contract made at 00:30 in Brussels is made on that Brussels day.
+ */
+export function zonedMidnightAfter(ms: number, days: number, timeZone: string): number {
+  const localDay = startOfUtcDay(wallClockAsUtc(ms, timeZone));
+  const target = localDay + days * DAY_MS;
+  // The instant whose wall clock reads `target`: correct the guess by the offset there (twice, for DST).
+  let at = target - (wallClockAsUtc(target, timeZone) - target);
+  at = target - (wallClockAsUtc(at, timeZone) - at);
+  return at;
+}
+
+/** Whether a string names a time zone this runtime knows (IANA, e.g. Europe/Brussels). */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}

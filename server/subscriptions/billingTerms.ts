@@ -16,6 +16,8 @@ export interface BillingTerms {
   multiYearMaxYears: number;
   /** R10: spacing of the two retries after a failed charge (a day: "over the next two days"). */
   retryIntervalMs: number;
+  /** The customers' calendar (IANA time zone) in which consumer deadlines are counted (R11's 14 days). */
+  timeZone: string;
 }
 
 /** R10: a charge is tried three times in all (the first attempt and two retries). */
@@ -27,6 +29,7 @@ export function billingTermsFromConfig(config: Config): BillingTerms {
     prices: { monthly: config.PRICE_MONTHLY_CENTS, yearly: config.PRICE_YEARLY_CENTS, multiYearPerYear: config.PRICE_MULTI_YEAR_CENTS_PER_YEAR },
     multiYearMaxYears: config.MULTI_YEAR_MAX_YEARS,
     retryIntervalMs: config.PAYMENT_RETRY_INTERVAL * 1000,
+    timeZone: config.CUSTOMER_TIME_ZONE,
   };
 }
 

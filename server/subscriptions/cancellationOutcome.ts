@@ -16,7 +16,7 @@
  * charge after earlier refunds.
  */
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
-import { DAY_MS, monthsElapsed, startOfUtcDay, subscriptionMonthEnd } from './billingCalendar.js';
+import { DAY_MS, monthsElapsed, subscriptionMonthEnd, zonedMidnightAfter } from './billingCalendar.js';
 import { monthsPerPeriod } from './billingTerms.js';
 import type { Subscription } from './subscriptionRecord.js';
 
@@ -43,9 +43,13 @@ export function prorate(amountCents: number, num: number, den: number): number {
   return Math.floor((2 * amountCents * num + den) / (2 * den));
 }
 
-/** The last instant (exclusive) a withdrawal is possible for a contract made at `contractMs`. */
-export function withdrawalDeadline(contractMs: number): number {
-  return startOfUtcDay(contractMs) + (WITHDRAWAL_DAYS + 1) * DAY_MS;
+/**
+ * The last instant (exclusive) a withdrawal is possible for a contract made at `contractMs`: the end
+ * of the 14th calendar day after the day of the contract, in the customer's calendar ("veertien (14)
+ * kalenderdagen vanaf de dag na de sluiting van het contract"): midnight there, not UTC's.
+ */
+export function withdrawalDeadline(contractMs: number, timeZone: string): number {
+  return zonedMidnightAfter(contractMs, WITHDRAWAL_DAYS + 1, timeZone);
 }
 
 function paidLeft(sub: Subscription): number {

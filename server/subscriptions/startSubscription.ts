@@ -101,7 +101,7 @@ export function startSubscription(vehicle: VehicleRecord, request: StartRequest,
     ...(request.years !== undefined ? { years: request.years } : {}),
     status: 'pending-payment',
     periodEnd: addMonths(env.nowMs, months),
-    withdrawalUntil: withdrawalDeadline(env.nowMs),
+    withdrawalUntil: withdrawalDeadline(env.nowMs, env.terms.timeZone),
     charging,
   };
   return { vehicle: withSubscriptions(base, (s) => ({ ...s, current: sub })), started: 'pending' };

@@ -31,7 +31,7 @@ function paid(plan: 'monthly' | 'yearly' | 'multi-year', options: { anchor: stri
     autoRenew: true,
     failedAttempts: 0,
     refundedCents: 0,
-    withdrawalUntil: withdrawalDeadline(anchor),
+    withdrawalUntil: withdrawalDeadline(anchor, 'UTC'),
     lastCharge: { chargeId: 'ch_1', amountCents, currency: 'EUR', cardId: 'c1', brand: 'visa', last4: '4242', at: anchor },
     ...opts,
   } as Subscription;
@@ -114,6 +114,21 @@ describe('R11: cancelling', () => {
     expect(codeOf(() => cancellationOutcome(sub, at('2027-02-10T00:00:00.000Z'), 'cancel'))).toBe('SUBSCRIPTION_INACTIVE');
     expect(codeOf(() => cancellationOutcome({ ...sub, status: 'ended' }, at('2027-02-10T00:00:00.000Z'), 'cancel'))).toBe('SUBSCRIPTION_INACTIVE');
     expect(codeOf(() => cancellationOutcome({ ...sub, status: 'pending-payment' }, at('2027-02-10T00:00:00.000Z'), 'cancel'))).toBe('SUBSCRIPTION_INACTIVE');
+  });
+});
+
+describe("R11: the 14 withdrawal days are counted in the customer's calendar", () => {
+  it.each([
+    // Made just after midnight in Brussels: the 26th is the contract day there, so the 10th of December is the last lawful day.
+    ['2026-11-25T23:30:00.000Z', 'Europe/Brussels', '2026-12-10T23:00:00.000Z'],
+    ['2026-11-25T12:00:00.000Z', 'Europe/Brussels', '2026-12-09T23:00:00.000Z'],
+    // Across the switch to summer time (28 March 2027): the deadline is midnight CEST.
+    ['2027-03-20T12:00:00.000Z', 'Europe/Brussels', '2027-04-03T22:00:00.000Z'],
+    ['2026-11-25T23:30:00.000Z', 'UTC', '2026-12-10T00:00:00.000Z'],
+    // 23:30 on the 24th in New York.
+    ['2026-11-25T04:30:00.000Z', 'America/New_York', '2026-12-09T05:00:00.000Z'],
+  ])('R11: a contract made at %s in %s can be withdrawn from until %s', (contract, zone, until) => {
+    expect(new Date(withdrawalDeadline(Date.parse(contract), zone)).toISOString()).toBe(until);
   });
 });
 

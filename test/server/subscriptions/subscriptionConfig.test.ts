@@ -7,9 +7,10 @@ import { loadConfig, productionWarnings } from '../../../server/config.js';
 import { billingTermsFromConfig } from '../../../server/subscriptions/billingTerms.js';
 
 describe('subscription configuration', () => {
-  it('R10: defaults: EUR, 4.99 a month, 49.90 a year, 44.90 a year for 2–5 years, retries a day apart', () => {
+  it("R10: defaults: EUR, 4.99 a month, 49.90 a year, 44.90 a year for 2–5 years, retries a day apart, the customer's calendar Brussels", () => {
     const config = loadConfig({});
-    expect(billingTermsFromConfig(config)).toEqual({ currency: 'EUR', prices: { monthly: 499, yearly: 4990, multiYearPerYear: 4490 }, multiYearMaxYears: 5, retryIntervalMs: 86_400_000 });
+    expect(billingTermsFromConfig(config)).toEqual({ currency: 'EUR', prices: { monthly: 499, yearly: 4990, multiYearPerYear: 4490 }, multiYearMaxYears: 5, retryIntervalMs: 86_400_000, timeZone: 'Europe/Brussels' });
+    expect(() => loadConfig({ CUSTOMER_TIME_ZONE: 'Mars/Olympus_Mons' })).toThrow(/CUSTOMER_TIME_ZONE/);
     expect(config).toMatchObject({ SCHEDULER_INTERVAL: 30, SCHEDULER_LEASE: 120, PAYMENT_GATEWAY: 'simulator' });
     expect(productionWarnings(config).join('\n')).toContain('PAYMENT_GATEWAY is the simulator');
   });

@@ -551,7 +551,8 @@ describe('R11: cancelling and withdrawing', () => {
     await addCard(phone, TEST_CARDS.visa);
     await subscribe(phone, vin, { plan: 'yearly' });
     await phone.requestKey(vin);
-    expect((await current(phone, vin)).subscription!.withdrawalUntil).toBe('2026-12-10T00:00:00.000Z');
+    // 14 calendar days from the day after the contract, in the customer's calendar (Europe/Brussels): midnight there.
+    expect((await current(phone, vin)).subscription!.withdrawalUntil).toBe('2026-12-09T23:00:00.000Z');
     await travel(t, '2026-11-28T13:00:00.000Z', phone);
     expect(await quote(phone, vin, 'withdraw')).toMatchObject({ mode: 'withdraw', immediate: true, refund: { amountCents: 4990 - prorate(4990, 4, 365), currency: 'EUR' } });
     const res = await cancel(phone, vin, 'withdraw');
