@@ -31,6 +31,12 @@ export type PaymentCard = z.infer<typeof paymentCardSchema>;
 export const walletSchema = z.object({
   cards: z.array(paymentCardSchema),
   primaryCardId: z.string().nullable(),
+  /**
+   * Grows each time a paid plan starts on this wallet's primary card, in the same commit as that
+   * start's entry in the account's subscriptions: a removal that read the wallet before then fails
+   * its compare-and-set and looks again, so it sees the start (no interleaving slips between).
+   */
+  starts: z.number().int().nonnegative().optional(),
 });
 export type Wallet = z.infer<typeof walletSchema>;
 
@@ -50,6 +56,32 @@ export class CardWallet {
   async primary(accountId: AccountId): Promise<PaymentCard | null> {
     const wallet = await this.get(accountId);
     return wallet.cards.find((c) => c.cardId === wallet.primaryCardId) ?? null;
+  }
+
+  /**
+   * The primary card a paid plan about to start on `vin` will be charged with, and the plan's entry
+   * in the account's subscriptions, written in ONE commit with the wallet (compare-and-set): either a
+   * concurrent removal of that card committed first — then this sees the wallet without it — or this
+   * did, and the removal, retried on the changed wallet, finds the start (CARD_IN_USE).
+   */
+  async reserveForStart(accountId: AccountId, vin: string, nowMs: number): Promise<PaymentCard | null> {
+    const { result } = await updateRecord(
+      this.store,
+      storeKeys.paymentCards(accountId),
+      walletSchema,
+      (w) => {
+        const wallet = w ?? EMPTY;
+        const card = wallet.cards.find((c) => c.cardId === wallet.primaryCardId) ?? null;
+        if (!card) return { record: wallet, result: null };
+        return {
+          record: { ...wallet, starts: (wallet.starts ?? 0) + 1 },
+          writes: { hset: [{ key: storeKeys.accountSubscriptions(accountId), field: vin, value: String(nowMs) }] },
+          result: card,
+        };
+      },
+      { what: 'wallet' },
+    );
+    return result;
   }
 
   /** Add a tokenized card; the first card becomes primary. */

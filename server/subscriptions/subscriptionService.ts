@@ -110,14 +110,22 @@ export class SubscriptionService implements SubscriptionGate {
     const { ctx } = this.deps;
     assertPlanRequest(this.deps.terms, request.plan, request.years);
     await this.#assertMainUser(vin, accountId);
-    const card = request.plan === 'trial' ? null : await chargeCardOf(this.deps.cards, accountId);
-    // Written before the commit (harmless if it fails): the card rule must see every paid subscription.
-    if (request.plan !== 'trial') await ctx.store.commit({ hset: [{ key: storeKeys.accountSubscriptions(accountId), field: vin, value: String(ctx.clock.now()) }] });
+    // The card and the plan's entry in the account's subscriptions in one commit with the wallet, before
+    // the plan's own commit: the card rule sees every paid plan being started (harmless if it fails).
+    const reservedAt = ctx.clock.now();
+    const reserved = request.plan === 'trial' ? null : await this.deps.cards.reserveForStart(accountId, vin, reservedAt);
+    const card = reserved && { cardId: reserved.cardId, token: reserved.token, brand: reserved.brand, last4: reserved.last4 };
     await this.due.add(vin, ctx.clock.now());
-    const { result } = await ctx.vehicles.update(vin, (v) => {
-      const outcome = startSubscription(v, { accountId, plan: request.plan, ...(request.years !== undefined ? { years: request.years } : {}), card }, this.#env());
-      return { vehicle: outcome.vehicle, result: { started: outcome.started, subscriptionId: outcome.vehicle.subscriptions?.current?.subscriptionId } };
-    });
+    const { result } = await ctx.vehicles
+      .update(vin, (v) => {
+        const outcome = startSubscription(v, { accountId, plan: request.plan, ...(request.years !== undefined ? { years: request.years } : {}), card }, this.#env());
+        return { vehicle: outcome.vehicle, result: { started: outcome.started, subscriptionId: outcome.vehicle.subscriptions?.current?.subscriptionId } };
+      })
+      .catch(async (err: unknown) => {
+        // Refused: this start's entry no longer stands for a plan being started (unless another start rewrote it).
+        if (reserved) await ctx.store.commit({ expect: [{ key: storeKeys.accountSubscriptions(accountId), field: vin, value: String(reservedAt) }], hdel: [{ key: storeKeys.accountSubscriptions(accountId), field: vin }] });
+        throw err;
+      });
     const { started } = result;
     if (started === 'pending') await this.#settleCharge(vin);
     await this.runFollowUps(vin);
@@ -340,7 +348,10 @@ export class SubscriptionService implements SubscriptionGate {
     let paying = false;
     for (const vin of vins) {
       const sub = (await ctx.vehicles.find(vin))?.subscriptions?.current;
-      const pays = sub?.accountId === accountId && (sub.status === 'pending-payment' || (isLive(sub) && (sub.plan !== 'trial' || sub.next !== undefined)));
+      const markedAt = Number(markers[vin]);
+      // A plan being started: its entry is written, its own commit not yet made (or it is about to fail).
+      const starting = (!sub || sub.createdAt < markedAt) && ctx.clock.now() - markedAt < START_IN_FLIGHT_MS;
+      const pays = starting || (sub?.accountId === accountId && (sub.status === 'pending-payment' || (isLive(sub) && (sub.plan !== 'trial' || sub.next !== undefined))));
       if (pays) paying = true;
       // Tidy entries of subscriptions that ended (an entry is only a hint; the document decides) — only
       // an entry older than the subscription on the vehicle: a newer one may belong to a start whose
@@ -361,6 +372,9 @@ export class SubscriptionService implements SubscriptionGate {
       .map(({ accountId: _a, at, ...rest }) => ({ ...rest, at: new Date(at).toISOString() }));
   }
 }
+
+/** How long a paid plan's start may take between its card reservation and its own commit (then the entry is stale). */
+const START_IN_FLIGHT_MS = 5 * 60_000;
 
 /** R10: the card a charge uses — the account's primary card (token for the gateway, brand and last 4 for people), or none. */
 async function chargeCardOf(cards: CardWallet, accountId: AccountId): Promise<ChargeIntent['card']> {

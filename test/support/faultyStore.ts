@@ -1,6 +1,7 @@
 /**
  * A storage-port decorator that injects faults for tests: slow reads (a loaded Redis), failed
- * SUBSCRIBEs, and lost PUBLISHes (pub/sub is at-most-once between instances). Everything else is
+ * SUBSCRIBEs, lost PUBLISHes (pub/sub is at-most-once between instances), and hooks around commits
+ * to run another request at an exact point of an operation (interleavings). Everything else is
  * passed to the real adapter unchanged.
  */
 import type { Store, StoreTransaction } from '../../server/store/store.js';
@@ -14,6 +15,10 @@ export class FaultyStore implements Store {
   /** The next this-many publish calls are acknowledged but never delivered. */
   publishDrops = 0;
   subscribeCalls = 0;
+  /** Runs before each commit reaches the store (to interleave another request at that point). */
+  beforeCommit: ((tx: StoreTransaction) => Promise<void>) | null = null;
+  /** Runs after each commit, with whether it committed. */
+  afterCommit: ((tx: StoreTransaction, committed: boolean) => Promise<void>) | null = null;
 
   constructor(private readonly inner: Store) {
     this.kind = inner.kind;
@@ -54,8 +59,11 @@ export class FaultyStore implements Store {
   zrem(key: string, member: string) {
     return this.inner.zrem(key, member);
   }
-  commit(tx: StoreTransaction) {
-    return this.inner.commit(tx);
+  async commit(tx: StoreTransaction) {
+    await this.beforeCommit?.(tx);
+    const committed = await this.inner.commit(tx);
+    await this.afterCommit?.(tx, committed);
+    return committed;
   }
   async publish(channel: string, message: string) {
     if (this.publishDrops > 0) {

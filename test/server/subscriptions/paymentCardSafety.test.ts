@@ -7,6 +7,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../shared/clock.js';
 import { CardWallet } from '../../../server/subscriptions/cardWallet.js';
 import { SimulatedPaymentGateway, TEST_CARDS } from '../../../server/subscriptions/simulatedPaymentGateway.js';
+import { MemoryStore } from '../../../server/store/memoryStore.js';
+import { storeKeys } from '../../../server/store/storeKeys.js';
+import type { StoreTransaction } from '../../../server/store/store.js';
+import { FaultyStore } from '../../support/faultyStore.js';
 import { codeOf, rawCall } from '../../support/httpCalls.js';
 import { startTestServer, type TestServer } from '../../support/testServer.js';
 
@@ -88,7 +92,8 @@ describe('R10: the only card behind an active subscription', () => {
     vehicles.update = (async (...args: Parameters<typeof update>) => {
       if (!raced) {
         raced = true;
-        expect(await t.app.subscriptions.paysActiveSubscription(phone.accountId!)).toBe(false);
+        // A plan being started already counts (issue 11: its card could otherwise be removed right now).
+        expect(await t.app.subscriptions.paysActiveSubscription(phone.accountId!)).toBe(true);
       }
       return update(...args);
     }) as typeof vehicles.update;
@@ -97,5 +102,45 @@ describe('R10: the only card behind an active subscription', () => {
     expect(raced).toBe(true);
     expect(await t.app.subscriptions.paysActiveSubscription(phone.accountId!)).toBe(true);
     expect(await codeOf(phone.api.request('DELETE', `/v1/me/cards/${card.cardId}`))).toBe('CARD_IN_USE');
+  });
+});
+
+describe('R10: the only card behind a plan being started can never be removed, under any interleaving', () => {
+  /** Whether a commit writes the plan's entry in the account's subscriptions (the start's reservation). */
+  const reservesFor = (accountId: string) => (tx: StoreTransaction) => (tx.hset ?? []).some((h) => h.key === storeKeys.accountSubscriptions(accountId));
+
+  it.each(['before', 'after'] as const)("R10: removing the only card right %s the start's reservation commit leaves no running plan without a card", async (when) => {
+    const clock = new ManualClock(START);
+    const store = new FaultyStore(new MemoryStore({ clock }));
+    const t = await startTestServer({ clock, store });
+    servers.push(t);
+    const { vin, phone } = await mainUser(t);
+    const added = await phone.api.request<{ card: { cardId: string } }>('POST', '/v1/me/cards', { number: TEST_CARDS.visa, expMonth: 12, expYear: 2099 });
+    const reserves = reservesFor(phone.accountId!);
+    let removal: { status: number; code: string | undefined } | null = null;
+    const remove = async () => {
+      const res = await rawCall(t.baseUrl, 'DELETE', `/v1/me/cards/${added.card.cardId}`, { token: phone.api.token! });
+      removal = { status: res.status, code: res.json?.error?.code };
+    };
+    // The removal runs at that exact point of the start, once.
+    if (when === 'before') store.beforeCommit = async (tx) => (reserves(tx) && !removal ? remove() : undefined);
+    else store.afterCommit = async (tx, committed) => (committed && reserves(tx) && !removal ? remove() : undefined);
+
+    const started = await rawCall(t.baseUrl, 'POST', `/v1/vehicles/${vin}/subscriptions`, { token: phone.api.token!, body: { plan: 'monthly' } });
+    store.beforeCommit = store.afterCommit = null;
+    expect(removal).not.toBeNull();
+    const wallet = await phone.api.request<{ cards: unknown[] }>('GET', '/v1/me/cards');
+    const current = await phone.api.request<{ state: string }>('GET', `/v1/vehicles/${vin}/subscriptions/current`);
+    // Exactly one of the two won: the plan runs with its card, or the card is gone and no plan started.
+    if (removal!.status === 200) {
+      expect([started.status, started.json?.error?.code]).toEqual([409, 'PAYMENT_METHOD_REQUIRED']);
+      expect(wallet.cards).toHaveLength(0);
+      expect(current.state).toBe('none');
+    } else {
+      expect(removal).toEqual({ status: 409, code: 'CARD_IN_USE' });
+      expect(started.status).toBe(201);
+      expect(wallet.cards).toHaveLength(1);
+      expect(current.state).toBe('active');
+    }
   });
 });
