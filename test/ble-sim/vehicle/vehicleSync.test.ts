@@ -52,9 +52,9 @@ describe('vehicle sync channel', () => {
     const sync = new VehicleSync({ baseUrl: t.baseUrl, vin: v.vin, privateKey: v.vehiclePrivateJwk, issuer: t.config.ISSUER, clock: t.clock, applyManifest, onEvent: (e) => events.push(e), initialBackoffMs: 20, random: () => 0.5 });
     sync.start();
     cleanup.push(() => sync.stop());
-    await until('first manifest', () => applied.length === 1);
+    await expect.poll(() => applied.length, POLL).toBe(1); // the current manifest
     await owner.api.request('DELETE', `/v1/me/vehicles/${v.vin}`, {});
-    await until('wipe manifest applied after a heartbeat', () => applied.length === 2);
+    await expect.poll(() => applied.length, POLL).toBe(2); // the wipe's manifest, after a heartbeat
     expect(decodeJwt(applied[1]!)).toMatchObject({ ep: 1, seq: 1 });
     const kinds = events.map((e) => e.type);
     expect(kinds.indexOf('rejected')).toBeLessThan(kinds.indexOf('heartbeat'));

@@ -9,6 +9,7 @@ import { ManualClock } from '../../../shared/clock.js';
 import { MemoryStore } from '../../../server/store/memoryStore.js';
 import { FaultyStore } from '../../support/faultyStore.js';
 import { rawCall } from '../../support/httpCalls.js';
+import { POLL } from '../../support/poll.js';
 import { openEvents, vehicleToken } from '../../support/vehicleEvents.js';
 import { startTestServer, type TestServer } from '../../support/testServer.js';
 
@@ -26,14 +27,6 @@ async function faultyServer(env: Record<string, string> = {}) {
   return { t, store };
 }
 
-async function eventually(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('manifest subscription', () => {
   it('a failed first SUBSCRIBE is retried with backoff; /readyz is 503 until the instance can deliver to cars', async () => {
     const { t, store } = await faultyServer();
@@ -47,12 +40,12 @@ describe('manifest subscription', () => {
     const refused = await rawCall(t.baseUrl, 'GET', '/v1/vehicle-api/events', { token: await vehicleToken(t, v.vin, v.vehiclePrivateJwk) });
     expect([refused.status, refused.json?.error?.code]).toEqual([503, 'STORE_UNAVAILABLE']);
 
-    await eventually(() => store.subscribeCalls >= 3, 'two retries');
+    await expect.poll(() => store.subscribeCalls, POLL).toBeGreaterThanOrEqual(3); // two retries
     expect((await rawCall(t.baseUrl, 'GET', '/readyz')).status).toBe(503);
 
     // Redis is back. No restart: the hub retries by itself until the subscription is live.
     store.subscribeFailures = 0;
-    await eventually(async () => (await rawCall(t.baseUrl, 'GET', '/readyz')).status === 200, 'readyz 200');
+    await expect.poll(async () => (await rawCall(t.baseUrl, 'GET', '/readyz')).status, POLL).toBe(200);
     const stream = await openEvents(t, v.vin, v.vehiclePrivateJwk);
     expect(JSON.parse((await stream.next()).data)).toMatchObject({ seq: 0 });
     await owner.api.request('DELETE', `/v1/vehicles/${v.vin}/keys/${owner.wallet.get(v.vin)!.keyId}`);
@@ -105,10 +98,9 @@ describe('sync connections', () => {
     // Some closed before the handshake ended and some after it (the case list spans both).
     expect(established).toBeGreaterThanOrEqual(3);
     expect(established).toBeLessThan(dropAfterMs.length);
-    await eventually(async () => {
-      const connections = await new Promise<number>((resolve, reject) => t.httpServer.getConnections((err, n) => (err ? reject(err) : resolve(n))));
-      return connections === 0 && t.app.hub.listenerCount === 0 && open.size === 0;
-    }, `everything released (listeners ${t.app.hub.listenerCount}, timers ${open.size})`, 5000);
+    const openConnections = () => new Promise<number>((resolve, reject) => t.httpServer.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+    // Sockets, hub listeners and heartbeat timers all back to none.
+    await expect.poll(async () => [await openConnections(), t.app.hub.listenerCount, open.size], POLL).toEqual([0, 0, 0]);
     expect(t.app.hub.connectedVehicles).toBe(0);
   });
 });

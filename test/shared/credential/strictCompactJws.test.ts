@@ -85,7 +85,7 @@ describe('key credentials and manifests', () => {
 
 describe('session tokens', () => {
   it('attack: a session naming another account first in a repeated sub is refused', async () => {
-    const token = await issueSessionToken({ key: issuer.key, issuer: ISSUER, accountId: 'acct_AAAAAAAAAAAAAAAAAAAAAA', passkeyId: 'pk_AAAAAAAAAAAAAAAAAAAAAA', nowSeconds: NOW, ttlSeconds: 900 });
+    const token = await issueSessionToken({ key: issuer.key, issuer: ISSUER, accountId: 'acct_AAAAAAAAAAAAAAAAAAAAAA', passkeyId: 'pk_AAAAAAAAAAAAAAAAAAAAAA', generation: 0, nowSeconds: NOW, ttlSeconds: 900 });
     await expect(verifySessionToken({ token, trust: issuer.trust, nowSeconds: NOW })).resolves.toMatchObject({ accountId: 'acct_AAAAAAAAAAAAAAAAAAAAAA' });
     const [h, p] = token.split('.') as [string, string];
     const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
