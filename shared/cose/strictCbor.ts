@@ -1,0 +1,188 @@
+/**
+ * Strict CBOR for signed and protocol data, hand-written for the small subset the protocol uses
+ * (unsigned and negative integers, byte and text strings, arrays, maps, true/false/null, tags) —
+ * cbor2's strict options cost more than a P-256 verify per message, this costs microseconds.
+ *
+ * Decoding accepts only the deterministic encoding of RFC 8949 §4.2.1 / RFC 9052 §9: preferred
+ * (shortest) integer and length encodings, definite lengths, map keys sorted bytewise by their
+ * encoding with no duplicates; no floats, no undefined or other simple values, integers within
+ * JavaScript's safe range, a nesting depth of 16, and no bytes after the item. Anything else
+ * throws, so two parsers can never read different claims out of the same signed bytes. Maps decode
+ * as `Map` (integer keys stay integers); tags as `Tag` (the caller unwraps the one it expects).
+ * Encoding writes exactly that form.
+ */
+import { Tag } from 'cbor2';
+
+const MAX_DEPTH = 16;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8Encoder = new TextEncoder();
+
+class Reader {
+  pos = 0;
+  constructor(readonly b: Uint8Array) {}
+
+  /** Major type and argument, preferred encoding enforced. */
+  head(): { major: number; arg: number } {
+    const ib = this.byte();
+    const major = ib >> 5;
+    const ai = ib & 0x1f;
+    if (ai < 24) return { major, arg: ai };
+    let arg: number;
+    if (ai === 24) {
+      arg = this.byte();
+      if (arg < 24) throw new TypeError('non-preferred integer');
+    } else if (ai === 25) {
+      arg = (this.byte() << 8) | this.byte();
+      if (arg < 0x100) throw new TypeError('non-preferred integer');
+    } else if (ai === 26) {
+      arg = ((this.byte() << 24) >>> 0) + (this.byte() << 16) + (this.byte() << 8) + this.byte();
+      if (arg < 0x10000) throw new TypeError('non-preferred integer');
+    } else if (ai === 27) {
+      const hi = ((this.byte() << 24) >>> 0) + (this.byte() << 16) + (this.byte() << 8) + this.byte();
+      const lo = ((this.byte() << 24) >>> 0) + (this.byte() << 16) + (this.byte() << 8) + this.byte();
+      if (hi === 0) throw new TypeError('non-preferred integer');
+      arg = hi * 2 ** 32 + lo;
+      if (!Number.isSafeInteger(arg)) throw new TypeError('integer beyond 2^53');
+    } else {
+      throw new TypeError('indefinite length or reserved additional information');
+    }
+    return { major, arg };
+  }
+
+  byte(): number {
+    if (this.pos >= this.b.length) throw new TypeError('truncated');
+    return this.b[this.pos++]!;
+  }
+
+  bytes(n: number): Uint8Array {
+    if (this.pos + n > this.b.length) throw new TypeError('truncated');
+    const out = this.b.slice(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+
+  item(depth: number): unknown {
+    if (depth > MAX_DEPTH) throw new TypeError('nested too deeply');
+    const { major, arg } = this.head();
+    switch (major) {
+      case 0:
+        return arg;
+      case 1:
+        if (!Number.isSafeInteger(-1 - arg)) throw new TypeError('integer beyond 2^53');
+        return -1 - arg;
+      case 2:
+        return this.bytes(arg);
+      case 3:
+        return utf8.decode(this.bytes(arg));
+      case 4: {
+        if (arg > this.b.length - this.pos) throw new TypeError('truncated');
+        const out: unknown[] = [];
+        for (let i = 0; i < arg; i++) out.push(this.item(depth + 1));
+        return out;
+      }
+      case 5: {
+        if (arg > this.b.length - this.pos) throw new TypeError('truncated');
+        const out = new Map<unknown, unknown>();
+        let previous: Uint8Array | null = null;
+        for (let i = 0; i < arg; i++) {
+          const start = this.pos;
+          const key = this.item(depth + 1);
+          const encodedKey = this.b.subarray(start, this.pos);
+          if (previous && compareBytes(previous, encodedKey) >= 0) throw new TypeError('map keys unsorted or repeated');
+          previous = encodedKey;
+          out.set(key, this.item(depth + 1));
+        }
+        return out;
+      }
+      case 6:
+        return new Tag(arg, this.item(depth + 1));
+      default:
+        if (arg === 20) return false;
+        if (arg === 21) return true;
+        if (arg === 22) return null;
+        throw new TypeError('floats and other simple values are not allowed');
+    }
+  }
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+/** Decode one deterministic CBOR item; throws on anything the module header lists. */
+export function decodeStrictCbor(bytes: Uint8Array): unknown {
+  const r = new Reader(bytes);
+  const value = r.item(0);
+  if (r.pos !== bytes.length) throw new TypeError('bytes after the CBOR item');
+  return value;
+}
+
+function head(out: number[], major: number, arg: number): void {
+  const m = major << 5;
+  if (arg < 24) out.push(m | arg);
+  else if (arg < 0x100) out.push(m | 24, arg);
+  else if (arg < 0x10000) out.push(m | 25, arg >> 8, arg & 0xff);
+  else if (arg < 0x100000000) out.push(m | 26, (arg >>> 24) & 0xff, (arg >> 16) & 0xff, (arg >> 8) & 0xff, arg & 0xff);
+  else {
+    const hi = Math.floor(arg / 2 ** 32);
+    const lo = arg >>> 0;
+    out.push(m | 27, (hi >>> 24) & 0xff, (hi >> 16) & 0xff, (hi >> 8) & 0xff, hi & 0xff, (lo >>> 24) & 0xff, (lo >> 16) & 0xff, (lo >> 8) & 0xff, lo & 0xff);
+  }
+}
+
+function write(out: number[], value: unknown): void {
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw new TypeError('only safe integers');
+    if (value >= 0) head(out, 0, value);
+    else head(out, 1, -1 - value);
+  } else if (value instanceof Uint8Array) {
+    head(out, 2, value.length);
+    for (const b of value) out.push(b);
+  } else if (typeof value === 'string') {
+    const b = utf8Encoder.encode(value);
+    head(out, 3, b.length);
+    for (const x of b) out.push(x);
+  } else if (Array.isArray(value)) {
+    head(out, 4, value.length);
+    for (const v of value) write(out, v);
+  } else if (value instanceof Map) {
+    const entries = [...value.entries()].map(([k, v]) => {
+      const key: number[] = [];
+      write(key, k);
+      return { key: Uint8Array.from(key), v };
+    });
+    entries.sort((a, b) => compareBytes(a.key, b.key));
+    head(out, 5, entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      if (i > 0 && compareBytes(entries[i - 1]!.key, entries[i]!.key) === 0) throw new TypeError('repeated map key');
+      for (const b of entries[i]!.key) out.push(b);
+      write(out, entries[i]!.v);
+    }
+  } else if (value instanceof Tag) {
+    head(out, 6, Number(value.tag));
+    write(out, value.contents);
+  } else if (value === false) out.push(0xf4);
+  else if (value === true) out.push(0xf5);
+  else if (value === null) out.push(0xf6);
+  else throw new TypeError(`cannot encode ${typeof value}`);
+}
+
+/** Encode deterministically (sorted map keys, shortest forms): what decodeStrictCbor accepts. */
+export function encodeDeterministic(value: unknown): Uint8Array {
+  const out: number[] = [];
+  write(out, value);
+  return Uint8Array.from(out);
+}
+
+/** A CBOR tag as the strict decoder returns it. */
+export function asTag(value: unknown, tag: number): unknown {
+  if (!(value instanceof Tag) || Number(value.tag) !== tag) throw new TypeError(`expected CBOR tag ${tag}`);
+  return value.contents;
+}
+
+/** Build a tagged item for encoding. */
+export function tagged(tag: number, contents: unknown): Tag {
+  return new Tag(tag, contents);
+}
