@@ -141,6 +141,17 @@ export class VirtualAuthenticator {
     };
   }
 
+  /**
+   * Take over a passkey made elsewhere — e.g. by a browser's CDP virtual authenticator, whose
+   * `WebAuthn.getCredentials` hands out the private key — so this phone signs with it (a test moves
+   * a passkey registered in the customer portal onto the simulated phone that talks to the car).
+   */
+  importPasskey(passkey: { credentialId: string; rpId: string; userHandle: string; privateKeyPkcs8: Uint8Array; signCount: number }): void {
+    const id = new Uint8Array(Buffer.from(passkey.credentialId, 'base64url'));
+    const privateKey = createPrivateKey({ key: Buffer.from(passkey.privateKeyPkcs8), format: 'der', type: 'pkcs8' });
+    this.#passkeys.set(Buffer.from(id).toString('base64url'), { id, rpId: passkey.rpId, userHandle: passkey.userHandle, privateKey, counter: passkey.signCount });
+  }
+
   /** navigator.credentials.get(): an assertion over the challenge, UV set only if biometrics pass. */
   getAssertion(opts: AssertionOptions): AuthenticationResponseJSON {
     const allowed = opts.allowCredentials && opts.allowCredentials.length > 0 ? new Set(opts.allowCredentials) : null;

@@ -36,8 +36,8 @@ export interface FullStack {
   cleanup(): Promise<void>;
 }
 
-export async function startFullStack(opts: { env?: Record<string, string> } = {}): Promise<FullStack> {
-  const t = await startTestServer(opts.env ? { env: opts.env } : {});
+export async function startFullStack(opts: Pick<Parameters<typeof startTestServer>[0] & object, 'env' | 'mailer'> = {}): Promise<FullStack> {
+  const t = await startTestServer(opts);
   const dir = await mkdtemp(join(tmpdir(), 'sdk-e2e-'));
   const air = new Air({ seed: 11 });
   const cars = new Map<string, Vehicle>();

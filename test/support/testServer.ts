@@ -15,6 +15,7 @@ import { provisionVehicle } from '../../server/operator/provisionVehicle.js';
 import { MemoryStore } from '../../server/store/memoryStore.js';
 import type { Store } from '../../server/store/store.js';
 import type { PaymentGateway } from '../../server/subscriptions/paymentGateway.js';
+import type { Mailer } from '../../server/notifications/outbox.js';
 import { PhoneApp } from '../../ble-sim/phone/phoneApp.js';
 import { TestMailbox } from './mailbox.js';
 
@@ -64,6 +65,8 @@ export async function startTestServer(
     issuerKey?: IssuerSigningKey;
     port?: number;
     paymentGateway?: PaymentGateway;
+    /** Where notifications go (default: the log); a test reads e-mailed links from it. */
+    mailer?: Mailer;
   } = {},
 ): Promise<TestServer> {
   // Listen first, so the configuration may depend on the port; the app handles requests once built.
@@ -93,6 +96,7 @@ export async function startTestServer(
       logger: createLogger({ level: config.LOG_LEVEL }),
       mailer: mailbox,
       ...(opts.paymentGateway ? { paymentGateway: opts.paymentGateway } : {}),
+      ...(opts.mailer ? { mailer: opts.mailer } : {}),
       onUndeclaredError: (route, code) => undeclared.add(`${route.operationId} (${route.method.toUpperCase()} ${route.path}) answered ${code}`),
     });
   } catch (err) {

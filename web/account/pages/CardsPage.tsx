@@ -15,6 +15,8 @@ import { Page } from '../App';
 import { cardBrand, passesLuhn } from '../../../server/subscriptions/cardNumber';
 
 const BRAND_NAMES = { visa: 'Visa', mastercard: 'Mastercard' } as const;
+/** The brand as people write it ("visa" → "Visa"). */
+const brandName = (brand: string) => BRAND_NAMES[brand as keyof typeof BRAND_NAMES] ?? brand;
 
 export function CardsPage() {
   const { t } = useI18n();
@@ -31,7 +33,7 @@ export function CardsPage() {
     setError(null);
     try {
       await api('POST', `/v1/me/cards/${card.cardId}/primary`, {});
-      await done(t('cards.primarySet', { brand: card.brand, last4: card.last4 }));
+      await done(t('cards.primarySet', { brand: brandName(card.brand), last4: card.last4 }));
     } catch (err) {
       setError(err);
     }
@@ -49,18 +51,18 @@ export function CardsPage() {
           {wallet.data?.cards.map((c) => (
             <li key={c.cardId} class="card" data-card-id={c.cardId}>
               <h3>
-                {c.brand} {t('card.ending', { last4: c.last4 })}
+                {brandName(c.brand)} {t('card.ending', { last4: c.last4 })}
                 {c.primary && <span class="tag">{t('cards.primary')}</span>}
               </h3>
               <p>{t('cards.expires', { month: String(c.expMonth).padStart(2, '0'), year: c.expYear })}</p>
               <div class="actions">
                 {!c.primary && (
                   <button type="button" onClick={() => void makePrimary(c)}>
-                    {t('cards.makePrimary', { brand: c.brand, last4: c.last4 })}
+                    {t('cards.makePrimary', { brand: brandName(c.brand), last4: c.last4 })}
                   </button>
                 )}
                 <button type="button" class="danger" onClick={() => setRemoving(c)}>
-                  {t('cards.remove', { brand: c.brand, last4: c.last4 })}
+                  {t('cards.remove', { brand: brandName(c.brand), last4: c.last4 })}
                 </button>
               </div>
             </li>
@@ -71,7 +73,7 @@ export function CardsPage() {
       {removing && (
         <ConfirmDialog
           danger
-          title={t('cards.removeTitle', { brand: removing.brand, last4: removing.last4 })}
+          title={t('cards.removeTitle', { brand: brandName(removing.brand), last4: removing.last4 })}
           confirmLabel={t('cards.removeConfirm')}
           onClose={() => setRemoving(null)}
           returnFocus={headingRef}

@@ -109,12 +109,16 @@ function CurrentPlan({ view, base, onDone }: { view: SubscriptionView; base: str
       setError(err);
     }
   };
-  const setAutoRenew = async (autoRenew: boolean) => {
+  // The box follows the click at once; it goes back if the server refuses.
+  const [autoRenew, setAutoRenewShown] = useState(s.autoRenew);
+  const setAutoRenew = async (value: boolean) => {
     setError(null);
+    setAutoRenewShown(value);
     try {
-      await api('PUT', `${base}/current/auto-renew`, { autoRenew });
-      await onDone(autoRenew ? t('subscription.autoRenewOn') : t('subscription.autoRenewOff'));
+      await api('PUT', `${base}/current/auto-renew`, { autoRenew: value });
+      await onDone(value ? t('subscription.autoRenewOn') : t('subscription.autoRenewOff'));
     } catch (err) {
+      setAutoRenewShown(!value);
       setError(err);
     }
   };
@@ -151,7 +155,7 @@ function CurrentPlan({ view, base, onDone }: { view: SubscriptionView; base: str
       {paid && !s.cancelAt && (
         <div class="field">
           <label class="choice">
-            <input type="checkbox" id="auto-renew" checked={s.autoRenew} onChange={(e) => void setAutoRenew(e.currentTarget.checked)} />
+            <input type="checkbox" id="auto-renew" checked={autoRenew} onChange={(e) => void setAutoRenew(e.currentTarget.checked)} />
             {t('subscription.autoRenew')}
           </label>
           <p class="hint">{t('subscription.autoRenewHint')}</p>
@@ -175,6 +179,7 @@ function CurrentPlan({ view, base, onDone }: { view: SubscriptionView; base: str
           danger
           title={quote.mode === 'withdraw' ? t('subscription.withdrawTitle') : t('subscription.cancelTitle')}
           confirmLabel={quote.mode === 'withdraw' ? t('subscription.withdrawConfirm') : t('subscription.cancelConfirm')}
+          dismissLabel={t('subscription.keep')}
           onClose={() => setQuote(null)}
           returnFocus={headingRef}
           onConfirm={async () => {

@@ -5,7 +5,7 @@
  */
 import { useRef, useState } from 'preact/hooks';
 import { api } from '../../shared/api';
-import { COMMANDS, type Command, type Invitation, type KeyView } from '../../shared/apiTypes';
+import { COMMANDS, type Command, type Invitation, type KeyView, type MyVehicle } from '../../shared/apiTypes';
 import { ConfirmDialog } from '../../shared/components/ConfirmDialog';
 import { Field } from '../../shared/components/Field';
 import { ErrorMessage, Notice } from '../../shared/components/Messages';
@@ -19,13 +19,13 @@ import { useMe, useSession } from '../session';
 
 export function VehicleKeysPage({ vin }: { vin: string }) {
   const { t } = useI18n();
-  const me = useMe();
   const { passkeyId } = useSession();
   const keys = useLoad(() => api<{ keys: KeyView[] }>('GET', `/v1/vehicles/${vin}/keys`).then((r) => r.keys), [vin]);
   const invitations = useLoad(() => api<{ invitations: Invitation[] }>('GET', `/v1/vehicles/${vin}/invitations`).then((r) => r.invitations), [vin]);
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const isMain = keys.data?.some((k) => k.role === 'main' && k.accountId === me.accountId) ?? false;
+  const vehicles = useLoad(() => api<{ vehicles: MyVehicle[] }>('GET', '/v1/me/vehicles').then((r) => r.vehicles), []);
+  const isMain = vehicles.data?.some((v) => v.vin === vin && v.role === 'main') ?? false;
   const mineHere = keys.data?.some((k) => k.passkeyId === passkeyId) ?? false;
   const done = async (message: string) => {
     setNotice(message);
@@ -47,7 +47,7 @@ export function VehicleKeysPage({ vin }: { vin: string }) {
       </p>
       <Notice>{notice}</Notice>
       <ErrorMessage error={keys.error} />
-      {keys.data && !mineHere && (
+      {keys.data && isMain && !mineHere && (
         <div class="actions">
           <button type="button" class="primary" id="get-key" onClick={getKey}>
             {t('keys.getKey')}
@@ -56,10 +56,11 @@ export function VehicleKeysPage({ vin }: { vin: string }) {
       )}
       <ErrorMessage error={error} />
       {keys.data && <KeyList keys={keys.data} vin={vin} onDone={done} />}
-      {(isMain || invitations.data) && !invitations.error && (
+      {isMain && (
         <>
           <InviteForm vin={vin} onDone={done} />
-          <PendingInvitations invitations={invitations.data ?? []} vin={vin} onDone={done} />
+          <ErrorMessage error={invitations.error} />
+          {invitations.data && <PendingInvitations invitations={invitations.data} vin={vin} onDone={done} />}
         </>
       )}
     </Page>

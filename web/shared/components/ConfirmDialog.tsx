@@ -14,6 +14,8 @@ export interface ConfirmDialogProps {
   /** The consequences, in sentences. */
   children: ComponentChildren;
   confirmLabel: string;
+  /** The button that changes nothing (default "Cancel"; say "Keep my plan" where "Cancel" would be ambiguous). */
+  dismissLabel?: string;
   /** Does the action; the dialog closes when it resolves. */
   onConfirm: () => Promise<void>;
   onClose: () => void;
@@ -21,7 +23,7 @@ export interface ConfirmDialogProps {
   returnFocus?: RefObject<HTMLElement | null>;
 }
 
-export function ConfirmDialog({ title, children, confirmLabel, onConfirm, onClose, danger = false, returnFocus }: ConfirmDialogProps) {
+export function ConfirmDialog({ title, children, confirmLabel, dismissLabel, onConfirm, onClose, danger = false, returnFocus }: ConfirmDialogProps) {
   const { t } = useI18n();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -42,7 +44,7 @@ export function ConfirmDialog({ title, children, confirmLabel, onConfirm, onClos
       <ErrorMessage error={error} />
       <div class="actions">
         <button type="button" autofocus onClick={onClose}>
-          {t('common.cancel')}
+          {dismissLabel ?? t('common.cancel')}
         </button>
         <button type="button" class={danger ? 'danger' : 'primary'} disabled={busy} onClick={confirm}>
           {confirmLabel}

@@ -222,6 +222,7 @@ export const messages = {
   'subscription.refund': { en: (p: Amount) => `You get ${p.amount} back on the card that paid.`, nl: (p: Amount) => `U krijgt ${p.amount} terug op de kaart die betaalde.`, fr: (p: Amount) => `Vous récupérez ${p.amount} sur la carte qui a payé.` },
   'subscription.noRefund': { en: 'Nothing is refunded.', nl: 'Er wordt niets terugbetaald.', fr: "Rien n'est remboursé." },
   'subscription.keysEnd': { en: 'Every digital key of this vehicle ends now, shared keys included.', nl: 'Alle digitale sleutels van dit voertuig stoppen nu, ook de gedeelde.', fr: 'Toutes les clés numériques de ce véhicule prennent fin maintenant, clés partagées comprises.' },
+  'subscription.keep': { en: 'Keep my plan', nl: 'Mijn formule behouden', fr: 'Garder ma formule' },
   'subscription.cancelConfirm': { en: 'Cancel plan', nl: 'Formule opzeggen', fr: 'Résilier la formule' },
   'subscription.withdrawConfirm': { en: 'Withdraw', nl: 'Herroepen', fr: 'Se rétracter' },
   'subscription.cancelled': { en: 'Your plan is cancelled.', nl: 'Uw formule is opgezegd.', fr: 'Votre formule est résiliée.' },
