@@ -66,6 +66,8 @@ export interface App {
   ctx: AppContext;
   outbox: Outbox;
   routes: RouteDefinition[];
+  /** The OpenAPI document served at GET /v1/openapi.json (its server is ISSUER). */
+  openApi: Record<string, unknown>;
   hub: ManifestHub;
   /** Subscriptions (R9–R11): the service behind the routes and the keys gate. */
   subscriptions: SubscriptionService;
@@ -186,7 +188,7 @@ export function createApp(opts: CreateAppOptions): App {
 
   const router = express.Router();
   mountSystemRoutes(router, ctx, metrics, hub);
-  const document = openApiDocument({ routes, title: 'Smart Digital Key API', version: '1.0.0', serverUrl: config.ISSUER });
+  const document = openApiDocument({ routes, serverUrl: config.ISSUER });
   router.get('/v1/openapi.json', (_req, res) => {
     res.json(document);
   });
@@ -210,6 +212,7 @@ export function createApp(opts: CreateAppOptions): App {
     ctx,
     outbox,
     routes,
+    openApi: document,
     hub,
     subscriptions,
     scheduler,

@@ -2,7 +2,7 @@
  * The simulated phone app: a passkey authenticator (biometric-gated), a key wallet and the HTTP
  * client — what the phone-app team builds. The BLE side lives in phoneCentral.ts.
  */
-import type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { Vin } from '../../shared/ids.js';
 import { ApiClient, type KeyIssuanceApi } from './apiClient.js';
 import { KeyWallet, type WalletEntry } from './keyWallet.js';
@@ -16,6 +16,12 @@ export interface IssuedKey {
 }
 
 export type ClaimProof = { method: 'odometer'; odometerKm: number } | { method: 'qr'; qrToken: string };
+
+/** A WebAuthn response as the JSON body the typed client takes (its extension results a plain record). */
+function asJsonBody<R extends { clientExtensionResults: object }>(response: R): Omit<R, 'clientExtensionResults'> & { clientExtensionResults: Record<string, unknown> } {
+  const clientExtensionResults: Record<string, unknown> = { ...response.clientExtensionResults };
+  return { ...response, clientExtensionResults };
+}
 
 export class PhoneApp {
   readonly api: KeyIssuanceApi;
@@ -32,12 +38,14 @@ export class PhoneApp {
 
   /** Create an account and enroll this phone's passkey (UV required); leaves the phone logged in. */
   async signUp(email: string, displayName: string): Promise<{ accountId: string; passkeyId: string }> {
-    const created = await this.api.request<{ accountId: string; enrollmentToken: string; options: PublicKeyCredentialCreationOptionsJSON }>('POST', '/v1/accounts', { email, displayName });
+    const created = await this.api.call(this.api.typed.POST('/v1/accounts', { body: { email, displayName } }));
     const response = this.authenticator.createCredential(created.options, this.opts.origin);
-    const enrolled = await this.api.request<{ passkeyId: string; token: string }>('POST', `/v1/accounts/${created.accountId}/passkeys`, {
-      enrollmentToken: created.enrollmentToken,
-      response,
-    });
+    const enrolled = await this.api.call(
+      this.api.typed.POST('/v1/accounts/{accountId}/passkeys', {
+        params: { path: { accountId: created.accountId } },
+        body: { enrollmentToken: created.enrollmentToken, response: asJsonBody(response) },
+      }),
+    );
     this.api.token = enrolled.token;
     this.accountId = created.accountId;
     this.passkeyId = enrolled.passkeyId;
@@ -46,7 +54,7 @@ export class PhoneApp {
 
   /** Log in with this phone's passkey (a fresh biometric assertion). */
   async logIn(email?: string, opts: { userVerified?: boolean } = {}): Promise<string> {
-    const { challengeId, options } = await this.api.request<{ challengeId: string; options: PublicKeyCredentialRequestOptionsJSON }>('POST', '/v1/sessions/options', email ? { email } : {});
+    const { challengeId, options } = await this.api.call(this.api.typed.POST('/v1/sessions/options', { body: email ? { email } : {} }));
     const response: AuthenticationResponseJSON = this.authenticator.getAssertion({
       rpId: this.opts.rpId,
       origin: this.opts.origin,
@@ -54,7 +62,7 @@ export class PhoneApp {
       allowCredentials: (options.allowCredentials ?? []).map((c) => c.id),
       ...(opts.userVerified !== undefined ? { userVerified: opts.userVerified } : {}),
     });
-    const session = await this.api.request<{ token: string; accountId: string }>('POST', '/v1/sessions', { challengeId, response });
+    const session = await this.api.call(this.api.typed.POST('/v1/sessions', { body: { challengeId, response: asJsonBody(response) } }));
     this.api.token = session.token;
     this.accountId = session.accountId;
     this.passkeyId = response.id;
@@ -62,16 +70,17 @@ export class PhoneApp {
   }
 
   async claim(vin: Vin, proof: ClaimProof): Promise<{ vin: string; role: 'main'; wiped: boolean }> {
-    return this.api.request('POST', `/v1/vehicles/${vin}/claims`, { ...proof, acceptTerms: true });
+    return this.api.call(this.api.typed.POST('/v1/vehicles/{vin}/claims', { params: { path: { vin } }, body: { ...proof, acceptTerms: true } }));
   }
 
   async activateStandardServices(vin: Vin): Promise<void> {
-    await this.api.request('POST', `/v1/vehicles/${vin}/standard-services`, {});
+    await this.api.call(this.api.typed.POST('/v1/vehicles/{vin}/standard-services', { params: { path: { vin } }, body: {} }));
   }
 
   /** Ask for a main key bound to this phone's passkey; stores it in the wallet. */
   async requestKey(vin: Vin): Promise<WalletEntry> {
-    const issued = await this.api.request<IssuedKey>('POST', `/v1/vehicles/${vin}/keys`, { passkeyId: this.passkeyId });
+    if (!this.passkeyId) throw new Error('this phone holds no passkey yet: sign up or log in first');
+    const issued = await this.api.call(this.api.typed.POST('/v1/vehicles/{vin}/keys', { params: { path: { vin } }, body: { passkeyId: this.passkeyId } }));
     return this.wallet.put(vin, issued);
   }
 
@@ -79,7 +88,7 @@ export class PhoneApp {
   async refresh(vin: Vin): Promise<WalletEntry> {
     const entry = this.wallet.get(vin);
     if (!entry) throw new Error(`no key for ${vin} in the wallet`);
-    const issued = await this.api.request<IssuedKey>('POST', `/v1/keys/${entry.keyId}/credential`, {});
+    const issued = await this.api.call(this.api.typed.POST('/v1/keys/{keyId}/credential', { params: { path: { keyId: entry.keyId } }, body: {} }));
     return this.wallet.put(vin, issued);
   }
 

@@ -70,7 +70,10 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): unk
   }));
 }
 
-export function openApiDocument(opts: { routes: RouteDefinition[]; title: string; version: string; serverUrl: string }): Record<string, unknown> {
+/** The API's title and version, as the document and the generated client name them. */
+export const API_INFO = { title: 'Smart Digital Key API', version: '1.0.0' } as const;
+
+export function openApiDocument(opts: { routes: RouteDefinition[]; serverUrl: string }): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of opts.routes) {
     const path = route.path.replace(/:([A-Za-z]+)/g, '{$1}');
@@ -95,8 +98,7 @@ export function openApiDocument(opts: { routes: RouteDefinition[]; title: string
   return {
     openapi: '3.1.0',
     info: {
-      title: opts.title,
-      version: opts.version,
+      ...API_INFO,
       description: 'The Smart Digital Key key-issuance API. Errors are `{"error": {"code", "message"}}` with a stable code; docs/api.md is the guide for app developers.',
       license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
     },

@@ -32,5 +32,39 @@ export const authenticationResponseSchema = z.object({
   authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
 });
 
-/** Creation/request options are produced by SimpleWebAuthn; documented loosely. */
-export const webauthnOptionsSchema = z.record(z.string(), z.unknown()).describe('WebAuthn options JSON (PublicKeyCredential*OptionsJSON)');
+const credentialDescriptor = z.object({ id: base64UrlIdSchema, type: z.literal('public-key'), transports: transports.optional() });
+const userVerification = z.enum(['required', 'preferred', 'discouraged']);
+
+/**
+ * The passkey creation options the server answers (WebAuthn `PublicKeyCredentialCreationOptionsJSON`,
+ * made by SimpleWebAuthn): hand them to the platform's passkey API as they are. Documentation of
+ * the answer; further WebAuthn fields may appear.
+ */
+export const registrationOptionsSchema = z.looseObject({
+  rp: z.object({ name: z.string(), id: z.string().optional() }),
+  user: z.object({ id: b64url(128), name: z.string(), displayName: z.string() }),
+  challenge: b64url(256),
+  pubKeyCredParams: z.array(z.object({ alg: z.number().int(), type: z.literal('public-key') })),
+  timeout: z.number().int().optional(),
+  excludeCredentials: z.array(credentialDescriptor).optional(),
+  authenticatorSelection: z
+    .object({
+      authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+      residentKey: z.enum(['required', 'preferred', 'discouraged']).optional(),
+      requireResidentKey: z.boolean().optional(),
+      userVerification: userVerification.optional(),
+    })
+    .optional(),
+  attestation: z.enum(['none', 'indirect', 'direct', 'enterprise']).optional(),
+  extensions: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** The passkey login options (WebAuthn `PublicKeyCredentialRequestOptionsJSON`): user verification is required. */
+export const authenticationOptionsSchema = z.looseObject({
+  challenge: b64url(256),
+  timeout: z.number().int().optional(),
+  rpId: z.string().optional(),
+  allowCredentials: z.array(credentialDescriptor).optional(),
+  userVerification: userVerification.optional(),
+  extensions: z.record(z.string(), z.unknown()).optional(),
+});

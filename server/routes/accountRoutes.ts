@@ -17,7 +17,7 @@ import { storeKeys } from '../store/storeKeys.js';
 import { emailSchema, passkeyLabelSchema } from '../http/apiSchemas.js';
 import { requireAccount } from '../http/authenticate.js';
 import { defineRoute, type RouteDefinition } from '../http/route.js';
-import { authenticationResponseSchema, registrationResponseSchema, webauthnOptionsSchema } from '../http/webauthnSchemas.js';
+import { authenticationOptionsSchema, authenticationResponseSchema, registrationOptionsSchema, registrationResponseSchema } from '../http/webauthnSchemas.js';
 
 export function accountRoutes(ctx: AppContext): RouteDefinition[] {
   return [
@@ -33,7 +33,7 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
       responses: {
         201: {
           description: 'Account created',
-          schema: z.object({ accountId: uuidSchema, enrollmentToken: z.string(), options: webauthnOptionsSchema }),
+          schema: z.object({ accountId: uuidSchema, enrollmentToken: z.string(), options: registrationOptionsSchema }),
         },
       },
       handler: async ({ body }) => {
@@ -67,7 +67,7 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
       errors: [],
       auth: 'none',
       body: z.object({ email: emailSchema.optional().describe('Accepted for compatibility; it changes nothing in the answer') }),
-      responses: { 200: { description: 'Login options', schema: z.object({ challengeId: uuidSchema, options: webauthnOptionsSchema }) } },
+      responses: { 200: { description: 'Login options', schema: z.object({ challengeId: uuidSchema, options: authenticationOptionsSchema }) } },
       handler: async () => {
         // Passkeys are discoverable (resident), so no account's credential ids are ever listed: the
         // answer is the same for every e-mail, known or not — no account enumeration.
@@ -117,7 +117,7 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
       auth: 'session',
       allowDealer: true,
       body: z.object({}),
-      responses: { 200: { description: 'Creation options', schema: z.object({ challengeId: uuidSchema, options: webauthnOptionsSchema }) } },
+      responses: { 200: { description: 'Creation options', schema: z.object({ challengeId: uuidSchema, options: registrationOptionsSchema }) } },
       handler: async ({ caller }) => {
         const me = requireAccount(caller);
         const account = await ctx.accounts.find(me.accountId);

@@ -3,9 +3,9 @@
  * reason; look up a vehicle's keys and its audit trail. A dealer can never issue or share a key.
  */
 import { z } from 'zod';
-import { base64UrlIdSchema } from '../../shared/ids.js';
+import { base64UrlIdSchema, uuidSchema, vinSchema } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
-import { keyView, vinParams } from '../http/apiSchemas.js';
+import { keyView, keyViewSchema, vinParams } from '../http/apiSchemas.js';
 import { requireAccount } from '../http/authenticate.js';
 import { defineRoute, type RouteDefinition } from '../http/route.js';
 import { revokeLostPasskey } from '../keys/revokeLostPasskey.js';
@@ -13,6 +13,20 @@ import { revokeAllKeysByDealer } from '../keys/revokeAllKeysByDealer.js';
 import { readAuditTrail } from '../vehicles/auditTrail.js';
 
 const reason = z.string().trim().min(3).max(500);
+
+/** The shape of an audit entry (auditTrail.ts's AuditEntry), as the dealer API shows it. */
+const auditEntrySchema = z.object({
+  at: z.number().int().describe('epoch milliseconds'),
+  vin: vinSchema,
+  action: z.string(),
+  actor: z.object({ accountId: z.string().nullable(), role: z.string() }),
+  reason: z.string(),
+  keyIds: z.array(z.string()),
+  wipedEpoch: z.number().int().optional(),
+  epoch: z.number().int(),
+  seq: z.number().int(),
+  detail: z.record(z.string(), z.unknown()).optional(),
+});
 
 export function dealerRoutes(ctx: AppContext): RouteDefinition[] {
   return [
@@ -47,7 +61,12 @@ export function dealerRoutes(ctx: AppContext): RouteDefinition[] {
       errors: ['VEHICLE_NOT_FOUND'],
       auth: 'dealer',
       params: vinParams,
-      responses: { 200: { description: 'Keys' } },
+      responses: {
+        200: {
+          description: 'Keys',
+          schema: z.object({ vin: vinSchema, epoch: z.number().int(), seq: z.number().int(), mainUser: uuidSchema.nullable(), keys: z.array(keyViewSchema) }),
+        },
+      },
       handler: async ({ params }) => {
         const vehicle = await ctx.vehicles.get(params.vin);
         const keys = await ctx.vehicles.keys(params.vin, vehicle.epoch);
@@ -64,7 +83,7 @@ export function dealerRoutes(ctx: AppContext): RouteDefinition[] {
       auth: 'dealer',
       params: vinParams,
       query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
-      responses: { 200: { description: 'Audit entries' } },
+      responses: { 200: { description: 'Audit entries, oldest first', schema: z.object({ vin: vinSchema, entries: z.array(auditEntrySchema) }) } },
       handler: async ({ params, query }) => {
         await ctx.vehicles.get(params.vin);
         return { body: { vin: params.vin, entries: await readAuditTrail(ctx.store, params.vin, { limit: query.limit }) } };
