@@ -156,6 +156,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/vehicles/{vin}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove the vehicle from the account (R4a), or relinquish the usage rights (R4c): every key is wiped */
+        delete: operations["removeVehicle"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/vehicles/{vin}/standard-services": {
         parameters: {
             query?: never;
@@ -187,6 +204,23 @@ export interface paths {
         /** Get a main key for one of the caller's passkeys (main user only; R1) */
         post: operations["createMainKey"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/vehicles/{vin}/keys/{keyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke one key: the main user any key, a shared user only their own (R3) */
+        delete: operations["revokeKey"];
         options?: never;
         head?: never;
         patch?: never;
@@ -256,6 +290,23 @@ export interface paths {
         post?: never;
         /** Cancel (monthly: at the end of the cycle; yearly, multi-year: at the end of the subscription month, unused whole months refunded) or withdraw within 14 days (refund but the days used) — R11; an end wipes every key (R4b) */
         delete: operations["cancelSubscription"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/vehicles/{vin}/subscriptions/current/cancellation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What cancelling or withdrawing would do now — when it ends, whether keys end now, the refund — without doing it (R11); main user only */
+        get: operations["quoteSubscriptionCancellation"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -376,40 +427,6 @@ export interface paths {
         /** Accept an invitation with one of the caller's passkeys: a shared key with exactly the invitation's profile */
         post: operations["acceptInvitation"];
         delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/vehicles/{vin}/keys/{keyId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /** Revoke one key: the main user any key, a shared user only their own (R3) */
-        delete: operations["revokeKey"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/me/vehicles/{vin}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /** Remove the vehicle from the account (R4a), or relinquish the usage rights (R4c): every key is wiped */
-        delete: operations["removeVehicle"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2124,6 +2141,204 @@ export interface operations {
             };
         };
     };
+    removeVehicle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                vin: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @default remove
+                     * @enum {string}
+                     */
+                    reason?: "remove" | "relinquish";
+                };
+            };
+        };
+        responses: {
+            /** @description Removed; every key wiped */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        vin: string;
+                        revokedKeyIds: string[];
+                        epoch: number;
+                        seq: number;
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VALIDATION_FAILED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED: A valid session is required (do not retry unchanged) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "UNAUTHENTICATED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description NOT_MAIN_USER: Only the main user of the vehicle may do this (do not retry unchanged); PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged); FORBIDDEN: This caller may not do this (do not retry unchanged) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "NOT_MAIN_USER" | "PASSKEY_DISABLED" | "FORBIDDEN";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description VEHICLE_NOT_FOUND: No such vehicle (do not retry unchanged) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VEHICLE_NOT_FOUND";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description CONFLICT: The resource changed concurrently: try again (safe to retry) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "CONFLICT";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "INTERNAL_ERROR";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "STORE_UNAVAILABLE";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
     activateStandardServices: {
         parameters: {
             query?: never;
@@ -2819,6 +3034,193 @@ export interface operations {
                              * @enum {string}
                              */
                             code: "KEY_EXISTS" | "STANDARD_SERVICES_INACTIVE" | "SUBSCRIPTION_INACTIVE" | "CONFLICT";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "INTERNAL_ERROR";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "STORE_UNAVAILABLE";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    revokeKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                vin: string;
+                keyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        keyId: string;
+                        seq: number;
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VALIDATION_FAILED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED: A valid session is required (do not retry unchanged) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "UNAUTHENTICATED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged); FORBIDDEN: This caller may not do this (do not retry unchanged) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "PASSKEY_DISABLED" | "FORBIDDEN";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description VEHICLE_NOT_FOUND: No such vehicle (do not retry unchanged); KEY_NOT_FOUND: No such key (do not retry unchanged) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VEHICLE_NOT_FOUND" | "KEY_NOT_FOUND";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description CONFLICT: The resource changed concurrently: try again (safe to retry) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "CONFLICT";
                             /** @description For people; never parse it */
                             message: string;
                             /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
@@ -4036,6 +4438,202 @@ export interface operations {
                              * @enum {string}
                              */
                             code: "SUBSCRIPTION_INACTIVE" | "WITHDRAWAL_UNAVAILABLE" | "CONFLICT";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "INTERNAL_ERROR";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "STORE_UNAVAILABLE";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    quoteSubscriptionCancellation: {
+        parameters: {
+            query?: {
+                mode?: "cancel" | "withdraw";
+            };
+            header?: never;
+            path: {
+                vin: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The quote */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        mode: "cancel" | "withdraw";
+                        /** @description ISO 8601 UTC instant */
+                        effectiveAt: string;
+                        immediate: boolean;
+                        refund: {
+                            amountCents: number;
+                            currency: string;
+                        } | null;
+                        basis: string;
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VALIDATION_FAILED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED: A valid session is required (do not retry unchanged) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "UNAUTHENTICATED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description NOT_MAIN_USER: Only the main user of the vehicle may do this (do not retry unchanged); PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged); FORBIDDEN: This caller may not do this (do not retry unchanged) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "NOT_MAIN_USER" | "PASSKEY_DISABLED" | "FORBIDDEN";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description VEHICLE_NOT_FOUND: No such vehicle (do not retry unchanged) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VEHICLE_NOT_FOUND";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description SUBSCRIPTION_INACTIVE: The Smart Digital Key subscription is not active (do not retry unchanged); WITHDRAWAL_UNAVAILABLE: The withdrawal period is over or does not apply (do not retry unchanged) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "SUBSCRIPTION_INACTIVE" | "WITHDRAWAL_UNAVAILABLE";
                             /** @description For people; never parse it */
                             message: string;
                             /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
@@ -5641,391 +6239,6 @@ export interface operations {
                              * @enum {string}
                              */
                             code: "INVITATION_INVALID";
-                            /** @description For people; never parse it */
-                            message: string;
-                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
-                            detail?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /**
-                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
-                             * @enum {string}
-                             */
-                            code: "INTERNAL_ERROR";
-                            /** @description For people; never parse it */
-                            message: string;
-                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
-                            detail?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /**
-                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
-                             * @enum {string}
-                             */
-                            code: "STORE_UNAVAILABLE";
-                            /** @description For people; never parse it */
-                            message: string;
-                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
-                            detail?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-        };
-    };
-    revokeKey: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                vin: string;
-                keyId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Revoked */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        keyId: string;
-                        seq: number;
-                    };
-                };
-            };
-            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /**
-                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
-                             * @enum {string}
-                             */
-                            code: "VALIDATION_FAILED";
-                            /** @description For people; never parse it */
-                            message: string;
-                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
-                            detail?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-            /** @description UNAUTHENTICATED: A valid session is required (do not retry unchanged) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /**
-                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
-                             * @enum {string}
-                             */
-                            code: "UNAUTHENTICATED";
-                            /** @description For people; never parse it */
-                            message: string;
-                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
-                            detail?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-            /** @description PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged); FORBIDDEN: This caller may not do this (do not retry unchanged) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /**
-                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
-                             * @enum {string}
-                             */
-                            code: "PASSKEY_DISABLED" | "FORBIDDEN";
-                            /** @description For people; never parse it */
-                            message: string;
-                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
-                            detail?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-            /** @description VEHICLE_NOT_FOUND: No such vehicle (do not retry unchanged); KEY_NOT_FOUND: No such key (do not retry unchanged) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /**
-                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
-                             * @enum {string}
-                             */
-                            code: "VEHICLE_NOT_FOUND" | "KEY_NOT_FOUND";
-                            /** @description For people; never parse it */
-                            message: string;
-                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
-                            detail?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-            /** @description CONFLICT: The resource changed concurrently: try again (safe to retry) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /**
-                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
-                             * @enum {string}
-                             */
-                            code: "CONFLICT";
-                            /** @description For people; never parse it */
-                            message: string;
-                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
-                            detail?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /**
-                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
-                             * @enum {string}
-                             */
-                            code: "INTERNAL_ERROR";
-                            /** @description For people; never parse it */
-                            message: string;
-                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
-                            detail?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /**
-                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
-                             * @enum {string}
-                             */
-                            code: "STORE_UNAVAILABLE";
-                            /** @description For people; never parse it */
-                            message: string;
-                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
-                            detail?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-        };
-    };
-    removeVehicle: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                vin: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /**
-                     * @default remove
-                     * @enum {string}
-                     */
-                    reason?: "remove" | "relinquish";
-                };
-            };
-        };
-        responses: {
-            /** @description Removed; every key wiped */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        vin: string;
-                        revokedKeyIds: string[];
-                        epoch: number;
-                        seq: number;
-                    };
-                };
-            };
-            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /**
-                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
-                             * @enum {string}
-                             */
-                            code: "VALIDATION_FAILED";
-                            /** @description For people; never parse it */
-                            message: string;
-                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
-                            detail?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-            /** @description UNAUTHENTICATED: A valid session is required (do not retry unchanged) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /**
-                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
-                             * @enum {string}
-                             */
-                            code: "UNAUTHENTICATED";
-                            /** @description For people; never parse it */
-                            message: string;
-                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
-                            detail?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-            /** @description NOT_MAIN_USER: Only the main user of the vehicle may do this (do not retry unchanged); PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged); FORBIDDEN: This caller may not do this (do not retry unchanged) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /**
-                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
-                             * @enum {string}
-                             */
-                            code: "NOT_MAIN_USER" | "PASSKEY_DISABLED" | "FORBIDDEN";
-                            /** @description For people; never parse it */
-                            message: string;
-                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
-                            detail?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-            /** @description VEHICLE_NOT_FOUND: No such vehicle (do not retry unchanged) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /**
-                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
-                             * @enum {string}
-                             */
-                            code: "VEHICLE_NOT_FOUND";
-                            /** @description For people; never parse it */
-                            message: string;
-                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
-                            detail?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-            /** @description CONFLICT: The resource changed concurrently: try again (safe to retry) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /**
-                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
-                             * @enum {string}
-                             */
-                            code: "CONFLICT";
                             /** @description For people; never parse it */
                             message: string;
                             /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
