@@ -12,7 +12,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account; returns a single-use enrollment token and passkey creation options (UV required). An account that never enrolled a passkey gets a fresh enrollment */
+        /** Sign up: returns a single-use enrollment token and passkey creation options (UV required), the same way whether or not the address already has an account (the address owner is told by e-mail); a verification link goes to a free address */
         post: operations["createAccount"];
         delete?: never;
         options?: never;
@@ -88,23 +88,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/me": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The calling account and its passkeys */
-        get: operations["getMe"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/me/passkeys/options": {
         parameters: {
             query?: never;
@@ -129,10 +112,167 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The account's passkeys: label, added on, last used, disabled */
+        get: operations["listPasskeys"];
         put?: never;
         /** Finish adding a passkey for another phone */
         post: operations["finishAddPasskey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The calling account: profile, whether its address is verified, and its passkeys */
+        get: operations["getMe"];
+        put?: never;
+        post?: never;
+        /** Close the account: R4a for every vehicle it is main user of, its other keys revoked, passkeys disabled, personal data erased (audit trails keep the account id) */
+        delete: operations["closeAccount"];
+        options?: never;
+        head?: never;
+        /** Change the profile: display name, language, time zone; a new e-mail address stays pending until the link sent to it is used */
+        patch: operations["updateProfile"];
+        trace?: never;
+    };
+    "/v1/me/email-verifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the verification link again, for the unverified address or the pending new one */
+        post: operations["resendEmailVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/email-verifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Use an e-mail verification link (single use; the token is the authority) */
+        post: operations["verifyEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/passkeys/{passkeyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a passkey: it is disabled for good and its keys on every vehicle are revoked, as R6 does (not the only working passkey) */
+        delete: operations["removePasskey"];
+        options?: never;
+        head?: never;
+        /** Name a passkey ("Pixel 8") */
+        patch: operations["renamePasskey"];
+        trace?: never;
+    };
+    "/v1/me/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's notifications, newest first, with the unread count (claimed by another, payment failed, key revoked, recovery used, …) */
+        get: operations["listNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/notifications/unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many notifications the account has not read */
+        get: operations["countUnreadNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/notifications/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark notifications read: some by id, or all */
+        post: operations["markNotificationsRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/vehicles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The vehicles the account is main user of, or holds a shared key of */
+        get: operations["listMyVehicles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's own live keys on every vehicle, with the holder's name and the phone's label */
+        get: operations["listMyKeys"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -621,7 +761,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description ACCOUNT_EXISTS: An account with this e-mail already exists (do not retry unchanged); CONFLICT: The resource changed concurrently: try again (safe to retry) */
+            /** @description CONFLICT: The resource changed concurrently: try again (safe to retry) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -633,7 +773,7 @@ export interface operations {
                              * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
                              * @enum {string}
                              */
-                            code: "ACCOUNT_EXISTS" | "CONFLICT";
+                            code: "CONFLICT";
                             /** @description For people; never parse it */
                             message: string;
                             /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
@@ -745,6 +885,7 @@ export interface operations {
                         /** @enum {string} */
                         authenticatorAttachment?: "platform" | "cross-platform";
                     };
+                    label?: string;
                 };
             };
         };
@@ -1407,151 +1548,6 @@ export interface operations {
             };
         };
     };
-    getMe: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The account */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        accountId: string;
-                        email: string;
-                        displayName: string;
-                        dealer: boolean;
-                        passkeys: {
-                            passkeyId: string;
-                            createdAt: number;
-                            disabled: boolean;
-                        }[];
-                    };
-                };
-            };
-            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /**
-                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
-                             * @enum {string}
-                             */
-                            code: "VALIDATION_FAILED";
-                            /** @description For people; never parse it */
-                            message: string;
-                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
-                            detail?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-            /** @description UNAUTHENTICATED: A valid session is required (do not retry unchanged) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /**
-                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
-                             * @enum {string}
-                             */
-                            code: "UNAUTHENTICATED";
-                            /** @description For people; never parse it */
-                            message: string;
-                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
-                            detail?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-            /** @description PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /**
-                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
-                             * @enum {string}
-                             */
-                            code: "PASSKEY_DISABLED";
-                            /** @description For people; never parse it */
-                            message: string;
-                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
-                            detail?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /**
-                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
-                             * @enum {string}
-                             */
-                            code: "INTERNAL_ERROR";
-                            /** @description For people; never parse it */
-                            message: string;
-                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
-                            detail?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /**
-                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
-                             * @enum {string}
-                             */
-                            code: "STORE_UNAVAILABLE";
-                            /** @description For people; never parse it */
-                            message: string;
-                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
-                            detail?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-        };
-    };
     startAddPasskey: {
         parameters: {
             query?: never;
@@ -1733,6 +1729,153 @@ export interface operations {
             };
         };
     };
+    listPasskeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Passkeys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        passkeys: {
+                            passkeyId: string;
+                            label: string | null;
+                            createdAt: number;
+                            lastUsedAt: number | null;
+                            disabled: {
+                                at: number;
+                                reason: string;
+                            } | null;
+                            current: boolean;
+                        }[];
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VALIDATION_FAILED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED: A valid session is required (do not retry unchanged) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "UNAUTHENTICATED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "PASSKEY_DISABLED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "INTERNAL_ERROR";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "STORE_UNAVAILABLE";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
     finishAddPasskey: {
         parameters: {
             query?: never;
@@ -1761,6 +1904,7 @@ export interface operations {
                         /** @enum {string} */
                         authenticatorAttachment?: "platform" | "cross-platform";
                     };
+                    label?: string;
                 };
             };
         };
@@ -1858,6 +2002,1940 @@ export interface operations {
                              * @enum {string}
                              */
                             code: "CONFLICT";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "INTERNAL_ERROR";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "STORE_UNAVAILABLE";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The account */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        accountId: string;
+                        email: string;
+                        emailVerified: boolean;
+                        pendingEmail: string | null;
+                        displayName: string;
+                        language: ("nl" | "fr" | "en") | null;
+                        timeZone: string | null;
+                        dealer: boolean;
+                        presenceRequired: boolean;
+                        passkeys: {
+                            passkeyId: string;
+                            label: string | null;
+                            createdAt: number;
+                            lastUsedAt: number | null;
+                            disabled: {
+                                at: number;
+                                reason: string;
+                            } | null;
+                            current: boolean;
+                        }[];
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VALIDATION_FAILED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED: A valid session is required (do not retry unchanged) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "UNAUTHENTICATED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "PASSKEY_DISABLED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "INTERNAL_ERROR";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "STORE_UNAVAILABLE";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    closeAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @constant */
+                    confirm: true;
+                };
+            };
+        };
+        responses: {
+            /** @description Closed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        closed: true;
+                        vehicles: string[];
+                        revokedKeyIds: string[];
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VALIDATION_FAILED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED: A valid session is required (do not retry unchanged) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "UNAUTHENTICATED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged); FORBIDDEN: This caller may not do this (do not retry unchanged) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "PASSKEY_DISABLED" | "FORBIDDEN";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description CONFLICT: The resource changed concurrently: try again (safe to retry) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "CONFLICT";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "INTERNAL_ERROR";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "STORE_UNAVAILABLE";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    displayName?: string;
+                    /** @enum {string} */
+                    language?: "nl" | "fr" | "en";
+                    timeZone?: string;
+                    /** Format: email */
+                    email?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The changed profile */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        accountId: string;
+                        email: string;
+                        emailVerified: boolean;
+                        pendingEmail: string | null;
+                        displayName: string;
+                        language: ("nl" | "fr" | "en") | null;
+                        timeZone: string | null;
+                        dealer: boolean;
+                        presenceRequired: boolean;
+                        passkeys: {
+                            passkeyId: string;
+                            label: string | null;
+                            createdAt: number;
+                            lastUsedAt: number | null;
+                            disabled: {
+                                at: number;
+                                reason: string;
+                            } | null;
+                            current: boolean;
+                        }[];
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VALIDATION_FAILED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED: A valid session is required (do not retry unchanged) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "UNAUTHENTICATED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "PASSKEY_DISABLED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description CONFLICT: The resource changed concurrently: try again (safe to retry) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "CONFLICT";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "INTERNAL_ERROR";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "STORE_UNAVAILABLE";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    resendEmailVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Sent if there is an address to verify */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VALIDATION_FAILED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED: A valid session is required (do not retry unchanged) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "UNAUTHENTICATED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "PASSKEY_DISABLED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "INTERNAL_ERROR";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "STORE_UNAVAILABLE";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    verifyEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Verified */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        email: string;
+                        /** @constant */
+                        emailVerified: true;
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VALIDATION_FAILED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description CONFLICT: The resource changed concurrently: try again (safe to retry) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "CONFLICT";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description VERIFICATION_INVALID: The e-mail verification link is unknown, used or expired (do not retry unchanged) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VERIFICATION_INVALID";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description RATE_LIMITED: Too many requests (safe to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "RATE_LIMITED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "INTERNAL_ERROR";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "STORE_UNAVAILABLE";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    removePasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                passkeyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        passkeyId: string;
+                        revokedKeyIds: string[];
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VALIDATION_FAILED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED: A valid session is required (do not retry unchanged) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "UNAUTHENTICATED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "PASSKEY_DISABLED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description PASSKEY_NOT_FOUND: No such passkey on this account (do not retry unchanged) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "PASSKEY_NOT_FOUND";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description LAST_PASSKEY: The only working passkey of the account cannot be removed (do not retry unchanged); CONFLICT: The resource changed concurrently: try again (safe to retry) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "LAST_PASSKEY" | "CONFLICT";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "INTERNAL_ERROR";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "STORE_UNAVAILABLE";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    renamePasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                passkeyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    label: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The passkey */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        passkeyId: string;
+                        label: string | null;
+                        createdAt: number;
+                        lastUsedAt: number | null;
+                        disabled: {
+                            at: number;
+                            reason: string;
+                        } | null;
+                        current: boolean;
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VALIDATION_FAILED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED: A valid session is required (do not retry unchanged) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "UNAUTHENTICATED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "PASSKEY_DISABLED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description PASSKEY_NOT_FOUND: No such passkey on this account (do not retry unchanged) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "PASSKEY_NOT_FOUND";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description CONFLICT: The resource changed concurrently: try again (safe to retry) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "CONFLICT";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "INTERNAL_ERROR";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "STORE_UNAVAILABLE";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listNotifications: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Notifications */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        notifications: {
+                            id: string;
+                            at: number;
+                            kind: string;
+                            subject: string;
+                            body: string;
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            read: boolean;
+                        }[];
+                        unread: number;
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VALIDATION_FAILED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED: A valid session is required (do not retry unchanged) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "UNAUTHENTICATED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "PASSKEY_DISABLED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "INTERNAL_ERROR";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "STORE_UNAVAILABLE";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    countUnreadNotifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unread count */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        unread: number;
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VALIDATION_FAILED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED: A valid session is required (do not retry unchanged) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "UNAUTHENTICATED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "PASSKEY_DISABLED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "INTERNAL_ERROR";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "STORE_UNAVAILABLE";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    markNotificationsRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    ids: string[];
+                } | {
+                    /** @constant */
+                    all: true;
+                };
+            };
+        };
+        responses: {
+            /** @description The unread count after */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        unread: number;
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VALIDATION_FAILED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED: A valid session is required (do not retry unchanged) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "UNAUTHENTICATED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "PASSKEY_DISABLED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "INTERNAL_ERROR";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "STORE_UNAVAILABLE";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listMyVehicles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Vehicles */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        vehicles: {
+                            vin: string;
+                            /** @enum {string} */
+                            role: "main" | "shared";
+                            standardServicesActive: boolean;
+                            since: number | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VALIDATION_FAILED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED: A valid session is required (do not retry unchanged) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "UNAUTHENTICATED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged); FORBIDDEN: This caller may not do this (do not retry unchanged) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "PASSKEY_DISABLED" | "FORBIDDEN";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "INTERNAL_ERROR";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "STORE_UNAVAILABLE";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listMyKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Keys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        keys: {
+                            keyId: string;
+                            vin: string;
+                            accountId: string;
+                            passkeyId: string;
+                            /** @enum {string} */
+                            role: "main" | "shared";
+                            perms: ("unlock" | "lock" | "start" | "trunk")[];
+                            notBefore?: number;
+                            notAfter?: number;
+                            createdAt: number;
+                            holderName: string | null;
+                            passkeyLabel: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VALIDATION_FAILED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED: A valid session is required (do not retry unchanged) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "UNAUTHENTICATED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged); FORBIDDEN: This caller may not do this (do not retry unchanged) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "PASSKEY_DISABLED" | "FORBIDDEN";
                             /** @description For people; never parse it */
                             message: string;
                             /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
@@ -2735,7 +4813,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Keys */
+            /** @description Keys, with the holder's display name and the phone's label */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2753,6 +4831,8 @@ export interface operations {
                             notBefore?: number;
                             notAfter?: number;
                             createdAt: number;
+                            holderName: string | null;
+                            passkeyLabel: string | null;
                         }[];
                         epoch: number;
                     };
