@@ -32,6 +32,10 @@ export interface KeyIssuanceApi {
   /** The session token after a login or enrollment. */
   token: string | null;
   request<T = unknown>(method: HttpMethod, path: string, body?: unknown): Promise<T>;
+  /** The typed client generated from the OpenAPI document. */
+  readonly typed: Client<paths>;
+  /** The answer of a typed call, or its error as a DigitalKeyError. */
+  call<T>(pending: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T>;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE' | 'PUT' | 'PATCH';
