@@ -647,7 +647,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Server-sent events: the current manifest, then each new one as it is made (event "manifest", id = seq) */
+        /** Server-sent events: the current manifest, then each new one as it is made (event "manifest", id = seq); every SYNC_HEARTBEAT an event "heartbeat" carries the current seq {seq}, after any manifest the car missed */
         get: operations["vehicleEvents"];
         put?: never;
         post?: never;
@@ -5480,7 +5480,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description REVOKED: The key has been revoked (do not retry unchanged); EPOCH_STALE: Every key of this vehicle was wiped after this credential was issued (do not retry unchanged); STANDARD_SERVICES_INACTIVE: Standard Services are not active on this vehicle (do not retry unchanged); SUBSCRIPTION_INACTIVE: The Smart Digital Key subscription is not active (do not retry unchanged) */
+            /** @description REVOKED: The key has been revoked (do not retry unchanged); EPOCH_STALE: Every key of this vehicle was wiped after this credential was issued (do not retry unchanged); NOT_YET_VALID: The credential is not valid yet (do not retry unchanged); STANDARD_SERVICES_INACTIVE: Standard Services are not active on this vehicle (do not retry unchanged); SUBSCRIPTION_INACTIVE: The Smart Digital Key subscription is not active (do not retry unchanged) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5492,7 +5492,7 @@ export interface operations {
                              * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
                              * @enum {string}
                              */
-                            code: "REVOKED" | "EPOCH_STALE" | "STANDARD_SERVICES_INACTIVE" | "SUBSCRIPTION_INACTIVE";
+                            code: "REVOKED" | "EPOCH_STALE" | "NOT_YET_VALID" | "STANDARD_SERVICES_INACTIVE" | "SUBSCRIPTION_INACTIVE";
                             /** @description For people; never parse it */
                             message: string;
                             /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
@@ -8177,7 +8177,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The shared key and its first credential */
+            /** @description The shared key and its first credential; for a window that starts more than CREDENTIAL_TTL from now, no credential yet but `credentialFrom` (seconds), when the phone may ask for it */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -8185,9 +8185,10 @@ export interface operations {
                 content: {
                     "application/json": {
                         keyId: string;
-                        credential: string;
+                        credential?: string;
                         state: string;
-                        expiresAt: number;
+                        expiresAt?: number;
+                        credentialFrom?: number;
                     };
                 };
             };
