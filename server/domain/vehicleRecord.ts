@@ -1,75 +1,85 @@
 /**
  * The stored state of one vehicle and of one digital key. Everything about a vehicle lives under
  * its hash tag (`sdk:{VIN}:…`); the vehicle document is the record every multi-record rule
- * expects and rewrites in one commit, so no two rules can interleave on one vehicle.
+ * expects and rewrites in one commit, so no two rules can interleave on one vehicle. The zod
+ * schemas are the definitions: every read parses with them (server/store/records.ts), and the
+ * types are inferred from them.
  */
-import type { JWK } from 'jose';
-import type { Command } from '../../shared/commands.js';
-import type { AccountId, Base64Url, KeyId, PasskeyId, Vin } from '../../shared/ids.js';
-import type { VehicleSubscriptions } from '../subscriptions/subscriptionRecord.js';
+import { z } from 'zod';
+import { permsSchema } from '../../shared/commands.js';
+import { vinSchema } from '../../shared/ids.js';
+import { vehicleSubscriptionsSchema } from './subscriptionRecord.js';
 
-export type ClaimMethod = 'odometer' | 'qr';
+export const claimMethodSchema = z.enum(['odometer', 'qr']);
+export type ClaimMethod = z.infer<typeof claimMethodSchema>;
 
-export interface MainUser {
-  accountId: AccountId;
+export const mainUserSchema = z.object({
+  accountId: z.string(),
   /** When the claim was made (ms). */
-  since: number;
-  method: ClaimMethod;
+  since: z.number(),
+  method: claimMethodSchema,
   /** When the terms of use were accepted (ms) — R2. */
-  termsAcceptedAt: number;
-}
+  termsAcceptedAt: z.number(),
+});
+export type MainUser = z.infer<typeof mainUserSchema>;
 
-export interface RevokedKey {
-  keyId: KeyId;
+export const revokedKeySchema = z.object({
+  keyId: z.string(),
   /** Seconds: after this no credential of the key can still be valid, so it leaves the manifest. */
-  until: number;
-}
+  until: z.number(),
+});
+export type RevokedKey = z.infer<typeof revokedKeySchema>;
 
-export interface VehicleRecord {
-  vin: Vin;
+/** The vehicle's own public key (P-256): it signs its requests to the vehicle API. */
+export const vehiclePublicJwkSchema = z.object({ kty: z.literal('EC'), crv: z.literal('P-256'), x: z.string(), y: z.string() });
+
+export const vehicleRecordSchema = z.object({
+  vin: vinSchema,
   /** The vehicle's first registration date (YYYY-MM-DD); the trial runs a year from it (R9). */
-  firstRegistration: string;
+  firstRegistration: z.string(),
   /** Odometer reading last reported by telematics, for claims by odometer (R2). */
-  odometerKm: number;
+  odometerKm: z.number(),
   /** SHA-256 (base64url) of the QR token printed in the car; the token itself is never stored. */
-  qrTokenHash: Base64Url;
-  /** The vehicle's own public key (P-256 JWK): it signs its requests to the vehicle API. */
-  vehiclePublicJwk: JWK;
-  provisionedAt: number;
-  mainUser: MainUser | null;
-  standardServices: { active: boolean; changedAt: number };
+  qrTokenHash: z.string(),
+  vehiclePublicJwk: vehiclePublicJwkSchema,
+  provisionedAt: z.number(),
+  mainUser: mainUserSchema.nullable(),
+  standardServices: z.object({ active: z.boolean(), changedAt: z.number() }),
   /** Key epoch: wiping every key is one increment (R4); credentials carry it as `ep`. */
-  epoch: number;
+  epoch: z.number().int().nonnegative(),
   /** State-manifest sequence number: grows with every change the car must learn of. */
-  seq: number;
+  seq: z.number().int().nonnegative(),
   /** Individually revoked keys whose credentials may still be unexpired. */
-  revoked: RevokedKey[];
+  revoked: z.array(revokedKeySchema),
   /** Shared keys in the current epoch (kept here so the limit is checked in the same commit). */
-  sharedKeys: number;
+  sharedKeys: z.number().int().nonnegative(),
   /** Wrong odometer readings in the current window (claims by odometer are limited, R2). */
-  odometerClaimFailures?: { count: number; since: number };
+  odometerClaimFailures: z.object({ count: z.number().int(), since: z.number() }).optional(),
   /** Keys ever made for this vehicle: every key change rewrites the document, so it serialises them with wipes. */
-  keysIssued: number;
+  keysIssued: z.number().int().nonnegative(),
   /** The Smart Digital Key subscription, the trial's use and pending billing work (R9–R11); absent until the first one. */
-  subscriptions?: VehicleSubscriptions;
-}
+  subscriptions: vehicleSubscriptionsSchema.optional(),
+});
+export type VehicleRecord = z.infer<typeof vehicleRecordSchema>;
 
-export type KeyRole = 'main' | 'shared';
+export const keyRoleSchema = z.enum(['main', 'shared']);
+export type KeyRole = z.infer<typeof keyRoleSchema>;
 
-export interface DigitalKey {
-  keyId: KeyId;
-  vin: Vin;
-  accountId: AccountId;
+export const digitalKeySchema = z.object({
+  keyId: z.string(),
+  vin: vinSchema,
+  accountId: z.string(),
   /** The one passkey (phone) this key is bound to. */
-  passkeyId: PasskeyId;
-  role: KeyRole;
-  perms: Command[];
+  passkeyId: z.string(),
+  role: keyRoleSchema,
+  perms: permsSchema,
   /** Optional validity window of a shared key, in seconds. */
-  notBefore?: number;
-  notAfter?: number;
+  notBefore: z.number().optional(),
+  notAfter: z.number().optional(),
   /** The epoch the key was made in; a key outlives no wipe. */
-  epoch: number;
-  createdAt: number;
+  epoch: z.number().int().nonnegative(),
+  createdAt: z.number(),
   /** Who granted it (the main user, for shared keys). */
-  grantedBy?: AccountId;
-}
+  grantedBy: z.string().optional(),
+});
+export type DigitalKey = z.infer<typeof digitalKeySchema>;

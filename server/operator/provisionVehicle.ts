@@ -3,7 +3,6 @@
  * (the trial's start, R9), the odometer as reported by telematics (claims, R2), the QR token printed
  * in the car (stored only as its SHA-256) and the vehicle's public key (it signs its sync requests).
  */
-import type { JWK } from 'jose';
 import { z } from 'zod';
 import type { Clock } from '../../shared/clock.js';
 import { vinSchema } from '../../shared/ids.js';
@@ -30,7 +29,7 @@ export async function provisionVehicle(deps: { vehicles: VehicleRepository; cloc
     firstRegistration: v.firstRegistration,
     odometerKm: v.odometerKm,
     qrTokenHash: hashQrToken(v.qrToken),
-    vehiclePublicJwk: { kty, crv, x, y } as JWK,
+    vehiclePublicJwk: { kty, crv, x, y },
     provisionedAt: deps.clock.now(),
     mainUser: null,
     standardServices: { active: false, changedAt: deps.clock.now() },

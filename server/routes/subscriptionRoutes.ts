@@ -11,7 +11,7 @@ import { vinParams } from '../http/apiSchemas.js';
 import { requireAccount } from '../http/authenticate.js';
 import { defineRoute, type RouteDefinition } from '../http/route.js';
 import { monthsPerPeriod, priceCents } from '../subscriptions/billingTerms.js';
-import { PLANS } from '../subscriptions/subscriptionRecord.js';
+import { PLANS } from '../domain/subscriptionRecord.js';
 import type { SubscriptionService } from '../subscriptions/subscriptionService.js';
 
 const isoInstant = z.string().describe('ISO 8601 UTC instant');

@@ -13,14 +13,14 @@
  * Every charge attempt becomes a ledger line.
  */
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
-import { parseChargeKey } from './beginCharge.js';
+import { parseChargeKey, planToCharge } from './beginCharge.js';
 import { addMonths, DAY_MS } from './billingCalendar.js';
 import { paymentFailedNotice, paymentRecoveredNotice } from './billingNotices.js';
 import { CHARGE_ATTEMPTS, monthsPerPeriod } from './billingTerms.js';
 import { WITHDRAWAL_DAYS, withdrawalDeadline } from './cancellationOutcome.js';
 import { endSubscription } from './endSubscription.js';
 import type { ChargeResult } from './paymentGateway.js';
-import type { BillingEffect, ChargeIntent, ChargeRecord, Subscription } from './subscriptionRecord.js';
+import { subscriptionBase, type ActiveSubscription, type BillingEffect, type ChargeIntent, type ChargeRecord, type LiveSubscription, type PendingSubscription, type Subscription } from '../domain/subscriptionRecord.js';
 import { unneededChargeRefund, withEffects } from './unneededCharge.js';
 import { ledgerEffect, subscriptionsOf, withSubscriptions, type Transition, type TransitionEnv } from './subscriptionTransition.js';
 
@@ -52,59 +52,62 @@ function alreadyApplied(sub: Subscription, intent: ChargeIntent, chargeId: strin
   return paid !== null && paid.subscriptionId === sub.subscriptionId && paid.period <= sub.periodsPaid;
 }
 
+/** The subscription a successful charge leaves: the period it paid for runs (the intent, a retry time and a queued plan go). */
+function paidSubscription(sub: PendingSubscription | LiveSubscription, intent: ChargeIntent, lastCharge: ChargeRecord, env: TransitionEnv): { next: ActiveSubscription; usesTrial: boolean } {
+  const paid = { ...subscriptionBase(sub), status: 'active' as const, failedAttempts: 0, lastCharge, refundedCents: 0 };
+  if (intent.purpose === 'first' || sub.status === 'pending-payment') return { next: { ...paid, periodsPaid: 1 }, usesTrial: false };
+  const { withdrawalUntil: _w, ...base } = paid;
+  if (intent.purpose === 'conversion' && sub.next) {
+    // The paid plan chosen during the trial starts where the trial ends; its months count from there.
+    const chosen = sub.next;
+    const anchor = sub.periodEnd;
+    const trialLength = sub.periodEnd - sub.periodStart;
+    const next: ActiveSubscription = {
+      ...base,
+      plan: chosen.plan,
+      ...(chosen.years !== undefined ? { years: chosen.years } : {}),
+      createdAt: chosen.requestedAt,
+      anchor,
+      periodStart: anchor,
+      periodEnd: addMonths(anchor, monthsPerPeriod(chosen.plan, chosen.years)),
+      periodsPaid: 1,
+      // R11: a trial at least as long as the withdrawal period leaves no withdrawal once it is charged.
+      ...(trialLength < WITHDRAWAL_DAYS * DAY_MS ? { withdrawalUntil: withdrawalDeadline(chosen.requestedAt, env.terms.timeZone) } : {}),
+    };
+    return { next, usesTrial: true };
+  }
+  const charged = planToCharge(sub);
+  if (!charged) throw new Error('a renewal was applied to a trial with no paid plan queued');
+  const months = monthsPerPeriod(charged.plan, charged.years);
+  const period = sub.periodsPaid + 1;
+  return { next: { ...base, periodsPaid: period, periodStart: addMonths(sub.anchor, months * (period - 1)), periodEnd: addMonths(sub.anchor, months * period) }, usesTrial: false };
+}
+
 export function applyChargeResult(vehicle: VehicleRecord, intent: ChargeIntent, result: ChargeResult, env: TransitionEnv): Transition {
   const state = subscriptionsOf(vehicle);
   const sub = state.current;
-  if (!sub || sub.charging?.key !== intent.key) {
+  if (!sub || sub.status === 'ended' || sub.charging?.key !== intent.key) {
     // Stale: this charge is no longer wanted. Money it took goes back to whoever paid, unless it was applied.
     if (result.status !== 'succeeded' || (sub && alreadyApplied(sub, intent, result.chargeId))) return { vehicle };
     return { vehicle: withSubscriptions(vehicle, (s) => ({ ...s, effects: withEffects(s.effects, unneededChargeRefund(intent, result.chargeId, env.nowMs)) })) };
   }
 
-  const { charging: _charging, retryAt: _retryAt, ...rest } = sub;
   const attempt = sub.failedAttempts + 1;
   const effects: BillingEffect[] = [...state.effects, chargeLine(env, intent, result)];
 
   if (result.status === 'succeeded') {
     const lastCharge: ChargeRecord = { chargeId: result.chargeId, amountCents: intent.amountCents, currency: intent.currency, cardId: intent.card?.cardId ?? '', brand: intent.card?.brand ?? '', last4: intent.card?.last4 ?? '', at: env.nowMs };
-    const paid = { ...rest, status: 'active' as const, failedAttempts: 0, lastCharge, refundedCents: 0 };
-    let next: Subscription;
-    let trialUsed = state.trialUsed;
-    if (intent.purpose === 'first') {
-      next = { ...paid, periodsPaid: 1 };
-    } else if (intent.purpose === 'conversion' && sub.next) {
-      // The paid plan chosen during the trial starts where the trial ends; its months count from there.
-      const anchor = sub.periodEnd;
-      const { next: chosen, ...withoutNext } = paid;
-      const trialLength = sub.periodEnd - sub.periodStart;
-      // R11: a trial at least as long as the withdrawal period leaves no withdrawal once it is charged.
-      const { withdrawalUntil: _w, ...base } = withoutNext;
-      next = {
-        ...base,
-        plan: chosen!.plan,
-        ...(chosen!.years !== undefined ? { years: chosen!.years } : {}),
-        createdAt: chosen!.requestedAt,
-        anchor,
-        periodStart: anchor,
-        periodEnd: addMonths(anchor, monthsPerPeriod(chosen!.plan, chosen!.years)),
-        periodsPaid: 1,
-        ...(trialLength < WITHDRAWAL_DAYS * DAY_MS ? { withdrawalUntil: withdrawalDeadline(chosen!.requestedAt, env.terms.timeZone) } : {}),
-      };
-      trialUsed = true;
-    } else {
-      const months = monthsPerPeriod(sub.plan as Exclude<typeof sub.plan, 'trial'>, sub.years);
-      const period = sub.periodsPaid + 1;
-      const { withdrawalUntil: _w, ...base } = paid;
-      next = { ...base, periodsPaid: period, periodStart: addMonths(sub.anchor, months * (period - 1)), periodEnd: addMonths(sub.anchor, months * period) };
-    }
+    const { next, usesTrial } = paidSubscription(sub, intent, lastCharge, env);
     if (sub.failedAttempts > 0) {
       effects.push({ kind: 'notify', id: env.newId(), at: env.nowMs, accountId: sub.accountId, notice: paymentRecoveredNotice({ vin: vehicle.vin, subscriptionId: sub.subscriptionId, intent, attempt }) });
     }
-    return { vehicle: withSubscriptions(vehicle, () => ({ current: next, trialUsed, effects })) };
+    return { vehicle: withSubscriptions(vehicle, () => ({ current: next, trialUsed: state.trialUsed || usesTrial, effects })) };
   }
 
-  if (intent.purpose === 'first') {
-    const failed = withSubscriptions(vehicle, (s) => ({ ...s, current: rest, effects }));
+  const rest = subscriptionBase(sub);
+  if (intent.purpose === 'first' || sub.status === 'pending-payment') {
+    // The intent is settled (declined): ending the subscription has no charge left to reconcile.
+    const failed = withSubscriptions(vehicle, (s) => ({ ...s, current: { ...rest, status: 'pending-payment' }, effects }));
     return endSubscription(failed, { reason: 'initial-payment-failed', wipe: false, note: 'the first payment failed' }, env);
   }
 
@@ -120,8 +123,8 @@ export function applyChargeResult(vehicle: VehicleRecord, intent: ChargeIntent, 
   });
   if (retryAt === null) {
     // R10: the third failure cancels the subscription; R4b: every key goes with it.
-    const failed = withSubscriptions(vehicle, (s) => ({ ...s, current: { ...rest, failedAttempts: attempt }, effects }));
+    const failed = withSubscriptions(vehicle, (s) => ({ ...s, current: { ...rest, status: 'active', failedAttempts: attempt }, effects }));
     return endSubscription(failed, { reason: 'payment-failed', wipe: true, note: `subscription cancelled after the third failed payment (${result.failure})` }, env);
   }
-  return { vehicle: withSubscriptions(vehicle, (s) => ({ ...s, current: { ...rest, status: 'past-due', failedAttempts: attempt, retryAt }, effects })) };
+  return { vehicle: withSubscriptions(vehicle, (s) => ({ ...s, current: { ...rest, ...(sub.next ? { next: sub.next } : {}), status: 'past-due', failedAttempts: attempt, retryAt }, effects })) };
 }

@@ -7,7 +7,7 @@
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
 import { priceCents } from './billingTerms.js';
 import { isLive } from './subscriptionAccess.js';
-import type { ChargeIntent } from './subscriptionRecord.js';
+import type { ChargeIntent, LiveSubscription, PaidPlan } from '../domain/subscriptionRecord.js';
 import { subscriptionsOf, withSubscriptions, type TransitionEnv } from './subscriptionTransition.js';
 
 /** The idempotency key of a charge: subscription, period and attempt. */
@@ -17,19 +17,23 @@ export function chargeKey(subscriptionId: string, period: number, attempt: numbe
 
 /** The subscription and period a charge key names (null for a key of another shape). */
 export function parseChargeKey(key: string): { subscriptionId: string; period: number; attempt: number } | null {
-  const m = /^(.+):p(\d+):a(\d+)$/.exec(key);
-  return m ? { subscriptionId: m[1]!, period: Number(m[2]), attempt: Number(m[3]) } : null;
+  const [, subscriptionId, period, attempt] = /^(.+):p(\d+):a(\d+)$/.exec(key) ?? [];
+  return subscriptionId === undefined ? null : { subscriptionId, period: Number(period), attempt: Number(attempt) };
+}
+
+/** What the next charge of a running subscription pays for: the paid plan queued after a trial (a conversion), the running paid plan, or nothing (a trial with no plan queued). */
+export function planToCharge(sub: LiveSubscription): { plan: PaidPlan; years: number | undefined; conversion: boolean } | null {
+  if (sub.plan === 'trial') return sub.next ? { plan: sub.next.plan, years: sub.next.years, conversion: true } : null;
+  return { plan: sub.plan, years: sub.years, conversion: false };
 }
 
 /** The vehicle with the due charge's intent on its subscription (unchanged if one is already there or none is due). */
 export function beginCharge(vehicle: VehicleRecord, card: ChargeIntent['card'], env: TransitionEnv): VehicleRecord {
   const sub = subscriptionsOf(vehicle).current;
   if (!isLive(sub) || sub.charging) return vehicle;
-  const conversion = sub.plan === 'trial';
-  if (conversion && !sub.next) return vehicle;
-  const plan = conversion ? sub.next!.plan : sub.plan;
-  if (plan === 'trial') return vehicle;
-  const years = conversion ? sub.next!.years : sub.years;
+  const charged = planToCharge(sub);
+  if (!charged) return vehicle;
+  const { plan, years, conversion } = charged;
   const period = sub.periodsPaid + 1;
   const attempt = sub.failedAttempts + 1;
   const charging: ChargeIntent = {

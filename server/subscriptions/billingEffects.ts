@@ -13,7 +13,7 @@ import type { Outbox } from '../notifications/outbox.js';
 import { storeKeys } from '../store/storeKeys.js';
 import { refundIssuedNotice } from './billingNotices.js';
 import type { PaymentGateway } from './paymentGateway.js';
-import type { BillingEffect, ChargeIntent, LedgerEffect, ReconcileEffect, RefundEffect } from './subscriptionRecord.js';
+import type { BillingEffect, ChargeIntent, LedgerEffect, ReconcileEffect, RefundEffect } from '../domain/subscriptionRecord.js';
 import { withSubscriptions } from './subscriptionTransition.js';
 import { unneededChargeRefund, withEffects } from './unneededCharge.js';
 

@@ -6,7 +6,7 @@
  */
 import type { Vin } from '../../shared/ids.js';
 import { CHARGE_ATTEMPTS, formatCents } from './billingTerms.js';
-import type { ChargeIntent, EndReason, NoticeEffect } from './subscriptionRecord.js';
+import type { ChargeIntent, EndReason, NoticeEffect } from '../domain/subscriptionRecord.js';
 
 type Notice = NoticeEffect['notice'];
 

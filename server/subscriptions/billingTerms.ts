@@ -5,7 +5,7 @@
  */
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { Config } from '../config.js';
-import type { PaidPlan, Plan } from './subscriptionRecord.js';
+import type { PaidPlan, Plan } from '../domain/subscriptionRecord.js';
 
 export interface BillingTerms {
   /** ISO 4217 code, e.g. EUR. */

@@ -9,7 +9,7 @@ import { assertMainUser } from '../domain/assertMainUser.js';
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
 import { cancellationOutcome, type CancellationOutcome, type CancelMode } from './cancellationOutcome.js';
 import { endSubscription } from './endSubscription.js';
-import type { BillingEffect } from './subscriptionRecord.js';
+import type { BillingEffect } from '../domain/subscriptionRecord.js';
 import { subscriptionsOf, withSubscriptions, type Transition, type TransitionEnv } from './subscriptionTransition.js';
 
 export interface CancelTransition extends Transition {
@@ -40,6 +40,8 @@ export function cancelSubscription(vehicle: VehicleRecord, opts: { accountId: Ac
   if (outcome.refundCents > 0 && sub.lastCharge) {
     effects.push({ kind: 'refund', id: env.newId(), at: env.nowMs, accountId: sub.accountId, subscriptionId: sub.subscriptionId, charge: sub.lastCharge, amountCents: outcome.refundCents, attempts: 0 });
   }
+  // Only an active subscription ends later (cancellationOutcome: anything else ends at once or is refused).
+  if (sub.status !== 'active') throw new DigitalKeyError('SUBSCRIPTION_INACTIVE', 'there is no running subscription to cancel');
   const { next: _next, ...rest } = sub;
   return {
     vehicle: withSubscriptions(vehicle, (s) => ({

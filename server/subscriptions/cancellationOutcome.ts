@@ -18,7 +18,7 @@
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { DAY_MS, monthsElapsed, subscriptionMonthEnd, zonedMidnightAfter } from './billingCalendar.js';
 import { monthsPerPeriod } from './billingTerms.js';
-import type { Subscription } from './subscriptionRecord.js';
+import type { Subscription } from '../domain/subscriptionRecord.js';
 
 export type CancelMode = 'cancel' | 'withdraw';
 
@@ -92,7 +92,7 @@ export function cancellationOutcome(sub: Subscription, nowMs: number, mode: Canc
     const refundCents = Math.max(0, sub.lastCharge.amountCents - usedCents - sub.refundedCents);
     return { endsAt: nowMs, immediate: true, refundCents, basis: `withdrawal: ${usedDays} of ${periodDays} days used`, usesTrial: false };
   }
-  if (sub.cancelAt !== undefined) {
+  if (sub.status === 'active' && sub.cancelAt !== undefined) {
     throw new DigitalKeyError('SUBSCRIPTION_INACTIVE', `the subscription is already cancelled; it ends at ${new Date(sub.cancelAt).toISOString()}`);
   }
   if (sub.status === 'past-due') {

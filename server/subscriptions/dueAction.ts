@@ -6,8 +6,8 @@
  * notices). Pure: the scheduler indexes `nextDueAt` and runs `dueAction` when it comes.
  */
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
-import { isLive, renews } from './subscriptionAccess.js';
-import type { ChargeIntent, EndReason } from './subscriptionRecord.js';
+import { cancelAtOf, isLive, renews } from './subscriptionAccess.js';
+import type { ChargeIntent, EndReason } from '../domain/subscriptionRecord.js';
 
 export type DueAction =
   | { kind: 'charge' }
@@ -39,11 +39,12 @@ export function dueAction(vehicle: VehicleRecord, nowMs: number): DueAction | nu
   // A charge in flight is resumed (same idempotency key) only once whoever made it had time to finish.
   if (sub.charging) return chargeResumeAt(sub.charging) <= nowMs ? { kind: 'charge' } : null;
   if (!isLive(sub)) return null;
-  if (sub.cancelAt !== undefined) return sub.cancelAt <= nowMs ? { kind: 'end', reason: 'cancelled' } : null;
+  const cancelAt = cancelAtOf(sub);
+  if (cancelAt !== undefined) return cancelAt <= nowMs ? { kind: 'end', reason: 'cancelled' } : null;
   if (sub.status === 'past-due') {
     // Auto-renewal turned off while the renewal was being retried: the unpaid period is not wanted.
     if (!renews(sub)) return { kind: 'end', reason: 'not-renewed' };
-    return sub.retryAt !== undefined && sub.retryAt <= nowMs ? { kind: 'charge' } : null;
+    return sub.retryAt <= nowMs ? { kind: 'charge' } : null;
   }
   if (sub.periodEnd > nowMs) return null;
   if (renews(sub)) return { kind: 'charge' };
@@ -58,8 +59,8 @@ export function nextDueAt(vehicle: VehicleRecord): number | null {
   if (sub && sub.status !== 'ended') {
     if (sub.charging) times.push(chargeResumeAt(sub.charging));
     else if (releaseReason(vehicle)) times.push(0);
-    else if (sub.cancelAt !== undefined) times.push(sub.cancelAt);
-    else if (sub.status === 'past-due') times.push(renews(sub) ? (sub.retryAt ?? 0) : 0);
+    else if (sub.status === 'active' && sub.cancelAt !== undefined) times.push(sub.cancelAt);
+    else if (sub.status === 'past-due') times.push(renews(sub) ? sub.retryAt : 0);
     else if (sub.status === 'active') times.push(sub.periodEnd);
   }
   return times.length === 0 ? null : Math.min(...times);

@@ -7,7 +7,7 @@
  */
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
 import { subscriptionEndedNotice } from './billingNotices.js';
-import type { BillingEffect, EndReason } from './subscriptionRecord.js';
+import { subscriptionBase, type BillingEffect, type EndReason, type LiveSubscription, type PendingSubscription, type SubscriptionBase } from '../domain/subscriptionRecord.js';
 import { subscriptionsOf, withSubscriptions, type Transition, type TransitionEnv } from './subscriptionTransition.js';
 import { reconcileEffect, withEffects } from './unneededCharge.js';
 
@@ -23,6 +23,13 @@ export interface EndRequest {
   note: string;
   /** Tell the payer (default true). */
   notify?: boolean;
+}
+
+/** What an ended subscription keeps: the common fields, and a cancellation it had (a charge under way, a retry time and a queued plan go). */
+function keptWhenEnded(sub: PendingSubscription | LiveSubscription): SubscriptionBase & { cancelAt?: number; cancelledAt?: number } {
+  if (sub.status !== 'active') return subscriptionBase(sub);
+  const { status: _status, charging: _charging, next: _next, ...kept } = sub;
+  return kept;
 }
 
 export function endSubscription(vehicle: VehicleRecord, request: EndRequest, env: TransitionEnv): Transition {
@@ -42,11 +49,11 @@ export function endSubscription(vehicle: VehicleRecord, request: EndRequest, env
     accountId: sub.accountId,
     notice: subscriptionEndedNotice({ vin: vehicle.vin, subscriptionId: sub.subscriptionId, reason: request.reason, at: env.nowMs, refundCents, currency: sub.lastCharge?.currency ?? env.terms.currency }),
   });
-  const { charging, retryAt: _retryAt, next: _next, ...rest } = sub;
+  const { charging } = sub;
   // A charge still under way (outcome unknown) is not wanted any more: ask the provider again and refund what it took.
   const reconcile = charging ? reconcileEffect(charging, env.nowMs) : null;
   const next = withSubscriptions(vehicle, (s) => ({
-    current: { ...rest, status: 'ended', endedAt: env.nowMs, endReason: request.reason, autoRenew: false, refundedCents: sub.refundedCents + refundCents },
+    current: { ...keptWhenEnded(sub), status: 'ended', endedAt: env.nowMs, endReason: request.reason, autoRenew: false, refundedCents: sub.refundedCents + refundCents },
     trialUsed: s.trialUsed || (sub.plan === 'trial' && (request.usesTrial ?? false)),
     effects: withEffects(effects, [reconcile]),
   }));

@@ -8,7 +8,7 @@
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
 import { unusedMonthsRefund } from './cancellationOutcome.js';
 import { endSubscription } from './endSubscription.js';
-import type { EndReason } from './subscriptionRecord.js';
+import type { EndReason } from '../domain/subscriptionRecord.js';
 import { subscriptionsOf, type Transition, type TransitionEnv } from './subscriptionTransition.js';
 
 export type ReleaseReason = Extract<EndReason, 'main-user-changed' | 'vehicle-removed' | 'standard-services-ended'>;

@@ -18,7 +18,7 @@ import { chargeKey } from './beginCharge.js';
 import { monthsPerPeriod, priceCents } from './billingTerms.js';
 import { withdrawalDeadline } from './cancellationOutcome.js';
 import { releaseSubscription } from './releaseSubscription.js';
-import type { ChargeIntent, Plan, Subscription } from './subscriptionRecord.js';
+import type { ChargeIntent, Plan, Subscription } from '../domain/subscriptionRecord.js';
 import { subscriptionsOf, withSubscriptions, type TransitionEnv } from './subscriptionTransition.js';
 import { trialAvailability } from './trialWindow.js';
 
@@ -50,7 +50,7 @@ export function startSubscription(vehicle: VehicleRecord, request: StartRequest,
 
   if (running) {
     // R10: no plan change while one runs, except choosing the paid plan that follows a trial.
-    if (request.plan === 'trial' || running.plan !== 'trial' || running.next || running.cancelAt !== undefined || running.status !== 'active') {
+    if (request.plan === 'trial' || running.status !== 'active' || running.plan !== 'trial' || running.next || running.cancelAt !== undefined) {
       throw new DigitalKeyError('SUBSCRIPTION_EXISTS');
     }
     if (!request.card) throw new DigitalKeyError('PAYMENT_METHOD_REQUIRED');

@@ -9,23 +9,27 @@
  */
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
-import type { Subscription } from './subscriptionRecord.js';
+import type { LiveSubscription, Subscription } from '../domain/subscriptionRecord.js';
 
 /** Started and not ended: a trial or paid period runs (also while a renewal is retried). */
-export function isLive(sub: Subscription | null | undefined): sub is Subscription {
+export function isLive(sub: Subscription | null | undefined): sub is LiveSubscription {
   return sub?.status === 'active' || sub?.status === 'past-due';
 }
 
 /** Whether the subscription continues past its period (renewal, or a trial's conversion to a paid plan). */
-export function renews(sub: Subscription): boolean {
-  if (!sub.autoRenew || sub.cancelAt !== undefined) return false;
+export function renews(sub: LiveSubscription): boolean {
+  if (!sub.autoRenew || cancelAtOf(sub) !== undefined) return false;
   return sub.plan !== 'trial' || sub.next !== undefined;
 }
 
 /** The instant a live subscription is certain to end at, or null while it renews. */
-export function fixedEnd(sub: Subscription): number | null {
-  if (sub.cancelAt !== undefined) return sub.cancelAt;
-  return renews(sub) ? null : sub.periodEnd;
+export function fixedEnd(sub: LiveSubscription): number | null {
+  return cancelAtOf(sub) ?? (renews(sub) ? null : sub.periodEnd);
+}
+
+/** R11: when a cancellation takes effect (only an active or an ended subscription can carry one). */
+export function cancelAtOf(sub: Subscription): number | undefined {
+  return sub.status === 'active' || sub.status === 'ended' ? sub.cancelAt : undefined;
 }
 
 /** Why keys are not allowed on this vehicle now, or null when they are (R1 first, then the subscription). */

@@ -15,7 +15,8 @@ import type { AccountId, Vin } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
 import { assertMainUser } from '../domain/assertMainUser.js';
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
-import { wipeVehicleKeys } from '../keys/wipeVehicleKeys.js';
+import { wipeVehicleKeys, wipeWrites } from '../keys/wipeVehicleKeys.js';
+import { wipeAllKeys } from '../domain/wipeAllKeys.js';
 import type { Outbox } from '../notifications/outbox.js';
 import { storeKeys } from '../store/storeKeys.js';
 import type { AuditActorRole } from '../vehicles/auditTrail.js';
@@ -35,7 +36,7 @@ import { setAutoRenew } from './setAutoRenew.js';
 import { startSubscription } from './startSubscription.js';
 import type { SubscriptionGate } from './subscriptionGate.js';
 import { assertKeysAllowed, isLive } from './subscriptionAccess.js';
-import type { ChargeIntent, EndReason, Plan } from './subscriptionRecord.js';
+import { chargeUnderWay, type ChargeIntent, type EndReason, type Plan } from '../domain/subscriptionRecord.js';
 import type { Transition, TransitionEnv } from './subscriptionTransition.js';
 import { subscriptionView, type SubscriptionViewBody } from './subscriptionView.js';
 import { unansweredCharge } from './unansweredCharge.js';
@@ -45,9 +46,6 @@ type Actor = { accountId: AccountId | null; role: AuditActorRole };
 const SYSTEM: Actor = { accountId: null, role: 'system' };
 /** Due steps one `processVehicle` call runs at most (catching up after a long pause). */
 const MAX_STEPS = 40;
-
-/** Thrown inside a commit when the fresh document asks for the other kind of commit (with or without a wipe). */
-class StaleDecision extends Error {}
 
 const END_NOTES: Record<Extract<EndReason, 'trial-over' | 'not-renewed' | 'cancelled'>, string> = {
   'trial-over': 'subscription ended: the trial is over and no paid plan follows it (R9)',
@@ -264,7 +262,7 @@ export class SubscriptionService implements SubscriptionGate {
     const { ctx } = this.deps;
     const vehicle = await ctx.vehicles.get(vin);
     const sub = vehicle.subscriptions?.current;
-    if (sub && !sub.charging) {
+    if (sub && !chargeUnderWay(sub)) {
       // R10: only the payer's primary card is charged.
       const card = await chargeCardOf(this.deps.cards, sub.accountId);
       const now = ctx.clock.now();
@@ -279,7 +277,7 @@ export class SubscriptionService implements SubscriptionGate {
    */
   async #settleCharge(vin: Vin): Promise<boolean> {
     const { ctx, gateway } = this.deps;
-    const intent = (await ctx.vehicles.get(vin)).subscriptions?.current?.charging;
+    const intent = chargeUnderWay((await ctx.vehicles.get(vin)).subscriptions?.current);
     if (!intent) return true;
     let result: ChargeResult;
     if (!intent.card) {
@@ -301,42 +299,28 @@ export class SubscriptionService implements SubscriptionGate {
   }
 
   /**
-   * Commit a rule's transition on the fresh vehicle document: through the keys-lifecycle wipe when
-   * it ends the subscription (R4b: the end and the wipe are one commit, audited with the rule's
-   * note), else as a plain vehicle change. Rules are re-run on the document each commit expects.
+   * Commit a rule's transition on the fresh vehicle document, in the vehicle's one compare-and-set
+   * loop (the rule re-runs on the document each commit expects): when it ends the subscription, the
+   * same commit wipes every key (R4b) and writes the audit entry with the rule's note (R13), and the
+   * new manifest goes to the cars.
    */
   async #commit(vin: Vin, rule: (vehicle: VehicleRecord) => Transition, actor: Actor): Promise<{ vehicle: VehicleRecord; wiped: boolean }> {
     const { ctx } = this.deps;
-    for (let attempt = 0; attempt < 8; attempt++) {
-      const probe = rule(await ctx.vehicles.get(vin));
-      try {
-        if (!probe.wipe) {
-          const { vehicle } = await ctx.vehicles.update(vin, (v) => {
-            const t = rule(v);
-            if (t.wipe) throw new StaleDecision();
-            return { vehicle: t.vehicle, result: null };
-          });
-          return { vehicle, wiped: false };
-        }
-        const sub = probe.vehicle.subscriptions?.current;
-        const { vehicle } = await wipeVehicleKeys(ctx, {
-          vin,
-          reason: 'subscription-ended',
-          actor,
-          note: probe.wipe.note,
-          detail: { subscriptionId: sub?.subscriptionId, plan: sub?.plan, cause: probe.wipe.cause },
-          change: (v) => {
-            const t = rule(v);
-            if (!t.wipe) throw new StaleDecision();
-            return t.vehicle;
-          },
-        });
-        return { vehicle, wiped: true };
-      } catch (err) {
-        if (!(err instanceof StaleDecision)) throw err;
-      }
-    }
-    throw new DigitalKeyError('CONFLICT');
+    const { vehicle, result: wiped } = await ctx.vehicles.update(vin, (current) => {
+      const t = rule(current);
+      if (!t.wipe) return { vehicle: t.vehicle, result: false };
+      const next = wipeAllKeys(t.vehicle);
+      const sub = t.vehicle.subscriptions?.current;
+      const writes = wipeWrites(ctx, current, next, {
+        reason: 'subscription-ended',
+        actor,
+        note: t.wipe.note,
+        detail: { subscriptionId: sub?.subscriptionId, plan: sub?.plan, cause: t.wipe.cause },
+      });
+      return { vehicle: next, writes, result: true };
+    });
+    if (wiped) await ctx.manifests.publish(vehicle);
+    return { vehicle, wiped };
   }
 
   /** Whether the account pays an active subscription (a paid plan, or a trial with a paid plan queued): the primary-card rule. */

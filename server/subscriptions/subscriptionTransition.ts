@@ -6,7 +6,7 @@
  */
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
 import type { BillingTerms } from './billingTerms.js';
-import { NO_SUBSCRIPTIONS, type BillingEffect, type EndReason, type PaymentEntry, type VehicleSubscriptions } from './subscriptionRecord.js';
+import { NO_SUBSCRIPTIONS, type BillingEffect, type EndReason, type PaymentEntry, type VehicleSubscriptions } from '../domain/subscriptionRecord.js';
 
 export interface TransitionEnv {
   nowMs: number;

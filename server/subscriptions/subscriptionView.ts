@@ -6,11 +6,16 @@
 import type { AccountId } from '../../shared/ids.js';
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
 import { priceCents, CHARGE_ATTEMPTS, type BillingTerms } from './billingTerms.js';
-import { fixedEnd, keysRefusal, renews } from './subscriptionAccess.js';
-import type { Subscription } from './subscriptionRecord.js';
+import { planToCharge } from './beginCharge.js';
+import { fixedEnd, isLive, keysRefusal, renews } from './subscriptionAccess.js';
+import { chargeUnderWay, type Subscription } from '../domain/subscriptionRecord.js';
 import { trialAvailability } from './trialWindow.js';
 
-const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+function iso(ms: number): string;
+function iso(ms: number | undefined): string | undefined;
+function iso(ms: number | undefined): string | undefined {
+  return ms === undefined ? undefined : new Date(ms).toISOString();
+}
 
 export type SubscriptionState = 'none' | 'pending-payment' | 'trial' | 'active' | 'past-due' | 'cancelled' | 'ended';
 
@@ -18,8 +23,8 @@ export function subscriptionState(sub: Subscription | null): SubscriptionState {
   if (!sub) return 'none';
   if (sub.status === 'ended') return 'ended';
   if (sub.status === 'pending-payment') return 'pending-payment';
-  if (sub.cancelAt !== undefined) return 'cancelled';
   if (sub.status === 'past-due') return 'past-due';
+  if (sub.cancelAt !== undefined) return 'cancelled';
   return sub.plan === 'trial' ? 'trial' : 'active';
 }
 
@@ -28,28 +33,41 @@ function publicCard(card: { cardId: string; brand: string; last4: string } | nul
   return card ? { cardId: card.cardId, brand: card.brand, last4: card.last4 } : null;
 }
 
+/** The next charge of a subscription: the one under way, or the renewal (or a trial's conversion) it is due to make. */
+function nextChargeOf(sub: Subscription, opts: { nowMs: number; terms: BillingTerms; card: ReturnType<typeof publicCard> }) {
+  const charging = chargeUnderWay(sub);
+  if (charging) {
+    return { at: iso(charging.startedAt), amountCents: charging.amountCents, currency: charging.currency, description: charging.description, attempt: sub.failedAttempts + 1, card: publicCard(charging.card) };
+  }
+  if (!isLive(sub) || !renews(sub)) return null;
+  const charged = planToCharge(sub);
+  if (!charged) return null;
+  const { plan, years } = charged;
+  const at = sub.status === 'past-due' ? sub.retryAt : sub.periodEnd;
+  return { at: iso(at), amountCents: priceCents(opts.terms, plan, years), currency: opts.terms.currency, description: `${plan}${years ? ` (${years} years)` : ''} period ${sub.periodsPaid + 1}`, attempt: sub.failedAttempts + 1, card: opts.card };
+}
+
+/** When a subscription is certain to end (trial over, not renewed, cancelled, or ended), or null while it renews. */
+function endsAtOf(sub: Subscription): string | null {
+  if (sub.status === 'ended') return iso(sub.endedAt);
+  const end = isLive(sub) ? fixedEnd(sub) : null;
+  return end === null ? null : iso(end);
+}
+
 export function subscriptionView(vehicle: VehicleRecord, opts: { accountId: AccountId; nowMs: number; terms: BillingTerms; primaryCard: { cardId: string; brand: string; last4: string } | null }) {
   const { terms, nowMs } = opts;
   const found = vehicle.subscriptions?.current ?? null;
   const sub = found && found.accountId === opts.accountId ? found : null;
   const trial = trialAvailability(vehicle, nowMs);
   const card = publicCard(opts.primaryCard);
-
-  let nextCharge: { at: string; amountCents: number; currency: string; description: string; attempt: number; card: typeof card } | null = null;
-  if (sub?.charging) {
-    nextCharge = { at: iso(sub.charging.startedAt)!, amountCents: sub.charging.amountCents, currency: sub.charging.currency, description: sub.charging.description, attempt: sub.failedAttempts + 1, card: publicCard(sub.charging.card) };
-  } else if (sub && sub.status !== 'ended' && sub.status !== 'pending-payment' && renews(sub)) {
-    const plan = sub.plan === 'trial' ? sub.next!.plan : sub.plan;
-    const years = sub.plan === 'trial' ? sub.next!.years : sub.years;
-    const at = sub.status === 'past-due' ? (sub.retryAt ?? nowMs) : sub.periodEnd;
-    nextCharge = { at: iso(at)!, amountCents: priceCents(terms, plan, years), currency: terms.currency, description: `${plan}${years ? ` (${years} years)` : ''} period ${sub.periodsPaid + 1}`, attempt: sub.failedAttempts + 1, card };
-  }
+  const cancellation = sub && (sub.status === 'active' || sub.status === 'ended') && sub.cancelledAt !== undefined && sub.cancelAt !== undefined ? { cancelledAt: iso(sub.cancelledAt), cancelAt: iso(sub.cancelAt) } : null;
+  const queued = sub && isLive(sub) ? sub.next : undefined;
 
   return {
     vin: vehicle.vin,
     state: subscriptionState(sub),
     keysAllowed: keysRefusal(vehicle, nowMs) === null && sub !== null,
-    trial: { available: trial.available, endsAt: iso(trial.endsAt)!, used: vehicle.subscriptions?.trialUsed ?? false },
+    trial: { available: trial.available, endsAt: iso(trial.endsAt), used: vehicle.subscriptions?.trialUsed ?? false },
     subscription: sub
       ? {
           subscriptionId: sub.subscriptionId,
@@ -57,20 +75,20 @@ export function subscriptionView(vehicle: VehicleRecord, opts: { accountId: Acco
           ...(sub.years !== undefined ? { years: sub.years } : {}),
           status: sub.status,
           autoRenew: sub.autoRenew,
-          createdAt: iso(sub.createdAt)!,
-          period: { start: iso(sub.periodStart)!, end: iso(sub.periodEnd)! },
+          createdAt: iso(sub.createdAt),
+          period: { start: iso(sub.periodStart), end: iso(sub.periodEnd) },
           /** When it is certain to end (trial over, not renewed, cancelled), or null while it renews. */
-          endsAt: sub.status === 'ended' ? iso(sub.endedAt)! : (() => { const e = fixedEnd(sub); return e === null ? null : iso(e)!; })(),
+          endsAt: endsAtOf(sub),
           priceCents: sub.lastCharge?.amountCents ?? priceCents(terms, sub.plan, sub.years),
           currency: sub.lastCharge?.currency ?? terms.currency,
-          nextCharge,
-          ...(sub.next ? { next: { plan: sub.next.plan, ...(sub.next.years !== undefined ? { years: sub.next.years } : {}), startsAt: iso(sub.periodEnd)!, amountCents: priceCents(terms, sub.next.plan, sub.next.years), currency: terms.currency } } : {}),
-          ...(sub.status === 'past-due' ? { retry: { failedAttempts: sub.failedAttempts, attempts: CHARGE_ATTEMPTS, nextAttemptAt: iso(sub.retryAt) ?? null } } : {}),
-          ...(sub.lastCharge ? { lastCharge: { amountCents: sub.lastCharge.amountCents, currency: sub.lastCharge.currency, at: iso(sub.lastCharge.at)!, cardId: sub.lastCharge.cardId, brand: sub.lastCharge.brand, last4: sub.lastCharge.last4 } } : {}),
+          nextCharge: nextChargeOf(sub, { nowMs, terms, card }),
+          ...(queued ? { next: { plan: queued.plan, ...(queued.years !== undefined ? { years: queued.years } : {}), startsAt: iso(sub.periodEnd), amountCents: priceCents(terms, queued.plan, queued.years), currency: terms.currency } } : {}),
+          ...(sub.status === 'past-due' ? { retry: { failedAttempts: sub.failedAttempts, attempts: CHARGE_ATTEMPTS, nextAttemptAt: iso(sub.retryAt) } } : {}),
+          ...(sub.lastCharge ? { lastCharge: { amountCents: sub.lastCharge.amountCents, currency: sub.lastCharge.currency, at: iso(sub.lastCharge.at), cardId: sub.lastCharge.cardId, brand: sub.lastCharge.brand, last4: sub.lastCharge.last4 } } : {}),
           refundedCents: sub.refundedCents,
-          ...(sub.withdrawalUntil !== undefined && sub.status !== 'ended' ? { withdrawalUntil: iso(sub.withdrawalUntil)! } : {}),
-          ...(sub.cancelledAt !== undefined ? { cancelledAt: iso(sub.cancelledAt)!, cancelAt: iso(sub.cancelAt)! } : {}),
-          ...(sub.endedAt !== undefined ? { endedAt: iso(sub.endedAt)!, endReason: sub.endReason! } : {}),
+          ...(sub.withdrawalUntil !== undefined && sub.status !== 'ended' ? { withdrawalUntil: iso(sub.withdrawalUntil) } : {}),
+          ...(cancellation ?? {}),
+          ...(sub.status === 'ended' ? { endedAt: iso(sub.endedAt), endReason: sub.endReason } : {}),
         }
       : null,
   };

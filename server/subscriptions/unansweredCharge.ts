@@ -14,7 +14,7 @@
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
 import { applyChargeResult } from './applyChargeResult.js';
 import { CHARGE_RESUME_MS } from './dueAction.js';
-import type { ChargeIntent } from './subscriptionRecord.js';
+import type { ChargeIntent } from '../domain/subscriptionRecord.js';
 import { subscriptionsOf, withSubscriptions, type Transition, type TransitionEnv } from './subscriptionTransition.js';
 import { reconcileEffect, withEffects } from './unneededCharge.js';
 
@@ -27,8 +27,8 @@ export const NO_ANSWER = 'no_answer';
 
 export function unansweredCharge(vehicle: VehicleRecord, intent: ChargeIntent, env: TransitionEnv): Transition {
   const sub = subscriptionsOf(vehicle).current;
-  const charging = sub?.charging;
-  if (!sub || sub.status === 'ended' || !charging || charging.key !== intent.key) return { vehicle };
+  if (!sub || sub.status === 'ended' || !sub.charging || sub.charging.key !== intent.key) return { vehicle };
+  const { charging } = sub;
   if (intent.purpose !== 'first' && env.nowMs >= intent.startedAt + UNANSWERED_FAILS_AFTER_RETRY_INTERVALS * env.terms.retryIntervalMs) {
     const failed = applyChargeResult(vehicle, charging, { status: 'failed', failure: NO_ANSWER }, env);
     return { ...failed, vehicle: withSubscriptions(failed.vehicle, (s) => ({ ...s, effects: withEffects(s.effects, [reconcileEffect(charging, env.nowMs)]) })) };

@@ -7,7 +7,7 @@
  * is the gateway's idempotency key) and its notice happen once.
  */
 import { chargeResumeAt } from './dueAction.js';
-import type { BillingEffect, ChargeIntent, ChargeRecord, ReconcileEffect } from './subscriptionRecord.js';
+import type { BillingEffect, ChargeIntent, ChargeRecord, ReconcileEffect } from '../domain/subscriptionRecord.js';
 
 /** The ledger line of the unneeded charge and its full refund, filed under the payer of the intent. */
 export function unneededChargeRefund(intent: ChargeIntent, chargeId: string, nowMs: number): BillingEffect[] {

@@ -1,12 +1,13 @@
 /**
  * Reads and changes vehicles in the store. A change is a pure function of the current vehicle
  * document that returns the next document plus any other records to write; the repository commits
- * it atomically, expecting the document it read, and retries on a concurrent change — so every rule
+ * it atomically with the one compare-and-set loop of server/store/records.ts — so every rule
  * that touches several records of one vehicle is one atomic step, on a single Redis or a cluster.
  */
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { KeyId, Vin } from '../../shared/ids.js';
-import type { DigitalKey, VehicleRecord } from '../domain/vehicleRecord.js';
+import { digitalKeySchema, vehicleRecordSchema, type DigitalKey, type VehicleRecord } from '../domain/vehicleRecord.js';
+import { parseRecord, parseRecordOrNull, readRecord, updateRecord } from '../store/records.js';
 import type { Store, StoreTransaction } from '../store/store.js';
 import { storeKeys } from '../store/storeKeys.js';
 
@@ -23,14 +24,11 @@ export interface CommittedChange<T> {
   result: T;
 }
 
-const MAX_ATTEMPTS = 12;
-
 export class VehicleRepository {
   constructor(private readonly store: Store) {}
 
   async find(vin: Vin): Promise<VehicleRecord | null> {
-    const raw = await this.store.get(storeKeys.vehicle(vin));
-    return raw === null ? null : (JSON.parse(raw) as VehicleRecord);
+    return readRecord(this.store, storeKeys.vehicle(vin), vehicleRecordSchema, 'vehicle');
   }
 
   async get(vin: Vin): Promise<VehicleRecord> {
@@ -45,38 +43,31 @@ export class VehicleRepository {
     if (!created) throw new DigitalKeyError('VEHICLE_EXISTS');
   }
 
-  /** Apply `change` atomically (optimistic concurrency on the vehicle document, retried on conflict). */
+  /** Apply `change` atomically (compare-and-set on the vehicle document, re-run on the fresh document after a concurrent change). */
   async update<T>(vin: Vin, change: (vehicle: VehicleRecord) => VehicleChange<T> | Promise<VehicleChange<T>>): Promise<CommittedChange<T>> {
-    const key = storeKeys.vehicle(vin);
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const raw = await this.store.get(key);
-      if (raw === null) throw new DigitalKeyError('VEHICLE_NOT_FOUND');
-      const before = JSON.parse(raw) as VehicleRecord;
-      const next = await change(before);
-      const nextRaw = JSON.stringify(next.vehicle);
-      const writes = next.writes ?? {};
-      const committed = await this.store.commit({
-        ...writes,
-        expect: [{ key, value: raw }, ...(writes.expect ?? [])],
-        set: nextRaw === raw ? writes.set : [{ key, value: nextRaw }, ...(writes.set ?? [])],
-      });
-      if (committed) return { before, vehicle: next.vehicle, result: next.result };
-      // Lost a race: back off a little (jittered) and re-run the rule on the fresh document.
-      await new Promise((r) => setTimeout(r, Math.random() * 2 * (attempt + 1)));
-    }
-    throw new DigitalKeyError('CONFLICT');
+    const { record, result } = await updateRecord(
+      this.store,
+      storeKeys.vehicle(vin),
+      vehicleRecordSchema,
+      async (current) => {
+        if (current === null) throw new DigitalKeyError('VEHICLE_NOT_FOUND');
+        const next = await change(current);
+        return { record: next.vehicle, ...(next.writes === undefined ? {} : { writes: next.writes }), result: { before: current, value: next.result } };
+      },
+      { what: 'vehicle' },
+    );
+    return { before: result.before, vehicle: record, result: result.value };
   }
 
   async keys(vin: Vin, epoch: number): Promise<DigitalKey[]> {
     const all = await this.store.hgetall(storeKeys.vehicleKeys(vin, epoch));
     return Object.values(all)
-      .map((raw) => JSON.parse(raw) as DigitalKey)
+      .map((raw) => parseRecord(digitalKeySchema, raw, 'key'))
       .sort((a, b) => a.createdAt - b.createdAt || a.keyId.localeCompare(b.keyId));
   }
 
   async key(vin: Vin, epoch: number, keyId: KeyId): Promise<DigitalKey | null> {
-    const raw = await this.store.hget(storeKeys.vehicleKeys(vin, epoch), keyId);
-    return raw === null ? null : (JSON.parse(raw) as DigitalKey);
+    return parseRecordOrNull(digitalKeySchema, await this.store.hget(storeKeys.vehicleKeys(vin, epoch), keyId), 'key');
   }
 
   /** Which vehicle a key id belongs to (null if unknown). */

@@ -6,13 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { addMonths } from '../../../server/subscriptions/billingCalendar.js';
 import { cancellationOutcome, prorate, withdrawalDeadline } from '../../../server/subscriptions/cancellationOutcome.js';
-import type { Subscription } from '../../../server/subscriptions/subscriptionRecord.js';
+import type { ActiveSubscription } from '../../../server/domain/subscriptionRecord.js';
 import type { DigitalKeyError } from '../../../shared/errors/digitalKeyError.js';
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function paid(plan: 'monthly' | 'yearly' | 'multi-year', options: { anchor: string; amountCents: number; years?: number; periodsPaid?: number } & Partial<Omit<Subscription, 'anchor'>>): Subscription {
+function paid(plan: 'monthly' | 'yearly' | 'multi-year', options: { anchor: string; amountCents: number; years?: number; periodsPaid?: number } & Partial<Omit<ActiveSubscription, 'anchor'>>): ActiveSubscription {
   const { anchor: anchorIso, amountCents, ...opts } = options;
   const anchor = at(anchorIso);
   const months = plan === 'monthly' ? 1 : plan === 'yearly' ? 12 : 12 * (opts.years ?? 2);
@@ -34,7 +34,7 @@ function paid(plan: 'monthly' | 'yearly' | 'multi-year', options: { anchor: stri
     withdrawalUntil: withdrawalDeadline(anchor, 'UTC'),
     lastCharge: { chargeId: 'ch_1', amountCents, currency: 'EUR', cardId: 'c1', brand: 'visa', last4: '4242', at: anchor },
     ...opts,
-  } as Subscription;
+  };
 }
 
 function codeOf(fn: () => unknown): string {
@@ -105,14 +105,14 @@ describe('R11: cancelling', () => {
   });
 
   it('R11: cancelling while a renewal is retried ends at once without refund (that period was never paid)', () => {
-    const sub = { ...paid('yearly', { anchor: '2027-01-31T00:00:00.000Z', amountCents: 4990 }), status: 'past-due' as const, failedAttempts: 1 };
+    const sub = { ...paid('yearly', { anchor: '2027-01-31T00:00:00.000Z', amountCents: 4990 }), status: 'past-due' as const, failedAttempts: 1, retryAt: at('2028-02-02T00:00:00.000Z') };
     expect(cancellationOutcome(sub, at('2028-02-01T00:00:00.000Z'), 'cancel')).toMatchObject({ immediate: true, refundCents: 0 });
   });
 
   it('R11: a subscription is cancelled once; an ended or unpaid one cannot be cancelled', () => {
     const sub = paid('monthly', { anchor: '2027-01-31T00:00:00.000Z', amountCents: 499, cancelAt: at('2027-02-28T00:00:00.000Z') });
     expect(codeOf(() => cancellationOutcome(sub, at('2027-02-10T00:00:00.000Z'), 'cancel'))).toBe('SUBSCRIPTION_INACTIVE');
-    expect(codeOf(() => cancellationOutcome({ ...sub, status: 'ended' }, at('2027-02-10T00:00:00.000Z'), 'cancel'))).toBe('SUBSCRIPTION_INACTIVE');
+    expect(codeOf(() => cancellationOutcome({ ...sub, status: 'ended', endedAt: at('2027-02-05T00:00:00.000Z'), endReason: 'cancelled' }, at('2027-02-10T00:00:00.000Z'), 'cancel'))).toBe('SUBSCRIPTION_INACTIVE');
     expect(codeOf(() => cancellationOutcome({ ...sub, status: 'pending-payment' }, at('2027-02-10T00:00:00.000Z'), 'cancel'))).toBe('SUBSCRIPTION_INACTIVE');
   });
 });
