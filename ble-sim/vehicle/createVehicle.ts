@@ -24,7 +24,7 @@ import type { Clock } from '../../shared/clock.js';
 import type { Command } from '../../shared/commands.js';
 import { verifyStateManifest } from '../../shared/credential/stateManifest.js';
 import type { TrustedIssuer } from '../../shared/credential/trustedIssuer.js';
-import { asDigitalKeyError, type DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import { asDigitalKeyError, DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { ErrorCode } from '../../shared/errors/errorCode.js';
 import type { KeyId, Vin } from '../../shared/ids.js';
 import { bleResponseCode } from '../../shared/ble/bleResponseCode.js';
@@ -219,7 +219,7 @@ class SimulatedVehicle implements Vehicle {
   }
 
   #onFrameError(link: PeripheralLink, error: DigitalKeyError): void {
-    this.#finish(link, { ok: false, code: error.code });
+    this.#finish(link, { ok: false, code: error.code, cause: error });
   }
 
   #onMessage(link: PeripheralLink, message: Uint8Array): void {
@@ -227,7 +227,7 @@ class SimulatedVehicle implements Vehicle {
     try {
       request = decodeMessage(requestSchema, message);
     } catch (err) {
-      this.#finish(link, { ok: false, code: asDigitalKeyError(err).code });
+      this.#finish(link, { ok: false, code: asDigitalKeyError(err).code, cause: err });
       return;
     }
     // Consume the nonce before anything else, on arrival: a second try with it always fails.
@@ -238,9 +238,9 @@ class SimulatedVehicle implements Vehicle {
     void this.#serial(async () => {
       try {
         await this.#execute(link, request, nonce, nowMs, challengeToRequestMs);
-      } catch {
-        // A bug must not take the car down: the phone hears INTERNAL_ERROR, never a stack trace.
-        this.#finish(link, { ok: false, code: 'INTERNAL_ERROR', cmd: request.cmd });
+      } catch (err) {
+        // A bug must not take the car down: the phone hears INTERNAL_ERROR, never a stack trace; the log keeps why.
+        this.#finish(link, { ok: false, code: 'INTERNAL_ERROR', cmd: request.cmd, cause: err });
       }
     });
   }
@@ -266,9 +266,11 @@ class SimulatedVehicle implements Vehicle {
       };
     }
     let code: ErrorCode | 'OK' = decision.code;
+    let cause: unknown;
     try {
       await this.#commit(next);
-    } catch {
+    } catch (err) {
+      cause = err;
       // Not on disk means not done: keep a newer manifest in memory (it only restricts), but do
       // not act and do not keep the counter.
       if (decision.manifest) this.#state = withManifest(state, decision.manifest);
@@ -281,6 +283,7 @@ class SimulatedVehicle implements Vehicle {
       ...(decision.keyId === undefined ? {} : { keyId: decision.keyId }),
       ...(challengeToRequestMs === undefined ? {} : { challengeToRequestMs }),
       verifyMs,
+      cause,
     });
   }
 
@@ -289,10 +292,12 @@ class SimulatedVehicle implements Vehicle {
   /** Answer on Response and log the command with the link's RSSI and timing. */
   #finish(
     link: PeripheralLink,
-    outcome: { ok: boolean; code: ErrorCode | 'OK'; cmd?: Command; keyId?: KeyId; challengeToRequestMs?: number; verifyMs?: number },
+    outcome: { ok: boolean; code: ErrorCode | 'OK'; cmd?: Command; keyId?: KeyId; challengeToRequestMs?: number; verifyMs?: number; cause?: unknown },
   ): void {
     const state = this.#state;
     const code = outcome.code === 'OK' ? 'OK' : bleResponseCode(outcome.code);
+    // Why the car answered INTERNAL_ERROR: for its own log only, never told to the phone.
+    const cause = code === 'INTERNAL_ERROR' ? describeCause(outcome.cause ?? `${outcome.code} is not told over BLE`) : undefined;
     const response: ResponseMessage = {
       v: PROTOCOL_VERSION,
       ok: outcome.ok && code === 'OK',
@@ -315,6 +320,7 @@ class SimulatedVehicle implements Vehicle {
       ...(outcome.keyId === undefined ? {} : { keyId: outcome.keyId }),
       ...(outcome.challengeToRequestMs === undefined ? {} : { challengeToRequestMs: outcome.challengeToRequestMs }),
       ...(outcome.verifyMs === undefined ? {} : { verifyMs: outcome.verifyMs }),
+      ...(cause === undefined ? {} : { cause }),
     };
     this.#log.record(event);
     try {
@@ -355,4 +361,11 @@ function addressFromVin(vin: Vin): string {
   const b = createHash('sha256').update(`ble-address:${vin}`).digest().subarray(0, 6);
   b[0] = b[0]! | 0xc0;
   return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
+}
+
+/** A failure's cause in words for the car's event log: codes and messages down the cause chain, never a stack trace. */
+function describeCause(cause: unknown): string {
+  if (cause instanceof DigitalKeyError) return cause.cause === undefined ? `${cause.code}: ${cause.message}` : `${cause.code}: ${describeCause(cause.cause)}`;
+  if (cause instanceof Error) return `${cause.name}: ${cause.message}`;
+  return String(cause);
 }

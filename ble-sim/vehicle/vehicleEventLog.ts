@@ -29,6 +29,8 @@ export interface VehicleEvent {
   intervalMs: number;
   /** Wall-clock ms the car spent verifying (manifest, credential, assertion) — CPU cost, not link time. */
   verifyMs?: number;
+  /** Why the car answered INTERNAL_ERROR (e.g. its state could not be written): kept here, never told to the phone. */
+  cause?: string;
 }
 
 /** Entries kept by default. */

@@ -246,6 +246,11 @@ describe('createVehicle', () => {
     const { response } = await w.send({ cmd: 'unlock', credential: key.credential });
     expect(response).toMatchObject({ ok: false, code: 'INTERNAL_ERROR', vehicle: { locked: true } });
     expect(w.vehicle.state.actuators.locked).toBe(true);
+    // The car's own log says why (the phone heard only INTERNAL_ERROR); earlier commands carry no cause.
+    const events = w.vehicle.events();
+    expect(events.at(-1)).toMatchObject({ cmd: 'unlock', ok: false, code: 'INTERNAL_ERROR', cause: expect.stringMatching(/^Error: ENOENT: no such file or directory/) });
+    expect(events.slice(0, -1).every((e) => e.cause === undefined)).toBe(true);
+    expect(JSON.stringify(response)).not.toContain('ENOENT');
   });
 
   it('DigitalKeyError codes only, never a stack trace, in what the car says', () => {
