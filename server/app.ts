@@ -25,6 +25,8 @@ import { accountRoutes } from './routes/accountRoutes.js';
 import { myVehicleRoutes } from './routes/myVehicleRoutes.js';
 import { notificationRoutes } from './routes/notificationRoutes.js';
 import { profileRoutes } from './routes/profileRoutes.js';
+import { dealerAccountRoutes } from './routes/dealerAccountRoutes.js';
+import { recoveryRoutes } from './routes/recoveryRoutes.js';
 import { mountSystemRoutes } from './routes/systemRoutes.js';
 import { keyRoutes } from './routes/keyRoutes.js';
 import { standardServicesRoutes } from './routes/standardServicesRoutes.js';
@@ -82,9 +84,9 @@ export interface App {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
-/** Invitation codes travel in the path: they never reach the logs. */
+/** Invitation codes travel in the path, and a dealer's look-up has an e-mail address in its query: they never reach the logs. */
 export function redactUrl(url: string): string {
-  return url.replace(/^\/v1\/invitations\/[^/?]+/, '/v1/invitations/[redacted]');
+  return url.replace(/^\/v1\/invitations\/[^/?]+/, '/v1/invitations/[redacted]').replace(/^(\/v1\/dealer\/accounts)\?.*$/, '$1?[redacted]');
 }
 
 export function createApp(opts: CreateAppOptions): App {
@@ -138,6 +140,8 @@ export function createApp(opts: CreateAppOptions): App {
     ...cardRoutes(ctx, { cards, gateway: paymentGateway, subscriptions }),
     ...sharingRoutes(ctx, { gate }),
     ...dealerRoutes(ctx),
+    ...dealerAccountRoutes(ctx),
+    ...recoveryRoutes(ctx),
     ...vehicleApiRoutes(ctx, hub, closing.signal),
   ];
 

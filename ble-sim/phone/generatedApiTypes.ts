@@ -545,7 +545,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The vehicle's open invitations: not accepted, not expired, made in the current key epoch (main user only) */
+        get: operations["listInvitations"];
         put?: never;
         /** Invite a shared user with a profile: commands and an optional validity window (main user only; R3) */
         post: operations["inviteSharedUser"];
@@ -567,6 +568,40 @@ export interface paths {
         /** Accept an invitation with one of the caller's passkeys: a shared key with exactly the invitation's profile */
         post: operations["acceptInvitation"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invitations/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What an invitation offers, for its acceptance page: who invites, which car, which commands, which window (the code is the authority; it is not used up) */
+        get: operations["previewInvitation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/vehicles/{vin}/invitations/{invitationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an open invitation: its code stops working at once (main user only) */
+        delete: operations["revokeInvitation"];
         options?: never;
         head?: never;
         patch?: never;
@@ -617,6 +652,142 @@ export interface paths {
         get: operations["dealerAuditTrail"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dealer/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Find the account an e-mail address belongs to (0 or 1), with its passkeys (R15) */
+        get: operations["dealerFindAccount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dealer/accounts/{accountId}/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Issue a one-time recovery code for the account after checking the person’s identity: shown once, at most 24 h, audited; the previous code stops working (R15) */
+        post: operations["dealerIssueRecoveryCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dealer/accounts/{accountId}/recovery-emails": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a recovery link to the customer's verified address, audited (R15) */
+        post: operations["dealerSendRecoveryEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dealer/accounts/{accountId}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An account's recovery and closure audit trail, newest last */
+        get: operations["dealerAccountAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/recovery/emails": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ask for a recovery link: it goes to the address only if it is an account's verified address; the answer is the same either way (R15) */
+        post: operations["requestRecoveryEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/recovery/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start redeeming a dealer recovery code or an e-mail recovery link: passkey creation options (UV required); the code is not used up yet. Wrong codes are rate limited per client (R15) */
+        post: operations["startRecovery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/recovery/passkeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Register the new passkey: uses the code or link up (exactly one of concurrent redemptions succeeds), ends every other session, notifies the account; returns a session (R15) */
+        post: operations["finishRecovery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/presence-proofs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Prove presence at a car the account is main user of, by the QR code inside it: lifts the main-key restriction an e-mail recovery leaves (R15) */
+        post: operations["provePresence"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5055,7 +5226,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description NOT_MAIN_USER: Only the main user of the vehicle may do this (do not retry unchanged); PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged); FORBIDDEN: This caller may not do this (do not retry unchanged) */
+            /** @description NOT_MAIN_USER: Only the main user of the vehicle may do this (do not retry unchanged); PRESENCE_REQUIRED: After e-mail recovery, prove presence at the car (its QR code) or redeem a dealer code first (do not retry unchanged); PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged); FORBIDDEN: This caller may not do this (do not retry unchanged) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5067,7 +5238,7 @@ export interface operations {
                              * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
                              * @enum {string}
                              */
-                            code: "NOT_MAIN_USER" | "PASSKEY_DISABLED" | "FORBIDDEN";
+                            code: "NOT_MAIN_USER" | "PRESENCE_REQUIRED" | "PASSKEY_DISABLED" | "FORBIDDEN";
                             /** @description For people; never parse it */
                             message: string;
                             /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
@@ -5434,7 +5605,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged); FORBIDDEN: This caller may not do this (do not retry unchanged) */
+            /** @description PRESENCE_REQUIRED: After e-mail recovery, prove presence at the car (its QR code) or redeem a dealer code first (do not retry unchanged); PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged); FORBIDDEN: This caller may not do this (do not retry unchanged) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5446,7 +5617,7 @@ export interface operations {
                              * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
                              * @enum {string}
                              */
-                            code: "PASSKEY_DISABLED" | "FORBIDDEN";
+                            code: "PRESENCE_REQUIRED" | "PASSKEY_DISABLED" | "FORBIDDEN";
                             /** @description For people; never parse it */
                             message: string;
                             /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
@@ -7963,6 +8134,177 @@ export interface operations {
             };
         };
     };
+    listInvitations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                vin: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Open invitations */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        invitations: {
+                            invitationId: string;
+                            vin: string;
+                            perms: ("unlock" | "lock" | "start" | "trunk")[];
+                            notBefore?: number;
+                            notAfter?: number;
+                            email?: string;
+                            createdAt: number;
+                            expiresAt: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VALIDATION_FAILED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED: A valid session is required (do not retry unchanged) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "UNAUTHENTICATED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description NOT_MAIN_USER: Only the main user of the vehicle may do this (do not retry unchanged); PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged); FORBIDDEN: This caller may not do this (do not retry unchanged) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "NOT_MAIN_USER" | "PASSKEY_DISABLED" | "FORBIDDEN";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description VEHICLE_NOT_FOUND: No such vehicle (do not retry unchanged) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VEHICLE_NOT_FOUND";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "INTERNAL_ERROR";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "STORE_UNAVAILABLE";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
     inviteSharedUser: {
         parameters: {
             query?: never;
@@ -8043,7 +8385,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description NOT_MAIN_USER: Only the main user of the vehicle may do this (do not retry unchanged); PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged); FORBIDDEN: This caller may not do this (do not retry unchanged) */
+            /** @description NOT_MAIN_USER: Only the main user of the vehicle may do this (do not retry unchanged); PRESENCE_REQUIRED: After e-mail recovery, prove presence at the car (its QR code) or redeem a dealer code first (do not retry unchanged); PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged); FORBIDDEN: This caller may not do this (do not retry unchanged) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8055,7 +8397,7 @@ export interface operations {
                              * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
                              * @enum {string}
                              */
-                            code: "NOT_MAIN_USER" | "PASSKEY_DISABLED" | "FORBIDDEN";
+                            code: "NOT_MAIN_USER" | "PRESENCE_REQUIRED" | "PASSKEY_DISABLED" | "FORBIDDEN";
                             /** @description For people; never parse it */
                             message: string;
                             /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
@@ -8238,7 +8580,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged); FORBIDDEN: This caller may not do this (do not retry unchanged) */
+            /** @description EMAIL_NOT_VERIFIED: The e-mail address of the account must be verified first (do not retry unchanged); PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged); FORBIDDEN: This caller may not do this (do not retry unchanged) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8250,7 +8592,7 @@ export interface operations {
                              * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
                              * @enum {string}
                              */
-                            code: "PASSKEY_DISABLED" | "FORBIDDEN";
+                            code: "EMAIL_NOT_VERIFIED" | "PASSKEY_DISABLED" | "FORBIDDEN";
                             /** @description For people; never parse it */
                             message: string;
                             /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
@@ -8320,6 +8662,313 @@ export interface operations {
                              * @enum {string}
                              */
                             code: "INVITATION_INVALID";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "INTERNAL_ERROR";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "STORE_UNAVAILABLE";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    previewInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invitation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        invitationId: string;
+                        vin: string;
+                        invitedBy: {
+                            displayName: string;
+                        };
+                        perms: ("unlock" | "lock" | "start" | "trunk")[];
+                        notBefore?: number;
+                        notAfter?: number;
+                        expiresAt: number;
+                        emailBound: boolean;
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VALIDATION_FAILED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INVITATION_INVALID: The invitation is unknown, used or expired (do not retry unchanged) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "INVITATION_INVALID";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description RATE_LIMITED: Too many requests (safe to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "RATE_LIMITED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "INTERNAL_ERROR";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "STORE_UNAVAILABLE";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    revokeInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                vin: string;
+                invitationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VALIDATION_FAILED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED: A valid session is required (do not retry unchanged) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "UNAUTHENTICATED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description NOT_MAIN_USER: Only the main user of the vehicle may do this (do not retry unchanged); PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged); FORBIDDEN: This caller may not do this (do not retry unchanged) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "NOT_MAIN_USER" | "PASSKEY_DISABLED" | "FORBIDDEN";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description VEHICLE_NOT_FOUND: No such vehicle (do not retry unchanged); NOT_FOUND: No such resource (do not retry unchanged) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VEHICLE_NOT_FOUND" | "NOT_FOUND";
                             /** @description For people; never parse it */
                             message: string;
                             /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
@@ -8879,6 +9528,1383 @@ export interface operations {
                              * @enum {string}
                              */
                             code: "VEHICLE_NOT_FOUND";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "INTERNAL_ERROR";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "STORE_UNAVAILABLE";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    dealerFindAccount: {
+        parameters: {
+            query: {
+                email: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Matching accounts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        accounts: {
+                            accountId: string;
+                            email: string;
+                            emailVerified: boolean;
+                            displayName: string;
+                            createdAt: number;
+                            passkeys: {
+                                passkeyId: string;
+                                label: string | null;
+                                createdAt: number;
+                                lastUsedAt: number | null;
+                                disabled: {
+                                    at: number;
+                                    reason: string;
+                                } | null;
+                                current: boolean;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VALIDATION_FAILED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED: A valid session is required (do not retry unchanged) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "UNAUTHENTICATED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged); FORBIDDEN: This caller may not do this (do not retry unchanged) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "PASSKEY_DISABLED" | "FORBIDDEN";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "INTERNAL_ERROR";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "STORE_UNAVAILABLE";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    dealerIssueRecoveryCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The code (shown once) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        expiresAt: number;
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VALIDATION_FAILED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED: A valid session is required (do not retry unchanged) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "UNAUTHENTICATED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged); FORBIDDEN: This caller may not do this (do not retry unchanged) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "PASSKEY_DISABLED" | "FORBIDDEN";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (do not retry unchanged) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "NOT_FOUND";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "INTERNAL_ERROR";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "STORE_UNAVAILABLE";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    dealerSendRecoveryEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Sent */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VALIDATION_FAILED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED: A valid session is required (do not retry unchanged) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "UNAUTHENTICATED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description EMAIL_NOT_VERIFIED: The e-mail address of the account must be verified first (do not retry unchanged); PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged); FORBIDDEN: This caller may not do this (do not retry unchanged) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "EMAIL_NOT_VERIFIED" | "PASSKEY_DISABLED" | "FORBIDDEN";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (do not retry unchanged) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "NOT_FOUND";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "INTERNAL_ERROR";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "STORE_UNAVAILABLE";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    dealerAccountAudit: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Audit entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        entries: {
+                            at: number;
+                            accountId: string;
+                            /** @enum {string} */
+                            action: "recovery-code-issued" | "recovery-code-redeemed" | "recovery-email-sent" | "recovery-email-redeemed" | "presence-proven" | "account-closed";
+                            actor: {
+                                accountId: string | null;
+                                /** @enum {string} */
+                                role: "self" | "dealer" | "system";
+                            };
+                            reason: string;
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VALIDATION_FAILED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED: A valid session is required (do not retry unchanged) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "UNAUTHENTICATED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged); FORBIDDEN: This caller may not do this (do not retry unchanged) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "PASSKEY_DISABLED" | "FORBIDDEN";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (do not retry unchanged) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "NOT_FOUND";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "INTERNAL_ERROR";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "STORE_UNAVAILABLE";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    requestRecoveryEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VALIDATION_FAILED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description RATE_LIMITED: Too many requests (safe to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "RATE_LIMITED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "INTERNAL_ERROR";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "STORE_UNAVAILABLE";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    startRecovery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                } | {
+                    emailToken: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Creation options for the new passkey */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        challengeId: string;
+                        accountId: string;
+                        /** @enum {string} */
+                        method: "dealer-code" | "email";
+                        options: {
+                            rp: {
+                                name: string;
+                                id?: string;
+                            };
+                            user: {
+                                id: string;
+                                name: string;
+                                displayName: string;
+                            };
+                            challenge: string;
+                            pubKeyCredParams: {
+                                alg: number;
+                                /** @constant */
+                                type: "public-key";
+                            }[];
+                            timeout?: number;
+                            excludeCredentials?: {
+                                id: string;
+                                /** @constant */
+                                type: "public-key";
+                                transports?: ("ble" | "cable" | "hybrid" | "internal" | "nfc" | "smart-card" | "usb")[];
+                            }[];
+                            authenticatorSelection?: {
+                                /** @enum {string} */
+                                authenticatorAttachment?: "platform" | "cross-platform";
+                                /** @enum {string} */
+                                residentKey?: "required" | "preferred" | "discouraged";
+                                requireResidentKey?: boolean;
+                                /** @enum {string} */
+                                userVerification?: "required" | "preferred" | "discouraged";
+                            };
+                            /** @enum {string} */
+                            attestation?: "none" | "indirect" | "direct" | "enterprise";
+                            extensions?: {
+                                [key: string]: unknown;
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VALIDATION_FAILED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description RECOVERY_INVALID: The recovery code or link is unknown, used or expired (do not retry unchanged) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "RECOVERY_INVALID";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description RATE_LIMITED: Too many requests (safe to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "RATE_LIMITED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "INTERNAL_ERROR";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "STORE_UNAVAILABLE";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    finishRecovery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    challengeId: string;
+                    response: {
+                        id: string;
+                        rawId: string;
+                        /** @constant */
+                        type: "public-key";
+                        response: {
+                            clientDataJSON: string;
+                            attestationObject: string;
+                            transports?: ("ble" | "cable" | "hybrid" | "internal" | "nfc" | "smart-card" | "usb")[];
+                        };
+                        /** @default {} */
+                        clientExtensionResults?: {
+                            [key: string]: unknown;
+                        };
+                        /** @enum {string} */
+                        authenticatorAttachment?: "platform" | "cross-platform";
+                    };
+                    label?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description New passkey registered */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        accountId: string;
+                        passkeyId: string;
+                        token: string;
+                        presenceRequired: boolean;
+                    };
+                };
+            };
+            /** @description CHALLENGE_EXPIRED: The ceremony challenge is unknown, used or expired (do not retry unchanged); REGISTRATION_FAILED: The passkey registration does not verify (do not retry unchanged); VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "CHALLENGE_EXPIRED" | "REGISTRATION_FAILED" | "VALIDATION_FAILED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description USER_NOT_VERIFIED: The assertion lacks biometric user verification (do not retry unchanged) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "USER_NOT_VERIFIED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description CONFLICT: The resource changed concurrently: try again (safe to retry) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "CONFLICT";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description RECOVERY_INVALID: The recovery code or link is unknown, used or expired (do not retry unchanged) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "RECOVERY_INVALID";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description RATE_LIMITED: Too many requests (safe to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "RATE_LIMITED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "INTERNAL_ERROR";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "STORE_UNAVAILABLE";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    provePresence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    vin: string;
+                    qrToken: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Presence proven */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        presenceRequired: false;
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VALIDATION_FAILED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED: A valid session is required (do not retry unchanged) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "UNAUTHENTICATED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description NOT_MAIN_USER: Only the main user of the vehicle may do this (do not retry unchanged); CLAIM_REJECTED: The ownership proof does not match the vehicle (do not retry unchanged); PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged); FORBIDDEN: This caller may not do this (do not retry unchanged) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "NOT_MAIN_USER" | "CLAIM_REJECTED" | "PASSKEY_DISABLED" | "FORBIDDEN";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description VEHICLE_NOT_FOUND: No such vehicle (do not retry unchanged) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VEHICLE_NOT_FOUND";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description CONFLICT: The resource changed concurrently: try again (safe to retry) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "CONFLICT";
                             /** @description For people; never parse it */
                             message: string;
                             /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */

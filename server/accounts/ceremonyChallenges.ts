@@ -12,7 +12,13 @@ import type { Store } from '../store/store.js';
 import { secretDigest } from '../store/secretDigest.js';
 import { storeKeys } from '../store/storeKeys.js';
 
-export type CeremonyKind = 'enroll' | 'add-passkey' | 'login';
+export type CeremonyKind = 'enroll' | 'add-passkey' | 'login' | 'recover';
+
+/** For a recovery ceremony (R15): how the account is being recovered, and the digest of the code or link to use up at the end. */
+export interface RecoveryBinding {
+  method: 'dealer-code' | 'email';
+  digest: string;
+}
 
 export interface CeremonyChallenge {
   kind: CeremonyKind;
@@ -20,6 +26,7 @@ export interface CeremonyChallenge {
   challenge: string;
   accountId: AccountId | null;
   expiresAt: number;
+  recovery?: RecoveryBinding;
 }
 
 const tokenDigest = secretDigest;
@@ -60,10 +67,10 @@ export class CeremonyChallenges {
     return this.#valid(await this.deps.store.get(storeKeys.challenge(tokenDigest(token))), 'enroll');
   }
 
-  /** A new challenge id for a login or an added passkey. */
-  async create(kind: Exclude<CeremonyKind, 'enroll'>, challenge: string, accountId: AccountId | null): Promise<string> {
+  /** A new challenge id for a login, an added passkey or a recovery (which names what it redeems). */
+  async create(kind: Exclude<CeremonyKind, 'enroll'>, challenge: string, accountId: AccountId | null, recovery?: RecoveryBinding): Promise<string> {
     const id = randomUUID();
-    await this.#put(id, { kind, challenge, accountId });
+    await this.#put(id, { kind, challenge, accountId, ...(recovery ? { recovery } : {}) });
     return id;
   }
 

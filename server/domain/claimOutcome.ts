@@ -32,12 +32,16 @@ export function hashQrToken(qrToken: string): string {
   return createHash('sha256').update(qrToken, 'utf8').digest('base64url');
 }
 
-function proofHolds(vehicle: VehicleRecord, proof: ClaimProof, toleranceKm: number): boolean {
-  if (proof.method === 'odometer') return Math.abs(proof.odometerKm - vehicle.odometerKm) <= toleranceKm;
-  // Constant-time comparison of fixed-length digests: the token is a secret.
-  const given = Buffer.from(hashQrToken(proof.qrToken));
+/** Whether a scanned QR token is the one printed in this car: a constant-time comparison of fixed-length digests (the token is a secret). */
+export function qrTokenMatches(vehicle: Pick<VehicleRecord, 'qrTokenHash'>, qrToken: string): boolean {
+  const given = Buffer.from(hashQrToken(qrToken));
   const stored = Buffer.from(vehicle.qrTokenHash);
   return given.length === stored.length && timingSafeEqual(given, stored);
+}
+
+function proofHolds(vehicle: VehicleRecord, proof: ClaimProof, toleranceKm: number): boolean {
+  if (proof.method === 'odometer') return Math.abs(proof.odometerKm - vehicle.odometerKm) <= toleranceKm;
+  return qrTokenMatches(vehicle, proof.qrToken);
 }
 
 /**

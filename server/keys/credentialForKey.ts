@@ -6,6 +6,7 @@
  * its epoch anyway, once the car learns of the wipe). The epoch and revocation of the key itself
  * are checked by credentialClaims on the document read first.
  */
+import { assertPresenceProven } from '../accounts/presence.js';
 import { epochSeconds } from '../../shared/clock.js';
 import { issueKeyCredential } from '../../shared/credential/keyCredential.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
@@ -51,6 +52,8 @@ export async function credentialForKey(ctx: CredentialForKeyDeps, opts: Credenti
   if (key.accountId !== opts.accountId) throw new DigitalKeyError('KEY_NOT_FOUND');
   if (key.role === 'main' && vehicle.mainUser?.accountId !== key.accountId) throw new DigitalKeyError('REVOKED');
   ctx.gate.assertKeysAllowed(vehicle);
+  // R15: after an e-mail recovery, no main-user credential until presence at a car is proven.
+  if (key.role === 'main') assertPresenceProven(await ctx.accounts.find(key.accountId));
   const passkey = await ctx.accounts.activePasskeyOf(key.accountId, key.passkeyId);
 
   const claims = credentialClaims({

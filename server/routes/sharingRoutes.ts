@@ -4,14 +4,17 @@
  */
 import { z } from 'zod';
 import { permsSchema } from '../../shared/commands.js';
-import { base64UrlIdSchema, uuidSchema } from '../../shared/ids.js';
+import { base64UrlIdSchema, uuidSchema, vinSchema } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
 import { emailSchema, issuedSchema, vinParams } from '../http/apiSchemas.js';
 import { requireAccount } from '../http/authenticate.js';
 import { defineRoute, type RouteDefinition } from '../http/route.js';
 import { acceptInvitation } from '../sharing/acceptInvitation.js';
 import { createInvitation } from '../sharing/createInvitation.js';
+import { invitationPreviewSchema, invitationView, invitationViewSchema, listOpenInvitations, previewInvitation, revokeInvitation } from '../sharing/openInvitations.js';
 import type { SubscriptionGate } from '../subscriptions/subscriptionGate.js';
+
+const codeParams = z.object({ code: z.string().regex(/^[A-Za-z0-9_-]{32}$/) });
 
 export function sharingRoutes(ctx: AppContext, services: { gate: SubscriptionGate }): RouteDefinition[] {
   const deps = { ...ctx, ...services };
@@ -22,7 +25,7 @@ export function sharingRoutes(ctx: AppContext, services: { gate: SubscriptionGat
       operationId: 'inviteSharedUser',
       summary: 'Invite a shared user with a profile: commands and an optional validity window (main user only; R3)',
       tags: ['sharing'],
-      errors: ['VEHICLE_NOT_FOUND', 'NOT_MAIN_USER', 'SHARED_KEY_LIMIT'],
+      errors: ['VEHICLE_NOT_FOUND', 'NOT_MAIN_USER', 'SHARED_KEY_LIMIT', 'PRESENCE_REQUIRED'],
       auth: 'session',
       params: vinParams,
       body: z
@@ -45,9 +48,9 @@ export function sharingRoutes(ctx: AppContext, services: { gate: SubscriptionGat
       operationId: 'acceptInvitation',
       summary: "Accept an invitation with one of the caller's passkeys: a shared key with exactly the invitation's profile",
       tags: ['sharing'],
-      errors: ['INVITATION_INVALID', 'PASSKEY_NOT_FOUND', 'KEY_EXISTS', 'SHARED_KEY_LIMIT', 'STANDARD_SERVICES_INACTIVE', 'SUBSCRIPTION_INACTIVE', 'VEHICLE_NOT_FOUND', 'CONFLICT'],
+      errors: ['INVITATION_INVALID', 'EMAIL_NOT_VERIFIED', 'PASSKEY_NOT_FOUND', 'KEY_EXISTS', 'SHARED_KEY_LIMIT', 'STANDARD_SERVICES_INACTIVE', 'SUBSCRIPTION_INACTIVE', 'VEHICLE_NOT_FOUND', 'CONFLICT'],
       auth: 'session',
-      params: z.object({ code: z.string().regex(/^[A-Za-z0-9_-]{32}$/) }),
+      params: codeParams,
       body: z.object({ passkeyId: base64UrlIdSchema }),
       responses: {
         201: {
@@ -58,6 +61,48 @@ export function sharingRoutes(ctx: AppContext, services: { gate: SubscriptionGat
       handler: async ({ caller, params, body }) => {
         const me = requireAccount(caller);
         return { status: 201, body: await acceptInvitation(deps, { code: params.code, accountId: me.accountId, passkeyId: body.passkeyId }) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/invitations/:code',
+      operationId: 'previewInvitation',
+      summary: 'What an invitation offers, for its acceptance page: who invites, which car, which commands, which window (the code is the authority; it is not used up)',
+      tags: ['sharing'],
+      errors: ['INVITATION_INVALID'],
+      auth: 'none',
+      params: codeParams,
+      responses: { 200: { description: 'The invitation', schema: invitationPreviewSchema } },
+      handler: async ({ params }) => ({ body: await previewInvitation(deps, { code: params.code }) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/vehicles/:vin/invitations',
+      operationId: 'listInvitations',
+      summary: "The vehicle's open invitations: not accepted, not expired, made in the current key epoch (main user only)",
+      tags: ['sharing'],
+      errors: ['VEHICLE_NOT_FOUND', 'NOT_MAIN_USER'],
+      auth: 'session',
+      params: vinParams,
+      responses: { 200: { description: 'Open invitations', schema: z.object({ invitations: z.array(invitationViewSchema) }) } },
+      handler: async ({ caller, params }) => {
+        const invitations = await listOpenInvitations(deps, { vin: params.vin, accountId: requireAccount(caller).accountId });
+        return { body: { invitations: invitations.map(invitationView) } };
+      },
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/v1/vehicles/:vin/invitations/:invitationId',
+      operationId: 'revokeInvitation',
+      summary: 'Revoke an open invitation: its code stops working at once (main user only)',
+      tags: ['sharing'],
+      errors: ['VEHICLE_NOT_FOUND', 'NOT_MAIN_USER', 'NOT_FOUND'],
+      auth: 'session',
+      params: z.object({ vin: vinSchema, invitationId: uuidSchema }),
+      responses: { 204: { description: 'Revoked' } },
+      handler: async ({ caller, params }) => {
+        await revokeInvitation(deps, { vin: params.vin, invitationId: params.invitationId, accountId: requireAccount(caller).accountId });
+        return { status: 204 };
       },
     }),
   ];

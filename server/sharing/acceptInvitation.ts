@@ -2,7 +2,8 @@
  * Accept an invitation (R3): the invitation is taken with GETDEL, so of two concurrent accepts
  * exactly one proceeds; the shared key it creates has exactly the invitation's profile. If the key
  * cannot be made (e.g. the shared-key limit), the invitation goes back bound to this account so it
- * may retry and nobody else can. The caller gets the shared key's first credential (or when to ask).
+ * may retry and nobody else can. An invitation bound to an e-mail address needs that address to be
+ * the caller's verified address. The caller gets the shared key's first credential (or when to ask).
  */
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId, PasskeyId } from '../../shared/ids.js';
@@ -10,8 +11,7 @@ import type { AppContext } from '../appContext.js';
 import type { DigitalKey } from '../domain/vehicleRecord.js';
 import { createKey, type CreateKeyDeps } from '../keys/createKey.js';
 import { credentialForKey, type CredentialForKeyDeps, type IssuedCredential } from '../keys/credentialForKey.js';
-import { storeKeys } from '../store/storeKeys.js';
-import { invitationDigest, type InvitationRecord } from './invitationRecord.js';
+import { InvitationRepository } from './invitationRepository.js';
 
 export type AcceptInvitationDeps = CreateKeyDeps & CredentialForKeyDeps & Pick<AppContext, 'store' | 'config'>;
 
@@ -31,24 +31,22 @@ export interface AcceptInvitationOpts {
 export type AcceptInvitationResult = IssuedCredential | { keyId: string; state: string; credentialFrom: number };
 
 export async function acceptInvitation(ctx: AcceptInvitationDeps, opts: AcceptInvitationOpts): Promise<AcceptInvitationResult> {
-  const key = storeKeys.invitation(invitationDigest(opts.code));
-  const raw = await ctx.store.take(key);
-  if (raw === null) throw new DigitalKeyError('INVITATION_INVALID');
-  const invitation = JSON.parse(raw) as InvitationRecord;
-  const now = ctx.clock.now();
-  if (invitation.expiresAt <= now) throw new DigitalKeyError('INVITATION_INVALID');
-  /** Put the taken invitation back (as it was, or bound to this account) until it expires. */
-  const restore = (value: string) => ctx.store.set(key, value, { ttlMs: Math.max(1, invitation.expiresAt - now) + 60_000, ifAbsent: true });
-  const putBack = () => restore(JSON.stringify({ ...invitation, acceptedBy: opts.accountId } satisfies InvitationRecord));
+  const taken = await new InvitationRepository(ctx).take(opts.code);
+  const { invitation } = taken;
   if (invitation.acceptedBy && invitation.acceptedBy !== opts.accountId) {
-    await restore(raw);
+    await taken.restore();
     throw new DigitalKeyError('INVITATION_INVALID');
   }
   if (invitation.email) {
     const account = await ctx.accounts.find(opts.accountId);
     if (account?.email !== invitation.email) {
-      await restore(raw);
+      await taken.restore();
       throw new DigitalKeyError('INVITATION_INVALID', 'this invitation is for another e-mail address');
+    }
+    // The address must be proven: a sign-up with someone else's address never verifies it.
+    if (!account.emailVerified) {
+      await taken.restore();
+      throw new DigitalKeyError('EMAIL_NOT_VERIFIED', 'verify your e-mail address first, then accept the invitation');
     }
   }
   let created: DigitalKey;
@@ -72,9 +70,10 @@ export async function acceptInvitation(ctx: AcceptInvitationDeps, opts: AcceptIn
       },
     }));
   } catch (err) {
-    if (err instanceof DigitalKeyError && err.code !== 'INVITATION_INVALID') await putBack();
+    if (err instanceof DigitalKeyError && err.code !== 'INVITATION_INVALID') await taken.bindTo(opts.accountId);
     throw err;
   }
+  await taken.done();
   try {
     return await credentialForKey(ctx, { keyId: created.keyId, accountId: opts.accountId });
   } catch (err) {

@@ -116,6 +116,9 @@ describe('sharing (R3)', () => {
     expect(await codeOf(other.api.request('POST', `/v1/invitations/${code}/accept`, { passkeyId: other.passkeyId }))).toBe('INVITATION_INVALID');
     const right = t.phone();
     await right.signUp(meant, 'Meant');
+    // The address must be verified first (a sign-up with someone else's address never is).
+    expect(await codeOf(right.api.request('POST', `/v1/invitations/${code}/accept`, { passkeyId: right.passkeyId }))).toBe('EMAIL_NOT_VERIFIED');
+    await t.verifyEmail(meant);
     await right.api.request('POST', `/v1/invitations/${code}/accept`, { passkeyId: right.passkeyId });
   });
 
