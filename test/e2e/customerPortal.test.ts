@@ -285,7 +285,7 @@ describe('customer portal in Chromium', () => {
       await checkPage(invited.page, 'my-keys-shared');
 
       // The owner sees the shared key with its holder's name and device, and revokes it (R3).
-      await page.getByRole('link', { name: 'My vehicles' }).click();
+      await page.getByRole('link', { name: 'My vehicles', exact: true }).click();
       await page.getByRole('link', { name: `Keys and sharing ${vin}` }).click();
       const sharedKey = page.locator('#key-list li[data-role="shared"]');
       await sharedKey.waitFor();
@@ -302,7 +302,7 @@ describe('customer portal in Chromium', () => {
       expect(await page.evaluate('document.activeElement.textContent')).toBe('Keys');
 
       // The shared user's own list is empty now.
-      await invited.page.getByRole('link', { name: 'My vehicles' }).click();
+      await invited.page.getByRole('link', { name: 'My vehicles', exact: true }).click();
       await invited.page.getByRole('link', { name: 'My keys' }).click();
       await heading(invited.page, 'My keys');
       await invited.page.locator('#no-keys').waitFor();
@@ -484,7 +484,7 @@ describe('customer portal in Chromium', () => {
       await page.getByRole('alert').filter({ hasText: 'U herstelde uw account via e-mail.' }).waitFor();
 
       // The QR code inside the car: a wrong one is refused next to its field, the right one proves presence.
-      await page.getByRole('link', { name: 'Mijn voertuigen' }).click();
+      await page.getByRole('link', { name: 'Mijn voertuigen', exact: true }).click();
       await page.locator('#presence').getByLabel('Chassisnummer (VIN)').fill(vin);
       await page.locator('#presence').getByLabel('Code van de QR-code').fill('x'.repeat(24));
       await page.getByRole('button', { name: 'Bevestigen met de QR-code' }).click();
