@@ -15,6 +15,7 @@ import { grantDealer } from '../../server/operator/grantDealer.js';
 import { DEALER_PORTAL_HEADERS } from '../../server/portal/dealerPortal.js';
 import { codeOf, rawCall } from '../support/httpCalls.js';
 import { startTestServer, TEST_ORIGIN, type TestServer } from '../support/testServer.js';
+import { expectPortalHeaders } from '../support/portalHeaders.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const STEP_TIMEOUT = 10_000;
@@ -292,13 +293,7 @@ describe('dealer portal headers', () => {
       ['/dealer/portal.css', 'text/css'],
     ] as const) {
       const res = await fetch(t.baseUrl + path);
-      expect(res.status, path).toBe(200);
-      expect(res.headers.get('content-type'), path).toContain(type);
-      expect(res.headers.get('content-security-policy'), path).toBe(CSP);
-      expect(res.headers.get('x-frame-options'), path).toBe('DENY');
-      expect(res.headers.get('referrer-policy'), path).toBe('no-referrer');
-      expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
-      expect(res.headers.get('cache-control'), path).toBe('no-store');
+      expectPortalHeaders(res, path, type, CSP);
     }
     const bare = await fetch(`${t.baseUrl}/dealer`, { redirect: 'manual' });
     expect(bare.status).toBe(301);
