@@ -41,11 +41,11 @@ export const bridgeRequestSchema = z.discriminatedUnion('op', [
     op: z.literal('hello'),
     radio: z
       .object({
-        address: z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i).optional(),
-        maxMtu: z.number().int().min(23).max(517).optional(),
-        rssi: z.number().min(-127).max(20).optional(),
+        address: z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i).exactOptional(),
+        maxMtu: z.number().int().min(23).max(517).exactOptional(),
+        rssi: z.number().min(-127).max(20).exactOptional(),
       })
-      .optional(),
+      .exactOptional(),
   }),
   z.object({ id, op: z.literal('scan') }),
   z.object({ id, op: z.literal('stopScan') }),
@@ -76,15 +76,15 @@ export type LinkSnapshot = z.infer<typeof linkSnapshotSchema>;
 export const bridgeErrorSchema = z.object({
   name: z.enum(['AttError', 'LinkClosedError', 'Error']),
   message: z.string(),
-  attCode: z.number().optional(),
-  reason: z.number().optional(),
+  attCode: z.number().exactOptional(),
+  reason: z.number().exactOptional(),
 });
 /** A validated bridge error. */
 export type BridgeError = z.infer<typeof bridgeErrorSchema>;
 
 /** Everything the air side may send: answers and events. */
 export const bridgeMessageSchema = z.union([
-  z.object({ id, ok: z.literal(true), result: z.unknown().optional(), link: linkSnapshotSchema.optional() }),
+  z.object({ id, ok: z.literal(true), result: z.unknown().exactOptional(), link: linkSnapshotSchema.exactOptional() }),
   z.object({ id, ok: z.literal(false), error: bridgeErrorSchema }),
   z.object({
     event: z.literal('advert'),
@@ -97,8 +97,8 @@ export const bridgeMessageSchema = z.union([
       advertisement: z.object({
         localName: z.string(),
         serviceUuids: z.array(z.string()),
-        txPowerLevel: z.number().optional(),
-        manufacturerData: base64.optional(),
+        txPowerLevel: z.number().exactOptional(),
+        manufacturerData: base64.exactOptional(),
       }),
     }),
   }),

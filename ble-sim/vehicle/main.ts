@@ -17,7 +17,7 @@ import { createVehicle } from './createVehicle.js';
 import { loadVehicleConfig, type VehicleConfig } from './vehicleConfig.js';
 import { VehicleSync } from './vehicleSync.js';
 
-const log = pino({ name: 'vehicle', base: undefined });
+const log = pino({ name: 'vehicle', base: null });
 
 /** The issuer's public keys: from JWKS_FILE, else fetched from JWKS_URL (or the issuer's well-known URL). */
 async function loadJwks(config: VehicleConfig): Promise<JSONWebKeySet> {

@@ -13,7 +13,7 @@ import { EmailLinks, portalLink } from './emailLinks.js';
 type Deps = Pick<AppContext, 'accounts' | 'outbox' | 'store' | 'clock' | 'config'>;
 
 /** The address this account still has to verify (a pending change first), or null. */
-export function addressToVerify(account: { email: string; emailVerified?: boolean; pendingEmail?: string }): string | null {
+export function addressToVerify(account: { email: string; emailVerified?: boolean | undefined; pendingEmail?: string | undefined }): string | null {
   if (account.pendingEmail !== undefined) return account.pendingEmail;
   return account.emailVerified ? null : account.email;
 }

@@ -12,10 +12,10 @@ export const registrationResponseSchema = z.object({
   response: z.object({
     clientDataJSON: b64url(4096),
     attestationObject: b64url(16_384),
-    transports: transports.optional(),
+    transports: transports.exactOptional(),
   }),
   clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
-  authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+  authenticatorAttachment: z.enum(['platform', 'cross-platform']).exactOptional(),
 });
 
 export const authenticationResponseSchema = z.object({
@@ -26,10 +26,10 @@ export const authenticationResponseSchema = z.object({
     clientDataJSON: b64url(4096),
     authenticatorData: b64url(4096),
     signature: b64url(1024),
-    userHandle: b64url(512).optional(),
+    userHandle: b64url(512).exactOptional(),
   }),
   clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
-  authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+  authenticatorAttachment: z.enum(['platform', 'cross-platform']).exactOptional(),
 });
 
 const credentialDescriptor = z.object({ id: base64UrlIdSchema, type: z.literal('public-key'), transports: transports.optional() });

@@ -52,7 +52,7 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
       errors: ['CHALLENGE_EXPIRED', 'REGISTRATION_FAILED', 'USER_NOT_VERIFIED', 'NOT_FOUND', 'CONFLICT'],
       auth: 'none',
       params: z.object({ accountId: uuidSchema }),
-      body: z.object({ enrollmentToken: z.string().regex(/^[A-Za-z0-9_-]{43}$/), response: registrationResponseSchema, label: passkeyLabelSchema.optional() }),
+      body: z.object({ enrollmentToken: z.string().regex(/^[A-Za-z0-9_-]{43}$/), response: registrationResponseSchema, label: passkeyLabelSchema.exactOptional() }),
       responses: { 201: { description: 'Passkey enrolled', schema: z.object({ passkeyId: base64UrlIdSchema, token: z.string() }) } },
       handler: async ({ params, body }) => {
         return { status: 201, body: await enrollFirstPasskey(ctx, { accountId: params.accountId, enrollmentToken: body.enrollmentToken, response: body.response, label: body.label }) };
@@ -136,7 +136,7 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
       errors: ['CHALLENGE_EXPIRED', 'REGISTRATION_FAILED', 'USER_NOT_VERIFIED', 'CONFLICT'],
       auth: 'session',
       allowDealer: true,
-      body: z.object({ challengeId: uuidSchema, response: registrationResponseSchema, label: passkeyLabelSchema.optional() }),
+      body: z.object({ challengeId: uuidSchema, response: registrationResponseSchema, label: passkeyLabelSchema.exactOptional() }),
       responses: { 201: { description: 'Passkey added', schema: z.object({ passkeyId: base64UrlIdSchema }) } },
       handler: async ({ caller, body }) => {
         const me = requireAccount(caller);

@@ -66,7 +66,7 @@ export function profileRoutes(ctx: AppContext, services: { gate: SubscriptionGat
       auth: 'session',
       allowDealer: true,
       body: z
-        .object({ displayName: z.string().trim().min(1).max(100).optional(), language: z.enum(LANGUAGES).optional(), timeZone: timeZoneSchema.optional(), email: emailSchema.optional() })
+        .object({ displayName: z.string().trim().min(1).max(100).exactOptional(), language: z.enum(LANGUAGES).exactOptional(), timeZone: timeZoneSchema.exactOptional(), email: emailSchema.exactOptional() })
         .strict()
         .refine((b) => Object.keys(b).length > 0, 'change at least one field'),
       responses: { 200: { description: 'The changed profile', schema: profileSchema } },

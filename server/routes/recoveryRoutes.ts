@@ -57,7 +57,7 @@ export function recoveryRoutes(ctx: AppContext): RouteDefinition[] {
       tags: ['recovery'],
       errors: ['CHALLENGE_EXPIRED', 'REGISTRATION_FAILED', 'USER_NOT_VERIFIED', 'RECOVERY_INVALID', 'CONFLICT'],
       auth: 'none',
-      body: z.object({ challengeId: uuidSchema, response: registrationResponseSchema, label: passkeyLabelSchema.optional() }).strict(),
+      body: z.object({ challengeId: uuidSchema, response: registrationResponseSchema, label: passkeyLabelSchema.exactOptional() }).strict(),
       responses: {
         201: { description: 'New passkey registered', schema: z.object({ accountId: uuidSchema, passkeyId: base64UrlIdSchema, token: z.string(), presenceRequired: z.boolean() }) },
       },

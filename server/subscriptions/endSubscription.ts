@@ -26,7 +26,7 @@ export interface EndRequest {
 }
 
 /** What an ended subscription keeps: the common fields, and a cancellation it had (a charge under way, a retry time and a queued plan go). */
-function keptWhenEnded(sub: PendingSubscription | LiveSubscription): SubscriptionBase & { cancelAt?: number; cancelledAt?: number } {
+function keptWhenEnded(sub: PendingSubscription | LiveSubscription): SubscriptionBase & { cancelAt?: number | undefined; cancelledAt?: number | undefined } {
   if (sub.status !== 'active') return subscriptionBase(sub);
   const { status: _status, charging: _charging, next: _next, ...kept } = sub;
   return kept;

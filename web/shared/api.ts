@@ -54,7 +54,7 @@ export async function api<T>(method: Method, path: string, body?: unknown): Prom
   if (token) headers.authorization = `Bearer ${token}`;
   let res: Response;
   try {
-    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'omit', cache: 'no-store' });
+    res = await fetch(path, { method, headers, body: body === undefined ? null : JSON.stringify(body), credentials: 'omit', cache: 'no-store' });
   } catch {
     throw new ApiError('NETWORK', 0, 'the server could not be reached');
   }

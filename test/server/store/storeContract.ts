@@ -386,7 +386,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreUn
         const list = storeKeys.vehicleAudit(vin);
         await store.set(str, 'doc');
         await store.commit({ hset: [{ key: hash, field: 'f', value: 'doc' }], append: [{ key: list, value: 'doc' }] });
-        const cases: StoreTransaction['expect'][] = [
+        const cases: NonNullable<StoreTransaction['expect']>[] = [
           [{ key: str, field: 'f', value: 'doc' }],
           [{ key: str, field: 'f', value: null }],
           [{ key: hash, value: 'doc' }],

@@ -20,7 +20,7 @@ export interface ConfirmDialogProps {
   onConfirm: () => Promise<void>;
   onClose: () => void;
   danger?: boolean;
-  returnFocus?: RefObject<HTMLElement | null>;
+  returnFocus?: RefObject<HTMLElement | null> | undefined;
 }
 
 export function ConfirmDialog({ title, children, confirmLabel, dismissLabel, onConfirm, onClose, danger = false, returnFocus }: ConfirmDialogProps) {

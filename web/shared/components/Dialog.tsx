@@ -13,7 +13,7 @@ export interface DialogProps {
   onClose: () => void;
   children: ComponentChildren;
   /** Where focus goes on close if the opener left the page. */
-  returnFocus?: RefObject<HTMLElement | null>;
+  returnFocus?: RefObject<HTMLElement | null> | undefined;
   /** `alertdialog` for a destructive confirmation. */
   role?: 'dialog' | 'alertdialog';
 }
