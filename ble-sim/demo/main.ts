@@ -7,13 +7,15 @@
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeJwt, decodeProtectedHeader, type JSONWebKeySet, type JWK } from 'jose';
+import { decodeJwt, decodeProtectedHeader, exportJWK, type JWK } from 'jose';
 import { systemClock } from '../../shared/clock.js';
 import type { Command } from '../../shared/commands.js';
 import { LocalIssuerKey } from '../../shared/credential/issuerKey.js';
+import { jwkSetSchema, p256PublicJwkSchema } from '../../shared/credential/jwkSchema.js';
+import { keyCredentialClaimsSchema } from '../../shared/credential/keyCredential.js';
 import { encodeMessage, type ResponseMessage } from '../../shared/ble/messages.js';
 import { createApp } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
@@ -38,6 +40,13 @@ const ORIGIN = 'http://localhost:8080';
 const VIN = 'WVWZZZ1JZXW000001';
 const SECOND_VIN = 'WBA8E9G50GNT40002';
 
+/** The port a listening server is bound to (a TCP server's address is an object; a pipe's would be a string). */
+function portOf(server: Server): number {
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error(`the server is not listening on a TCP port (${String(address)})`);
+  return address.port;
+}
+
 function expectCode(response: ResponseMessage, code: string): string {
   if (response.code !== code) throw new Error(`the car answered ${response.code}, expected ${code}`);
   return `the car refused: ${response.code}`;
@@ -59,8 +68,8 @@ async function main(): Promise<void> {
       const s = app.express.listen(0, '127.0.0.1');
       await new Promise<void>((resolve) => s.once('listening', () => resolve()));
       return s;
-    }, (s) => `http://127.0.0.1:${(s.address() as AddressInfo).port}, issuer key ${app.ctx.issuerKey.kid.slice(0, 12)}…`);
-    const port = (server.address() as AddressInfo).port;
+    }, (s) => `http://127.0.0.1:${portOf(s)}, issuer key ${app.ctx.issuerKey.kid.slice(0, 12)}…`);
+    const port = portOf(server);
     const baseUrl = `http://127.0.0.1:${port}`;
     const stopListening = (s: typeof server) => async () => {
       const closed = new Promise<void>((resolve) => s.close(() => resolve()));
@@ -76,23 +85,26 @@ async function main(): Promise<void> {
     for (const [vin, odometerKm, firstRegistration] of [[VIN, 48_210, '2026-03-01'], [SECOND_VIN, 12_004, '2026-02-15']] as const) {
       await n.step(`provision ${vin}`, async () => {
         const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-        vehicleKeys.set(vin, privateKey.export({ format: 'jwk' }) as JWK);
+        vehicleKeys.set(vin, await exportJWK(privateKey));
         return provisionVehicle(app.ctx, {
           vin,
           firstRegistration,
           odometerKm,
           qrToken: vin === SECOND_VIN ? qrToken : randomBytes(24).toString('base64url'),
-          vehiclePublicJwk: publicKey.export({ format: 'jwk' }) as { kty: 'EC'; crv: 'P-256'; x: string; y: string },
+          vehiclePublicJwk: p256PublicJwkSchema.parse(publicKey.export({ format: 'jwk' })),
         });
       }, (v) => `first registration ${v.firstRegistration}, odometer ${v.odometerKm} km, QR token stored as its SHA-256, vehicle key P-256`);
     }
     const air = new Air({ seed: 7 });
-    const jwks = await n.step('cars fetch the issuer keys they trust (JWKS)', async () => (await (await fetch(`${baseUrl}/.well-known/jwks.json`)).json()) as JSONWebKeySet, (j) => `${j.keys.length} key, ES256`);
-    for (const vin of [VIN, SECOND_VIN]) {
+    const jwks = await n.step('cars fetch the issuer keys they trust (JWKS)', async () => jwkSetSchema.parse(await (await fetch(`${baseUrl}/.well-known/jwks.json`)).json()), (j) => `${j.keys.length} key, ES256`);
+    const startCar = async (vin: string): Promise<Vehicle> => {
       const car = createVehicle({ vin, trust: { issuer: config.ISSUER, jwks }, rpId: RP_ID, origins: [ORIGIN], stateFile: join(dir, `${vin}.json`), clock: systemClock, air, linkProfile: DEFAULT_LINK_PROFILE });
       await n.step(`car ${vin} starts advertising on the simulated air`, () => car.start(), () => `local name ${car.localName}, MTU ${DEFAULT_LINK_PROFILE.mtu}, interval ${DEFAULT_LINK_PROFILE.intervalMs} ms`);
       cars.push(car);
-    }
+      return car;
+    };
+    const car = await startCar(VIN);
+    await startCar(SECOND_VIN);
 
     n.chapter('2. The phone creates an account and a passkey (user verification required)');
     const phone = new PhoneApp({ baseUrl, rpId: RP_ID, origin: ORIGIN });
@@ -114,8 +126,8 @@ async function main(): Promise<void> {
     n.chapter('4. The phone asks for digital keys');
     const key = await n.step(`get a key for ${VIN}`, () => phone.requestKey(VIN), (e) => {
       const h = decodeProtectedHeader(e.credential);
-      const c = decodeJwt(e.credential);
-      return `${h.alg} ${h.typ}, sub ${c.sub}, aud ${c.aud}, ep ${c.ep}, valid ${((c.exp! - c.nbf!) / 3600).toFixed(0)} h, bound to passkey ${(c.cnf as { wa: { id: string } }).wa.id.slice(0, 12)}…; ${e.credential.length} bytes + manifest seq ${e.stateSeq}`;
+      const c = keyCredentialClaimsSchema.parse(decodeJwt(e.credential));
+      return `${h.alg} ${h.typ}, sub ${c.sub}, aud ${c.aud}, ep ${c.ep}, valid ${((c.exp - c.nbf) / 3600).toFixed(0)} h, bound to passkey ${c.cnf.wa.id.slice(0, 12)}…; ${e.credential.length} bytes + manifest seq ${e.stateSeq}`;
     });
     await n.step(`get a key for ${SECOND_VIN}`, () => phone.requestKey(SECOND_VIN));
 
@@ -133,7 +145,8 @@ async function main(): Promise<void> {
 
     n.chapter('6. The server goes down for maintenance; the car verifies offline (R7)');
     await n.step('stop the server', async () => {
-      await stopServer!();
+      if (stopServer === null) throw new Error('the server is not running');
+      await stopServer();
       stopServer = null;
     });
     await n.step('unlock again, with no server reachable', () => send('unlock', 'offline'), (r) => `car: locked=${r.response.vehicle.locked}`);
@@ -185,7 +198,9 @@ async function main(): Promise<void> {
       await new Promise<void>((resolve) => again.once('listening', () => resolve()));
       stopServer = stopListening(again);
     });
-    const sync = new VehicleSync({ baseUrl, vin: VIN, privateKey: vehicleKeys.get(VIN)!, issuer: config.ISSUER, clock: systemClock, applyManifest: (m) => cars[0]!.applyManifest(m) });
+    const carKey = vehicleKeys.get(VIN);
+    if (!carKey) throw new Error(`no provisioned key for ${VIN}`);
+    const sync = new VehicleSync({ baseUrl, vin: VIN, privateKey: carKey, issuer: config.ISSUER, clock: systemClock, applyManifest: (m) => car.applyManifest(m) });
     await n.step('the car opens its sync channel (a request signed with its own key)', async () => {
       sync.start();
       await waitFor(() => sync.lastSeq >= 0);
@@ -207,28 +222,33 @@ async function main(): Promise<void> {
         return response;
       }, (r) => `car: locked=${r.vehicle.locked}`);
       await n.step('…and may not start the engine', async () => expectCode((await familySend('start')).response, 'PERMISSION_DENIED'), (s) => s);
-      const keyId = family.wallet.get(VIN)!.keyId;
+      const familyKey = family.wallet.get(VIN);
+      if (!familyKey) throw new Error(`the family member holds no key for ${VIN}`);
+      const { keyId } = familyKey;
       await n.step("the owner revokes the family member's key", () => phone.api.request<{ seq: number }>('DELETE', `/v1/vehicles/${VIN}/keys/${keyId}`), (r) => `manifest seq ${r.seq}`);
-      await n.step('the car receives the new manifest on its sync channel', () => waitFor(() => cars[0]!.state.revoked.includes(keyId)), () => `seq ${cars[0]!.state.seq}, revoked: 1 key`);
+      await n.step('the car receives the new manifest on its sync channel', () => waitFor(() => car.state.revoked.includes(keyId)), () => `seq ${car.state.seq}, revoked: 1 key`);
       await n.step('the family member tries again', async () => expectCode((await familySend('unlock')).response, 'REVOKED'), (s) => s);
     } finally {
       await sync.stop();
     }
 
     n.chapter(`9. Figures per command at the default link profile (MTU ${DEFAULT_LINK_PROFILE.mtu}, ${DEFAULT_LINK_PROFILE.intervalMs} ms interval)`);
-    const verifyMs = cars[0]!.events().filter((e) => e.ok).map((e) => e.verifyMs);
+    const verifyMs = car.events().filter((e) => e.ok).map((e) => e.verifyMs);
     n.table(
       ['command', 'round trips', 'conn. events', 'bytes on air (→car / ←car)', 'simulated ms', 'car verify ms'],
-      figures.map((f, i) => [
-        `${f.cmd} (${f.where})`,
-        f.metrics.roundTrips,
-        f.metrics.connectionEvents,
-        `${f.metrics.bytesOnAir.centralToPeripheral} / ${f.metrics.bytesOnAir.peripheralToCentral}`,
-        f.metrics.simulatedMs,
-        verifyMs[i] === undefined ? '–' : verifyMs[i]!.toFixed(2),
-      ]),
+      figures.map((f, i) => {
+        const ms = verifyMs[i];
+        return [
+          `${f.cmd} (${f.where})`,
+          f.metrics.roundTrips,
+          f.metrics.connectionEvents,
+          `${f.metrics.bytesOnAir.centralToPeripheral} / ${f.metrics.bytesOnAir.peripheralToCentral}`,
+          f.metrics.simulatedMs,
+          ms === undefined ? '–' : ms.toFixed(2),
+        ];
+      }),
     );
-    const events = cars[0]!.events();
+    const events = car.events();
     n.note(`the car logged ${events.length} commands with RSSI and round-trip time (relay-attack evidence), e.g. ${JSON.stringify({ cmd: events[0]?.cmd, rssi: events[0]?.rssi, rttMs: events[0]?.rttMs })}`);
     console.log(`\nDone in ${(n.elapsedMs / 1000).toFixed(2)} s: every step ended as designed.`);
   } finally {

@@ -36,8 +36,13 @@ export class Narrator {
 
   table(headers: string[], rows: Array<Array<string | number>>): void {
     const cells = [headers, ...rows.map((r) => r.map(String))];
-    const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
-    const line = (r: string[]) => `  ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')}`;
+    // A row shorter than the headers counts as blank cells; a cell past the headers is not padded.
+    const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+    const pad = (c: string, i: number) => {
+      const w = widths[i] ?? c.length;
+      return i === 0 ? c.padEnd(w) : c.padStart(w);
+    };
+    const line = (r: string[]) => `  ${r.map(pad).join('  ')}`;
     console.log(line(headers));
     console.log(`  ${widths.map((w) => '─'.repeat(w)).join('  ')}`);
     for (const r of cells.slice(1)) console.log(line(r));
