@@ -17,6 +17,7 @@ import { normalizeUuid, type GattServer } from './gattServer.js';
 import type { LinkMetrics } from './linkMetrics.js';
 import { DEFAULT_LINK_PROFILE, DEFAULT_RSSI, validateLinkProfile, type LinkProfile } from './linkProfile.js';
 import { SeededRandom } from './seededRandom.js';
+import { staticRandomAddress } from './staticRandomAddress.js';
 
 /** Options of a simulated air. */
 export interface AirOptions {
@@ -143,9 +144,7 @@ export class Air {
   }
 
   #newAddress(): string {
-    const b = this.#addressRng.bytes(6);
-    b[0] = b[0]! | 0xc0; // static random address: the two top bits set
-    return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
+    return staticRandomAddress(this.#addressRng.bytes(6));
   }
 
   #scan(radio: CentralRadio, listener: (report: AdvertisementReport) => void): () => void {

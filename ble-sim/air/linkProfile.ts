@@ -35,6 +35,11 @@ export const LOSSY_LINK_PROFILE: LinkProfile = Object.freeze({ mtu: 185, interva
 /** A power-saving peripheral: MTU 23 and a one-second interval. */
 export const SLOW_LINK_PROFILE: LinkProfile = Object.freeze({ mtu: 23, intervalMs: 1000 });
 
+/** The names of the profiles in LINK_PROFILES, in its order (a configuration names one of these). */
+export const LINK_PROFILE_NAMES = ['default', 'minMtu', 'maxMtu', 'lossy', 'slow'] as const;
+/** The name of a profile in LINK_PROFILES. */
+export type LinkProfileName = (typeof LINK_PROFILE_NAMES)[number];
+
 /** Every named profile, for table-driven tests and the benchmark. */
 export const LINK_PROFILES = Object.freeze({
   default: DEFAULT_LINK_PROFILE,
@@ -42,9 +47,7 @@ export const LINK_PROFILES = Object.freeze({
   maxMtu: MAX_MTU_LINK_PROFILE,
   lossy: LOSSY_LINK_PROFILE,
   slow: SLOW_LINK_PROFILE,
-});
-/** The name of a profile in LINK_PROFILES. */
-export type LinkProfileName = keyof typeof LINK_PROFILES;
+} satisfies Record<LinkProfileName, LinkProfile>);
 
 /** Check a profile against the spec's bounds; throws RangeError. */
 export function validateLinkProfile(profile: LinkProfile): LinkProfile {

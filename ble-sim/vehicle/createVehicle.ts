@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import type { Air, Advertising } from '../air/air.js';
 import type { PeripheralLink } from '../air/links.js';
 import type { LinkProfile } from '../air/linkProfile.js';
+import { staticRandomAddress } from '../air/staticRandomAddress.js';
 import { DEFAULT_LINK_PROFILE } from '../air/linkProfile.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Command } from '../../shared/commands.js';
@@ -358,9 +359,7 @@ class SimulatedVehicle implements Vehicle {
 
 /** A static random address derived from the VIN (stable across restarts of the simulation). */
 function addressFromVin(vin: Vin): string {
-  const b = createHash('sha256').update(`ble-address:${vin}`).digest().subarray(0, 6);
-  b[0] = b[0]! | 0xc0;
-  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
+  return staticRandomAddress(createHash('sha256').update(`ble-address:${vin}`).digest().subarray(0, 6));
 }
 
 /** A failure's cause in words for the car's event log: codes and messages down the cause chain, never a stack trace. */

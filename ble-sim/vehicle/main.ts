@@ -6,12 +6,13 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { JSONWebKeySet, JWK } from 'jose';
+import type { JSONWebKeySet } from 'jose';
 import { pino } from 'pino';
 import { Air } from '../air/air.js';
 import { serveAir } from '../air/airBridgeServer.js';
 import { LINK_PROFILES } from '../air/linkProfile.js';
 import { systemClock } from '../../shared/clock.js';
+import { jwkSchema, jwkSetSchema } from '../../shared/credential/jwkSchema.js';
 import { dataDir } from '../../shared/dataDir.js';
 import { createVehicle } from './createVehicle.js';
 import { loadVehicleConfig, type VehicleConfig } from './vehicleConfig.js';
@@ -21,14 +22,14 @@ const log = pino({ name: 'vehicle', base: null });
 
 /** The issuer's public keys: from JWKS_FILE, else fetched from JWKS_URL (or the issuer's well-known URL). */
 async function loadJwks(config: VehicleConfig): Promise<JSONWebKeySet> {
-  if (config.JWKS_FILE) return JSON.parse(await readFile(config.JWKS_FILE, 'utf8')) as JSONWebKeySet;
+  if (config.JWKS_FILE) return jwkSetSchema.parse(JSON.parse(await readFile(config.JWKS_FILE, 'utf8')));
   const url = config.JWKS_URL ?? `${config.ISSUER.replace(/\/$/, '')}/.well-known/jwks.json`;
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    return (await res.json()) as JSONWebKeySet;
+    return jwkSetSchema.parse(await res.json());
   } catch (err) {
-    log.warn({ url, err: (err as Error).message }, 'no issuer keys: every credential will be refused (BAD_SIGNATURE) until restarted with JWKS_FILE or a reachable JWKS_URL');
+    log.warn({ url, err: err instanceof Error ? err.message : String(err) }, 'no issuer keys: every credential will be refused (BAD_SIGNATURE) until restarted with JWKS_FILE or a reachable JWKS_URL');
     return { keys: [] };
   }
 }
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
   // The telematics sync channel: revocations reach the car while it is online.
   let sync: VehicleSync | null = null;
   if (config.SERVER_URL && config.VEHICLE_KEY_FILE) {
-    const privateKey = JSON.parse(await readFile(config.VEHICLE_KEY_FILE, 'utf8')) as JWK;
+    const privateKey = jwkSchema.parse(JSON.parse(await readFile(config.VEHICLE_KEY_FILE, 'utf8')));
     sync = new VehicleSync({
       baseUrl: config.SERVER_URL,
       vin: config.VIN,
@@ -92,6 +93,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  log.fatal({ err: (err as Error).message }, 'the vehicle could not start');
+  log.fatal({ err: err instanceof Error ? err.message : String(err) }, 'the vehicle could not start');
   process.exit(1);
 });

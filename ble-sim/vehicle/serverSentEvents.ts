@@ -17,7 +17,7 @@ export async function* readServerSentEvents(body: ReadableStream<Uint8Array>): A
   let event = 'message';
   let data: string[] = [];
   let id: string | undefined;
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+  for await (const chunk of body) {
     buffer += decoder.decode(chunk, { stream: true });
     if (buffer.length > MAX_EVENT_BYTES * 4) throw new Error('server-sent event too large');
     let newline: number;

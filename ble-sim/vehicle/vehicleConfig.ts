@@ -4,7 +4,7 @@
  * server's (ISSUER, RP_ID, RP_ORIGINS).
  */
 import { z } from 'zod';
-import { LINK_PROFILES, type LinkProfileName } from '../air/linkProfile.js';
+import { LINK_PROFILE_NAMES } from '../air/linkProfile.js';
 import { vinSchema } from '../../shared/ids.js';
 import { originListSchema, parseEnvironment } from '../../shared/parseEnvironment.js';
 
@@ -24,7 +24,7 @@ const envSchema = z.object({
   /** Comma-separated accepted WebAuthn origins. */
   RP_ORIGINS: originListSchema().default(['http://localhost:8080']),
   /** One of the named link profiles (default, minMtu, maxMtu, lossy, slow). */
-  LINK_PROFILE: z.enum(Object.keys(LINK_PROFILES) as [LinkProfileName, ...LinkProfileName[]]).default('default'),
+  LINK_PROFILE: z.enum(LINK_PROFILE_NAMES).default('default'),
   /** Seed of the simulated air (loss, RSSI jitter). */
   AIR_SEED: z.coerce.number().int().default(1),
   /** Loopback address and port of the air bridge phones connect to (0: any free port). */

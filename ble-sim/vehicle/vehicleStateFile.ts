@@ -16,7 +16,7 @@ export async function loadVehicleState(path: string, vin: Vin): Promise<VehicleS
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if (err instanceof Error && 'code' in err && err.code === 'ENOENT') return null;
     throw err;
   }
   let json: unknown;

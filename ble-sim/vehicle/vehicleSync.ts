@@ -5,9 +5,15 @@
  * jittered exponential backoff, so a server restart or maintenance window (R7) only delays news.
  */
 import type { JWK } from 'jose';
+import { z } from 'zod';
 import type { Clock } from '../../shared/clock.js';
 import { signVehicleRequestToken } from '../../shared/credential/vehicleRequestToken.js';
 import { readServerSentEvents } from './serverSentEvents.js';
+
+/** The data of the events the vehicle API sends on the sync channel (JSON, validated before use). */
+const closingEventSchema = z.object({ retryInMs: z.number().min(0).max(60_000) });
+const heartbeatEventSchema = z.object({ seq: z.number() });
+const manifestEventSchema = z.object({ seq: z.number(), manifest: z.string() });
 
 export interface VehicleSyncOptions {
   baseUrl: string;
@@ -114,20 +120,21 @@ export class VehicleSync {
     this.#opts.onEvent?.({ type: 'connected' });
     for await (const event of readServerSentEvents(res.body)) {
       if (event.event === 'closing') {
-        const hint = (JSON.parse(event.data) as { retryInMs?: unknown }).retryInMs;
-        if (typeof hint === 'number' && hint >= 0 && hint <= 60_000) this.#retryHintMs = hint;
+        // A hint out of range (or none) is ignored: the backoff decides alone.
+        const hint = closingEventSchema.safeParse(JSON.parse(event.data));
+        if (hint.success) this.#retryHintMs = hint.data.retryInMs;
         continue;
       }
       if (event.event === 'heartbeat') {
         // The server sends any manifest the car missed before the heartbeat that names its seq; a
         // seq still ahead of ours means that manifest did not reach us: reconnect for it.
-        const { seq } = JSON.parse(event.data) as { seq: number };
+        const { seq } = heartbeatEventSchema.parse(JSON.parse(event.data));
         this.#opts.onEvent?.({ type: 'heartbeat', seq });
         if (seq > this.lastSeq) break;
         continue;
       }
       if (event.event !== 'manifest') continue;
-      const { seq, manifest } = JSON.parse(event.data) as { seq: number; manifest: string };
+      const { seq, manifest } = manifestEventSchema.parse(JSON.parse(event.data));
       try {
         await this.#opts.applyManifest(manifest);
         this.lastSeq = Math.max(this.lastSeq, seq);

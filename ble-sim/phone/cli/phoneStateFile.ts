@@ -37,8 +37,8 @@ export async function readPhoneState(path: string): Promise<PhoneState | null> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new Error(`cannot read the phone's state file ${path}: ${(err as Error).message}`);
+    if (err instanceof Error && 'code' in err && err.code === 'ENOENT') return null;
+    throw new Error(`cannot read the phone's state file ${path}: ${err instanceof Error ? err.message : String(err)}`);
   }
   let json: unknown;
   try {
