@@ -5,15 +5,21 @@
  */
 import { z } from 'zod';
 import { originListSchema, parseEnvironment } from '../shared/parseEnvironment.js';
+import { errorMessage } from './errorMessage.js';
 import { parseRedisUrl } from './store/redisUrl.js';
 import { isTimeZone } from './subscriptions/billingCalendar.js';
+
+/** Seconds per duration unit; no unit means seconds. */
+const UNIT_SECONDS = new Map([['', 1], ['s', 1], ['m', 60], ['h', 3600], ['d', 86_400]]);
 
 /** "90", "90s", "15m", "24h", "7d" → seconds. */
 export function parseDuration(value: string): number {
   const m = /^(\d+)\s*([smhd]?)$/.exec(value.trim());
   if (!m) throw new Error(`"${value}" is not a duration (e.g. 90, 90s, 15m, 24h, 7d)`);
-  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 }[m[2] as '' | 's' | 'm' | 'h' | 'd'];
-  return Number(m[1]) * unit;
+  const [, amount, unit = ''] = m;
+  const seconds = UNIT_SECONDS.get(unit);
+  if (seconds === undefined) throw new Error(`"${value}" has an unknown duration unit "${unit}"`);
+  return Number(amount) * seconds;
 }
 
 const duration = (min: number, max: number) =>
@@ -23,7 +29,7 @@ const duration = (min: number, max: number) =>
       try {
         return parseDuration(v);
       } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        ctx.addIssue({ code: 'custom', message: errorMessage(err) });
         return z.NEVER;
       }
     })
@@ -43,7 +49,7 @@ const envSchema = z.object({
       try {
         parseRedisUrl(url);
       } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        ctx.addIssue({ code: 'custom', message: errorMessage(err) });
       }
     })
     .optional(),

@@ -12,6 +12,7 @@ import { systemClock } from '../shared/clock.js';
 import { createApp } from './app.js';
 import { loadConfig, productionWarnings, type Config } from './config.js';
 import { drainServer } from './drainServer.js';
+import { errorMessage } from './errorMessage.js';
 import { issuerKeyFromConfig } from './issuerKeyFromConfig.js';
 import { createLogger, type Logger } from './logger.js';
 import { createStore } from './store/createStore.js';
@@ -32,7 +33,7 @@ async function checkDurability(store: Store, config: Config, logger: Logger): Pr
     }
     if (warnings.length === 0) logger.info({ store: store.location }, 'Redis persistence keeps acknowledged writes (appendonly yes)');
   } catch (err) {
-    logger.warn({ err: (err as Error).message }, 'could not read Redis persistence settings');
+    logger.warn({ err: errorMessage(err) }, 'could not read Redis persistence settings');
   }
 }
 
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
   try {
     config = loadConfig();
   } catch (err) {
-    console.error((err as Error).message);
+    console.error(errorMessage(err));
     process.exitCode = 2;
     return;
   }
@@ -98,6 +99,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(JSON.stringify({ level: 'fatal', msg: 'server failed to start', err: err instanceof Error ? err.message : String(err) }));
+  console.error(JSON.stringify({ level: 'fatal', msg: 'server failed to start', err: errorMessage(err) }));
   process.exit(1);
 });

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { commandList, parseCommandLine, type CliCommand, type OptionValues } from '../../shared/cli/commandLine.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { loadConfig } from '../config.js';
+import { errorMessage } from '../errorMessage.js';
 import { describeInputError } from './describeInputError.js';
 import { dataDir } from '../../shared/dataDir.js';
 import type { VehiclePublicJwk } from './newVehicleIdentity.js';
@@ -105,7 +106,7 @@ async function readPublicJwk(path: string): Promise<VehiclePublicJwk> {
   try {
     parsed = JSON.parse(await readFile(path, 'utf8'));
   } catch (err) {
-    throw new UsageError(`cannot read the vehicle's public key from ${path}: ${(err as Error).message}`);
+    throw new UsageError(`cannot read the vehicle's public key from ${path}: ${errorMessage(err)}`);
   }
   const jwk = z.object({ kty: z.literal('EC'), crv: z.literal('P-256'), x: z.string().min(1), y: z.string().min(1) }).safeParse(parsed);
   if (!jwk.success) throw new UsageError(`${path} does not hold a P-256 public key (a JWK with kty "EC", crv "P-256", x and y)`);
@@ -125,8 +126,7 @@ async function chooseTarget(): Promise<OperatorTarget> {
 function describeFailure(err: unknown): string {
   if (err instanceof z.ZodError) return describeInputError(err);
   if (err instanceof DigitalKeyError && err.code === 'VEHICLE_EXISTS') return 'this VIN is already provisioned';
-  if (err instanceof Error) return err.message;
-  return String(err);
+  return errorMessage(err);
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -5,6 +5,7 @@
  * the store is away it is pinged with a growing delay (backoff), which also drives the adapter's
  * reconnection; requests meanwhile answer 503 STORE_UNAVAILABLE and `/readyz` names the store.
  */
+import { errorMessage } from '../errorMessage.js';
 import type { Logger } from '../logger.js';
 import type { Store } from './store.js';
 
@@ -73,7 +74,7 @@ export class StoreMonitor {
         this.#reachable = false;
         this.#downSince = now;
         this.#lastReminder = now;
-        logger.error({ store: where, err: (err as Error).message }, `store unreachable: ${where} — serving 503 STORE_UNAVAILABLE and retrying with backoff`);
+        logger.error({ store: where, err: errorMessage(err) }, `store unreachable: ${where} — serving 503 STORE_UNAVAILABLE and retrying with backoff`);
       } else if (now - this.#lastReminder >= this.#opts.reminderMs) {
         this.#lastReminder = now;
         logger.error({ store: where, downForMs: now - this.#downSince }, `store still unreachable: ${where}`);
