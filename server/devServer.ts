@@ -13,6 +13,7 @@ import { dataDir } from '../shared/dataDir.js';
 import { createApp } from './app.js';
 import { loadConfig, type Config } from './config.js';
 import { drainServer } from './drainServer.js';
+import { errorMessage } from './errorMessage.js';
 import { issuerKeyFromConfig } from './issuerKeyFromConfig.js';
 import { createLogger } from './logger.js';
 import { startOperatorEndpoint } from './operator/operatorEndpoint.js';
@@ -67,7 +68,7 @@ async function main(): Promise<void> {
   try {
     config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
   } catch (err) {
-    console.error((err as Error).message);
+    console.error(errorMessage(err));
     process.exitCode = 2;
     return;
   }
@@ -101,7 +102,9 @@ async function main(): Promise<void> {
     firstRegistration,
     keyFile: join(dir, `vehicle-${vin}.key.json`),
   });
-  console.log(banner(config, { vin, qrToken: newQrToken!, keyFile: keyFile!, firstRegistration, operatorUrl: operator.url }));
+  // Provisioning made both: this call brings neither a QR token nor a public key.
+  if (newQrToken === undefined || keyFile === undefined) throw new Error('provisioning the development car made no QR token or key file');
+  console.log(banner(config, { vin, qrToken: newQrToken, keyFile, firstRegistration, operatorUrl: operator.url }));
 
   let stopping = false;
   const stop = async () => {
@@ -119,6 +122,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(`the development server could not start: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(`the development server could not start: ${errorMessage(err)}`);
   process.exit(1);
 });

@@ -8,6 +8,8 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { JWK } from 'jose';
+import { z } from 'zod';
+import { vehiclePublicJwkSchema } from '../domain/vehicleRecord.js';
 
 /** A P-256 public JWK with just the members provisioning keeps. */
 export type VehiclePublicJwk = {
@@ -22,11 +24,16 @@ export interface VehicleKeyPair {
   privateJwk: JWK;
 }
 
+/** A private P-256 JWK, its members in the order Node exports them (the order of the key file). */
+const vehiclePrivateJwkSchema = z.object({ kty: z.literal('EC'), x: z.string(), y: z.string(), crv: z.literal('P-256'), d: z.string() });
+
 /** A fresh key pair for a car. */
 export function generateVehicleKeyPair(): VehicleKeyPair {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const pub = publicKey.export({ format: 'jwk' });
-  return { publicJwk: { kty: 'EC', crv: 'P-256', x: pub.x!, y: pub.y! }, privateJwk: privateKey.export({ format: 'jwk' }) as JWK };
+  return {
+    publicJwk: vehiclePublicJwkSchema.parse(publicKey.export({ format: 'jwk' })),
+    privateJwk: vehiclePrivateJwkSchema.parse(privateKey.export({ format: 'jwk' })),
+  };
 }
 
 /** A fresh QR token: 32 random bytes, base64url (43 characters). */

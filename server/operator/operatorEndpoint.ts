@@ -12,7 +12,7 @@ import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AppContext } from '../appContext.js';
 import { errorHandler } from '../http/errorHandler.js';
 import { grantDealer } from './grantDealer.js';
-import { provisionVehicle } from './provisionVehicle.js';
+import { provisionVehicle, provisionVehicleSchema } from './provisionVehicle.js';
 import { describeInputError } from './describeInputError.js';
 
 function tokenMatches(given: string | undefined, expected: string): boolean {
@@ -37,7 +37,7 @@ export async function startOperatorEndpoint(ctx: Pick<AppContext, 'vehicles' | '
   app.post(
     '/operator/vehicles',
     run(async (body) => {
-      const v = await provisionVehicle(ctx, body as never);
+      const v = await provisionVehicle(ctx, provisionVehicleSchema.parse(body));
       return { vin: v.vin, firstRegistration: v.firstRegistration };
     }),
   );

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { dataDir } from '../../shared/dataDir.js';
 import { systemClock } from '../../shared/clock.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
@@ -28,12 +29,13 @@ export function devOperatorFile(): string {
   return join(dataDir(), 'dev-operator.json');
 }
 
-/** The development server's operator endpoint, as written to {@link DEV_OPERATOR_FILE}. */
-export interface DevOperatorEndpoint {
-  url: string;
-  token: string;
-  pid: number;
-}
+const devOperatorEndpointSchema = z.object({ url: z.string(), token: z.string(), pid: z.number() });
+
+/** The development server's operator endpoint, as written to {@link devOperatorFile}. */
+export type DevOperatorEndpoint = z.infer<typeof devOperatorEndpointSchema>;
+
+/** What the operator endpoint answers on failure: the error handler's body (any part may be missing). */
+const endpointErrorSchema = z.object({ error: z.object({ code: z.unknown(), message: z.unknown(), detail: z.looseObject({}).optional().catch(undefined) }).optional() });
 
 /** Act directly on a store (Redis in production). */
 export function storeTarget(redisUrl: string): OperatorTarget {
@@ -56,7 +58,7 @@ export function storeTarget(redisUrl: string): OperatorTarget {
 
 /** Act through a development server's loopback operator endpoint. */
 export function devServerTarget(endpoint: Pick<DevOperatorEndpoint, 'url' | 'token'>): OperatorTarget {
-  const call = async <T>(path: string, body: unknown): Promise<T> => {
+  const call = async <T>(path: string, body: unknown, answer: z.ZodType<T>): Promise<T> => {
     let res: Response;
     try {
       res = await fetch(new URL(path, endpoint.url), {
@@ -68,17 +70,18 @@ export function devServerTarget(endpoint: Pick<DevOperatorEndpoint, 'url' | 'tok
     } catch (err) {
       throw new DigitalKeyError('STORE_UNAVAILABLE', `the development server's operator endpoint (${endpoint.url}) does not answer: is npm run dev still running?`, { cause: err });
     }
-    const json = (await res.json().catch(() => undefined)) as { error?: { code?: unknown; message?: unknown } } | undefined;
+    const json: unknown = await res.json().catch(() => undefined);
     if (!res.ok) {
-      const code = isErrorCode(json?.error?.code) ? json.error.code : 'INTERNAL_ERROR';
-      throw new DigitalKeyError(code, typeof json?.error?.message === 'string' ? json.error.message : undefined, { detail: { status: res.status, ...((json?.error as { detail?: object } | undefined)?.detail ?? {}) } });
+      const error = endpointErrorSchema.safeParse(json).data?.error;
+      const code = isErrorCode(error?.code) ? error.code : 'INTERNAL_ERROR';
+      throw new DigitalKeyError(code, typeof error?.message === 'string' ? error.message : undefined, { detail: { status: res.status, ...(error?.detail ?? {}) } });
     }
-    return json as T;
+    return answer.parse(json);
   };
   return {
     description: `development server ${endpoint.url}`,
-    provisionVehicle: (input) => call('/operator/vehicles', input),
-    grantDealer: (email) => call('/operator/dealers', { email }),
+    provisionVehicle: (input) => call('/operator/vehicles', input, z.object({ vin: z.string(), firstRegistration: z.string() })),
+    grantDealer: (email) => call('/operator/dealers', { email }, z.object({ accountId: z.string() })),
     close: async () => undefined,
   };
 }
@@ -86,7 +89,7 @@ export function devServerTarget(endpoint: Pick<DevOperatorEndpoint, 'url' | 'tok
 /** The development server's endpoint file, or null when there is none (no `npm run dev` has run). */
 export async function readDevOperatorEndpoint(path = devOperatorFile()): Promise<DevOperatorEndpoint | null> {
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as DevOperatorEndpoint;
+    return devOperatorEndpointSchema.parse(JSON.parse(await readFile(path, 'utf8')));
   } catch {
     return null;
   }

@@ -5,7 +5,7 @@
  * no stray key. The QR token is returned to be shown once; the server keeps only its SHA-256.
  */
 import type { ProvisionVehicleInput } from './provisionVehicle.js';
-import { generateQrToken, generateVehicleKeyPair, writeVehicleKeyFile, type VehiclePublicJwk } from './newVehicleIdentity.js';
+import { generateQrToken, generateVehicleKeyPair, writeVehicleKeyFile, type VehicleKeyPair, type VehiclePublicJwk } from './newVehicleIdentity.js';
 
 export interface ProvisionNewVehicleOptions {
   vin: string;
@@ -27,15 +27,15 @@ export interface ProvisionedVehicle<T> {
 }
 
 export async function provisionNewVehicle<T>(provision: (input: ProvisionVehicleInput) => Promise<T>, opts: ProvisionNewVehicleOptions): Promise<ProvisionedVehicle<T>> {
-  const newQrToken = opts.qrToken === undefined ? generateQrToken() : undefined;
-  const pair = opts.vehiclePublicJwk === undefined ? generateVehicleKeyPair() : undefined;
-  const registered = await provision({
-    vin: opts.vin,
-    odometerKm: opts.odometerKm,
-    firstRegistration: opts.firstRegistration,
-    qrToken: opts.qrToken ?? newQrToken!,
-    vehiclePublicJwk: opts.vehiclePublicJwk ?? pair!.publicJwk,
-  });
+  const qrToken = opts.qrToken ?? generateQrToken();
+  const newQrToken = opts.qrToken === undefined ? qrToken : undefined;
+  let pair: VehicleKeyPair | undefined;
+  let vehiclePublicJwk = opts.vehiclePublicJwk;
+  if (vehiclePublicJwk === undefined) {
+    pair = generateVehicleKeyPair();
+    vehiclePublicJwk = pair.publicJwk;
+  }
+  const registered = await provision({ vin: opts.vin, odometerKm: opts.odometerKm, firstRegistration: opts.firstRegistration, qrToken, vehiclePublicJwk });
   if (pair) await writeVehicleKeyFile(opts.keyFile, pair.privateJwk);
   return { registered, ...(newQrToken ? { newQrToken } : {}), ...(pair ? { keyFile: opts.keyFile } : {}) };
 }
