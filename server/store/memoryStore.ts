@@ -41,27 +41,23 @@ export class MemoryStore implements Store {
     return v.value;
   }
 
-  #hash(key: string, create: boolean): Map<string, string> | null {
+  #hash(key: string): Map<string, string> | null {
     const v = this.#entry(key);
-    if (v === null) {
-      if (!create) return null;
-      const value = new Map<string, string>();
-      this.#data.set(key, { v: { kind: 'hash', value }, expiresAt: null });
-      return value;
-    }
+    if (v === null) return null;
     if (v.kind !== 'hash') throw new Error(`WRONGTYPE ${key}`);
     return v.value;
   }
 
-  #list(key: string, create: boolean): string[] | null {
+  #list(key: string): string[] | null {
     const v = this.#entry(key);
-    if (v === null) {
-      if (!create) return null;
-      const value: string[] = [];
-      this.#data.set(key, { v: { kind: 'list', value }, expiresAt: null });
-      return value;
-    }
+    if (v === null) return null;
     if (v.kind !== 'list') throw new Error(`WRONGTYPE ${key}`);
+    return v.value;
+  }
+
+  /** Keep a new collection at `key` (the first write to a key that holds none) and return its contents. */
+  #create<V extends Value>(key: string, v: V): V['value'] {
+    this.#data.set(key, { v, expiresAt: null });
     return v.value;
   }
 
@@ -90,40 +86,35 @@ export class MemoryStore implements Store {
   }
 
   async hget(key: string, field: string): Promise<string | null> {
-    return this.#hash(key, false)?.get(field) ?? null;
+    return this.#hash(key)?.get(field) ?? null;
   }
 
   async hgetall(key: string): Promise<Record<string, string>> {
-    return Object.fromEntries(this.#hash(key, false) ?? []);
+    return Object.fromEntries(this.#hash(key) ?? []);
   }
 
   async range(key: string, start: number, stop: number): Promise<string[]> {
-    const list = this.#list(key, false) ?? [];
+    const list = this.#list(key) ?? [];
     const n = list.length;
     const from = Math.max(0, start < 0 ? n + start : start);
     const to = Math.min(n - 1, stop < 0 ? n + stop : stop);
     return from > to ? [] : list.slice(from, to + 1);
   }
 
-  #zset(key: string, create: boolean): Map<string, number> | null {
+  #zset(key: string): Map<string, number> | null {
     const v = this.#entry(key);
-    if (v === null) {
-      if (!create) return null;
-      const value = new Map<string, number>();
-      this.#data.set(key, { v: { kind: 'zset', value }, expiresAt: null });
-      return value;
-    }
+    if (v === null) return null;
     if (v.kind !== 'zset') throw new Error(`WRONGTYPE ${key}`);
     return v.value;
   }
 
   async zadd(key: string, member: string, score: number): Promise<void> {
     if (!Number.isFinite(score)) throw new Error('ERR the score is not a finite number');
-    this.#zset(key, true)!.set(member, score);
+    (this.#zset(key) ?? this.#create(key, { kind: 'zset', value: new Map<string, number>() })).set(member, score);
   }
 
   async zrangeByScore(key: string, maxScore: number, limit: number): Promise<Array<{ member: string; score: number }>> {
-    const zset = this.#zset(key, false);
+    const zset = this.#zset(key);
     if (!zset || limit <= 0) return [];
     return [...zset]
       .filter(([, score]) => score <= maxScore)
@@ -133,7 +124,7 @@ export class MemoryStore implements Store {
   }
 
   async zrem(key: string, member: string): Promise<void> {
-    const zset = this.#zset(key, false);
+    const zset = this.#zset(key);
     zset?.delete(member);
     if (zset && zset.size === 0) this.#data.delete(key);
   }
@@ -150,13 +141,13 @@ export class MemoryStore implements Store {
     this.#assertWriteTypes(tx);
     for (const s of tx.set ?? []) this.#setString(s.key, s.value, s.ttlMs);
     for (const k of tx.del ?? []) this.#data.delete(k);
-    for (const h of tx.hset ?? []) this.#hash(h.key, true)!.set(h.field, h.value);
+    for (const h of tx.hset ?? []) (this.#hash(h.key) ?? this.#create(h.key, { kind: 'hash', value: new Map<string, string>() })).set(h.field, h.value);
     for (const h of tx.hdel ?? []) {
-      const hash = this.#hash(h.key, false);
+      const hash = this.#hash(h.key);
       hash?.delete(h.field);
       if (hash && hash.size === 0) this.#data.delete(h.key);
     }
-    for (const a of tx.append ?? []) this.#list(a.key, true)!.push(a.value);
+    for (const a of tx.append ?? []) (this.#list(a.key) ?? this.#create(a.key, { kind: 'list', value: [] })).push(a.value);
     return true;
   }
 

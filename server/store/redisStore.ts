@@ -15,7 +15,9 @@
  */
 import { Cluster, Redis, ReplyError, type ClusterOptions, type RedisOptions } from 'ioredis';
 import calculateSlot from 'cluster-key-slot';
+import { z } from 'zod';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import { errorMessage } from '../errorMessage.js';
 import { describeRedisTarget, parseRedisUrl } from './redisUrl.js';
 import { assertOneHashTag, transactionKeys, type Store, type StoreTransaction } from './store.js';
 
@@ -97,6 +99,14 @@ return 1
 interface WithCommit {
   sdkCommit(numKeys: number, ...keysThenTx: string[]): Promise<number>;
 }
+
+/** Whether `defineCommand` has added the commit script to this client (the constructor does). */
+function hasCommit(client: Client): client is Client & WithCommit {
+  return 'sdkCommit' in client && typeof client.sdkCommit === 'function';
+}
+
+/** CONFIG GET answers a flat list: name, value, name, value, … */
+const configReplySchema = z.array(z.string());
 
 /** One subscribed channel: its handlers and the acknowledgement of its SUBSCRIBE. */
 interface Channel {
@@ -181,8 +191,17 @@ export class RedisStore implements Store {
   async zrangeByScore(key: string, maxScore: number, limit: number): Promise<Array<{ member: string; score: number }>> {
     if (limit <= 0) return [];
     const flat = await this.#run(this.#client, () => this.#client.zrangebyscore(key, '-inf', maxScore, 'WITHSCORES', 'LIMIT', 0, limit));
+    // WITHSCORES answers member, score, member, score, …
     const out: Array<{ member: string; score: number }> = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) out.push({ member: flat[i]!, score: Number(flat[i + 1]) });
+    let member: string | undefined;
+    for (const item of flat) {
+      if (member === undefined) {
+        member = item;
+      } else {
+        out.push({ member, score: Number(item) });
+        member = undefined;
+      }
+    }
     return out;
   }
 
@@ -193,10 +212,15 @@ export class RedisStore implements Store {
   async commit(tx: StoreTransaction): Promise<boolean> {
     const all = transactionKeys(tx);
     assertOneHashTag(all);
-    if (all.length === 0) return true;
+    const [firstKey] = all;
+    if (firstKey === undefined) return true;
     const keys = [...new Set(all)];
     const index = new Map(keys.map((k, i) => [k, i + 1]));
-    const k = (key: string) => index.get(key)!;
+    const k = (key: string) => {
+      const i = index.get(key);
+      if (i === undefined) throw new Error(`the commit writes a key its transaction does not list: ${key}`);
+      return i;
+    };
     const encoded = JSON.stringify({
       e: (tx.expect ?? []).map((e) => ({ k: k(e.key), f: e.field, v: e.value ?? undefined })),
       s: (tx.set ?? []).map((s) => ({ k: k(s.key), v: s.value, t: pxOf(s.ttlMs)?.toString() })),
@@ -205,9 +229,10 @@ export class RedisStore implements Store {
       x: (tx.hdel ?? []).map((h) => ({ k: k(h.key), f: h.field })),
       a: (tx.append ?? []).map((a) => ({ k: k(a.key), v: a.value })),
     });
-    const c = this.#client as Client & WithCommit;
+    const c = this.#client;
+    if (!hasCommit(c)) throw new Error('the commit script is not defined on this Redis client');
     const committed = (await this.#run(c, () => c.sdkCommit(keys.length, ...keys, encoded))) === 1;
-    if (committed && tx.replicated && this.#replicaWait.replicas > 0) await this.#waitForReplicas(keys[0]!);
+    if (committed && tx.replicated && this.#replicaWait.replicas > 0) await this.#waitForReplicas(firstKey);
     return committed;
   }
 
@@ -221,7 +246,7 @@ export class RedisStore implements Store {
     const node = c instanceof Cluster ? masterOfSlot(c, calculateSlot(key)) : c;
     if (!node) throw unavailable('no master is known for the commit: it may not be replicated');
     // The command timeout must outlast WAIT's own.
-    const acked = await this.#run(c, () => withTimeout(node.call('WAIT', replicas, timeoutMs) as Promise<number>, timeoutMs + COMMAND_TIMEOUT_MS));
+    const acked = await this.#run(c, () => withTimeout(node.wait(replicas, timeoutMs), timeoutMs + COMMAND_TIMEOUT_MS));
     if (acked < replicas) {
       throw unavailable(`the change is on the primary but ${acked} of ${replicas} replicas confirmed it within ${timeoutMs} ms: retry`);
     }
@@ -281,7 +306,7 @@ export class RedisStore implements Store {
         nodes.map(async (node) => {
           const where = `${node.options.host ?? 'localhost'}:${node.options.port ?? 6379}`;
           try {
-            const pairs = (await node.call('CONFIG', 'GET', 'append*')) as string[];
+            const pairs = configReplySchema.parse(await node.call('CONFIG', 'GET', 'append*'));
             const value = (name: string) => pairs[pairs.indexOf(name) + 1] ?? null;
             return { node: where, appendonly: value('appendonly'), appendfsync: value('appendfsync') };
           } catch {
@@ -423,7 +448,7 @@ export function createRedisStore(opts: { url: string; replicaWait?: ReplicaWait 
 
 /** The connection ioredis keeps to the master serving `slot` (the one a command on that slot used). */
 function masterOfSlot(cluster: Cluster, slot: number): Redis | undefined {
-  const [masterKey] = (cluster.slots[slot] ?? []) as string[];
+  const [masterKey] = cluster.slots[slot] ?? [];
   if (masterKey === undefined) return undefined;
   return cluster.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === masterKey);
 }
@@ -483,7 +508,7 @@ function unavailable(message?: string, cause?: unknown): DigitalKeyError {
 function mapError(err: unknown): unknown {
   scrub(err);
   if (err instanceof DigitalKeyError) return err;
-  if (err instanceof ReplyError && !UNAVAILABLE_REPLY.test((err as Error).message)) return err;
+  if (err instanceof ReplyError && !UNAVAILABLE_REPLY.test(errorMessage(err))) return err;
   return unavailable(undefined, err);
 }
 
@@ -494,9 +519,8 @@ function isUnsent(err: unknown): boolean {
 
 function scrub(err: unknown): void {
   if (typeof err !== 'object' || err === null) return;
-  const e = err as { command?: { name?: unknown }; lastNodeError?: unknown };
-  if (e.command && typeof e.command === 'object') e.command = { name: e.command.name };
-  if (e.lastNodeError) scrub(e.lastNodeError);
+  if ('command' in err && typeof err.command === 'object' && err.command !== null) err.command = { name: 'name' in err.command ? err.command.name : undefined };
+  if ('lastNodeError' in err && err.lastNodeError) scrub(err.lastNodeError);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

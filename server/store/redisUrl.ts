@@ -25,8 +25,9 @@ const DEFAULT_PORT = 6379;
 export function parseRedisUrl(url: string): RedisTarget {
   const cluster = /^(rediss?)\+cluster:\/\/(?:([^@/]*)@)?([^/?#@]+)\/?$/.exec(url);
   if (cluster) {
-    const [, scheme, auth, hosts] = cluster;
-    const nodes = hosts!.split(',').map(parseHostPort);
+    // The host list is never empty here (the pattern requires it); an empty one would fail as a seed node.
+    const [, scheme, auth, hosts = ''] = cluster;
+    const nodes = hosts.split(',').map(parseHostPort);
     return { kind: 'cluster', nodes, tls: scheme === 'rediss', ...parseAuth(auth) };
   }
   if (/^rediss?:\/\//.test(url)) {
@@ -60,9 +61,9 @@ function parseAuth(auth: string | undefined): { username?: string; password?: st
 }
 
 function parseHostPort(node: string): RedisNode {
-  const m = /^(\[[^\]]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(node.trim());
-  if (!m) throw new TypeError('every Redis Cluster seed node must be host:port');
-  const port = m[2] === undefined ? DEFAULT_PORT : Number(m[2]);
+  const [, host, portText] = /^(\[[^\]]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(node.trim()) ?? [];
+  if (host === undefined) throw new TypeError('every Redis Cluster seed node must be host:port');
+  const port = portText === undefined ? DEFAULT_PORT : Number(portText);
   if (port < 1 || port > 65_535) throw new TypeError('a Redis port must be between 1 and 65535');
-  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+  return { host: host.replace(/^\[|\]$/g, ''), port };
 }
