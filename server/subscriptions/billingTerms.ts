@@ -37,8 +37,13 @@ export function billingTermsFromConfig(config: Config): BillingTerms {
 export function monthsPerPeriod(plan: PaidPlan, years?: number): number {
   if (plan === 'monthly') return 1;
   if (plan === 'yearly') return 12;
+  return 12 * multiYearYears(years);
+}
+
+/** The years of a multi-year plan, which must be a whole number, 2 or more. */
+function multiYearYears(years: number | undefined): number {
   if (!years || !Number.isInteger(years) || years < 2) throw new DigitalKeyError('VALIDATION_FAILED', 'a multi-year plan needs years (2 or more)');
-  return 12 * years;
+  return years;
 }
 
 /** The price of one period of a plan, in cents (0 for the trial). */
@@ -51,8 +56,7 @@ export function priceCents(terms: BillingTerms, plan: Plan, years?: number): num
     case 'yearly':
       return terms.prices.yearly;
     case 'multi-year':
-      monthsPerPeriod(plan, years);
-      return terms.prices.multiYearPerYear * years!;
+      return terms.prices.multiYearPerYear * multiYearYears(years);
   }
 }
 

@@ -40,6 +40,9 @@ export const TEST_CARDS = {
   intermittent: '4000000000000119',
 } as const;
 
+/** A first answer, kept to be given again for its idempotency key. */
+type Answer = { kind: 'charge'; result: ChargeResult } | { kind: 'refund'; result: RefundResult };
+
 export class SimulatedPaymentGateway implements PaymentGateway {
   readonly kind = 'simulator';
   /** Successful charges, by charge id. */
@@ -48,7 +51,7 @@ export class SimulatedPaymentGateway implements PaymentGateway {
   chargeCalls = 0;
   /** While true, every call throws as a provider outage would (the outcome is unknown to the caller). */
   outage = false;
-  readonly #answers = new Map<string, { fingerprint: string; result: ChargeResult | RefundResult }>();
+  readonly #answers = new Map<string, { fingerprint: string; answer: Answer }>();
   readonly #seed: string;
 
   constructor(opts: { seed?: string } = {}) {
@@ -69,12 +72,13 @@ export class SimulatedPaymentGateway implements PaymentGateway {
     this.#reachable();
     const fingerprint = JSON.stringify(['charge', request.amountCents, request.currency, request.cardToken]);
     const known = this.#replay(request.idempotencyKey, fingerprint);
-    if (known) return known as ChargeResult;
+    // A key first used for a refund has another fingerprint: #replay has refused it.
+    if (known?.kind === 'charge') return known.result;
     const result = this.#decide(request.cardToken, request.idempotencyKey);
     if (result.status === 'succeeded') {
       this.charges.set(result.chargeId, { chargeId: result.chargeId, amountCents: request.amountCents, currency: request.currency, cardToken: request.cardToken, idempotencyKey: request.idempotencyKey, description: request.description, refundedCents: 0 });
     }
-    this.#answers.set(request.idempotencyKey, { fingerprint, result });
+    this.#answers.set(request.idempotencyKey, { fingerprint, answer: { kind: 'charge', result } });
     return result;
   }
 
@@ -82,7 +86,7 @@ export class SimulatedPaymentGateway implements PaymentGateway {
     this.#reachable();
     const fingerprint = JSON.stringify(['refund', request.chargeId, request.amountCents]);
     const known = this.#replay(request.idempotencyKey, fingerprint);
-    if (known) return known as RefundResult;
+    if (known?.kind === 'refund') return known.result;
     const charge = this.charges.get(request.chargeId);
     let result: RefundResult;
     if (!charge) result = { status: 'failed', failure: 'no_such_charge' };
@@ -91,7 +95,7 @@ export class SimulatedPaymentGateway implements PaymentGateway {
       charge.refundedCents += request.amountCents;
       result = { status: 'succeeded', refundId: `re_sim_${randomUUID()}` };
     }
-    this.#answers.set(request.idempotencyKey, { fingerprint, result });
+    this.#answers.set(request.idempotencyKey, { fingerprint, answer: { kind: 'refund', result } });
     return result;
   }
 
@@ -106,11 +110,11 @@ export class SimulatedPaymentGateway implements PaymentGateway {
     if (this.outage) throw new Error('payment provider unreachable (simulated outage)');
   }
 
-  #replay(key: string, fingerprint: string): ChargeResult | RefundResult | null {
+  #replay(key: string, fingerprint: string): Answer | null {
     const known = this.#answers.get(key);
     if (!known) return null;
     if (known.fingerprint !== fingerprint) throw new Error('idempotency key reused for a different request');
-    return known.result;
+    return known.answer;
   }
 
   #decide(cardToken: string, idempotencyKey: string): ChargeResult {
@@ -119,7 +123,7 @@ export class SimulatedPaymentGateway implements PaymentGateway {
     if (last4 === '0002') return { status: 'declined', failure: 'card_declined' };
     if (last4 === '9995') return { status: 'declined', failure: 'insufficient_funds' };
     if (last4 === '0119') {
-      const roll = createHash('sha256').update(`${this.#seed}:${idempotencyKey}`).digest()[0]!;
+      const roll = createHash('sha256').update(`${this.#seed}:${idempotencyKey}`).digest().readUInt8(0);
       if (roll < 128) return { status: 'failed', failure: 'processing_error' };
     }
     return { status: 'succeeded', chargeId: `ch_sim_${randomUUID()}` };
