@@ -80,9 +80,9 @@ export function claimOutcome(vehicle: VehicleRecord, opts: ClaimOutcomeOpts): Cl
 
   const { odometerClaimFailures: _cleared, ...rest } = vehicle;
   const mainUser = { accountId: opts.accountId, since: opts.nowMs, method: proof.method, termsAcceptedAt: opts.nowMs };
-  if (previous === opts.accountId) {
+  if (vehicle.mainUser?.accountId === opts.accountId) {
     // The main user proving possession again changes nothing about the keys.
-    return { kind: 'claimed', vehicle: { ...rest, mainUser: { ...mainUser, since: vehicle.mainUser!.since } }, previousMainUser: null, wiped: false };
+    return { kind: 'claimed', vehicle: { ...rest, mainUser: { ...mainUser, since: vehicle.mainUser.since } }, previousMainUser: null, wiped: false };
   }
   const base = previous === null ? rest : wipeAllKeys(rest);
   return {

@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript';
+import openapiTS, { astToString } from 'openapi-typescript';
 import { LocalIssuerKey } from '../../shared/credential/issuerKey.js';
 import { createApp } from '../app.js';
 import { loadConfig } from '../config.js';
@@ -47,7 +47,8 @@ const TYPES_HEADER = `/**
 export async function apiArtifacts(): Promise<{ document: string; clientTypes: string }> {
   const doc = await publishedApiDocument();
   const document = `${JSON.stringify(doc, null, 2)}\n`;
-  const ast = await openapiTS(structuredClone(doc) as unknown as OpenAPI3, { alphabetize: false });
+  // The JSON text, not the object: openapi-typescript parses it into a copy of its own to work on.
+  const ast = await openapiTS(document, { alphabetize: false });
   return { document, clientTypes: TYPES_HEADER + astToString(ast) };
 }
 

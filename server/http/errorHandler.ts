@@ -14,7 +14,7 @@ const EXPOSED_SERVER_ERRORS = new Set<ErrorCode>(['STORE_UNAVAILABLE']);
 
 function fromBodyParser(err: unknown): { error: DigitalKeyError; status: number } | null {
   if (typeof err !== 'object' || err === null || !('type' in err)) return null;
-  const type = (err as { type: unknown }).type;
+  const { type } = err;
   if (type === 'entity.parse.failed') return { error: new DigitalKeyError('VALIDATION_FAILED', 'the body is not valid JSON'), status: 400 };
   if (type === 'entity.too.large') return { error: new DigitalKeyError('VALIDATION_FAILED', 'the body is too large'), status: 413 };
   if (type === 'charset.unsupported' || type === 'encoding.unsupported') return { error: new DigitalKeyError('VALIDATION_FAILED', 'unsupported encoding'), status: 415 };

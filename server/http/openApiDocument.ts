@@ -54,14 +54,14 @@ function errorResponses(route: RouteDefinition): Record<string, unknown> {
   return responses;
 }
 
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): z.core.JSONSchema.JSONSchema {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' });
   return rest;
 }
 
 function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): unknown[] {
   if (!schema) return [];
-  const js = jsonSchema(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
+  const js = jsonSchema(schema, 'input');
   return Object.entries(js.properties ?? {}).map(([name, s]) => ({
     name,
     in: where,

@@ -10,9 +10,12 @@ export const RECOVERY_CODE_CHARS = 20;
 /** A code from 20 random bytes (each gives 5 bits: 256 is a multiple of 32, so no bias). */
 export function formatRecoveryCode(random: Uint8Array): string {
   if (random.length < RECOVERY_CODE_CHARS) throw new RangeError(`a recovery code needs ${RECOVERY_CODE_CHARS} random bytes`);
-  let chars = '';
-  for (let i = 0; i < RECOVERY_CODE_CHARS; i++) chars += ALPHABET[random[i]! & 31];
-  return chars.match(/.{4}/g)!.join('-');
+  let code = '';
+  for (const [i, byte] of random.subarray(0, RECOVERY_CODE_CHARS).entries()) {
+    if (i > 0 && i % 4 === 0) code += '-';
+    code += ALPHABET.charAt(byte & 31);
+  }
+  return code;
 }
 
 /** The canonical form of a typed code (20 characters, no dashes), or null if it cannot be one. */

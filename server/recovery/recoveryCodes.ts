@@ -37,7 +37,8 @@ export class RecoveryCodes {
   /** A new code for the account (shown once to the dealer); the account's previous code stops working. */
   async issue(opts: { accountId: AccountId; issuedBy: AccountId; reason: string; ttlSeconds: number }): Promise<{ code: string; expiresAt: number }> {
     const code = formatRecoveryCode(randomBytes(20));
-    const digest = recoveryCodeDigest(code)!;
+    const digest = recoveryCodeDigest(code);
+    if (digest === null) throw new Error('a freshly formatted recovery code does not read back as one');
     const now = this.deps.clock.now();
     const record: RecoveryCodeRecord = { accountId: opts.accountId, issuedBy: opts.issuedBy, reason: opts.reason, issuedAt: now, expiresAt: now + opts.ttlSeconds * 1000 };
     const ttlMs = opts.ttlSeconds * 1000 + 60_000;

@@ -52,7 +52,9 @@ export function cardRoutes(ctx: AppContext, deps: { cards: CardWallet; gateway: 
         const me = requireAccount(caller);
         const { card, wallet } = await addCard({ ...deps, clock: ctx.clock }, { accountId: me.accountId, ...body });
         const shown = publicWallet(wallet);
-        return { status: 201, body: { card: shown.cards.find((c) => c.cardId === card.cardId)!, ...shown } };
+        const shownCard = shown.cards.find((c) => c.cardId === card.cardId);
+        if (!shownCard) throw new Error('the card just added is not in the wallet addCard returned');
+        return { status: 201, body: { card: shownCard, ...shown } };
       },
     }),
     defineRoute({
