@@ -14,6 +14,7 @@
  *   ← {event: "close", link, reason, snapshot}
  */
 import { z } from 'zod';
+import type { CharacteristicProperty } from './links.js';
 
 /** Longest line either side accepts (a 512-byte value in base64 is far below it). */
 export const MAX_LINE_BYTES = 64 * 1024;
@@ -33,6 +34,21 @@ export const callSchema = z.discriminatedUnion('method', [
 ]);
 /** A validated GATT operation. */
 export type BridgeCall = z.infer<typeof callSchema>;
+
+const characteristicSchema = z.object({
+  uuid,
+  properties: z.array(z.enum(['read', 'write', 'writeWithoutResponse', 'notify', 'indicate']) satisfies z.ZodType<CharacteristicProperty>),
+});
+
+/** What each GATT operation answers with (the answer's `result`), by method: a remote radio checks it before use. */
+export const callResultSchemas = {
+  exchangeMtu: z.number(),
+  discoverServices: z.array(z.object({ uuid, characteristics: z.array(characteristicSchema) })),
+  discoverCharacteristics: z.array(characteristicSchema),
+  read: base64,
+  write: z.unknown(),
+  subscribe: z.unknown(),
+} satisfies Record<BridgeCall['method'], z.ZodType>;
 
 /** Everything a remote radio may send; anything else is refused. */
 export const bridgeRequestSchema = z.discriminatedUnion('op', [
@@ -107,6 +123,11 @@ export const bridgeMessageSchema = z.union([
 ]);
 /** A validated answer or event from the air side. */
 export type BridgeMessage = z.infer<typeof bridgeMessageSchema>;
+
+/** The `result` of an answer to `hello`: the radio's address and largest MTU on that air. */
+export const helloResultSchema = z.object({ address: z.string(), maxMtu: z.number() });
+/** An answer to `connect`: the new link's id and its first snapshot. */
+export const connectAnswerSchema = z.object({ result: z.object({ link: id }), link: linkSnapshotSchema });
 
 /** Binary values cross the bridge as base64. */
 export function toBase64(data: Uint8Array): string {

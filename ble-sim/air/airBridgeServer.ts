@@ -95,7 +95,8 @@ class RemoteCentralSession {
     }
     const parsed = bridgeRequestSchema.safeParse(json);
     if (!parsed.success) {
-      const id = typeof (json as { id?: unknown })?.id === 'number' ? Math.max(0, Math.floor((json as { id: number }).id)) : 0;
+      // Answer under the request's id when it has a numeric one, so the radio can match the error.
+      const id = typeof json === 'object' && json !== null && 'id' in json && typeof json.id === 'number' ? Math.max(0, Math.floor(json.id)) : 0;
       this.#send({ id, ok: false, error: { name: 'Error', message: 'malformed request' } });
       return;
     }

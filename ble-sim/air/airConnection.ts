@@ -465,7 +465,8 @@ export class AirConnection {
           handle(ex);
         } catch (err) {
           // The server never takes the air down: anything unexpected is ATT "unlikely error".
-          ex.op!.error = err instanceof AttError ? err : new AttError(ATT_ERRORS.UNLIKELY_ERROR, String(err));
+          if (!ex.op) throw new Error('an ATT step ran outside an ATT operation', { cause: err });
+          ex.op.error = err instanceof AttError ? err : new AttError(ATT_ERRORS.UNLIKELY_ERROR, String(err));
           ex.p2c = ATT.ERROR_RSP;
         }
       },
@@ -474,11 +475,13 @@ export class AirConnection {
 
   #att<T>(steps: Exchange[], result: () => T): Promise<T> {
     if (this.#state !== 'connected') return Promise.reject(new LinkClosedError(HCI_REASON.LOCAL_HOST_TERMINATED));
+    const [first] = steps;
+    if (!first) return Promise.reject(new Error('an ATT operation has at least one step'));
     return new Promise<T>((resolve, reject) => {
       const op: AttOp = { steps, resolve: () => resolve(result()), reject };
       for (const s of steps) s.op = op;
       this.#attOps.push(op);
-      if (this.#attOps.length === 1) this.#push(steps[0]!);
+      if (this.#attOps.length === 1) this.#push(first);
     });
   }
 

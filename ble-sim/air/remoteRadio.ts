@@ -9,6 +9,7 @@
  * const noble = createNoble(new AirBindings(radio));
  */
 import { connect as netConnect, type Socket } from 'node:net';
+import type { z } from 'zod';
 import type { CentralLink } from './links.js';
 import type { AdvertisementReport, CentralRadioApi, RadioOptions } from './centralRadio.js';
 import { AttError, LinkClosedError } from './gattServer.js';
@@ -16,7 +17,10 @@ import type { GattCharacteristicDef, GattServiceDef } from './links.js';
 import type { LinkMetrics } from './linkMetrics.js';
 import {
   bridgeMessageSchema,
+  callResultSchemas,
+  connectAnswerSchema,
   fromBase64,
+  helloResultSchema,
   lineSplitter,
   toBase64,
   type BridgeCall,
@@ -43,17 +47,18 @@ export async function connectRemoteRadio(opts: { port: number; host?: string } &
     s.once('error', reject);
   });
   const client = new BridgeClient(socket);
-  const hello = (await client.request({
+  const answer = await client.request({
     op: 'hello',
     radio: {
       ...(opts.address === undefined ? {} : { address: opts.address }),
       ...(opts.maxMtu === undefined ? {} : { maxMtu: opts.maxMtu }),
       ...(opts.rssi === undefined ? {} : { rssi: opts.rssi }),
     },
-  })) as { result: { address: string; maxMtu: number } };
+  });
+  const hello = helloResultSchema.parse(answer.result);
   return {
-    address: hello.result.address,
-    maxMtu: hello.result.maxMtu,
+    address: hello.address,
+    maxMtu: hello.maxMtu,
     startScan: (listener) => client.startScan(listener),
     connect: (address) => client.connectLink(address),
     close: () => client.close(),
@@ -104,9 +109,9 @@ class BridgeClient {
   }
 
   async connectLink(address: string): Promise<CentralLink> {
-    const answer = await this.request({ op: 'connect', address });
-    const id = (answer.result as { link: number }).link;
-    const link = new RemoteLink(this, id, address, answer.link!);
+    const answer = connectAnswerSchema.parse(await this.request({ op: 'connect', address }));
+    const id = answer.result.link;
+    const link = new RemoteLink(this, id, address, answer.link);
     this.#links.set(id, link);
     return link;
   }
@@ -206,27 +211,27 @@ class RemoteLink implements CentralLink {
   }
 
   exchangeMtu(clientMtu: number): Promise<number> {
-    return this.#call({ method: 'exchangeMtu', args: [clientMtu] }) as Promise<number>;
+    return this.#call({ method: 'exchangeMtu', args: [clientMtu] }, callResultSchemas.exchangeMtu);
   }
 
   discoverServices(uuids: readonly string[] = []): Promise<GattServiceDef[]> {
-    return this.#call({ method: 'discoverServices', args: [[...uuids]] }) as Promise<GattServiceDef[]>;
+    return this.#call({ method: 'discoverServices', args: [[...uuids]] }, callResultSchemas.discoverServices);
   }
 
   discoverCharacteristics(serviceUuid: string, uuids: readonly string[] = []): Promise<GattCharacteristicDef[]> {
-    return this.#call({ method: 'discoverCharacteristics', args: [serviceUuid, [...uuids]] }) as Promise<GattCharacteristicDef[]>;
+    return this.#call({ method: 'discoverCharacteristics', args: [serviceUuid, [...uuids]] }, callResultSchemas.discoverCharacteristics);
   }
 
   async read(serviceUuid: string, characteristicUuid: string): Promise<Uint8Array> {
-    return fromBase64((await this.#call({ method: 'read', args: [serviceUuid, characteristicUuid] })) as string);
+    return fromBase64(await this.#call({ method: 'read', args: [serviceUuid, characteristicUuid] }, callResultSchemas.read));
   }
 
   async write(serviceUuid: string, characteristicUuid: string, value: Uint8Array, withoutResponse = false): Promise<void> {
-    await this.#call({ method: 'write', args: [serviceUuid, characteristicUuid, toBase64(value), withoutResponse] });
+    await this.#call({ method: 'write', args: [serviceUuid, characteristicUuid, toBase64(value), withoutResponse] }, callResultSchemas.write);
   }
 
   async subscribe(serviceUuid: string, characteristicUuid: string, enabled: boolean): Promise<void> {
-    await this.#call({ method: 'subscribe', args: [serviceUuid, characteristicUuid, enabled] });
+    await this.#call({ method: 'subscribe', args: [serviceUuid, characteristicUuid, enabled] }, callResultSchemas.subscribe);
   }
 
   onNotification(listener: (serviceUuid: string, characteristicUuid: string, value: Uint8Array) => void): void {
@@ -242,11 +247,12 @@ class RemoteLink implements CentralLink {
     await this.#closedPromise;
   }
 
-  async #call(call: BridgeCall): Promise<unknown> {
+  /** Run one GATT operation on the air side; its result is checked against the method's schema (callResultSchemas). */
+  async #call<T>(call: BridgeCall, result: z.ZodType<T>): Promise<T> {
     if (!this.#open) throw new LinkClosedError(0x16);
     const answer = await this.client.request({ op: 'call', link: this.id, call });
     if (answer.link) this.#snapshot = answer.link;
-    return answer.result;
+    return result.parse(answer.result);
   }
 }
 
