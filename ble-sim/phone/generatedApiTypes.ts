@@ -9432,7 +9432,8 @@ export interface operations {
                             action: string;
                             actor: {
                                 accountId: string | null;
-                                role: string;
+                                /** @enum {string} */
+                                role: "main" | "shared" | "dealer" | "operator" | "system" | "claimant";
                             };
                             reason: string;
                             keyIds: string[];

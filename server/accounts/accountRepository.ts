@@ -39,6 +39,15 @@ export class AccountRepository {
     return (await this.ownerOfEmail(email)) === accountId;
   }
 
+  /**
+   * Erase what a closed account leaves besides its record (one commit, one hash slot): its payment
+   * cards, its notifications and which were read, its vehicle index and its live dealer recovery code.
+   */
+  async eraseClosedAccountData(accountId: AccountId): Promise<void> {
+    const a = storeKeys;
+    await this.store.commit({ del: [a.paymentCards(accountId), a.outbox(accountId), a.outboxIds(accountId), a.outboxRead(accountId), a.accountVehicles(accountId), a.accountRecoveryCode(accountId)] });
+  }
+
   /** Free `email` in the index if it is this account's (never another's). */
   async releaseEmail(email: string, accountId: AccountId): Promise<void> {
     const key = storeKeys.accountByEmail(email);

@@ -5,29 +5,29 @@
  * so the store never holds a usable token.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import type { Clock } from '../../shared/clock.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId } from '../../shared/ids.js';
+import { parseRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { secretDigest } from '../store/secretDigest.js';
 import { storeKeys } from '../store/storeKeys.js';
 
-export type CeremonyKind = 'enroll' | 'add-passkey' | 'login' | 'recover';
+const ceremonyKinds = ['enroll', 'add-passkey', 'login', 'recover'] as const;
+export type CeremonyKind = (typeof ceremonyKinds)[number];
 
-/** For a recovery ceremony (R15): how the account is being recovered, and the digest of the code or link to use up at the end. */
-export interface RecoveryBinding {
-  method: 'dealer-code' | 'email';
-  digest: string;
-}
-
-export interface CeremonyChallenge {
-  kind: CeremonyKind;
+const ceremonyChallengeSchema = z.object({
+  kind: z.enum(ceremonyKinds),
   /** The WebAuthn challenge (base64url) the authenticator must sign. */
-  challenge: string;
-  accountId: AccountId | null;
-  expiresAt: number;
-  recovery?: RecoveryBinding;
-}
+  challenge: z.string(),
+  accountId: z.string().nullable(),
+  expiresAt: z.number(),
+  /** For a recovery ceremony (R15): how the account is being recovered, and the digest of the code or link to use up at the end. */
+  recovery: z.object({ method: z.enum(['dealer-code', 'email']), digest: z.string() }).exactOptional(),
+});
+export type CeremonyChallenge = z.infer<typeof ceremonyChallengeSchema>;
+export type RecoveryBinding = NonNullable<CeremonyChallenge['recovery']>;
 
 const tokenDigest = secretDigest;
 
@@ -43,7 +43,7 @@ export class CeremonyChallenges {
   /** The record, if it exists, is of this kind and has not expired; else CHALLENGE_EXPIRED. */
   #valid(raw: string | null, kind: CeremonyKind): CeremonyChallenge {
     if (raw === null) throw new DigitalKeyError('CHALLENGE_EXPIRED');
-    const record = JSON.parse(raw) as CeremonyChallenge;
+    const record = parseRecord(ceremonyChallengeSchema, raw, 'ceremony challenge');
     if (record.kind !== kind || record.expiresAt <= this.deps.clock.now()) throw new DigitalKeyError('CHALLENGE_EXPIRED');
     return record;
   }

@@ -9,7 +9,6 @@ import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId, Vin } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
 import { revokeKeysOfPasskey } from '../keys/revokeKeysOfPasskey.js';
-import { storeKeys } from '../store/storeKeys.js';
 import { vehiclesOfAccount } from '../vehicles/accountVehicles.js';
 import type { SubscriptionGate } from '../subscriptions/subscriptionGate.js';
 import { removeVehicle } from '../vehicles/removeVehicle.js';
@@ -53,9 +52,8 @@ export async function closeAccount(
     revokedKeyIds.push(...revoked.map((r) => r.keyId));
   }
 
-  const a = storeKeys;
   const id = opts.accountId;
-  await ctx.store.commit({ del: [a.paymentCards(id), a.outbox(id), a.outboxIds(id), a.outboxRead(id), a.accountVehicles(id), a.accountRecoveryCode(id)] });
+  await ctx.accounts.eraseClosedAccountData(id);
   await ctx.accounts.releaseEmail(account.email, id);
   await ctx.accounts.update(id, (current) => closedAccount(current, ctx.clock.now()));
   for (const passkeyId of account.passkeyIds) await disablePasskey(ctx, { passkeyId, by: id, reason: 'account-closed' });

@@ -6,9 +6,9 @@
 import type { Request } from 'express';
 import { epochSeconds } from '../../shared/clock.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import { isSessionEnded } from '../accounts/endedSessions.js';
 import { verifySessionToken } from '../accounts/sessionTokens.js';
 import type { AppContext } from '../appContext.js';
-import { storeKeys } from '../store/storeKeys.js';
 import type { AccountCaller, Caller } from './caller.js';
 import type { RouteAuth } from './route.js';
 
@@ -31,7 +31,7 @@ export function createAuthenticator(ctx: AppContext, vehicleAuth?: VehicleAuthen
     const token = bearerToken(req);
     if (!token) throw new DigitalKeyError('UNAUTHENTICATED');
     const session = await verifySessionToken({ token, trust: ctx.trust, nowSeconds: epochSeconds(ctx.clock) });
-    if ((await ctx.store.get(storeKeys.endedSession(session.sessionId))) !== null) throw new DigitalKeyError('UNAUTHENTICATED');
+    if (await isSessionEnded(ctx, session.sessionId)) throw new DigitalKeyError('UNAUTHENTICATED');
     const passkey = await ctx.accounts.findPasskey(session.passkeyId);
     if (!passkey || passkey.accountId !== session.accountId) throw new DigitalKeyError('UNAUTHENTICATED');
     if (passkey.disabled) throw new DigitalKeyError('PASSKEY_DISABLED');

@@ -8,9 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AppContext } from '../appContext.js';
 import type { DigitalKey, VehicleRecord } from '../domain/vehicleRecord.js';
-import { storeKeys } from '../store/storeKeys.js';
 
-export type CreateKeyDeps = Pick<AppContext, 'accounts' | 'vehicles' | 'store' | 'clock'>;
+export type CreateKeyDeps = Pick<AppContext, 'accounts' | 'vehicles' | 'clock'>;
 
 /** A key to make: the key's own fields, and the rule it depends on. */
 export type CreateKeyOpts = Pick<DigitalKey, 'vin' | 'accountId' | 'passkeyId' | 'role' | 'perms' | 'notBefore' | 'notAfter' | 'grantedBy'> & {
@@ -34,13 +33,11 @@ export async function createKey(ctx: CreateKeyDeps, opts: CreateKeyOpts): Promis
   opts.admit(await ctx.vehicles.get(opts.vin));
   const keyId = randomUUID();
   // The indexes are written first: a dangling entry (if the commit fails) points at no key and is harmless.
-  await ctx.store.set(storeKeys.keyVehicle(keyId), opts.vin);
-  await ctx.store.commit({ append: [{ key: storeKeys.passkeyKeys(opts.passkeyId), value: `${opts.vin} ${keyId}` }] });
+  await ctx.vehicles.indexKeyToBe({ vin: opts.vin, keyId, passkeyId: opts.passkeyId });
   const { vehicle, result } = await ctx.vehicles.update(opts.vin, async (current) => {
     const admitted = opts.admit(current);
     const next = { ...admitted, keysIssued: admitted.keysIssued + 1 };
-    const byPasskey = storeKeys.vehiclePasskeyKeys(opts.vin, next.epoch);
-    if ((await ctx.store.hget(byPasskey, opts.passkeyId)) !== null) throw new DigitalKeyError('KEY_EXISTS');
+    if (await ctx.vehicles.passkeyHoldsKey(opts.vin, next.epoch, opts.passkeyId)) throw new DigitalKeyError('KEY_EXISTS');
     const key: DigitalKey = {
       keyId,
       vin: opts.vin,
@@ -54,20 +51,10 @@ export async function createKey(ctx: CreateKeyDeps, opts: CreateKeyOpts): Promis
       epoch: next.epoch,
       createdAt: ctx.clock.now(),
     };
-    return {
-      vehicle: next,
-      writes: {
-        // One key per passkey per vehicle: the passkey's slot must still be empty.
-        expect: [{ key: byPasskey, field: opts.passkeyId, value: null }],
-        hset: [
-          { key: storeKeys.vehicleKeys(opts.vin, next.epoch), field: keyId, value: JSON.stringify(key) },
-          { key: byPasskey, field: opts.passkeyId, value: keyId },
-        ],
-      },
-      result: key,
-    };
+    // One key per passkey per vehicle: the commit requires the passkey's slot to be still empty.
+    return { vehicle: next, writes: ctx.vehicles.keyWrites(key), result: key };
   }).catch(async (err: unknown) => {
-    await ctx.store.del(storeKeys.keyVehicle(keyId));
+    await ctx.vehicles.unindexKey(keyId);
     throw err;
   });
   return { key: result, vehicle };

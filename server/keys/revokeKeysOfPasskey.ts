@@ -5,8 +5,6 @@
  */
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId, KeyId, PasskeyId, Vin } from '../../shared/ids.js';
-import type { AppContext } from '../appContext.js';
-import { storeKeys } from '../store/storeKeys.js';
 import { revokeVehicleKey, type RevokeVehicleKeyDeps } from './revokeVehicleKey.js';
 
 export interface RevokedPasskeyKey {
@@ -17,21 +15,12 @@ export interface RevokedPasskeyKey {
   seq: number;
 }
 
-/** The "VIN keyId" entries of every key the passkey was ever given. */
-export async function keysGivenToPasskey(ctx: Pick<AppContext, 'store'>, passkeyId: PasskeyId): Promise<Array<{ vin: Vin; keyId: KeyId }>> {
-  const held = await ctx.store.range(storeKeys.passkeyKeys(passkeyId), 0, -1);
-  return held.map((entry) => {
-    const [vin, keyId] = entry.split(' ') as [string, string];
-    return { vin, keyId };
-  });
-}
-
 export async function revokeKeysOfPasskey(
-  ctx: RevokeVehicleKeyDeps & Pick<AppContext, 'store'>,
+  ctx: RevokeVehicleKeyDeps,
   opts: { passkeyId: PasskeyId; actor: Parameters<typeof revokeVehicleKey>[1]['actor']; reason: string },
 ): Promise<RevokedPasskeyKey[]> {
   const revoked: RevokedPasskeyKey[] = [];
-  for (const { vin, keyId } of await keysGivenToPasskey(ctx, opts.passkeyId)) {
+  for (const { vin, keyId } of await ctx.vehicles.keysGivenToPasskey(opts.passkeyId)) {
     try {
       const { vehicle, key } = await revokeVehicleKey(ctx, {
         vin,

@@ -7,7 +7,7 @@ import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId, KeyId, PasskeyId, Vin } from '../../shared/ids.js';
 import { disablePasskey } from '../accounts/disablePasskey.js';
 import type { AppContext } from '../appContext.js';
-import { keysGivenToPasskey, revokeKeysOfPasskey } from './revokeKeysOfPasskey.js';
+import { revokeKeysOfPasskey } from './revokeKeysOfPasskey.js';
 import type { RevokeVehicleKeyDeps } from './revokeVehicleKey.js';
 
 export type RevokeLostPasskeyDeps = RevokeVehicleKeyDeps & Pick<AppContext, 'accounts' | 'store' | 'outbox'>;
@@ -32,7 +32,7 @@ export async function revokeLostPasskey(ctx: RevokeLostPasskeyDeps, opts: Revoke
   const vehicle = await ctx.vehicles.get(opts.vin);
   const found = await ctx.accounts.findPasskey(opts.passkeyId);
   // A dealer acts on a vehicle: the passkey must be one that holds (or held) a key of it.
-  if (!found || !(await keysGivenToPasskey(ctx, opts.passkeyId)).some((k) => k.vin === opts.vin)) throw new DigitalKeyError('PASSKEY_NOT_FOUND');
+  if (!found || !(await ctx.vehicles.keysGivenToPasskey(opts.passkeyId)).some((k) => k.vin === opts.vin)) throw new DigitalKeyError('PASSKEY_NOT_FOUND');
 
   // Disable first: from now on no session or refresh works for this phone.
   await disablePasskey(ctx, { passkeyId: opts.passkeyId, by: opts.dealer, reason: opts.reason });

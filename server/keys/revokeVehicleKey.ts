@@ -9,7 +9,6 @@ import type { AccountId, KeyId, Vin } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
 import { revokeKey } from '../domain/revokeKey.js';
 import type { DigitalKey, VehicleRecord } from '../domain/vehicleRecord.js';
-import { storeKeys } from '../store/storeKeys.js';
 import { auditAppend, type AuditActorRole } from '../vehicles/auditTrail.js';
 
 type AuditActor = { accountId: AccountId | null; role: AuditActorRole };
@@ -45,10 +44,7 @@ export async function revokeVehicleKey(ctx: RevokeVehicleKeyDeps, opts: RevokeVe
       writes: {
         // Acknowledged only once a replica has it (REDIS_WAIT_REPLICAS): a failover cannot undo a revocation.
         replicated: true,
-        hdel: [
-          { key: storeKeys.vehicleKeys(opts.vin, current.epoch), field: key.keyId },
-          { key: storeKeys.vehiclePasskeyKeys(opts.vin, current.epoch), field: key.passkeyId },
-        ],
+        ...ctx.vehicles.keyRemovalWrites(key),
         append: [
           auditAppend({ at: ctx.clock.now(), vin: opts.vin, action: 'revoke', actor, reason: opts.reason, keyIds: [key.keyId], epoch: next.epoch, seq: next.seq, detail: { role: key.role, passkeyId: key.passkeyId, holder: key.accountId } }),
         ],

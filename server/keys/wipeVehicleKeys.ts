@@ -13,7 +13,6 @@ import type { AccountId, KeyId, Vin } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
 import { wipeAllKeys, type WipeReason } from '../domain/wipeAllKeys.js';
-import { storeKeys } from '../store/storeKeys.js';
 import { auditAppend, keyIdsOfEpoch, type AuditActorRole } from '../vehicles/auditTrail.js';
 
 export type WipeVehicleKeysDeps = Pick<AppContext, 'vehicles' | 'manifests' | 'clock' | 'store'>;
@@ -46,7 +45,7 @@ export interface WipeVehicleKeysResult {
  * and the audit entry names the epoch; only the passkey index of that epoch is unlinked.
  */
 export function wipeWrites(
-  ctx: Pick<AppContext, 'clock'>,
+  ctx: Pick<AppContext, 'clock' | 'vehicles'>,
   before: VehicleRecord,
   after: VehicleRecord,
   audit: { reason: string; actor: WipeVehicleKeysOpts['actor']; note?: string; detail?: Record<string, unknown> },
@@ -54,7 +53,7 @@ export function wipeWrites(
   return {
     // Acknowledged only once a replica has it (REDIS_WAIT_REPLICAS): a failover cannot undo a wipe.
     replicated: true,
-    del: [storeKeys.vehiclePasskeyKeys(before.vin, before.epoch)],
+    ...ctx.vehicles.epochEndWrites(before.vin, before.epoch),
     append: [
       auditAppend({
         at: ctx.clock.now(),

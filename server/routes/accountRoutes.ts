@@ -4,16 +4,15 @@
  * add a passkey for another phone.
  */
 import { z } from 'zod';
-import { epochSeconds } from '../../shared/clock.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { base64UrlIdSchema, uuidSchema } from '../../shared/ids.js';
+import { endSession } from '../accounts/endedSessions.js';
 import { enrollFirstPasskey } from '../accounts/enrollFirstPasskey.js';
 import { finishAddPasskey } from '../accounts/finishAddPasskey.js';
 import { finishLogin } from '../accounts/finishLogin.js';
 import { authenticationOptions, registrationOptions } from '../accounts/relyingParty.js';
 import { signUp } from '../accounts/signUp.js';
 import type { AppContext } from '../appContext.js';
-import { storeKeys } from '../store/storeKeys.js';
 import { emailSchema, passkeyLabelSchema } from '../http/apiSchemas.js';
 import { requireAccount } from '../http/authenticate.js';
 import { defineRoute, type RouteDefinition } from '../http/route.js';
@@ -102,8 +101,7 @@ export function accountRoutes(ctx: AppContext): RouteDefinition[] {
       responses: { 204: { description: 'Logged out' } },
       handler: async ({ caller }) => {
         const me = requireAccount(caller);
-        const ttlMs = Math.max(1, me.sessionExpiresAt - epochSeconds(ctx.clock) + 60) * 1000;
-        await ctx.store.set(storeKeys.endedSession(me.sessionId), '1', { ttlMs });
+        await endSession(ctx, { sessionId: me.sessionId, expiresAt: me.sessionExpiresAt });
         return { status: 204 };
       },
     }),

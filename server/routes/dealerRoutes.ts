@@ -10,23 +10,9 @@ import { requireAccount } from '../http/authenticate.js';
 import { defineRoute, type RouteDefinition } from '../http/route.js';
 import { revokeLostPasskey } from '../keys/revokeLostPasskey.js';
 import { revokeAllKeysByDealer } from '../keys/revokeAllKeysByDealer.js';
-import { readAuditTrail } from '../vehicles/auditTrail.js';
+import { auditEntrySchema, readAuditTrail } from '../vehicles/auditTrail.js';
 
 const reason = z.string().trim().min(3).max(500);
-
-/** The shape of an audit entry (auditTrail.ts's AuditEntry), as the dealer API shows it. */
-const auditEntrySchema = z.object({
-  at: z.number().int().describe('epoch milliseconds'),
-  vin: vinSchema,
-  action: z.string(),
-  actor: z.object({ accountId: z.string().nullable(), role: z.string() }),
-  reason: z.string(),
-  keyIds: z.array(z.string()),
-  wipedEpoch: z.number().int().optional(),
-  epoch: z.number().int(),
-  seq: z.number().int(),
-  detail: z.record(z.string(), z.unknown()).optional(),
-});
 
 export function dealerRoutes(ctx: AppContext): RouteDefinition[] {
   return [

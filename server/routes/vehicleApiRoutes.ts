@@ -12,9 +12,9 @@ import type { AppContext } from '../appContext.js';
 import { bearerToken } from '../http/authenticate.js';
 import type { Caller } from '../http/caller.js';
 import { defineRoute, type RouteDefinition } from '../http/route.js';
-import { storeKeys } from '../store/storeKeys.js';
 import type { ManifestHub } from '../vehicles/manifestHub.js';
 import { streamManifests } from '../vehicles/manifestStream.js';
+import { useVehicleTokenOnce } from '../vehicles/vehicleTokenUses.js';
 
 /** Authenticate a vehicle request: its own signature, fresh, and never seen before. */
 export function vehicleApiAuthenticator(ctx: AppContext) {
@@ -25,8 +25,7 @@ export function vehicleApiAuthenticator(ctx: AppContext) {
     const vehicle = await ctx.vehicles.find(vin);
     if (!vehicle) throw new DigitalKeyError('UNAUTHENTICATED');
     const { jti, exp } = await verifyVehicleRequestToken({ token, vin, publicJwk: vehicle.vehiclePublicJwk, issuer: ctx.config.ISSUER, nowSeconds: epochSeconds(ctx.clock) });
-    const ttlMs = Math.max(1, exp - epochSeconds(ctx.clock) + 10) * 1000;
-    const fresh = await ctx.store.set(storeKeys.vehicleTokenUse(vin, jti), '1', { ttlMs, ifAbsent: true });
+    const fresh = await useVehicleTokenOnce(ctx.store, { vin, jti, exp, nowSeconds: epochSeconds(ctx.clock) });
     if (!fresh) throw new DigitalKeyError('UNAUTHENTICATED', 'this vehicle token was already used');
     return { kind: 'vehicle', vin };
   };

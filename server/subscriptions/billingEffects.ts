@@ -10,9 +10,9 @@
 import type { Vin } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
 import type { Outbox } from '../notifications/outbox.js';
-import { storeKeys } from '../store/storeKeys.js';
 import { refundIssuedNotice } from './billingNotices.js';
 import type { PaymentGateway } from './paymentGateway.js';
+import type { PaymentLedger } from './paymentLedger.js';
 import type { BillingEffect, ChargeIntent, LedgerEffect, ReconcileEffect, RefundEffect } from '../domain/subscriptionRecord.js';
 import { withSubscriptions } from './subscriptionTransition.js';
 import { unneededChargeRefund, withEffects } from './unneededCharge.js';
@@ -26,7 +26,7 @@ export function chargeDescription(vin: Vin, intent: ChargeIntent): string {
 const MAX_REFUND_BACKOFF_MS = 86_400_000;
 
 export class BillingEffects {
-  constructor(private readonly deps: { ctx: Pick<AppContext, 'store' | 'clock' | 'vehicles' | 'logger'>; outbox: Outbox; gateway: PaymentGateway }) {}
+  constructor(private readonly deps: { ctx: Pick<AppContext, 'clock' | 'vehicles' | 'logger'>; outbox: Outbox; gateway: PaymentGateway; ledger: PaymentLedger }) {}
 
   /** Carry out every effect of this vehicle that is due now (and the follow-ups they make); returns how many were completed. */
   async apply(vin: Vin): Promise<number> {
@@ -55,7 +55,7 @@ export class BillingEffects {
           await this.deps.outbox.notify(effect.accountId, effect.notice, { id: effect.id });
           done.add(effect.id);
         } else if (effect.kind === 'ledger') {
-          await this.#appendLedger(vin, effect);
+          await this.deps.ledger.appendOnce(vin, effect);
           done.add(effect.id);
         } else if (effect.kind === 'reconcile') {
           // Same request, same idempotency key: the provider answers what it did the first time (or decides now).
@@ -134,15 +134,5 @@ export class BillingEffects {
           },
     };
     return [ledger, notice];
-  }
-
-  async #appendLedger(vin: Vin, effect: LedgerEffect): Promise<void> {
-    const doneKey = storeKeys.vehicleEffectsDone(vin);
-    // Written with its "done" marker in one commit: a second try finds the marker and writes nothing.
-    await this.deps.ctx.store.commit({
-      expect: [{ key: doneKey, field: effect.id, value: null }],
-      hset: [{ key: doneKey, field: effect.id, value: String(effect.at) }],
-      append: [{ key: storeKeys.vehiclePayments(vin), value: JSON.stringify(effect.entry) }],
-    });
   }
 }

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
-import type { AccountId } from '../../shared/ids.js';
+import { isVin, type AccountId, type Vin } from '../../shared/ids.js';
 import { readRecord, updateRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { storeKeys } from '../store/storeKeys.js';
@@ -82,6 +82,30 @@ export class CardWallet {
       { what: 'wallet' },
     );
     return result;
+  }
+
+  /** Drop the entry a refused start wrote (unless another start has rewritten it since). */
+  async releaseStart(accountId: AccountId, vin: Vin, reservedAt: number): Promise<void> {
+    const key = storeKeys.accountSubscriptions(accountId);
+    await this.store.commit({ expect: [{ key, field: vin, value: String(reservedAt) }], hdel: [{ key, field: vin }] });
+  }
+
+  /**
+   * The account's entries of paid plans started (VIN and when the start reserved the card). Only
+   * hints for the primary-card rule: the vehicle document decides.
+   */
+  async startsOf(accountId: AccountId): Promise<Array<[Vin, number]>> {
+    const entries = Object.entries(await this.store.hgetall(storeKeys.accountSubscriptions(accountId)));
+    return entries.map(([vin, at]) => {
+      const markedAt = Number(at);
+      if (!isVin(vin) || !Number.isFinite(markedAt)) throw new DigitalKeyError('CORRUPT_RECORD', "an entry of an account's started plans is not a VIN and a time");
+      return [vin, markedAt];
+    });
+  }
+
+  /** Forget the entry of a plan that ended or went to another payer. */
+  async forgetStart(accountId: AccountId, vin: Vin): Promise<void> {
+    await this.store.commit({ hdel: [{ key: storeKeys.accountSubscriptions(accountId), field: vin }] });
   }
 
   /** Add a tokenized card; the first card becomes primary. */

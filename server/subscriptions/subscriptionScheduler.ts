@@ -11,11 +11,9 @@
  * Time is the injected clock: `runDue()` does what is due "now", so a test moves through years by
  * setting a ManualClock and calling it. In production `start()` runs it on a timer.
  */
-import { randomUUID } from 'node:crypto';
-import type { Vin } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
-import { storeKeys } from '../store/storeKeys.js';
 import type { SubscriptionService } from './subscriptionService.js';
+import { VehicleLeases } from './vehicleLeases.js';
 
 export interface RunSummary {
   /** Vehicles worked on. */
@@ -33,7 +31,11 @@ export class SubscriptionScheduler {
   #running: Promise<RunSummary> | null = null;
   #stopped = false;
 
-  constructor(private readonly deps: { ctx: Pick<AppContext, 'store' | 'clock' | 'vehicles' | 'logger'>; service: SubscriptionService; leaseMs: number }) {}
+  readonly #leases: VehicleLeases;
+
+  constructor(private readonly deps: { ctx: Pick<AppContext, 'store' | 'clock' | 'vehicles' | 'logger'>; service: SubscriptionService; leaseMs: number }) {
+    this.#leases = new VehicleLeases({ store: deps.ctx.store, leaseMs: deps.leaseMs });
+  }
 
   /** Do all subscription work due now (by the injected clock), on every vehicle this instance can lease. */
   async runDue(): Promise<RunSummary> {
@@ -46,7 +48,7 @@ export class SubscriptionScheduler {
       if (entries.length === 0) return summary;
       for (const entry of entries) {
         seen.add(entry.member);
-        const lease = await this.#acquire(entry.vin);
+        const lease = await this.#leases.acquire(entry.vin);
         if (!lease) {
           summary.skipped += 1;
           continue;
@@ -63,7 +65,8 @@ export class SubscriptionScheduler {
           summary.failed += 1;
           ctx.logger.error({ err, vin: entry.vin }, 'subscription work failed; it stays due');
         } finally {
-          await this.#release(entry.vin, lease);
+          // A lease that cannot be given back now runs out on its own.
+          await this.#leases.release(entry.vin, lease).catch(() => undefined);
         }
       }
     }
@@ -92,17 +95,5 @@ export class SubscriptionScheduler {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     await this.#running;
-  }
-
-  async #acquire(vin: Vin): Promise<string | null> {
-    const token = randomUUID();
-    const got = await this.deps.ctx.store.set(storeKeys.vehicleLease(vin), token, { ttlMs: this.deps.leaseMs, ifAbsent: true });
-    return got ? token : null;
-  }
-
-  async #release(vin: Vin, token: string): Promise<void> {
-    const key = storeKeys.vehicleLease(vin);
-    // Only our own lease: if it ran out and another instance took it, theirs stays.
-    await this.deps.ctx.store.commit({ expect: [{ key, value: token }], del: [key] }).catch(() => undefined);
   }
 }

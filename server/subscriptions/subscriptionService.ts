@@ -18,11 +18,11 @@ import type { VehicleRecord } from '../domain/vehicleRecord.js';
 import { wipeVehicleKeys, wipeWrites } from '../keys/wipeVehicleKeys.js';
 import { wipeAllKeys } from '../domain/wipeAllKeys.js';
 import type { Outbox } from '../notifications/outbox.js';
-import { storeKeys } from '../store/storeKeys.js';
 import type { AuditActorRole } from '../vehicles/auditTrail.js';
 import { applyChargeResult } from './applyChargeResult.js';
 import { beginCharge } from './beginCharge.js';
 import { BillingEffects, chargeDescription } from './billingEffects.js';
+import { PaymentLedger } from './paymentLedger.js';
 import { assertPlanRequest, type BillingTerms } from './billingTerms.js';
 import type { CancellationOutcome, CancelMode } from './cancellationOutcome.js';
 import { cancelSubscription } from './cancelSubscription.js';
@@ -64,9 +64,11 @@ export interface SubscriptionServiceDeps {
 export class SubscriptionService implements SubscriptionGate {
   readonly effects: BillingEffects;
   readonly due: DueIndex;
+  readonly ledger: PaymentLedger;
 
   constructor(private readonly deps: SubscriptionServiceDeps) {
-    this.effects = new BillingEffects({ ctx: deps.ctx, outbox: deps.outbox, gateway: deps.gateway });
+    this.ledger = new PaymentLedger(deps.ctx.store);
+    this.effects = new BillingEffects({ ctx: deps.ctx, outbox: deps.outbox, gateway: deps.gateway, ledger: this.ledger });
     this.due = new DueIndex(deps.ctx.store);
   }
 
@@ -121,7 +123,7 @@ export class SubscriptionService implements SubscriptionGate {
       })
       .catch(async (err: unknown) => {
         // Refused: this start's entry no longer stands for a plan being started (unless another start rewrote it).
-        if (reserved) await ctx.store.commit({ expect: [{ key: storeKeys.accountSubscriptions(accountId), field: vin, value: String(reservedAt) }], hdel: [{ key: storeKeys.accountSubscriptions(accountId), field: vin }] });
+        if (reserved) await this.deps.cards.releaseStart(accountId, vin, reservedAt);
         throw err;
       });
     const { started } = result;
@@ -326,13 +328,9 @@ export class SubscriptionService implements SubscriptionGate {
   /** Whether the account pays an active subscription (a paid plan, or a trial with a paid plan queued): the primary-card rule. */
   async paysActiveSubscription(accountId: AccountId): Promise<boolean> {
     const { ctx } = this.deps;
-    const key = storeKeys.accountSubscriptions(accountId);
-    const markers = await ctx.store.hgetall(key);
-    const vins = Object.keys(markers);
     let paying = false;
-    for (const vin of vins) {
+    for (const [vin, markedAt] of await this.deps.cards.startsOf(accountId)) {
       const sub = (await ctx.vehicles.find(vin))?.subscriptions?.current;
-      const markedAt = Number(markers[vin]);
       // A plan being started: its entry is written, its own commit not yet made (or it is about to fail).
       const starting = (!sub || sub.createdAt < markedAt) && ctx.clock.now() - markedAt < START_IN_FLIGHT_MS;
       const pays = starting || (sub?.accountId === accountId && (sub.status === 'pending-payment' || (isLive(sub) && (sub.plan !== 'trial' || sub.next !== undefined))));
@@ -340,7 +338,7 @@ export class SubscriptionService implements SubscriptionGate {
       // Tidy entries of subscriptions that ended (an entry is only a hint; the document decides) — only
       // an entry older than the subscription on the vehicle: a newer one may belong to a start whose
       // commit is still to come (`start` writes it first), and must stay for the card rule.
-      else if (sub && sub.createdAt > Number(markers[vin]) && (sub.accountId !== accountId || sub.status === 'ended')) await ctx.store.commit({ hdel: [{ key, field: vin }] });
+      else if (sub && sub.createdAt > markedAt && (sub.accountId !== accountId || sub.status === 'ended')) await this.deps.cards.forgetStart(accountId, vin);
     }
     return paying;
   }
@@ -349,9 +347,7 @@ export class SubscriptionService implements SubscriptionGate {
   async payments(vin: Vin, accountId: AccountId, limit = 200): Promise<Array<Record<string, unknown>>> {
     const { ctx } = this.deps;
     assertMainUser(await ctx.vehicles.get(vin), accountId);
-    const raws = await ctx.store.range(storeKeys.vehiclePayments(vin), -limit, -1);
-    return raws
-      .map((r) => JSON.parse(r) as { accountId: string; at: number } & Record<string, unknown>)
+    return (await this.ledger.lines(vin, limit))
       .filter((e) => e.accountId === accountId)
       .map(({ accountId: _a, at, ...rest }) => ({ ...rest, at: new Date(at).toISOString() }));
   }

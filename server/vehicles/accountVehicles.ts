@@ -6,7 +6,6 @@
 import type { AccountId, Vin } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
 import type { DigitalKey, VehicleRecord } from '../domain/vehicleRecord.js';
-import { keysGivenToPasskey } from '../keys/revokeKeysOfPasskey.js';
 import { storeKeys } from '../store/storeKeys.js';
 
 /** Before a claim commits: remember that the account may hold this vehicle. */
@@ -30,7 +29,7 @@ async function liveKeysOf(ctx: Pick<AppContext, 'store' | 'accounts' | 'vehicles
   const byVin = new Map<Vin, DigitalKey[]>();
   const vehicles = new Map<Vin, VehicleRecord | null>();
   for (const passkeyId of passkeyIds) {
-    for (const { vin, keyId } of await keysGivenToPasskey(ctx, passkeyId)) {
+    for (const { vin, keyId } of await ctx.vehicles.keysGivenToPasskey(passkeyId)) {
       if (!vehicles.has(vin)) vehicles.set(vin, await ctx.vehicles.find(vin));
       const vehicle = vehicles.get(vin);
       if (!vehicle) continue;

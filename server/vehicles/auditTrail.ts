@@ -3,26 +3,31 @@
  * the resulting epoch and seq — in an append-only list per vehicle, written in the same commit as
  * the change it records.
  */
-import type { Vin } from '../../shared/ids.js';
+import { z } from 'zod';
+import { vinSchema, type Vin } from '../../shared/ids.js';
+import { parseRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { storeKeys } from '../store/storeKeys.js';
 
-export type AuditActorRole = 'main' | 'shared' | 'dealer' | 'operator' | 'system' | 'claimant';
+const auditActorRoles = ['main', 'shared', 'dealer', 'operator', 'system', 'claimant'] as const;
+export type AuditActorRole = (typeof auditActorRoles)[number];
 
-export interface AuditEntry {
-  at: number;
-  vin: Vin;
-  action: string;
-  actor: { accountId: string | null; role: AuditActorRole };
-  reason: string;
-  keyIds: string[];
+/** An audit entry as stored, and as the dealer API shows it. */
+export const auditEntrySchema = z.object({
+  at: z.number().int().describe('epoch milliseconds'),
+  vin: vinSchema,
+  action: z.string(),
+  actor: z.object({ accountId: z.string().nullable(), role: z.enum(auditActorRoles) }),
+  reason: z.string(),
+  keyIds: z.array(z.string()),
   /** For a wipe: the epoch whose keys it ended (their ids are read from that epoch's archive). */
-  wipedEpoch?: number;
-  epoch: number;
-  seq: number;
+  wipedEpoch: z.number().int().exactOptional(),
+  epoch: z.number().int(),
+  seq: z.number().int(),
   /** Free detail (e.g. the relay-attack evidence of a command, the previous main user). */
-  detail?: Record<string, unknown>;
-}
+  detail: z.record(z.string(), z.unknown()).exactOptional(),
+});
+export type AuditEntry = z.infer<typeof auditEntrySchema>;
 
 /** The append operation to put in a vehicle commit. */
 export function auditAppend(entry: AuditEntry): { key: string; value: string } {
@@ -32,7 +37,7 @@ export function auditAppend(entry: AuditEntry): { key: string; value: string } {
 export async function readAuditTrail(store: Store, vin: Vin, opts: { limit?: number } = {}): Promise<AuditEntry[]> {
   const limit = opts.limit ?? 100;
   const raws = await store.range(storeKeys.vehicleAudit(vin), -limit, -1);
-  const entries = raws.map((r) => JSON.parse(r) as AuditEntry);
+  const entries = raws.map((raw) => parseRecord(auditEntrySchema, raw, 'audit entry'));
   // A wipe names its epoch (O(1) to write); which keys that was is resolved here, when read.
   return Promise.all(entries.map(async (e) => (e.wipedEpoch === undefined ? e : { ...e, keyIds: await keyIdsOfEpoch(store, vin, e.wipedEpoch) })));
 }

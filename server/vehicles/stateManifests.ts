@@ -4,6 +4,7 @@
  * vehicle document, so any instance can sign the current one; signatures are cached per (VIN, seq)
  * for a few seconds so a burst of reads signs once.
  */
+import { z } from 'zod';
 import type { Clock } from '../../shared/clock.js';
 import { epochSeconds } from '../../shared/clock.js';
 import type { IssuerSigningKey } from '../../shared/credential/issuerKey.js';
@@ -11,14 +12,13 @@ import { signStateManifest } from '../../shared/credential/stateManifest.js';
 import type { Vin } from '../../shared/ids.js';
 import { manifestClaims } from '../domain/manifestClaims.js';
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
+import { parseRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { storeKeys } from '../store/storeKeys.js';
 
-export interface ManifestEvent {
-  vin: Vin;
-  seq: number;
-  manifest: string;
-}
+/** What the manifest channel carries: a vehicle's new manifest and its seq. */
+const manifestEventSchema = z.object({ vin: z.string(), seq: z.number().int().nonnegative(), manifest: z.string() });
+export type ManifestEvent = z.infer<typeof manifestEventSchema>;
 
 const CACHE_MS = 5_000;
 
@@ -56,7 +56,7 @@ export class StateManifests {
     return this.deps.store.subscribe(storeKeys.manifestChannel(), (message) => {
       // A handler that throws would be rethrown by the store as uncaught and end the process.
       try {
-        onManifest(JSON.parse(message) as ManifestEvent);
+        onManifest(parseRecord(manifestEventSchema, message, 'manifest event'));
       } catch (err) {
         onError(err);
       }

@@ -5,7 +5,7 @@
  * that touches several records of one vehicle is one atomic step, on a single Redis or a cluster.
  */
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
-import type { KeyId, Vin } from '../../shared/ids.js';
+import type { KeyId, PasskeyId, Vin } from '../../shared/ids.js';
 import { digitalKeySchema, vehicleRecordSchema, type DigitalKey, type VehicleRecord } from '../domain/vehicleRecord.js';
 import { parseRecord, parseRecordOrNull, readRecord, updateRecord } from '../store/records.js';
 import type { Store, StoreTransaction } from '../store/store.js';
@@ -70,8 +70,68 @@ export class VehicleRepository {
     return parseRecordOrNull(digitalKeySchema, await this.store.hget(storeKeys.vehicleKeys(vin, epoch), keyId), 'key');
   }
 
+  /** Whether a passkey already holds a key on the vehicle in an epoch (one key per passkey per vehicle). */
+  async passkeyHoldsKey(vin: Vin, epoch: number, passkeyId: PasskeyId): Promise<boolean> {
+    return (await this.store.hget(storeKeys.vehiclePasskeyKeys(vin, epoch), passkeyId)) !== null;
+  }
+
+  /** The writes that add a key to its epoch, for the vehicle commit: the passkey's slot must still be empty. */
+  keyWrites(key: DigitalKey): Required<Pick<StoreTransaction, 'expect' | 'hset'>> {
+    const byPasskey = storeKeys.vehiclePasskeyKeys(key.vin, key.epoch);
+    return {
+      expect: [{ key: byPasskey, field: key.passkeyId, value: null }],
+      hset: [
+        { key: storeKeys.vehicleKeys(key.vin, key.epoch), field: key.keyId, value: JSON.stringify(key) },
+        { key: byPasskey, field: key.passkeyId, value: key.keyId },
+      ],
+    };
+  }
+
+  /** The writes that take a key out of its epoch (a revocation), for the vehicle commit. */
+  keyRemovalWrites(key: DigitalKey): Required<Pick<StoreTransaction, 'hdel'>> {
+    return {
+      hdel: [
+        { key: storeKeys.vehicleKeys(key.vin, key.epoch), field: key.keyId },
+        { key: storeKeys.vehiclePasskeyKeys(key.vin, key.epoch), field: key.passkeyId },
+      ],
+    };
+  }
+
+  /**
+   * The writes that end an epoch (a wipe), for the vehicle commit. O(1): the epoch's key records
+   * stay as the archive of what was wiped (R13); only its passkey index is unlinked.
+   */
+  epochEndWrites(vin: Vin, epoch: number): Required<Pick<StoreTransaction, 'del'>> {
+    return { del: [storeKeys.vehiclePasskeyKeys(vin, epoch)] };
+  }
+
+  /**
+   * Note a key about to be made in the indexes that find it later: which vehicle it belongs to, and
+   * the passkey's list of keys (R6). Written before the key's commit; a dangling entry (when that
+   * commit fails) points at no key and is harmless.
+   */
+  async indexKeyToBe(opts: { vin: Vin; keyId: KeyId; passkeyId: PasskeyId }): Promise<void> {
+    await this.store.set(storeKeys.keyVehicle(opts.keyId), opts.vin);
+    await this.store.commit({ append: [{ key: storeKeys.passkeyKeys(opts.passkeyId), value: `${opts.vin} ${opts.keyId}` }] });
+  }
+
+  /** Drop the vehicle index of a key whose commit failed. */
+  async unindexKey(keyId: KeyId): Promise<void> {
+    await this.store.del(storeKeys.keyVehicle(keyId));
+  }
+
   /** Which vehicle a key id belongs to (null if unknown). */
   async vinOfKey(keyId: KeyId): Promise<Vin | null> {
     return this.store.get(storeKeys.keyVehicle(keyId));
+  }
+
+  /** Every key a passkey was ever given, on any vehicle (R6); keys since wiped or revoked included. */
+  async keysGivenToPasskey(passkeyId: PasskeyId): Promise<Array<{ vin: Vin; keyId: KeyId }>> {
+    const held = await this.store.range(storeKeys.passkeyKeys(passkeyId), 0, -1);
+    return held.flatMap((entry) => {
+      const [vin, keyId, ...rest] = entry.split(' ');
+      if (vin === undefined || keyId === undefined || rest.length > 0) throw new DigitalKeyError('CORRUPT_RECORD', "an entry of a passkey's key list is not \"VIN keyId\"");
+      return [{ vin, keyId }];
+    });
   }
 }
