@@ -10,15 +10,20 @@
  * const { challengeId, options } = await api.call(api.typed.POST('/v1/sessions/options', { body: {} }));
  */
 import createClient, { type Client } from 'openapi-fetch';
+import { z } from 'zod';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { isErrorCode } from '../../shared/errors/errorCode.js';
 import type { paths } from './generatedApiTypes.js';
 
 const TIMEOUT_MS = 10_000;
 
+/** The error body the server sends (`{ error: { code, message } }`); code and message are checked where used. */
+const errorBodySchema = z.object({ error: z.object({ code: z.unknown(), message: z.unknown() }) });
+
 /** A failed answer as the app sees it: the server's code when it sent one. */
 function errorFrom(status: number, body: unknown): DigitalKeyError {
-  const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  const parsed = errorBodySchema.safeParse(body);
+  const error = parsed.success ? parsed.data.error : undefined;
   const code = isErrorCode(error?.code) ? error.code : 'INTERNAL_ERROR';
   return new DigitalKeyError(code, typeof error?.message === 'string' ? error.message : undefined, { detail: { status } });
 }

@@ -6,6 +6,7 @@
  */
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { decodeJwt } from 'jose';
+import { z } from 'zod';
 import type { Command } from '../../shared/commands.js';
 import type { Vin } from '../../shared/ids.js';
 import { PROTOCOL_VERSION, type AssertionMessage, type ChallengeMessage, type RequestMessage } from '../../shared/ble/messages.js';
@@ -65,11 +66,14 @@ export function toAssertionMessage(assertion: AuthenticationResponseJSON): Asser
   };
 }
 
+/** The `cnf` claim as far as picking the passkey needs it (the car verifies the whole credential). */
+const boundPasskeySchema = z.object({ wa: z.object({ id: z.string() }) });
+
 /** The passkey a credential is bound to, read without verifying (only to pick the passkey). */
 function boundPasskeyId(credential: string): string | undefined {
   try {
-    const cnf = decodeJwt(credential).cnf as { wa?: { id?: unknown } } | undefined;
-    return typeof cnf?.wa?.id === 'string' ? cnf.wa.id : undefined;
+    const cnf = boundPasskeySchema.safeParse(decodeJwt(credential).cnf);
+    return cnf.success ? cnf.data.wa.id : undefined;
   } catch {
     return undefined;
   }

@@ -150,18 +150,17 @@ async function poweredOn(noble: Noble): Promise<void> {
 /** Scan for the digital-key service and take the peripheral with this VIN's local name. */
 async function findVehicle(noble: Noble, vin: Vin, deadline: Deadline): Promise<Peripheral> {
   const name = vehicleLocalName(vin);
-  let onDiscover: ((p: Peripheral) => void) | undefined;
-  const found = new Promise<Peripheral>((resolve) => {
-    onDiscover = (p) => {
-      if (p.advertisement?.localName === name) resolve(p);
-    };
-    noble.on('discover', onDiscover);
-  });
+  let resolveFound: ((p: Peripheral) => void) | undefined;
+  const found = new Promise<Peripheral>((resolve) => (resolveFound = resolve));
+  const onDiscover = (p: Peripheral) => {
+    if (p.advertisement?.localName === name) resolveFound?.(p);
+  };
+  noble.on('discover', onDiscover);
   try {
     await deadline.race(noble.startScanningAsync([nobleUuid(SERVICE_UUID)], false), { stage: 'scan', requestSent: false });
     return await deadline.race(found, { stage: 'scan', requestSent: false });
   } finally {
-    noble.removeListener('discover', onDiscover!);
+    noble.removeListener('discover', onDiscover);
     await noble.stopScanningAsync().catch(() => undefined);
   }
 }

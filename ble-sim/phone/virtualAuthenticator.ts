@@ -6,6 +6,7 @@
  */
 import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { encode } from 'cbor2';
+import { p256PublicJwkSchema } from '../../shared/credential/jwkSchema.js';
 import type {
   AuthenticationResponseJSON,
   PublicKeyCredentialCreationOptionsJSON,
@@ -106,14 +107,14 @@ export class VirtualAuthenticator {
     }
 
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const jwk = publicKey.export({ format: 'jwk' });
+    const { x, y } = p256PublicJwkSchema.parse(publicKey.export({ format: 'jwk' }));
     const cose = encode(
       new Map<number, number | Uint8Array>([
         [1, 2], // kty: EC2
         [3, -7], // alg: ES256
         [-1, 1], // crv: P-256
-        [-2, new Uint8Array(Buffer.from(jwk.x!, 'base64url'))], // plain Uint8Array: cbor2 encodes a Buffer as an object
-        [-3, new Uint8Array(Buffer.from(jwk.y!, 'base64url'))],
+        [-2, new Uint8Array(Buffer.from(x, 'base64url'))], // plain Uint8Array: cbor2 encodes a Buffer as an object
+        [-3, new Uint8Array(Buffer.from(y, 'base64url'))],
       ]),
     );
     const id = new Uint8Array(randomBytes(32));

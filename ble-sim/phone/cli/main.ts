@@ -218,7 +218,7 @@ async function bleCommand(ctx: Context, cmd: 'unlock' | 'lock' | 'start'): Promi
   try {
     radio = await connectRemoteRadio({ host, port });
   } catch (err) {
-    throw new DigitalKeyError('TIMEOUT', `no car's air bridge answers at ${host}:${port}: is npm run vehicle running? (${(err as Error).message})`, { cause: err });
+    throw new DigitalKeyError('TIMEOUT', `no car's air bridge answers at ${host}:${port}: is npm run vehicle running? (${err instanceof Error ? err.message : String(err)})`, { cause: err });
   }
   try {
     const bindings = new AirBindings(radio);
@@ -284,14 +284,14 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const phone = new PhoneApp({ baseUrl: state.serverUrl, rpId: state.rpId, origin: state.origin });
-  phone.authenticator.importPasskeys(state.passkeys as never);
+  phone.authenticator.importPasskeys(state.passkeys);
   phone.wallet.restore(state.wallet);
   phone.accountId = state.accountId ?? null;
   phone.passkeyId = state.passkeyId ?? null;
   if (state.session && state.session.expiresAt > Date.now() + 5_000) phone.api.token = state.session.token;
 
   const save = async () => {
-    state.passkeys = phone.authenticator.exportPasskeys() as PhoneState['passkeys'];
+    state.passkeys = phone.authenticator.exportPasskeys();
     state.wallet = phone.wallet.entries();
     if (phone.accountId) state.accountId = phone.accountId;
     if (phone.passkeyId) state.passkeyId = phone.passkeyId;
