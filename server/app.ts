@@ -89,6 +89,12 @@ export function redactUrl(url: string): string {
   return url.replace(/^\/v1\/invitations\/[^/?]+/, '/v1/invitations/[redacted]').replace(/^(\/v1\/dealer\/accounts)\?.*$/, '$1?[redacted]');
 }
 
+/** The route pattern a request matched (for metrics labels: bounded, no ids), or "unmatched". */
+function routePattern(req: express.Request): string {
+  const route: unknown = req.route;
+  return typeof route === 'object' && route !== null && 'path' in route && typeof route.path === 'string' ? route.path : 'unmatched';
+}
+
 export function createApp(opts: CreateAppOptions): App {
   const { config, store, issuerKey } = opts;
   const clock = opts.clock ?? systemClock;
@@ -169,7 +175,7 @@ export function createApp(opts: CreateAppOptions): App {
   app.use((req, res, next) => {
     const end = latency.startTimer();
     res.on('finish', () => {
-      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      const route = routePattern(req);
       requests.inc({ method: req.method, route, status: String(res.statusCode) });
       end({ method: req.method, route });
     });

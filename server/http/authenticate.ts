@@ -15,8 +15,8 @@ import type { RouteAuth } from './route.js';
 export function bearerToken(req: Request): string | null {
   const header = req.headers.authorization;
   if (typeof header !== 'string') return null;
-  const m = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header.trim());
-  return m ? m[1]! : null;
+  const [, token] = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header.trim()) ?? [];
+  return token ?? null;
 }
 
 export type VehicleAuthenticator = (req: Request) => Promise<Caller>;

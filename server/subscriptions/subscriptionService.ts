@@ -141,18 +141,9 @@ export class SubscriptionService implements SubscriptionGate {
   async cancel(vin: Vin, accountId: AccountId, mode: CancelMode): Promise<{ view: SubscriptionViewBody; outcome: CancellationOutcome; keysWiped: boolean }> {
     await this.#assertMainUser(vin, accountId);
     await this.due.add(vin, this.deps.ctx.clock.now());
-    let outcome: CancellationOutcome | undefined;
-    const { wiped } = await this.#commit(
-      vin,
-      (v) => {
-        const t = cancelSubscription(v, { accountId, mode }, this.#env());
-        outcome = t.outcome;
-        return t;
-      },
-      { accountId, role: 'main' },
-    );
+    const { wiped, transition } = await this.#commit(vin, (v) => cancelSubscription(v, { accountId, mode }, this.#env()), { accountId, role: 'main' });
     await this.runFollowUps(vin);
-    return { view: await this.view(vin, accountId), outcome: outcome!, keysWiped: wiped };
+    return { view: await this.view(vin, accountId), outcome: transition.outcome, keysWiped: wiped };
   }
 
   /**
@@ -306,11 +297,11 @@ export class SubscriptionService implements SubscriptionGate {
    * same commit wipes every key (R4b) and writes the audit entry with the rule's note (R13), and the
    * new manifest goes to the cars.
    */
-  async #commit(vin: Vin, rule: (vehicle: VehicleRecord) => Transition, actor: Actor): Promise<{ vehicle: VehicleRecord; wiped: boolean }> {
+  async #commit<T extends Transition>(vin: Vin, rule: (vehicle: VehicleRecord) => T, actor: Actor): Promise<{ vehicle: VehicleRecord; wiped: boolean; transition: T }> {
     const { ctx } = this.deps;
-    const { vehicle, result: wiped } = await ctx.vehicles.update(vin, (current) => {
+    const { vehicle, result } = await ctx.vehicles.update(vin, (current) => {
       const t = rule(current);
-      if (!t.wipe) return { vehicle: t.vehicle, result: false };
+      if (!t.wipe) return { vehicle: t.vehicle, result: { wiped: false, transition: t } };
       const next = wipeAllKeys(t.vehicle);
       const sub = t.vehicle.subscriptions?.current;
       const writes = wipeWrites(ctx, current, next, {
@@ -319,10 +310,10 @@ export class SubscriptionService implements SubscriptionGate {
         note: t.wipe.note,
         detail: { subscriptionId: sub?.subscriptionId, plan: sub?.plan, cause: t.wipe.cause },
       });
-      return { vehicle: next, writes, result: true };
+      return { vehicle: next, writes, result: { wiped: true, transition: t } };
     });
-    if (wiped) await ctx.manifests.publish(vehicle);
-    return { vehicle, wiped };
+    if (result.wiped) await ctx.manifests.publish(vehicle);
+    return { vehicle, ...result };
   }
 
   /** Whether the account pays an active subscription (a paid plan, or a trial with a paid plan queued): the primary-card rule. */

@@ -39,7 +39,11 @@ export class StateManifests {
       claims: manifestClaims({ issuer: this.deps.issuer, vehicle, nowSeconds: epochSeconds(this.deps.clock) }),
     });
     this.#cache.set(vehicle.vin, { seq: vehicle.seq, manifest, at: now });
-    if (this.#cache.size > 10_000) this.#cache.delete(this.#cache.keys().next().value!);
+    // Bounded: the oldest entry goes (a Map keeps insertion order).
+    for (const oldest of this.#cache.keys()) {
+      if (this.#cache.size <= 10_000) break;
+      this.#cache.delete(oldest);
+    }
     return manifest;
   }
 
