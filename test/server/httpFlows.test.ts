@@ -311,8 +311,13 @@ describe('discovery and operations', () => {
   it('answers liveness, readiness and metrics, and echoes a request id', async () => {
     expect((await raw('GET', '/healthz')).status).toBe(200);
     expect((await raw('GET', '/readyz')).json).toMatchObject({ status: 'ready', store: 'memory' });
-    const metrics = await fetch(t.baseUrl + '/metrics');
-    expect(await metrics.text()).toContain('sdk_http_requests_total');
+    await raw('GET', '/v1/vehicles/WVWZZZ1JZ3W386752/keys');
+    const metrics = await (await fetch(t.baseUrl + '/metrics')).text();
+    expect(metrics).toContain('sdk_http_requests_total');
+    // Labelled by the route's pattern (bounded: no VIN in a label).
+    expect(metrics).toMatch(/sdk_http_requests_total\{[^}]*route="\/readyz"/);
+    expect(metrics).toContain('route="/v1/vehicles/:vin/keys"');
+    expect(metrics).not.toContain('WVWZZZ1JZ3W386752');
     const res = await fetch(t.baseUrl + '/healthz', { headers: { 'x-request-id': 'req-12345678' } });
     expect(res.headers.get('x-request-id')).toBe('req-12345678');
   });
