@@ -62,8 +62,9 @@ export class FrameAssembler {
     if (this.#buffer === null) {
       // The first fragment starts with the whole 2-byte length (an ATT payload is at least 20
       // bytes, so a sender never needs to split it): a shorter first fragment is malformed.
-      if (data.length < 2) return this.fail('first fragment shorter than the 2-byte length');
-      const length = (data[0]! << 8) | data[1]!;
+      const [high, low] = data;
+      if (high === undefined || low === undefined) return this.fail('first fragment shorter than the 2-byte length');
+      const length = (high << 8) | low;
       data = data.subarray(2);
       if (length === 0 || length > MAX_MESSAGE_BYTES) return this.fail(`announced length ${length} (1..${MAX_MESSAGE_BYTES})`);
       this.#expected = length;

@@ -58,19 +58,21 @@ export async function signCoseSign1(opts: { signer: CoseSigner; protectedHeader:
 export function decodeCoseSign1(bytes: Uint8Array, opts: { allowedLabels: readonly number[] }): CoseSign1 {
   const parts = asTag(decodeStrictCbor(bytes), COSE_SIGN1_TAG);
   if (!Array.isArray(parts) || parts.length !== 4) throw new TypeError('COSE_Sign1 is a 4-element array');
-  const [protectedBytes, unprotected, payload, signature] = parts as unknown[];
+  const [protectedBytes, unprotected, payload, signature]: unknown[] = parts;
   if (!(protectedBytes instanceof Uint8Array) || !(payload instanceof Uint8Array) || !(signature instanceof Uint8Array)) {
     throw new TypeError('COSE_Sign1 fields have the wrong types (a detached payload is not allowed)');
   }
   if (!(unprotected instanceof Map) || unprotected.size !== 0) throw new TypeError('the unprotected header must be empty');
   if (signature.length !== SIGNATURE_BYTES) throw new TypeError('an ES256 signature is 64 bytes');
-  const protectedHeader = decodeStrictCbor(protectedBytes);
-  if (!(protectedHeader instanceof Map)) throw new TypeError('the protected header is a map');
-  for (const label of protectedHeader.keys()) {
-    if (!opts.allowedLabels.includes(label as number)) throw new TypeError(`header label ${String(label)} is not allowed`);
+  const decodedHeader = decodeStrictCbor(protectedBytes);
+  if (!(decodedHeader instanceof Map)) throw new TypeError('the protected header is a map');
+  const protectedHeader = new Map<number, unknown>();
+  for (const [label, value] of decodedHeader) {
+    if (typeof label !== 'number' || !opts.allowedLabels.includes(label)) throw new TypeError(`header label ${String(label)} is not allowed`);
+    protectedHeader.set(label, value);
   }
   if (protectedHeader.get(HEADER.alg) !== ES256) throw new TypeError('only ES256');
-  return { protectedBytes, protectedHeader: protectedHeader as Map<number, unknown>, payload, signature };
+  return { protectedBytes, protectedHeader, payload, signature };
 }
 
 /** Whether the ES256 signature over the message's Sig_structure verifies with `publicKey`. */

@@ -20,7 +20,8 @@ export function importCompressedP256(point: Uint8Array): KeyObject {
 export function compressP256(x: Uint8Array, y: Uint8Array): Uint8Array {
   if (x.length !== 32 || y.length !== 32) throw new TypeError('P-256 coordinates are 32 bytes');
   const out = new Uint8Array(COMPRESSED_POINT_BYTES);
-  out[0] = 2 + (y[31]! & 1);
+  // The prefix is 2 for an even y, 3 for an odd one (SEC 1 §2.3.3): the low bit of y's last byte.
+  out[0] = 2 + (Buffer.from(y.buffer, y.byteOffset, y.byteLength).readUInt8(31) & 1);
   out.set(x, 1);
   return out;
 }
@@ -36,10 +37,10 @@ export function compressedPointOfJwk(jwk: { kty?: string; crv?: string; x?: stri
  * P-256, ES256). Other key types cannot be carried by the compact credential: TypeError.
  */
 export function compressedPointOfCoseKey(coseKey: Uint8Array): Uint8Array {
-  const key = decode(coseKey, { preferMap: true }) as unknown;
+  const key = decode(coseKey, { preferMap: true });
   if (!(key instanceof Map)) throw new TypeError('COSE key is not a map');
-  const x = key.get(-2) as unknown;
-  const y = key.get(-3) as unknown;
+  const x: unknown = key.get(-2);
+  const y: unknown = key.get(-3);
   if (key.get(1) !== 2 || key.get(-1) !== 1 || (key.has(3) && key.get(3) !== -7)) throw new TypeError('only EC2 P-256 ES256 passkeys');
   if (!(x instanceof Uint8Array) || !(y instanceof Uint8Array)) throw new TypeError('COSE key without x and y');
   return compressP256(x, y);

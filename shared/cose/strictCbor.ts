@@ -50,8 +50,10 @@ class Reader {
   }
 
   byte(): number {
-    if (this.pos >= this.b.length) throw new TypeError('truncated');
-    return this.b[this.pos++]!;
+    const b = this.b[this.pos];
+    if (b === undefined) throw new TypeError('truncated');
+    this.pos++;
+    return b;
   }
 
   bytes(n: number): Uint8Array {
@@ -105,10 +107,9 @@ class Reader {
   }
 }
 
+/** Bytewise order, a prefix first (RFC 8949 §4.2.1's order of encoded map keys). */
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
+  return Buffer.compare(a, b);
 }
 
 /** Decode one deterministic CBOR item; throws on anything the module header lists. */
@@ -155,10 +156,12 @@ function write(out: number[], value: unknown): void {
     });
     entries.sort((a, b) => compareBytes(a.key, b.key));
     head(out, 5, entries.length);
-    for (let i = 0; i < entries.length; i++) {
-      if (i > 0 && compareBytes(entries[i - 1]!.key, entries[i]!.key) === 0) throw new TypeError('repeated map key');
-      for (const b of entries[i]!.key) out.push(b);
-      write(out, entries[i]!.v);
+    let previous: Uint8Array | null = null;
+    for (const { key, v } of entries) {
+      if (previous && compareBytes(previous, key) === 0) throw new TypeError('repeated map key');
+      previous = key;
+      for (const b of key) out.push(b);
+      write(out, v);
     }
   } else if (value instanceof Tag) {
     head(out, 6, Number(value.tag));

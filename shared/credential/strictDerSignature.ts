@@ -10,19 +10,21 @@ const MAX_INTEGER_BYTES = 33;
 
 /** True when `signature` is exactly one minimal DER SEQUENCE of two positive INTEGERs, nothing after. */
 export function isStrictDerEcdsaSignature(signature: Uint8Array): boolean {
-  if (signature.length < 8 || signature[0] !== 0x30) return false;
-  const length = signature[1]!;
+  const [tag, length] = signature;
+  if (signature.length < 8 || tag !== 0x30 || length === undefined) return false;
   // Short-form length only (a P-256 signature is at most 72 bytes), covering every byte after it.
   if (length >= 0x80 || length !== signature.length - 2) return false;
+  // A byte past the end reads as undefined, which no check below accepts.
   let at = 2;
   for (let i = 0; i < 2; i++) {
     if (signature[at] !== 0x02) return false;
-    const size = signature[at + 1]!;
-    if (size === 0 || size > MAX_INTEGER_BYTES || at + 2 + size > signature.length) return false;
-    const first = signature[at + 2]!;
+    const size = signature[at + 1];
+    if (size === undefined || size === 0 || size > MAX_INTEGER_BYTES || at + 2 + size > signature.length) return false;
+    const first = signature[at + 2];
     // Positive (top bit clear) and minimal (a leading zero only when the next byte needs it).
-    if (first & 0x80) return false;
-    if (first === 0 && (size === 1 || !(signature[at + 3]! & 0x80))) return false;
+    if (first === undefined || first & 0x80) return false;
+    const next = signature[at + 3];
+    if (first === 0 && (size === 1 || next === undefined || !(next & 0x80))) return false;
     at += 2 + size;
   }
   return at === signature.length;
