@@ -12,5 +12,5 @@ export const permsSchema = z
   .refine((p) => new Set(p).size === p.length, 'perms must not repeat a command');
 
 export function isCommand(value: unknown): value is Command {
-  return typeof value === 'string' && (COMMANDS as readonly string[]).includes(value);
+  return COMMANDS.some((command) => command === value);
 }

@@ -36,7 +36,7 @@ export function parseCommandLine<C extends CliCommand>(
   try {
     ({ values } = parseArgs({ args: [...rest], options: { ...command.options, ...opts.commonOptions, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
   } catch (err) {
-    console.error(`${(err as Error).message}\n\n${usage}`);
+    console.error(`${err instanceof Error ? err.message : String(err)}\n\n${usage}`);
     return { exit: 2 };
   }
   if (values.help) {

@@ -2,8 +2,9 @@
  * The issuer's signing key, behind an interface so an HSM or a cloud KMS can hold it later
  * (vehicle-command passes an `ECDHPrivateKey` interface for the same reason). Only ES256.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
+import { p256PrivateJwkSchema, p256PublicJwkSchema } from './jwkSchema.js';
 
 export interface IssuerSigningKey {
   readonly kid: string;
@@ -37,19 +38,19 @@ export class LocalIssuerKey implements IssuerSigningKey {
     if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.d !== 'string') {
       throw new TypeError('the issuer key must be a private P-256 EC JWK');
     }
-    return LocalIssuerKey.fromPrivateKey(createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' }));
+    return LocalIssuerKey.fromPrivateKey(createPrivateKey({ key: jwk, format: 'jwk' }));
   }
 
   static async fromPrivateKey(privateKey: KeyObject): Promise<LocalIssuerKey> {
-    const { kty, crv, x, y } = createPublicKey(privateKey).export({ format: 'jwk' });
-    const base = { kty, crv, x, y } as JWK;
+    // Only the members the RFC 7638 thumbprint covers; a key on another curve than P-256 is refused.
+    const base = p256PublicJwkSchema.parse(createPublicKey(privateKey).export({ format: 'jwk' }));
     const kid = await calculateJwkThumbprint(base, 'sha256');
     return new LocalIssuerKey(privateKey, kid, { ...base, kid, alg: 'ES256', use: 'sig' });
   }
 
   /** The private JWK, for persisting a development key. Never log it. */
   exportPrivateJwk(): JWK {
-    return this.#privateKey.export({ format: 'jwk' }) as JWK;
+    return p256PrivateJwkSchema.parse(this.#privateKey.export({ format: 'jwk' }));
   }
 
   async sign(signingInput: Uint8Array): Promise<Uint8Array> {

@@ -17,9 +17,10 @@ export interface StrictJwsProblem {
 
 /** Why a token is not strict, or null when it is. */
 export function strictJwsProblem(token: string): StrictJwsProblem | null {
-  const parts = token.split('.');
-  if (parts.length !== 3) return { in: 'structure', message: 'a compact JWS has three segments' };
-  const [header, payload, signature] = parts as [string, string, string];
+  const [header, payload, signature, ...more] = token.split('.');
+  if (header === undefined || payload === undefined || signature === undefined || more.length > 0) {
+    return { in: 'structure', message: 'a compact JWS has three segments' };
+  }
   for (const [name, part] of [['header', header], ['payload', payload]] as const) {
     if (!isCanonicalBase64Url(part)) return { in: 'structure', message: `the ${name} is not canonical base64url` };
     const json = Buffer.from(part, 'base64url').toString('utf8');
@@ -27,7 +28,8 @@ export function strictJwsProblem(token: string): StrictJwsProblem | null {
     const duplicate = duplicateMemberName(json);
     if (duplicate !== null) return { in: 'structure', message: `the ${name} repeats the member name "${duplicate}"` };
   }
-  if (typeof (JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { alg?: unknown }).alg !== 'string') {
+  const parsedHeader: unknown = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
+  if (!(typeof parsedHeader === 'object' && parsedHeader !== null && 'alg' in parsedHeader && typeof parsedHeader.alg === 'string')) {
     return { in: 'structure', message: 'the header names no alg' };
   }
   if (!isCanonicalBase64Url(signature) || Buffer.from(signature, 'base64url').length !== ES256_SIGNATURE_BYTES) {
@@ -69,12 +71,13 @@ export function duplicateMemberName(json: string): string | null {
       while (end < json.length && json[end] !== '"') end += json[end] === '\\' ? 2 : 1;
       const top = stack[stack.length - 1];
       if (top?.expectName) {
-        let name: string;
+        let name: unknown;
         try {
-          name = JSON.parse(json.slice(i, end + 1)) as string;
+          name = JSON.parse(json.slice(i, end + 1));
         } catch {
           return null;
         }
+        if (typeof name !== 'string') return null; // a quoted JSON text is always a string
         if (top.names.has(name)) return name;
         top.names.add(name);
         top.expectName = false;

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SignJWT, decodeJwt, errors, importJWK, jwtVerify, type CryptoKey, type JWK, type KeyObject } from 'jose';
+import { z } from 'zod';
 import { DigitalKeyError } from '../errors/digitalKeyError.js';
 import { isVin, uuidSchema } from '../ids.js';
 import { strictJwsProblem } from './strictCompactJws.js';
@@ -16,8 +17,16 @@ export function vehicleApiAudience(issuer: string): string {
   return `${issuer.replace(/\/$/, '')}/v1/vehicle-api`;
 }
 
+/** The claims the API relies on once jose has verified the token (it requires them, so they are there). */
+const vehicleTokenClaimsSchema = z.object({ iat: z.number(), exp: z.number(), jti: uuidSchema });
+
+/** A key given as a JWK (it has `kty`), not as a KeyObject or CryptoKey. */
+function isJwk(key: CryptoKey | KeyObject | JWK): key is JWK {
+  return 'kty' in key;
+}
+
 export async function signVehicleRequestToken(opts: { vin: string; privateKey: CryptoKey | KeyObject | JWK; issuer: string; nowSeconds: number }): Promise<string> {
-  const key = 'kty' in opts.privateKey ? await importJWK(opts.privateKey as JWK, 'ES256') : opts.privateKey;
+  const key = isJwk(opts.privateKey) ? await importJWK(opts.privateKey, 'ES256') : opts.privateKey;
   return new SignJWT({})
     .setProtectedHeader({ alg: 'ES256', typ: VEHICLE_TOKEN_TYP })
     .setIssuer(opts.vin)
@@ -59,8 +68,9 @@ export async function verifyVehicleRequestToken(opts: { token: string; vin: stri
       maxTokenAge: MAX_VEHICLE_TOKEN_SECONDS,
       clockTolerance: 5,
     });
-    if (payload.exp! - payload.iat! > MAX_VEHICLE_TOKEN_SECONDS || payload.iat! > opts.nowSeconds + 5) throw new DigitalKeyError('UNAUTHENTICATED');
-    return { jti: uuidSchema.parse(payload.jti), exp: payload.exp! };
+    const { iat, exp, jti } = vehicleTokenClaimsSchema.parse(payload);
+    if (exp - iat > MAX_VEHICLE_TOKEN_SECONDS || iat > opts.nowSeconds + 5) throw new DigitalKeyError('UNAUTHENTICATED');
+    return { jti, exp };
   } catch (err) {
     if (err instanceof DigitalKeyError) throw err;
     if (err instanceof errors.JOSEError || err instanceof Error) throw new DigitalKeyError('UNAUTHENTICATED', undefined, { cause: err });
