@@ -44,7 +44,7 @@ export function standardServicesRoutes(ctx: AppContext, subscriptions: Pick<Subs
       responses: { 200: { description: 'Ended; every key wiped', schema: z.object({ vin: vinSchema, active: z.literal(false), revokedKeyIds: z.array(z.string()), epoch: z.number().int(), seq: z.number().int() }) } },
       handler: async ({ caller, params }) => {
         const me = requireAccount(caller);
-        const { vehicle, revokedKeyIds } = await subscriptions.endStandardServices(params.vin, me.accountId);
+        const { vehicle, revokedKeyIds } = await subscriptions.endStandardServices({ vin: params.vin, accountId: me.accountId });
         ctx.logger.info({ vin: params.vin }, 'standard services ended');
         return { body: { vin: params.vin, active: false as const, revokedKeyIds, epoch: vehicle.epoch, seq: vehicle.seq } };
       },

@@ -96,7 +96,7 @@ export function subscriptionRoutes(ctx: AppContext, subscriptions: SubscriptionS
       },
       handler: async ({ caller, params, body }) => {
         const me = requireAccount(caller);
-        const { view, started } = await subscriptions.start(params.vin, me.accountId, { plan: body.plan, ...(body.years !== undefined ? { years: body.years } : {}) });
+        const { view, started } = await subscriptions.start({ vin: params.vin, accountId: me.accountId, plan: body.plan, ...(body.years !== undefined ? { years: body.years } : {}) });
         return { status: view.state === 'pending-payment' ? 202 : 201, body: { ...view, started } };
       },
     }),
@@ -110,7 +110,7 @@ export function subscriptionRoutes(ctx: AppContext, subscriptions: SubscriptionS
       auth: 'session',
       params: vinParams,
       responses: { 200: { description: 'The subscription', schema: viewSchema } },
-      handler: async ({ caller, params }) => ({ body: await subscriptions.view(params.vin, requireAccount(caller).accountId) }),
+      handler: async ({ caller, params }) => ({ body: await subscriptions.view({ vin: params.vin, accountId: requireAccount(caller).accountId }) }),
     }),
     defineRoute({
       method: 'delete',
@@ -135,7 +135,7 @@ export function subscriptionRoutes(ctx: AppContext, subscriptions: SubscriptionS
       },
       handler: async ({ caller, params, body }) => {
         const me = requireAccount(caller);
-        const { view, outcome, keysWiped } = await subscriptions.cancel(params.vin, me.accountId, body.mode);
+        const { view, outcome, keysWiped } = await subscriptions.cancel({ vin: params.vin, accountId: me.accountId, mode: body.mode });
         const paid = view.subscription?.lastCharge;
         return {
           body: {
@@ -165,7 +165,7 @@ export function subscriptionRoutes(ctx: AppContext, subscriptions: SubscriptionS
         },
       },
       handler: async ({ caller, params, query }) => {
-        const { outcome, currency } = await subscriptions.quoteCancellation(params.vin, requireAccount(caller).accountId, query.mode);
+        const { outcome, currency } = await subscriptions.quoteCancellation({ vin: params.vin, accountId: requireAccount(caller).accountId, mode: query.mode });
         return {
           body: {
             mode: query.mode,
@@ -188,7 +188,7 @@ export function subscriptionRoutes(ctx: AppContext, subscriptions: SubscriptionS
       params: vinParams,
       body: z.object({ autoRenew: z.boolean() }),
       responses: { 200: { description: 'The subscription', schema: viewSchema } },
-      handler: async ({ caller, params, body }) => ({ body: await subscriptions.setAutoRenew(params.vin, requireAccount(caller).accountId, body.autoRenew) }),
+      handler: async ({ caller, params, body }) => ({ body: await subscriptions.setAutoRenew({ vin: params.vin, accountId: requireAccount(caller).accountId, autoRenew: body.autoRenew }) }),
     }),
     defineRoute({
       method: 'get',
@@ -221,7 +221,7 @@ export function subscriptionRoutes(ctx: AppContext, subscriptions: SubscriptionS
           }),
         },
       },
-      handler: async ({ caller, params }) => ({ body: { payments: await subscriptions.payments(params.vin, requireAccount(caller).accountId) } }),
+      handler: async ({ caller, params }) => ({ body: { payments: await subscriptions.payments({ vin: params.vin, accountId: requireAccount(caller).accountId }) } }),
     }),
   ];
 }

@@ -36,7 +36,7 @@ import { setAutoRenew } from './setAutoRenew.js';
 import { startSubscription } from './startSubscription.js';
 import type { SubscriptionGate } from './subscriptionGate.js';
 import { assertKeysAllowed, isLive } from './subscriptionAccess.js';
-import { chargeUnderWay, type ChargeIntent, type EndReason, type Plan } from '../domain/subscriptionRecord.js';
+import { chargeUnderWay, type ChargeIntent, type EndReason, type PaymentEntry, type Plan } from '../domain/subscriptionRecord.js';
 import type { Transition, TransitionEnv } from './subscriptionTransition.js';
 import { subscriptionView, type SubscriptionViewBody } from './subscriptionView.js';
 import { unansweredCharge } from './unansweredCharge.js';
@@ -60,6 +60,44 @@ export interface SubscriptionServiceDeps {
   terms: BillingTerms;
   cards: CardWallet;
 }
+
+/** Which vehicle's subscription, and who asks (the main user: every call checks it). */
+export interface SubscriptionTarget {
+  vin: Vin;
+  accountId: AccountId;
+}
+
+export type StartSubscriptionOpts = SubscriptionTarget & { plan: Plan; years?: number };
+
+export interface StartSubscriptionResult {
+  view: SubscriptionViewBody;
+  /** A trial started, a paid plan is being charged (`pending`), or the paid plan waits for the trial to end (`queued`). */
+  started: 'trial' | 'pending' | 'queued';
+}
+
+export type CancelSubscriptionOpts = SubscriptionTarget & { mode: CancelMode };
+
+export interface CancelSubscriptionResult {
+  view: SubscriptionViewBody;
+  outcome: CancellationOutcome;
+  keysWiped: boolean;
+}
+
+export interface CancellationQuote {
+  outcome: CancellationOutcome;
+  /** The currency of the refund: the one of the charge it refunds. */
+  currency: string;
+}
+
+export type SetAutoRenewOpts = SubscriptionTarget & { autoRenew: boolean };
+
+export interface EndStandardServicesResult {
+  vehicle: VehicleRecord;
+  revokedKeyIds: string[];
+}
+
+/** A ledger line as the main user sees it: the time in ISO 8601, the account left out. */
+export type PaymentLine = Omit<PaymentEntry, 'accountId' | 'at'> & { at: string };
 
 export class SubscriptionService implements SubscriptionGate {
   readonly effects: BillingEffects;
@@ -86,7 +124,7 @@ export class SubscriptionService implements SubscriptionGate {
   }
 
   /** The API view of the caller's subscription on a vehicle. */
-  async view(vin: Vin, accountId: AccountId): Promise<SubscriptionViewBody> {
+  async view({ vin, accountId }: SubscriptionTarget): Promise<SubscriptionViewBody> {
     const vehicle = await this.deps.ctx.vehicles.get(vin);
     assertMainUser(vehicle, accountId);
     return this.#viewOf(vehicle, accountId);
@@ -106,8 +144,9 @@ export class SubscriptionService implements SubscriptionGate {
    * A paid plan is charged now (paid in advance): declined → PAYMENT_FAILED and no subscription;
    * a gateway that does not answer leaves it `pending-payment`, settled by the scheduler.
    */
-  async start(vin: Vin, accountId: AccountId, request: { plan: Plan; years?: number }): Promise<{ view: SubscriptionViewBody; started: 'trial' | 'pending' | 'queued' }> {
+  async start(request: StartSubscriptionOpts): Promise<StartSubscriptionResult> {
     const { ctx } = this.deps;
+    const { vin, accountId } = request;
     assertPlanRequest(this.deps.terms, request.plan, request.years);
     await this.#assertMainUser(vin, accountId);
     // The card and the plan's entry in the account's subscriptions in one commit with the wallet, before
@@ -138,19 +177,19 @@ export class SubscriptionService implements SubscriptionGate {
   }
 
   /** R11: cancel or withdraw. Ends now (keys wiped, R4b) or at the boundary the rule says; a refund goes to the card that paid. */
-  async cancel(vin: Vin, accountId: AccountId, mode: CancelMode): Promise<{ view: SubscriptionViewBody; outcome: CancellationOutcome; keysWiped: boolean }> {
+  async cancel({ vin, accountId, mode }: CancelSubscriptionOpts): Promise<CancelSubscriptionResult> {
     await this.#assertMainUser(vin, accountId);
     await this.due.add(vin, this.deps.ctx.clock.now());
     const { wiped, transition } = await this.#commit(vin, (v) => cancelSubscription(v, { accountId, mode }, this.#env()), { accountId, role: 'main' });
     await this.runFollowUps(vin);
-    return { view: await this.view(vin, accountId), outcome: transition.outcome, keysWiped: wiped };
+    return { view: await this.view({ vin, accountId }), outcome: transition.outcome, keysWiped: wiped };
   }
 
   /**
    * R11: what cancelling or withdrawing would do now — when it ends and what is refunded — without
    * doing it, so the user sees the refund before confirming. The same pure rule as {@link cancel}.
    */
-  async quoteCancellation(vin: Vin, accountId: AccountId, mode: CancelMode): Promise<{ outcome: CancellationOutcome; currency: string }> {
+  async quoteCancellation({ vin, accountId, mode }: CancelSubscriptionOpts): Promise<CancellationQuote> {
     await this.#assertMainUser(vin, accountId);
     const vehicle = await this.deps.ctx.vehicles.get(vin);
     const { outcome } = cancelSubscription(vehicle, { accountId, mode }, this.#env());
@@ -159,19 +198,19 @@ export class SubscriptionService implements SubscriptionGate {
   }
 
   /** R10: turn auto-renewal off (ends at the period's end, no refund) or on again. */
-  async setAutoRenew(vin: Vin, accountId: AccountId, autoRenew: boolean): Promise<SubscriptionViewBody> {
+  async setAutoRenew({ vin, accountId, autoRenew }: SetAutoRenewOpts): Promise<SubscriptionViewBody> {
     await this.#assertMainUser(vin, accountId);
     await this.due.add(vin, this.deps.ctx.clock.now());
     await this.deps.ctx.vehicles.update(vin, (v) => ({ vehicle: setAutoRenew(v, { accountId, autoRenew }), result: null }));
     await this.runFollowUps(vin);
-    return this.view(vin, accountId);
+    return this.view({ vin, accountId });
   }
 
   /**
    * R1, R4b: the main user ends Standard Services. The subscription cannot run without them: it ends
    * now (R11's cancellation refund for yearly and multi-year plans), and every key is wiped, in one commit.
    */
-  async endStandardServices(vin: Vin, accountId: AccountId): Promise<{ vehicle: VehicleRecord; revokedKeyIds: string[] }> {
+  async endStandardServices({ vin, accountId }: SubscriptionTarget): Promise<EndStandardServicesResult> {
     const { ctx } = this.deps;
     await this.#assertMainUser(vin, accountId);
     await this.due.add(vin, ctx.clock.now());
@@ -335,7 +374,7 @@ export class SubscriptionService implements SubscriptionGate {
   }
 
   /** The caller's ledger lines for a vehicle: every amount charged or refunded (R10, R11). */
-  async payments(vin: Vin, accountId: AccountId, limit = 200): Promise<Array<Record<string, unknown>>> {
+  async payments({ vin, accountId }: SubscriptionTarget, limit = 200): Promise<PaymentLine[]> {
     const { ctx } = this.deps;
     assertMainUser(await ctx.vehicles.get(vin), accountId);
     return (await this.ledger.lines(vin, limit))
