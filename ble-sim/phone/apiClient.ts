@@ -32,6 +32,12 @@ function unreachable(err: unknown): DigitalKeyError {
   return new DigitalKeyError('STORE_UNAVAILABLE', 'the server is not reachable', { cause: err, detail: { status: 0 } });
 }
 
+/**
+ * What a typed call resolves to (openapi-fetch's FetchResponse): the body as `data` when the status is
+ * 2xx, else the error body as `error` — openapi-fetch sets exactly one of the two members.
+ */
+export type TypedAnswer<T> = { data: T; error?: never; response: Response } | { data?: never; error: unknown; response: Response };
+
 /** What the phone needs from an HTTP client of the key-issuance API (so a generated, typed client can replace this one). */
 export interface KeyIssuanceApi {
   /** The session token after a login or enrollment. */
@@ -40,7 +46,7 @@ export interface KeyIssuanceApi {
   /** The typed client generated from the OpenAPI document. */
   readonly typed: Client<paths>;
   /** The answer of a typed call, or its error as a DigitalKeyError. */
-  call<T>(pending: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T>;
+  call<T>(pending: Promise<TypedAnswer<T>>): Promise<T>;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE' | 'PUT' | 'PATCH';
@@ -65,15 +71,15 @@ export class ApiClient implements KeyIssuanceApi {
   }
 
   /** The answer of a typed call, or its error as a DigitalKeyError (STORE_UNAVAILABLE when the server is not reachable). */
-  async call<T>(pending: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
-    let answer: { data?: T; error?: unknown; response: Response };
+  async call<T>(pending: Promise<TypedAnswer<T>>): Promise<T> {
+    let answer: TypedAnswer<T>;
     try {
       answer = await pending;
     } catch (err) {
       throw unreachable(err);
     }
-    if (!answer.response.ok) throw errorFrom(answer.response.status, answer.error);
-    return answer.data as T;
+    if (!answer.response.ok || 'error' in answer) throw errorFrom(answer.response.status, answer.error);
+    return answer.data;
   }
 
   /**
