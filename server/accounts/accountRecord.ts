@@ -27,6 +27,12 @@ export const accountRecordSchema = z.object({
   sessionGeneration: z.number().int().nonnegative().optional(),
   /** R15: set by e-mail recovery; no main-user key until presence at a car or a dealer code. */
   presenceRequired: z.boolean().optional(),
+  /**
+   * Passkeys the user removed (or is removing). Written in one compare-and-set on the account before
+   * the passkey is disabled, so two removals at once cannot both find the other passkey still
+   * working and leave the account with none.
+   */
+  removedPasskeyIds: z.array(z.string()).optional(),
   /** Set when the account was closed: the personal fields are erased, the id stays for audit trails. */
   closedAt: z.number().optional(),
 });

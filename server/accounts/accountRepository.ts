@@ -64,14 +64,14 @@ export class AccountRepository {
   }
 
   /** Change one account atomically (retried on a concurrent change); NOT_FOUND if there is none. */
-  async update(accountId: AccountId, change: (account: AccountRecord) => AccountRecord): Promise<AccountRecord> {
+  async update(accountId: AccountId, change: (account: AccountRecord) => AccountRecord | Promise<AccountRecord>): Promise<AccountRecord> {
     const { record } = await updateRecord(
       this.store,
       storeKeys.account(accountId),
       accountRecordSchema,
-      (account) => {
+      async (account) => {
         if (account === null) throw new DigitalKeyError('NOT_FOUND', 'no such account');
-        return { record: change(account), result: null };
+        return { record: await change(account), result: null };
       },
       { what: 'account' },
     );

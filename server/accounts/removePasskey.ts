@@ -10,12 +10,18 @@ import { revokeKeysOfPasskey } from '../keys/revokeKeysOfPasskey.js';
 import { disablePasskey } from './disablePasskey.js';
 
 export async function removePasskey(ctx: AppContext, opts: { accountId: AccountId; passkeyId: PasskeyId }): Promise<{ passkeyId: PasskeyId; revokedKeyIds: string[] }> {
-  const account = await ctx.accounts.find(opts.accountId);
   const target = await ctx.accounts.findPasskey(opts.passkeyId);
-  if (!account || !target || target.accountId !== opts.accountId) throw new DigitalKeyError('PASSKEY_NOT_FOUND');
+  if (!target || target.accountId !== opts.accountId) throw new DigitalKeyError('PASSKEY_NOT_FOUND');
   if (!target.disabled) {
-    const others = await Promise.all(account.passkeyIds.filter((id) => id !== opts.passkeyId).map((id) => ctx.accounts.findPasskey(id)));
-    if (!others.some((p) => p && !p.disabled)) throw new DigitalKeyError('LAST_PASSKEY');
+    // The check and the mark are one compare-and-set on the account: of two removals at once, the
+    // second is re-run on the account the first changed, and finds its passkey no longer counts.
+    await ctx.accounts.update(opts.accountId, async (current) => {
+      const removed = new Set(current.removedPasskeyIds ?? []);
+      const others = current.passkeyIds.filter((id) => id !== opts.passkeyId && !removed.has(id));
+      const working = await Promise.all(others.map(async (id) => (await ctx.accounts.findPasskey(id))?.disabled === null));
+      if (!working.includes(true)) throw new DigitalKeyError('LAST_PASSKEY');
+      return removed.has(opts.passkeyId) ? current : { ...current, removedPasskeyIds: [...removed, opts.passkeyId] };
+    });
     await disablePasskey(ctx, { passkeyId: opts.passkeyId, by: opts.accountId, reason: 'removed-by-user' });
   }
   // Run even for a passkey already disabled: a removal interrupted after disabling finishes here.

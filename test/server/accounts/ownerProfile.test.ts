@@ -4,7 +4,9 @@
  * vehicles and keys, and closing the account.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removePasskey } from '../../../server/accounts/removePasskey.js';
 import { grantDealer } from '../../../server/operator/grantDealer.js';
+import { DigitalKeyError } from '../../../shared/errors/digitalKeyError.js';
 import { codeOf, rawCall } from '../../support/httpCalls.js';
 import { addPhone, shareKey } from '../../support/ownerFixtures.js';
 import { startTestServer, type TestServer } from '../../support/testServer.js';
@@ -176,6 +178,21 @@ describe('passkeys', () => {
     // Listed as disabled; it never comes back.
     const { passkeys } = await owner.api.request<{ passkeys: Profile['passkeys'] }>('GET', '/v1/me/passkeys');
     expect(passkeys.find((x) => x.passkeyId === phone2.passkeyId)?.disabled).toMatchObject({ reason: 'removed-by-user' });
+  });
+
+  it('two removals at once cannot remove both working passkeys: exactly one succeeds, the other is LAST_PASSKEY', async () => {
+    const outcome = (call: Promise<unknown>) => call.then(() => 'removed', (err: unknown) => (err instanceof DigitalKeyError ? err.code : Promise.reject(err)));
+    for (let round = 0; round < 5; round++) {
+      const p = t.phone();
+      await p.signUp(`race-${round}@example.com`, 'Race');
+      const second = await addPhone(t, p, 'Second');
+      const ids = [p.passkeyId!, second.passkeyId!];
+      // Both removals past authentication at once (two phones each removing the other).
+      const outcomes = await Promise.all(ids.map((passkeyId) => outcome(removePasskey(t.app.ctx, { accountId: p.accountId!, passkeyId }))));
+      expect(outcomes.sort()).toEqual(['LAST_PASSKEY', 'removed']);
+      const working = await Promise.all(ids.map(async (id) => (await t.app.ctx.accounts.findPasskey(id))?.disabled === null));
+      expect(working.filter(Boolean)).toHaveLength(1);
+    }
   });
 
   it('the only working passkey cannot be removed (LAST_PASSKEY); an unknown one is PASSKEY_NOT_FOUND; a malformed id is 400', async () => {
