@@ -16,10 +16,3 @@ export function deviceLabelGuess(): string {
   const os = /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Mac OS X/.test(ua) ? 'macOS' : /Windows/.test(ua) ? 'Windows' : /Linux/.test(ua) ? 'Linux' : '';
   return os ? `${browser} · ${os}` : browser;
 }
-
-/** `YYYY-MM-DDTHH:mm` of a datetime-local input (the browser's zone) → epoch seconds, or null. */
-export function secondsOfLocalInput(value: string): number | null {
-  if (!value) return null;
-  const ms = new Date(value).getTime();
-  return Number.isFinite(ms) ? Math.floor(ms / 1000) : null;
-}

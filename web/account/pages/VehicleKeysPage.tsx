@@ -10,10 +10,11 @@ import { ConfirmDialog } from '../../shared/components/ConfirmDialog';
 import { Field } from '../../shared/components/Field';
 import { ErrorMessage, Notice } from '../../shared/components/Messages';
 import { useI18n } from '../../shared/i18n/i18n';
+import { secondsOfWallClock } from '../../shared/i18n/zonedTime';
 import { useLoad } from '../../shared/useLoad';
 import { Page } from '../App';
 import { commandsText, windowText } from '../describe';
-import { EMAIL, secondsOfLocalInput } from '../forms';
+import { EMAIL } from '../forms';
 import { hrefOf } from '../router';
 import { useMe, useSession } from '../session';
 
@@ -149,8 +150,9 @@ function InviteForm({ vin, onDone }: { vin: string; onDone: (m: string) => Promi
   const submit = async (event: Event) => {
     event.preventDefault();
     const found: Record<string, string> = {};
-    const notBefore = secondsOfLocalInput(from);
-    const notAfter = secondsOfLocalInput(until);
+    // The inputs show a wall clock; it is read in the profile's zone, the one the hint names.
+    const notBefore = secondsOfWallClock(from, i18n.timeZone);
+    const notAfter = secondsOfWallClock(until, i18n.timeZone);
     if (perms.length === 0) found.perms = t('invite.permsMissing');
     if (notAfter !== null && notAfter * 1000 <= Date.now()) found.until = t('invite.untilPast');
     if (notBefore !== null && notAfter !== null && notAfter <= notBefore) found.until = t('invite.untilBeforeFrom');
