@@ -46,10 +46,10 @@ export function App() {
     [],
   );
 
-  const reloadMe = useCallback(async () => setMe(await api<Profile>('GET', '/v1/me')), []);
+  const reloadMe = useCallback(async () => setMe(await api('get', '/v1/me')), []);
   const reloadUnread = useCallback(async () => {
     try {
-      setUnread((await api<{ unread: number }>('GET', '/v1/me/notifications/unread-count')).unread);
+      setUnread((await api('get', '/v1/me/notifications/unread-count')).unread);
     } catch {
       // The count is a convenience: a failure here must not break the page that asked.
     }
@@ -67,7 +67,7 @@ export function App() {
     reloadMe,
     reloadUnread,
     async logOut() {
-      await api('DELETE', '/v1/sessions/current').catch(() => undefined);
+      await api('delete', '/v1/sessions/current').catch(() => undefined);
       setSessionToken(null);
       navigate({ page: 'login' });
     },
@@ -75,7 +75,7 @@ export function App() {
 
   const changeLanguage = async (value: Language) => {
     setChosenLanguage(value);
-    if (me) setMe(await api<Profile>('PATCH', '/v1/me', { language: value }).catch(() => ({ ...me, language: value })));
+    if (me) setMe(await api('patch', '/v1/me', { body: { language: value } }).catch(() => ({ ...me, language: value })));
   };
 
   return (

@@ -33,3 +33,10 @@ export function useMe(): Profile {
   if (!me) throw new Error('this page needs a session');
   return me;
 }
+
+/** The passkey this browser signed in with, on a page that needs a session. */
+export function usePasskeyId(): string {
+  const { passkeyId } = useSession();
+  if (!passkeyId) throw new Error('this page needs a session');
+  return passkeyId;
+}

@@ -4,6 +4,7 @@
  * logs the user out and an injected script finds nothing at rest. Errors come back as one typed
  * {@link ApiError} carrying the server's stable code, which pages turn into sentences.
  */
+import type { Answer, ApiPath, MethodOf, OptionsArgs } from './apiTypes';
 
 /** `{"error": {"code", "message"}}`, as every /v1 route answers a failure. */
 export class ApiError extends Error {
@@ -42,24 +43,30 @@ export function onSessionChange(listener: (signedIn: boolean) => void): () => vo
   return () => listeners.delete(listener);
 }
 
-type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-
 /**
- * Call the API; resolves with the JSON body (or `undefined` for 204), rejects with {@link ApiError}.
- * @example const me = await api<Me>('GET', '/v1/me');
+ * Call a route of the API by its name in docs/openapi.json, with its path parameters, query and
+ * body checked against the description; resolves with the answer's JSON (`undefined` for 204),
+ * rejects with {@link ApiError}.
+ * @example const { keys } = await api('get', '/v1/vehicles/{vin}/keys', { params: { vin } });
  */
-export async function api<T>(method: Method, path: string, body?: unknown): Promise<T> {
+export async function api<P extends ApiPath, M extends MethodOf<P>>(method: M, route: P, ...[options]: OptionsArgs<P, M>): Promise<Answer<P, M>> {
+  const { params, query, body } = (options ?? {}) as { params?: Record<string, string>; query?: Record<string, string>; body?: unknown };
+  const path = route.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = params?.[name];
+    if (value === undefined) throw new TypeError(`${route} needs its ${name}`);
+    return encodeURIComponent(value);
+  });
+  const search = query ? `?${new URLSearchParams(query)}` : '';
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (token) headers.authorization = `Bearer ${token}`;
   let res: Response;
   try {
-    res = await fetch(path, { method, headers, body: body === undefined ? null : JSON.stringify(body), credentials: 'omit', cache: 'no-store' });
+    res = await fetch(path + search, { method: method.toUpperCase(), headers, body: body === undefined ? null : JSON.stringify(body), credentials: 'omit', cache: 'no-store' });
   } catch {
     throw new ApiError('NETWORK', 0, 'the server could not be reached');
   }
-  if (res.status === 204) return undefined as T;
-  const json: unknown = await res.json().catch(() => null);
+  const json: unknown = res.status === 204 ? undefined : await res.json().catch(() => null);
   if (!res.ok) {
     const error = (json as { error?: { code?: unknown; message?: unknown } } | null)?.error;
     const code = typeof error?.code === 'string' ? error.code : 'INTERNAL_ERROR';
@@ -67,5 +74,6 @@ export async function api<T>(method: Method, path: string, body?: unknown): Prom
     if (res.status === 401 && token && code === 'UNAUTHENTICATED') setSessionToken(null);
     throw new ApiError(code, res.status, typeof error?.message === 'string' ? error.message : '');
   }
-  return json as T;
+  // The server validates its answers against the same description (docs/openapi.json).
+  return json as Answer<P, M>;
 }

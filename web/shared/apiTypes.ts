@@ -1,188 +1,64 @@
 /**
- * The shapes of the `/v1` answers the web front ends read (DESIGN.md §5 and docs/owner-api.md).
+ * The shapes of the `/v1` answers the web front ends read, derived from the API's own description:
+ * `ble-sim/phone/generatedApiTypes.ts` is generated from docs/openapi.json (`npm run api:generate`),
+ * so a field the server renames or drops is a compile error here, not a blank on a page. Only what
+ * is the portal's own (the command list in its order, the names pages use) is written by hand.
  * Times are milliseconds since the epoch unless named seconds (`notBefore`/`notAfter`); subscription
  * times are ISO strings; money is integer cents with its currency.
  */
-import type { CreationOptionsJSON, RequestOptionsJSON } from './webauthn';
+import type { paths } from '../../ble-sim/phone/generatedApiTypes';
 
-export const COMMANDS = ['unlock', 'lock', 'start', 'trunk'] as const;
+/** A route of the API as the description spells it: `/v1/vehicles/{vin}/keys`. */
+export type ApiPath = keyof paths;
+type HttpMethod = 'get' | 'put' | 'post' | 'delete' | 'patch';
+/** The methods a route serves (the others are `never` in the description). */
+export type MethodOf<P extends ApiPath> = { [M in HttpMethod]: paths[P][M] extends undefined ? never : M }[HttpMethod];
+type Responses<P extends ApiPath, M extends MethodOf<P>> = paths[P][M] extends { responses: infer R } ? R : never;
+type SuccessStatus<P extends ApiPath, M extends MethodOf<P>> = Extract<keyof Responses<P, M>, 200 | 201 | 202 | 204>;
+type JsonOf<R> = R extends { content: { 'application/json': infer J } } ? J : undefined;
+
+/**
+ * The JSON body of a route's answer with a status (by default its success: 200, 201, 202 or 204,
+ * `undefined` when it has no body).
+ * @example type Keys = Answer<'/v1/vehicles/{vin}/keys', 'get'>['keys'];
+ */
+export type Answer<P extends ApiPath, M extends MethodOf<P>, S extends keyof Responses<P, M> = SuccessStatus<P, M>> = JsonOf<Responses<P, M>[S]>;
+
+type Operation<P extends ApiPath, M extends MethodOf<P>> = NonNullable<paths[P][M]>;
+/** A member's type, `undefined` included when it is optional (so optional stays optional). */
+type Member<T, K extends string> = K extends keyof T ? T[K] : never;
+type PathOf<P extends ApiPath, M extends MethodOf<P>> = Member<Member<Operation<P, M>, 'parameters'>, 'path'>;
+type QueryOf<P extends ApiPath, M extends MethodOf<P>> = Member<Member<Operation<P, M>, 'parameters'>, 'query'>;
+type RequestOf<P extends ApiPath, M extends MethodOf<P>> = Member<Operation<P, M>, 'requestBody'>;
+type BodyOf<R> = [NonNullable<R>] extends [never] ? never : NonNullable<R> extends { content: { 'application/json': infer B } } ? (undefined extends R ? B | undefined : B) : never;
+/** An option the route does not take may not be given; an optional one may be left out. */
+type Part<K extends string, T> = [NonNullable<T>] extends [never] ? { [k in K]?: never } : undefined extends T ? { [k in K]?: NonNullable<T> } : { [k in K]: T };
+
+/** The JSON body a route takes (`undefined` included when it may be left out). */
+export type RequestBody<P extends ApiPath, M extends MethodOf<P>> = BodyOf<RequestOf<P, M>>;
+
+/** What a call to a route takes besides its method: path parameters, query and JSON body. */
+export type CallOptions<P extends ApiPath, M extends MethodOf<P>> = Part<'params', PathOf<P, M>> & Part<'query', QueryOf<P, M>> & Part<'body', RequestBody<P, M>>;
+/** The options argument, which may be left out when nothing in it is required. */
+export type OptionsArgs<P extends ApiPath, M extends MethodOf<P>> = object extends CallOptions<P, M> ? [options?: CallOptions<P, M>] : [options: CallOptions<P, M>];
+
+/** The commands a key can allow, in the order the portal lists them. */
+export const COMMANDS = ['unlock', 'lock', 'start', 'trunk'] as const satisfies readonly KeyView['perms'][number][];
 export type Command = (typeof COMMANDS)[number];
-export type Language = 'nl' | 'fr' | 'en';
 
-export interface Passkey {
-  passkeyId: string;
-  label?: string | null;
-  createdAt: number;
-  lastUsedAt?: number | null;
-  disabled: { at: number; reason: string } | boolean | null;
-  current?: boolean;
-}
+export type Profile = Answer<'/v1/me', 'get'>;
+export type Passkey = Profile['passkeys'][number];
 
-export interface Profile {
-  accountId: string;
-  email: string;
-  emailVerified?: boolean;
-  pendingEmail?: string | null;
-  displayName: string;
-  language?: Language | null;
-  timeZone?: string | null;
-  dealer: boolean;
-  presenceRequired?: boolean;
-  passkeys: Passkey[];
-}
+export type MyVehicle = Answer<'/v1/me/vehicles', 'get'>['vehicles'][number];
+export type KeyView = Answer<'/v1/vehicles/{vin}/keys', 'get'>['keys'][number];
+export type Invitation = Answer<'/v1/vehicles/{vin}/invitations', 'get'>['invitations'][number];
 
-export interface SignUpStarted {
-  accountId: string;
-  enrollmentToken: string;
-  options: CreationOptionsJSON;
-}
-export interface Ceremony<O> {
-  challengeId: string;
-  options: O;
-}
-export type LoginOptions = Ceremony<RequestOptionsJSON>;
-export type AddPasskeyOptions = Ceremony<CreationOptionsJSON>;
-export interface RecoveryOptions extends Ceremony<CreationOptionsJSON> {
-  accountId: string;
-  method: 'dealer-code' | 'email';
-}
+export type PlanList = Answer<'/v1/subscription-plans', 'get'>;
+export type PlanPrice = PlanList['plans'][number];
+export type Plan = PlanPrice['plan'];
+export type SubscriptionView = Answer<'/v1/vehicles/{vin}/subscriptions/current', 'get'>;
+export type CancellationQuote = Answer<'/v1/vehicles/{vin}/subscriptions/current/cancellation', 'get'>;
+export type Payment = Answer<'/v1/vehicles/{vin}/subscriptions/payments', 'get'>['payments'][number];
 
-export interface MyVehicle {
-  vin: string;
-  role: 'main' | 'shared';
-  standardServicesActive: boolean;
-  since: number | null;
-}
-
-export interface KeyView {
-  keyId: string;
-  vin: string;
-  accountId: string;
-  passkeyId: string;
-  role: 'main' | 'shared';
-  perms: Command[];
-  notBefore?: number;
-  notAfter?: number;
-  createdAt: number;
-  holderName?: string | null;
-  passkeyLabel?: string | null;
-}
-
-export interface Invitation {
-  invitationId: string;
-  vin: string;
-  perms: Command[];
-  notBefore?: number;
-  notAfter?: number;
-  email?: string;
-  createdAt: number;
-  expiresAt: number;
-}
-
-export interface InvitationPreview {
-  invitationId: string;
-  vin: string;
-  invitedBy: { displayName: string };
-  perms: Command[];
-  notBefore?: number;
-  notAfter?: number;
-  expiresAt: number;
-  emailBound: boolean;
-}
-
-export interface Issued {
-  keyId: string;
-  credential: string;
-  state: string;
-  expiresAt: number;
-}
-
-export type Plan = 'trial' | 'monthly' | 'yearly' | 'multi-year';
-
-export interface PlanPrice {
-  plan: Plan;
-  priceCents: number;
-  per: string;
-  months: number | null;
-}
-export interface PlanList {
-  currency: string;
-  plans: PlanPrice[];
-  multiYear: { minYears: number; maxYears: number };
-}
-
-export type SubscriptionState = 'none' | 'pending-payment' | 'trial' | 'active' | 'past-due' | 'cancelled' | 'ended';
-
-export interface SubscriptionView {
-  vin: string;
-  state: SubscriptionState;
-  keysAllowed: boolean;
-  trial: { available: boolean; endsAt: string; used: boolean };
-  subscription: {
-    subscriptionId: string;
-    plan: Plan;
-    years?: number;
-    status: 'pending-payment' | 'active' | 'past-due' | 'ended';
-    autoRenew: boolean;
-    createdAt: string;
-    period: { start: string; end: string };
-    endsAt: string | null;
-    priceCents: number;
-    currency: string;
-    nextCharge: { at: string; amountCents: number; currency: string; description: string; attempt: number; card: { cardId: string; brand: string; last4: string } | null } | null;
-    next?: { plan: Plan; years?: number; startsAt: string; amountCents: number; currency: string };
-    retry?: { failedAttempts: number; attempts: number; nextAttemptAt: string | null };
-    lastCharge?: { amountCents: number; currency: string; at: string; cardId: string; brand: string; last4: string };
-    refundedCents: number;
-    withdrawalUntil?: string;
-    cancelledAt?: string;
-    cancelAt?: string;
-    endedAt?: string;
-    endReason?: string;
-  } | null;
-}
-
-export interface CancellationQuote {
-  mode: 'cancel' | 'withdraw';
-  effectiveAt: string;
-  immediate: boolean;
-  refund: { amountCents: number; currency: string } | null;
-  basis: string;
-}
-
-export interface Payment {
-  id: string;
-  at: string;
-  subscriptionId: string;
-  kind: 'charge' | 'refund';
-  status: 'succeeded' | 'declined' | 'failed';
-  amountCents: number;
-  currency: string;
-  description: string;
-  cardId: string | null;
-  last4: string | null;
-}
-
-export interface Card {
-  cardId: string;
-  brand: string;
-  last4: string;
-  expMonth: number;
-  expYear: number;
-  addedAt: number;
-  primary: boolean;
-}
-export interface Wallet {
-  cards: Card[];
-  primaryCardId: string | null;
-}
-
-export interface Notification {
-  id: string;
-  at: number;
-  kind: string;
-  subject: string;
-  body: string;
-  data: Record<string, unknown>;
-  read: boolean;
-}
+export type Wallet = Answer<'/v1/me/cards', 'get'>;
+export type Card = Wallet['cards'][number];

@@ -4,6 +4,7 @@
  * verifies. A cancelled or timed-out prompt becomes {@link PasskeyCancelled}, so a page can say so
  * in words and offer to try again.
  */
+import type { RequestBody } from './apiTypes';
 
 export type Base64Url = string;
 
@@ -31,7 +32,8 @@ function toBase64Url(buffer: ArrayBuffer): Base64Url {
 interface CredentialDescriptorJSON {
   id: Base64Url;
   type: 'public-key';
-  transports?: AuthenticatorTransport[];
+  /** Any of WebAuthn's transports, "cable" and "smart-card" included (the DOM types know five). */
+  transports?: string[];
 }
 
 /** `PublicKeyCredentialCreationOptionsJSON`, as the server sends it. */
@@ -47,15 +49,28 @@ export interface RequestOptionsJSON extends Omit<PublicKeyCredentialRequestOptio
   allowCredentials?: CredentialDescriptorJSON[];
 }
 
-const descriptor = (c: CredentialDescriptorJSON): PublicKeyCredentialDescriptor => ({ ...c, id: toBytes(c.id) });
+// WebAuthn makes transports DOMStrings that a browser must ignore when it does not know them, so
+// the server's list goes through whole; only TypeScript's DOM union is narrower than the standard.
+const descriptor = (c: CredentialDescriptorJSON): PublicKeyCredentialDescriptor => ({ id: toBytes(c.id), type: c.type, ...(c.transports ? { transports: c.transports as AuthenticatorTransport[] } : {}) });
 
 function available(): CredentialsContainer {
   if (typeof PublicKeyCredential === 'undefined' || !navigator.credentials) throw new PasskeyUnsupported('passkeys are not supported here');
   return navigator.credentials;
 }
 
+/** `RegistrationResponseJSON` and `AuthenticationResponseJSON`, as the API takes them. */
+export type RegistrationJSON = RequestBody<'/v1/me/passkeys', 'post'>['response'];
+export type AuthenticationJSON = RequestBody<'/v1/sessions', 'post'>['response'];
+type Transport = NonNullable<RegistrationJSON['response']['transports']>[number];
+const TRANSPORTS: readonly string[] = ['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb'] satisfies Transport[];
+// A transport newer than the API's list would make the server refuse the whole registration; it
+// is only a hint for later logins, so an unknown one is left out instead.
+const isTransport = (value: string): value is Transport => TRANSPORTS.includes(value);
+const ATTACHMENTS = ['platform', 'cross-platform'] as const;
+const isAttachment = (value: string | null): value is (typeof ATTACHMENTS)[number] => ATTACHMENTS.some((a) => a === value);
+
 /** Run one browser prompt; the credential's JSON with `response` made by `responseOf`. */
-async function ceremony(run: () => Promise<Credential | null>, responseOf: (response: AuthenticatorResponse) => Record<string, unknown>): Promise<Record<string, unknown>> {
+async function ceremony<R>(run: () => Promise<Credential | null>, responseOf: (response: AuthenticatorResponse) => R) {
   let found: Credential | null;
   try {
     found = await run();
@@ -65,18 +80,19 @@ async function ceremony(run: () => Promise<Credential | null>, responseOf: (resp
   }
   if (!found) throw new PasskeyCancelled();
   const credential = found as PublicKeyCredential;
+  const attachment = credential.authenticatorAttachment;
   return {
     id: credential.id,
     rawId: toBase64Url(credential.rawId),
-    type: credential.type,
+    type: 'public-key' as const,
     response: responseOf(credential.response),
-    clientExtensionResults: credential.getClientExtensionResults(),
-    authenticatorAttachment: credential.authenticatorAttachment ?? undefined,
+    clientExtensionResults: { ...credential.getClientExtensionResults() },
+    ...(isAttachment(attachment) ? { authenticatorAttachment: attachment } : {}),
   };
 }
 
 /** A new passkey on this device (user verification as the server asks: required). */
-export function createPasskey(options: CreationOptionsJSON): Promise<Record<string, unknown>> {
+export function createPasskey(options: CreationOptionsJSON): Promise<RegistrationJSON> {
   const container = available();
   const publicKey: PublicKeyCredentialCreationOptions = {
     ...options,
@@ -91,14 +107,14 @@ export function createPasskey(options: CreationOptionsJSON): Promise<Record<stri
       return {
         clientDataJSON: toBase64Url(response.clientDataJSON),
         attestationObject: toBase64Url(response.attestationObject),
-        transports: response.getTransports?.() ?? [],
+        transports: (response.getTransports?.() ?? []).filter(isTransport),
       };
     },
   );
 }
 
 /** An assertion with one of this device's passkeys (a discoverable login when no list is given). */
-export function getAssertion(options: RequestOptionsJSON): Promise<Record<string, unknown>> {
+export function getAssertion(options: RequestOptionsJSON): Promise<AuthenticationJSON> {
   const container = available();
   const publicKey: PublicKeyCredentialRequestOptions = {
     ...options,

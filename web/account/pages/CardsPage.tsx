@@ -4,7 +4,7 @@
  */
 import { useRef, useState } from 'preact/hooks';
 import { api, ApiError } from '../../shared/api';
-import type { Card, Wallet } from '../../shared/apiTypes';
+import type { Card } from '../../shared/apiTypes';
 import { ConfirmDialog } from '../../shared/components/ConfirmDialog';
 import { Field } from '../../shared/components/Field';
 import { ErrorMessage, Notice } from '../../shared/components/Messages';
@@ -20,7 +20,7 @@ const brandName = (brand: string) => BRAND_NAMES[brand as keyof typeof BRAND_NAM
 
 export function CardsPage() {
   const { t } = useI18n();
-  const wallet = useLoad(() => api<Wallet>('GET', '/v1/me/cards'), []);
+  const wallet = useLoad(() => api('get', '/v1/me/cards'), []);
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [removing, setRemoving] = useState<Card | null>(null);
@@ -32,7 +32,7 @@ export function CardsPage() {
   const makePrimary = async (card: Card) => {
     setError(null);
     try {
-      await api('POST', `/v1/me/cards/${card.cardId}/primary`, {});
+      await api('post', '/v1/me/cards/{cardId}/primary', { params: { cardId: card.cardId }, body: {} });
       await done(t('cards.primarySet', { brand: brandName(card.brand), last4: card.last4 }));
     } catch (err) {
       setError(err);
@@ -78,7 +78,7 @@ export function CardsPage() {
           onClose={() => setRemoving(null)}
           returnFocus={headingRef}
           onConfirm={async () => {
-            await api('DELETE', `/v1/me/cards/${removing.cardId}`);
+            await api('delete', '/v1/me/cards/{cardId}', { params: { cardId: removing.cardId } });
             await done(t('cards.removed', { last4: removing.last4 }));
           }}
         >
@@ -128,7 +128,7 @@ function AddCard({ onDone }: { onDone: (m: string) => Promise<void> }) {
     setError(null);
     if (Object.keys(found).length > 0) return;
     try {
-      await api('POST', '/v1/me/cards', { number: digits, expMonth: month, expYear: year });
+      await api('post', '/v1/me/cards', { body: { number: digits, expMonth: month, expYear: year } });
       setNumber('');
       setExpiry('');
       setTouched(false);

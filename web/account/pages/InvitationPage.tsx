@@ -4,7 +4,6 @@
  */
 import { useState } from 'preact/hooks';
 import { api } from '../../shared/api';
-import type { InvitationPreview } from '../../shared/apiTypes';
 import { ErrorMessage, Notice } from '../../shared/components/Messages';
 import { useI18n } from '../../shared/i18n/i18n';
 import { useLoad } from '../../shared/useLoad';
@@ -17,16 +16,18 @@ export function InvitationPage({ code }: { code: string }) {
   const i18n = useI18n();
   const { t } = i18n;
   const session = useSession();
-  const preview = useLoad(() => api<InvitationPreview>('GET', `/v1/invitations/${code}`), [code]);
+  const preview = useLoad(() => api('get', '/v1/invitations/{code}', { params: { code } }), [code]);
   const [accepted, setAccepted] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const here = { page: 'invitation' as const, code };
-  const accept = async () => {
+  // Signed in means a profile and the passkey of this browser, which the new key is bound to.
+  const passkeyId = session.me ? session.passkeyId : null;
+  const accept = async (passkeyId: string) => {
     setBusy(true);
     setError(null);
     try {
-      await api('POST', `/v1/invitations/${code}/accept`, { passkeyId: session.passkeyId });
+      await api('post', '/v1/invitations/{code}/accept', { params: { code }, body: { passkeyId } });
       setAccepted(true);
     } catch (err) {
       setError(err);
@@ -63,12 +64,12 @@ export function InvitationPage({ code }: { code: string }) {
             <a href={hrefOf({ page: 'my-keys' })}>{t('invitation.toMyKeys')}</a>
           </p>
         </>
-      ) : session.me ? (
+      ) : passkeyId ? (
         p && (
           <>
             <p>{t('invitation.thisDevice')}</p>
             <ErrorMessage error={error} />
-            <button type="button" class="primary" id="accept-invitation" disabled={busy} onClick={accept}>
+            <button type="button" class="primary" id="accept-invitation" disabled={busy} onClick={() => accept(passkeyId)}>
               {t('invitation.accept')}
             </button>
           </>

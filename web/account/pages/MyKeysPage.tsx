@@ -1,7 +1,6 @@
 /** My keys: the account's own keys on every vehicle (a shared user's view, R3); give one up. */
 import { useState } from 'preact/hooks';
 import { api } from '../../shared/api';
-import type { KeyView } from '../../shared/apiTypes';
 import { ErrorMessage, Notice } from '../../shared/components/Messages';
 import { useI18n } from '../../shared/i18n/i18n';
 import { useLoad } from '../../shared/useLoad';
@@ -10,7 +9,7 @@ import { KeyList } from './VehicleKeysPage';
 
 export function MyKeysPage() {
   const { t } = useI18n();
-  const keys = useLoad(() => api<{ keys: KeyView[] }>('GET', '/v1/me/keys').then((r) => r.keys), []);
+  const keys = useLoad(() => api('get', '/v1/me/keys').then((r) => r.keys), []);
   const [notice, setNotice] = useState<string | null>(null);
   return (
     <Page title={t('myKeys.title')}>

@@ -1,7 +1,6 @@
 /** Notifications: the account's outbox as an inbox, newest first, with the unread ones marked. */
 import { useState } from 'preact/hooks';
 import { api } from '../../shared/api';
-import type { Notification } from '../../shared/apiTypes';
 import { ErrorMessage } from '../../shared/components/Messages';
 import { useI18n } from '../../shared/i18n/i18n';
 import { useLoad } from '../../shared/useLoad';
@@ -12,12 +11,12 @@ export function NotificationsPage() {
   const i18n = useI18n();
   const { t } = i18n;
   const session = useSession();
-  const list = useLoad(() => api<{ notifications: Notification[]; unread: number }>('GET', '/v1/me/notifications'), []);
+  const list = useLoad(() => api('get', '/v1/me/notifications'), []);
   const [error, setError] = useState<unknown>(null);
   const markRead = async (body: { ids: string[] } | { all: true }) => {
     setError(null);
     try {
-      await api('POST', '/v1/me/notifications/read', body);
+      await api('post', '/v1/me/notifications/read', { body });
       await Promise.all([list.reload(), session.reloadUnread()]);
     } catch (err) {
       setError(err);

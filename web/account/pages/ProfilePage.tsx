@@ -6,7 +6,7 @@
  */
 import { useRef, useState } from 'preact/hooks';
 import { api, ApiError } from '../../shared/api';
-import type { Passkey, Profile } from '../../shared/apiTypes';
+import type { Passkey } from '../../shared/apiTypes';
 import { ConfirmDialog } from '../../shared/components/ConfirmDialog';
 import { Dialog } from '../../shared/components/Dialog';
 import { Field } from '../../shared/components/Field';
@@ -51,7 +51,7 @@ function PersonalForm({ onDone }: { onDone: (m: string) => void }) {
     setNameError(null);
     setError(null);
     try {
-      await api<Profile>('PATCH', '/v1/me', { displayName: displayName.trim(), ...(language ? { language } : {}), ...(timeZone ? { timeZone } : {}) });
+      await api('patch', '/v1/me', { body: { displayName: displayName.trim(), ...(language ? { language } : {}), ...(timeZone ? { timeZone } : {}) } });
       await session.reloadMe();
       onDone(t('profile.saved'));
     } catch (err) {
@@ -113,7 +113,7 @@ function EmailForm({ onDone }: { onDone: (m: string) => void }) {
     setFieldError(null);
     setError(null);
     try {
-      await api<Profile>('PATCH', '/v1/me', { email: email.trim() });
+      await api('patch', '/v1/me', { body: { email: email.trim() } });
       await session.reloadMe();
       setEmail('');
       onDone(t('email.changeSent', { email: email.trim() }));
@@ -204,7 +204,7 @@ function Passkeys({ onDone }: { onDone: (m: string) => void }) {
           onClose={() => setRemoving(null)}
           returnFocus={headingRef}
           onConfirm={async () => {
-            const r = await api<{ revokedKeyIds: string[] }>('DELETE', `/v1/me/passkeys/${removing.passkeyId}`);
+            const r = await api('delete', '/v1/me/passkeys/{passkeyId}', { params: { passkeyId: removing.passkeyId } });
             if (isCurrent(removing)) {
               await session.logOut();
               return;
@@ -235,7 +235,7 @@ function RenameDialog({ passkey, onClose, onDone }: { passkey: Passkey; onClose:
       return;
     }
     try {
-      await api('PATCH', `/v1/me/passkeys/${passkey.passkeyId}`, { label: label.trim() });
+      await api('patch', '/v1/me/passkeys/{passkeyId}', { params: { passkeyId: passkey.passkeyId }, body: { label: label.trim() } });
       await session.reloadMe();
       onDone(t('passkey.renamed', { label: label.trim() }));
       onClose();
@@ -281,7 +281,7 @@ function CloseAccount() {
           onClose={() => setOpen(false)}
           returnFocus={buttonRef}
           onConfirm={async () => {
-            await api('DELETE', '/v1/me', { confirm: true });
+            await api('delete', '/v1/me', { body: { confirm: true } });
             await session.logOut();
             navigate({ page: 'signup' });
           }}

@@ -73,7 +73,7 @@ function RecoverChoices() {
     setEmailError(null);
     setSendError(null);
     try {
-      await api('POST', '/v1/recovery/emails', { email: email.trim() });
+      await api('post', '/v1/recovery/emails', { body: { email: email.trim() } });
       setSent(true);
     } catch (err) {
       setSendError(err);

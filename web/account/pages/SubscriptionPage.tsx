@@ -5,7 +5,7 @@
  */
 import { useRef, useState } from 'preact/hooks';
 import { api } from '../../shared/api';
-import type { CancellationQuote, Payment, Plan, PlanList, PlanPrice, SubscriptionView, Wallet } from '../../shared/apiTypes';
+import type { CancellationQuote, Plan, PlanList, PlanPrice, SubscriptionView, Wallet } from '../../shared/apiTypes';
 import { ConfirmDialog } from '../../shared/components/ConfirmDialog';
 import { ErrorMessage, Notice } from '../../shared/components/Messages';
 import { useI18n, type I18n } from '../../shared/i18n/i18n';
@@ -18,11 +18,10 @@ const DAY_MS = 86_400_000;
 export function SubscriptionPage({ vin }: { vin: string }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const base = `/v1/vehicles/${vin}/subscriptions`;
-  const view = useLoad(() => api<SubscriptionView>('GET', `${base}/current`), [vin]);
-  const plans = useLoad(() => api<PlanList>('GET', '/v1/subscription-plans'), []);
-  const wallet = useLoad(() => api<Wallet>('GET', '/v1/me/cards'), []);
-  const payments = useLoad(() => api<{ payments: Payment[] }>('GET', `${base}/payments`).then((r) => r.payments), [vin]);
+  const view = useLoad(() => api('get', '/v1/vehicles/{vin}/subscriptions/current', { params: { vin } }), [vin]);
+  const plans = useLoad(() => api('get', '/v1/subscription-plans'), []);
+  const wallet = useLoad(() => api('get', '/v1/me/cards'), []);
+  const payments = useLoad(() => api('get', '/v1/vehicles/{vin}/subscriptions/payments', { params: { vin } }).then((r) => r.payments), [vin]);
   const [notice, setNotice] = useState<string | null>(null);
   const reloadAll = async (message: string) => {
     setNotice(message);
@@ -37,8 +36,8 @@ export function SubscriptionPage({ vin }: { vin: string }) {
       <Notice>{notice}</Notice>
       <ErrorMessage error={view.error} />
       {v && <Summary view={v} />}
-      {v?.subscription && v.subscription.status !== 'ended' && <CurrentPlan view={v} base={base} onDone={reloadAll} />}
-      {v && plans.data && wallet.data && <PlanChoice view={v} plans={plans.data} wallet={wallet.data} base={base} onDone={reloadAll} />}
+      {v?.subscription && v.subscription.status !== 'ended' && <CurrentPlan view={v} onDone={reloadAll} />}
+      {v && plans.data && wallet.data && <PlanChoice view={v} plans={plans.data} wallet={wallet.data} onDone={reloadAll} />}
       <section aria-labelledby="payments-title">
         <h2 id="payments-title">{t('payments.title')}</h2>
         <ErrorMessage error={payments.error} />
@@ -91,7 +90,7 @@ function Summary({ view }: { view: SubscriptionView }) {
   );
 }
 
-function CurrentPlan({ view, base, onDone }: { view: SubscriptionView; base: string; onDone: (m: string) => Promise<void> }) {
+function CurrentPlan({ view, onDone }: { view: SubscriptionView; onDone: (m: string) => Promise<void> }) {
   const i18n = useI18n();
   const { t } = i18n;
   const s = view.subscription!;
@@ -104,7 +103,7 @@ function CurrentPlan({ view, base, onDone }: { view: SubscriptionView; base: str
   const askQuote = async (mode: 'cancel' | 'withdraw') => {
     setError(null);
     try {
-      setQuote(await api<CancellationQuote>('GET', `${base}/current/cancellation?mode=${mode}`));
+      setQuote(await api('get', '/v1/vehicles/{vin}/subscriptions/current/cancellation', { params: { vin: view.vin }, query: { mode } }));
     } catch (err) {
       setError(err);
     }
@@ -115,7 +114,7 @@ function CurrentPlan({ view, base, onDone }: { view: SubscriptionView; base: str
     setError(null);
     setAutoRenewShown(value);
     try {
-      await api('PUT', `${base}/current/auto-renew`, { autoRenew: value });
+      await api('put', '/v1/vehicles/{vin}/subscriptions/current/auto-renew', { params: { vin: view.vin }, body: { autoRenew: value } });
       await onDone(value ? t('subscription.autoRenewOn') : t('subscription.autoRenewOff'));
     } catch (err) {
       setAutoRenewShown(!value);
@@ -183,7 +182,7 @@ function CurrentPlan({ view, base, onDone }: { view: SubscriptionView; base: str
           onClose={() => setQuote(null)}
           returnFocus={headingRef}
           onConfirm={async () => {
-            await api('DELETE', `${base}/current`, { mode: quote.mode });
+            await api('delete', '/v1/vehicles/{vin}/subscriptions/current', { params: { vin: view.vin }, body: { mode: quote.mode } });
             await onDone(quote.mode === 'withdraw' ? t('subscription.withdrawn') : t('subscription.cancelled'));
           }}
         >
@@ -196,7 +195,7 @@ function CurrentPlan({ view, base, onDone }: { view: SubscriptionView; base: str
   );
 }
 
-function PlanChoice({ view, plans, wallet, base, onDone }: { view: SubscriptionView; plans: PlanList; wallet: Wallet; base: string; onDone: (m: string) => Promise<void> }) {
+function PlanChoice({ view, plans, wallet, onDone }: { view: SubscriptionView; plans: PlanList; wallet: Wallet; onDone: (m: string) => Promise<void> }) {
   const i18n = useI18n();
   const { t } = i18n;
   const [chosen, setChosen] = useState<{ plan: PlanPrice; years?: number } | null>(null);
@@ -249,7 +248,7 @@ function PlanChoice({ view, plans, wallet, base, onDone }: { view: SubscriptionV
           onClose={() => setChosen(null)}
           returnFocus={headingRef}
           onConfirm={async () => {
-            await api('POST', `${base}`, { plan: chosen.plan.plan, ...(chosen.years ? { years: chosen.years } : {}) });
+            await api('post', '/v1/vehicles/{vin}/subscriptions', { params: { vin: view.vin }, body: { plan: chosen.plan.plan, ...(chosen.years ? { years: chosen.years } : {}) } });
             await onDone(t('plans.started', { plan: planName(i18n, chosen.plan.plan, chosen.years) }));
           }}
         >

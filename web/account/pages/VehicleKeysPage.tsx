@@ -5,7 +5,7 @@
  */
 import { useRef, useState } from 'preact/hooks';
 import { api } from '../../shared/api';
-import { COMMANDS, type Command, type Invitation, type KeyView, type MyVehicle } from '../../shared/apiTypes';
+import { COMMANDS, type Command, type Invitation, type KeyView } from '../../shared/apiTypes';
 import { ConfirmDialog } from '../../shared/components/ConfirmDialog';
 import { Field } from '../../shared/components/Field';
 import { ErrorMessage, Notice } from '../../shared/components/Messages';
@@ -16,16 +16,16 @@ import { Page } from '../App';
 import { commandsText, windowText } from '../describe';
 import { EMAIL } from '../forms';
 import { hrefOf } from '../router';
-import { useMe, useSession } from '../session';
+import { useMe, usePasskeyId, useSession } from '../session';
 
 export function VehicleKeysPage({ vin }: { vin: string }) {
   const { t } = useI18n();
-  const { passkeyId } = useSession();
-  const keys = useLoad(() => api<{ keys: KeyView[] }>('GET', `/v1/vehicles/${vin}/keys`).then((r) => r.keys), [vin]);
-  const invitations = useLoad(() => api<{ invitations: Invitation[] }>('GET', `/v1/vehicles/${vin}/invitations`).then((r) => r.invitations), [vin]);
+  const passkeyId = usePasskeyId();
+  const keys = useLoad(() => api('get', '/v1/vehicles/{vin}/keys', { params: { vin } }).then((r) => r.keys), [vin]);
+  const invitations = useLoad(() => api('get', '/v1/vehicles/{vin}/invitations', { params: { vin } }).then((r) => r.invitations), [vin]);
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const vehicles = useLoad(() => api<{ vehicles: MyVehicle[] }>('GET', '/v1/me/vehicles').then((r) => r.vehicles), []);
+  const vehicles = useLoad(() => api('get', '/v1/me/vehicles').then((r) => r.vehicles), []);
   const isMain = vehicles.data?.some((v) => v.vin === vin && v.role === 'main') ?? false;
   const mineHere = keys.data?.some((k) => k.passkeyId === passkeyId) ?? false;
   const done = async (message: string) => {
@@ -35,7 +35,7 @@ export function VehicleKeysPage({ vin }: { vin: string }) {
   const getKey = async () => {
     setError(null);
     try {
-      await api('POST', `/v1/vehicles/${vin}/keys`, { passkeyId });
+      await api('post', '/v1/vehicles/{vin}/keys', { params: { vin }, body: { passkeyId } });
       await done(t('keys.gotKey'));
     } catch (err) {
       setError(err);
@@ -124,7 +124,7 @@ export function KeyList({ keys, vin, onDone, showVin = false }: { keys: KeyView[
           onClose={() => setRevoking(null)}
           returnFocus={headingRef}
           onConfirm={async () => {
-            await api('DELETE', `/v1/vehicles/${vin ?? revoking.vin}/keys/${revoking.keyId}`);
+            await api('delete', '/v1/vehicles/{vin}/keys/{keyId}', { params: { vin: vin ?? revoking.vin, keyId: revoking.keyId } });
             await onDone(t('keys.revoked'));
           }}
         >
@@ -161,12 +161,12 @@ function InviteForm({ vin, onDone }: { vin: string; onDone: (m: string) => Promi
     setError(null);
     if (Object.keys(found).length > 0) return;
     try {
-      const created = await api<{ code: string; expiresAt: number }>('POST', `/v1/vehicles/${vin}/invitations`, {
+      const created = await api('post', '/v1/vehicles/{vin}/invitations', { params: { vin }, body: {
         perms,
         ...(notBefore !== null ? { notBefore } : {}),
         ...(notAfter !== null ? { notAfter } : {}),
         ...(email.trim() ? { email: email.trim() } : {}),
-      });
+      } });
       setLink({ url: `${location.origin}/account/#/invitation/${created.code}`, expiresAt: created.expiresAt });
       setCopied(false);
       await onDone(t('invite.created'));
@@ -250,7 +250,7 @@ function PendingInvitations({ invitations, vin, onDone }: { invitations: Invitat
           onClose={() => setRevoking(null)}
           returnFocus={headingRef}
           onConfirm={async () => {
-            await api('DELETE', `/v1/vehicles/${vin}/invitations/${revoking.invitationId}`);
+            await api('delete', '/v1/vehicles/{vin}/invitations/{invitationId}', { params: { vin, invitationId: revoking.invitationId } });
             await onDone(t('invite.revoked'));
           }}
         >

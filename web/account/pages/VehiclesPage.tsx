@@ -20,7 +20,7 @@ import { useMe, useSession } from '../session';
 export function VehiclesPage() {
   const { t } = useI18n();
   const me = useMe();
-  const vehicles = useLoad(() => api<{ vehicles: MyVehicle[] }>('GET', '/v1/me/vehicles').then((r) => r.vehicles), []);
+  const vehicles = useLoad(() => api('get', '/v1/me/vehicles').then((r) => r.vehicles), []);
   const [notice, setNotice] = useState<string | null>(null);
   const done = async (message: string) => {
     setNotice(message);
@@ -58,7 +58,7 @@ function EmailBanner() {
       {sent ? (
         <Notice>{t('email.resent', { email: address })}</Notice>
       ) : (
-        <button type="button" onClick={() => api('POST', '/v1/me/email-verifications', {}).then(() => setSent(true), setError)}>
+        <button type="button" onClick={() => api('post', '/v1/me/email-verifications', { body: {} }).then(() => setSent(true), setError)}>
           {t('email.resend')}
         </button>
       )}
@@ -77,7 +77,7 @@ function VehicleItem({ vehicle, onDone }: { vehicle: MyVehicle; onDone: (m: stri
   const activate = async () => {
     setError(null);
     try {
-      await api('POST', `/v1/vehicles/${vehicle.vin}/standard-services`, {});
+      await api('post', '/v1/vehicles/{vin}/standard-services', { params: { vin: vehicle.vin }, body: {} });
       await onDone(t('vehicles.activated', { vin: vehicle.vin }));
     } catch (err) {
       setError(err);
@@ -144,7 +144,7 @@ function VehicleItem({ vehicle, onDone }: { vehicle: MyVehicle; onDone: (m: stri
           onClose={() => setDialog(null)}
           returnFocus={listRef}
           onConfirm={async () => {
-            const r = await api<{ revokedKeyIds: string[] }>('DELETE', `/v1/me/vehicles/${vehicle.vin}`, { reason: dialog });
+            const r = await api('delete', '/v1/me/vehicles/{vin}', { params: { vin: vehicle.vin }, body: { reason: dialog } });
             await onDone(t(dialog === 'remove' ? 'vehicles.removed' : 'vehicles.relinquished', { vin: vehicle.vin, count: r.revokedKeyIds.length }));
           }}
         >
@@ -188,7 +188,7 @@ function ClaimForm({ onDone }: { onDone: (m: string) => Promise<void> }) {
   const claim = async (target: string) => {
     const proof = method === 'qr' ? { method, qrToken: qrToken.trim() } : { method, odometerKm: Number(odometer.trim()) };
     try {
-      await api('POST', `/v1/vehicles/${target}/claims`, { ...proof, acceptTerms: true });
+      await api('post', '/v1/vehicles/{vin}/claims', { params: { vin: target }, body: { ...proof, acceptTerms: true } });
     } catch (err) {
       // A wrong reading or code belongs next to its field, not only in the dialog.
       if (err instanceof ApiError && err.code === 'CLAIM_REJECTED') {
@@ -272,7 +272,7 @@ function PresenceProof({ onDone }: { onDone: (m: string) => Promise<void> }) {
     setError(null);
     if (Object.keys(found).length > 0) return;
     try {
-      await api('POST', '/v1/me/presence-proofs', { vin: normalized, qrToken: qrToken.trim() });
+      await api('post', '/v1/me/presence-proofs', { body: { vin: normalized, qrToken: qrToken.trim() } });
       await session.reloadMe();
       await onDone(t('presence.done'));
     } catch (err) {

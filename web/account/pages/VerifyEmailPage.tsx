@@ -12,7 +12,7 @@ export function VerifyEmailPage({ token }: { token: string }) {
   const [verified, setVerified] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
-    api<{ email: string }>('POST', '/v1/email-verifications', { token })
+    api('post', '/v1/email-verifications', { body: { token } })
       .then(async ({ email }) => {
         setVerified(email);
         if (session.me) await session.reloadMe();
