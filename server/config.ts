@@ -94,8 +94,8 @@ const envSchema = z.object({
   /** How often a car's sync stream gets a heartbeat carrying the vehicle's current seq (a missed manifest is sent then). */
   SYNC_HEARTBEAT: duration(1, 300).default(15),
   // --- Accounts and recovery (R15) ----------------------------------------------------------------
-  /** Where links in e-mails point: the customer portal is served at `<PORTAL_URL>/account/`. */
-  PORTAL_URL: z.string().url().default('http://localhost:8080'),
+  /** Where links in e-mails point: the customer portal is served at `<PORTAL_URL>/account/`. Default `http://localhost:<PORT>`. */
+  PORTAL_URL: z.string().url().optional(),
   /** Lifetime of an e-mail verification link. */
   EMAIL_VERIFICATION_TTL: duration(300, 7 * 86_400).default(24 * 3600),
   /** Lifetime of an e-mail recovery link (short: whoever reads the mailbox can use it). */
@@ -135,14 +135,14 @@ const envSchema = z.object({
   PAYMENT_SIMULATOR_SEED: z.string().min(1).max(200).default('sdk-payments'),
 });
 
-/** The validated configuration; ISSUER and RP_ORIGINS are always set (they follow PORT when unset). */
-export type Config = Omit<z.output<typeof envSchema>, 'ISSUER' | 'RP_ORIGINS'> & { ISSUER: string; RP_ORIGINS: string[] };
+/** The validated configuration; ISSUER, RP_ORIGINS and PORTAL_URL are always set (they follow PORT when unset). */
+export type Config = Omit<z.output<typeof envSchema>, 'ISSUER' | 'RP_ORIGINS' | 'PORTAL_URL'> & { ISSUER: string; RP_ORIGINS: string[]; PORTAL_URL: string };
 
 /** Parse the environment; throws one Error that lists every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined> = process.env): Config {
   const parsed = parseEnvironment(envSchema, env, 'configuration');
   const local = `http://localhost:${parsed.PORT}`;
-  return { ...parsed, ISSUER: parsed.ISSUER ?? local, RP_ORIGINS: parsed.RP_ORIGINS ?? [local] };
+  return { ...parsed, ISSUER: parsed.ISSUER ?? local, RP_ORIGINS: parsed.RP_ORIGINS ?? [local], PORTAL_URL: parsed.PORTAL_URL ?? local };
 }
 
 /** Defaults that are fine on a laptop and wrong in production. */

@@ -28,6 +28,12 @@ describe('configuration', () => {
     expect(() => loadConfig({ ISSUER: value })).toThrow(/ISSUER: must be an http\(s\) URL/);
   });
 
+  it('PORTAL_URL follows PORT when unset (e-mailed links point at this server), and stays as given when set', () => {
+    expect(loadConfig({ PORT: '9100' }).PORTAL_URL).toBe('http://localhost:9100');
+    expect(loadConfig({}).PORTAL_URL).toBe('http://localhost:8080');
+    expect(loadConfig({ PORT: '9100', PORTAL_URL: 'https://my.example.com' }).PORTAL_URL).toBe('https://my.example.com');
+  });
+
   it('REDIS_URL: the cluster form with several seed nodes is accepted (new URL() cannot parse it)', () => {
     expect(loadConfig({ REDIS_URL: 'redis+cluster://h1:7000,h2:7001,h3' }).REDIS_URL).toBe('redis+cluster://h1:7000,h2:7001,h3');
     expect(parseRedisUrl('redis+cluster://:pw@h1:7000,[::1]:7001')).toEqual({ kind: 'cluster', tls: false, password: 'pw', nodes: [{ host: 'h1', port: 7000 }, { host: '::1', port: 7001 }] });
