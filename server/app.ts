@@ -17,6 +17,7 @@ import type { AppContext } from './appContext.js';
 import type { Config } from './config.js';
 import { createAuthenticator } from './http/authenticate.js';
 import { errorHandler } from './http/errorHandler.js';
+import { securityHeaders } from './http/securityHeaders.js';
 import { openApiDocument } from './http/openApiDocument.js';
 import { mountRoutes, type RouteDefinition, type UndeclaredErrorListener } from './http/route.js';
 import { createLogger, type Logger } from './logger.js';
@@ -159,6 +160,8 @@ export function createApp(opts: CreateAppOptions): App {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  // First, so every answer carries them, errors included; the portals replace the CSP with theirs.
+  app.use(securityHeaders({ issuer: config.ISSUER }));
   app.use(
     pinoHttp({
       logger,
@@ -187,7 +190,6 @@ export function createApp(opts: CreateAppOptions): App {
       res.once('close', () => unanswered.delete(res));
       res.once('finish', () => unanswered.delete(res));
     }
-    res.setHeader('x-content-type-options', 'nosniff');
     next();
   });
   app.use(express.json({ limit: '64kb', strict: true }));

@@ -1,0 +1,29 @@
+/**
+ * Security headers on every response, from `helmet`. The API answers JSON only, so its policy is the
+ * strictest there is (nothing may load, frame or post); the portals (server/portal/staticPortal.ts)
+ * set their own strict CSP after this runs, which replaces the API's on their files. HSTS only when
+ * the service says it is served over HTTPS (ISSUER is https://): on plain http it would be ignored
+ * at best and pin a developer's localhost at worst.
+ */
+import type { RequestHandler } from 'express';
+import helmet from 'helmet';
+
+/** One year, the HSTS preload lists' minimum. */
+const HSTS_MAX_AGE_S = 365 * 86_400;
+
+/**
+ * The middleware to mount first on the app.
+ * @example app.use(securityHeaders({ issuer: config.ISSUER }));
+ */
+export function securityHeaders(opts: { issuer: string }): RequestHandler {
+  const https = opts.issuer.startsWith('https://');
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
+    },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+    strictTransportSecurity: https ? { maxAge: HSTS_MAX_AGE_S, includeSubDomains: true } : false,
+  });
+}
