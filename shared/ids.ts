@@ -16,9 +16,9 @@ export const VIN_PATTERN = /^[A-HJ-NPR-Z0-9]{17}$/;
 export const BASE64URL_ID_PATTERN = /^[A-Za-z0-9_-]{16,256}$/;
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-export const vinSchema = z.string().regex(VIN_PATTERN, 'a VIN is 17 characters of A-H, J-N, P, R-Z and 0-9');
-export const base64UrlIdSchema = z.string().regex(BASE64URL_ID_PATTERN, 'an id is url-safe base64 (16-256 characters)');
-export const uuidSchema = z.string().regex(UUID_PATTERN, 'a UUID');
+export const vinSchema = z.string().regex(VIN_PATTERN, 'a VIN is 17 characters of A-H, J-N, P, R-Z and 0-9').meta({ examples: ['WVWZZZ1JZ3W386752'] });
+export const base64UrlIdSchema = z.string().regex(BASE64URL_ID_PATTERN, 'an id is url-safe base64 (16-256 characters)').meta({ examples: ['kZ8xq2Vd3u7N0bWcQmPfLw'] });
+export const uuidSchema = z.string().regex(UUID_PATTERN, 'a UUID').meta({ examples: ['3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41'] });
 /** Our own ids: UUIDs or url-safe base64. */
 export const idSchema = z.union([uuidSchema, base64UrlIdSchema]);
 

@@ -850,7 +850,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** Format: email */
+                    /**
+                     * Format: email
+                     * @example an.peeters@example.be
+                     */
                     email: string;
                     displayName: string;
                 };
@@ -864,6 +867,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
                         accountId: string;
                         enrollmentToken: string;
                         options: {
@@ -884,6 +888,7 @@ export interface operations {
                             }[];
                             timeout?: number;
                             excludeCredentials?: {
+                                /** @example kZ8xq2Vd3u7N0bWcQmPfLw */
                                 id: string;
                                 /** @constant */
                                 type: "public-key";
@@ -1040,7 +1045,9 @@ export interface operations {
                 "application/json": {
                     enrollmentToken: string;
                     response: {
+                        /** @example kZ8xq2Vd3u7N0bWcQmPfLw */
                         id: string;
+                        /** @example kZ8xq2Vd3u7N0bWcQmPfLw */
                         rawId: string;
                         /** @constant */
                         type: "public-key";
@@ -1056,6 +1063,7 @@ export interface operations {
                         /** @enum {string} */
                         authenticatorAttachment?: "platform" | "cross-platform";
                     };
+                    /** @example Pixel 8 */
                     label?: string;
                 };
             };
@@ -1068,6 +1076,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @example kZ8xq2Vd3u7N0bWcQmPfLw */
                         passkeyId: string;
                         token: string;
                     };
@@ -1249,6 +1258,7 @@ export interface operations {
                     /**
                      * Format: email
                      * @description Accepted for compatibility; it changes nothing in the answer
+                     * @example an.peeters@example.be
                      */
                     email?: string;
                 };
@@ -1262,12 +1272,14 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
                         challengeId: string;
                         options: {
                             challenge: string;
                             timeout?: number;
                             rpId?: string;
                             allowCredentials?: {
+                                /** @example kZ8xq2Vd3u7N0bWcQmPfLw */
                                 id: string;
                                 /** @constant */
                                 type: "public-key";
@@ -1388,9 +1400,12 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
                     challengeId: string;
                     response: {
+                        /** @example kZ8xq2Vd3u7N0bWcQmPfLw */
                         id: string;
+                        /** @example kZ8xq2Vd3u7N0bWcQmPfLw */
                         rawId: string;
                         /** @constant */
                         type: "public-key";
@@ -1419,6 +1434,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         token: string;
+                        /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
                         accountId: string;
                     };
                 };
@@ -1739,6 +1755,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
                         challengeId: string;
                         options: {
                             rp: {
@@ -1758,6 +1775,7 @@ export interface operations {
                             }[];
                             timeout?: number;
                             excludeCredentials?: {
+                                /** @example kZ8xq2Vd3u7N0bWcQmPfLw */
                                 id: string;
                                 /** @constant */
                                 type: "public-key";
@@ -1917,6 +1935,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         passkeys: {
+                            /** @example kZ8xq2Vd3u7N0bWcQmPfLw */
                             passkeyId: string;
                             label: string | null;
                             createdAt: number;
@@ -2057,9 +2076,12 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
                     challengeId: string;
                     response: {
+                        /** @example kZ8xq2Vd3u7N0bWcQmPfLw */
                         id: string;
+                        /** @example kZ8xq2Vd3u7N0bWcQmPfLw */
                         rawId: string;
                         /** @constant */
                         type: "public-key";
@@ -2075,6 +2097,7 @@ export interface operations {
                         /** @enum {string} */
                         authenticatorAttachment?: "platform" | "cross-platform";
                     };
+                    /** @example Pixel 8 */
                     label?: string;
                 };
             };
@@ -2087,6 +2110,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @example kZ8xq2Vd3u7N0bWcQmPfLw */
                         passkeyId: string;
                     };
                 };
@@ -2247,6 +2271,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
                         accountId: string;
                         email: string;
                         emailVerified: boolean;
@@ -2257,6 +2282,7 @@ export interface operations {
                         dealer: boolean;
                         presenceRequired: boolean;
                         passkeys: {
+                            /** @example kZ8xq2Vd3u7N0bWcQmPfLw */
                             passkeyId: string;
                             label: string | null;
                             createdAt: number;
@@ -2571,7 +2597,10 @@ export interface operations {
                     /** @enum {string} */
                     language?: "nl" | "fr" | "en";
                     timeZone?: string;
-                    /** Format: email */
+                    /**
+                     * Format: email
+                     * @example an.peeters@example.be
+                     */
                     email?: string;
                 };
             };
@@ -2584,6 +2613,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
                         accountId: string;
                         email: string;
                         emailVerified: boolean;
@@ -2594,6 +2624,7 @@ export interface operations {
                         dealer: boolean;
                         presenceRequired: boolean;
                         passkeys: {
+                            /** @example kZ8xq2Vd3u7N0bWcQmPfLw */
                             passkeyId: string;
                             label: string | null;
                             createdAt: number;
@@ -3072,6 +3103,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @example kZ8xq2Vd3u7N0bWcQmPfLw */
                         passkeyId: string;
                         revokedKeyIds: string[];
                     };
@@ -3252,6 +3284,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @example Pixel 8 */
                     label: string;
                 };
             };
@@ -3264,6 +3297,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @example kZ8xq2Vd3u7N0bWcQmPfLw */
                         passkeyId: string;
                         label: string | null;
                         createdAt: number;
@@ -3889,6 +3923,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         vehicles: {
+                            /** @example WVWZZZ1JZ3W386752 */
                             vin: string;
                             /** @enum {string} */
                             role: "main" | "shared";
@@ -4032,9 +4067,13 @@ export interface operations {
                 content: {
                     "application/json": {
                         keys: {
+                            /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
                             keyId: string;
+                            /** @example WVWZZZ1JZ3W386752 */
                             vin: string;
+                            /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
                             accountId: string;
+                            /** @example kZ8xq2Vd3u7N0bWcQmPfLw */
                             passkeyId: string;
                             /** @enum {string} */
                             role: "main" | "shared";
@@ -4197,6 +4236,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @example WVWZZZ1JZ3W386752 */
                         vin: string;
                         /** @constant */
                         role: "main";
@@ -4418,6 +4458,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @example WVWZZZ1JZ3W386752 */
                         vin: string;
                         revokedKeyIds: string[];
                         epoch: number;
@@ -4610,6 +4651,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @example WVWZZZ1JZ3W386752 */
                         vin: string;
                         /** @constant */
                         active: true;
@@ -4801,6 +4843,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @example WVWZZZ1JZ3W386752 */
                         vin: string;
                         /** @constant */
                         active: false;
@@ -4992,9 +5035,13 @@ export interface operations {
                 content: {
                     "application/json": {
                         keys: {
+                            /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
                             keyId: string;
+                            /** @example WVWZZZ1JZ3W386752 */
                             vin: string;
+                            /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
                             accountId: string;
+                            /** @example kZ8xq2Vd3u7N0bWcQmPfLw */
                             passkeyId: string;
                             /** @enum {string} */
                             role: "main" | "shared";
@@ -5161,6 +5208,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @example kZ8xq2Vd3u7N0bWcQmPfLw */
                     passkeyId: string;
                 };
             };
@@ -5173,6 +5221,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
                         keyId: string;
                         credential: string;
                         state: string;
@@ -5362,6 +5411,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
                         keyId: string;
                         seq: number;
                     };
@@ -5552,6 +5602,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
                         keyId: string;
                         credential: string;
                         state: string;
@@ -5873,6 +5924,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @example WVWZZZ1JZ3W386752 */
                         vin: string;
                         /** @enum {string} */
                         state: "none" | "pending-payment" | "trial" | "active" | "past-due" | "cancelled" | "ended";
@@ -5961,6 +6013,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @example WVWZZZ1JZ3W386752 */
                         vin: string;
                         /** @enum {string} */
                         state: "none" | "pending-payment" | "trial" | "active" | "past-due" | "cancelled" | "ended";
@@ -6246,6 +6299,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @example WVWZZZ1JZ3W386752 */
                         vin: string;
                         /** @enum {string} */
                         state: "none" | "pending-payment" | "trial" | "active" | "past-due" | "cancelled" | "ended";
@@ -6493,6 +6547,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @example WVWZZZ1JZ3W386752 */
                         vin: string;
                         /** @enum {string} */
                         state: "none" | "pending-payment" | "trial" | "active" | "past-due" | "cancelled" | "ended";
@@ -6967,6 +7022,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @example WVWZZZ1JZ3W386752 */
                         vin: string;
                         /** @enum {string} */
                         state: "none" | "pending-payment" | "trial" | "active" | "past-due" | "cancelled" | "ended";
@@ -7404,6 +7460,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         cards: {
+                            /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
                             cardId: string;
                             brand: string;
                             last4: string;
@@ -7558,6 +7615,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         card: {
+                            /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
                             cardId: string;
                             brand: string;
                             last4: string;
@@ -7567,6 +7625,7 @@ export interface operations {
                             primary: boolean;
                         };
                         cards: {
+                            /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
                             cardId: string;
                             brand: string;
                             last4: string;
@@ -7761,6 +7820,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         cards: {
+                            /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
                             cardId: string;
                             brand: string;
                             last4: string;
@@ -7959,6 +8019,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         cards: {
+                            /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
                             cardId: string;
                             brand: string;
                             last4: string;
@@ -8153,7 +8214,9 @@ export interface operations {
                 content: {
                     "application/json": {
                         invitations: {
+                            /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
                             invitationId: string;
+                            /** @example WVWZZZ1JZ3W386752 */
                             vin: string;
                             perms: ("unlock" | "lock" | "start" | "trunk")[];
                             notBefore?: number;
@@ -8320,7 +8383,10 @@ export interface operations {
                     perms: ("unlock" | "lock" | "start" | "trunk")[];
                     notBefore?: number;
                     notAfter?: number;
-                    /** Format: email */
+                    /**
+                     * Format: email
+                     * @example an.peeters@example.be
+                     */
                     email?: string;
                 };
             };
@@ -8333,6 +8399,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
                         invitationId: string;
                         code: string;
                         expiresAt: number;
@@ -8514,6 +8581,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @example kZ8xq2Vd3u7N0bWcQmPfLw */
                     passkeyId: string;
                 };
             };
@@ -8526,6 +8594,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
                         keyId: string;
                         credential?: string;
                         state: string;
@@ -8738,7 +8807,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
                         invitationId: string;
+                        /** @example WVWZZZ1JZ3W386752 */
                         vin: string;
                         invitedBy: {
                             displayName: string;
@@ -9045,6 +9116,7 @@ export interface operations {
                 } | {
                     /** @constant */
                     scope: "passkey";
+                    /** @example kZ8xq2Vd3u7N0bWcQmPfLw */
                     passkeyId: string;
                     reason: string;
                 };
@@ -9245,14 +9317,19 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @example WVWZZZ1JZ3W386752 */
                         vin: string;
                         epoch: number;
                         seq: number;
                         mainUser: string | null;
                         keys: {
+                            /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
                             keyId: string;
+                            /** @example WVWZZZ1JZ3W386752 */
                             vin: string;
+                            /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
                             accountId: string;
+                            /** @example kZ8xq2Vd3u7N0bWcQmPfLw */
                             passkeyId: string;
                             /** @enum {string} */
                             role: "main" | "shared";
@@ -9424,10 +9501,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @example WVWZZZ1JZ3W386752 */
                         vin: string;
                         entries: {
                             /** @description epoch milliseconds */
                             at: number;
+                            /** @example WVWZZZ1JZ3W386752 */
                             vin: string;
                             action: string;
                             actor: {
@@ -9606,12 +9685,14 @@ export interface operations {
                 content: {
                     "application/json": {
                         accounts: {
+                            /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
                             accountId: string;
                             email: string;
                             emailVerified: boolean;
                             displayName: string;
                             createdAt: number;
                             passkeys: {
+                                /** @example kZ8xq2Vd3u7N0bWcQmPfLw */
                                 passkeyId: string;
                                 label: string | null;
                                 createdAt: number;
@@ -10266,7 +10347,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** Format: email */
+                    /**
+                     * Format: email
+                     * @example an.peeters@example.be
+                     */
                     email: string;
                 };
             };
@@ -10399,7 +10483,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
                         challengeId: string;
+                        /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
                         accountId: string;
                         /** @enum {string} */
                         method: "dealer-code" | "email";
@@ -10421,6 +10507,7 @@ export interface operations {
                             }[];
                             timeout?: number;
                             excludeCredentials?: {
+                                /** @example kZ8xq2Vd3u7N0bWcQmPfLw */
                                 id: string;
                                 /** @constant */
                                 type: "public-key";
@@ -10573,9 +10660,12 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
                     challengeId: string;
                     response: {
+                        /** @example kZ8xq2Vd3u7N0bWcQmPfLw */
                         id: string;
+                        /** @example kZ8xq2Vd3u7N0bWcQmPfLw */
                         rawId: string;
                         /** @constant */
                         type: "public-key";
@@ -10591,6 +10681,7 @@ export interface operations {
                         /** @enum {string} */
                         authenticatorAttachment?: "platform" | "cross-platform";
                     };
+                    /** @example Pixel 8 */
                     label?: string;
                 };
             };
@@ -10603,7 +10694,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
                         accountId: string;
+                        /** @example kZ8xq2Vd3u7N0bWcQmPfLw */
                         passkeyId: string;
                         token: string;
                         presenceRequired: boolean;
@@ -10783,6 +10876,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @example WVWZZZ1JZ3W386752 */
                     vin: string;
                     qrToken: string;
                 };

@@ -11,10 +11,10 @@ import type { DigitalKey } from '../domain/vehicleRecord.js';
 export const vinParams = z.object({ vin: vinSchema });
 
 /** An e-mail address, trimmed and lower-cased (the e-mail index hashes it the same way). */
-export const emailSchema = z.string().trim().toLowerCase().max(254).email();
+export const emailSchema = z.string().trim().toLowerCase().max(254).email().meta({ examples: ['an.peeters@example.be'] });
 
 /** A name the user gives a passkey ("Pixel 8"). */
-export const passkeyLabelSchema = z.string().trim().min(1).max(60);
+export const passkeyLabelSchema = z.string().trim().min(1).max(60).meta({ examples: ['Pixel 8'] });
 
 /** A key's credential and the vehicle's state manifest, as issuance and refresh answer. */
 export const issuedSchema = z.object({ keyId: uuidSchema, credential: z.string(), state: z.string(), expiresAt: z.number().int() });

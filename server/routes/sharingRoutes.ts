@@ -14,7 +14,7 @@ import { createInvitation } from '../sharing/createInvitation.js';
 import { invitationPreviewSchema, invitationView, invitationViewSchema, listOpenInvitations, previewInvitation, revokeInvitation } from '../sharing/openInvitations.js';
 import type { SubscriptionGate } from '../subscriptions/subscriptionGate.js';
 
-const codeParams = z.object({ code: z.string().regex(/^[A-Za-z0-9_-]{32}$/) });
+const codeParams = z.object({ code: z.string().regex(/^[A-Za-z0-9_-]{32}$/).meta({ examples: ['Qm4vT8yK2pLr7XcN0aWd5sEf9hJu3ZbG'] }) });
 
 export function sharingRoutes(ctx: AppContext, services: { gate: SubscriptionGate }): RouteDefinition[] {
   const deps = { ...ctx, ...services };

@@ -25,6 +25,16 @@ describe('GET /v1/openapi.json', () => {
     expect(validator.version).toBe('3.1');
   });
 
+  it('gives an example for every path parameter (VINs, ids, invitation codes) and the e-mail addresses', async () => {
+    type Parameter = { in: string; name: string; schema?: { examples?: unknown[] } };
+    const doc = (await rawCall(t.baseUrl, 'GET', '/v1/openapi.json')).json as { paths: Record<string, Record<string, { parameters?: Parameter[]; requestBody?: unknown }>> };
+    const withoutExample = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).flatMap(([method, op]) => (op.parameters ?? []).filter((p) => p.in === 'path' && !p.schema?.examples?.length).map((p) => `${method} ${path} ${p.name}`)),
+    );
+    expect(withoutExample).toEqual([]);
+    expect(JSON.stringify(doc.paths['/v1/accounts']?.post?.requestBody)).toContain('"examples":["an.peeters@example.be"]');
+  });
+
   it('keeps every path of the DESIGN.md §5 contract', async () => {
     const doc = (await rawCall(t.baseUrl, 'GET', '/v1/openapi.json')).json as { paths: Record<string, Record<string, unknown>> };
     const contract: Array<[string, string]> = [
