@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const DOCS = ['README.md', 'docs/operations.md'];
+const DOCS = ['README.md', 'docs/operations.md', 'docs/api.md', 'docs/architecture.md', 'docs/owner-api.md'];
 const scripts = Object.keys((JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts);
 
 describe.each(DOCS)('%s', (file) => {
