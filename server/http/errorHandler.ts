@@ -2,7 +2,8 @@
  * The one Express error handler: `{"error": {"code", "message"}}` with the mapped status. 4xx show
  * our message; 5xx show a generic one and the details go to the log only (node-oidc-provider's
  * `expose = status < 500`), except STORE_UNAVAILABLE, which a caller may retry and so may know.
- * Body-parser failures are the caller's fault, never a 500.
+ * Failures of the body parser and the router (bad JSON, encodings, percent-encoding) are the
+ * caller's fault: 4xx VALIDATION_FAILED, never a 500.
  */
 import type { ErrorRequestHandler } from 'express';
 import { ERROR_CODES, type ErrorCode } from '../../shared/errors/errorCode.js';
@@ -12,17 +13,31 @@ import { httpStatus } from './httpStatus.js';
 /** 5xx codes a caller is told about (with their own message), because they say whether to retry. */
 const EXPOSED_SERVER_ERRORS = new Set<ErrorCode>(['STORE_UNAVAILABLE']);
 
-function fromBodyParser(err: unknown): { error: DigitalKeyError; status: number } | null {
-  if (typeof err !== 'object' || err === null || !('type' in err)) return null;
-  const { type } = err;
+/** The encoding error codes of node:zlib (gzip, deflate: Z_DATA_ERROR…; brotli: ERR_BROTLI_…, ERR__ERROR_…). */
+const isZlibCode = (code: unknown) => typeof code === 'string' && /^(Z_|ERR_BROTLI|ERR__ERROR)/.test(code);
+
+/**
+ * Failures of the HTTP layer below our routes, all the caller's fault: the body parser (bad JSON, too
+ * large, an unsupported charset or Content-Encoding, a body its Content-Encoding cannot decode) and
+ * the router (a path whose percent-encoding does not decode). Never a 500, never an error log line.
+ */
+function fromHttpLayer(err: unknown): { error: DigitalKeyError; status: number } | null {
+  if (typeof err !== 'object' || err === null) return null;
+  const type = 'type' in err ? err.type : undefined;
+  const status = 'status' in err ? err.status : undefined;
+  const code = 'code' in err ? err.code : undefined;
   if (type === 'entity.parse.failed') return { error: new DigitalKeyError('VALIDATION_FAILED', 'the body is not valid JSON'), status: 400 };
   if (type === 'entity.too.large') return { error: new DigitalKeyError('VALIDATION_FAILED', 'the body is too large'), status: 413 };
   if (type === 'charset.unsupported' || type === 'encoding.unsupported') return { error: new DigitalKeyError('VALIDATION_FAILED', 'unsupported encoding'), status: 415 };
+  if (status !== 400) return null;
+  // The router's decodeURIComponent of a path parameter (e.g. /v1/vehicles/%E0%A4%A/keys).
+  if (err instanceof URIError) return { error: new DigitalKeyError('VALIDATION_FAILED', 'the path is not valid percent-encoding'), status: 400 };
+  if (isZlibCode(code)) return { error: new DigitalKeyError('VALIDATION_FAILED', 'the body does not decode with its Content-Encoding'), status: 400 };
   return null;
 }
 
 function classify(err: unknown): { error: DigitalKeyError; status: number; known: boolean } {
-  const parsed = err instanceof DigitalKeyError ? { error: err, status: httpStatus(err.code) } : fromBodyParser(err);
+  const parsed = err instanceof DigitalKeyError ? { error: err, status: httpStatus(err.code) } : fromHttpLayer(err);
   return parsed ? { ...parsed, known: true } : { error: new DigitalKeyError('INTERNAL_ERROR', undefined, { cause: err }), status: 500, known: false };
 }
 
