@@ -77,6 +77,8 @@ export interface App {
   /** Time-driven subscription work: `runDue()` on demand, or `start(intervalMs)` on a timer (main.ts). */
   scheduler: SubscriptionScheduler;
   paymentGateway: PaymentGateway;
+  /** Every metric of this app, for the metrics listener (server/metrics/metricsServer.ts; main.ts starts it). */
+  metrics: Registry;
   /** Start draining: open sync streams get a retry hint and end; new responses close their connection. */
   beginShutdown(): void;
   /** Stop background work (subscriptions); does not close the store. */
@@ -229,6 +231,7 @@ export function createApp(opts: CreateAppOptions): App {
     subscriptions,
     scheduler,
     paymentGateway,
+    metrics,
     beginShutdown() {
       closing.abort();
       for (const res of unanswered) if (!res.headersSent) res.setHeader('connection', 'close');

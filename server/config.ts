@@ -104,6 +104,16 @@ const envSchema = z.object({
   RECOVERY_CODE_TTL: duration(300, 86_400).default(24 * 3600),
   /** Wrong recovery codes or links one client address may try per hour before it gets RATE_LIMITED (shared by all instances). */
   RECOVERY_GUESSES_PER_HOUR: z.coerce.number().int().min(1).max(10_000).default(10),
+  // --- Metrics: Prometheus text on their own listener, never on the public port -----------------------
+  /** TCP port of the metrics listener (GET /metrics only). 0 picks a free port (logged at start). */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** Address the metrics listener binds: loopback by default, so only this host (or a sidecar) scrapes. */
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /**
+   * Set: GET /metrics on the public port too, for `Authorization: Bearer <METRICS_TOKEN>` only (compared
+   * in constant time). Unset: the public port answers 404 for /metrics. At least 32 characters.
+   */
+  METRICS_TOKEN: z.string().regex(/^\S{32,}$/, 'must be at least 32 characters without spaces').optional(),
   /** On SIGTERM/SIGINT, how long requests in flight may take to finish before their connections are cut. */
   SHUTDOWN_TIMEOUT: duration(1, 300).default(10),
   /** `production` makes the start-up checks strict: Redis persistence that can lose acknowledged writes is an error-level warning. */

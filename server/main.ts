@@ -11,6 +11,7 @@ import type { Server } from 'node:http';
 import { systemClock } from '../shared/clock.js';
 import { createApp } from './app.js';
 import { loadConfig, productionWarnings, type Config } from './config.js';
+import { startMetricsServer } from './metrics/metricsServer.js';
 import { drainServer } from './drainServer.js';
 import { errorMessage } from './errorMessage.js';
 import { issuerKeyFromConfig } from './issuerKeyFromConfig.js';
@@ -72,6 +73,9 @@ async function main(): Promise<void> {
     server.once('listening', resolve);
     server.once('error', reject);
   });
+  // Prometheus scrapes its own listener (loopback by default), never the public port.
+  const metrics = await startMetricsServer({ registry: app.metrics, host: config.METRICS_HOST, port: config.METRICS_PORT });
+  logger.info({ host: metrics.host, port: metrics.port }, 'metrics listening');
   logger.info(
     { port: config.PORT, store: store.location ?? store.kind, issuer: config.ISSUER, kid: app.ctx.issuerKey.kid },
     'server listening',
@@ -86,7 +90,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal, drainTimeoutS: config.SHUTDOWN_TIMEOUT }, 'stopping: draining requests in flight');
     app.beginShutdown();
-    const { timedOut } = await drainServer(server, config.SHUTDOWN_TIMEOUT * 1000);
+    const [{ timedOut }] = await Promise.all([drainServer(server, config.SHUTDOWN_TIMEOUT * 1000), drainServer(metrics.server, config.SHUTDOWN_TIMEOUT * 1000)]);
     monitor.stop();
     await app.close();
     await store.close();

@@ -1,11 +1,13 @@
 /**
  * Operator and discovery routes: the issuer's JWKS, liveness, readiness (the store answers and the
- * manifest subscription is live, so this instance can deliver to cars), metrics.
+ * manifest subscription is live, so this instance can deliver to cars), and metrics for a bearer of
+ * METRICS_TOKEN.
  */
 import type { Router } from 'express';
 import type { Registry } from 'prom-client';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AppContext } from '../appContext.js';
+import { bearerTokenMatches } from '../metrics/bearerTokenMatches.js';
 import type { ManifestHub } from '../vehicles/manifestHub.js';
 
 export function mountSystemRoutes(router: Router, ctx: AppContext, metrics: Registry, hub: ManifestHub): void {
@@ -26,7 +28,12 @@ export function mountSystemRoutes(router: Router, ctx: AppContext, metrics: Regi
       next(new DigitalKeyError('STORE_UNAVAILABLE', `The store is not reachable (${where})`, { cause: err }));
     }
   });
-  router.get('/metrics', async (_req, res) => {
+  // Metrics live on their own listener (server/metrics/metricsServer.ts). The public port serves them
+  // only to a bearer of METRICS_TOKEN; to anyone else /metrics does not exist.
+  const token = ctx.config.METRICS_TOKEN;
+  if (token === undefined) return;
+  router.get('/metrics', async (req, res, next) => {
+    if (!bearerTokenMatches(req.headers.authorization, token)) return next(new DigitalKeyError('NOT_FOUND', 'no such route'));
     res.set('content-type', metrics.contentType).send(await metrics.metrics());
   });
 }

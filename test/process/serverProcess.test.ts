@@ -22,9 +22,13 @@ afterAll(async () => {
   await Promise.all(started.map((p) => p.stop()));
 });
 
-/** `node dist/server/main.js` with this environment (LOG_LEVEL info so the logs can be read). */
+/**
+ * `node dist/server/main.js` with this environment (LOG_LEVEL info so the logs can be read; the
+ * metrics listener on a free port, so servers started side by side do not fight over 9464).
+ */
 function startServer(env: Record<string, string>, how: 'node' | 'npm' = 'node'): SpawnedProcess {
-  const p = how === 'npm' ? spawnProcess('npm', ['start'], { env: { LOG_LEVEL: 'info', ...env } }) : spawnProcess(process.execPath, ['dist/server/main.js'], { env: { LOG_LEVEL: 'info', ...env } });
+  const full = { LOG_LEVEL: 'info', METRICS_PORT: '0', ...env };
+  const p = how === 'npm' ? spawnProcess('npm', ['start'], { env: full }) : spawnProcess(process.execPath, ['dist/server/main.js'], { env: full });
   started.push(p);
   return p;
 }
@@ -92,6 +96,30 @@ describe('shutdown', () => {
     expect(await isListening(port)).toBe(false);
     expect((await server.waitFor(msg(/^stopped/))).json).toMatchObject({ signal: 'SIGINT', timedOut: true });
   }, 90_000);
+});
+
+describe('metrics', () => {
+  it('/metrics is not reachable on the public port; the metrics listener (METRICS_PORT, loopback) serves it and stops with the server', async () => {
+    const port = await freePort();
+    const server = startServer({ PORT: String(port) });
+    await server.waitFor(msg('server listening'), 60_000, 'server listening');
+    const { json } = await server.waitFor(msg('metrics listening'), 10_000, 'metrics listening');
+    expect(json).toMatchObject({ host: '127.0.0.1', port: expect.any(Number) });
+    const metricsPort = Number(json!.port);
+    expect(metricsPort).not.toBe(port);
+
+    const open = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(open.status).toBe(404);
+    expect(await open.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    const scraped = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(scraped.status).toBe(200);
+    expect(await scraped.text()).toContain('sdk_http_requests_total');
+
+    process.kill(server.pid, 'SIGTERM');
+    expect(await server.exited).toBe(0);
+    expect(await isListening(metricsPort)).toBe(false);
+    expect(await isListening(port)).toBe(false);
+  }, 60_000);
 });
 
 describe('configuration refused at start, with its message', () => {

@@ -8,6 +8,7 @@ import { decodeJwt, decodeProtectedHeader, type JWK } from 'jose';
 import { verifyKeyCredential } from '../../shared/credential/keyCredential.js';
 import { verifyStateManifest } from '../../shared/credential/stateManifest.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import { startMetricsServer } from '../../server/metrics/metricsServer.js';
 import { MemoryStore } from '../../server/store/memoryStore.js';
 import { VirtualAuthenticator } from '../../ble-sim/phone/virtualAuthenticator.js';
 import { codeOf, rawCall } from '../support/httpCalls.js';
@@ -312,7 +313,11 @@ describe('discovery and operations', () => {
     expect((await raw('GET', '/healthz')).status).toBe(200);
     expect((await raw('GET', '/readyz')).json).toMatchObject({ status: 'ready', store: 'memory' });
     await raw('GET', '/v1/vehicles/WVWZZZ1JZ3W386752/keys');
-    const metrics = await (await fetch(t.baseUrl + '/metrics')).text();
+    // Metrics live on their own listener (METRICS_PORT), not on the public port.
+    expect((await raw('GET', '/metrics')).json?.error?.code).toBe('NOT_FOUND');
+    const listener = await startMetricsServer({ registry: t.app.metrics, host: '127.0.0.1', port: 0 });
+    const metrics = await (await fetch(`http://127.0.0.1:${listener.port}/metrics`)).text();
+    listener.server.close();
     expect(metrics).toContain('sdk_http_requests_total');
     // Labelled by the route's pattern (bounded: no VIN in a label).
     expect(metrics).toMatch(/sdk_http_requests_total\{[^}]*route="\/readyz"/);
