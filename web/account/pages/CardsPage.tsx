@@ -2,13 +2,13 @@
  * Payment cards (R10): the cards with the primary one marked, adding one with inline feedback while
  * typing (Luhn check and brand, as the server checks them), setting the primary card, removing one.
  */
-import { useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, ApiError } from '../../shared/api';
 import type { Card } from '../../shared/apiTypes';
-import { ConfirmDialog } from '../../shared/components/ConfirmDialog';
 import { Field } from '../../shared/components/Field';
 import { ErrorMessage, Notice } from '../../shared/components/Messages';
 import { useI18n } from '../../shared/i18n/i18n';
+import { useConfirm } from '../../shared/useConfirm';
 import { useLoad } from '../../shared/useLoad';
 import { Page } from '../App';
 // The server's own checks, run in the browser only for feedback while typing (the server's check counts).
@@ -23,8 +23,7 @@ export function CardsPage() {
   const wallet = useLoad(() => api('get', '/v1/me/cards'), []);
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [removing, setRemoving] = useState<Card | null>(null);
-  const headingRef = useRef<HTMLHeadingElement>(null);
+  const removing = useConfirm<Card>();
   const done = async (message: string) => {
     setNotice(message);
     await wallet.reload();
@@ -43,7 +42,7 @@ export function CardsPage() {
       <Notice>{notice}</Notice>
       <ErrorMessage error={wallet.error ?? error} />
       <section aria-labelledby="cards-title">
-        <h2 id="cards-title" ref={headingRef} tabIndex={-1}>
+        <h2 id="cards-title" ref={removing.returnFocus} tabIndex={-1}>
           {t('cards.list')}
         </h2>
         {wallet.data?.cards.length === 0 && <p>{t('cards.none')}</p>}
@@ -61,7 +60,7 @@ export function CardsPage() {
                     {t('cards.makePrimary', { brand: brandName(c.brand), last4: c.last4 })}
                   </button>
                 )}
-                <button type="button" class="danger" onClick={() => setRemoving(c)}>
+                <button type="button" class="danger" onClick={() => removing.ask(c)}>
                   {t('cards.remove', { brand: brandName(c.brand), last4: c.last4 })}
                 </button>
               </div>
@@ -70,21 +69,16 @@ export function CardsPage() {
         </ul>
       </section>
       <AddCard onDone={done} />
-      {removing && (
-        <ConfirmDialog
-          danger
-          title={t('cards.removeTitle', { brand: brandName(removing.brand), last4: removing.last4 })}
-          confirmLabel={t('cards.removeConfirm')}
-          onClose={() => setRemoving(null)}
-          returnFocus={headingRef}
-          onConfirm={async () => {
-            await api('delete', '/v1/me/cards/{cardId}', { params: { cardId: removing.cardId } });
-            await done(t('cards.removed', { last4: removing.last4 }));
-          }}
-        >
-          <p>{removing.primary ? t('cards.removePrimaryText') : t('cards.removeText')}</p>
-        </ConfirmDialog>
-      )}
+      {removing.dialog((card) => ({
+        danger: true,
+        title: t('cards.removeTitle', { brand: brandName(card.brand), last4: card.last4 }),
+        confirmLabel: t('cards.removeConfirm'),
+        onConfirm: async () => {
+          await api('delete', '/v1/me/cards/{cardId}', { params: { cardId: card.cardId } });
+          await done(t('cards.removed', { last4: card.last4 }));
+        },
+        children: <p>{card.primary ? t('cards.removePrimaryText') : t('cards.removeText')}</p>,
+      }))}
     </Page>
   );
 }

@@ -4,14 +4,14 @@
  * (which ends that passkey's keys on every vehicle, as R6 does, after a clear warning). Closing the
  * account is at the bottom, with its consequences.
  */
-import { useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, ApiError } from '../../shared/api';
 import type { Passkey } from '../../shared/apiTypes';
-import { ConfirmDialog } from '../../shared/components/ConfirmDialog';
 import { Dialog } from '../../shared/components/Dialog';
 import { Field } from '../../shared/components/Field';
 import { ErrorMessage, Notice } from '../../shared/components/Messages';
 import { browserTimeZone, isLanguage, LANGUAGE_NAMES, LANGUAGES, useI18n, type Language } from '../../shared/i18n/i18n';
+import { useConfirm } from '../../shared/useConfirm';
 import { Page } from '../App';
 import { addThisDevice } from '../ceremonies';
 import { deviceLabelGuess, EMAIL } from '../forms';
@@ -142,10 +142,9 @@ function Passkeys({ onDone }: { onDone: (m: string) => void }) {
   const me = useMe();
   const session = useSession();
   const [renaming, setRenaming] = useState<Passkey | null>(null);
-  const [removing, setRemoving] = useState<Passkey | null>(null);
+  const removing = useConfirm<Passkey>();
   const [label, setLabel] = useState(deviceLabelGuess);
   const [error, setError] = useState<unknown>(null);
-  const headingRef = useRef<HTMLHeadingElement>(null);
   const nameOf = (p: Passkey) => p.label ?? t('keys.unnamedDevice');
   const isCurrent = (p: Passkey) => p.current ?? p.passkeyId === session.passkeyId;
   const add = async (event: Event) => {
@@ -161,7 +160,7 @@ function Passkeys({ onDone }: { onDone: (m: string) => void }) {
   };
   return (
     <section class="card" aria-labelledby="passkeys-title">
-      <h2 id="passkeys-title" ref={headingRef} tabIndex={-1}>
+      <h2 id="passkeys-title" ref={removing.returnFocus} tabIndex={-1}>
         {t('passkey.title')}
       </h2>
       <p>{t('passkey.intro')}</p>
@@ -181,7 +180,7 @@ function Passkeys({ onDone }: { onDone: (m: string) => void }) {
                 <button type="button" onClick={() => setRenaming(p)}>
                   {t('passkey.rename', { label: nameOf(p) })}
                 </button>
-                <button type="button" class="danger" onClick={() => setRemoving(p)}>
+                <button type="button" class="danger" onClick={() => removing.ask(p)}>
                   {t('passkey.remove', { label: nameOf(p) })}
                 </button>
               </div>
@@ -196,28 +195,27 @@ function Passkeys({ onDone }: { onDone: (m: string) => void }) {
         <button type="submit">{t('passkey.add')}</button>
       </form>
       {renaming && <RenameDialog passkey={renaming} onClose={() => setRenaming(null)} onDone={onDone} />}
-      {removing && (
-        <ConfirmDialog
-          danger
-          title={t('passkey.removeTitle', { label: nameOf(removing) })}
-          confirmLabel={t('passkey.removeConfirm')}
-          onClose={() => setRemoving(null)}
-          returnFocus={headingRef}
-          onConfirm={async () => {
-            const r = await api('delete', '/v1/me/passkeys/{passkeyId}', { params: { passkeyId: removing.passkeyId } });
-            if (isCurrent(removing)) {
-              await session.logOut();
-              return;
-            }
-            await session.reloadMe();
-            onDone(t('passkey.removed', { label: nameOf(removing), count: r.revokedKeyIds.length }));
-          }}
-        >
-          <p>{t('passkey.removeWarning')}</p>
-          <p>{t('passkey.removeForGood')}</p>
-          {isCurrent(removing) && <p class="warning">{t('passkey.removeCurrent')}</p>}
-        </ConfirmDialog>
-      )}
+      {removing.dialog((passkey) => ({
+        danger: true,
+        title: t('passkey.removeTitle', { label: nameOf(passkey) }),
+        confirmLabel: t('passkey.removeConfirm'),
+        onConfirm: async () => {
+          const r = await api('delete', '/v1/me/passkeys/{passkeyId}', { params: { passkeyId: passkey.passkeyId } });
+          if (isCurrent(passkey)) {
+            await session.logOut();
+            return;
+          }
+          await session.reloadMe();
+          onDone(t('passkey.removed', { label: nameOf(passkey), count: r.revokedKeyIds.length }));
+        },
+        children: (
+          <>
+            <p>{t('passkey.removeWarning')}</p>
+            <p>{t('passkey.removeForGood')}</p>
+            {isCurrent(passkey) && <p class="warning">{t('passkey.removeCurrent')}</p>}
+          </>
+        ),
+      }))}
     </section>
   );
 }
@@ -264,35 +262,31 @@ function RenameDialog({ passkey, onClose, onDone }: { passkey: Passkey; onClose:
 function CloseAccount() {
   const { t } = useI18n();
   const session = useSession();
-  const [open, setOpen] = useState(false);
-  const buttonRef = useRef<HTMLButtonElement>(null);
+  const closing = useConfirm<true, HTMLButtonElement>();
   return (
     <section class="card" aria-labelledby="close-title">
       <h2 id="close-title">{t('close.title')}</h2>
       <p>{t('close.intro')}</p>
-      <button type="button" class="danger" ref={buttonRef} onClick={() => setOpen(true)}>
+      <button type="button" class="danger" ref={closing.returnFocus} onClick={() => closing.ask(true)}>
         {t('close.button')}
       </button>
-      {open && (
-        <ConfirmDialog
-          danger
-          title={t('close.confirmTitle')}
-          confirmLabel={t('close.confirm')}
-          onClose={() => setOpen(false)}
-          returnFocus={buttonRef}
-          onConfirm={async () => {
-            await api('delete', '/v1/me', { body: { confirm: true } });
-            await session.logOut();
-            navigate({ page: 'signup' });
-          }}
-        >
+      {closing.dialog(() => ({
+        danger: true,
+        title: t('close.confirmTitle'),
+        confirmLabel: t('close.confirm'),
+        onConfirm: async () => {
+          await api('delete', '/v1/me', { body: { confirm: true } });
+          await session.logOut();
+          navigate({ page: 'signup' });
+        },
+        children: (
           <ul>
             <li>{t('close.vehicles')}</li>
             <li>{t('close.keys')}</li>
             <li>{t('close.data')}</li>
           </ul>
-        </ConfirmDialog>
-      )}
+        ),
+      }))}
     </section>
   );
 }

@@ -3,12 +3,12 @@
  * choosing a plan (paid in advance with the primary card), auto-renewal, cancelling or withdrawing
  * with the refund shown before confirming, and the payment history.
  */
-import { useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api } from '../../shared/api';
 import type { CancellationQuote, Plan, PlanList, PlanPrice, SubscriptionView, Wallet } from '../../shared/apiTypes';
-import { ConfirmDialog } from '../../shared/components/ConfirmDialog';
 import { ErrorMessage, Notice } from '../../shared/components/Messages';
 import { useI18n, type I18n } from '../../shared/i18n/i18n';
+import { useConfirm } from '../../shared/useConfirm';
 import { useLoad } from '../../shared/useLoad';
 import { Page } from '../App';
 import { hrefOf } from '../router';
@@ -94,16 +94,15 @@ function CurrentPlan({ view, onDone }: { view: SubscriptionView; onDone: (m: str
   const i18n = useI18n();
   const { t } = i18n;
   const s = view.subscription!;
-  const [quote, setQuote] = useState<CancellationQuote | null>(null);
+  const cancelling = useConfirm<CancellationQuote>();
   const [error, setError] = useState<unknown>(null);
-  const headingRef = useRef<HTMLHeadingElement>(null);
   const paid = s.plan !== 'trial';
   const withdrawable = paid && s.withdrawalUntil !== undefined && Date.parse(s.withdrawalUntil) > Date.now() && !s.cancelAt;
 
   const askQuote = async (mode: 'cancel' | 'withdraw') => {
     setError(null);
     try {
-      setQuote(await api('get', '/v1/vehicles/{vin}/subscriptions/current/cancellation', { params: { vin: view.vin }, query: { mode } }));
+      cancelling.ask(await api('get', '/v1/vehicles/{vin}/subscriptions/current/cancellation', { params: { vin: view.vin }, query: { mode } }));
     } catch (err) {
       setError(err);
     }
@@ -124,7 +123,7 @@ function CurrentPlan({ view, onDone }: { view: SubscriptionView; onDone: (m: str
 
   return (
     <section aria-labelledby="current-title" class="card">
-      <h2 id="current-title" ref={headingRef} tabIndex={-1}>
+      <h2 id="current-title" ref={cancelling.returnFocus} tabIndex={-1}>
         {t('subscription.current')}
       </h2>
       <dl class="facts">
@@ -173,24 +172,23 @@ function CurrentPlan({ view, onDone }: { view: SubscriptionView; onDone: (m: str
           )}
         </div>
       )}
-      {quote && (
-        <ConfirmDialog
-          danger
-          title={quote.mode === 'withdraw' ? t('subscription.withdrawTitle') : t('subscription.cancelTitle')}
-          confirmLabel={quote.mode === 'withdraw' ? t('subscription.withdrawConfirm') : t('subscription.cancelConfirm')}
-          dismissLabel={t('subscription.keep')}
-          onClose={() => setQuote(null)}
-          returnFocus={headingRef}
-          onConfirm={async () => {
-            await api('delete', '/v1/vehicles/{vin}/subscriptions/current', { params: { vin: view.vin }, body: { mode: quote.mode } });
-            await onDone(quote.mode === 'withdraw' ? t('subscription.withdrawn') : t('subscription.cancelled'));
-          }}
-        >
-          <p id="quote-ends">{quote.immediate ? t('subscription.endsNow') : t('subscription.endsOn', { at: i18n.date(Date.parse(quote.effectiveAt)) })}</p>
-          <p id="quote-refund">{quote.refund ? t('subscription.refund', { amount: i18n.money(quote.refund.amountCents, quote.refund.currency) }) : t('subscription.noRefund')}</p>
-          {quote.immediate && <p>{t('subscription.keysEnd')}</p>}
-        </ConfirmDialog>
-      )}
+      {cancelling.dialog((quote) => ({
+        danger: true,
+        title: quote.mode === 'withdraw' ? t('subscription.withdrawTitle') : t('subscription.cancelTitle'),
+        confirmLabel: quote.mode === 'withdraw' ? t('subscription.withdrawConfirm') : t('subscription.cancelConfirm'),
+        dismissLabel: t('subscription.keep'),
+        onConfirm: async () => {
+          await api('delete', '/v1/vehicles/{vin}/subscriptions/current', { params: { vin: view.vin }, body: { mode: quote.mode } });
+          await onDone(quote.mode === 'withdraw' ? t('subscription.withdrawn') : t('subscription.cancelled'));
+        },
+        children: (
+          <>
+            <p id="quote-ends">{quote.immediate ? t('subscription.endsNow') : t('subscription.endsOn', { at: i18n.date(Date.parse(quote.effectiveAt)) })}</p>
+            <p id="quote-refund">{quote.refund ? t('subscription.refund', { amount: i18n.money(quote.refund.amountCents, quote.refund.currency) }) : t('subscription.noRefund')}</p>
+            {quote.immediate && <p>{t('subscription.keysEnd')}</p>}
+          </>
+        ),
+      }))}
     </section>
   );
 }
@@ -198,9 +196,8 @@ function CurrentPlan({ view, onDone }: { view: SubscriptionView; onDone: (m: str
 function PlanChoice({ view, plans, wallet, onDone }: { view: SubscriptionView; plans: PlanList; wallet: Wallet; onDone: (m: string) => Promise<void> }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const [chosen, setChosen] = useState<{ plan: PlanPrice; years?: number } | null>(null);
+  const choosing = useConfirm<{ plan: PlanPrice; years?: number }>();
   const [years, setYears] = useState(plans.multiYear.minYears);
-  const headingRef = useRef<HTMLHeadingElement>(null);
   const s = view.subscription;
   // A running paid plan cannot change mid-term (R10): cancel first. During a trial the next plan can be chosen.
   const running = s && s.status !== 'ended' && s.plan !== 'trial';
@@ -210,7 +207,7 @@ function PlanChoice({ view, plans, wallet, onDone }: { view: SubscriptionView; p
   const price = (p: PlanPrice, n?: number) => i18n.money(p.plan === 'multi-year' ? p.priceCents * (n ?? years) : p.priceCents, plans.currency);
   return (
     <section aria-labelledby="plans-title">
-      <h2 id="plans-title" ref={headingRef} tabIndex={-1}>
+      <h2 id="plans-title" ref={choosing.returnFocus} tabIndex={-1}>
         {view.state === 'trial' ? t('plans.afterTrial') : t('plans.title')}
       </h2>
       {!primary && (
@@ -235,33 +232,29 @@ function PlanChoice({ view, plans, wallet, onDone }: { view: SubscriptionView; p
                 </select>
               </label>
             )}
-            <button type="button" class="primary" disabled={p.plan !== 'trial' && !primary} onClick={() => setChosen({ plan: p, ...(p.plan === 'multi-year' ? { years } : {}) })}>
+            <button type="button" class="primary" disabled={p.plan !== 'trial' && !primary} onClick={() => choosing.ask({ plan: p, ...(p.plan === 'multi-year' ? { years } : {}) })}>
               {t('plans.choose', { plan: planName(i18n, p.plan, p.plan === 'multi-year' ? years : undefined) })}
             </button>
           </li>
         ))}
       </ul>
-      {chosen && (
-        <ConfirmDialog
-          title={t('plans.confirmTitle', { plan: planName(i18n, chosen.plan.plan, chosen.years) })}
-          confirmLabel={chosen.plan.plan === 'trial' ? t('plans.startTrial') : t('plans.pay', { amount: price(chosen.plan, chosen.years) })}
-          onClose={() => setChosen(null)}
-          returnFocus={headingRef}
-          onConfirm={async () => {
-            await api('post', '/v1/vehicles/{vin}/subscriptions', { params: { vin: view.vin }, body: { plan: chosen.plan.plan, ...(chosen.years ? { years: chosen.years } : {}) } });
-            await onDone(t('plans.started', { plan: planName(i18n, chosen.plan.plan, chosen.years) }));
-          }}
-        >
-          {chosen.plan.plan === 'trial' ? (
+      {choosing.dialog((chosen) => ({
+        title: t('plans.confirmTitle', { plan: planName(i18n, chosen.plan.plan, chosen.years) }),
+        confirmLabel: chosen.plan.plan === 'trial' ? t('plans.startTrial') : t('plans.pay', { amount: price(chosen.plan, chosen.years) }),
+        onConfirm: async () => {
+          await api('post', '/v1/vehicles/{vin}/subscriptions', { params: { vin: view.vin }, body: { plan: chosen.plan.plan, ...(chosen.years ? { years: chosen.years } : {}) } });
+          await onDone(t('plans.started', { plan: planName(i18n, chosen.plan.plan, chosen.years) }));
+        },
+        children:
+          chosen.plan.plan === 'trial' ? (
             <p>{t('plans.trialText', { until: i18n.date(Date.parse(view.trial.endsAt)) })}</p>
           ) : (
             <>
               <p>{view.state === 'trial' ? t('plans.queuedText', { amount: price(chosen.plan, chosen.years), last4: primary?.last4 ?? '' }) : t('plans.payText', { amount: price(chosen.plan, chosen.years), last4: primary?.last4 ?? '' })}</p>
               <p>{t('plans.renewText')}</p>
             </>
-          )}
-        </ConfirmDialog>
-      )}
+          ),
+      }))}
     </section>
   );
 }

@@ -3,14 +3,14 @@
  * for this device, inviting someone with a profile (commands) and a validity window, the pending
  * invitations (revoke one), and revoking a shared key. A shared user sees only their own keys here.
  */
-import { useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api } from '../../shared/api';
 import { COMMANDS, type Command, type Invitation, type KeyView } from '../../shared/apiTypes';
-import { ConfirmDialog } from '../../shared/components/ConfirmDialog';
 import { Field } from '../../shared/components/Field';
 import { ErrorMessage, Notice } from '../../shared/components/Messages';
 import { useI18n } from '../../shared/i18n/i18n';
 import { secondsOfWallClock } from '../../shared/i18n/zonedTime';
+import { useConfirm } from '../../shared/useConfirm';
 import { useLoad } from '../../shared/useLoad';
 import { Page } from '../App';
 import { commandsText, windowText } from '../describe';
@@ -74,13 +74,12 @@ export function KeyList({ keys, vin, onDone, showVin = false }: { keys: KeyView[
   const { t } = i18n;
   const me = useMe();
   const { passkeyId } = useSession();
-  const [revoking, setRevoking] = useState<KeyView | null>(null);
-  const headingRef = useRef<HTMLHeadingElement>(null);
+  const revoking = useConfirm<KeyView>();
   const holder = (k: KeyView) => (k.accountId === me.accountId ? t('keys.you') : k.holderName ?? t('keys.someone'));
   const device = (k: KeyView) => (k.passkeyId === passkeyId ? t('keys.thisDevice') : k.passkeyLabel ?? t('keys.unnamedDevice'));
   return (
     <section aria-labelledby="keys-title">
-      <h2 id="keys-title" ref={headingRef} tabIndex={-1}>
+      <h2 id="keys-title" ref={revoking.returnFocus} tabIndex={-1}>
         {t('keys.list')}
       </h2>
       {keys.length === 0 && <p id="no-keys">{t('keys.none')}</p>}
@@ -109,28 +108,23 @@ export function KeyList({ keys, vin, onDone, showVin = false }: { keys: KeyView[
               <dd>{i18n.dateTime(k.createdAt)}</dd>
             </dl>
             {(k.role === 'shared' || k.accountId === me.accountId) && (
-              <button type="button" class="danger" onClick={() => setRevoking(k)}>
+              <button type="button" class="danger" onClick={() => revoking.ask(k)}>
                 {k.accountId === me.accountId ? t('keys.giveUp', { device: device(k), vin: k.vin }) : t('keys.revoke', { holder: holder(k), device: device(k) })}
               </button>
             )}
           </li>
         ))}
       </ul>
-      {revoking && (
-        <ConfirmDialog
-          danger
-          title={revoking.accountId === me.accountId ? t('keys.giveUpTitle') : t('keys.revokeTitle', { holder: holder(revoking) })}
-          confirmLabel={revoking.accountId === me.accountId ? t('keys.giveUpConfirm') : t('keys.revokeConfirm')}
-          onClose={() => setRevoking(null)}
-          returnFocus={headingRef}
-          onConfirm={async () => {
-            await api('delete', '/v1/vehicles/{vin}/keys/{keyId}', { params: { vin: vin ?? revoking.vin, keyId: revoking.keyId } });
-            await onDone(t('keys.revoked'));
-          }}
-        >
-          <p>{revoking.accountId === me.accountId ? t('keys.giveUpText', { vin: revoking.vin }) : t('keys.revokeText', { holder: holder(revoking), vin: revoking.vin })}</p>
-        </ConfirmDialog>
-      )}
+      {revoking.dialog((key) => ({
+        danger: true,
+        title: key.accountId === me.accountId ? t('keys.giveUpTitle') : t('keys.revokeTitle', { holder: holder(key) }),
+        confirmLabel: key.accountId === me.accountId ? t('keys.giveUpConfirm') : t('keys.revokeConfirm'),
+        onConfirm: async () => {
+          await api('delete', '/v1/vehicles/{vin}/keys/{keyId}', { params: { vin: vin ?? key.vin, keyId: key.keyId } });
+          await onDone(t('keys.revoked'));
+        },
+        children: <p>{key.accountId === me.accountId ? t('keys.giveUpText', { vin: key.vin }) : t('keys.revokeText', { holder: holder(key), vin: key.vin })}</p>,
+      }))}
     </section>
   );
 }
@@ -220,11 +214,10 @@ function InviteForm({ vin, onDone }: { vin: string; onDone: (m: string) => Promi
 function PendingInvitations({ invitations, vin, onDone }: { invitations: Invitation[]; vin: string; onDone: (m: string) => Promise<void> }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const [revoking, setRevoking] = useState<Invitation | null>(null);
-  const headingRef = useRef<HTMLHeadingElement>(null);
+  const revoking = useConfirm<Invitation>();
   return (
     <section aria-labelledby="pending-title">
-      <h2 id="pending-title" ref={headingRef} tabIndex={-1}>
+      <h2 id="pending-title" ref={revoking.returnFocus} tabIndex={-1}>
         {t('invite.pending')}
       </h2>
       {invitations.length === 0 && <p>{t('invite.noPending')}</p>}
@@ -236,27 +229,22 @@ function PendingInvitations({ invitations, vin, onDone }: { invitations: Invitat
               {commandsText(i18n, inv.perms)} · {windowText(i18n, inv)}
             </p>
             <p class="hint">{t('invite.expires', { at: i18n.dateTime(inv.expiresAt) })}</p>
-            <button type="button" class="danger" onClick={() => setRevoking(inv)}>
+            <button type="button" class="danger" onClick={() => revoking.ask(inv)}>
               {t('invite.revoke', { who: inv.email ?? i18n.dateTime(inv.createdAt) })}
             </button>
           </li>
         ))}
       </ul>
-      {revoking && (
-        <ConfirmDialog
-          danger
-          title={t('invite.revokeTitle')}
-          confirmLabel={t('invite.revokeConfirm')}
-          onClose={() => setRevoking(null)}
-          returnFocus={headingRef}
-          onConfirm={async () => {
-            await api('delete', '/v1/vehicles/{vin}/invitations/{invitationId}', { params: { vin, invitationId: revoking.invitationId } });
-            await onDone(t('invite.revoked'));
-          }}
-        >
-          <p>{t('invite.revokeText')}</p>
-        </ConfirmDialog>
-      )}
+      {revoking.dialog((invitation) => ({
+        danger: true,
+        title: t('invite.revokeTitle'),
+        confirmLabel: t('invite.revokeConfirm'),
+        onConfirm: async () => {
+          await api('delete', '/v1/vehicles/{vin}/invitations/{invitationId}', { params: { vin, invitationId: invitation.invitationId } });
+          await onDone(t('invite.revoked'));
+        },
+        children: <p>{t('invite.revokeText')}</p>,
+      }))}
     </section>
   );
 }

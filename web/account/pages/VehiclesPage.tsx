@@ -4,13 +4,13 @@
  * activate Standard Services (R1); remove the vehicle (R4a) or give up the usage rights (R4c) after
  * the consequences are spelled out. After an e-mail recovery, the QR proof of presence (R15).
  */
-import { useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, ApiError } from '../../shared/api';
 import type { MyVehicle } from '../../shared/apiTypes';
-import { ConfirmDialog } from '../../shared/components/ConfirmDialog';
 import { Field } from '../../shared/components/Field';
 import { ErrorMessage, Notice } from '../../shared/components/Messages';
 import { useI18n } from '../../shared/i18n/i18n';
+import { useConfirm } from '../../shared/useConfirm';
 import { useLoad } from '../../shared/useLoad';
 import { Page } from '../App';
 import { normalizeVin, VIN } from '../forms';
@@ -70,9 +70,8 @@ function EmailBanner() {
 function VehicleItem({ vehicle, onDone }: { vehicle: MyVehicle; onDone: (m: string) => Promise<void> }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const [dialog, setDialog] = useState<'remove' | 'relinquish' | null>(null);
+  const ending = useConfirm<'remove' | 'relinquish'>();
   const [error, setError] = useState<unknown>(null);
-  const listRef = useRef<HTMLHeadingElement>(null);
   const main = vehicle.role === 'main';
   const activate = async () => {
     setError(null);
@@ -85,7 +84,7 @@ function VehicleItem({ vehicle, onDone }: { vehicle: MyVehicle; onDone: (m: stri
   };
   return (
     <li class="card vehicle" data-vin={vehicle.vin}>
-      <h2 ref={listRef} tabIndex={-1}>
+      <h2 ref={ending.returnFocus} tabIndex={-1}>
         <span class="visually-hidden">{t('vehicles.vin')} </span>
         <code>{vehicle.vin}</code>
       </h2>
@@ -125,37 +124,36 @@ function VehicleItem({ vehicle, onDone }: { vehicle: MyVehicle; onDone: (m: stri
         </a>
         {main && (
           <>
-            <button type="button" class="danger" onClick={() => setDialog('remove')}>
+            <button type="button" class="danger" onClick={() => ending.ask('remove')}>
               {t('vehicles.remove')}
               <span class="visually-hidden"> {vehicle.vin}</span>
             </button>
-            <button type="button" class="danger" onClick={() => setDialog('relinquish')}>
+            <button type="button" class="danger" onClick={() => ending.ask('relinquish')}>
               {t('vehicles.relinquish')}
               <span class="visually-hidden"> {vehicle.vin}</span>
             </button>
           </>
         )}
       </div>
-      {dialog && (
-        <ConfirmDialog
-          danger
-          title={dialog === 'remove' ? t('vehicles.removeTitle', { vin: vehicle.vin }) : t('vehicles.relinquishTitle', { vin: vehicle.vin })}
-          confirmLabel={dialog === 'remove' ? t('vehicles.removeConfirm') : t('vehicles.relinquishConfirm')}
-          onClose={() => setDialog(null)}
-          returnFocus={listRef}
-          onConfirm={async () => {
-            const r = await api('delete', '/v1/me/vehicles/{vin}', { params: { vin: vehicle.vin }, body: { reason: dialog } });
-            await onDone(t(dialog === 'remove' ? 'vehicles.removed' : 'vehicles.relinquished', { vin: vehicle.vin, count: r.revokedKeyIds.length }));
-          }}
-        >
-          <p>{dialog === 'remove' ? t('vehicles.removeWhen') : t('vehicles.relinquishWhen')}</p>
-          <ul>
-            <li>{t('vehicles.consequenceKeys')}</li>
-            <li>{t('vehicles.consequenceSubscription')}</li>
-            <li>{t('vehicles.consequenceBack')}</li>
-          </ul>
-        </ConfirmDialog>
-      )}
+      {ending.dialog((reason) => ({
+        danger: true,
+        title: reason === 'remove' ? t('vehicles.removeTitle', { vin: vehicle.vin }) : t('vehicles.relinquishTitle', { vin: vehicle.vin }),
+        confirmLabel: reason === 'remove' ? t('vehicles.removeConfirm') : t('vehicles.relinquishConfirm'),
+        onConfirm: async () => {
+          const r = await api('delete', '/v1/me/vehicles/{vin}', { params: { vin: vehicle.vin }, body: { reason } });
+          await onDone(t(reason === 'remove' ? 'vehicles.removed' : 'vehicles.relinquished', { vin: vehicle.vin, count: r.revokedKeyIds.length }));
+        },
+        children: (
+          <>
+            <p>{reason === 'remove' ? t('vehicles.removeWhen') : t('vehicles.relinquishWhen')}</p>
+            <ul>
+              <li>{t('vehicles.consequenceKeys')}</li>
+              <li>{t('vehicles.consequenceSubscription')}</li>
+              <li>{t('vehicles.consequenceBack')}</li>
+            </ul>
+          </>
+        ),
+      }))}
     </li>
   );
 }
@@ -170,8 +168,7 @@ function ClaimForm({ onDone }: { onDone: (m: string) => Promise<void> }) {
   const [odometer, setOdometer] = useState('');
   const [terms, setTerms] = useState(false);
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [confirming, setConfirming] = useState<string | null>(null);
-  const formRef = useRef<HTMLHeadingElement>(null);
+  const claiming = useConfirm<string>();
 
   const check = (event: Event) => {
     event.preventDefault();
@@ -182,7 +179,7 @@ function ClaimForm({ onDone }: { onDone: (m: string) => Promise<void> }) {
     if (method === 'odometer' && !/^\d{1,7}$/.test(odometer.trim())) found.odometer = t('claim.odometerInvalid');
     if (!terms) found.terms = t('claim.termsMissing');
     setErrors(found);
-    if (Object.keys(found).length === 0) setConfirming(normalized);
+    if (Object.keys(found).length === 0) claiming.ask(normalized);
   };
 
   const claim = async (target: string) => {
@@ -206,7 +203,7 @@ function ClaimForm({ onDone }: { onDone: (m: string) => Promise<void> }) {
 
   return (
     <section class="card" aria-labelledby="claim-title">
-      <h2 id="claim-title" ref={formRef} tabIndex={-1}>
+      <h2 id="claim-title" ref={claiming.returnFocus} tabIndex={-1}>
         {t('claim.title')}
       </h2>
       <form onSubmit={check} noValidate id="claim-form">
@@ -245,12 +242,18 @@ function ClaimForm({ onDone }: { onDone: (m: string) => Promise<void> }) {
           {t('claim.button')}
         </button>
       </form>
-      {confirming && (
-        <ConfirmDialog danger title={t('claim.confirmTitle', { vin: confirming })} confirmLabel={t('claim.confirm')} onClose={() => setConfirming(null)} returnFocus={formRef} onConfirm={() => claim(confirming)}>
-          <p>{t('claim.warning')}</p>
-          <p>{t('claim.confirmTerms')}</p>
-        </ConfirmDialog>
-      )}
+      {claiming.dialog((normalized) => ({
+        danger: true,
+        title: t('claim.confirmTitle', { vin: normalized }),
+        confirmLabel: t('claim.confirm'),
+        onConfirm: () => claim(normalized),
+        children: (
+          <>
+            <p>{t('claim.warning')}</p>
+            <p>{t('claim.confirmTerms')}</p>
+          </>
+        ),
+      }))}
     </section>
   );
 }

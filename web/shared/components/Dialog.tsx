@@ -4,7 +4,7 @@
  * (or to `returnFocus` when that element is gone, e.g. a row the dialog removed).
  */
 import type { ComponentChildren, RefObject } from 'preact';
-import { useEffect, useId, useRef } from 'preact/hooks';
+import { useId, useLayoutEffect, useRef } from 'preact/hooks';
 
 const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
 
@@ -24,7 +24,9 @@ export function Dialog({ title, onClose, children, returnFocus, role = 'dialog' 
   const closeRef = useRef(onClose);
   closeRef.current = onClose;
 
-  useEffect(() => {
+  // A layout effect: Preact runs a passive effect's unmount cleanup after paint, which left focus on
+  // the body for a moment after the dialog was gone (a screen reader announces the whole page).
+  useLayoutEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
@@ -32,10 +34,14 @@ export function Dialog({ title, onClose, children, returnFocus, role = 'dialog' 
     const first = dialog.querySelector<HTMLElement>('[autofocus]') ?? dialog.querySelector<HTMLElement>(FOCUSABLE);
     first?.focus();
     return () => {
+      // Closed first, so the page is no longer inert and the target can take focus at once.
       if (dialog.open) dialog.close();
       const target = opener && opener.isConnected ? opener : returnFocus?.current;
-      // After the render that removed the dialog, so the target is on the page and not inert.
-      queueMicrotask(() => target?.focus());
+      target?.focus();
+      // The target may be re-rendered by the same update: then once more, after it.
+      queueMicrotask(() => {
+        if (document.activeElement === document.body && target?.isConnected) target.focus();
+      });
     };
   }, []);
 
