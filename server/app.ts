@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { rateLimit, type Store as RateLimitStore } from 'express-rate-limit';
 import { pinoHttp } from 'pino-http';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { systemClock, type Clock } from '../shared/clock.js';
@@ -60,6 +60,11 @@ export interface CreateAppOptions {
   mailer?: Mailer;
   /** The payment provider; default: the simulator (PAYMENT_GATEWAY). Share one between instances in tests. */
   paymentGateway?: PaymentGateway;
+  /**
+   * Where the anonymous routes' rate-limit counters live; default: this process's memory. main.ts
+   * passes a Redis one (server/http/redisRateLimitStore.ts) when the store is Redis, so instances share the budget.
+   */
+  anonymousRateLimitStore?: RateLimitStore;
   /** Told when a route answers an error code its definition does not list; default: an error log line. */
   onUndeclaredError?: UndeclaredErrorListener;
 }
@@ -213,6 +218,9 @@ export function createApp(opts: CreateAppOptions): App {
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     handler: (_req, _res, next) => next(new DigitalKeyError('RATE_LIMITED')),
+    ...(opts.anonymousRateLimitStore ? { store: opts.anonymousRateLimitStore } : {}),
+    // Redis away: let the request through; its route then answers 503 STORE_UNAVAILABLE itself.
+    passOnStoreError: true,
   });
   const onUndeclaredError: UndeclaredErrorListener =
     opts.onUndeclaredError ?? ((route, code) => logger.error({ operationId: route.operationId, code }, 'a route answered an error code its definition does not list'));

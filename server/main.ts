@@ -15,6 +15,7 @@ import { startMetricsServer } from './metrics/metricsServer.js';
 import { drainServer } from './drainServer.js';
 import { errorMessage } from './errorMessage.js';
 import { issuerKeyFromConfig } from './issuerKeyFromConfig.js';
+import { redisRateLimitStore } from './http/redisRateLimitStore.js';
 import { createLogger, type Logger } from './logger.js';
 import { createStore } from './store/createStore.js';
 import { durabilityWarnings } from './store/durabilityWarnings.js';
@@ -63,7 +64,9 @@ async function main(): Promise<void> {
   });
   await monitor.start();
 
-  const app = createApp({ config, store, issuerKey: await issuerKeyFromConfig(config), logger });
+  // On Redis, the anonymous rate limit is one budget for all instances.
+  const limiter = config.REDIS_URL ? redisRateLimitStore({ url: config.REDIS_URL }) : undefined;
+  const app = createApp({ config, store, issuerKey: await issuerKeyFromConfig(config), logger, ...(limiter ? { anonymousRateLimitStore: limiter.store } : {}) });
   // Renewals, retries and ends (R9–R11): every instance polls; leases keep the work exactly-once.
   app.scheduler.start(config.SCHEDULER_INTERVAL * 1000);
   // The manifest subscription (retried with backoff until live): /readyz reports it.
@@ -93,6 +96,7 @@ async function main(): Promise<void> {
     const [{ timedOut }] = await Promise.all([drainServer(server, config.SHUTDOWN_TIMEOUT * 1000), drainServer(metrics.server, config.SHUTDOWN_TIMEOUT * 1000)]);
     monitor.stop();
     await app.close();
+    await limiter?.close();
     await store.close();
     logger.info({ signal, timedOut }, timedOut ? 'stopped (drain timed out: open connections were cut)' : 'stopped');
     logger.flush();
