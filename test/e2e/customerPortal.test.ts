@@ -3,7 +3,8 @@
  * sign-up to a shared user's key being revoked, in two browser profiles; the subscription centre and
  * payment cards; the lost-phone story (R6, R15) ending with a new key unlocking the simulated car
  * over BLE while the old phone is refused; e-mail recovery refused a main key until the QR proof;
- * every page checked with axe-core at 1280×800 and 390×844; dialogs by keyboard; three languages.
+ * every page checked with axe-core and by keyboard (Tab reaches every control, focus shows) at
+ * 1280×800 and 390×844; dialogs by keyboard; three languages.
  * With PORTAL_SCREENSHOTS=1, screenshots of every checked page go to the OS temp dir
  * (test/support/portalBrowser.ts: SCREENSHOTS).
  */
@@ -147,6 +148,7 @@ describe('customer portal in Chromium', () => {
       await page.locator('#email-banner', { hasText: `Please verify ${anna.email}` }).waitFor();
       await page.goto(origin + mailer.link(anna.email, 'verify-email'));
       await page.getByText(`Thank you: ${anna.email} is verified.`).waitFor();
+      await checkPage(page, 'verify-email');
       await page.getByRole('link', { name: 'Go to my vehicles' }).click();
       await heading(page, 'My vehicles');
       expect(await page.locator('#email-banner').count()).toBe(0);
@@ -187,6 +189,13 @@ describe('customer portal in Chromium', () => {
       await page.locator(`li[data-vin="${vin}"]`).waitFor();
       expect(await notice(page)).toBe(`You are now the main user of ${vin}. Activate Standard Services to use the Smart Digital Key.`);
       await checkPage(page, 'vehicles');
+      // Giving up the usage rights (like removing the vehicle) is spelled out first; Cancel keeps everything.
+      await page.getByRole('button', { name: `Give up usage rights ${vin}` }).click();
+      const giveUp = page.getByRole('alertdialog', { name: `Give up your usage rights for ${vin}?` });
+      await giveUp.waitFor();
+      await checkPage(page, 'give-up-rights-dialog');
+      await giveUp.getByRole('button', { name: 'Cancel' }).click();
+      await giveUp.waitFor({ state: 'detached' });
       await page.getByRole('button', { name: `Activate Standard Services ${vin}` }).click();
       await page.locator(`li[data-vin="${vin}"] .standard-services`, { hasText: 'Active' }).waitFor();
 
@@ -197,6 +206,7 @@ describe('customer portal in Chromium', () => {
       await page.getByRole('button', { name: 'Choose Free trial' }).click();
       await page.getByRole('button', { name: 'Start free trial' }).click();
       await page.locator('#subscription-summary', { hasText: 'Free trial: 96 days left, until 1 March 2027.' }).waitFor();
+      await checkPage(page, 'subscription-trial');
 
       // A key on this device, listed with its holder and device; times in the user's zone (Brussels).
       await page.getByRole('link', { name: 'Back to my vehicles' }).click();
@@ -226,6 +236,15 @@ describe('customer portal in Chromium', () => {
       await page.keyboard.press('Enter');
       await page.getByRole('dialog').waitFor({ state: 'detached' });
       await page.locator('#passkey-list li strong', { hasText: 'Pixel 8 Pro' }).waitFor();
+      // Removing a passkey warns that its car keys end at once (as R6 does for a lost phone) and, for
+      // this device's passkey, that it logs out; Cancel keeps it.
+      await page.getByRole('button', { name: 'Remove Pixel 8 Pro' }).click();
+      const removePasskey = page.getByRole('alertdialog', { name: 'Remove the passkey Pixel 8 Pro?' });
+      await removePasskey.waitFor();
+      expect(await removePasskey.textContent()).toContain('Every car key of this passkey ends at once, on every vehicle, as when a lost phone is reported.');
+      await checkPage(page, 'remove-passkey-dialog');
+      await removePasskey.getByRole('button', { name: 'Cancel' }).click();
+      await removePasskey.waitFor({ state: 'detached' });
       await page.locator('#profile-language').selectOption('fr');
       await page.getByRole('button', { name: 'Save' }).click();
       await heading(page, 'Mon profil');
@@ -276,6 +295,8 @@ describe('customer portal in Chromium', () => {
       await invited.page.getByLabel('Name of this device').fill('Galaxy S24');
       await invited.page.getByRole('button', { name: 'Create account with a passkey' }).click();
       await heading(invited.page, 'Invitation to share a car key');
+      await invited.page.getByRole('button', { name: 'Accept the key' }).waitFor();
+      await checkPage(invited.page, 'invitation-logged-in');
       await invited.page.getByRole('button', { name: 'Accept the key' }).click();
       await invited.page.getByText(`You have a key for ${vin}.`).waitFor();
       await invited.page.getByRole('link', { name: 'See my keys' }).click();
@@ -335,6 +356,7 @@ describe('customer portal in Chromium', () => {
       await number.fill('4242 4242 4242 4241');
       expect(await text(page, '#add-card .field-error')).toBe('This number has a typing error: one of the digits is wrong. Check it against your card.');
       expect(await number.getAttribute('aria-invalid')).toBe('true');
+      await checkPage(page, 'cards-luhn-error');
       await number.fill('4242 4242 4242 4242');
       expect(await text(page, '#add-card .field-ok')).toBe('Visa: the number looks right.');
       await page.getByLabel('Expiry date (MM/YY)').fill('13/30');
