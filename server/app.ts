@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import { rateLimit, type Store as RateLimitStore } from 'express-rate-limit';
 import { pinoHttp } from 'pino-http';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { IssuerSigningKey } from '../shared/credential/issuerKey.js';
 import { DigitalKeyError } from '../shared/errors/digitalKeyError.js';
@@ -21,6 +21,8 @@ import { securityHeaders } from './http/securityHeaders.js';
 import { openApiDocument } from './http/openApiDocument.js';
 import { mountRoutes, type RouteDefinition, type UndeclaredErrorListener } from './http/route.js';
 import { createLogger, type Logger } from './logger.js';
+import { DomainMetrics } from './metrics/domainMetrics.js';
+import { meteredPaymentGateway } from './metrics/meteredPaymentGateway.js';
 import { logMailer, Outbox, type Mailer } from './notifications/outbox.js';
 import { accountRoutes } from './routes/accountRoutes.js';
 import { myVehicleRoutes } from './routes/myVehicleRoutes.js';
@@ -97,6 +99,9 @@ export function redactUrl(url: string): string {
   return url.replace(/^\/v1\/invitations\/[^/?]+/, '/v1/invitations/[redacted]').replace(/^(\/v1\/dealer\/accounts)\?.*$/, '$1?[redacted]');
 }
 
+/** Credentials signed, told by the operation that answered 2xx (the same signing serves all three). */
+const CREDENTIAL_OPERATIONS = new Map<unknown, 'issued' | 'refreshed'>([['createMainKey', 'issued'], ['acceptInvitation', 'issued'], ['refreshCredential', 'refreshed']]);
+
 /** The route pattern a request matched (for metrics labels: bounded, no ids), or "unmatched". */
 function routePattern(req: express.Request): string {
   const route: unknown = req.route;
@@ -108,6 +113,7 @@ export function createApp(opts: CreateAppOptions): App {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger({ level: config.LOG_LEVEL });
   const accounts = new AccountRepository(store);
+  const metrics = new DomainMetrics();
   const outbox = new Outbox({
     store,
     clock,
@@ -128,12 +134,14 @@ export function createApp(opts: CreateAppOptions): App {
     accounts,
     challenges: new CeremonyChallenges({ store, clock, ttlSeconds: config.CHALLENGE_TTL }),
     vehicles: new VehicleRepository(store),
-    manifests: new StateManifests({ store, clock, issuer: config.ISSUER, issuerKey }),
+    manifests: new StateManifests({ store, clock, issuer: config.ISSUER, issuerKey, metrics }),
     outbox,
+    metrics,
   };
   const paymentGateway = opts.paymentGateway ?? new SimulatedPaymentGateway({ seed: config.PAYMENT_SIMULATOR_SEED });
+  const gateway = meteredPaymentGateway(paymentGateway, metrics);
   const cards = new CardWallet(store);
-  const subscriptions = new SubscriptionService({ ctx, outbox, gateway: paymentGateway, terms: billingTermsFromConfig(config), cards });
+  const subscriptions = new SubscriptionService({ ctx, outbox, gateway, terms: billingTermsFromConfig(config), cards });
   const scheduler = new SubscriptionScheduler({ ctx, service: subscriptions, leaseMs: config.SCHEDULER_LEASE * 1000 });
   // R1, R4b: what key and vehicle operations may ask of subscriptions, and nothing more.
   const gate: SubscriptionGate = subscriptions;
@@ -142,6 +150,7 @@ export function createApp(opts: CreateAppOptions): App {
   /** Responses not yet sent: when draining starts, they are told to close their connection. */
   const unanswered = new Set<express.Response>();
   const hub = new ManifestHub(ctx.manifests, (err) => logger.error({ err }, 'manifest fan-out failed'));
+  metrics.countConnectedCars(() => hub.connectedVehicles);
   const routes = [
     ...accountRoutes(ctx),
     ...profileRoutes(ctx, { gate }),
@@ -151,7 +160,7 @@ export function createApp(opts: CreateAppOptions): App {
     ...standardServicesRoutes(ctx, subscriptions),
     ...keyRoutes(ctx, { gate }),
     ...subscriptionRoutes(ctx, subscriptions),
-    ...cardRoutes(ctx, { cards, gateway: paymentGateway, subscriptions }),
+    ...cardRoutes(ctx, { cards, gateway, subscriptions }),
     ...sharingRoutes(ctx, { gate }),
     ...dealerRoutes(ctx),
     ...dealerAccountRoutes(ctx),
@@ -159,10 +168,6 @@ export function createApp(opts: CreateAppOptions): App {
     ...vehicleApiRoutes(ctx, hub, closing.signal),
   ];
 
-  const metrics = new Registry();
-  collectDefaultMetrics({ register: metrics });
-  const requests = new Counter({ name: 'sdk_http_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'], registers: [metrics] });
-  const latency = new Histogram({ name: 'sdk_http_request_seconds', help: 'HTTP request latency', labelNames: ['method', 'route'], registers: [metrics] });
 
   const app = express();
   app.disable('x-powered-by');
@@ -183,11 +188,14 @@ export function createApp(opts: CreateAppOptions): App {
     }),
   );
   app.use((req, res, next) => {
-    const end = latency.startTimer();
+    const end = metrics.httpLatency.startTimer();
     res.on('finish', () => {
       const route = routePattern(req);
-      requests.inc({ method: req.method, route, status: String(res.statusCode) });
+      metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
       end({ method: req.method, route });
+      if (res.statusCode === 429) metrics.rateLimited(route);
+      const signed = res.statusCode < 300 ? CREDENTIAL_OPERATIONS.get(res.locals.operationId) : undefined;
+      if (signed) metrics.credentialSigned(signed);
     });
     res.setHeader('cache-control', 'no-store');
     // Draining: finish this request, then let the client reconnect elsewhere.
@@ -206,7 +214,7 @@ export function createApp(opts: CreateAppOptions): App {
   mountCustomerPortal(app, logger);
 
   const router = express.Router();
-  mountSystemRoutes(router, ctx, metrics, hub);
+  mountSystemRoutes(router, ctx, metrics.registry, hub);
   const document = openApiDocument({ routes, serverUrl: config.ISSUER });
   router.get('/v1/openapi.json', (_req, res) => {
     res.json(document);
@@ -239,7 +247,7 @@ export function createApp(opts: CreateAppOptions): App {
     subscriptions,
     scheduler,
     paymentGateway,
-    metrics,
+    metrics: metrics.registry,
     beginShutdown() {
       closing.abort();
       for (const res of unanswered) if (!res.headersSent) res.setHeader('connection', 'close');

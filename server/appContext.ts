@@ -7,6 +7,7 @@ import type { CeremonyChallenges } from './accounts/ceremonyChallenges.js';
 import type { RelyingPartyConfig } from './accounts/relyingParty.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
+import type { DomainMetrics } from './metrics/domainMetrics.js';
 import type { Outbox } from './notifications/outbox.js';
 import type { Store } from './store/store.js';
 import type { StateManifests } from './vehicles/stateManifests.js';
@@ -27,4 +28,6 @@ export interface AppContext {
   manifests: StateManifests;
   /** Every message to a user: stored in the account's outbox, then mailed. */
   outbox: Outbox;
+  /** Counters of domain events for /metrics (bounded labels only). */
+  metrics: DomainMetrics;
 }

@@ -105,6 +105,7 @@ export function mountRoutes(
   for (const route of routes) {
     const declared = new Set(routeErrors(route));
     const handler: RequestHandler = async (req, res, next) => {
+      res.locals.operationId = route.operationId; // for the metrics of createApp
       try {
         const caller = await authenticate(req, route.auth, route.allowDealer ?? false);
         const params = validate(route.params, req.params, 'params');

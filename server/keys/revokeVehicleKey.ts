@@ -13,7 +13,7 @@ import { auditAppend, type AuditActorRole } from '../vehicles/auditTrail.js';
 
 type AuditActor = { accountId: AccountId | null; role: AuditActorRole };
 
-export type RevokeVehicleKeyDeps = Pick<AppContext, 'vehicles' | 'manifests' | 'clock'>;
+export type RevokeVehicleKeyDeps = Pick<AppContext, 'vehicles' | 'manifests' | 'clock' | 'metrics'>;
 
 export interface RevokeVehicleKeyOpts {
   vin: Vin;
@@ -52,5 +52,6 @@ export async function revokeVehicleKey(ctx: RevokeVehicleKeyDeps, opts: RevokeVe
       result: key,
     };
   });
+  ctx.metrics.keyRevoked(opts.reason);
   return { vehicle, key, manifest: await ctx.manifests.publish(vehicle) };
 }

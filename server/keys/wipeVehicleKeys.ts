@@ -15,7 +15,7 @@ import type { VehicleRecord } from '../domain/vehicleRecord.js';
 import { wipeAllKeys, type WipeReason } from '../domain/wipeAllKeys.js';
 import { auditAppend, keyIdsOfEpoch, type AuditActorRole } from '../vehicles/auditTrail.js';
 
-export type WipeVehicleKeysDeps = Pick<AppContext, 'vehicles' | 'manifests' | 'clock' | 'store'>;
+export type WipeVehicleKeysDeps = Pick<AppContext, 'vehicles' | 'manifests' | 'clock' | 'store' | 'metrics'>;
 
 export interface WipeVehicleKeysOpts {
   vin: Vin;
@@ -83,6 +83,7 @@ export async function wipeVehicleKeys(ctx: WipeVehicleKeysDeps, request: WipeVeh
     });
     return { vehicle: next, writes, result: null };
   });
+  ctx.metrics.keysWiped(request.reason);
   const manifest = await ctx.manifests.publish(vehicle);
   return { vehicle, wipedEpoch: before.epoch, listWipedKeyIds: () => keyIdsOfEpoch(ctx.store, request.vin, before.epoch), manifest };
 }

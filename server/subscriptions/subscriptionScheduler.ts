@@ -33,7 +33,7 @@ export class SubscriptionScheduler {
 
   readonly #leases: VehicleLeases;
 
-  constructor(private readonly deps: { ctx: Pick<AppContext, 'store' | 'clock' | 'vehicles' | 'logger'>; service: SubscriptionService; leaseMs: number }) {
+  constructor(private readonly deps: { ctx: Pick<AppContext, 'store' | 'clock' | 'vehicles' | 'logger' | 'metrics'>; service: SubscriptionService; leaseMs: number }) {
     this.#leases = new VehicleLeases({ store: deps.ctx.store, leaseMs: deps.leaseMs });
   }
 
@@ -45,9 +45,10 @@ export class SubscriptionScheduler {
     const seen = new Set<string>();
     for (;;) {
       const entries = (await service.due.due(now, BATCH + seen.size)).filter((e) => !seen.has(e.member));
-      if (entries.length === 0) return summary;
+      if (entries.length === 0) return this.#ran(summary);
       for (const entry of entries) {
         seen.add(entry.member);
+        ctx.metrics.schedulerPickedUp(now - entry.at);
         const lease = await this.#leases.acquire(entry.vin);
         if (!lease) {
           summary.skipped += 1;
@@ -70,6 +71,11 @@ export class SubscriptionScheduler {
         }
       }
     }
+  }
+
+  #ran(summary: RunSummary): RunSummary {
+    this.deps.ctx.metrics.schedulerRan(summary);
+    return summary;
   }
 
   /** Run `runDue` every `intervalMs` until `stop()` (production; tests call runDue themselves). */

@@ -54,7 +54,7 @@ const END_NOTES: Record<Extract<EndReason, 'trial-over' | 'not-renewed' | 'cance
 };
 
 export interface SubscriptionServiceDeps {
-  ctx: Pick<AppContext, 'vehicles' | 'manifests' | 'store' | 'clock' | 'logger'>;
+  ctx: Pick<AppContext, 'vehicles' | 'manifests' | 'store' | 'clock' | 'logger' | 'metrics'>;
   outbox: Outbox;
   gateway: PaymentGateway;
   terms: BillingTerms;
@@ -351,6 +351,7 @@ export class SubscriptionService implements SubscriptionGate {
       });
       return { vehicle: next, writes, result: { wiped: true, transition: t } };
     });
+    if (result.wiped) ctx.metrics.keysWiped('subscription-ended');
     if (result.wiped) await ctx.manifests.publish(vehicle);
     return { vehicle, ...result };
   }

@@ -17,7 +17,7 @@ import type { Notification, Outbox } from '../notifications/outbox.js';
 import type { SubscriptionGate } from '../subscriptions/subscriptionGate.js';
 import { rememberClaim } from './accountVehicles.js';
 
-export type ClaimVehicleDeps = Pick<AppContext, 'vehicles' | 'manifests' | 'clock' | 'config' | 'store'> & {
+export type ClaimVehicleDeps = Pick<AppContext, 'vehicles' | 'manifests' | 'clock' | 'config' | 'store' | 'metrics'> & {
   gate: SubscriptionGate;
   outbox: Pick<Outbox, 'notify'>;
 };
@@ -77,6 +77,7 @@ export async function claimVehicle(deps: ClaimVehicleDeps, opts: ClaimVehicleOpt
   });
   // The wrong odometer reading is counted (committed above), then refused.
   if (result.kind === 'rejected') throw new DigitalKeyError('CLAIM_REJECTED');
+  if (result.wiped) deps.metrics.keysWiped('claimed-by-another');
   if (vehicle.seq !== before.seq) await deps.manifests.publish(vehicle);
   if (result.previousMainUser) {
     // R12: a new claim ends the previous user's access, and that user is told.

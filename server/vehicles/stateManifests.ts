@@ -12,12 +12,13 @@ import { signStateManifest } from '../../shared/credential/stateManifest.js';
 import type { Vin } from '../../shared/ids.js';
 import { manifestClaims } from '../domain/manifestClaims.js';
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
+import type { DomainMetrics } from '../metrics/domainMetrics.js';
 import { parseRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { storeKeys } from '../store/storeKeys.js';
 
-/** What the manifest channel carries: a vehicle's new manifest and its seq. */
-const manifestEventSchema = z.object({ vin: z.string(), seq: z.number().int().nonnegative(), manifest: z.string() });
+/** What the manifest channel carries: a vehicle's new manifest and its seq (and when it was sent, for the delivery lag; absent from older instances). */
+const manifestEventSchema = z.object({ vin: z.string(), seq: z.number().int().nonnegative(), manifest: z.string(), sentAt: z.number().optional() });
 export type ManifestEvent = z.infer<typeof manifestEventSchema>;
 
 const CACHE_MS = 5_000;
@@ -26,7 +27,7 @@ export class StateManifests {
   readonly #cache = new Map<Vin, { seq: number; manifest: string; at: number }>();
 
   constructor(
-    private readonly deps: { store: Store; clock: Clock; issuer: string; issuerKey: IssuerSigningKey },
+    private readonly deps: { store: Store; clock: Clock; issuer: string; issuerKey: IssuerSigningKey; metrics: Pick<DomainMetrics, 'manifestPublished' | 'manifestDelivered'> },
   ) {}
 
   /** The signed manifest of this vehicle document. */
@@ -50,8 +51,10 @@ export class StateManifests {
   /** Sign and publish the manifest of a vehicle whose seq just grew. */
   async publish(vehicle: VehicleRecord): Promise<string> {
     const manifest = await this.sign(vehicle);
-    const event: ManifestEvent = { vin: vehicle.vin, seq: vehicle.seq, manifest };
+    // Wall-clock time (not the injected clock): the lag is between processes, measured in real time.
+    const event: ManifestEvent = { vin: vehicle.vin, seq: vehicle.seq, manifest, sentAt: Date.now() };
     await this.deps.store.publish(storeKeys.manifestChannel(), JSON.stringify(event));
+    this.deps.metrics.manifestPublished();
     return manifest;
   }
 
@@ -60,7 +63,9 @@ export class StateManifests {
     return this.deps.store.subscribe(storeKeys.manifestChannel(), (message) => {
       // A handler that throws would be rethrown by the store as uncaught and end the process.
       try {
-        onManifest(parseRecord(manifestEventSchema, message, 'manifest event'));
+        const event = parseRecord(manifestEventSchema, message, 'manifest event');
+        if (event.sentAt !== undefined) this.deps.metrics.manifestDelivered(Date.now() - event.sentAt);
+        onManifest(event);
       } catch (err) {
         onError(err);
       }
