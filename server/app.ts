@@ -51,12 +51,15 @@ import { vehicleApiAuthenticator, vehicleApiRoutes } from './routes/vehicleApiRo
 import { ManifestHub } from './vehicles/manifestHub.js';
 import type { Store } from './store/store.js';
 import { StateManifests } from './vehicles/stateManifests.js';
+import { TrustUpdates, type OtherIssuerKey } from './vehicles/trustUpdates.js';
 import { VehicleRepository } from './vehicles/vehicleRepository.js';
 
 export interface CreateAppOptions {
   config: Config;
   store: Store;
   issuerKey: IssuerSigningKey;
+  /** Other issuer keys of a key rotation (ISSUER_EXTRA_JWKS): published, trusted, told to the cars. */
+  otherIssuerKeys?: OtherIssuerKey[];
   clock?: Clock;
   logger?: Logger;
   mailer?: Mailer;
@@ -123,13 +126,15 @@ export function createApp(opts: CreateAppOptions): App {
       return account && account.closedAt === undefined ? account.email : null;
     },
   });
+  const trustUpdates = new TrustUpdates({ issuer: config.ISSUER, issuerKey, others: opts.otherIssuerKeys ?? [], clock });
   const ctx: AppContext = {
     config,
     store,
     clock,
     logger,
     issuerKey,
-    trust: { issuer: config.ISSUER, jwks: { keys: [issuerKey.publicJwk] } },
+    trust: { issuer: config.ISSUER, jwks: { keys: trustUpdates.keys } },
+    trustUpdates,
     rp: { rpId: config.RP_ID, rpName: config.RP_NAME, origins: config.RP_ORIGINS },
     accounts,
     challenges: new CeremonyChallenges({ store, clock, ttlSeconds: config.CHALLENGE_TTL }),

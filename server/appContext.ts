@@ -11,6 +11,7 @@ import type { DomainMetrics } from './metrics/domainMetrics.js';
 import type { Outbox } from './notifications/outbox.js';
 import type { Store } from './store/store.js';
 import type { StateManifests } from './vehicles/stateManifests.js';
+import type { TrustUpdates } from './vehicles/trustUpdates.js';
 import type { VehicleRepository } from './vehicles/vehicleRepository.js';
 
 export interface AppContext {
@@ -26,6 +27,8 @@ export interface AppContext {
   challenges: CeremonyChallenges;
   vehicles: VehicleRepository;
   manifests: StateManifests;
+  /** The issuer keys cars must trust, signed for them (key rotation). */
+  trustUpdates: TrustUpdates;
   /** Every message to a user: stored in the account's outbox, then mailed. */
   outbox: Outbox;
   /** Counters of domain events for /metrics (bounded labels only). */

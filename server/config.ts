@@ -89,6 +89,12 @@ const envSchema = z.object({
   ODOMETER_TOLERANCE_KM: z.coerce.number().int().min(0).max(10_000).default(50),
   /** The issuer's private signing key as a P-256 JWK (JSON). Unset: a fresh key each start (development only). */
   ISSUER_PRIVATE_JWK: z.string().optional(),
+  /**
+   * Issuer key rotation (docs/operations.md): other P-256 JWKs the issuer publishes and cars keep
+   * trusting beside the signing key (JSON array). A public one is the next key being announced or the
+   * previous one still verifying; a private one also co-signs the cars' trust update.
+   */
+  ISSUER_EXTRA_JWKS: z.string().optional(),
   /** Requests per minute one client address may make to the anonymous routes (sign-up, login); shared by all instances on Redis, per instance on the memory store. */
   ANONYMOUS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(120),
   /** How often a car's sync stream gets a heartbeat carrying the vehicle's current seq (a missed manifest is sent then). */

@@ -14,7 +14,7 @@ import { loadConfig, productionWarnings, type Config } from './config.js';
 import { startMetricsServer } from './metrics/metricsServer.js';
 import { drainServer } from './drainServer.js';
 import { errorMessage } from './errorMessage.js';
-import { issuerKeyFromConfig } from './issuerKeyFromConfig.js';
+import { issuerKeyFromConfig, otherIssuerKeysFromConfig } from './issuerKeyFromConfig.js';
 import { redisRateLimitStore } from './http/redisRateLimitStore.js';
 import { createLogger, type Logger } from './logger.js';
 import { createStore } from './store/createStore.js';
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
 
   // On Redis, the anonymous rate limit is one budget for all instances.
   const limiter = config.REDIS_URL ? redisRateLimitStore({ url: config.REDIS_URL }) : undefined;
-  const app = createApp({ config, store, issuerKey: await issuerKeyFromConfig(config), logger, ...(limiter ? { anonymousRateLimitStore: limiter.store } : {}) });
+  const app = createApp({ config, store, issuerKey: await issuerKeyFromConfig(config), otherIssuerKeys: await otherIssuerKeysFromConfig(config), logger, ...(limiter ? { anonymousRateLimitStore: limiter.store } : {}) });
   // Renewals, retries and ends (R9–R11): every instance polls; leases keep the work exactly-once.
   app.scheduler.start(config.SCHEDULER_INTERVAL * 1000);
   // The manifest subscription (retried with backoff until live): /readyz reports it.

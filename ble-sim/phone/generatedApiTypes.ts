@@ -818,7 +818,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Server-sent events: the current manifest, then each new one as it is made (event "manifest", id = seq); every SYNC_HEARTBEAT an event "heartbeat" carries the current seq {seq}, after any manifest the car missed */
+        /** Server-sent events: first the issuer keys to trust (event "trust", {tokens}: a trust update signed by each issuer key, docs/operations.md), then the current manifest, then each new one as it is made (event "manifest", id = seq); every SYNC_HEARTBEAT an event "heartbeat" carries the current seq {seq}, after any manifest the car missed */
         get: operations["vehicleEvents"];
         put?: never;
         post?: never;

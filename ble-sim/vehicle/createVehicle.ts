@@ -24,6 +24,7 @@ import { DEFAULT_LINK_PROFILE } from '../air/linkProfile.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Command } from '../../shared/commands.js';
 import { verifyStateManifest } from '../../shared/credential/stateManifest.js';
+import { MAX_TRUSTED_ISSUER_KEYS, verifyTrustUpdate } from '../../shared/credential/trustUpdate.js';
 import type { TrustedIssuer } from '../../shared/credential/trustedIssuer.js';
 import { asDigitalKeyError, DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { ErrorCode } from '../../shared/errors/errorCode.js';
@@ -37,7 +38,7 @@ import { ForwardOnlyClock } from './forwardOnlyClock.js';
 import { NonceStore, type RandomBytes } from './nonceStore.js';
 import { VehicleEventLog, type VehicleEvent } from './vehicleEventLog.js';
 import { VehicleGatt } from './vehicleGatt.js';
-import { initialVehicleState, withManifest, type VehicleState } from './vehicleState.js';
+import { initialVehicleState, withManifest, withTrustUpdate, type VehicleState } from './vehicleState.js';
 import { loadVehicleState, saveVehicleState } from './vehicleStateFile.js';
 import { verifyCommandRequest, type VerifierConfig } from './vehicleVerifier.js';
 
@@ -65,6 +66,13 @@ export interface CreateVehicleOptions {
 }
 
 /** Whether a manifest was applied, and the state it left. */
+export interface ApplyTrustUpdateResult {
+  /** Whether the update was newer than the last one taken. */
+  applied: boolean;
+  /** The kids of the issuer keys the car trusts now. */
+  kids: string[];
+}
+
 export interface ApplyManifestResult {
   applied: boolean;
   seq: number;
@@ -89,6 +97,12 @@ export interface Vehicle {
    * one throws DigitalKeyError (BAD_SIGNATURE, BAD_STATE, WRONG_VEHICLE).
    */
   applyManifest(jws: string): Promise<ApplyManifestResult>;
+  /**
+   * Apply a trust update from the sync channel: one or more tokens of the same key set, each signed
+   * by another issuer key. The first one signed by a key the car trusts now is taken if it is newer
+   * than the last; throws DigitalKeyError (BAD_SIGNATURE, BAD_STATE) when none verifies.
+   */
+  applyTrustUpdate(tokens: string[]): Promise<ApplyTrustUpdateResult>;
   /** The vehicle's forward-only clock, ms. */
   now(): number;
   /** The command log with RSSI and timing per command (relay-attack evidence), oldest first. */
@@ -190,13 +204,39 @@ class SimulatedVehicle implements Vehicle {
     await this.#queue;
   }
 
+  applyTrustUpdate(tokens: string[]): Promise<ApplyTrustUpdateResult> {
+    return this.#serial(async () => {
+      const state = this.#requireState();
+      const trust = this.#trustOf(state);
+      const nowSeconds = Math.floor(this.#clock.now() / 1000);
+      let refusal: unknown = new DigitalKeyError('BAD_STATE', 'an empty trust update');
+      for (const token of tokens.slice(0, MAX_TRUSTED_ISSUER_KEYS)) {
+        const claims = await verifyTrustUpdate({ token, trust, nowSeconds }).catch((err: unknown) => {
+          refusal = err;
+          return null;
+        });
+        if (!claims) continue;
+        const next = withTrustUpdate(state, claims);
+        if (next === state) return { applied: false, kids: trust.jwks.keys.map((k) => k.kid ?? '') };
+        await this.#commit(next);
+        return { applied: true, kids: claims.keys.map((k) => k.kid) };
+      }
+      throw asDigitalKeyError(refusal);
+    });
+  }
+
+  /** The issuer as the car trusts it now: the keys of the newest trust update, else the provisioned ones. */
+  #trustOf(state: VehicleState): TrustedIssuer {
+    return state.issuerKeys ? { issuer: this.#config.trust.issuer, jwks: { keys: state.issuerKeys } } : this.#config.trust;
+  }
+
   applyManifest(jws: string): Promise<ApplyManifestResult> {
     return this.#serial(async () => {
       const state = this.#requireState();
       const nowMs = this.#clock.now();
       const claims = await verifyStateManifest({
         manifest: jws,
-        trust: this.#config.trust,
+        trust: this.#trustOf(state),
         vin: this.vin,
         nowSeconds: Math.floor(nowMs / 1000),
       }).catch((err: unknown) => {
@@ -256,7 +296,7 @@ class SimulatedVehicle implements Vehicle {
   ): Promise<void> {
     const state = this.#requireState();
     const verifyStarted = performance.now();
-    const decision = await verifyCommandRequest({ request, nonce, state, nowMs, config: this.#config });
+    const decision = await verifyCommandRequest({ request, nonce, state, nowMs, config: { ...this.#config, trust: this.#trustOf(state) } });
     const verifyMs = performance.now() - verifyStarted;
     let next = decision.manifest ? withManifest(state, decision.manifest) : state;
     if (decision.ok && decision.counter) {

@@ -71,6 +71,7 @@ async function main(): Promise<void> {
       issuer: config.ISSUER,
       clock: systemClock,
       applyManifest: (m) => vehicle.applyManifest(m),
+      applyTrustUpdate: (tokens) => vehicle.applyTrustUpdate(tokens),
       onEvent: (event) => log.info({ sync: event }, 'sync'),
     });
     sync.start();

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { idSchema, vinSchema, type KeyId, type Vin } from '../../shared/ids.js';
 import type { StateManifestClaims } from '../../shared/credential/stateManifest.js';
+import type { TrustUpdateClaims } from '../../shared/credential/trustUpdate.js';
 
 /** Version of the persisted state format. */
 export const VEHICLE_STATE_VERSION = 1;
@@ -25,6 +26,12 @@ export const vehicleStateSchema = z.object({
   /** Highest trusted time seen (own clock, manifests' `iat`), ms since the epoch. */
   highestTrustedMs: z.number().int().nonnegative(),
   actuators: z.object({ locked: z.boolean(), engine: z.boolean() }),
+  /**
+   * The issuer keys taken from the newest trust update (trustUpdate.ts), replacing the provisioned
+   * ones; absent until the first update. `trustIat` is that update's `iat`: an older one is refused.
+   */
+  issuerKeys: z.array(z.looseObject({ kty: z.literal('EC'), crv: z.literal('P-256'), x: z.string(), y: z.string(), kid: z.string() })).min(1).exactOptional(),
+  trustIat: z.number().int().nonnegative().exactOptional(),
 });
 
 /** The vehicle's persisted state. */
@@ -58,4 +65,13 @@ export function withManifest(state: VehicleState, manifest: StateManifestClaims)
     revoked: [...new Set<KeyId>(manifest.revoked)],
     highestTrustedMs: Math.max(state.highestTrustedMs, manifest.iat * 1000),
   };
+}
+
+/**
+ * Take the key set of a verified trust update if it is newer than the last one taken; returns the
+ * new state, or the same object when the update is not newer (a replay or an older instance).
+ */
+export function withTrustUpdate(state: VehicleState, update: TrustUpdateClaims): VehicleState {
+  if (state.trustIat !== undefined && update.iat <= state.trustIat) return state;
+  return { ...state, issuerKeys: update.keys, trustIat: update.iat };
 }

@@ -14,6 +14,7 @@ import { readServerSentEvents } from './serverSentEvents.js';
 const closingEventSchema = z.object({ retryInMs: z.number().min(0).max(60_000) });
 const heartbeatEventSchema = z.object({ seq: z.number() });
 const manifestEventSchema = z.object({ seq: z.number(), manifest: z.string() });
+const trustEventSchema = z.object({ tokens: z.array(z.string()).min(1).max(4) });
 
 export interface VehicleSyncOptions {
   baseUrl: string;
@@ -25,6 +26,8 @@ export interface VehicleSyncOptions {
   clock: Clock;
   /** Apply a manifest; errors are reported, never fatal to the channel. */
   applyManifest: (manifest: string) => Promise<unknown>;
+  /** Apply the issuer's trust update (sent when the channel opens): the issuer keys the car trusts from now on. */
+  applyTrustUpdate?: (tokens: string[]) => Promise<{ applied: boolean; kids: string[] }>;
   onEvent?: (event: SyncEvent) => void;
   initialBackoffMs?: number;
   maxBackoffMs?: number;
@@ -37,6 +40,8 @@ export type SyncEvent =
   | { type: 'manifest'; seq: number }
   | { type: 'heartbeat'; seq: number }
   | { type: 'rejected'; seq: number; error: string }
+  | { type: 'trust'; applied: boolean; kids: string[] }
+  | { type: 'trust-rejected'; error: string }
   | { type: 'disconnected'; error?: string; retryInMs: number };
 
 export class VehicleSync {
@@ -131,6 +136,16 @@ export class VehicleSync {
         const { seq } = heartbeatEventSchema.parse(JSON.parse(event.data));
         this.#opts.onEvent?.({ type: 'heartbeat', seq });
         if (seq > this.lastSeq) break;
+        continue;
+      }
+      if (event.event === 'trust') {
+        const { tokens } = trustEventSchema.parse(JSON.parse(event.data));
+        if (!this.#opts.applyTrustUpdate) continue;
+        try {
+          this.#opts.onEvent?.({ type: 'trust', ...(await this.#opts.applyTrustUpdate(tokens)) });
+        } catch (err) {
+          this.#opts.onEvent?.({ type: 'trust-rejected', error: err instanceof Error ? err.message : String(err) });
+        }
         continue;
       }
       if (event.event !== 'manifest') continue;

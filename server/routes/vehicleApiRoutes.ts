@@ -57,7 +57,7 @@ export function vehicleApiRoutes(ctx: AppContext, hub: ManifestHub, closing: Abo
       method: 'get',
       path: '/v1/vehicle-api/events',
       operationId: 'vehicleEvents',
-      summary: 'Server-sent events: the current manifest, then each new one as it is made (event "manifest", id = seq); every SYNC_HEARTBEAT an event "heartbeat" carries the current seq {seq}, after any manifest the car missed',
+      summary: 'Server-sent events: first the issuer keys to trust (event "trust", {tokens}: a trust update signed by each issuer key, docs/operations.md), then the current manifest, then each new one as it is made (event "manifest", id = seq); every SYNC_HEARTBEAT an event "heartbeat" carries the current seq {seq}, after any manifest the car missed',
       tags: ['vehicle'],
       errors: ['VEHICLE_NOT_FOUND'],
       auth: 'vehicle',

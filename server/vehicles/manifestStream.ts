@@ -15,7 +15,7 @@ import type { AppContext } from '../appContext.js';
 import type { ManifestHub } from './manifestHub.js';
 
 export interface ManifestStreamOptions {
-  ctx: Pick<AppContext, 'vehicles' | 'manifests' | 'logger'>;
+  ctx: Pick<AppContext, 'vehicles' | 'manifests' | 'logger' | 'trustUpdates'>;
   hub: ManifestHub;
   vin: Vin;
   res: Response;
@@ -74,6 +74,9 @@ export async function streamManifests(opts: ManifestStreamOptions): Promise<void
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
   res.flushHeaders();
   try {
+    // First the issuer keys to trust (a rotation reaches the car before anything signed with a new key).
+    const tokens = await ctx.trustUpdates.tokens();
+    if (!released) res.write(`event: trust\ndata: ${JSON.stringify({ tokens })}\n\n`);
     await catchUp();
   } catch (err) {
     // Headers are sent: the error can only end the stream; the car reconnects with backoff.

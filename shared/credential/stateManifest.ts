@@ -9,7 +9,7 @@ import { idSchema, vinSchema } from '../ids.js';
 import { DigitalKeyError } from '../errors/digitalKeyError.js';
 import type { IssuerSigningKey } from './issuerKey.js';
 import { signCompactJws } from './signCompactJws.js';
-import { verifyIssuerToken, type TrustedIssuer } from './trustedIssuer.js';
+import { verifyStateToken, type TrustedIssuer } from './trustedIssuer.js';
 
 export const STATE_MANIFEST_TYP = 'sdk-state+jwt';
 
@@ -36,25 +36,7 @@ export async function verifyStateManifest(opts: {
   vin: string;
   nowSeconds: number;
 }): Promise<StateManifestClaims> {
-  const payload = await verifyIssuerToken({
-    token: opts.manifest,
-    trust: opts.trust,
-    typ: STATE_MANIFEST_TYP,
-    audience: opts.vin,
-    requiredClaims: ['iss', 'aud', 'iat'],
-    nowSeconds: opts.nowSeconds,
-    // A manifest has no lifetime: a newer seq replaces it. `iat` in the future is tolerated by
-    // a day so a vehicle with a slow clock still takes it (its clock then moves forward to `iat`).
-    clockToleranceSeconds: 86_400,
-    malformed: 'BAD_STATE',
-  }).catch((err: unknown) => {
-    // The time codes speak of credentials ("refresh it online"); a manifest out of its time bounds
-    // is simply not trusted.
-    if (err instanceof DigitalKeyError && (err.code === 'NOT_YET_VALID' || err.code === 'EXPIRED')) {
-      throw new DigitalKeyError('BAD_STATE', 'manifest outside its time bounds', { cause: err });
-    }
-    throw err;
-  });
+  const payload = await verifyStateToken({ token: opts.manifest, trust: opts.trust, typ: STATE_MANIFEST_TYP, audience: opts.vin, nowSeconds: opts.nowSeconds, what: 'manifest' });
   const parsed = stateManifestClaimsSchema.safeParse(payload);
   if (!parsed.success) throw new DigitalKeyError('BAD_STATE', 'manifest claims do not match the schema');
   return parsed.data;

@@ -95,3 +95,27 @@ function mapJoseError(err: unknown, malformed: ErrorCode): DigitalKeyError {
   }
   return new DigitalKeyError(malformed, undefined, { cause: err });
 }
+
+/**
+ * Verify a token of signed state — a state manifest, a trust update — that has no lifetime (a newer
+ * one replaces it): `iat` in the future is tolerated by a day, so a car with a slow clock still takes
+ * it (its clock then moves forward), and any fault of it is BAD_STATE (or BAD_SIGNATURE,
+ * WRONG_VEHICLE): the time codes speak of credentials ("refresh it online"), which this is not.
+ */
+export async function verifyStateToken(opts: { token: string; trust: TrustedIssuer; typ: string; audience: string; nowSeconds: number; what: string }): Promise<JWTPayload> {
+  return verifyIssuerToken({
+    token: opts.token,
+    trust: opts.trust,
+    typ: opts.typ,
+    audience: opts.audience,
+    requiredClaims: ['iss', 'aud', 'iat'],
+    nowSeconds: opts.nowSeconds,
+    clockToleranceSeconds: 86_400,
+    malformed: 'BAD_STATE',
+  }).catch((err: unknown) => {
+    if (err instanceof DigitalKeyError && (err.code === 'NOT_YET_VALID' || err.code === 'EXPIRED')) {
+      throw new DigitalKeyError('BAD_STATE', `${opts.what} outside its time bounds`, { cause: err });
+    }
+    throw err;
+  });
+}

@@ -122,6 +122,34 @@ describe('metrics', () => {
   }, 60_000);
 });
 
+describe('HTTP edges', () => {
+  it('a body its Content-Encoding cannot decode and a path with bad percent-encoding: 400 VALIDATION_FAILED, no error log line', async () => {
+    const port = await freePort();
+    const server = startServer({ PORT: String(port) });
+    await server.waitFor(msg('server listening'), 60_000, 'server listening');
+    const answers = [
+      await send(port, 'POST /v1/accounts HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}'),
+      await send(port, 'GET /v1/vehicles/%E0%A4%A/keys HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n'),
+    ];
+    for (const answer of answers) {
+      expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+      expect(answer).toContain('"code":"VALIDATION_FAILED"');
+    }
+    await server.stop();
+    expect(server.lines.filter((l) => Number(l.json?.level) >= 50)).toEqual([]);
+  }, 60_000);
+});
+
+/** Write a raw request and read the whole answer (the request closes the connection). */
+async function send(port: number, request: string): Promise<string> {
+  const socket = connect({ host: '127.0.0.1', port });
+  let answer = '';
+  socket.on('data', (chunk) => (answer += chunk.toString()));
+  socket.write(request);
+  await new Promise((resolve) => socket.once('close', resolve));
+  return answer;
+}
+
 describe('configuration refused at start, with its message', () => {
   it.each([
     ['RP_ORIGINS', 'notanorigin', /RP_ORIGINS: "notanorigin" is not an origin/],

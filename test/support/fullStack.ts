@@ -59,7 +59,7 @@ export async function startFullStack(opts: Pick<Parameters<typeof startTestServe
     },
     sync(vin, privateKey) {
       const car = stack.car(vin);
-      const s = new VehicleSync({ baseUrl: t.baseUrl, vin, privateKey, issuer: t.config.ISSUER, clock: t.clock, applyManifest: (m) => car.applyManifest(m), initialBackoffMs: 20, maxBackoffMs: 200 });
+      const s = new VehicleSync({ baseUrl: t.baseUrl, vin, privateKey, issuer: t.config.ISSUER, clock: t.clock, applyManifest: (m) => car.applyManifest(m), applyTrustUpdate: (tokens) => car.applyTrustUpdate(tokens), initialBackoffMs: 20, maxBackoffMs: 200 });
       s.start();
       syncs.push(s);
       return s;

@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { JWK } from 'jose';
 import { ManualClock } from '../../shared/clock.js';
 import { LocalIssuerKey, type IssuerSigningKey } from '../../shared/credential/issuerKey.js';
+import { otherIssuerKeysFromConfig } from '../../server/issuerKeyFromConfig.js';
 import { createApp, type App } from '../../server/app.js';
 import { loadConfig, type Config } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
@@ -92,6 +93,7 @@ export async function startTestServer(
       config,
       store,
       issuerKey,
+      otherIssuerKeys: await otherIssuerKeysFromConfig(config),
       clock,
       logger: createLogger({ level: config.LOG_LEVEL }),
       mailer: mailbox,

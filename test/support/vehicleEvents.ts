@@ -1,6 +1,8 @@
 /** A vehicle's side of the sync API in tests: its signed request token and its event stream. */
 import { expect } from 'vitest';
 import type { JWK } from 'jose';
+import { z } from 'zod';
+import { verifyTrustUpdate } from '../../shared/credential/trustUpdate.js';
 import { signVehicleRequestToken } from '../../shared/credential/vehicleRequestToken.js';
 import { readServerSentEvents, type ServerSentEvent } from '../../ble-sim/vehicle/serverSentEvents.js';
 import type { TestServer } from './testServer.js';
@@ -16,13 +18,16 @@ export async function openEvents(t: TestServer, vin: string, key: JWK) {
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toContain('text/event-stream');
   const events = readServerSentEvents(res.body!);
-  return {
-    async next(): Promise<ServerSentEvent> {
-      const timeout = new Promise<never>((_r, reject) => setTimeout(() => reject(new Error('no event within 5 s')), 5000).unref());
-      const { value, done } = await Promise.race([events.next(), timeout]);
-      if (done) throw new Error('stream ended');
-      return value;
-    },
-    close: () => controller.abort(),
+  const next = async (): Promise<ServerSentEvent> => {
+    const timeout = new Promise<never>((_r, reject) => setTimeout(() => reject(new Error('no event within 5 s')), 5000).unref());
+    const { value, done } = await Promise.race([events.next(), timeout]);
+    if (done) throw new Error('stream ended');
+    return value;
   };
+  // Every stream opens with the issuer keys to trust: a trust update signed by the issuer's key.
+  const trust = await next();
+  expect(trust.event).toBe('trust');
+  const { tokens } = z.object({ tokens: z.array(z.string()) }).parse(JSON.parse(trust.data));
+  expect((await verifyTrustUpdate({ token: tokens[0] ?? '', trust: t.app.ctx.trust, nowSeconds: Math.floor(t.clock.now() / 1000) })).keys.map((k) => k.kid)).toContain(t.app.ctx.issuerKey.kid);
+  return { next, close: () => controller.abort() };
 }
