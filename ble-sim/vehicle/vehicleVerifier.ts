@@ -22,6 +22,7 @@ import { decodeJwt } from 'jose';
 import type { Command } from '../../shared/commands.js';
 import { verifyKeyCredential, type KeyCredentialClaims } from '../../shared/credential/keyCredential.js';
 import { verifyStateManifest, type StateManifestClaims } from '../../shared/credential/stateManifest.js';
+import { isStrictDerEcdsaSignature } from '../../shared/credential/strictDerSignature.js';
 import type { TrustedIssuer } from '../../shared/credential/trustedIssuer.js';
 import { asDigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { ErrorCode } from '../../shared/errors/errorCode.js';
@@ -111,6 +112,10 @@ export async function verifyCommandRequest(input: VerifierInput): Promise<Verifi
   if (Buffer.from(request.asr.id).toString('base64url') !== passkeyId) return fail('BAD_ASSERTION');
   // 8. R14: biometric user verification, checked here so the refusal has its own exact code.
   if (((request.asr.authenticatorData[FLAGS_OFFSET] ?? 0) & FLAG_UV) === 0) return fail('USER_NOT_VERIFIED');
+
+  // 8b. One spelling per signature: the library's ASN.1 parser accepts trailing bytes and
+  // non-minimal integers, so anything but strict DER is refused before it is asked.
+  if (!isStrictDerEcdsaSignature(request.asr.signature)) return fail('BAD_ASSERTION');
 
   // 9. The assertion must be over tx = H(nonce, VIN, cmd, H(credential)).
   const tx = transactionHash({ nonce, vin: config.vin, cmd, credential: request.cred });

@@ -108,6 +108,9 @@ describe('verifyCommandRequest', () => {
     ['assertion from another origin', 'BAD_ASSERTION', async () => ({ origin: 'https://evil.example' })],
     ['vehicle provisioned for another RP id', 'BAD_ASSERTION', async () => ({ config: { rpId: 'other.example' } })],
     ['signature bytes flipped', 'BAD_ASSERTION', async () => ({ tamper: (r) => ({ ...r, asr: { ...r.asr, signature: r.asr.signature.map((b, i) => (i === 10 ? b ^ 1 : b)) } }) })],
+    // The library's ASN.1 parser would take these; the car takes only strict DER (one spelling per signature).
+    ['a DER sequence whose length covers a byte after its two integers', 'BAD_ASSERTION', async () => ({ tamper: (r) => ({ ...r, asr: { ...r.asr, signature: new Uint8Array([...r.asr.signature.subarray(0, 1), (r.asr.signature[1] ?? 0) + 1, ...r.asr.signature.subarray(2), 0]) } }) })],
+    ['a valid signature with a byte after its DER sequence (the library would accept it)', 'BAD_ASSERTION', async () => ({ tamper: (r) => ({ ...r, asr: { ...r.asr, signature: new Uint8Array([...r.asr.signature, 0]) } }) })],
     ['clientDataJSON of a registration', 'BAD_ASSERTION', async () => ({ tamper: (r) => ({ ...r, asr: { ...r.asr, clientDataJSON: new TextEncoder().encode(new TextDecoder().decode(r.asr.clientDataJSON).replace('webauthn.get', 'webauthn.create')) } }) })],
     ['counter not above the stored one (cloned passkey)', 'COUNTER_REGRESSION', async () => ({ state: { counters: { [passkey.id]: 1_000_000 } } })],
   ])('%s → %s', async (_name, code, scenario) => {
