@@ -54,7 +54,7 @@ const END_NOTES: Record<Extract<EndReason, 'trial-over' | 'not-renewed' | 'cance
 };
 
 export interface SubscriptionServiceDeps {
-  ctx: Pick<AppContext, 'vehicles' | 'manifests' | 'store' | 'clock' | 'logger' | 'metrics'>;
+  ctx: Pick<AppContext, 'vehicles' | 'manifests' | 'store' | 'clock' | 'logger' | 'metrics' | 'accounts'>;
   outbox: Outbox;
   gateway: PaymentGateway;
   terms: BillingTerms;
@@ -114,8 +114,15 @@ export class SubscriptionService implements SubscriptionGate {
     return this.deps.terms;
   }
 
-  #env(): TransitionEnv {
-    return { nowMs: this.deps.ctx.clock.now(), terms: this.deps.terms, newId: randomUUID };
+  /** The rules' environment; `timeZone` is the customer's, in which consumer deadlines (R11) are counted. */
+  #env(timeZone?: string): TransitionEnv {
+    const { terms } = this.deps;
+    return { nowMs: this.deps.ctx.clock.now(), terms: timeZone === undefined ? terms : { ...terms, timeZone }, newId: randomUUID };
+  }
+
+  /** The account's own time zone (Mijn Profiel), else none: the configured CUSTOMER_TIME_ZONE then applies. */
+  async #zoneOf(accountId: AccountId): Promise<string | undefined> {
+    return (await this.deps.ctx.accounts.find(accountId))?.timeZone;
   }
 
   /** R1, R4b: the gate every key issuance, refresh and invitation accept runs (SubscriptionGate). */
@@ -151,13 +158,14 @@ export class SubscriptionService implements SubscriptionGate {
     await this.#assertMainUser(vin, accountId);
     // The card and the plan's entry in the account's subscriptions in one commit with the wallet, before
     // the plan's own commit: the card rule sees every paid plan being started (harmless if it fails).
+    const zone = await this.#zoneOf(accountId);
     const reservedAt = ctx.clock.now();
     const reserved = request.plan === 'trial' ? null : await this.deps.cards.reserveForStart(accountId, vin, reservedAt);
     const card = reserved && { cardId: reserved.cardId, token: reserved.token, brand: reserved.brand, last4: reserved.last4 };
     await this.due.add(vin, ctx.clock.now());
     const { result } = await ctx.vehicles
       .update(vin, (v) => {
-        const outcome = startSubscription(v, { accountId, plan: request.plan, ...(request.years !== undefined ? { years: request.years } : {}), card }, this.#env());
+        const outcome = startSubscription(v, { accountId, plan: request.plan, ...(request.years !== undefined ? { years: request.years } : {}), card }, this.#env(zone));
         return { vehicle: outcome.vehicle, result: { started: outcome.started, subscriptionId: outcome.vehicle.subscriptions?.current?.subscriptionId } };
       })
       .catch(async (err: unknown) => {
@@ -180,7 +188,8 @@ export class SubscriptionService implements SubscriptionGate {
   async cancel({ vin, accountId, mode }: CancelSubscriptionOpts): Promise<CancelSubscriptionResult> {
     await this.#assertMainUser(vin, accountId);
     await this.due.add(vin, this.deps.ctx.clock.now());
-    const { wiped, transition } = await this.#commit(vin, (v) => cancelSubscription(v, { accountId, mode }, this.#env()), { accountId, role: 'main' });
+    const zone = await this.#zoneOf(accountId);
+    const { wiped, transition } = await this.#commit(vin, (v) => cancelSubscription(v, { accountId, mode }, this.#env(zone)), { accountId, role: 'main' });
     await this.runFollowUps(vin);
     return { view: await this.view({ vin, accountId }), outcome: transition.outcome, keysWiped: wiped };
   }
@@ -192,7 +201,7 @@ export class SubscriptionService implements SubscriptionGate {
   async quoteCancellation({ vin, accountId, mode }: CancelSubscriptionOpts): Promise<CancellationQuote> {
     await this.#assertMainUser(vin, accountId);
     const vehicle = await this.deps.ctx.vehicles.get(vin);
-    const { outcome } = cancelSubscription(vehicle, { accountId, mode }, this.#env());
+    const { outcome } = cancelSubscription(vehicle, { accountId, mode }, this.#env(await this.#zoneOf(accountId)));
     // A refund goes back in the currency of the charge it refunds.
     return { outcome, currency: vehicle.subscriptions?.current?.lastCharge?.currency ?? this.terms.currency };
   }
@@ -326,7 +335,8 @@ export class SubscriptionService implements SubscriptionGate {
         return false;
       }
     }
-    await this.#commit(vin, (v) => applyChargeResult(v, intent, result, this.#env()), SYSTEM);
+    const zone = await this.#zoneOf(intent.accountId);
+    await this.#commit(vin, (v) => applyChargeResult(v, intent, result, this.#env(zone)), SYSTEM);
     return true;
   }
 

@@ -545,6 +545,16 @@ describe('R11: cancelling and withdrawing', () => {
     expect(gateway(t).netCents()).toBe(4990 - 4158);
   });
 
+  it("R11: the withdrawal period is counted in the account's own time zone when the profile names one", async () => {
+    const t = await server();
+    const { vin, phone } = await owner(t);
+    await phone.api.request('PATCH', '/v1/me', { timeZone: 'America/New_York' });
+    await addCard(phone, TEST_CARDS.visa);
+    await subscribe(phone, vin, { plan: 'yearly' });
+    // Contract on 25 November 07:00 in New York: 14 days from the 26th end at midnight there (UTC−5), not in Brussels.
+    expect((await current(phone, vin)).subscription!.withdrawalUntil).toBe('2026-12-10T05:00:00.000Z');
+  });
+
   it('R11: withdrawing within 14 days ends at once and refunds everything except the days used; after 14 days it is refused', async () => {
     const t = await server();
     const { vin, phone } = await owner(t);
