@@ -4,12 +4,11 @@
  * command it prints, and the phone commands it prints, each its own `npm run phone` process sharing
  * one state file — ending in an unlock over BLE. The operator CLI acts on the same dev server.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, spawnProcess, type SpawnedProcess } from '../support/spawnedProcess.js';
+import { freePort, spawnProcess, type SpawnedProcess, runCommandLine } from '../support/spawnedProcess.js';
 
 let dir: string;
 let env: Record<string, string>;
@@ -19,17 +18,9 @@ let car: SpawnedProcess | undefined;
 let carCommand: string;
 let phoneCommands: string[];
 
-/** Run one shell command line the way a user types it; resolves with its exit code and output. */
+/** Run one shell command line the way a user types it, in this test's environment. */
 function run(commandLine: string, extraEnv: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', commandLine], { env: { ...process.env, ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCommandLine(commandLine, { ...env, ...extraEnv });
 }
 
 beforeAll(async () => {

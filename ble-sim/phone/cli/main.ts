@@ -119,16 +119,20 @@ const COMMANDS: Record<string, CommandSpec> = {
     },
   },
   key: {
-    summary: 'get a digital key for the vehicle, bound to this phone’s passkey',
-    usage: 'phone key [--vin VIN]',
-    options: { ...VIN_OPTION },
+    summary: 'get a digital key for the vehicle, bound to this phone’s passkey; --refresh: a fresh credential for the key it holds (R8; lock, unlock and start refresh one about to expire themselves)',
+    usage: 'phone key [--vin VIN] [--refresh]',
+    options: { ...VIN_OPTION, refresh: { type: 'boolean' } },
     async run(ctx) {
       const vin = ctx.vin();
       const phone = await ctx.session();
+      if (ctx.values.refresh === true) {
+        ctx.progress(`asking for a fresh credential for ${vin}`);
+        return credentialOutcome(`a fresh credential for ${vin}`, vin, await phone.refresh(vin));
+      }
       ctx.progress(`asking for a key to ${vin}`);
       const entry = await phone.requestKey(vin);
       ctx.state().currentVin = vin;
-      return { text: `key ${entry.keyId} for ${vin}, credential valid until ${new Date(entry.expiresAt * 1000).toISOString()}`, json: { vin, keyId: entry.keyId, expiresAt: entry.expiresAt } };
+      return credentialOutcome(`key ${entry.keyId} for ${vin}`, vin, entry);
     },
   },
   invite: {
@@ -200,6 +204,11 @@ for (const cmd of VEHICLE_COMMANDS.filter((c): c is VehicleCommand & ('unlock' |
     options: { ...BLE_OPTIONS },
     run: (ctx) => bleCommand(ctx, cmd),
   };
+}
+
+/** What `key` and `refresh` answer: the credential the phone now holds and until when. */
+function credentialOutcome(what: string, vin: string, entry: { keyId: string; expiresAt: number }): Outcome {
+  return { text: `${what}, credential valid until ${new Date(entry.expiresAt * 1000).toISOString()}`, json: { vin, keyId: entry.keyId, expiresAt: entry.expiresAt } };
 }
 
 async function bleCommand(ctx: Context, cmd: 'unlock' | 'lock' | 'start'): Promise<Outcome> {
