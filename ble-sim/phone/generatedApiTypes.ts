@@ -631,7 +631,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Look up a vehicle's keys */
+        /** Look up a vehicle's keys, and whether the car applied the vehicle's latest state (reached / waiting, last seen) */
         get: operations["dealerListKeys"];
         put?: never;
         post?: never;
@@ -822,6 +822,23 @@ export interface paths {
         get: operations["vehicleEvents"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/vehicle-api/acks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The car reports the seq of the state manifest it applied (after each manifest and each heartbeat): the server keeps the newest seq, when it was first reported, and when the car was last seen */
+        post: operations["vehicleAcknowledge"];
         delete?: never;
         options?: never;
         head?: never;
@@ -9338,6 +9355,19 @@ export interface operations {
                             notAfter?: number;
                             createdAt: number;
                         }[];
+                        car: {
+                            /**
+                             * @description reached: the car applied the current seq; waiting: not yet; never: the car never reported
+                             * @enum {string}
+                             */
+                            state: "reached" | "waiting" | "never";
+                            seq: number;
+                            appliedSeq: number | null;
+                            /** @description epoch milliseconds: when the car first reported appliedSeq */
+                            appliedAt: number | null;
+                            /** @description epoch milliseconds: when the car last reported on its sync channel */
+                            lastSeenAt: number | null;
+                        };
                     };
                 };
             };
@@ -11212,6 +11242,151 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VALIDATION_FAILED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED: A valid session is required (do not retry unchanged) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "UNAUTHENTICATED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description VEHICLE_NOT_FOUND: No such vehicle (do not retry unchanged) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VEHICLE_NOT_FOUND";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "INTERNAL_ERROR";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "STORE_UNAVAILABLE";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    vehicleAcknowledge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    seq: number;
+                };
+            };
+        };
+        responses: {
+            /** @description What the server now knows of the car */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        seq: number;
+                        appliedAt: number;
+                        lastSeenAt: number;
+                    };
+                };
             };
             /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
             400: {

@@ -3,6 +3,8 @@
  * authenticated by a fresh token signed with the car's own key each time it connects, and hands every
  * manifest to the vehicle (which applies only newer, valid ones). It reconnects with capped,
  * jittered exponential backoff, so a server restart or maintenance window (R7) only delays news.
+ * After each manifest it applied and each heartbeat it acknowledges the seq it holds (POST
+ * /v1/vehicle-api/acks, a fresh signed token each time), so the server knows what reached the car.
  */
 import type { JWK } from 'jose';
 import { z } from 'zod';
@@ -42,6 +44,8 @@ export type SyncEvent =
   | { type: 'rejected'; seq: number; error: string }
   | { type: 'trust'; applied: boolean; kids: string[] }
   | { type: 'trust-rejected'; error: string }
+  | { type: 'acknowledged'; seq: number }
+  | { type: 'ack-failed'; seq: number; error: string }
   | { type: 'disconnected'; error?: string; retryInMs: number };
 
 export class VehicleSync {
@@ -104,13 +108,35 @@ export class VehicleSync {
     }
   }
 
-  async #connectOnce(onConnected: () => void): Promise<void> {
-    const token = await signVehicleRequestToken({
+  /** A fresh request token signed with the car's key (each is good for one request). */
+  #token(): Promise<string> {
+    return signVehicleRequestToken({
       vin: this.#opts.vin,
       privateKey: this.#opts.privateKey,
       issuer: this.#opts.issuer,
       nowSeconds: Math.floor(this.#opts.clock.now() / 1000),
     });
+  }
+
+  /** Tell the server the seq the car holds; a failure is reported, never fatal (the next one repeats it). */
+  async #acknowledge(seq: number): Promise<void> {
+    try {
+      const res = await fetch(new URL('/v1/vehicle-api/acks', this.#opts.baseUrl), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await this.#token()}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ seq }),
+        signal: this.#abort?.signal ?? null,
+      });
+      await res.body?.cancel();
+      if (res.status !== 200) throw new Error(`acknowledgement refused: HTTP ${res.status}`);
+      this.#opts.onEvent?.({ type: 'acknowledged', seq });
+    } catch (err) {
+      this.#opts.onEvent?.({ type: 'ack-failed', seq, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  async #connectOnce(onConnected: () => void): Promise<void> {
+    const token = await this.#token();
     this.#abort = new AbortController();
     const res = await fetch(new URL('/v1/vehicle-api/events', this.#opts.baseUrl), {
       headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
@@ -136,6 +162,7 @@ export class VehicleSync {
         const { seq } = heartbeatEventSchema.parse(JSON.parse(event.data));
         this.#opts.onEvent?.({ type: 'heartbeat', seq });
         if (seq > this.lastSeq) break;
+        if (this.lastSeq >= 0) await this.#acknowledge(this.lastSeq);
         continue;
       }
       if (event.event === 'trust') {
@@ -154,6 +181,7 @@ export class VehicleSync {
         await this.#opts.applyManifest(manifest);
         this.lastSeq = Math.max(this.lastSeq, seq);
         this.#opts.onEvent?.({ type: 'manifest', seq });
+        await this.#acknowledge(this.lastSeq);
       } catch (err) {
         this.#opts.onEvent?.({ type: 'rejected', seq, error: err instanceof Error ? err.message : String(err) });
       }

@@ -11,6 +11,7 @@ import { defineRoute, type RouteDefinition } from '../http/route.js';
 import { revokeLostPasskey } from '../keys/revokeLostPasskey.js';
 import { revokeAllKeysByDealer } from '../keys/revokeAllKeysByDealer.js';
 import { auditEntrySchema, readAuditTrail } from '../vehicles/auditTrail.js';
+import { carSyncStatus, carSyncStatusSchema } from '../sync/carSyncStatus.js';
 
 const reason = z.string().trim().min(3).max(500);
 
@@ -42,7 +43,7 @@ export function dealerRoutes(ctx: AppContext): RouteDefinition[] {
       method: 'get',
       path: '/v1/dealer/vehicles/:vin/keys',
       operationId: 'dealerListKeys',
-      summary: "Look up a vehicle's keys",
+      summary: "Look up a vehicle's keys, and whether the car applied the vehicle's latest state (reached / waiting, last seen)",
       tags: ['dealer'],
       errors: ['VEHICLE_NOT_FOUND'],
       auth: 'dealer',
@@ -50,13 +51,14 @@ export function dealerRoutes(ctx: AppContext): RouteDefinition[] {
       responses: {
         200: {
           description: 'Keys',
-          schema: z.object({ vin: vinSchema, epoch: z.number().int(), seq: z.number().int(), mainUser: uuidSchema.nullable(), keys: z.array(keyViewSchema) }),
+          schema: z.object({ vin: vinSchema, epoch: z.number().int(), seq: z.number().int(), mainUser: uuidSchema.nullable(), keys: z.array(keyViewSchema), car: carSyncStatusSchema }),
         },
       },
       handler: async ({ params }) => {
         const vehicle = await ctx.vehicles.get(params.vin);
         const keys = await ctx.vehicles.keys(params.vin, vehicle.epoch);
-        return { body: { vin: params.vin, epoch: vehicle.epoch, seq: vehicle.seq, mainUser: vehicle.mainUser?.accountId ?? null, keys: keys.map(keyView) } };
+        const car = await carSyncStatus(ctx, { vin: params.vin, seq: vehicle.seq });
+        return { body: { vin: params.vin, epoch: vehicle.epoch, seq: vehicle.seq, mainUser: vehicle.mainUser?.accountId ?? null, keys: keys.map(keyView), car } };
       },
     }),
     defineRoute({

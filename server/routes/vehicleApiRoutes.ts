@@ -1,7 +1,8 @@
 /**
  * The vehicle sync API: a vehicle, authenticated by a short-lived token signed with its own key
  * (single-use `jti`), reads its latest state manifest or keeps a server-sent-events stream open that
- * carries each new manifest as it is made, on whichever instance it was made.
+ * carries each new manifest as it is made, on whichever instance it was made; and reports the seq it
+ * applied (its acknowledgement), which tells dealers whether a change reached the car.
  */
 import type { Request } from 'express';
 import { z } from 'zod';
@@ -12,6 +13,8 @@ import type { AppContext } from '../appContext.js';
 import { bearerToken } from '../http/authenticate.js';
 import type { Caller } from '../http/caller.js';
 import { defineRoute, type RouteDefinition } from '../http/route.js';
+import { appliedManifestSchema } from '../sync/appliedManifests.js';
+import { acknowledgeManifest } from '../sync/acknowledgeManifest.js';
 import type { ManifestHub } from '../vehicles/manifestHub.js';
 import { streamManifests } from '../vehicles/manifestStream.js';
 import { useVehicleTokenOnce } from '../vehicles/vehicleTokenUses.js';
@@ -65,6 +68,21 @@ export function vehicleApiRoutes(ctx: AppContext, hub: ManifestHub, closing: Abo
       handler: async ({ caller, res }) => {
         if (caller.kind !== 'vehicle') throw new DigitalKeyError('UNAUTHENTICATED');
         await streamManifests({ ctx, hub, vin: caller.vin, res, heartbeatMs: ctx.config.SYNC_HEARTBEAT * 1000, closing });
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/vehicle-api/acks',
+      operationId: 'vehicleAcknowledge',
+      summary: 'The car reports the seq of the state manifest it applied (after each manifest and each heartbeat): the server keeps the newest seq, when it was first reported, and when the car was last seen',
+      tags: ['vehicle'],
+      errors: ['VEHICLE_NOT_FOUND'],
+      auth: 'vehicle',
+      body: z.object({ seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }).strict(),
+      responses: { 200: { description: 'What the server now knows of the car', schema: appliedManifestSchema } },
+      handler: async ({ caller, body }) => {
+        if (caller.kind !== 'vehicle') throw new DigitalKeyError('UNAUTHENTICATED');
+        return { body: await acknowledgeManifest(ctx, { vin: caller.vin, seq: body.seq }) };
       },
     }),
   ];

@@ -123,6 +123,7 @@ const MATRIX: Record<string, Case> = {
   'get /v1/dealer/vehicles/:vin/audit': { allowed: ['dealer'] },
   'get /v1/vehicle-api/state': { allowed: ['vehicle'] },
   'get /v1/vehicle-api/events': { allowed: ['vehicle'] },
+  'post /v1/vehicle-api/acks': { allowed: ['vehicle'], body: () => ({ seq: 0 }) },
 };
 
 function pathOf(route: { path: string }, c: Case, caller: CallerKind): string {
