@@ -1,10 +1,12 @@
 /**
  * One simulated BLE connection and its link model (DESIGN.md §3). Time is divided into connection
- * events every `intervalMs`; each event carries one round trip: the central's next PDU (or an empty
- * one) and the peripheral's answer (the ATT response, or a queued notification). ATT is sequential:
- * one request outstanding at a time, so long reads, long writes and discovery take several events.
- * A packet lost on air (seeded, deterministic) is sent again in the next event, as the link layer
- * does. Nothing here uses timers: the Air's scheduler runs events in simulated-time order.
+ * events every `intervalMs`; an event carries up to the profile's `packetsPerEvent` packet pairs:
+ * each pair is the central's next PDU (or an empty one) and the peripheral's answer (the ATT
+ * response, or a queued notification). Write commands and notifications fill the pairs back to back;
+ * an ATT request ends the event, since the central must see its response before sending the next
+ * request (ATT is sequential), so long reads, long writes and discovery take an event per step.
+ * A lost packet (seeded, deterministic) ends the event and is sent again in the next one, as the
+ * link layer does. Nothing here uses timers: the Air's scheduler runs events in simulated-time order.
  *
  * The same object has two faces: `CentralLink` (what a central's stack uses) and `PeripheralLink`
  * (what a GATT server sees).
@@ -19,7 +21,7 @@ import {
   normalizeUuid,
   type GattServer,
 } from './gattServer.js';
-import { airBytes, emptyLinkMetrics, LL_PACKET_OVERHEAD, LL_TERMINATE_PAYLOAD, type LinkMetrics } from './linkMetrics.js';
+import { airBytes, emptyLinkMetrics, L2CAP_HEADER, LL_MAX_PAYLOAD, LL_PACKET_OVERHEAD, LL_TERMINATE_PAYLOAD, type LinkMetrics } from './linkMetrics.js';
 import type { CentralLink, GattCharacteristicDef, GattServiceDef, PeripheralLink } from './links.js';
 import { DEFAULT_RSSI, type LinkProfile } from './linkProfile.js';
 import { SeededRandom } from './seededRandom.js';
@@ -100,6 +102,7 @@ export class AirConnection {
   readonly #server: GattServer;
   readonly #serverMtu: number;
   readonly #intervalMs: number;
+  readonly #packetsPerEvent: number;
   readonly #lossRate: number;
   readonly #rssiBase: number;
   readonly #lossRng: SeededRandom;
@@ -133,6 +136,7 @@ export class AirConnection {
     this.#server = params.server;
     this.#serverMtu = params.serverMtu;
     this.#intervalMs = params.profile.intervalMs;
+    this.#packetsPerEvent = params.profile.packetsPerEvent ?? 1;
     this.#lossRate = params.profile.lossRate ?? 0;
     this.#rssiBase = params.rssi ?? DEFAULT_RSSI;
     this.#lossRng = new SeededRandom(params.seed);
@@ -193,37 +197,63 @@ export class AirConnection {
     return base + k * this.#intervalMs;
   }
 
-  /** Run one connection event at `atMs`: one PDU each way, or a retransmission. */
+  /**
+   * Run one connection event at `atMs`: exchanges from the queue until the packet budget is spent,
+   * an ATT request has been answered, the link-layer set-up or termination has run, or a packet is lost.
+   */
   runEvent(atMs: number): void {
-    const ex = this.#ready[0];
-    if (!ex) return;
+    if (!this.#ready[0]) return;
     this.#lastEventMs = atMs;
     this.#metrics.connectionEvents += 1;
     this.#metrics.simulatedMs = atMs - this.#startMs;
-    if (ex.kind === 'att') this.#attEvents += 1;
+    let budget = this.#packetsPerEvent;
+    let countedAtt = false;
+    for (let ex = this.#ready[0]; ex; ex = this.#ready[0]) {
+      const packets = this.#packetsOf(ex);
+      // An exchange larger than the whole budget still goes alone in an event of its own.
+      if (packets > budget && budget < this.#packetsPerEvent) return;
+      budget -= packets;
+      if (ex.kind === 'att' && !countedAtt) {
+        this.#attEvents += 1;
+        countedAtt = true;
+      }
+      const done = this.#runExchange(ex);
+      // Only write commands and notifications leave room for more: nobody waits for an answer to them.
+      if (!done || (ex.kind !== 'command' && ex.kind !== 'notification') || budget <= 0) return;
+    }
+  }
 
+  /** One exchange within an event; false when a packet was lost or the link went down. */
+  #runExchange(ex: Exchange): boolean {
     this.#metrics.bytesOnAir.centralToPeripheral += this.#packetBytes(ex, ex.delivered ? 0 : ex.c2p, 'central');
     if (this.#lost()) {
       // The peripheral heard nothing and stays silent; the central sends again next event.
       this.#metrics.retransmissions += 1;
-      return;
+      return false;
     }
     if (!ex.delivered) {
       ex.delivered = true;
       ex.onRequest?.(ex);
       // The handler may have torn the link down (a peripheral hanging up on a request): the
       // exchange was abandoned with it, and the terminate exchange is next.
-      if (this.#ready[0] !== ex) return;
+      if (this.#ready[0] !== ex) return false;
     }
     this.#metrics.bytesOnAir.peripheralToCentral += this.#packetBytes(ex, ex.p2c, 'peripheral');
     if (this.#carries(ex, 'peripheral') && this.#lost()) {
       this.#metrics.retransmissions += 1;
-      return;
+      return false;
     }
     this.#ready.shift();
     if (ex.kind === 'att') this.#metrics.roundTrips += 1;
     if (ex.kind === 'notification') this.#metrics.notifications += 1;
     this.#complete(ex);
+    return true;
+  }
+
+  /** Link-layer packet pairs an exchange takes: its larger side, split at the LL payload. */
+  #packetsOf(ex: Exchange): number {
+    const larger = Math.max(ex.delivered ? 0 : ex.c2p, ex.p2c);
+    return Math.max(1, Math.ceil((larger + L2CAP_HEADER) / LL_MAX_PAYLOAD));
   }
 
   // --- central face ---------------------------------------------------------------------------

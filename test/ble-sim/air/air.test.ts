@@ -1,5 +1,6 @@
 /**
- * The simulated air's link model: one round trip per connection event, ATT sequencing (long reads,
+ * The simulated air's link model: one round trip per connection event, several write commands and
+ * notifications per event up to the profile's packetsPerEvent, ATT sequencing (long reads,
  * long writes, discovery), bytes on air, deterministic loss with link-layer retransmission, RSSI,
  * simulated (not wall) time, and disconnection from either side.
  */
@@ -7,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { Air } from '../../../ble-sim/air/air.js';
 import { ATT_ERRORS, AttError, HCI_REASON, LinkClosedError, type GattServer } from '../../../ble-sim/air/gattServer.js';
 import { airBytes, LL_PACKET_OVERHEAD } from '../../../ble-sim/air/linkMetrics.js';
-import { DEFAULT_LINK_PROFILE, MIN_MTU_LINK_PROFILE, type LinkProfile } from '../../../ble-sim/air/linkProfile.js';
+import { DEFAULT_LINK_PROFILE, DLE_LINK_PROFILE, MIN_MTU_LINK_PROFILE, type LinkProfile } from '../../../ble-sim/air/linkProfile.js';
 
 const SVC = 'aaaa0000-0000-1000-8000-00805f9b34fb';
 const VALUE = 'aaaa0001-0000-1000-8000-00805f9b34fb';
@@ -151,8 +152,8 @@ describe('Air: link model', () => {
     expect(await link.read(SVC, VALUE)).toHaveLength(50);
   });
 
-  it('delivers notifications only to a subscribed central, one per connection event', async () => {
-    const { link, adv, subscribed } = await connected();
+  it('delivers notifications only to a subscribed central, one per connection event at one packet per event', async () => {
+    const { link, adv, subscribed } = await connected({ ...DEFAULT_LINK_PROFILE, packetsPerEvent: 1 });
     const peripheral = adv.links()[0]!;
     expect(peripheral.notify(SVC, EVENTS, new Uint8Array([1]))).toBe(false);
     const got: number[] = [];
@@ -165,6 +166,31 @@ describe('Air: link model', () => {
     await expect.poll(() => got).toEqual([0, 1, 2, 3, 4]);
     expect(link.metrics().connectionEvents - e0).toBe(5);
     expect(link.metrics().notifications).toBe(5);
+  });
+
+  it.each<[string, LinkProfile, number, number]>([
+    // profile, write commands per event, events for 8 commands, events for 8 notifications
+    ['MTU 185 / 30 ms / 4', DEFAULT_LINK_PROFILE, 2, 2],
+    ['MTU 23 / 7.5 ms / 1', MIN_MTU_LINK_PROFILE, 8, 8],
+    ['MTU 247 / 15 ms / 6', DLE_LINK_PROFILE, 2, 2],
+  ])('at %s, 8 write commands and 8 notifications take %i and %i events; 4 write requests still take 4', async (_name, profile, commandEvents, notificationEvents) => {
+    const { link, adv, written } = await connected(profile);
+    const peripheral = adv.links()[0]!;
+    await link.subscribe(SVC, EVENTS, true);
+    const e0 = link.metrics().connectionEvents;
+    await Promise.all(Array.from({ length: 8 }, (_, i) => link.write(SVC, SINK, new Uint8Array([i]), true)));
+    expect(written.map((w) => w[0])).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    const e1 = link.metrics().connectionEvents;
+    expect(e1 - e0).toBe(commandEvents);
+    const got: number[] = [];
+    link.onNotification((_s, _c, v) => got.push(v[0]!));
+    for (let i = 0; i < 8; i++) peripheral.notify(SVC, EVENTS, new Uint8Array([i]));
+    await expect.poll(() => got).toHaveLength(8);
+    const e2 = link.metrics().connectionEvents;
+    expect(e2 - e1).toBe(notificationEvents);
+    await Promise.all(Array.from({ length: 4 }, (_, i) => link.write(SVC, SINK, new Uint8Array([i]))));
+    expect(link.metrics().connectionEvents - e2).toBe(4);
+    expect(link.metrics().simulatedMs).toBe((link.metrics().connectionEvents - 1) * profile.intervalMs + profile.intervalMs);
   });
 
   it('retransmits lost packets in the next event: same data, more events, same figures for the same seed', async () => {

@@ -7,9 +7,10 @@ describe('validateLinkProfile', () => {
     expect(validateLinkProfile(profile)).toBe(profile);
   });
 
-  it('names the default {mtu: 185, intervalMs: 30} and the minimum {mtu: 23, intervalMs: 7.5}', () => {
-    expect(LINK_PROFILES.default).toEqual({ mtu: 185, intervalMs: 30 });
-    expect(LINK_PROFILES.minMtu).toEqual({ mtu: 23, intervalMs: 7.5 });
+  it('names the default MTU 185 / 30 ms / 4 per event, the minimum MTU 23 / 7.5 ms / 1 and MTU 247 / 15 ms / 6', () => {
+    expect(LINK_PROFILES.default).toEqual({ mtu: 185, intervalMs: 30, packetsPerEvent: 4 });
+    expect(LINK_PROFILES.minMtu).toEqual({ mtu: 23, intervalMs: 7.5, packetsPerEvent: 1 });
+    expect(LINK_PROFILES.dle).toEqual({ mtu: 247, intervalMs: 15, packetsPerEvent: 6 });
   });
 
   it.each<[string, LinkProfile]>([
@@ -23,6 +24,9 @@ describe('validateLinkProfile', () => {
     ['loss rate of 1 (nothing ever arrives)', { mtu: 185, intervalMs: 30, lossRate: 1 }],
     ['negative loss rate', { mtu: 185, intervalMs: 30, lossRate: -0.1 }],
     ['RSSI above 20 dBm', { mtu: 185, intervalMs: 30, rssi: 30 }],
+    ['no packet per event', { mtu: 185, intervalMs: 30, packetsPerEvent: 0 }],
+    ['17 packets per event', { mtu: 185, intervalMs: 30, packetsPerEvent: 17 }],
+    ['a fractional packet count', { mtu: 185, intervalMs: 30, packetsPerEvent: 1.5 }],
   ])('rejects %s', (_name, profile) => {
     expect(() => validateLinkProfile(profile)).toThrow(RangeError);
   });
