@@ -97,9 +97,9 @@ export interface App {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
-/** Invitation codes travel in the path, and a dealer's look-up has an e-mail address in its query: they never reach the logs. */
+/** Invitation codes travel in the path, and a dealer's look-up and search have an e-mail address in their query: they never reach the logs. */
 export function redactUrl(url: string): string {
-  return url.replace(/^\/v1\/invitations\/[^/?]+/, '/v1/invitations/[redacted]').replace(/^(\/v1\/dealer\/accounts)\?.*$/, '$1?[redacted]');
+  return url.replace(/^\/v1\/invitations\/[^/?]+/, '/v1/invitations/[redacted]').replace(/^(\/v1\/dealer\/(?:accounts|search))\?.*$/, '$1?[redacted]');
 }
 
 /** Credentials signed, told by the operation that answered 2xx (the same signing serves all three). */

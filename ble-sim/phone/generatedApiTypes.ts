@@ -631,8 +631,59 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Look up a vehicle's keys, and whether the car applied the vehicle's latest state (reached / waiting, last seen) */
+        /** Look up a vehicle: its main user, each key's holder, device label, role, perms, window, created and last used, the subscription (read-only), and whether the car applied the latest state (reached / waiting, last seen) */
         get: operations["dealerListKeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dealer/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Find a vehicle by VIN (whitespace removed, upper-cased) or a customer by e-mail, with the vehicles the customer is main user of or holds a key for */
+        get: operations["dealerSearch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dealer/vehicles/{vin}/audit/page": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A page of the vehicle's audit trail, newest first, with each actor's name and whether the car applied the entry's state */
+        get: operations["dealerAuditPage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dealer/vehicles/{vin}/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The vehicle's audit trail as CSV (text/csv; newest first; times in ISO 8601 UTC) */
+        get: operations["dealerAuditExport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -9327,7 +9378,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Keys */
+            /** @description The vehicle as a dealer sees it */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9339,6 +9390,13 @@ export interface operations {
                         epoch: number;
                         seq: number;
                         mainUser: string | null;
+                        customer: {
+                            /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
+                            accountId: string;
+                            displayName: string;
+                            email: string;
+                            emailVerified: boolean;
+                        } | null;
                         keys: {
                             /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
                             keyId: string;
@@ -9354,7 +9412,28 @@ export interface operations {
                             notBefore?: number;
                             notAfter?: number;
                             createdAt: number;
+                            holderName: string | null;
+                            passkeyLabel: string | null;
+                            /** @description epoch milliseconds: when the holding passkey last signed in */
+                            lastUsedAt: number | null;
                         }[];
+                        subscription: {
+                            /** @enum {string} */
+                            state: "none" | "pending-payment" | "trial" | "active" | "past-due" | "cancelled" | "ended";
+                            plan: string | null;
+                            /** @description whole days left of a running trial (rounded up), else null */
+                            trialDaysLeft: number | null;
+                            renewsAt: string | null;
+                            endsAt: string | null;
+                            autoRenew: boolean | null;
+                            lastPayment: {
+                                at: string;
+                                /** @enum {string} */
+                                kind: "charge" | "refund";
+                                /** @enum {string} */
+                                status: "succeeded" | "declined" | "failed";
+                            } | null;
+                        };
                         car: {
                             /**
                              * @description reached: the car applied the current seq; waiting: not yet; never: the car never reported
@@ -9370,6 +9449,513 @@ export interface operations {
                         };
                     };
                 };
+            };
+            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VALIDATION_FAILED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED: A valid session is required (do not retry unchanged) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "UNAUTHENTICATED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged); FORBIDDEN: This caller may not do this (do not retry unchanged) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "PASSKEY_DISABLED" | "FORBIDDEN";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description VEHICLE_NOT_FOUND: No such vehicle (do not retry unchanged) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VEHICLE_NOT_FOUND";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "INTERNAL_ERROR";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "STORE_UNAVAILABLE";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    dealerSearch: {
+        parameters: {
+            query: {
+                q: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the query found */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description how the query was read
+                         * @enum {string}
+                         */
+                        kind: "vin" | "email" | "none";
+                        query: string;
+                        vehicles: {
+                            /** @example WVWZZZ1JZ3W386752 */
+                            vin: string;
+                            role: ("main" | "shared") | null;
+                        }[];
+                        account: {
+                            /** @example 3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41 */
+                            accountId: string;
+                            displayName: string;
+                            email: string;
+                            emailVerified: boolean;
+                        } | null;
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VALIDATION_FAILED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED: A valid session is required (do not retry unchanged) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "UNAUTHENTICATED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged); FORBIDDEN: This caller may not do this (do not retry unchanged) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "PASSKEY_DISABLED" | "FORBIDDEN";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "INTERNAL_ERROR";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "STORE_UNAVAILABLE";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    dealerAuditPage: {
+        parameters: {
+            query?: {
+                offset?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                vin: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page and the total number of entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        vin: string;
+                        total: number;
+                        offset: number;
+                        limit: number;
+                        entries: {
+                            /** @description epoch milliseconds */
+                            at: number;
+                            /** @example WVWZZZ1JZ3W386752 */
+                            vin: string;
+                            action: string;
+                            actor: {
+                                accountId: string | null;
+                                /** @enum {string} */
+                                role: "main" | "shared" | "dealer" | "operator" | "system" | "claimant";
+                            };
+                            reason: string;
+                            keyIds: string[];
+                            wipedEpoch?: number;
+                            epoch: number;
+                            seq: number;
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                            actorName: string | null;
+                            /** @description the words the actor gave (a wipe keeps its rule in `reason` and the words here) */
+                            note: string | null;
+                            /** @description the car reported applying this entry’s seq (or a later one) */
+                            reachedCar: boolean;
+                        }[];
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VALIDATION_FAILED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED: A valid session is required (do not retry unchanged) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "UNAUTHENTICATED";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description PASSKEY_DISABLED: This passkey has been disabled (do not retry unchanged); FORBIDDEN: This caller may not do this (do not retry unchanged) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "PASSKEY_DISABLED" | "FORBIDDEN";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description VEHICLE_NOT_FOUND: No such vehicle (do not retry unchanged) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "VEHICLE_NOT_FOUND";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR: Internal error (do not retry unchanged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "INTERNAL_ERROR";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE: The store is not reachable (safe to retry) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
+                             * @enum {string}
+                             */
+                            code: "STORE_UNAVAILABLE";
+                            /** @description For people; never parse it */
+                            message: string;
+                            /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    dealerAuditExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                vin: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/csv */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description VALIDATION_FAILED: The request does not match its schema (do not retry unchanged) */
             400: {

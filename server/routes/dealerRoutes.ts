@@ -1,17 +1,20 @@
 /**
  * The dealer API (R6, R13): revoke the keys of a lost phone or all keys of a vehicle, with a
- * reason; look up a vehicle's keys and its audit trail. A dealer can never issue or share a key.
+ * reason; find a vehicle or a customer; look up a vehicle's keys, subscription and car status, and
+ * its audit trail (paged, or as CSV). A dealer can never issue or share a key.
  */
 import { z } from 'zod';
-import { base64UrlIdSchema, uuidSchema, vinSchema } from '../../shared/ids.js';
+import { base64UrlIdSchema, vinSchema } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
-import { keyView, keyViewSchema, vinParams } from '../http/apiSchemas.js';
+import { vinParams } from '../http/apiSchemas.js';
 import { requireAccount } from '../http/authenticate.js';
 import { defineRoute, type RouteDefinition } from '../http/route.js';
 import { revokeLostPasskey } from '../keys/revokeLostPasskey.js';
 import { revokeAllKeysByDealer } from '../keys/revokeAllKeysByDealer.js';
 import { auditEntrySchema, readAuditTrail } from '../vehicles/auditTrail.js';
-import { carSyncStatus, carSyncStatusSchema } from '../sync/carSyncStatus.js';
+import { dealerAuditCsv, dealerAuditPage, dealerAuditPageSchema } from '../dealer/dealerAuditPage.js';
+import { dealerSearch, dealerSearchResultSchema } from '../dealer/dealerSearch.js';
+import { dealerVehicleView, dealerVehicleViewSchema } from '../dealer/dealerVehicleView.js';
 
 const reason = z.string().trim().min(3).max(500);
 
@@ -43,22 +46,53 @@ export function dealerRoutes(ctx: AppContext): RouteDefinition[] {
       method: 'get',
       path: '/v1/dealer/vehicles/:vin/keys',
       operationId: 'dealerListKeys',
-      summary: "Look up a vehicle's keys, and whether the car applied the vehicle's latest state (reached / waiting, last seen)",
+      summary: "Look up a vehicle: its main user, each key's holder, device label, role, perms, window, created and last used, the subscription (read-only), and whether the car applied the latest state (reached / waiting, last seen)",
       tags: ['dealer'],
       errors: ['VEHICLE_NOT_FOUND'],
       auth: 'dealer',
       params: vinParams,
-      responses: {
-        200: {
-          description: 'Keys',
-          schema: z.object({ vin: vinSchema, epoch: z.number().int(), seq: z.number().int(), mainUser: uuidSchema.nullable(), keys: z.array(keyViewSchema), car: carSyncStatusSchema }),
-        },
-      },
-      handler: async ({ params }) => {
-        const vehicle = await ctx.vehicles.get(params.vin);
-        const keys = await ctx.vehicles.keys(params.vin, vehicle.epoch);
-        const car = await carSyncStatus(ctx, { vin: params.vin, seq: vehicle.seq });
-        return { body: { vin: params.vin, epoch: vehicle.epoch, seq: vehicle.seq, mainUser: vehicle.mainUser?.accountId ?? null, keys: keys.map(keyView), car } };
+      responses: { 200: { description: 'The vehicle as a dealer sees it', schema: dealerVehicleViewSchema } },
+      handler: async ({ params }) => ({ body: await dealerVehicleView(ctx, { vin: params.vin }) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/dealer/search',
+      operationId: 'dealerSearch',
+      summary: 'Find a vehicle by VIN (whitespace removed, upper-cased) or a customer by e-mail, with the vehicles the customer is main user of or holds a key for',
+      tags: ['dealer'],
+      errors: [],
+      auth: 'dealer',
+      query: z.object({ q: z.string().min(1).max(254) }).strict(),
+      responses: { 200: { description: 'What the query found', schema: dealerSearchResultSchema } },
+      handler: async ({ query }) => ({ body: await dealerSearch(ctx, { q: query.q }) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/dealer/vehicles/:vin/audit/page',
+      operationId: 'dealerAuditPage',
+      summary: "A page of the vehicle's audit trail, newest first, with each actor's name and whether the car applied the entry's state",
+      tags: ['dealer'],
+      errors: ['VEHICLE_NOT_FOUND'],
+      auth: 'dealer',
+      params: vinParams,
+      query: z.object({ offset: z.coerce.number().int().min(0).max(100_000).default(0), limit: z.coerce.number().int().min(1).max(100).default(20) }).strict(),
+      responses: { 200: { description: 'The page and the total number of entries', schema: dealerAuditPageSchema } },
+      handler: async ({ params, query }) => ({ body: await dealerAuditPage(ctx, { vin: params.vin, offset: query.offset, limit: query.limit }) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/dealer/vehicles/:vin/audit/export',
+      operationId: 'dealerAuditExport',
+      summary: "The vehicle's audit trail as CSV (text/csv; newest first; times in ISO 8601 UTC)",
+      tags: ['dealer'],
+      errors: ['VEHICLE_NOT_FOUND'],
+      auth: 'dealer',
+      params: vinParams,
+      responses: { 200: { description: 'text/csv' } },
+      handler: async ({ params, res }) => {
+        const csv = await dealerAuditCsv(ctx, { vin: params.vin });
+        res.status(200).type('text/csv; charset=utf-8').setHeader('content-disposition', `attachment; filename="audit-${params.vin}.csv"`);
+        res.send(csv);
       },
     }),
     defineRoute({

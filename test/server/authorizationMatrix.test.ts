@@ -121,6 +121,10 @@ const MATRIX: Record<string, Case> = {
   'post /v1/dealer/vehicles/:vin/revocations': { allowed: ['dealer'], body: () => ({ scope: 'passkey', passkeyId: phones.shared.passkeyId, reason: 'matrix test' }), destructive: true },
   'get /v1/dealer/vehicles/:vin/keys': { allowed: ['dealer'] },
   'get /v1/dealer/vehicles/:vin/audit': { allowed: ['dealer'] },
+  'get /v1/dealer/vehicles/:vin/audit/page': { allowed: ['dealer'] },
+  // CSV, not JSON: an unknown VIN answers the allowed caller VEHICLE_NOT_FOUND (JSON) after authorisation.
+  'get /v1/dealer/vehicles/:vin/audit/export': { allowed: ['dealer'], path: '/v1/dealer/vehicles/WVWZZZ1JZ3W000000/audit/export' },
+  'get /v1/dealer/search': { allowed: ['dealer'], path: '/v1/dealer/search?q=matrix-main%40example.com' },
   'get /v1/vehicle-api/state': { allowed: ['vehicle'] },
   'get /v1/vehicle-api/events': { allowed: ['vehicle'] },
   'post /v1/vehicle-api/acks': { allowed: ['vehicle'], body: () => ({ seq: 0 }) },
