@@ -106,6 +106,8 @@ export class AirConnection {
   readonly #lossRate: number;
   readonly #rssiBase: number;
   readonly #lossRng: SeededRandom;
+  readonly #commandLossRate: number;
+  readonly #commandLossRng: SeededRandom;
   readonly #rssiRng: SeededRandom;
   readonly #startMs: number;
   #lastEventMs: number | null = null;
@@ -141,6 +143,8 @@ export class AirConnection {
     this.#rssiBase = params.rssi ?? DEFAULT_RSSI;
     this.#lossRng = new SeededRandom(params.seed);
     this.#rssiRng = new SeededRandom(params.seed ^ 0x5bd1e995);
+    this.#commandLossRate = params.profile.commandLossRate ?? 0;
+    this.#commandLossRng = new SeededRandom(params.seed ^ 0x27d4eb2f);
     this.#startMs = params.scheduler.now();
     this.#metrics = emptyLinkMetrics(MIN_MTU, this.#intervalMs);
     this.#established = new Promise<void>((resolve, reject) => {
@@ -327,6 +331,8 @@ export class AirConnection {
         p2c: 0,
         delivered: false,
         onRequest: () => {
+          // The peripheral's host may drop it (no ATT flow control for commands); nobody is told.
+          if (this.#commandLossRate > 0 && this.#commandLossRng.next() < this.#commandLossRate) return;
           if (found.characteristic.properties.includes('writeWithoutResponse')) this.#safeServer(deliver);
         },
       };

@@ -19,6 +19,12 @@ export interface LinkProfile {
   readonly packetsPerEvent?: number;
   /** Probability (0 ≤ p ≤ 0.9) that one packet is lost on air; the link layer retransmits it next event. */
   readonly lossRate?: number;
+  /**
+   * Probability (0 ≤ p ≤ 0.9) that the peripheral's host drops a write command it received (ATT
+   * has no flow control for write commands: a full buffer discards them silently). Default 0; for
+   * tests of the protocol's own recovery. Link-layer loss (`lossRate`) is always retransmitted.
+   */
+  readonly commandLossRate?: number;
   /** Mean received signal strength in dBm (default -60); readings jitter by ±2 dB. */
   readonly rssi?: number;
 }
@@ -63,7 +69,7 @@ export const LINK_PROFILES = Object.freeze({
 
 /** Check a profile against the spec's bounds; throws RangeError. */
 export function validateLinkProfile(profile: LinkProfile): LinkProfile {
-  const { mtu, intervalMs, packetsPerEvent = 1, lossRate = 0, rssi = DEFAULT_RSSI } = profile;
+  const { mtu, intervalMs, packetsPerEvent = 1, lossRate = 0, commandLossRate = 0, rssi = DEFAULT_RSSI } = profile;
   if (!Number.isInteger(mtu) || mtu < MIN_MTU || mtu > MAX_MTU) throw new RangeError(`ATT MTU ${mtu} outside ${MIN_MTU}..${MAX_MTU}`);
   if (!(intervalMs >= MIN_INTERVAL_MS && intervalMs <= MAX_INTERVAL_MS) || !Number.isInteger(intervalMs / 1.25)) {
     throw new RangeError(`connection interval ${intervalMs} ms outside ${MIN_INTERVAL_MS}..${MAX_INTERVAL_MS} or not a multiple of 1.25 ms`);
@@ -73,6 +79,7 @@ export function validateLinkProfile(profile: LinkProfile): LinkProfile {
   }
   // Below 1, so every packet eventually gets through and a simulation always ends.
   if (!(lossRate >= 0 && lossRate <= 0.9)) throw new RangeError(`loss rate ${lossRate} outside 0..0.9`);
+  if (!(commandLossRate >= 0 && commandLossRate <= 0.9)) throw new RangeError(`write command loss rate ${commandLossRate} outside 0..0.9`);
   if (!(rssi >= -127 && rssi <= 20)) throw new RangeError(`RSSI ${rssi} dBm outside -127..20`);
   return profile;
 }

@@ -180,6 +180,16 @@ export class AirBindings extends EventEmitter<NobleBindingsEvents> implements No
   }
 
   write(peripheralUuid: string, serviceUuid: string, characteristicUuid: string, data: Buffer, withoutResponse: boolean): void {
+    if (withoutResponse) {
+      // As hci-socket does, a write command is done once queued: the next one can follow at once,
+      // so a message's fragments share connection events. Nobody hears whether it arrived.
+      this.#withLink(peripheralUuid, (link) => {
+        const queued = link.write(serviceUuid, characteristicUuid, new Uint8Array(data), true);
+        queueMicrotask(() => this.emit('write', peripheralUuid, serviceUuid, characteristicUuid));
+        return queued;
+      });
+      return;
+    }
     // A refused write emits nothing, as with hci-socket: the caller's own timeout must catch it.
     this.#withLink(peripheralUuid, (link) =>
       link

@@ -113,10 +113,10 @@ class NobleVehicleLink implements VehicleLink {
     return new Uint8Array(raw);
   }
 
-  async write(payload: Uint8Array): Promise<void> {
+  async write(payload: Uint8Array, withResponse = false): Promise<void> {
     this.#requestSent = true;
-    await this.wait(this.chars.request.writeAsync(Buffer.from(payload), false), 'write');
-    this.traffic.roundTrips += 1;
+    await this.wait(this.chars.request.writeAsync(Buffer.from(payload), !withResponse), 'write');
+    if (withResponse) this.traffic.roundTrips += 1;
     this.traffic.sent += payload.length;
   }
 

@@ -1,7 +1,8 @@
 /**
  * The phone's BLE side: send one command to a car over noble (DESIGN.md §3). Scan for the service,
  * connect, subscribe to Response, read Challenge, compute tx, get a biometric-gated assertion over
- * tx (R14), write the framed Request, await the framed Response, disconnect.
+ * tx (R14), write the framed Request (as write commands; resent once if the car lost a fragment),
+ * await the framed Response, disconnect.
  *
  * Bounded: the whole command has one time budget. Running out is DigitalKeyError('TIMEOUT') and
  * the command may have been carried out (`detail.requestSent` says whether any of the request left
@@ -54,8 +55,7 @@ export async function sendCommand(opts: SendCommandOptions): Promise<SendCommand
       const { state: _tooBig, ...withoutState } = request;
       message = encodeMessage(withoutState);
     }
-    await session.writeMessage(message);
-    response = await session.nextResponse();
+    response = await session.request(message);
   } finally {
     await session.close();
   }

@@ -7,7 +7,7 @@
 
 /** What the phone itself counted on a link (for transports that report no link metrics). */
 export interface ObservedTraffic {
-  /** ATT request/response exchanges the phone waited for. */
+  /** ATT request/response exchanges the phone waited for (write commands are none). */
   roundTrips: number;
   /** Notifications received. */
   notifications: number;
@@ -24,8 +24,13 @@ export interface VehicleLink {
   readonly mtu: number;
   /** Read the Challenge characteristic's value. */
   readChallenge(): Promise<Uint8Array>;
-  /** Write one ATT payload (at most MTU − 3 bytes) to the Request characteristic. */
-  write(payload: Uint8Array): Promise<void>;
+  /**
+   * Write one ATT payload (at most MTU − 3 bytes) to the Request characteristic, as a write command
+   * (no ATT response: several share a connection event, and the car may drop one unseen) unless
+   * `withResponse`. Call it for every fragment of a message without awaiting in between, so the
+   * stack can queue them together.
+   */
+  write(payload: Uint8Array, withResponse?: boolean): Promise<void>;
   /** Every payload notified on the Response characteristic, in order. */
   onReceive(listener: (payload: Uint8Array) => void): void;
   /** `promise`, bounded by the link's deadline; rejects with TIMEOUT when the car hangs up first. */

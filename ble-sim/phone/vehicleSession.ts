@@ -39,6 +39,12 @@ export interface VehicleSession {
   writeFragments(fragments: readonly Uint8Array[]): Promise<void>;
   /** The next framed response from the car. */
   nextResponse(): Promise<ResponseMessage>;
+  /**
+   * Write one message and await the car's response. Fragments travel as write commands, which the
+   * car may drop unseen; it then answers BAD_FRAME (its 2 s fragment timer, or a fragment past the
+   * announced length) without having decoded anything, so the whole message is sent once more.
+   */
+  request(message: Uint8Array): Promise<ResponseMessage>;
   /** Disconnect (idempotent, bounded). */
   close(): Promise<void>;
   /** Link metrics so far (or of the finished connection, after close). */
@@ -81,15 +87,31 @@ export function vehicleSession(link: VehicleLink, metrics: () => LinkMetrics): V
   const writeFragments = async (fragments: readonly Uint8Array[]) => {
     for (const f of fragments) await link.write(f);
   };
+  const writeMessage = (message: Uint8Array) => writeFragments(encodeFrames(message, link.mtu));
+  const nextResponse = async () => {
+    const next = inbox.shift() ?? (await link.wait(new Promise<Received>((resolve) => waiters.push(resolve)), 'response'));
+    if ('error' in next) throw next.error;
+    return next.response;
+  };
   return {
     mtu: link.mtu,
     readChallenge: async () => decodeMessage(challengeSchema, await link.readChallenge()),
-    writeMessage: (message) => writeFragments(encodeFrames(message, link.mtu)),
+    writeMessage,
     writeFragments,
-    async nextResponse() {
-      const next = inbox.shift() ?? (await link.wait(new Promise<Received>((resolve) => waiters.push(resolve)), 'response'));
-      if ('error' in next) throw next.error;
-      return next.response;
+    nextResponse,
+    async request(message) {
+      await writeMessage(message);
+      const response = await nextResponse();
+      // BAD_FRAME comes from reassembly, before the car decodes or consumes the nonce: safe to resend once.
+      if (response.code !== 'BAD_FRAME') return response;
+      // What the car made of the rest of the broken copy is stale; an answer to a decoded request
+      // always names its cmd, so later leftovers (a misread fragment that failed to decode) are skipped.
+      inbox.length = 0;
+      await writeMessage(message);
+      for (;;) {
+        const next = await nextResponse();
+        if (next.cmd !== undefined || next.code === 'BAD_FRAME') return next;
+      }
     },
     close: () => link.close(),
     metrics,

@@ -23,7 +23,8 @@ export const VEHICLE_GATT_SERVICES: readonly GattServiceDef[] = Object.freeze([
     uuid: SERVICE_UUID,
     characteristics: [
       { uuid: CHALLENGE_CHAR_UUID, properties: ['read'] },
-      { uuid: REQUEST_CHAR_UUID, properties: ['write'] },
+      // Phones write request fragments as write commands (no ATT response); writes with response are taken too.
+      { uuid: REQUEST_CHAR_UUID, properties: ['write', 'writeWithoutResponse'] },
       { uuid: RESPONSE_CHAR_UUID, properties: ['notify'] },
     ],
   },

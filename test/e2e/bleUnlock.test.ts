@@ -49,8 +49,11 @@ describe.each([
       expect(response).toEqual({ v: 1, ok: true, code: 'OK', cmd, vehicle: expected[cmd] });
       expect(metrics.mtu).toBe(profile.mtu);
       expect(metrics.intervalMs).toBe(profile.intervalMs);
-      // Setup + round trips + notifications + retransmissions + termination, one per event.
-      expect(metrics.connectionEvents).toBe(1 + metrics.roundTrips + metrics.notifications + metrics.retransmissions + 1);
+      // Setup, each round trip and each retransmission take an event of their own, then termination;
+      // write commands and notifications share events up to the profile's packets per event.
+      expect(metrics.connectionEvents).toBeGreaterThanOrEqual(1 + metrics.roundTrips + metrics.retransmissions + 1 + (metrics.notifications > 0 ? 1 : 0));
+      const request = Math.ceil(1100 / (profile.mtu - 3) / (profile.packetsPerEvent ?? 1));
+      expect(metrics.connectionEvents).toBeLessThanOrEqual(1 + metrics.roundTrips + metrics.retransmissions + request + 2 + metrics.notifications + 1);
       expect(metrics.simulatedMs).toBe(metrics.connectionEvents * profile.intervalMs);
       if (!profile.lossRate) expect(metrics.retransmissions).toBe(0);
     }
@@ -126,6 +129,20 @@ describe('attacks over BLE', () => {
     } finally {
       await session.close();
     }
+  });
+
+  it.each([
+    // Seeds picked so that the car's host drops a fragment of the first copy (then of none, then of the copy sent again).
+    ['the copy sent again gets through → OK, unlocked', 1, 'OK', ['BAD_FRAME', 'OK'], false],
+    ['the copy sent again loses one too → BAD_FRAME, nothing done', 5, 'BAD_FRAME', undefined, true],
+  ] as const)('a request fragment the car drops (write command lost): BAD_FRAME after 2 s, the phone resends the whole message once; %s', async (_name, seed, code, events, locked) => {
+    const w = await newWorld({ linkProfile: { ...DEFAULT_LINK_PROFILE, commandLossRate: 0.1 }, seed });
+    const key = await w.issueKey();
+    const { response } = await w.send({ cmd: 'unlock', credential: key.credential });
+    expect(response.code).toBe(code);
+    expect(w.vehicle.events()[0]?.code).toBe('BAD_FRAME');
+    if (events) expect(w.vehicle.events().map((e) => e.code)).toEqual(events);
+    expect(w.vehicle.state.actuators.locked).toBe(locked);
   });
 
   it('a link too slow to carry the request within the nonce lifetime (MTU 23, 1 s interval) → UNKNOWN_NONCE', async () => {
