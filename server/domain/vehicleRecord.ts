@@ -27,6 +27,8 @@ export const revokedKeySchema = z.object({
   keyId: z.string(),
   /** Seconds: after this no credential of the key can still be valid, so it leaves the manifest. */
   until: z.number(),
+  /** Whose key it was: a repeated revocation by its holder is answered as done (absent on older entries). */
+  holder: z.string().exactOptional(),
 });
 export type RevokedKey = z.infer<typeof revokedKeySchema>;
 

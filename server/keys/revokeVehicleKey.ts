@@ -8,6 +8,8 @@ import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId, KeyId, Vin } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
 import { revokeKey } from '../domain/revokeKey.js';
+import { withPendingNotice } from '../domain/pendingNotice.js';
+import type { NoticeEffect } from '../domain/subscriptionRecord.js';
 import type { DigitalKey, VehicleRecord } from '../domain/vehicleRecord.js';
 import { auditAppend, type AuditActorRole } from '../vehicles/auditTrail.js';
 
@@ -23,6 +25,8 @@ export interface RevokeVehicleKeyOpts {
   reason: string;
   /** Throws when this caller may not revoke this key (run on the fresh document, in the commit). */
   authorize: (vehicle: VehicleRecord, key: DigitalKey) => void;
+  /** A notice the revocation owes (its holder told), recorded in the same commit (withPendingNotice). */
+  notice?: (key: DigitalKey) => NoticeEffect | null;
 }
 
 export interface RevokeVehicleKeyResult {
@@ -38,7 +42,9 @@ export async function revokeVehicleKey(ctx: RevokeVehicleKeyDeps, opts: RevokeVe
     if (!key) throw new DigitalKeyError('KEY_NOT_FOUND');
     opts.authorize(current, key);
     const actor = typeof opts.actor === 'function' ? opts.actor(current, key) : opts.actor;
-    const next = revokeKey(current, key, { nowSeconds: epochSeconds(ctx.clock), skewSeconds: DEFAULT_SKEW_SECONDS });
+    const revoked = revokeKey(current, key, { nowSeconds: epochSeconds(ctx.clock), skewSeconds: DEFAULT_SKEW_SECONDS });
+    const notice = opts.notice?.(key) ?? null;
+    const next = notice ? withPendingNotice(revoked, notice) : revoked;
     return {
       vehicle: next,
       writes: {

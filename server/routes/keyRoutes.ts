@@ -63,8 +63,8 @@ export function keyRoutes(ctx: AppContext, services: { gate: SubscriptionGate })
       responses: { 200: { description: 'Revoked', schema: z.object({ keyId: uuidSchema, seq: z.number().int() }) } },
       handler: async ({ caller, params }) => {
         const me = requireAccount(caller);
-        const { vehicle, key } = await revokeKeyByUser(deps, { vin: params.vin, keyId: params.keyId, accountId: me.accountId });
-        return { body: { keyId: key.keyId, seq: vehicle.seq } };
+        const { vehicle, keyId } = await revokeKeyByUser(deps, { vin: params.vin, keyId: params.keyId, accountId: me.accountId });
+        return { body: { keyId, seq: vehicle.seq } };
       },
     }),
     defineRoute({

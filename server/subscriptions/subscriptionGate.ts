@@ -13,6 +13,8 @@ export interface SubscriptionGate {
   beforeMainUserLeaves(vin: Vin): Promise<void>;
   /** Inside that commit: the leaving main user's subscription ends with them (R4b; the commit itself wipes the keys). */
   mainUserLeaves(vehicle: VehicleRecord, reason: 'main-user-changed' | 'vehicle-removed'): VehicleRecord;
+  /** Before a commit that records pending notices (withPendingNotice): file the vehicle as due now, so they are delivered even if this process stops. */
+  expectFollowUps(vin: Vin): Promise<void>;
   /** After a committed change: its follow-ups now (refund, notices) and the next due time. Never throws. */
   runFollowUps(vin: Vin): Promise<void>;
 }

@@ -239,6 +239,10 @@ export class SubscriptionService implements SubscriptionGate {
   }
 
   /** SubscriptionGate: before a commit in which the main user leaves (claim by another, removal) — file the vehicle as due now. */
+  async expectFollowUps(vin: Vin): Promise<void> {
+    await this.due.add(vin, this.deps.ctx.clock.now());
+  }
+
   async beforeMainUserLeaves(vin: Vin): Promise<void> {
     await this.due.add(vin, this.deps.ctx.clock.now());
   }

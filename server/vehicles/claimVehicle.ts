@@ -11,15 +11,16 @@ import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId, Vin } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
 import { claimOutcome, type ClaimProof } from '../domain/claimOutcome.js';
+import { withPendingNotice } from '../domain/pendingNotice.js';
+import type { NoticeEffect } from '../domain/subscriptionRecord.js';
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
 import { wipeWrites } from '../keys/wipeVehicleKeys.js';
-import type { Notification, Outbox } from '../notifications/outbox.js';
+import type { Notification } from '../notifications/outbox.js';
 import type { SubscriptionGate } from '../subscriptions/subscriptionGate.js';
 import { rememberClaim } from './accountVehicles.js';
 
 export type ClaimVehicleDeps = Pick<AppContext, 'vehicles' | 'manifests' | 'clock' | 'config' | 'store' | 'metrics'> & {
   gate: SubscriptionGate;
-  outbox: Pick<Outbox, 'notify'>;
 };
 
 export interface ClaimVehicleOpts {
@@ -48,6 +49,11 @@ export function claimedByAnotherNotice(vin: Vin): Omit<Notification, 'id' | 'at'
   };
 }
 
+/** R12's notice as a pending effect of the claim's commit; its id names the claim (the epoch it started), so it is sent once. */
+export function claimNoticeEffect(vin: Vin, previousMainUser: AccountId, epoch: number, nowMs: number): NoticeEffect {
+  return { kind: 'notify', id: `claimed-by-another:${vin}:${epoch}`, at: nowMs, accountId: previousMainUser, notice: claimedByAnotherNotice(vin) };
+}
+
 export async function claimVehicle(deps: ClaimVehicleDeps, opts: ClaimVehicleOpts): Promise<ClaimVehicleResult> {
   const { vin, accountId } = opts;
   const decide = (current: VehicleRecord) =>
@@ -63,7 +69,7 @@ export async function claimVehicle(deps: ClaimVehicleDeps, opts: ClaimVehicleOpt
   if (preview.kind === 'claimed' && preview.previousMainUser) await deps.gate.beforeMainUserLeaves(vin);
   // The account's list of vehicles (GET /v1/me/vehicles): written first, checked against the vehicle when read.
   if (preview.kind === 'claimed') await rememberClaim(deps, accountId, vin);
-  const { before, vehicle, result } = await deps.vehicles.update(vin, (current) => {
+  const { vehicle, result } = await deps.vehicles.update(vin, (current) => {
     const outcome = decide(current);
     if (outcome.kind === 'rejected' || !outcome.wiped) return { vehicle: outcome.vehicle, result: outcome };
     // R4d: a claim by another account wipes every key, in the same commit as the new main user.
@@ -73,17 +79,19 @@ export async function claimVehicle(deps: ClaimVehicleDeps, opts: ClaimVehicleOpt
       detail: { previousMainUser: outcome.previousMainUser },
     });
     // R4b: the previous main user's subscription ends in the same commit (it is not transferable).
-    return { vehicle: deps.gate.mainUserLeaves(outcome.vehicle, 'main-user-changed'), writes, result: outcome };
+    // R12: the previous main user is told; the notice is part of this commit, so no crash can lose it.
+    const { previousMainUser } = outcome;
+    const told = previousMainUser ? withPendingNotice(outcome.vehicle, claimNoticeEffect(vin, previousMainUser, outcome.vehicle.epoch, deps.clock.now())) : outcome.vehicle;
+    return { vehicle: deps.gate.mainUserLeaves(told, 'main-user-changed'), writes, result: outcome };
   });
   // The wrong odometer reading is counted (committed above), then refused.
   if (result.kind === 'rejected') throw new DigitalKeyError('CLAIM_REJECTED');
   if (result.wiped) deps.metrics.keysWiped('claimed-by-another');
-  if (vehicle.seq !== before.seq) await deps.manifests.publish(vehicle);
-  if (result.previousMainUser) {
-    // R12: a new claim ends the previous user's access, and that user is told.
-    await deps.outbox.notify(result.previousMainUser, claimedByAnotherNotice(vin));
-    // The previous main user's subscription ended in the claim's commit: refund and tell them now.
-    await deps.gate.runFollowUps(vin);
-  }
+  // Published after every claim, a repeated one too: a claim whose process stopped after its commit
+  // is completed by its retry (cars take only a newer seq, so publishing again is harmless).
+  await deps.manifests.publish(vehicle);
+  // R12's notice and the previous main user's refund, recorded in the commit: delivered now (or by
+  // the scheduler, which has the vehicle filed as due since before the commit).
+  await deps.gate.runFollowUps(vin);
   return { vin, role: 'main', wiped: result.wiped, previousMainUser: result.previousMainUser };
 }

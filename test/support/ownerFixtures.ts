@@ -22,3 +22,12 @@ export async function shareKey(owner: PhoneApp, guest: PhoneApp, vin: string, bo
   guest.wallet.put(vin, issued);
   return issued.keyId;
 }
+
+/** A provisioned vehicle, its main user holding a key, and a second signed-up account (`who`-VIN@example.com). */
+export async function ownerAndAnother(t: TestServer, who: string) {
+  const v = await t.provision();
+  const owner = await t.mainUserWithKey(v.vin, v.odometerKm);
+  const other = t.phone();
+  await other.signUp(`${who}-${v.vin}@example.com`, who);
+  return { v, owner, other };
+}

@@ -1,0 +1,16 @@
+/**
+ * A notice a committed change owes someone (R12's "you lost the vehicle", a revoked key's holder),
+ * recorded in the vehicle's own commit as a pending effect instead of sent after it: a crash between
+ * the commit and the mail cannot lose it. Any instance delivers it at least once, after the commit,
+ * from its scheduler or at start-up; the outbox keeps one copy per id (idempotent), so "at least
+ * once" shows as exactly once. Pure.
+ */
+import type { NoticeEffect } from './subscriptionRecord.js';
+import type { VehicleRecord } from './vehicleRecord.js';
+import { NO_SUBSCRIPTIONS } from './subscriptionRecord.js';
+
+export function withPendingNotice(vehicle: VehicleRecord, notice: NoticeEffect): VehicleRecord {
+  const state = vehicle.subscriptions ?? NO_SUBSCRIPTIONS;
+  if (state.effects.some((e) => e.id === notice.id)) return vehicle;
+  return { ...vehicle, subscriptions: { ...state, effects: [...state.effects, notice] } };
+}
