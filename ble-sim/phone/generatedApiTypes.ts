@@ -616,7 +616,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Revoke a lost phone's keys and disable its passkey (scope passkey, R6), or wipe every key of the vehicle (scope all) */
+        /** Revoke a lost phone's keys and disable its passkey (scope passkey, R6), or wipe every key of the vehicle (scope all). Step-up: the session must come from a passkey check (UV) at most 5 minutes old, else 401 UNAUTHENTICATED with detail.stepUp "required": log in again and repeat */
         post: operations["dealerRevoke"];
         delete?: never;
         options?: never;

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { base64UrlIdSchema, vinSchema } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
 import { vinParams } from '../http/apiSchemas.js';
-import { requireAccount } from '../http/authenticate.js';
+import { bearerToken, requireAccount } from '../http/authenticate.js';
 import { defineRoute, type RouteDefinition } from '../http/route.js';
 import { revokeLostPasskey } from '../keys/revokeLostPasskey.js';
 import { revokeAllKeysByDealer } from '../keys/revokeAllKeysByDealer.js';
@@ -15,6 +15,7 @@ import { auditEntrySchema, readAuditTrail } from '../vehicles/auditTrail.js';
 import { dealerAuditCsv, dealerAuditPage, dealerAuditPageSchema } from '../dealer/dealerAuditPage.js';
 import { dealerSearch, dealerSearchResultSchema } from '../dealer/dealerSearch.js';
 import { dealerVehicleView, dealerVehicleViewSchema } from '../dealer/dealerVehicleView.js';
+import { requireStepUp } from '../dealer/requireStepUp.js';
 
 const reason = z.string().trim().min(3).max(500);
 
@@ -24,7 +25,7 @@ export function dealerRoutes(ctx: AppContext): RouteDefinition[] {
       method: 'post',
       path: '/v1/dealer/vehicles/:vin/revocations',
       operationId: 'dealerRevoke',
-      summary: "Revoke a lost phone's keys and disable its passkey (scope passkey, R6), or wipe every key of the vehicle (scope all)",
+      summary: "Revoke a lost phone's keys and disable its passkey (scope passkey, R6), or wipe every key of the vehicle (scope all). Step-up: the session must come from a passkey check (UV) at most 5 minutes old, else 401 UNAUTHENTICATED with detail.stepUp \"required\": log in again and repeat",
       tags: ['dealer'],
       errors: ['VEHICLE_NOT_FOUND', 'PASSKEY_NOT_FOUND', 'KEY_NOT_FOUND', 'CONFLICT'],
       auth: 'dealer',
@@ -34,8 +35,9 @@ export function dealerRoutes(ctx: AppContext): RouteDefinition[] {
         z.object({ scope: z.literal('passkey'), passkeyId: base64UrlIdSchema, reason }),
       ]),
       responses: { 200: { description: 'Revoked', schema: z.object({ revokedKeyIds: z.array(z.string()), epoch: z.number().int(), seq: z.number().int() }) } },
-      handler: async ({ caller, params, body }) => {
+      handler: async ({ caller, params, body, req }) => {
         const dealer = requireAccount(caller);
+        requireStepUp(ctx, { sessionToken: bearerToken(req) });
         if (body.scope === 'passkey') {
           return { body: await revokeLostPasskey(ctx, { vin: params.vin, passkeyId: body.passkeyId, dealer: dealer.accountId, reason: body.reason }) };
         }

@@ -69,6 +69,8 @@ class PortalError extends Error {
     super(message);
     this.code = code;
     this.status = status;
+    /** The API's machine-readable detail (e.g. `{stepUp: "required"}`), or null. */
+    this.detail = null;
   }
 }
 
@@ -90,7 +92,9 @@ async function api(method, path, body) {
   }
   if (!res.ok) {
     const error = json && typeof json === 'object' ? json.error : null;
-    throw new PortalError(error?.code ?? `HTTP_${res.status}`, error?.message ?? res.statusText, res.status);
+    const failure = new PortalError(error?.code ?? `HTTP_${res.status}`, error?.message ?? res.statusText, res.status);
+    failure.detail = error?.detail ?? null;
+    throw failure;
   }
   return json;
 }
@@ -271,6 +275,16 @@ async function logIn() {
   $('vin').focus();
 }
 
+/** A fresh passkey check (user verification) for the same account: its new session replaces the old one. */
+async function stepUp() {
+  const { challengeId, options } = await api('POST', '/v1/sessions/options', {});
+  const credential = await navigator.credentials.get({ publicKey: requestOptionsFromJson(options) });
+  if (!credential) throw new PortalError('AUTHENTICATION_FAILED', 'No passkey was chosen');
+  const fresh = await api('POST', '/v1/sessions', { challengeId, response: assertionToJson(credential) });
+  if (fresh.accountId !== session?.accountId) throw new PortalError('FORBIDDEN', 'Confirm with the passkey of the dealer who is logged in');
+  session = fresh;
+}
+
 function endSession() {
   session = null;
   shown = null;
@@ -299,7 +313,16 @@ async function confirmRevocation() {
   const reason = /** @type {HTMLInputElement} */ ($('confirm-reason')).value.trim();
   if (reason.length < 3) throw new PortalError('VALIDATION_FAILED', 'Give a reason of at least 3 characters: it is recorded in the audit trail.');
   const body = pending.scope === 'passkey' ? { scope: 'passkey', passkeyId: pending.passkeyId, reason } : { scope: 'all', reason };
-  const result = await api('POST', `/v1/dealer/vehicles/${encodeURIComponent(shown.vin)}/revocations`, body);
+  const path = `/v1/dealer/vehicles/${encodeURIComponent(shown.vin)}/revocations`;
+  let result;
+  try {
+    result = await api('POST', path, body);
+  } catch (err) {
+    // Step-up: a destructive action needs a passkey check of the last 5 minutes; check, then repeat once.
+    if (err?.detail?.stepUp !== 'required') throw err;
+    await stepUp();
+    result = await api('POST', path, body);
+  }
   await loadVehicle(shown.vin);
   showNotice(`Revoked ${result.revokedKeyIds.length} key(s). The vehicle is now at key epoch ${result.epoch}, state seq ${result.seq}.`);
 }
