@@ -1,0 +1,143 @@
+/**
+ * Crash injection (issue 11): a server process is killed (SIGKILL) at the commit point of a claim and
+ * of a revocation — right after Redis acknowledged the vehicle's commit, before anything else ran.
+ * The user retries on another instance (a separate `server/main.ts` process on the same Redis): the
+ * retry answers as done and publishes, a car synced to that instance applies the state, the old key
+ * is refused over BLE, and the notice the commit owed is in the outbox exactly once.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Air } from '../../ble-sim/air/air.js';
+import { AirBindings } from '../../ble-sim/noble/airBindings.js';
+import { createNoble } from '../../ble-sim/noble/createNoble.js';
+import { ApiClient } from '../../ble-sim/phone/apiClient.js';
+import { PhoneApp } from '../../ble-sim/phone/phoneApp.js';
+import { sendCommand } from '../../ble-sim/phone/phoneCentral.js';
+import { createVehicle, type Vehicle } from '../../ble-sim/vehicle/createVehicle.js';
+import { VehicleSync } from '../../ble-sim/vehicle/vehicleSync.js';
+import { systemClock } from '../../shared/clock.js';
+import { LocalIssuerKey } from '../../shared/credential/issuerKey.js';
+import { jwkSchema } from '../../shared/credential/jwkSchema.js';
+import { POLL } from '../support/poll.js';
+import { startRedisServer, type RedisServer } from '../support/redisServer.js';
+import { freePort, runCommandLine, spawnProcess, type SpawnedProcess } from '../support/spawnedProcess.js';
+import { shareKey } from '../support/ownerFixtures.js';
+
+const VIN = 'WVWZZZ1JZXW000521';
+let dir: string;
+let redis: RedisServer;
+let env: Record<string, string>;
+let origin: string;
+const started: SpawnedProcess[] = [];
+const air = new Air({ seed: 5 });
+const noble = createNoble(new AirBindings(air));
+let car: Vehicle;
+let sync: VehicleSync;
+let qrToken: string;
+
+/** A server process on the shared Redis; `crash` arms the commit-point kill for VIN. */
+async function serverProcess(port: number, crash: boolean): Promise<SpawnedProcess> {
+  const entry = crash ? 'test/process/support/crashAfterCommitServer.ts' : 'server/main.ts';
+  const p = spawnProcess(process.execPath, ['--import', 'tsx', entry], { env: { ...env, PORT: String(port), ...(crash ? { CRASH_VIN: VIN } : {}) } });
+  started.push(p);
+  await p.waitFor((l) => l.json?.msg === 'server listening', 90_000, `${entry} listening`);
+  return p;
+}
+
+function phoneOn(baseUrl: string): PhoneApp {
+  return new PhoneApp({ baseUrl, rpId: 'localhost', origin });
+}
+
+/** The same phone's session, talking to another instance. */
+function viaInstance(phone: PhoneApp, baseUrl: string): ApiClient {
+  const api = new ApiClient(baseUrl);
+  api.token = phone.api.token;
+  return api;
+}
+
+async function unlock(phone: PhoneApp): Promise<string> {
+  const { credential, state } = phone.credentialFor(VIN);
+  const result = await sendCommand({ noble, vin: VIN, cmd: 'unlock', credential, ...(state ? { state } : {}), authenticator: phone.authenticator, rpId: 'localhost', origin, timeoutMs: 5000 });
+  return result.response.code;
+}
+
+const kinds = async (phone: PhoneApp) => (await phone.api.request<{ notifications: Array<{ kind: string }> }>('GET', '/v1/me/notifications')).notifications.map((n) => n.kind);
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sdk-crash-'));
+  redis = await startRedisServer();
+  const port = await freePort();
+  origin = `http://localhost:${port}`;
+  const issuerKey = await LocalIssuerKey.generate();
+  env = {
+    SDK_DATA_DIR: dir,
+    REDIS_URL: redis.url,
+    ISSUER: origin,
+    RP_ORIGINS: origin,
+    ISSUER_PRIVATE_JWK: JSON.stringify(issuerKey.exportPrivateJwk()),
+    LOG_LEVEL: 'info',
+    METRICS_PORT: '0',
+    // Only the retry may bring the car the new state (no heartbeat catch-up within the test).
+    SYNC_HEARTBEAT: '300',
+    SCHEDULER_INTERVAL: '1',
+  };
+  await serverProcess(port, false);
+  const provisioned = JSON.parse((await runCommandLine(`npm run -s operator -- provision-vehicle --vin ${VIN} --odometer 900 --json`, env)).stdout) as { qrToken: string; keyFile: string };
+  qrToken = provisioned.qrToken;
+  car = createVehicle({ vin: VIN, trust: { issuer: origin, jwks: { keys: [issuerKey.publicJwk] } }, rpId: 'localhost', origins: [origin], stateFile: join(dir, 'car.json'), clock: systemClock, air });
+  await car.start();
+  const privateKey = jwkSchema.parse(JSON.parse(await readFile(provisioned.keyFile, 'utf8')));
+  sync = new VehicleSync({ baseUrl: origin, vin: VIN, privateKey, issuer: origin, clock: systemClock, applyManifest: (m) => car.applyManifest(m), applyTrustUpdate: (t) => car.applyTrustUpdate(t), initialBackoffMs: 20, maxBackoffMs: 200 });
+  sync.start();
+}, 180_000);
+
+afterAll(async () => {
+  await sync?.stop();
+  await car?.stop();
+  await Promise.all(started.map((p) => p.stop()));
+  await redis?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('a server killed at the commit point', () => {
+  it('a revocation, then a claim: each retried on another instance is answered as done, reaches the car, and tells its notice once', { timeout: 240_000 }, async () => {
+    const owner = phoneOn(origin);
+    await owner.signUp('owner@example.com', 'Owner');
+    await owner.claim(VIN, { method: 'qr', qrToken });
+    await owner.activateStandardServices(VIN);
+    await owner.api.request('POST', `/v1/vehicles/${VIN}/subscriptions`, { plan: 'trial' });
+    await owner.requestKey(VIN);
+    const guest = phoneOn(origin);
+    await guest.signUp('guest@example.com', 'Guest');
+    const guestKey = await shareKey(owner, guest, VIN);
+    expect(await unlock(guest)).toBe('OK');
+
+    // Revocation: killed right after its commit.
+    let doomedPort = await freePort();
+    let doomed = await serverProcess(doomedPort, true);
+    await expect(viaInstance(owner, `http://localhost:${doomedPort}`).request('DELETE', `/v1/vehicles/${VIN}/keys/${guestKey}`)).rejects.toThrow();
+    expect(await doomed.exited).toBe('SIGKILL');
+    // The retry, on the surviving instance: done, at the current seq; the car gets it; the guest is told once.
+    const revoked = await owner.api.request<{ keyId: string; seq: number }>('DELETE', `/v1/vehicles/${VIN}/keys/${guestKey}`);
+    expect(revoked.keyId).toBe(guestKey);
+    await expect.poll(() => car.state.seq, POLL).toBeGreaterThanOrEqual(revoked.seq);
+    expect(await unlock(guest)).toBe('REVOKED');
+    await new Promise((r) => setTimeout(r, 1500)); // a scheduler run of the survivor
+    expect(await kinds(guest)).toEqual(['key-revoked']);
+
+    // Claim by another account: killed right after its commit.
+    const buyer = phoneOn(origin);
+    await buyer.signUp('buyer@example.com', 'Buyer');
+    doomedPort = await freePort();
+    doomed = await serverProcess(doomedPort, true);
+    await expect(viaInstance(buyer, `http://localhost:${doomedPort}`).request('POST', `/v1/vehicles/${VIN}/claims`, { method: 'qr', qrToken, acceptTerms: true })).rejects.toThrow();
+    expect(await doomed.exited).toBe('SIGKILL');
+    expect(await buyer.claim(VIN, { method: 'qr', qrToken })).toMatchObject({ role: 'main' });
+    await expect.poll(() => car.state.ep, POLL).toBe(1);
+    expect(await unlock(owner)).toBe('EPOCH_STALE');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await kinds(owner)).filter((k) => k === 'vehicle-claimed-by-another')).toHaveLength(1);
+  });
+});
