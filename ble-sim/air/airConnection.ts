@@ -412,6 +412,13 @@ export class AirConnection {
     return this.#subscriptions.has(`${normalizeUuid(serviceUuid)}/${normalizeUuid(characteristicUuid)}`);
   }
 
+  restoreSubscription(serviceUuid: string, characteristicUuid: string): void {
+    const found = this.#characteristic(serviceUuid, characteristicUuid);
+    const props = found?.characteristic.properties ?? [];
+    if (!found || this.#state === 'closing' || this.#state === 'closed') return;
+    if (props.includes('notify') || props.includes('indicate')) this.#subscriptions.add(`${found.serviceUuid}/${found.characteristicUuid}`);
+  }
+
   notify(serviceUuid: string, characteristicUuid: string, value: Uint8Array): boolean {
     if (this.#state !== 'connected' || !this.isSubscribed(serviceUuid, characteristicUuid)) return false;
     if (value.length > this.#mtu - 3) throw new RangeError(`notification of ${value.length} bytes exceeds MTU - 3 (${this.#mtu - 3})`);
@@ -634,6 +641,7 @@ function peripheralFace(conn: AirConnection): PeripheralLink {
     rssi: () => conn.rssi(),
     roundTripMs: () => conn.roundTripMs(),
     isSubscribed: (s, c) => conn.isSubscribed(s, c),
+    restoreSubscription: (s, c) => conn.restoreSubscription(s, c),
     notify: (s, c, value) => conn.notify(s, c, value),
     disconnect: () => void conn.terminate('peripheral'),
   };

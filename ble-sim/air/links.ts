@@ -53,6 +53,11 @@ export interface PeripheralLink {
   /** Average simulated ms per ATT round trip so far (retransmissions included). */
   roundTripMs(): number;
   isSubscribed(serviceUuid: string, characteristicUuid: string): boolean;
+  /**
+   * Turn on a CCCD the server kept from an earlier connection with this bonded central (Core Vol 3
+   * Part G §3.3.3.3: a bonded client's configuration survives the connection). Call it from onConnect.
+   */
+  restoreSubscription(serviceUuid: string, characteristicUuid: string): void;
   /** Queue a notification; false when the central has not subscribed or the link is closed. */
   notify(serviceUuid: string, characteristicUuid: string, value: Uint8Array): boolean;
   disconnect(): void;

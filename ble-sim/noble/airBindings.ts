@@ -5,13 +5,17 @@
  * (`onMtu`), a failed read reports empty data and a failed write reports nothing (noble's events
  * carry no error), scans are filtered by service UUID in the bindings, and peripheral ids are the
  * address without colons.
+ *
+ * Like a phone's OS stack it keeps bonds (PeerBonds): a bonded peripheral's GATT table is cached, so
+ * discovery on a later connection is answered here without a packet on air. bondRecords() and
+ * restoreBonds() carry them across processes (the phone CLI keeps them in its state file).
  */
 import { EventEmitter } from 'node:events';
 import type { Air } from '../air/air.js';
 import type { CentralLink } from '../air/links.js';
 import type { AdvertisementReport, CentralRadioApi, RadioOptions } from '../air/centralRadio.js';
 import { AttError, LinkClosedError, normalizeUuid } from '../air/gattServer.js';
-import type { GattCharacteristicDef } from '../air/links.js';
+import type { CharacteristicProperty, GattCharacteristicDef, GattServiceDef } from '../air/links.js';
 import type { LinkMetrics, LinkMetricsSource } from '../air/linkMetrics.js';
 import type { NobleAdvertisement, NobleBindings, NobleBindingsEvents, NobleState } from './nobleBindings.js';
 
@@ -20,6 +24,18 @@ const CCCD_UUID = '2902';
 /** noble's peripheral id for an address (as hci-socket makes it). */
 export function peripheralIdOf(address: string): string {
   return address.replaceAll(':', '').toLowerCase();
+}
+
+/** A bond as the phone's stack keeps it: the peripheral's address and its GATT table. */
+export interface GattBond {
+  address: string;
+  services: BondedService[];
+}
+
+/** A cached GATT service, in plain (JSON-ready) arrays. */
+export interface BondedService {
+  uuid: string;
+  characteristics: { uuid: string; properties: CharacteristicProperty[] }[];
 }
 
 /** noble bindings for one central radio on the simulated air (local, or remote through the bridge). */
@@ -36,6 +52,10 @@ export class AirBindings extends EventEmitter<NobleBindingsEvents> implements No
   readonly #lastMetrics = new Map<string, LinkMetrics>();
   readonly #characteristics = new Map<string, GattCharacteristicDef>();
   readonly #subscribed = new Set<string>();
+  /** Bonds by peripheral id. */
+  readonly #bonds = new Map<string, GattBond>();
+  /** The GATT table discovered over the air on each peripheral's latest connection. */
+  readonly #discovered = new Map<string, BondedService[]>();
 
   /** Over a local air (a new radio with `opts`), or over a radio already made (a RemoteRadio). */
   constructor(air: Air | CentralRadioApi, opts: RadioOptions = {}) {
@@ -46,6 +66,33 @@ export class AirBindings extends EventEmitter<NobleBindingsEvents> implements No
   /** The metrics of the open connection to this peripheral, or of the last one. */
   linkMetrics(peripheralUuid: string): LinkMetrics | undefined {
     return this.#links.get(peripheralUuid)?.metrics() ?? this.#lastMetrics.get(peripheralUuid);
+  }
+
+  // --- bonds ---------------------------------------------------------------------------------
+
+  isBonded(peripheralUuid: string): boolean {
+    return this.#bonds.has(peripheralUuid);
+  }
+
+  /** Bond with a peripheral whose GATT table was discovered on this radio (else nothing happens). */
+  bond(peripheralUuid: string): void {
+    const address = this.#addresses.get(peripheralUuid);
+    const services = this.#discovered.get(peripheralUuid) ?? this.#bonds.get(peripheralUuid)?.services;
+    if (address && services) this.#bonds.set(peripheralUuid, { address, services: services.map(copyServiceDef) });
+  }
+
+  forget(peripheralUuid: string): void {
+    this.#bonds.delete(peripheralUuid);
+  }
+
+  /** Every bond, to persist. */
+  bondRecords(): GattBond[] {
+    return [...this.#bonds.values()].map((b) => ({ address: b.address, services: b.services.map(copyServiceDef) }));
+  }
+
+  /** Take bonds kept by an earlier process (replacing any with the same peripheral). */
+  restoreBonds(bonds: readonly GattBond[]): void {
+    for (const b of bonds) this.#bonds.set(peripheralIdOf(b.address), { address: b.address.toLowerCase(), services: b.services.map(copyServiceDef) });
   }
 
   // --- adapter --------------------------------------------------------------------------------
@@ -138,15 +185,30 @@ export class AirBindings extends EventEmitter<NobleBindingsEvents> implements No
   // --- GATT client ----------------------------------------------------------------------------
 
   discoverServices(peripheralUuid: string, serviceUuids: string[] = []): void {
+    const cached = this.#bonds.get(peripheralUuid);
+    if (cached) {
+      // A bonded peer: the GATT cache answers, nothing goes on air.
+      this.#withLink(peripheralUuid, () => {
+        const wanted = new Set(serviceUuids.map(normalizeUuid));
+        const services = cached.services.filter((s) => wanted.size === 0 || wanted.has(s.uuid));
+        return new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#servicesFound(peripheralUuid, services));
+      });
+      return;
+    }
     this.#withLink(peripheralUuid, (link) =>
       link.discoverServices(serviceUuids).then((services) => {
-        for (const s of services) for (const c of s.characteristics) this.#characteristics.set(`${peripheralUuid}/${s.uuid}/${c.uuid}`, c);
-        this.emit(
-          'servicesDiscover',
-          peripheralUuid,
-          services.map((s) => s.uuid),
-        );
+        this.#discovered.set(peripheralUuid, services.map(copyServiceDef));
+        this.#servicesFound(peripheralUuid, services);
       }),
+    );
+  }
+
+  #servicesFound(peripheralUuid: string, services: readonly GattServiceDef[]): void {
+    for (const s of services) for (const c of s.characteristics) this.#characteristics.set(`${peripheralUuid}/${s.uuid}/${c.uuid}`, c);
+    this.emit(
+      'servicesDiscover',
+      peripheralUuid,
+      services.map((s) => s.uuid),
     );
   }
 
@@ -155,6 +217,17 @@ export class AirBindings extends EventEmitter<NobleBindingsEvents> implements No
   }
 
   discoverCharacteristics(peripheralUuid: string, serviceUuid: string, characteristicUuids: string[] = []): void {
+    const cached = this.#bonds.get(peripheralUuid)?.services.find((s) => s.uuid === normalizeUuid(serviceUuid));
+    if (cached) {
+      this.#withLink(peripheralUuid, () => {
+        const wanted = new Set(characteristicUuids.map(normalizeUuid));
+        const found = cached.characteristics.filter((c) => wanted.size === 0 || wanted.has(c.uuid));
+        return new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+          this.emit('characteristicsDiscover', peripheralUuid, serviceUuid, found.map((c) => ({ uuid: c.uuid, properties: [...c.properties] }))),
+        );
+      });
+      return;
+    }
     this.#withLink(peripheralUuid, (link) =>
       link.discoverCharacteristics(serviceUuid, characteristicUuids).then((characteristics) => {
         this.emit(
@@ -290,4 +363,11 @@ export class AirBindings extends EventEmitter<NobleBindingsEvents> implements No
       });
     });
   }
+}
+
+function copyServiceDef(s: GattServiceDef): BondedService {
+  return {
+    uuid: normalizeUuid(s.uuid),
+    characteristics: s.characteristics.map((c) => ({ uuid: normalizeUuid(c.uuid), properties: [...c.properties] })),
+  };
 }

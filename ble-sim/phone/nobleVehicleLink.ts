@@ -1,7 +1,10 @@
 /**
  * A VehicleLink over noble, in ordinary noble code: scan for the digital-key service, take the
  * peripheral with this VIN's local name, connect, discover the three characteristics, subscribe to
- * Response. Nothing here knows about the simulated air, so it would run unchanged over a real radio.
+ * Response. With a bonded car the stack answers discovery from its cache and the car has kept the
+ * subscription, so neither crosses the air; if the car refuses the challenge read (it has forgotten
+ * the bond) the phone forgets it too, subscribes and reads again. Nothing here knows about the
+ * simulated air, so it would run unchanged over a real radio.
  */
 import type { Characteristic, Noble, Peripheral } from '../noble/createNoble.js';
 import { MIN_MTU } from '../../shared/ble/framing.js';
@@ -10,7 +13,7 @@ import { vehicleLocalName } from '../../shared/ble/vehicleLocalName.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { Vin } from '../../shared/ids.js';
 import { Deadline } from './deadline.js';
-import type { ObservedTraffic, VehicleLink } from './vehicleLink.js';
+import type { ObservedTraffic, PeerBonds, VehicleLink } from './vehicleLink.js';
 
 /** Disconnecting is bounded on its own, so a spent budget still lets the phone hang up. */
 const DISCONNECT_TIMEOUT_MS = 2_000;
@@ -20,13 +23,16 @@ export interface ConnectNobleVehicleLinkOptions {
   noble: Noble;
   vin: Vin;
   deadline: Deadline;
+  /** The stack's bonds: a bonded car is neither discovered nor subscribed to again. */
+  bonds?: PeerBonds;
 }
 
 /** Find the vehicle, connect, and get its characteristics ready. */
 export async function connectNobleVehicleLink(opts: ConnectNobleVehicleLinkOptions): Promise<VehicleLink> {
-  const { noble, vin, deadline } = opts;
+  const { noble, vin, deadline, bonds } = opts;
   await deadline.race(poweredOn(noble), { stage: 'power', requestSent: false });
   const peripheral = await findVehicle(noble, vin, deadline);
+  const bonded = bonds?.isBonded(peripheral.id) ?? false;
   const observed: ObservedTraffic = { roundTrips: 0, notifications: 0, sent: 0, received: 0 };
   try {
     await deadline.race(peripheral.connectAsync(), { stage: 'connect', requestSent: false });
@@ -37,7 +43,7 @@ export async function connectNobleVehicleLink(opts: ConnectNobleVehicleLinkOptio
       ),
       { stage: 'discover', requestSent: false },
     );
-    observed.roundTrips += 3;
+    if (!bonded) observed.roundTrips += 3;
     const find = (uuid: string): Characteristic => {
       const c = characteristics.find((ch) => ch.uuid === nobleUuid(uuid));
       if (!c) throw new DigitalKeyError('VEHICLE_NOT_FOUND', 'the vehicle does not offer the digital-key service');
@@ -48,7 +54,8 @@ export async function connectNobleVehicleLink(opts: ConnectNobleVehicleLinkOptio
       request: find(REQUEST_CHAR_UUID),
       response: find(RESPONSE_CHAR_UUID),
     });
-    await link.subscribe();
+    if (bonded && bonds) link.trustKeptSubscription(() => bonds.forget(peripheral.id));
+    else await link.subscribe();
     return link;
   } catch (err) {
     await disconnect(peripheral);
@@ -64,6 +71,8 @@ class NobleVehicleLink implements VehicleLink {
   readonly #hungUp: Promise<never>;
   readonly #onDisconnect: () => void;
   readonly #listeners: ((payload: Uint8Array) => void)[] = [];
+  /** Set while the phone relies on the car having kept its subscription (a bond): what to do if it has not. */
+  #onSubscriptionLost: (() => void) | null = null;
 
   constructor(
     private readonly peripheral: Peripheral,
@@ -106,9 +115,24 @@ class NobleVehicleLink implements VehicleLink {
     this.traffic.roundTrips += 1;
   }
 
+  /** Skip the CCCD write: a bonded car restores the subscription itself. */
+  trustKeptSubscription(onLost: () => void): void {
+    this.#onSubscriptionLost = onLost;
+  }
+
   async readChallenge(): Promise<Uint8Array> {
-    const raw = await this.wait(this.chars.challenge.readAsync(), 'challenge');
+    let raw = await this.wait(this.chars.challenge.readAsync(), 'challenge');
     this.traffic.roundTrips += 1;
+    const lost = this.#onSubscriptionLost;
+    this.#onSubscriptionLost = null;
+    if (raw.length === 0 && lost) {
+      // The car serves challenges only to a subscribed link (noble reports its refusal as no data):
+      // it has forgotten the bond. So does the phone, until the next successful command.
+      lost();
+      await this.subscribe();
+      raw = await this.wait(this.chars.challenge.readAsync(), 'challenge');
+      this.traffic.roundTrips += 1;
+    }
     this.traffic.received += raw.length;
     return new Uint8Array(raw);
   }

@@ -19,6 +19,7 @@ import { MAX_MESSAGE_BYTES } from '../../shared/ble/framing.js';
 import { encodeMessage, type ResponseMessage } from '../../shared/ble/messages.js';
 import { buildCommandRequest, type BuildCommandRequestOptions } from './commandRequest.js';
 import { Deadline } from './deadline.js';
+import type { PeerBonds } from './vehicleLink.js';
 import { DEFAULT_COMMAND_TIMEOUT_MS, openVehicleSession } from './vehicleSession.js';
 
 /** One command to one car: what a request needs (but the challenge, read here), the noble to use and a time budget. */
@@ -28,6 +29,8 @@ export type SendCommandOptions = Omit<BuildCommandRequestOptions, 'challenge'> &
   timeoutMs?: number;
   /** Reports the link's metrics (AirBindings on the simulated air); without it, what the phone counted. */
   metricsSource?: LinkMetricsSource;
+  /** The stack's bonds (AirBindings): the first successful command bonds the phone with the car. */
+  bonds?: PeerBonds;
 };
 
 /** The car's answer and the link's figures. */
@@ -41,8 +44,8 @@ export interface SendCommandResult {
 /** Send one command over noble and return the car's answer; throws DigitalKeyError TIMEOUT when out of time. */
 export async function sendCommand(opts: SendCommandOptions): Promise<SendCommandResult> {
   const deadline = new Deadline(opts.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS);
-  const { noble, metricsSource, timeoutMs: _timeoutMs, ...command } = opts;
-  const session = await openVehicleSession({ noble, vin: opts.vin, deadline, ...(metricsSource ? { metricsSource } : {}) });
+  const { noble, metricsSource, bonds, timeoutMs: _timeoutMs, ...command } = opts;
+  const session = await openVehicleSession({ noble, vin: opts.vin, deadline, ...(metricsSource ? { metricsSource } : {}), ...(bonds ? { bonds } : {}) });
   let response: ResponseMessage;
   try {
     const challenge = await session.readChallenge();
@@ -56,6 +59,8 @@ export async function sendCommand(opts: SendCommandOptions): Promise<SendCommand
       message = encodeMessage(withoutState);
     }
     response = await session.request(message);
+    // The car bonds a phone on its first successful command; the phone does the same (protocol.md, Bonding).
+    if (response.ok) bonds?.bond(session.peerId);
   } finally {
     await session.close();
   }

@@ -42,3 +42,16 @@ export interface VehicleLink {
   /** Disconnect (idempotent, bounded). */
   close(): Promise<void>;
 }
+
+/**
+ * The phone's bonds as its BLE stack keeps them (AirBindings does; a phone OS does too). A bonded
+ * peer's GATT table is cached, so connecting to it discovers nothing over the air, and the peer keeps
+ * its Response subscription for the phone, so the phone does not write the CCCD again.
+ */
+export interface PeerBonds {
+  isBonded(peerId: string): boolean;
+  /** Bond with the connected peer: keep the GATT table discovered on this connection. */
+  bond(peerId: string): void;
+  /** Forget a bond (the peer no longer knows the phone). */
+  forget(peerId: string): void;
+}

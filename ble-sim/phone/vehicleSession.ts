@@ -12,7 +12,7 @@ import { asDigitalKeyError, type DigitalKeyError } from '../../shared/errors/dig
 import type { Vin } from '../../shared/ids.js';
 import { Deadline } from './deadline.js';
 import { connectNobleVehicleLink } from './nobleVehicleLink.js';
-import type { VehicleLink } from './vehicleLink.js';
+import type { PeerBonds, VehicleLink } from './vehicleLink.js';
 
 /** Default budget of one command, wall-clock ms. */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
@@ -25,10 +25,14 @@ export interface OpenVehicleSessionOptions {
   deadline?: Deadline;
   /** Reports the connection's link metrics (AirBindings does); without it the phone's own count is used. */
   metricsSource?: LinkMetricsSource;
+  /** The stack's bonds (AirBindings): a bonded car is neither discovered nor subscribed to again. */
+  bonds?: PeerBonds;
 }
 
 /** An open protocol session with one car (for sendCommand, attack tests and fuzzing). */
 export interface VehicleSession {
+  /** The transport's id of the car (noble's peripheral id). */
+  readonly peerId: string;
   /** The negotiated ATT MTU. */
   readonly mtu: number;
   /** Read a fresh challenge (a new nonce for this connection). */
@@ -55,7 +59,7 @@ export interface VehicleSession {
 export async function openVehicleSession(opts: OpenVehicleSessionOptions): Promise<VehicleSession> {
   const startedMs = Date.now();
   const deadline = opts.deadline ?? new Deadline(DEFAULT_COMMAND_TIMEOUT_MS);
-  const link = await connectNobleVehicleLink({ noble: opts.noble, vin: opts.vin, deadline });
+  const link = await connectNobleVehicleLink({ noble: opts.noble, vin: opts.vin, deadline, ...(opts.bonds ? { bonds: opts.bonds } : {}) });
   const metrics = () => opts.metricsSource?.linkMetrics(link.peerId) ?? observedMetrics(link, startedMs);
   return vehicleSession(link, metrics);
 }
@@ -94,6 +98,7 @@ export function vehicleSession(link: VehicleLink, metrics: () => LinkMetrics): V
     return next.response;
   };
   return {
+    peerId: link.peerId,
     mtu: link.mtu,
     readChallenge: async () => decodeMessage(challengeSchema, await link.readChallenge()),
     writeMessage,

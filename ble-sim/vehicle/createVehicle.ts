@@ -317,6 +317,8 @@ class SimulatedVehicle implements Vehicle {
       if (decision.manifest) this.#state = withManifest(state, decision.manifest);
       code = 'INTERNAL_ERROR';
     }
+    // The first command a phone completes bonds it (protocol.md, Bonding).
+    if (code === 'OK') this.#gatt.bond(link);
     this.#finish(link, {
       ok: code === 'OK',
       code,

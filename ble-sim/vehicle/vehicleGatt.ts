@@ -4,6 +4,11 @@
  * frames per connection and frames responses at the link's MTU; what a challenge holds and what a
  * request means is the vehicle's business (createVehicle.ts). Nothing a central sends can make it
  * throw: bad fragments become a BAD_FRAME report, other characteristics an ATT error.
+ *
+ * Bonds: a central the vehicle bonded with (after its first successful command, see bond()) keeps
+ * its Response subscription across connections, so it neither discovers nor writes the CCCD again.
+ * The vehicle keeps its bonds in memory (at most MAX_BONDS, least recently used dropped first): after
+ * a restart a bonded phone finds no subscription, its challenge read is refused, and it subscribes.
  */
 import type { PeripheralLink } from '../air/links.js';
 import { ATT_ERRORS, AttError, normalizeUuid, type GattServer } from '../air/gattServer.js';
@@ -30,6 +35,9 @@ export const VEHICLE_GATT_SERVICES: readonly GattServiceDef[] = Object.freeze([
   },
 ]);
 
+/** Bonded centrals the vehicle remembers; the least recently used is forgotten first. */
+export const MAX_BONDS = 32;
+
 /** What the transport asks of the vehicle. */
 export interface VehicleGattHandlers {
   /** Simulated link time, for the framing rule "incomplete 2 s after the last fragment". */
@@ -48,6 +56,7 @@ export class VehicleGatt implements GattServer {
   readonly services = VEHICLE_GATT_SERVICES;
   readonly #handlers: VehicleGattHandlers;
   readonly #assemblers = new Map<number, FrameAssembler>();
+  readonly #bonds = new Set<string>();
   /**
    * Per-connection timers for "incomplete 2 s after its last fragment". Simulated link time only
    * moves with traffic, so a phone that stops mid-message would never be caught by the check on the
@@ -61,11 +70,39 @@ export class VehicleGatt implements GattServer {
 
   onConnect(link: PeripheralLink): void {
     this.#assemblers.set(link.id, new FrameAssembler());
+    if (this.isBonded(link.centralAddress)) {
+      this.#touchBond(link.centralAddress);
+      link.restoreSubscription(SERVICE, RESPONSE);
+    }
   }
 
   onRead(link: PeripheralLink, serviceUuid: string, characteristicUuid: string): Uint8Array {
     if (serviceUuid !== SERVICE || characteristicUuid !== CHALLENGE) throw new AttError(ATT_ERRORS.READ_NOT_PERMITTED);
+    // A challenge is only worth serving to a link that will hear the answer; this also tells a phone
+    // that believes itself bonded (and skipped the CCCD write) that the vehicle has forgotten it.
+    if (!link.isSubscribed(SERVICE, RESPONSE)) throw new AttError(ATT_ERRORS.CCCD_IMPROPERLY_CONFIGURED, 'subscribe to Response first');
     return this.#handlers.challenge(link);
+  }
+
+  /** Bond with this link's central: its Response subscription is restored on its next connections. */
+  bond(link: PeripheralLink): void {
+    if (!link.isSubscribed(SERVICE, RESPONSE)) return;
+    this.#touchBond(link.centralAddress);
+    for (const oldest of this.#bonds) {
+      if (this.#bonds.size <= MAX_BONDS) break;
+      this.#bonds.delete(oldest);
+    }
+  }
+
+  /** Whether the vehicle has bonded with this central address. */
+  isBonded(centralAddress: string): boolean {
+    return this.#bonds.has(centralAddress);
+  }
+
+  #touchBond(centralAddress: string): void {
+    // A Set iterates in insertion order: re-inserting moves the address to the most recent end.
+    this.#bonds.delete(centralAddress);
+    this.#bonds.add(centralAddress);
   }
 
   onWrite(link: PeripheralLink, serviceUuid: string, characteristicUuid: string, value: Uint8Array): void {

@@ -225,16 +225,21 @@ async function bleCommand(ctx: Context, cmd: 'unlock' | 'lock' | 'start'): Promi
   ctx.progress(`connecting to the car's air at ${host}:${port}, scanning for ${vin}`);
   let radio;
   try {
-    radio = await connectRemoteRadio({ host, port });
+    const address = ctx.state().bleAddress;
+    radio = await connectRemoteRadio({ host, port, ...(address ? { address } : {}) });
   } catch (err) {
     throw new DigitalKeyError('TIMEOUT', `no car's air bridge answers at ${host}:${port}: is npm run vehicle running? (${err instanceof Error ? err.message : String(err)})`, { cause: err });
   }
   try {
     const bindings = new AirBindings(radio);
+    // The radio address is the phone's identity to a car's bonds: keep it with the bonds.
+    ctx.state().bleAddress = radio.address;
+    bindings.restoreBonds(ctx.state().bonds);
     ctx.progress(`${cmd}: challenge, biometric check (passes), signed request`);
     const { response, metrics } = await sendCommand({
       noble: createNoble(bindings),
       metricsSource: bindings,
+      bonds: bindings,
       vin,
       cmd,
       credential: entry.credential,
@@ -244,6 +249,7 @@ async function bleCommand(ctx: Context, cmd: 'unlock' | 'lock' | 'start'): Promi
       origin: phone.opts.origin,
     });
     ctx.state().lastSeen[vin] = { ...response.vehicle, at: Date.now() };
+    ctx.state().bonds = bindings.bondRecords();
     const figures = { roundTrips: metrics.roundTrips, simulatedMs: metrics.simulatedMs, mtu: metrics.mtu };
     if (!response.ok) {
       throw new DigitalKeyError(response.code === 'OK' ? 'INTERNAL_ERROR' : response.code, `the car refused ${cmd}: ${response.code}`, { detail: { vehicle: response.vehicle, ...figures } });
@@ -286,6 +292,7 @@ async function main(argv: string[]): Promise<number> {
     origin: String(values.origin ?? server.origin),
     passkeys: [],
     wallet: [],
+    bonds: [],
     lastSeen: {},
   };
   if (saved && name === 'sign-up' && saved.accountId) {

@@ -1,6 +1,7 @@
 /**
  * The phone CLI's memory between invocations: the server it talks to, its account and session, its
- * passkeys (private keys: the file is written with mode 0600, atomically) and its key wallet, so
+ * passkeys (private keys: the file is written with mode 0600, atomically), its key wallet and its
+ * BLE radio address and bonds (so a bonded car is not discovered again), so
  * separate `npm run phone` runs are one phone. Validated when read: a damaged file is refused with
  * a sentence, never half-used.
  */
@@ -25,6 +26,17 @@ const phoneStateSchema = z.object({
   wallet: z.array(walletEntrySchema),
   /** The vehicle commands act on when --vin is not given (the last one claimed, keyed or accepted). */
   currentVin: z.string().optional(),
+  /** The phone radio's address: the identity its bonds with cars are kept under. */
+  bleAddress: z.string().optional(),
+  /** The BLE stack's bonds (AirBindings.bondRecords): each car's address and cached GATT table. */
+  bonds: z
+    .array(
+      z.object({
+        address: z.string(),
+        services: z.array(z.object({ uuid: z.string(), characteristics: z.array(z.object({ uuid: z.string(), properties: z.array(z.enum(['read', 'write', 'writeWithoutResponse', 'notify', 'indicate'])) })) })),
+      }),
+    )
+    .default([]),
   /** What each car last answered (locked, engine), by VIN. */
   lastSeen: z.record(z.string(), z.object({ locked: z.boolean(), engine: z.boolean(), at: z.number() })).default({}),
 });
