@@ -83,5 +83,7 @@ export const digitalKeySchema = z.object({
   createdAt: z.number(),
   /** Who granted it (the main user, for shared keys). */
   grantedBy: z.string().optional(),
+  /** The invitation it was made from (a retried accept finds its key by it). */
+  invitationId: z.string().exactOptional(),
 });
 export type DigitalKey = z.infer<typeof digitalKeySchema>;

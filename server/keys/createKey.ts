@@ -8,11 +8,14 @@ import { randomUUID } from 'node:crypto';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AppContext } from '../appContext.js';
 import type { DigitalKey, VehicleRecord } from '../domain/vehicleRecord.js';
+import type { StoreTransaction } from '../store/store.js';
 
 export type CreateKeyDeps = Pick<AppContext, 'accounts' | 'vehicles' | 'clock'>;
 
 /** A key to make: the key's own fields, and the rule it depends on. */
-export type CreateKeyOpts = Pick<DigitalKey, 'vin' | 'accountId' | 'passkeyId' | 'role' | 'perms' | 'notBefore' | 'notAfter' | 'grantedBy'> & {
+export type CreateKeyOpts = Pick<DigitalKey, 'vin' | 'accountId' | 'passkeyId' | 'role' | 'perms' | 'notBefore' | 'notAfter' | 'grantedBy' | 'invitationId'> & {
+  /** More of the key's commit: expectations and deletions of the vehicle's slot (an invitation used up). */
+  alsoWrites?: Required<Pick<StoreTransaction, 'expect' | 'hdel'>>;
   /**
    * Admit the key on the fresh vehicle document: throw when the rule it depends on fails (main user
    * and R1 for main keys; invitation, R1 and the shared-key limit for shared keys), else return the
@@ -48,13 +51,18 @@ export async function createKey(ctx: CreateKeyDeps, opts: CreateKeyOpts): Promis
       ...(opts.notBefore !== undefined ? { notBefore: opts.notBefore } : {}),
       ...(opts.notAfter !== undefined ? { notAfter: opts.notAfter } : {}),
       ...(opts.grantedBy !== undefined ? { grantedBy: opts.grantedBy } : {}),
+      ...(opts.invitationId !== undefined ? { invitationId: opts.invitationId } : {}),
       epoch: next.epoch,
       createdAt: ctx.clock.now(),
     };
     // One key per passkey per vehicle: the commit requires the passkey's slot to be still empty.
-    return { vehicle: next, writes: ctx.vehicles.keyWrites(key), result: key };
+    const writes = ctx.vehicles.keyWrites(key);
+    const also = opts.alsoWrites;
+    return { vehicle: next, writes: also ? { ...writes, expect: [...writes.expect, ...also.expect], hdel: also.hdel } : writes, result: key };
   }).catch(async (err: unknown) => {
-    await ctx.vehicles.unindexKey(keyId);
+    // Refused by a rule: no key, so its index entry goes. Any other failure may have come after the
+    // commit (a lost reply, a stopping process): the entry stays, since it may point at the key.
+    if (err instanceof DigitalKeyError && err.code !== 'STORE_UNAVAILABLE') await ctx.vehicles.unindexKey(keyId);
     throw err;
   });
   return { key: result, vehicle };

@@ -1,9 +1,11 @@
 /**
- * Accept an invitation (R3): the invitation is taken with GETDEL, so of two concurrent accepts
- * exactly one proceeds; the shared key it creates has exactly the invitation's profile. If the key
- * cannot be made (e.g. the shared-key limit), the invitation goes back bound to this account so it
- * may retry and nobody else can. An invitation bound to an e-mail address needs that address to be
- * the caller's verified address. The caller gets the shared key's first credential (or when to ask).
+ * Accept an invitation (R3): the first account to accept it binds it (compare-and-set) — it may
+ * retry, nobody else may — and the key's own commit uses it up (it must still be on its vehicle's
+ * list, and leaves it), so of two concurrent accepts exactly one makes a key, and a crash at any
+ * point loses nothing: before the commit the invitation is still there; after it, the retry finds
+ * the key made from it. The key has exactly the invitation's profile. An invitation bound to an
+ * e-mail address needs that address to be the caller's verified address. The caller gets the
+ * shared key's first credential (or when to ask).
  */
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId, PasskeyId } from '../../shared/ids.js';
@@ -31,26 +33,24 @@ export interface AcceptInvitationOpts {
 export type AcceptInvitationResult = IssuedCredential | { keyId: string; state: string; credentialFrom: number };
 
 export async function acceptInvitation(ctx: AcceptInvitationDeps, opts: AcceptInvitationOpts): Promise<AcceptInvitationResult> {
-  const taken = await new InvitationRepository(ctx).take(opts.code);
-  const { invitation } = taken;
-  if (invitation.acceptedBy && invitation.acceptedBy !== opts.accountId) {
-    await taken.restore();
-    throw new DigitalKeyError('INVITATION_INVALID');
-  }
-  if (invitation.email) {
+  const invitations = new InvitationRepository(ctx);
+  // An invitation bound to an e-mail address is for the account whose verified address it is; told before it is bound to anyone.
+  const found = await invitations.find(opts.code);
+  if (found?.email !== undefined) {
     const account = await ctx.accounts.find(opts.accountId);
-    if (account?.email !== invitation.email) {
-      await taken.restore();
-      throw new DigitalKeyError('INVITATION_INVALID', 'this invitation is for another e-mail address');
-    }
+    if (account?.email !== found.email) throw new DigitalKeyError('INVITATION_INVALID', 'this invitation is for another e-mail address');
     // The address must be proven: a sign-up with someone else's address never verifies it.
-    if (!account.emailVerified) {
-      await taken.restore();
-      throw new DigitalKeyError('EMAIL_NOT_VERIFIED', 'verify your e-mail address first, then accept the invitation');
-    }
+    if (!account.emailVerified) throw new DigitalKeyError('EMAIL_NOT_VERIFIED', 'verify your e-mail address first, then accept the invitation');
   }
+  // Bound to this account (the first to accept it keeps it); it stays stored until the key's commit uses it up.
+  const invitation = await invitations.bindForAccept(opts.code, opts.accountId);
   let created: DigitalKey;
-  try {
+  if (!(await invitations.isListed(invitation))) {
+    // Used up already: by this very accept, whose process stopped after the key's commit? Then that key is the answer.
+    const made = (await ctx.vehicles.keys(invitation.vin, invitation.epoch)).find((k) => k.invitationId === invitation.invitationId && k.passkeyId === opts.passkeyId);
+    if (!made) throw new DigitalKeyError('INVITATION_INVALID');
+    created = made;
+  } else {
     ({ key: created } = await createKey(ctx, {
       vin: invitation.vin,
       accountId: opts.accountId,
@@ -60,6 +60,9 @@ export async function acceptInvitation(ctx: AcceptInvitationDeps, opts: AcceptIn
       ...(invitation.notBefore !== undefined ? { notBefore: invitation.notBefore } : {}),
       ...(invitation.notAfter !== undefined ? { notAfter: invitation.notAfter } : {}),
       grantedBy: invitation.createdBy,
+      invitationId: invitation.invitationId,
+      // Single use: the key's commit takes the invitation off its vehicle's list, and fails if it is gone.
+      alsoWrites: invitations.useWrites(invitation, opts.code),
       admit: (vehicle) => {
         // A wipe or a new main user since the invitation was made ends it.
         if (vehicle.epoch !== invitation.epoch || vehicle.mainUser?.accountId !== invitation.createdBy) throw new DigitalKeyError('INVITATION_INVALID');
@@ -69,11 +72,8 @@ export async function acceptInvitation(ctx: AcceptInvitationDeps, opts: AcceptIn
         return { ...vehicle, sharedKeys: vehicle.sharedKeys + 1 };
       },
     }));
-  } catch (err) {
-    if (err instanceof DigitalKeyError && err.code !== 'INVITATION_INVALID') await taken.bindTo(opts.accountId);
-    throw err;
   }
-  await taken.done();
+  await invitations.forget(opts.code);
   try {
     return await credentialForKey(ctx, { keyId: created.keyId, accountId: opts.accountId });
   } catch (err) {

@@ -9,21 +9,10 @@ import type { Clock } from '../../shared/clock.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { Vin } from '../../shared/ids.js';
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
-import { parseRecord, parseRecordOrNull } from '../store/records.js';
-import type { Store } from '../store/store.js';
+import { parseRecordOrNull, updateRecord } from '../store/records.js';
+import type { Store, StoreTransaction } from '../store/store.js';
 import { storeKeys } from '../store/storeKeys.js';
 import { invitationDigest, invitationRecordSchema, type InvitationRecord } from './invitationRecord.js';
-
-/** An invitation taken out of the store for an accept, with how to put it back. */
-export interface TakenInvitation {
-  invitation: InvitationRecord;
-  /** Put it back as it was (someone else may still accept it). */
-  restore(): Promise<void>;
-  /** Put it back bound to this account (it may retry, nobody else may). */
-  bindTo(accountId: string): Promise<void>;
-  /** It was used: drop it from its vehicle's list. */
-  done(): Promise<void>;
-}
 
 export class InvitationRepository {
   constructor(private readonly deps: { store: Store; clock: Clock }) {}
@@ -43,24 +32,52 @@ export class InvitationRepository {
     return invitation;
   }
 
-  /** Take an invitation out for an accept (GETDEL: of two concurrent accepts one proceeds); INVITATION_INVALID if none or expired. */
-  async take(code: string): Promise<TakenInvitation> {
-    const digest = invitationDigest(code);
-    const key = storeKeys.invitation(digest);
-    const raw = await this.deps.store.take(key);
-    if (raw === null) throw new DigitalKeyError('INVITATION_INVALID');
-    const invitation = parseRecord(invitationRecordSchema, raw, 'invitation');
+  /**
+   * The invitation a code names, bound to this account for its accept (compare-and-set): the first
+   * account that accepts it keeps it — it may retry, nobody else may. It stays in the store until it
+   * is used up in the key's own commit (useWrites), so a crash in between loses nothing.
+   * INVITATION_INVALID if there is none, it expired, or another account holds it.
+   */
+  async bindForAccept(code: string, accountId: string): Promise<InvitationRecord> {
     const now = this.deps.clock.now();
-    if (invitation.expiresAt <= now) throw new DigitalKeyError('INVITATION_INVALID');
-    const put = async (value: string) => {
-      await this.deps.store.set(key, value, { ttlMs: Math.max(1, invitation.expiresAt - now) + 60_000, ifAbsent: true });
-    };
+    // Kept until a minute past its expiry, as when it was saved.
+    const ttlMs = Math.max(1, ((await this.find(code))?.expiresAt ?? now) - now) + 60_000;
+    const { result } = await updateRecord(
+      this.deps.store,
+      storeKeys.invitation(invitationDigest(code)),
+      invitationRecordSchema,
+      (invitation) => {
+        if (!invitation || invitation.expiresAt <= now || (invitation.acceptedBy !== undefined && invitation.acceptedBy !== accountId)) throw new DigitalKeyError('INVITATION_INVALID');
+        const bound: InvitationRecord = { ...invitation, acceptedBy: accountId };
+        return { record: bound, result: bound };
+      },
+      { what: 'invitation', ttlMs },
+    );
+    return result;
+  }
+
+  /** The invitation a code names, as stored (null if none). */
+  async find(code: string): Promise<InvitationRecord | null> {
+    return parseRecordOrNull(invitationRecordSchema, await this.deps.store.get(storeKeys.invitation(invitationDigest(code))), 'invitation');
+  }
+
+  /** Whether the invitation is still open on its vehicle's list (not used up yet). */
+  async isListed(invitation: InvitationRecord): Promise<boolean> {
+    return (await this.deps.store.hget(storeKeys.vehicleInvitations(invitation.vin), invitation.invitationId)) !== null;
+  }
+
+  /** The writes that use an invitation up, for the commit of the key made from it: it must still be listed, and leaves the list. */
+  useWrites(invitation: InvitationRecord, code: string): Required<Pick<StoreTransaction, 'expect' | 'hdel'>> {
+    const index = storeKeys.vehicleInvitations(invitation.vin);
     return {
-      invitation,
-      restore: () => put(raw),
-      bindTo: (accountId) => put(JSON.stringify({ ...invitation, acceptedBy: accountId } satisfies InvitationRecord)),
-      done: () => this.deps.store.commit({ hdel: [{ key: storeKeys.vehicleInvitations(invitation.vin), field: invitation.invitationId }] }).then(() => undefined),
+      expect: [{ key: index, field: invitation.invitationId, value: invitationDigest(code) }],
+      hdel: [{ key: index, field: invitation.invitationId }],
     };
+  }
+
+  /** Drop a used invitation (after the key's commit; its list entry went in that commit). */
+  async forget(code: string): Promise<void> {
+    await this.deps.store.del(storeKeys.invitation(invitationDigest(code)));
   }
 
   /** The vehicle's open invitations (made in its current epoch by its current main user, not expired), oldest first. */

@@ -1,6 +1,7 @@
 /**
- * Crash injection (issue 11): a server process is killed (SIGKILL) at the commit point of a claim and
- * of a revocation — right after Redis acknowledged the vehicle's commit, before anything else ran.
+ * Crash injection (issue 11): a server process is killed (SIGKILL) at the commit point of a
+ * revocation, an invitation accept and a claim — right after Redis acknowledged the vehicle's
+ * commit, before anything else ran.
  * The user retries on another instance (a separate `server/main.ts` process on the same Redis): the
  * retry answers as done and publishes, a car synced to that instance applies the state, the old key
  * is refused over BLE, and the notice the commit owed is in the outbox exactly once.
@@ -126,6 +127,19 @@ describe('a server killed at the commit point', () => {
     expect(await unlock(guest)).toBe('REVOKED');
     await new Promise((r) => setTimeout(r, 1500)); // a scheduler run of the survivor
     expect(await kinds(guest)).toEqual(['key-revoked']);
+
+    // An invitation accept: killed right after the key's commit; the retry finds that key, and makes no second.
+    const friend = phoneOn(origin);
+    await friend.signUp('friend@example.com', 'Friend');
+    const { code } = await owner.api.request<{ code: string }>('POST', `/v1/vehicles/${VIN}/invitations`, { perms: ['unlock'] });
+    doomedPort = await freePort();
+    doomed = await serverProcess(doomedPort, true);
+    await expect(viaInstance(friend, `http://localhost:${doomedPort}`).request('POST', `/v1/invitations/${code}/accept`, { passkeyId: friend.passkeyId })).rejects.toThrow();
+    expect(await doomed.exited).toBe('SIGKILL');
+    const accepted = await friend.api.request<{ keyId: string; credential: string; state: string; expiresAt: number }>('POST', `/v1/invitations/${code}/accept`, { passkeyId: friend.passkeyId });
+    friend.wallet.put(VIN, accepted);
+    expect((await owner.api.request<{ keys: Array<{ keyId: string; role: string }> }>('GET', `/v1/vehicles/${VIN}/keys`)).keys.filter((k) => k.role === 'shared').map((k) => k.keyId)).toEqual([accepted.keyId]);
+    expect(await unlock(friend)).toBe('OK');
 
     // Claim by another account: killed right after its commit.
     const buyer = phoneOn(origin);

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimVehicle } from '../../server/vehicles/claimVehicle.js';
 import { revokeKeyByUser } from '../../server/keys/revokeKeyByUser.js';
+import { acceptInvitation } from '../../server/sharing/acceptInvitation.js';
 import type { App } from '../../server/app.js';
 import { ownerAndAnother, shareKey } from '../support/ownerFixtures.js';
 import { startTestServer, type TestServer } from '../support/testServer.js';
@@ -36,6 +37,23 @@ function stoppingAfterCommit(app: App) {
     },
   });
   return { deps: { ...app.ctx, manifests, gate: app.subscriptions } };
+}
+
+/** The app's dependencies as a process that stops right after (or right before) the vehicle's commit. */
+function stoppingAtVehicleCommit(app: App, when: 'before' | 'after') {
+  const vehicles = new Proxy(app.ctx.vehicles, {
+    get(target, name) {
+      if (name === 'update') {
+        return async (...args: Parameters<typeof target.update>) => {
+          if (when === 'after') await target.update(...args);
+          throw new ProcessStopped(`the process stopped ${when} the vehicle's commit`);
+        };
+      }
+      const value: unknown = Reflect.get(target, name, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { ...app.ctx, vehicles, gate: app.subscriptions };
 }
 
 const kindsOf = async (accountId: string) => (await t.app.outbox.list(accountId)).map((n) => n.kind);
@@ -87,4 +105,20 @@ describe('effects of a commit survive a crash right after it', () => {
     await expect(stranger.api.request('DELETE', `/v1/vehicles/${v.vin}/keys/${keyId}`)).rejects.toMatchObject({ code: 'KEY_NOT_FOUND' });
     await stopListening();
   });
+
+  for (const when of ['before', 'after'] as const) {
+    it(`an invitation accept whose process stopped ${when} the key's commit — the retry makes (or finds) exactly one key`, async () => {
+      const { v, owner, other: guest } = await ownerAndAnother(t, `guest-${when}`);
+      const { code } = await owner.api.request<{ code: string }>('POST', `/v1/vehicles/${v.vin}/invitations`, { perms: ['unlock'] });
+      await expect(acceptInvitation(stoppingAtVehicleCommit(t.app, when), { code, accountId: guest.accountId!, passkeyId: guest.passkeyId! })).rejects.toBeInstanceOf(ProcessStopped);
+      const issued = await guest.api.request<{ keyId: string; credential: string }>('POST', `/v1/invitations/${code}/accept`, { passkeyId: guest.passkeyId });
+      const vehicle = await t.app.ctx.vehicles.get(v.vin);
+      const shared = (await t.app.ctx.vehicles.keys(v.vin, vehicle.epoch)).filter((k) => k.role === 'shared');
+      expect(shared.map((k) => k.keyId)).toEqual([issued.keyId]);
+      expect(vehicle.sharedKeys).toBe(1);
+      expect(issued.credential).toMatch(/^ey/);
+      // Used up: it accepts no other key, for nobody.
+      await expect(owner.api.request('GET', `/v1/invitations/${code}`)).rejects.toMatchObject({ code: 'INVITATION_INVALID' });
+    });
+  }
 });
