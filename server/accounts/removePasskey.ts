@@ -26,13 +26,19 @@ export async function removePasskey(ctx: AppContext, opts: { accountId: AccountI
   }
   // Run even for a passkey already disabled: a removal interrupted after disabling finishes here.
   const revoked = await revokeKeysOfPasskey(ctx, { passkeyId: opts.passkeyId, actor: (_v, key) => ({ accountId: opts.accountId, role: key.role }), reason: 'passkey-removed' });
-  if (!target.disabled) {
-    await ctx.outbox.notify(opts.accountId, {
-      kind: 'passkey-removed',
-      subject: 'A passkey was removed from your account',
-      body: `The passkey${target.label ? ` "${target.label}"` : ''} no longer works${revoked.length > 0 ? `, and its ${revoked.length === 1 ? 'key was' : `${revoked.length} keys were`} revoked` : ''}.`,
-      data: { passkeyId: opts.passkeyId, revokedKeyIds: revoked.map((r) => r.keyId) },
-    });
+  // Told once, also when a retry finds the passkey disabled already (its first try may have stopped
+  // before telling); a passkey a dealer disabled was told of then.
+  if (!target.disabled || target.disabled.reason === 'removed-by-user') {
+    await ctx.outbox.notify(
+      opts.accountId,
+      {
+        kind: 'passkey-removed',
+        subject: 'A passkey was removed from your account',
+        body: `The passkey${target.label ? ` "${target.label}"` : ''} no longer works${revoked.length > 0 ? `, and its ${revoked.length === 1 ? 'key was' : `${revoked.length} keys were`} revoked` : ''}.`,
+        data: { passkeyId: opts.passkeyId, revokedKeyIds: revoked.map((r) => r.keyId) },
+      },
+      { id: `passkey-removed:${opts.passkeyId}` },
+    );
   }
   return { passkeyId: opts.passkeyId, revokedKeyIds: revoked.map((r) => r.keyId) };
 }

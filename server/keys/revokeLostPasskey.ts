@@ -38,13 +38,18 @@ export async function revokeLostPasskey(ctx: RevokeLostPasskeyDeps, opts: Revoke
   await disablePasskey(ctx, { passkeyId: opts.passkeyId, by: opts.dealer, reason: opts.reason });
   const revoked = await revokeKeysOfPasskey(ctx, { passkeyId: opts.passkeyId, actor: { accountId: opts.dealer, role: 'dealer' }, reason: `lost-phone: ${opts.reason}` });
   const here = revoked.filter((r) => r.vin === opts.vin).at(-1);
-  if (revoked.length > 0) {
-    await ctx.outbox.notify(found.accountId, {
+  // Told once per phone, also when a retry finds the keys revoked already (its first try may have
+  // stopped before telling): the notice's id is the passkey's.
+  const vins = revoked.length > 0 ? revoked.map((r) => r.vin) : (await ctx.vehicles.keysGivenToPasskey(opts.passkeyId)).map((k) => k.vin);
+  await ctx.outbox.notify(
+    found.accountId,
+    {
       kind: 'key-revoked',
       subject: 'A dealer revoked the keys of one of your phones',
-      body: `An authorised dealer reported a phone of yours lost or stolen: its passkey no longer works and its ${revoked.length === 1 ? 'key was' : `${revoked.length} keys were`} revoked.`,
-      data: { passkeyId: opts.passkeyId, vins: [...new Set(revoked.map((r) => r.vin))], by: 'dealer' },
-    });
-  }
+      body: `An authorised dealer reported a phone of yours lost or stolen: its passkey no longer works and its ${revoked.length === 1 ? 'key was' : 'keys were'} revoked.`,
+      data: { passkeyId: opts.passkeyId, vins: [...new Set(vins)], by: 'dealer' },
+    },
+    { id: `lost-phone:${opts.passkeyId}` },
+  );
   return { revokedKeyIds: revoked.map((r) => r.keyId), epoch: here?.epoch ?? vehicle.epoch, seq: here?.seq ?? vehicle.seq };
 }

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimVehicle } from '../../server/vehicles/claimVehicle.js';
 import { revokeKeyByUser } from '../../server/keys/revokeKeyByUser.js';
 import { acceptInvitation } from '../../server/sharing/acceptInvitation.js';
+import { revokeLostPasskey } from '../../server/keys/revokeLostPasskey.js';
 import type { App } from '../../server/app.js';
 import { ownerAndAnother, shareKey } from '../support/ownerFixtures.js';
 import { startTestServer, type TestServer } from '../support/testServer.js';
@@ -121,4 +122,25 @@ describe('effects of a commit survive a crash right after it', () => {
       await expect(owner.api.request('GET', `/v1/invitations/${code}`)).rejects.toMatchObject({ code: 'INVITATION_INVALID' });
     });
   }
+
+  it("R6: a dealer's lost-phone revocation whose process stopped before telling the owner — the retry tells them, once", async () => {
+    const { v, owner, other: dealer } = await ownerAndAnother(t, 'dealer');
+    const outbox = new Proxy(t.app.outbox, {
+      get(target, name) {
+        if (name === 'notify') {
+          return async () => {
+            throw new ProcessStopped('the process stopped before telling the owner');
+          };
+        }
+        const value: unknown = Reflect.get(target, name, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const lost = { vin: v.vin, passkeyId: owner.passkeyId!, dealer: dealer.accountId!, reason: 'phone stolen' };
+    await expect(revokeLostPasskey({ ...t.app.ctx, outbox }, lost)).rejects.toBeInstanceOf(ProcessStopped);
+    expect(await kindsOf(owner.accountId!)).toEqual([]);
+    await revokeLostPasskey(t.app.ctx, lost);
+    await revokeLostPasskey(t.app.ctx, lost);
+    expect(await kindsOf(owner.accountId!)).toEqual(['key-revoked']);
+  });
 });
