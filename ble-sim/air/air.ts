@@ -33,7 +33,10 @@ export interface AdvertiseOptions {
   /** The peripheral's preferred link (MTU cap, interval, loss, RSSI). Default DEFAULT_LINK_PROFILE. */
   linkProfile?: LinkProfile;
   address?: string;
-  /** Simultaneous connections accepted (default 4); while full it stops being connectable. */
+  /**
+   * Simultaneous connections accepted (default 4); while full it advertises as not connectable, and
+   * a central that connects anyway gets in only if the server's makeRoom drops a link for it.
+   */
   maxConnections?: number;
   txPowerLevel?: number;
   manufacturerData?: Uint8Array;
@@ -181,9 +184,17 @@ export class Air {
   async #connect(radio: CentralRadio, peripheralAddress: string): Promise<CentralLink> {
     const adv = this.#advertisers.get(peripheralAddress.toLowerCase());
     if (!adv?.active) throw new Error(`no peripheral advertising at ${peripheralAddress}`);
-    if (adv.connections.size >= (adv.options.maxConnections ?? 4)) throw new Error(`${peripheralAddress} accepts no more connections`);
     for (const c of adv.connections) {
       if (c.centralAddress === radio.address) throw new Error(`already connected to ${peripheralAddress}`);
+    }
+    const max = adv.options.maxConnections ?? 4;
+    if (adv.connections.size >= max) {
+      // Full: the peripheral may hang up on one of its links to take this one.
+      const links = [...adv.connections];
+      const named = adv.options.server.makeRoom?.(radio.address, links.map((c) => c.peripheral));
+      const victim = links.find((c) => c.peripheral === named);
+      if (victim) await victim.terminate('peripheral');
+      if (adv.connections.size >= max) throw new Error(`${peripheralAddress} accepts no more connections`);
     }
     const id = this.#nextConnectionId++;
     const conn = new AirConnection({

@@ -10,6 +10,11 @@ import type { GattServiceDef, PeripheralLink } from './links.js';
 export interface GattServer {
   readonly services: readonly GattServiceDef[];
   onConnect?(link: PeripheralLink): void;
+  /**
+   * A central wants to connect while every connection slot is taken: name one of `links` to drop
+   * (the air disconnects it, then connects the newcomer), or nothing to refuse the newcomer.
+   */
+  makeRoom?(centralAddress: string, links: readonly PeripheralLink[]): PeripheralLink | undefined;
   /** Answer a read with the whole value (at most 512 bytes); throw AttError to refuse. */
   onRead?(link: PeripheralLink, serviceUuid: string, characteristicUuid: string): Uint8Array;
   /** Take a written value; throw AttError to refuse. */

@@ -149,6 +149,7 @@ class SimulatedVehicle implements Vehicle {
     this.#clock = new ForwardOnlyClock(opts.clock);
     this.#gatt = new VehicleGatt({
       linkNowMs: () => opts.air.now(),
+      nowMs: () => this.#clock.now(),
       challenge: (link) => this.#serveChallenge(link),
       message: (link, message) => this.#onMessage(link, message),
       frameError: (link, error) => this.#onFrameError(link, error),

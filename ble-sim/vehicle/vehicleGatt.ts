@@ -9,6 +9,11 @@
  * its Response subscription across connections, so it neither discovers nor writes the CCCD again.
  * The vehicle keeps its bonds in memory (at most MAX_BONDS, least recently used dropped first): after
  * a restart a bonded phone finds no subscription, its challenge read is refused, and it subscribes.
+ *
+ * Connection slots: a link that completes no request within the nonce lifetime of connecting (or of
+ * its last request) is dropped, by a timer and, when the slots are full and someone else wants one,
+ * against the vehicle's clock and link time. A bonded phone arriving at a full car takes the slot
+ * of the oldest unbonded link with no request in hand, so idle strangers never lock the owner out.
  */
 import type { PeripheralLink } from '../air/links.js';
 import { ATT_ERRORS, AttError, normalizeUuid, type GattServer } from '../air/gattServer.js';
@@ -16,6 +21,7 @@ import type { GattServiceDef } from '../air/links.js';
 import { encodeFrames, FRAGMENT_TIMEOUT_MS, FrameAssembler } from '../../shared/ble/framing.js';
 import { CHALLENGE_CHAR_UUID, REQUEST_CHAR_UUID, RESPONSE_CHAR_UUID, SERVICE_UUID } from '../../shared/ble/gattUuids.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import { NONCE_TTL_MS } from './nonceStore.js';
 
 const SERVICE = normalizeUuid(SERVICE_UUID);
 const CHALLENGE = normalizeUuid(CHALLENGE_CHAR_UUID);
@@ -42,6 +48,8 @@ export const MAX_BONDS = 32;
 export interface VehicleGattHandlers {
   /** Simulated link time, for the framing rule "incomplete 2 s after the last fragment". */
   linkNowMs(): number;
+  /** The vehicle's clock, ms: how long a link has gone without a request. */
+  nowMs(): number;
   /** Serve a challenge for this connection (encoded message). Must not throw. */
   challenge(link: PeripheralLink): Uint8Array;
   /** A whole request message arrived on this connection. */
@@ -57,6 +65,8 @@ export class VehicleGatt implements GattServer {
   readonly #handlers: VehicleGattHandlers;
   readonly #assemblers = new Map<number, FrameAssembler>();
   readonly #bonds = new Set<string>();
+  /** Open links in the order they connected, with when they last had a whole request (or connected). */
+  readonly #slots = new Map<number, { link: PeripheralLink; sinceMs: number; sinceLinkMs: number; busy: boolean; timer: NodeJS.Timeout | undefined }>();
   /**
    * Per-connection timers for "incomplete 2 s after its last fragment". Simulated link time only
    * moves with traffic, so a phone that stops mid-message would never be caught by the check on the
@@ -70,6 +80,8 @@ export class VehicleGatt implements GattServer {
 
   onConnect(link: PeripheralLink): void {
     this.#assemblers.set(link.id, new FrameAssembler());
+    this.#slots.set(link.id, { link, sinceMs: 0, sinceLinkMs: 0, busy: false, timer: undefined });
+    this.#restartIdle(link.id, false);
     if (this.isBonded(link.centralAddress)) {
       this.#touchBond(link.centralAddress);
       link.restoreSubscription(SERVICE, RESPONSE);
@@ -118,8 +130,35 @@ export class VehicleGatt implements GattServer {
     const result = assembler.push(value, this.#handlers.linkNowMs());
     this.#clearStallTimer(link.id);
     if (result.kind === 'error') this.#handlers.frameError(link, result.error);
-    else if (result.kind === 'message') this.#handlers.message(link, result.message);
+    else if (result.kind === 'message') {
+      this.#restartIdle(link.id, true);
+      this.#handlers.message(link, result.message);
+    }
     else this.#armStallTimer(link, assembler);
+  }
+
+  makeRoom(centralAddress: string): PeripheralLink | undefined {
+    const nowMs = this.#handlers.nowMs();
+    const linkNowMs = this.#handlers.linkNowMs();
+    const waiting = [...this.#slots.values()].filter((s) => !s.busy);
+    const stale = waiting.find((s) => nowMs - s.sinceMs > NONCE_TTL_MS || linkNowMs - s.sinceLinkMs > NONCE_TTL_MS);
+    if (stale) return stale.link;
+    if (!this.isBonded(centralAddress)) return undefined;
+    return waiting.find((s) => !this.isBonded(s.link.centralAddress))?.link;
+  }
+
+  /** A link connected or sent a whole request (`busy` until it is answered): its idle time starts again. */
+  #restartIdle(linkId: number, busy: boolean): void {
+    const slot = this.#slots.get(linkId);
+    if (!slot) return;
+    clearTimeout(slot.timer);
+    slot.sinceMs = this.#handlers.nowMs();
+    slot.sinceLinkMs = this.#handlers.linkNowMs();
+    slot.busy = busy;
+    slot.timer = setTimeout(() => {
+      if (!slot.busy && slot.link.open) slot.link.disconnect();
+    }, NONCE_TTL_MS);
+    slot.timer.unref();
   }
 
   #armStallTimer(link: PeripheralLink, assembler: FrameAssembler): void {
@@ -141,6 +180,8 @@ export class VehicleGatt implements GattServer {
   onDisconnect(link: PeripheralLink): void {
     // An incomplete message at disconnect is dropped (there is nobody left to tell).
     this.#clearStallTimer(link.id);
+    clearTimeout(this.#slots.get(link.id)?.timer);
+    this.#slots.delete(link.id);
     this.#assemblers.get(link.id)?.close();
     this.#assemblers.delete(link.id);
     this.#handlers.disconnected(link);
@@ -148,6 +189,8 @@ export class VehicleGatt implements GattServer {
 
   /** Notify a framed message on Response; false when the phone has not subscribed or has left. */
   sendResponse(link: PeripheralLink, message: Uint8Array): boolean {
+    // Answered: the link has the nonce lifetime again to send its next request.
+    if (this.#slots.get(link.id)?.busy) this.#restartIdle(link.id, false);
     if (!link.open || !link.isSubscribed(SERVICE, RESPONSE)) return false;
     for (const frame of encodeFrames(message, link.mtu)) {
       if (!link.notify(SERVICE, RESPONSE, frame)) return false;
