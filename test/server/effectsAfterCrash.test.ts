@@ -24,35 +24,33 @@ afterAll(async () => {
 
 class ProcessStopped extends Error {}
 
-/** The app's dependencies as a process that stops right after its commit would run them: publishing is where it dies. */
-function stoppingAfterCommit(app: App) {
-  const manifests = new Proxy(app.ctx.manifests, {
-    get(target, name) {
-      if (name === 'publish') {
-        return async () => {
-          throw new ProcessStopped('the process stopped after the commit');
-        };
-      }
-      const value: unknown = Reflect.get(target, name, target);
-      return typeof value === 'function' ? value.bind(target) : value;
+/**
+ * `target`, where the process stops at its method `name`: `stop` runs instead, with the real method
+ * and the call's arguments (it may call the real one first: a stop just after it), and must throw.
+ */
+function stoppingAt<T extends object>(target: T, name: keyof T & string, stop: (real: (...args: unknown[]) => Promise<unknown>, args: unknown[]) => Promise<never>): T {
+  return new Proxy(target, {
+    get(object, property) {
+      const value: unknown = Reflect.get(object, property, object);
+      if (typeof value !== 'function') return value;
+      const bound = value.bind(object);
+      return property === name ? (...args: unknown[]) => stop(bound, args) : bound;
     },
   });
-  return { deps: { ...app.ctx, manifests, gate: app.subscriptions } };
+}
+
+const stopped = (where: string) => Promise.reject(new ProcessStopped(`the process stopped ${where}`));
+
+/** The app's dependencies as a process that stops right after its commit would run them: publishing is where it dies. */
+function stoppingAfterCommit(app: App) {
+  return { deps: { ...app.ctx, manifests: stoppingAt(app.ctx.manifests, 'publish', () => stopped('after the commit')), gate: app.subscriptions } };
 }
 
 /** The app's dependencies as a process that stops right after (or right before) the vehicle's commit. */
 function stoppingAtVehicleCommit(app: App, when: 'before' | 'after') {
-  const vehicles = new Proxy(app.ctx.vehicles, {
-    get(target, name) {
-      if (name === 'update') {
-        return async (...args: Parameters<typeof target.update>) => {
-          if (when === 'after') await target.update(...args);
-          throw new ProcessStopped(`the process stopped ${when} the vehicle's commit`);
-        };
-      }
-      const value: unknown = Reflect.get(target, name, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
+  const vehicles = stoppingAt(app.ctx.vehicles, 'update', async (real, args) => {
+    if (when === 'after') await real(...args);
+    return stopped(`${when} the vehicle's commit`);
   });
   return { ...app.ctx, vehicles, gate: app.subscriptions };
 }
@@ -125,17 +123,7 @@ describe('effects of a commit survive a crash right after it', () => {
 
   it("R6: a dealer's lost-phone revocation whose process stopped before telling the owner — the retry tells them, once", async () => {
     const { v, owner, other: dealer } = await ownerAndAnother(t, 'dealer');
-    const outbox = new Proxy(t.app.outbox, {
-      get(target, name) {
-        if (name === 'notify') {
-          return async () => {
-            throw new ProcessStopped('the process stopped before telling the owner');
-          };
-        }
-        const value: unknown = Reflect.get(target, name, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+    const outbox = stoppingAt(t.app.outbox, 'notify', () => stopped('before telling the owner'));
     const lost = { vin: v.vin, passkeyId: owner.passkeyId!, dealer: dealer.accountId!, reason: 'phone stolen' };
     await expect(revokeLostPasskey({ ...t.app.ctx, outbox }, lost)).rejects.toBeInstanceOf(ProcessStopped);
     expect(await kindsOf(owner.accountId!)).toEqual([]);
