@@ -1,6 +1,6 @@
 /**
- * The build of the web front ends in `web/` (the customer portal at /account/; the dealer desk can
- * join as a second page): Vite bundles typed TSX written against Preact into `web/dist/`, which the
+ * The build of the web front ends in `web/` (the customer portal at /account/, the dealer desk at
+ * /dealer/): Vite bundles typed TSX written against Preact into `web/dist/`, which the
  * server serves under its strict CSP. No inline script or style is emitted, so `script-src 'self'`
  * and `style-src 'self'` hold. Built by `npm run build:web`, before `npm start`, and by the test
  * suite's global setup when the sources are newer than the build.
@@ -27,6 +27,11 @@ export default defineConfig({
     assetsInlineLimit: 0,
     sourcemap: false,
     target: 'es2022',
-    rollupOptions: { input: { account: fileURLToPath(new URL('./web/account/index.html', import.meta.url)) } },
+    rollupOptions: {
+      input: {
+        account: fileURLToPath(new URL('./web/account/index.html', import.meta.url)),
+        dealer: fileURLToPath(new URL('./web/dealer/index.html', import.meta.url)),
+      },
+    },
   },
 });

@@ -213,7 +213,7 @@ export function createApp(opts: CreateAppOptions): App {
     next();
   });
   app.use(express.json({ limit: '64kb', strict: true }));
-  // The dealer web portal: static files with their own strict headers, on /dealer/* only.
+  // The dealer desk (web/dealer, built by Vite): its own strict headers, on /dealer/* only.
   app.use(DEALER_PORTAL_PATH, dealerPortal());
   // The customer portal (web/, built by Vite): /account/ and its bundles at /assets/.
   mountCustomerPortal(app, logger);

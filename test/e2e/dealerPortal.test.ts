@@ -1,44 +1,40 @@
 /**
- * The dealer web portal in a real browser (Debian's Chromium, driven by playwright-core): a dealer
- * whose passkey lives in Chromium's CDP virtual authenticator logs in, looks up a vehicle, revokes
- * the shared user's lost phone with a reason (R6) and sees the key gone and the audit entry (R13),
- * then wipes another vehicle's keys; a non-dealer is refused; the security headers are on /dealer/*
- * only. A screenshot of the portal goes to the OS temp dir.
+ * The dealer desk (web/dealer, served at /dealer/) in a real browser (Debian's Chromium, driven by
+ * playwright-core) with a CDP virtual authenticator: a dealer logs in, finds a customer by e-mail,
+ * identifies the lost phone by its holder and device label, revokes it with a reason after a fresh
+ * passkey check (step-up), sees the key gone, the audit entry and "reached the car" from a car synced
+ * to the server, issues a recovery code and exports the audit trail; wipes another vehicle's keys
+ * after the step-up window passed; a non-dealer is told at login. Each view passes axe and the
+ * keyboard check at 1280×800 and 390×844. The security headers are on /dealer/* only.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { readFileSync, readdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PhoneApp } from '../../ble-sim/phone/phoneApp.js';
+import { VehicleSync } from '../../ble-sim/vehicle/vehicleSync.js';
+import { readAccountAudit } from '../../server/accounts/accountAudit.js';
 import { grantDealer } from '../../server/operator/grantDealer.js';
 import { DEALER_PORTAL_HEADERS } from '../../server/portal/dealerPortal.js';
 import { codeOf, rawCall } from '../support/httpCalls.js';
+import { checkPage, launchChromium, newPerson, PHONE, type Person } from '../support/portalBrowser.js';
 import { startTestServer, TEST_ORIGIN, type TestServer } from '../support/testServer.js';
 import { expectPortalHeaders } from '../support/portalHeaders.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const STEP_TIMEOUT = 10_000;
-const SCREENSHOT = join(tmpdir(), 'dealerPortal.png');
 
 let t: TestServer;
 /** The origin the browser uses: WebAuthn wants `localhost` (the RP id), not 127.0.0.1. */
 let origin: string;
 let browser: Browser;
-const contexts: BrowserContext[] = [];
+const people: Person[] = [];
+const syncs: VehicleSync[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; .ci/run does)`);
-  t = await startTestServer({ env: (port) => ({ RP_ORIGINS: `${TEST_ORIGIN},http://localhost:${port}` }) });
+  t = await startTestServer({ env: (port) => ({ RP_ORIGINS: `${TEST_ORIGIN},http://localhost:${port}`}) });
   origin = `http://localhost:${new URL(t.baseUrl).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    timeout: 30_000,
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
+  for (const s of syncs) await s.stop();
+  for (const p of people) await p.context.close().catch(() => undefined);
   await browser?.close();
   await t?.close();
 });
@@ -56,31 +52,15 @@ interface BrowserCredential {
 }
 type BrowserGlobals = { navigator: { credentials: { create(o: unknown): Promise<BrowserCredential | null> } } };
 
-/** A fresh browser profile with one platform authenticator that verifies the user (R14), on the portal. */
-async function portalPage(): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  contexts.push(context);
-  context.setDefaultTimeout(STEP_TIMEOUT);
-  context.setDefaultNavigationTimeout(STEP_TIMEOUT);
-  const page = await context.newPage();
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('WebAuthn.enable');
-  await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
-  });
-  const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && /Content.Security.Policy|Refused to/i.test(msg.text())) errors.push(`console: ${msg.text()}`);
-  });
-  await page.goto(`${origin}/dealer/`);
-  return { page, errors };
+/** A person at the desk: a fresh browser profile with a platform authenticator that verifies the user. */
+async function deskPage(): Promise<Person> {
+  const person = await newPerson(browser, { now: t.clock.now() });
+  people.push(person);
+  await person.page.goto(`${origin}/dealer/`);
+  return person;
 }
 
-/**
- * Sign up through the API from the page: `POST /v1/accounts`, a passkey made by the browser's
- * authenticator with `navigator.credentials.create`, then `POST /v1/accounts/{id}/passkeys`.
- */
+/** Sign up through the API from the page (`POST /v1/accounts`, a passkey by the browser's authenticator, `POST …/passkeys`). */
 async function signUpInBrowser(page: Page, address: string, displayName: string): Promise<string> {
   return page.evaluate(
     async ({ address, displayName }) => {
@@ -92,20 +72,11 @@ async function signUpInBrowser(page: Page, address: string, displayName: string)
         if (!res.ok) throw new Error(`${path}: ${JSON.stringify(json)}`);
         return json;
       };
-      const created = (await post('/v1/accounts', { email: address, displayName })) as {
-        accountId: string;
-        enrollmentToken: string;
-        options: { challenge: string; user: { id: string }; excludeCredentials?: Array<{ id: string }> };
-      };
+      const created = (await post('/v1/accounts', { email: address, displayName })) as { accountId: string; enrollmentToken: string; options: { challenge: string; user: { id: string }; excludeCredentials?: Array<{ id: string }> } };
       const o = created.options;
       const nav = (globalThis as unknown as BrowserGlobals).navigator;
       const credential = await nav.credentials.create({
-        publicKey: {
-          ...o,
-          challenge: toBuffer(o.challenge),
-          user: { ...o.user, id: toBuffer(o.user.id) },
-          excludeCredentials: (o.excludeCredentials ?? []).map((c) => ({ ...c, id: toBuffer(c.id) })),
-        },
+        publicKey: { ...o, challenge: toBuffer(o.challenge), user: { ...o.user, id: toBuffer(o.user.id) }, excludeCredentials: (o.excludeCredentials ?? []).map((c) => ({ ...c, id: toBuffer(c.id) })) },
       });
       if (!credential) throw new Error('no credential');
       const enrolled = (await post(`/v1/accounts/${created.accountId}/passkeys`, {
@@ -114,11 +85,7 @@ async function signUpInBrowser(page: Page, address: string, displayName: string)
           id: credential.id,
           rawId: toB64Url(credential.rawId),
           type: credential.type,
-          response: {
-            clientDataJSON: toB64Url(credential.response.clientDataJSON),
-            attestationObject: toB64Url(credential.response.attestationObject),
-            transports: credential.response.getTransports(),
-          },
+          response: { clientDataJSON: toB64Url(credential.response.clientDataJSON), attestationObject: toB64Url(credential.response.attestationObject), transports: credential.response.getTransports() },
           clientExtensionResults: credential.getClientExtensionResults(),
         },
       })) as { passkeyId: string };
@@ -128,175 +95,230 @@ async function signUpInBrowser(page: Page, address: string, displayName: string)
   );
 }
 
-/** Log in on the portal with the page's passkey (an e-mail, or none: a discoverable passkey). */
-async function logInOnPortal(page: Page, address?: string): Promise<string> {
-  await page.fill('#login-email', address ?? '');
-  await page.click('#login-button');
-  await page.locator('#workspace').waitFor({ state: 'visible' });
-  return (await page.textContent('#who-name')) ?? '';
+async function logInAtDesk(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Log in with a passkey' }).click();
 }
 
-async function lookUp(page: Page, vin: string) {
-  await page.fill('#vin', vin);
-  await page.click('#vin-button');
-  await page.locator('#vehicle:visible, #error:visible').first().waitFor();
-}
-
-async function shownError(page: Page): Promise<{ code: string; message: string }> {
-  await page.locator('#error').waitFor({ state: 'visible' });
-  return { code: (await page.textContent('#error-code')) ?? '', message: (await page.textContent('#error-message')) ?? '' };
-}
-
-/** The keys table: one row per key, with the passkey and key ids the page put on it. */
-async function keyRows(page: Page) {
-  return page.$$eval('#keys tbody tr', (rows) =>
-    rows.map((r) => {
-      const cells = [...r.querySelectorAll('td')].map((td) => td.textContent ?? '');
-      const data = (r as unknown as { dataset: Record<string, string> }).dataset;
-      return { keyId: data.keyId, passkeyId: data.passkeyId, role: cells[0], perms: cells[1], window: cells[2] };
-    }),
-  );
-}
-
-/** The audit table, newest first: the visible cells and the full key ids (title of each short id). */
-async function auditRows(page: Page) {
-  return page.$$eval('#audit tbody tr', (rows) =>
-    rows.map((r) => {
-      const cells = [...r.querySelectorAll('td')];
-      const text = cells.map((td) => td.textContent ?? '');
-      return { action: text[1], role: text[3], reason: text[4], keyIds: [...cells[5]!.querySelectorAll('code')].map((c) => c.getAttribute('title')), epoch: text[6], seq: text[7] };
-    }),
-  );
-}
-
-/** A vehicle with a main user and a shared user (unlock only, a week's window), both holding keys. */
-async function vehicleWithSharedKey(): Promise<{ vin: string; owner: PhoneApp; shared: PhoneApp }> {
-  const { vin, odometerKm } = await t.provision();
-  const owner = await t.mainUserWithKey(vin, odometerKm, email('owner'));
+/** A vehicle whose car is synced to the server, with a main user and a shared user (unlock only, a week) on a "Pixel 8". */
+async function vehicleWithSharedKey(): Promise<{ vin: string; owner: PhoneApp; ownerEmail: string; shared: PhoneApp }> {
+  const { vin, odometerKm, vehiclePrivateJwk } = await t.provision();
+  const ownerEmail = email('owner');
+  const owner = await t.mainUserWithKey(vin, odometerKm, ownerEmail);
+  await owner.api.request('PATCH', `/v1/me/passkeys/${owner.passkeyId}`, { label: 'Galaxy S24' });
   const nowS = Math.floor(t.clock.now() / 1000);
   const { code } = await owner.api.request<{ code: string }>('POST', `/v1/vehicles/${vin}/invitations`, { perms: ['unlock'], notBefore: nowS, notAfter: nowS + 7 * 86_400 });
   const shared = t.phone();
-  await shared.signUp(email('shared'), 'Shared');
+  await shared.signUp(email('shared'), 'Anna Peeters');
+  await shared.api.request('PATCH', `/v1/me/passkeys/${shared.passkeyId}`, { label: 'Pixel 8' });
   const issued = await shared.api.request<{ keyId: string; credential: string; state: string; expiresAt: number }>('POST', `/v1/invitations/${code}/accept`, { passkeyId: shared.passkeyId });
   shared.wallet.put(vin, issued);
-  return { vin, owner, shared };
+  const sync = new VehicleSync({ baseUrl: t.baseUrl, vin, privateKey: vehiclePrivateJwk, issuer: t.config.ISSUER, clock: t.clock, applyManifest: async () => undefined });
+  sync.start();
+  syncs.push(sync);
+  return { vin, owner, ownerEmail, shared };
 }
 
-describe('dealer portal in Chromium', () => {
-  let dealer: { page: Page; errors: string[] };
+async function search(page: Page, q: string): Promise<void> {
+  await page.getByLabel('VIN or customer e-mail').fill(q);
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+}
 
-  it('R6, R13: a dealer logs in with a passkey, revokes a lost phone with a reason, and sees the key gone and the audit entry', async () => {
-    const { vin, owner, shared } = await vehicleWithSharedKey();
-    dealer = await portalPage();
+/** The key cards: one per key, with the passkey and key ids the page put on it. */
+async function keyCards(page: Page) {
+  return page.$$eval('#keys > li', (cards) =>
+    cards.map((c) => {
+      const data = (c as unknown as { dataset: Record<string, string> }).dataset;
+      const text = (sel: string) => c.querySelector(sel)?.textContent ?? '';
+      return { keyId: data.keyId, passkeyId: data.passkeyId, title: text('h3'), role: text('.role'), perms: text('.perms'), window: text('.window'), button: text('button') };
+    }),
+  );
+}
+
+/** The audit entries on screen, newest first. */
+async function auditEntries(page: Page) {
+  return page.$$eval('#audit > li', (items) => items.map((i) => ({ action: (i as unknown as { dataset: Record<string, string> }).dataset.action, text: i.textContent ?? '' })));
+}
+
+async function focusedName(page: Page): Promise<string> {
+  return page.evaluate('document.activeElement ? document.activeElement.tagName + ":" + (document.activeElement.textContent ?? "") : ""');
+}
+
+describe('dealer desk in Chromium', () => {
+  let dealer: Person;
+
+  it('R6, R13, R15: a dealer finds the customer by e-mail, revokes the lost Pixel 8 after a passkey check, sees it reach the car, issues a recovery code and exports the audit', async () => {
+    const { vin, owner, ownerEmail, shared } = await vehicleWithSharedKey();
+    dealer = await deskPage();
     const { page } = dealer;
-    expect(await page.title()).toBe('Dealer portal · Smart Digital Key');
+    expect(await page.title()).toBe('Dealer desk · Dealer desk');
+    await checkPage(page, 'desk-login');
 
     const dealerEmail = email('dealer');
     await signUpInBrowser(page, dealerEmail, 'Dana Dealer');
     await grantDealer(t.app.ctx, dealerEmail);
-    // A discoverable login: no e-mail, the authenticator offers the dealer's passkey.
-    expect(await logInOnPortal(page)).toBe(`Dana Dealer <${dealerEmail}> · dealer`);
+    await logInAtDesk(page); // a discoverable login: the authenticator offers the dealer's passkey
+    await page.getByRole('heading', { name: 'Find a vehicle or a customer' }).waitFor();
+    expect(await page.textContent('#who')).toBe(`Signed in as Dana Dealer <${dealerEmail}>`);
+    await checkPage(page, 'desk-search');
 
-    await lookUp(page, vin.toLowerCase()); // the page upper-cases what was typed
-    expect(await page.isVisible('#error')).toBe(false);
-    expect(await page.textContent('#vehicle-vin')).toBe(vin);
-    const before = await keyRows(page);
+    // By the customer's e-mail, typed with spaces and capitals.
+    await search(page, `  ${ownerEmail.toUpperCase()} `);
+    await page.getByRole('button', { name: `Open vehicle ${vin}` }).click();
+    await page.getByRole('heading', { name: vin, level: 1 }).waitFor();
+    expect(await page.textContent('#customer')).toBe(`Owner <${ownerEmail}> (${(await owner.api.request<{ emailVerified: boolean }>('GET', '/v1/me')).emailVerified ? 'verified' : 'not verified'})`);
+    expect(await page.textContent('#subscription')).toMatch(/trial \(\d+ days of trial left\)/);
+    const before = await keyCards(page);
     expect(before).toHaveLength(2);
-    expect(before.find((k) => k.role === 'main')).toMatchObject({ passkeyId: owner.passkeyId, keyId: owner.wallet.get(vin)!.keyId, window: 'always' });
-    const sharedRow = before.find((k) => k.role === 'shared');
-    expect(sharedRow).toMatchObject({ passkeyId: shared.passkeyId, keyId: shared.wallet.get(vin)!.keyId, perms: 'unlock' });
-    expect(sharedRow!.window).toMatch(/^2026-11-25 12:00 UTC – 2026-12-02 12:00 UTC$/);
+    expect(before.find((k) => k.role === 'main user')).toMatchObject({ passkeyId: owner.passkeyId, keyId: owner.wallet.get(vin)!.keyId, title: 'Galaxy S24 · Owner', window: 'always' });
+    const lost = before.find((k) => k.role === 'shared');
+    expect(lost).toMatchObject({ passkeyId: shared.passkeyId, keyId: shared.wallet.get(vin)!.keyId, perms: 'unlock', title: 'Pixel 8 · Anna Peeters', button: 'Revoke Pixel 8 of Anna Peeters' });
+    expect(lost!.window).toMatch(/^25 Nov 2026, 13:00 CET – 2 Dec 2026, 13:00 CET$/);
+    // Every action button has its own accessible name.
+    const names = await page.$$eval('button', (bs) => bs.map((b) => b.textContent ?? ''));
+    expect(new Set(names).size).toBe(names.length);
+    await checkPage(page, 'desk-vehicle');
 
-    // The confirm step: nothing is revoked until a reason is given and confirmed.
-    await page.click(`#keys tbody tr[data-passkey-id="${shared.passkeyId}"] button`);
-    await page.locator('#confirm-form').waitFor({ state: 'visible' });
-    expect(await page.textContent('#confirm-text')).toContain(shared.passkeyId!);
-    await page.click('#confirm-submit');
-    expect(await shownError(page)).toMatchObject({ code: 'VALIDATION_FAILED' });
-    expect(await keyRows(page)).toHaveLength(2);
-    await page.fill('#confirm-reason', 'Phone stolen, reported by the customer at the desk');
-    await page.screenshot({ path: join(tmpdir(), 'dealerPortal-confirm.png'), fullPage: true });
-    await page.click('#confirm-submit');
-    await page.locator('#notice').waitFor({ state: 'visible' });
-    expect(await page.textContent('#notice')).toMatch(/^Revoked 1 key\(s\)\. The vehicle is now at key epoch 0, state seq \d+\.$/);
-    expect(await page.isVisible('#confirm-form')).toBe(false);
+    // The confirm step: nothing is revoked until a reason is given and the passkey checked again.
+    const revokeLost = page.getByRole('button', { name: 'Revoke Pixel 8 of Anna Peeters' });
+    await revokeLost.click();
+    const dialog = page.getByRole('alertdialog', { name: 'Revoke Pixel 8 of Anna Peeters' });
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toContain('its passkey can no longer log in');
+    await checkPage(page, 'desk-revoke-dialog');
+    // Escape closes it, and focus goes back to the button that opened it.
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await focusedName(page)).toBe('BUTTON:Revoke Pixel 8 of Anna Peeters');
+    await revokeLost.click();
+    await dialog.getByRole('button', { name: 'Check passkey and revoke' }).click();
+    expect(await dialog.getByRole('alert').textContent()).toBe('Give a reason of at least 3 characters.');
+    expect(await keyCards(page)).toHaveLength(2);
+    await dialog.getByLabel('Reason (kept in the audit trail)').fill('Phone stolen, reported by the customer at the desk');
+    // The passkey check fails (the authenticator does not verify the user): said in words, nothing revoked, try again.
+    await dealer.cdp.send('WebAuthn.setUserVerified', { authenticatorId: dealer.authenticatorId, isUserVerified: false });
+    await dialog.getByRole('button', { name: 'Check passkey and revoke' }).click();
+    await dialog.getByRole('alert').filter({ hasText: 'The passkey prompt was closed or timed out.' }).waitFor();
+    expect(await keyCards(page)).toHaveLength(2);
+    await dealer.cdp.send('WebAuthn.setUserVerified', { authenticatorId: dealer.authenticatorId, isUserVerified: true });
+    await dialog.getByRole('button', { name: 'Check passkey and revoke' }).click();
+    await page.getByRole('status').filter({ hasText: '1 key revoked.' }).waitFor();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await focusedName(page)).toBe('H2:Keys'); // the opener is gone: focus goes to the list's heading, never to <body>
 
-    const after = await keyRows(page);
+    const after = await keyCards(page);
     expect(after.map((k) => k.passkeyId)).toEqual([owner.passkeyId]);
-    const [latest] = await auditRows(page);
-    expect(latest).toMatchObject({ action: 'revoke', role: 'dealer', reason: 'lost-phone: Phone stolen, reported by the customer at the desk', keyIds: [shared.wallet.get(vin)!.keyId] });
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    // The car on the sync channel applied the revocation and said so.
+    await expect
+      .poll(async () => {
+        await page.click('#car-refresh');
+        return page.textContent('#car-status');
+      }, { timeout: 10_000 })
+      .toMatch(/^Reached the car at \d+ \w+ 2026, \d\d:\d\d CET\.$/);
+    await page.locator('#audit > li').filter({ hasText: 'reached the car' }).first().waitFor();
+    const [latest] = await auditEntries(page);
+    expect(latest!.action).toBe('revoke');
+    expect(latest!.text).toContain('Dana Dealer (dealer)');
+    expect(latest!.text).toContain('lost-phone: Phone stolen, reported by the customer at the desk');
+    expect(latest!.text).toContain('reached the car');
 
     // R6: the lost phone's passkey no longer works for the account; the main user's phone does.
     expect(await codeOf(shared.logIn())).toBe('PASSKEY_DISABLED');
     await owner.refresh(vin);
+
+    // R15: the owner's identity was checked at the desk: a one-time code, audited with the reason.
+    await page.getByRole('button', { name: 'Issue a recovery code for Owner' }).click();
+    const codeDialog = page.getByRole('dialog', { name: 'Issue a recovery code for Owner' });
+    await codeDialog.getByLabel('Reason (kept in the audit trail)').fill('Identity card checked at the desk');
+    await codeDialog.getByRole('button', { name: 'Issue a recovery code for Owner' }).click();
+    await codeDialog.waitFor({ state: 'detached' });
+    expect(await page.textContent('#recovery-result')).toMatch(/^Recovery code \(shown once, valid until .+\): [0-9A-Z]{4}(-[0-9A-Z]{4}){4}$/);
+    expect((await readAccountAudit(t.app.ctx, owner.accountId!, 10)).map((e) => e.reason)).toContain('Identity card checked at the desk');
+
+    // The audit trail as CSV.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download the audit trail (CSV)' }).click()]);
+    expect(download.suggestedFilename()).toBe(`audit-${vin}.csv`);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    expect(csv.split('\r\n')[0]).toBe('at,action,actorRole,actorAccountId,actorName,reason,note,keyIds,epoch,seq,reachedCar');
+    expect(csv).toContain('Dana Dealer,"lost-phone: Phone stolen, reported by the customer at the desk"');
+
     // The session token stayed in the page's memory: nothing in storage or cookies.
     expect(await page.evaluate('[localStorage.length, sessionStorage.length, document.cookie]')).toEqual([0, 0, '']);
     expect(dealer.errors).toEqual([]);
   });
 
-  it('a dealer wipes every key of a vehicle with a reason and a confirm step', async () => {
+  it('a dealer wipes every key of a vehicle found by a pasted VIN, at phone size, after the step-up window passed', async () => {
     const { vin, owner } = await vehicleWithSharedKey();
     const { page } = dealer;
-    await lookUp(page, vin);
-    expect(await keyRows(page)).toHaveLength(2);
+    await page.setViewportSize(PHONE);
+    await page.getByRole('button', { name: 'Find a vehicle or a customer' }).click();
+    const dealerCalls: string[] = [];
+    page.on('request', (req) => {
+      if (req.url().includes('/v1/dealer/search')) dealerCalls.push(req.url());
+    });
+    await search(page, 'WVWZZZ1JZ3W38652I'); // 17 characters, but I is never in a VIN: it never leaves the page
+    expect(await page.getByRole('alert').textContent()).toMatch(/^This is neither an e-mail address nor a VIN/);
+    expect(dealerCalls).toEqual([]);
+    await search(page, ` ${vin.slice(0, 9).toLowerCase()} ${vin.slice(9)} `); // the desk never cuts a VIN before trimming it
+    await page.getByRole('heading', { name: vin, level: 1 }).waitFor();
+    await page.locator('#keys > li').first().waitFor();
+    expect(await keyCards(page)).toHaveLength(2);
+    expect(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')).toBeLessThanOrEqual(0);
     await page.click('#revoke-all');
-    expect(await page.textContent('#confirm-text')).toContain('(2 now)');
-    await page.click('#confirm-cancel');
-    expect(await page.isVisible('#confirm-form')).toBe(false);
-    await page.click('#revoke-all');
-    // Step-up (issue 9 §3): the login is now 6 minutes old, so the portal asks the passkey again (the
-    // virtual authenticator verifies the user) and repeats the wipe with the new session.
+    const dialog = page.getByRole('alertdialog', { name: 'Revoke every key of this vehicle' });
+    expect(await dialog.textContent()).toContain('The main user keeps the vehicle and can request a new key from their own phone.');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    // Step-up: the login is now 6 minutes old; the desk asks the passkey again (the authenticator verifies the user).
     t.clock.advance(6 * 60_000);
-    await page.fill('#confirm-reason', 'Vehicle sold at the dealership');
-    await page.click('#confirm-submit');
-    await page.locator('#notice').waitFor({ state: 'visible' });
-    expect(await keyRows(page)).toHaveLength(0);
+    await page.click('#revoke-all');
+    await dialog.getByLabel('Reason (kept in the audit trail)').fill('Vehicle sold at the dealership');
+    await dialog.getByRole('button', { name: 'Check passkey and revoke' }).click();
+    await page.getByRole('status').filter({ hasText: '2 keys revoked.' }).waitFor();
     expect(await page.isVisible('#keys-empty')).toBe(true);
-    const [latest] = await auditRows(page);
-    expect(latest).toMatchObject({ action: 'wipe', role: 'dealer', reason: 'dealer-revoked-all: Vehicle sold at the dealership', epoch: '1' });
-    expect(latest!.keyIds).toHaveLength(2);
+    const [latest] = await auditEntries(page);
+    expect(latest!.action).toBe('wipe');
+    expect(latest!.text).toContain('dealer-revoked-all — Vehicle sold at the dealership');
     expect(await codeOf(owner.refresh(vin))).toMatch(/^(REVOKED|EPOCH_STALE|KEY_NOT_FOUND)$/);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await checkPage(page, 'desk-vehicle-wiped');
     expect(dealer.errors).toEqual([]);
   });
 
-  it('a non-dealer logged into the portal is refused a look-up (FORBIDDEN), and a bad VIN never leaves the page', async () => {
-    const { vin } = await vehicleWithSharedKey();
-    const { page, errors } = await portalPage();
-    const address = email('customer');
-    await signUpInBrowser(page, address, 'Carl Customer');
-    expect(await logInOnPortal(page, address)).toBe(`Carl Customer <${address}> · not a dealer account`);
-
+  it('a non-dealer is told at login and logged out, before any look-up', async () => {
+    const person = await deskPage();
+    const { page, errors } = person;
     const dealerCalls: string[] = [];
     page.on('request', (req) => {
       if (req.url().includes('/v1/dealer/')) dealerCalls.push(req.url());
     });
-    await page.fill('#vin', 'WVWZZZ1JZ3W38652I'); // 17 characters, but I is never in a VIN
-    await page.click('#vin-button');
-    expect(await shownError(page)).toMatchObject({ code: 'VALIDATION_FAILED' });
+    await signUpInBrowser(page, email('customer'), 'Carl Customer');
+    await logInAtDesk(page);
+    await page.locator('#not-dealer').waitFor();
+    expect(await page.textContent('#not-dealer')).toBe('This account is not a dealer account. Ask your operator for a dealer invitation; you have been logged out.');
+    expect(await page.isVisible('#who')).toBe(false);
     expect(dealerCalls).toEqual([]);
-
-    await lookUp(page, vin);
-    expect(await shownError(page)).toEqual({ code: 'FORBIDDEN', message: 'This caller may not do this' });
-    expect(dealerCalls.length).toBeGreaterThan(0);
-    expect(await page.isVisible('#vehicle')).toBe(false);
+    await checkPage(page, 'desk-not-dealer');
     expect(errors).toEqual([]);
   });
 });
 
-describe('dealer portal headers', () => {
+describe('dealer desk headers', () => {
   const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
 
-  it('/dealer/* carries the strict CSP, X-Frame-Options and Referrer-Policy', async () => {
+  it('/dealer/* and its bundles carry the strict CSP, X-Frame-Options and Referrer-Policy', async () => {
     expect(DEALER_PORTAL_HEADERS['content-security-policy']).toBe(CSP);
+    const html = await (await fetch(`${t.baseUrl}/dealer/`)).text();
+    const script = /<script type="module" crossorigin src="([^"]+)"/.exec(html)?.[1];
+    const style = /<link rel="stylesheet" crossorigin href="([^"]+)"/.exec(html)?.[1];
+    expect(script).toMatch(/^\/assets\//);
+    expect(style).toMatch(/^\/assets\//);
     for (const [path, type] of [
       ['/dealer/', 'text/html'],
       ['/dealer/index.html', 'text/html'],
-      ['/dealer/portal.js', 'text/javascript'],
-      ['/dealer/portal.css', 'text/css'],
+      [script!, 'text/javascript'],
+      [style!, 'text/css'],
     ] as const) {
-      const res = await fetch(t.baseUrl + path);
-      expectPortalHeaders(res, path, type, CSP);
+      expectPortalHeaders(await fetch(t.baseUrl + path), path, type, CSP);
     }
     const bare = await fetch(`${t.baseUrl}/dealer`, { redirect: 'manual' });
     expect(bare.status).toBe(301);
@@ -307,8 +329,8 @@ describe('dealer portal headers', () => {
     expect(bare.headers.get('referrer-policy')).toBe('no-referrer');
   });
 
-  it('only the static files are served: no source file, no path traversal, other methods get the API error', async () => {
-    for (const path of ['/dealer/dealerPortal.ts', '/dealer/%2e%2e/dealerPortal.ts', '/dealer/..%2fdealerPortal.ts', '/dealer/.hidden']) {
+  it('only the built files are served: no source file, no path traversal, other methods get the API error', async () => {
+    for (const path of ['/dealer/main.tsx', '/dealer/DealerDesk.tsx', '/dealer/..%2fdealerPortal.ts', '/dealer/..%2f..%2fpackage.json', '/dealer/.hidden']) {
       const res = await rawCall(t.baseUrl, 'GET', path);
       expect(res.status, path).toBe(404);
       expect(res.json?.error?.code, path).toBe('NOT_FOUND');
@@ -336,10 +358,13 @@ describe('dealer portal headers', () => {
     }
   });
 
-  it('the browser script writes data with textContent only and keeps the token out of storage', () => {
-    const script = readFileSync(new URL('../../server/portal/static/portal.js', import.meta.url), 'utf8');
-    expect(script).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|localStorage|sessionStorage|document\.cookie|indexedDB|\beval\(/);
-    const html = readFileSync(new URL('../../server/portal/static/index.html', import.meta.url), 'utf8');
+  it('the desk writes data as text only and keeps the token out of storage; its page has no inline code', () => {
+    const dir = new URL('../../web/dealer/', import.meta.url);
+    for (const name of readdirSync(dir).filter((f) => /\.tsx?$/.test(f))) {
+      const source = readFileSync(new URL(name, dir), 'utf8');
+      expect(source, name).not.toMatch(/innerHTML|dangerouslySetInnerHTML|outerHTML|insertAdjacentHTML|document\.write|localStorage|sessionStorage|document\.cookie|indexedDB|\beval\(/);
+    }
+    const html = readFileSync(new URL('../../web/dist/dealer/index.html', import.meta.url), 'utf8');
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)|\sstyle=|\son[a-z]+=|https?:\/\//);
   });
 });

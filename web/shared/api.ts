@@ -77,3 +77,24 @@ export async function api<P extends ApiPath, M extends MethodOf<P>>(method: M, r
   // The server validates its answers against the same description (docs/openapi.json).
   return json as Answer<P, M>;
 }
+
+/**
+ * Fetch a non-JSON answer of the API (e.g. a CSV export) with the session, as a Blob to save; a
+ * failure rejects with {@link ApiError} like {@link api}.
+ * @example const csv = await download(`/v1/dealer/vehicles/${vin}/audit/export`);
+ */
+export async function download(path: string): Promise<Blob> {
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  let res: Response;
+  try {
+    res = await fetch(path, { headers, credentials: 'omit', cache: 'no-store' });
+  } catch {
+    throw new ApiError('NETWORK', 0, 'the server could not be reached');
+  }
+  if (!res.ok) {
+    const json = (await res.json().catch(() => null)) as { error?: { code?: unknown; message?: unknown } } | null;
+    const code = typeof json?.error?.code === 'string' ? json.error.code : 'INTERNAL_ERROR';
+    throw new ApiError(code, res.status, typeof json?.error?.message === 'string' ? json.error.message : '');
+  }
+  return res.blob();
+}
