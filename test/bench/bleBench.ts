@@ -2,10 +2,13 @@
  * BLE bench: (1) the car's verify CPU per command — credential (ES256 JWS) + WebAuthn assertion, and
  * the same with a newer manifest attached — against two raw P-256 verifies measured in the same run;
  * (2) round trips, connection events and bytes on air per command at two link profiles (MTU 185 /
- * 30 ms and MTU 23 / 7.5 ms). Link figures are simulated, so they are exact and repeatable.
+ * 30 ms and MTU 23 / 7.5 ms); (3) `unlock`: the same figures per scenario (first contact, bonded
+ * with a new credential, bonded with the same credential again) at each of the three issue-10
+ * profiles. Link figures are simulated, so they are exact and repeatable.
  */
 import { createSign, createVerify, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
-import { DEFAULT_LINK_PROFILE, MIN_MTU_LINK_PROFILE, type LinkProfile } from '../../ble-sim/air/linkProfile.js';
+import type { LinkMetrics } from '../../ble-sim/air/linkMetrics.js';
+import { DEFAULT_LINK_PROFILE, DLE_LINK_PROFILE, MIN_MTU_LINK_PROFILE, type LinkProfile } from '../../ble-sim/air/linkProfile.js';
 import { buildCommandRequest } from '../../ble-sim/phone/commandRequest.js';
 import { verifyCommandRequest } from '../../ble-sim/vehicle/vehicleVerifier.js';
 import { encodeMessage, PROTOCOL_VERSION } from '../../shared/ble/messages.js';
@@ -24,6 +27,43 @@ async function linkFigures(profile: LinkProfile) {
       const { response, metrics } = await world.send({ cmd, credential: key.credential });
       if (!response.ok) throw new Error(`${cmd} refused: ${response.code}`);
       rows.push({ cmd, ...metrics });
+    }
+    return rows;
+  } finally {
+    await world.cleanup();
+  }
+}
+
+/** The scenarios of the benchmark contract (issue 10), in the order one phone meets them. */
+const UNLOCK_SCENARIOS = ['first-contact', 'bonded-new-credential', 'bonded-cached'] as const;
+
+/** One row of `sections.ble.unlock`. */
+interface UnlockFigures {
+  scenario: (typeof UNLOCK_SCENARIOS)[number];
+  profile: string;
+  roundTrips: number;
+  connectionEvents: number;
+  bytesOnAir: LinkMetrics['bytesOnAir'];
+  simulatedMs: number;
+}
+
+/**
+ * One phone, one car: the first command (a new phone: discovery, CCCD write, bonding), then a
+ * command with a credential the car has not seen (a second passkey's key), then the same again.
+ */
+async function unlockFigures(profileName: string, profile: LinkProfile): Promise<UnlockFigures[]> {
+  const world = await createBleWorld({ linkProfile: profile });
+  try {
+    const bonds = world.phone.bindings;
+    const first = await world.issueKey();
+    const next = await world.issueKey();
+    const credentials = { 'first-contact': first.credential, 'bonded-new-credential': next.credential, 'bonded-cached': next.credential };
+    const rows: UnlockFigures[] = [];
+    for (const scenario of UNLOCK_SCENARIOS) {
+      const { response, metrics } = await world.send({ cmd: 'unlock', credential: credentials[scenario], bonds });
+      if (!response.ok) throw new Error(`${scenario} at ${profileName} refused: ${response.code}`);
+      const { roundTrips, connectionEvents, bytesOnAir, simulatedMs } = metrics;
+      rows.push({ scenario, profile: profileName, roundTrips, connectionEvents, bytesOnAir, simulatedMs });
     }
     return rows;
   } finally {
@@ -103,19 +143,39 @@ export const bleBench: BenchSection = {
       }
     }
 
+    const unlockProfiles = [
+      { name: 'MTU 185 / 30 ms / 4 per event', profile: DEFAULT_LINK_PROFILE },
+      { name: 'MTU 23 / 7.5 ms / 1 per event', profile: MIN_MTU_LINK_PROFILE },
+      { name: 'MTU 247 / 15 ms / 6 per event', profile: DLE_LINK_PROFILE },
+    ];
+    const unlock: UnlockFigures[] = [];
+    for (const p of unlockProfiles) unlock.push(...(await opts.stage(`unlock scenarios at ${p.name}`, () => unlockFigures(p.name, p.profile))));
+    const unlockRows = unlock.map((r) => ({
+      scenario: r.scenario,
+      profile: r.profile,
+      'round trips': r.roundTrips,
+      'conn. events': r.connectionEvents,
+      'bytes →car': r.bytesOnAir.centralToPeripheral,
+      'bytes ←car': r.bytesOnAir.peripheralToCentral,
+      'simulated ms': r.simulatedMs,
+    }));
+
     return {
       tables: [
         { title: 'Car verify CPU per command (one core; ratio = cost in units of two raw P-256 verifies)', rows: verifyRows },
         { title: 'Link figures per command (simulated air, no loss)', rows: linkRows },
+        { title: 'Unlock per scenario (simulated air, no loss; one phone meeting the car, then bonded)', rows: unlockRows },
       ],
       results: {
         requestBytes: { withoutState: encodeMessage(request).length, withState: encodeMessage(withState).length, credentialChars: key.credential.length },
         verify: Object.fromEntries([...results.entries()].map(([name, r]) => [name, { opsPerSec: Math.round(r.opsPerSec), usPerOp: 1e6 / r.opsPerSec, costVsBaseline: 1 / r.ratioToBaseline, trialsOpsPerSec: r.trialsOpsPerSec }])),
         link,
+        unlock,
       },
       notes: [
         'verify CPU is measured on the pure verifier (vehicleVerifier.ts) with the nonce already consumed, as the car runs it; SimpleWebAuthn verifies the assertion through WebCrypto (async)',
         `a request is ${encodeMessage(request).length} bytes without a manifest and ${encodeMessage(withState).length} with one`,
+        'unlock: link figures are simulated and exact (load cannot change them); each profile runs one phone through the three scenarios in order, bonding on its first OK',
       ],
     };
   },
