@@ -19,8 +19,11 @@ export const accountAuditEntrySchema = z.object({
 });
 export type AccountAuditEntry = z.infer<typeof accountAuditEntrySchema>;
 
-export function accountAuditAppend(entry: AccountAuditEntry): { key: string; value: string } {
-  return { key: storeKeys.accountAudit(entry.accountId), value: JSON.stringify(entry) };
+/** The bound of an account's audit trail (recovery and closure events): its newest entries kept. */
+export const ACCOUNT_AUDIT_ENTRIES_KEPT = 1_000;
+
+export function accountAuditAppend(entry: AccountAuditEntry): { key: string; value: string; keepLast: number } {
+  return { key: storeKeys.accountAudit(entry.accountId), value: JSON.stringify(entry), keepLast: ACCOUNT_AUDIT_ENTRIES_KEPT };
 }
 
 export async function recordAccountAudit(ctx: Pick<AppContext, 'store'>, entry: AccountAuditEntry): Promise<void> {

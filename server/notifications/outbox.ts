@@ -57,6 +57,9 @@ export function logMailer(logger: Logger): Mailer {
   };
 }
 
+/** The bound of an account's outbox: its newest notifications kept (the inbox shows fewer). */
+export const OUTBOX_ENTRIES_KEPT = 500;
+
 export class Outbox {
   constructor(private readonly deps: { store: Store; clock: Clock; mailer: Mailer; emailOf: (accountId: AccountId) => Promise<string | null> }) {}
 
@@ -70,7 +73,7 @@ export class Outbox {
       await this.deps.mailer.send({ accountId, email: opts.to ?? (await this.deps.emailOf(accountId)) }, { ...notification, link: opts.link });
       return notification;
     }
-    const append = [{ key: storeKeys.outbox(accountId), value: JSON.stringify(notification) }];
+    const append = [{ key: storeKeys.outbox(accountId), value: JSON.stringify(notification), keepLast: OUTBOX_ENTRIES_KEPT }];
     if (opts.id === undefined) {
       await this.deps.store.commit({ append });
     } else {

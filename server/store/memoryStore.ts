@@ -147,7 +147,11 @@ export class MemoryStore implements Store {
       hash?.delete(h.field);
       if (hash && hash.size === 0) this.#data.delete(h.key);
     }
-    for (const a of tx.append ?? []) (this.#list(a.key) ?? this.#create(a.key, { kind: 'list', value: [] })).push(a.value);
+    for (const a of tx.append ?? []) {
+      const list = this.#list(a.key) ?? this.#create(a.key, { kind: 'list', value: [] });
+      list.push(a.value);
+      if (a.keepLast !== undefined && list.length > a.keepLast) list.splice(0, list.length - a.keepLast);
+    }
     return true;
   }
 

@@ -47,9 +47,9 @@ const UNAVAILABLE_REPLY = /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|BUSY|READON
 /**
  * The commit script. KEYS holds every key of the transaction once; ARGV[1] is the transaction as
  * JSON, with each key replaced by its index in KEYS:
- * `{ e: [{k, f?, v?}], s: [{k, v, t?}], d: [k], h: [{k, f, v}], x: [{k, f}], a: [{k, v}] }`
+ * `{ e: [{k, f?, v?}], s: [{k, v, t?}], d: [k], h: [{k, f, v}], x: [{k, f}], a: [{k, v, n?}] }`
  * (`e` expectations, a missing `v` meaning "absent"; `s` set with an optional PX `t`; `d` unlink;
- * `h` hset; `x` hdel; `a` rpush). Returns 1 when committed, 0 when an expectation failed. A key of
+ * `h` hset; `x` hdel; `a` rpush, then LTRIM to the newest `n` when given). Returns 1 when committed, 0 when an expectation failed. A key of
  * the wrong type fails an expectation; a write to a key of the wrong type is refused before
  * anything is written (Redis does not roll a script back).
  */
@@ -91,7 +91,10 @@ end
 for _, k in ipairs(tx.d) do redis.call('UNLINK', KEYS[k]) end
 for _, h in ipairs(tx.h) do redis.call('HSET', KEYS[h.k], h.f, h.v) end
 for _, h in ipairs(tx.x) do redis.call('HDEL', KEYS[h.k], h.f) end
-for _, a in ipairs(tx.a) do redis.call('RPUSH', KEYS[a.k], a.v) end
+for _, a in ipairs(tx.a) do
+  redis.call('RPUSH', KEYS[a.k], a.v)
+  if a.n ~= nil then redis.call('LTRIM', KEYS[a.k], -a.n, -1) end
+end
 return 1
 `;
 
@@ -227,7 +230,7 @@ export class RedisStore implements Store {
       d: (tx.del ?? []).map(k),
       h: (tx.hset ?? []).map((h) => ({ k: k(h.key), f: h.field, v: h.value })),
       x: (tx.hdel ?? []).map((h) => ({ k: k(h.key), f: h.field })),
-      a: (tx.append ?? []).map((a) => ({ k: k(a.key), v: a.value })),
+      a: (tx.append ?? []).map((a) => ({ k: k(a.key), v: a.value, n: a.keepLast })),
     });
     const c = this.#client;
     if (!hasCommit(c)) throw new Error('the commit script is not defined on this Redis client');

@@ -48,8 +48,8 @@ export interface StoreTransaction {
   del?: string[];
   hset?: Array<{ key: string; field: string; value: string }>;
   hdel?: Array<{ key: string; field: string }>;
-  /** Append to an append-only list (audit trail, outbox). */
-  append?: Array<{ key: string; value: string }>;
+  /** Append to an append-only list (audit trail, outbox); with `keepLast`, only its newest that many entries stay (a bound). */
+  append?: Array<{ key: string; value: string; keepLast?: number }>;
   /**
    * Acknowledge only once the configured number of replicas has the commit (Redis `WAIT`): for
    * changes that must survive a failover — revocations and wipes. A commit that no replica confirms

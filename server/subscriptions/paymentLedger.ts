@@ -9,6 +9,9 @@ import { parseRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { storeKeys } from '../store/storeKeys.js';
 
+/** The bound of a vehicle's ledger here: its newest lines kept (the books of record are the payment provider's). */
+export const LEDGER_ENTRIES_KEPT = 10_000;
+
 export class PaymentLedger {
   constructor(private readonly store: Store) {}
 
@@ -18,7 +21,7 @@ export class PaymentLedger {
     await this.store.commit({
       expect: [{ key: doneKey, field: effect.id, value: null }],
       hset: [{ key: doneKey, field: effect.id, value: String(effect.at) }],
-      append: [{ key: storeKeys.vehiclePayments(vin), value: JSON.stringify(effect.entry) }],
+      append: [{ key: storeKeys.vehiclePayments(vin), value: JSON.stringify(effect.entry), keepLast: LEDGER_ENTRIES_KEPT }],
     });
   }
 

@@ -29,9 +29,12 @@ export const auditEntrySchema = z.object({
 });
 export type AuditEntry = z.infer<typeof auditEntrySchema>;
 
+/** The bound of a vehicle's audit trail: its newest entries kept (docs/operations.md, retention). */
+export const AUDIT_ENTRIES_KEPT = 10_000;
+
 /** The append operation to put in a vehicle commit. */
-export function auditAppend(entry: AuditEntry): { key: string; value: string } {
-  return { key: storeKeys.vehicleAudit(entry.vin), value: JSON.stringify(entry) };
+export function auditAppend(entry: AuditEntry): { key: string; value: string; keepLast: number } {
+  return { key: storeKeys.vehicleAudit(entry.vin), value: JSON.stringify(entry), keepLast: AUDIT_ENTRIES_KEPT };
 }
 
 export async function readAuditTrail(store: Store, vin: Vin, opts: { limit?: number } = {}): Promise<AuditEntry[]> {

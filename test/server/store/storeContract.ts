@@ -233,6 +233,14 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreUn
       });
     });
 
+    it('an append with keepLast keeps only the newest that many entries of the list (a bound), in the same commit', async () => {
+      const key = storeKeys.vehicleAudit(uniqueVin());
+      for (const value of ['a', 'b', 'c']) expect(await store.commit({ append: [{ key, value, keepLast: 2 }] })).toBe(true);
+      expect(await store.range(key, 0, -1)).toEqual(['b', 'c']);
+      await store.commit({ append: [{ key, value: 'd' }, { key, value: 'e', keepLast: 3 }] });
+      expect(await store.range(key, 0, -1)).toEqual(['c', 'd', 'e']);
+    });
+
     describe('range (LRANGE semantics)', () => {
       const entries = ['e0', 'e1', 'e2', 'e3', 'e4'];
       let key: string;
