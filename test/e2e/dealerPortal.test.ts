@@ -150,7 +150,7 @@ describe('dealer desk in Chromium', () => {
     const { vin, owner, ownerEmail, shared } = await vehicleWithSharedKey();
     dealer = await deskPage();
     const { page } = dealer;
-    expect(await page.title()).toBe('Dealer desk · Dealer desk');
+    expect(await page.title()).toBe('Log in to the dealer desk · Dealer desk');
     await checkPage(page, 'desk-login');
 
     const dealerEmail = email('dealer');
@@ -166,7 +166,7 @@ describe('dealer desk in Chromium', () => {
     await page.getByRole('button', { name: `Open vehicle ${vin}` }).click();
     await page.getByRole('heading', { name: vin, level: 1 }).waitFor();
     expect(await page.textContent('#customer')).toBe(`Owner <${ownerEmail}> (${(await owner.api.request<{ emailVerified: boolean }>('GET', '/v1/me')).emailVerified ? 'verified' : 'not verified'})`);
-    expect(await page.textContent('#subscription')).toMatch(/trial \(\d+ days of trial left\)/);
+    expect(await page.textContent('#subscription')).toMatch(/free trial \(\d+ days of trial left\)/);
     const before = await keyCards(page);
     expect(before).toHaveLength(2);
     expect(before.find((k) => k.role === 'main user')).toMatchObject({ passkeyId: owner.passkeyId, keyId: owner.wallet.get(vin)!.keyId, title: 'Galaxy S24 · Owner', window: 'always' });

@@ -116,7 +116,7 @@ function LoginView({ onSignedIn }: { onSignedIn: (me: Profile) => void }) {
     }
   };
   return (
-    <View title={t('desk.title')}>
+    <View title={t('desk.loginTitle')}>
       <p>{t('desk.loginIntro')}</p>
       <form onSubmit={submit} noValidate>
         <ErrorMessage error={error} />

@@ -171,7 +171,7 @@ function Subscription({ sub }: { sub: DealerVehicle['subscription'] }) {
       <dl class="facts">
         <dt>{t('desk.subState')}</dt>
         <dd>
-          {sub.state}
+          {t(`desk.state.${sub.state}`)}
           {sub.trialDaysLeft !== null && ` (${t('desk.trialLeft', { count: sub.trialDaysLeft })})`}
         </dd>
         <dt>{t('desk.plan')}</dt>
@@ -183,7 +183,7 @@ function Subscription({ sub }: { sub: DealerVehicle['subscription'] }) {
         <dt>{t('desk.autoRenew')}</dt>
         <dd>{sub.autoRenew === null ? t('desk.none') : sub.autoRenew ? t('desk.yes') : t('desk.no')}</dd>
         <dt>{t('desk.lastPayment')}</dt>
-        <dd>{sub.lastPayment ? `${sub.lastPayment.kind} ${sub.lastPayment.status}, ${when(sub.lastPayment.at)}` : t('desk.none')}</dd>
+        <dd>{sub.lastPayment ? `${t(`desk.payment.${sub.lastPayment.kind}`)} ${t(`desk.payment.${sub.lastPayment.status}`)}, ${when(sub.lastPayment.at)}` : t('desk.none')}</dd>
       </dl>
     </section>
   );
