@@ -4,7 +4,6 @@
  * answers /metrics only to a bearer of METRICS_TOKEN (server/routes/systemRoutes.ts).
  */
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import type { Registry } from 'prom-client';
 
@@ -38,6 +37,8 @@ export async function startMetricsServer(opts: { registry: Registry; host: strin
     server.once('listening', resolve);
     server.once('error', reject);
   });
-  const address = server.address() as AddressInfo;
+  const address = server.address();
+  // A TCP listener's address is an object (a string only for a pipe or socket path).
+  if (address === null || typeof address === 'string') throw new Error('the metrics listener has no TCP address');
   return { server, port: address.port, host: opts.host };
 }
