@@ -13,12 +13,4 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
-  {
-    // The dealer portal's browser script: a plain ES module run by the browser, not by Node.
-    files: ['server/portal/static/**/*.js'],
-    languageOptions: {
-      sourceType: 'module',
-      globals: { document: 'readonly', navigator: 'readonly', fetch: 'readonly', atob: 'readonly', btoa: 'readonly', Node: 'readonly' },
-    },
-  },
 );

@@ -23,7 +23,6 @@ if (compiled.status !== 0) {
   console.error('build failed: tsc reported errors');
   process.exit(compiled.status ?? 1);
 }
-cpSync('server/portal/static', join(outDir, 'server/portal/static'), { recursive: true });
 // The web front ends, where customerPortal.ts looks for them (relative to its own module).
 cpSync('web/dist', join(outDir, 'web/dist'), { recursive: true });
 console.log(`built ${outDir} — run the server with: node ${join(values['out-dir']!, 'server/main.js')}`);

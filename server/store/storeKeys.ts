@@ -25,6 +25,8 @@ export const storeKeys = {
   vehicleKeys: (v: string, epoch: number) => `${PREFIX}:{${vin(v)}}:keys:${epoch}`,
   /** A vehicle request token id already used (replay protection). */
   vehicleTokenUse: (v: string, jti: string) => `${PREFIX}:{${vin(v)}}:jti:${id(jti)}`,
+  /** The newest state manifest the car reported applying, and when it was last seen (the dealer desk's "reached the car"). */
+  vehicleApplied: (v: string) => `${PREFIX}:{${vin(v)}}:applied`,
   /** Append-only audit trail of a vehicle (R13). */
   vehicleAudit: (v: string) => `${PREFIX}:{${vin(v)}}:audit`,
   /** Which key (if any) a passkey holds on a vehicle in an epoch (hash passkeyId → keyId). */

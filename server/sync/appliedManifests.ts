@@ -21,7 +21,7 @@ export const appliedManifestSchema = z.object({
 export type AppliedManifest = z.infer<typeof appliedManifestSchema>;
 
 /** The record's key: beside the vehicle document, in the vehicle's hash slot. */
-const appliedKey = (vin: Vin) => `${storeKeys.vehicle(vin)}:applied`;
+const appliedKey = (vin: Vin) => storeKeys.vehicleApplied(vin);
 
 export class AppliedManifests {
   readonly #store: Pick<Store, 'get' | 'commit'>;
