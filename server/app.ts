@@ -28,6 +28,7 @@ import { accountRoutes } from './routes/accountRoutes.js';
 import { myVehicleRoutes } from './routes/myVehicleRoutes.js';
 import { notificationRoutes } from './routes/notificationRoutes.js';
 import { profileRoutes } from './routes/profileRoutes.js';
+import { dealerEnrolmentRoutes } from './routes/dealerEnrolmentRoutes.js';
 import { dealerAccountRoutes } from './routes/dealerAccountRoutes.js';
 import { recoveryRoutes } from './routes/recoveryRoutes.js';
 import { mountSystemRoutes } from './routes/systemRoutes.js';
@@ -169,6 +170,7 @@ export function createApp(opts: CreateAppOptions): App {
     ...sharingRoutes(ctx, { gate }),
     ...dealerRoutes(ctx),
     ...dealerAccountRoutes(ctx),
+    ...dealerEnrolmentRoutes(ctx),
     ...recoveryRoutes(ctx),
     ...vehicleApiRoutes(ctx, hub, closing.signal),
   ];

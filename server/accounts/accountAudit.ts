@@ -1,6 +1,7 @@
 /**
  * An account's own audit trail (R13 for accounts, R15): recovery codes issued and redeemed, recovery
- * links sent and used, presence proven, the account closed — who, when, why. Append-only, under the
+ * links sent and used, presence proven, the account closed, a dealer enrolled from an operator's
+ * invitation — who, when, why. Append-only, under the
  * account's hash tag; it names accounts by id only, so it outlives the account's erased profile.
  */
 import { z } from 'zod';
@@ -12,7 +13,7 @@ import { storeKeys } from '../store/storeKeys.js';
 export const accountAuditEntrySchema = z.object({
   at: z.number(),
   accountId: z.string(),
-  action: z.enum(['recovery-code-issued', 'recovery-code-redeemed', 'recovery-email-sent', 'recovery-email-redeemed', 'presence-proven', 'account-closed']),
+  action: z.enum(['recovery-code-issued', 'recovery-code-redeemed', 'recovery-email-sent', 'recovery-email-redeemed', 'presence-proven', 'account-closed', 'dealer-enrolled']),
   actor: z.object({ accountId: z.string().nullable(), role: z.enum(['self', 'dealer', 'system']) }),
   reason: z.string(),
   detail: z.record(z.string(), z.unknown()).optional(),

@@ -14,7 +14,7 @@ import type { Store } from '../store/store.js';
 import { secretDigest } from '../store/secretDigest.js';
 import { storeKeys } from '../store/storeKeys.js';
 
-const ceremonyKinds = ['enroll', 'add-passkey', 'login', 'recover'] as const;
+const ceremonyKinds = ['enroll', 'add-passkey', 'login', 'recover', 'dealer-enrol'] as const;
 export type CeremonyKind = (typeof ceremonyKinds)[number];
 
 const ceremonyChallengeSchema = z.object({
@@ -25,9 +25,12 @@ const ceremonyChallengeSchema = z.object({
   expiresAt: z.number(),
   /** For a recovery ceremony (R15): how the account is being recovered, and the digest of the code or link to use up at the end. */
   recovery: z.object({ method: z.enum(['dealer-code', 'email']), digest: z.string() }).exactOptional(),
+  /** For a dealer enrolment: the digest of the invitation to use up at the end, and the new account's address and name. */
+  dealerEnrolment: z.object({ digest: z.string(), email: z.string(), displayName: z.string() }).exactOptional(),
 });
 export type CeremonyChallenge = z.infer<typeof ceremonyChallengeSchema>;
 export type RecoveryBinding = NonNullable<CeremonyChallenge['recovery']>;
+export type DealerEnrolmentBinding = NonNullable<CeremonyChallenge['dealerEnrolment']>;
 
 const tokenDigest = secretDigest;
 
@@ -68,9 +71,16 @@ export class CeremonyChallenges {
   }
 
   /** A new challenge id for a login, an added passkey or a recovery (which names what it redeems). */
-  async create(kind: Exclude<CeremonyKind, 'enroll'>, challenge: string, accountId: AccountId | null, recovery?: RecoveryBinding): Promise<string> {
+  async create(kind: Exclude<CeremonyKind, 'enroll' | 'dealer-enrol'>, challenge: string, accountId: AccountId | null, recovery?: RecoveryBinding): Promise<string> {
     const id = randomUUID();
     await this.#put(id, { kind, challenge, accountId, ...(recovery ? { recovery } : {}) });
+    return id;
+  }
+
+  /** A new challenge id for a dealer's first passkey, bound to the invitation it uses up and the account it will create. */
+  async createDealerEnrolment(challenge: string, accountId: AccountId, dealerEnrolment: DealerEnrolmentBinding): Promise<string> {
+    const id = randomUUID();
+    await this.#put(id, { kind: 'dealer-enrol', challenge, accountId, dealerEnrolment });
     return id;
   }
 

@@ -91,6 +91,30 @@ const COMMANDS: Record<string, Command> = {
       return { text: `${String(values.email)} (account ${accountId}) is now a dealer on ${t.description}`, json: { dealer: accountId, email: values.email } };
     },
   },
+  'invite-dealer': {
+    summary: 'invite a new dealer: a single-use link (72 h) that opens the dealer desk and registers their passkey',
+    usage: `operator invite-dealer --email EMAIL [--name NAME] [--json]
+
+  --email   the dealer's e-mail address (it must not have an account yet: make an existing account a
+            dealer with grant-dealer)
+  --name    who the invitation is for, only to address the output to
+  --json    print the result as JSON
+
+The link holds the invitation's token (shown once: the server keeps only its SHA-256). Send it to the
+dealer's address; opening it in the desk asks their name and registers their passkey.`,
+    options: { email: { type: 'string' }, name: { type: 'string' } },
+    async run(values, target) {
+      if (!values.email) throw new UsageError('--email is required');
+      const t = await target();
+      const { email, link, expiresAt } = await t.inviteDealer(String(values.email));
+      const until = new Date(expiresAt).toISOString();
+      const who = typeof values.name === 'string' ? `${values.name} <${email}>` : email;
+      return {
+        text: `dealer invitation for ${who} on ${t.description}, usable once until ${until}:\n${link}`,
+        json: { email, link, expiresAt: until, ...(typeof values.name === 'string' ? { name: values.name } : {}) },
+      };
+    },
+  },
 };
 
 const HELP = `usage: npm run operator -- <command> [options]   (--help after a command for its options)

@@ -12,6 +12,7 @@ import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AppContext } from '../appContext.js';
 import { errorHandler } from '../http/errorHandler.js';
 import { grantDealer } from './grantDealer.js';
+import { inviteDealer } from './inviteDealer.js';
 import { provisionVehicle, provisionVehicleSchema } from './provisionVehicle.js';
 import { describeInputError } from './describeInputError.js';
 
@@ -23,7 +24,7 @@ function tokenMatches(given: string | undefined, expected: string): boolean {
 }
 
 /** Listen on 127.0.0.1 (port 0: any free one); resolves with the server and its URL. */
-export async function startOperatorEndpoint(ctx: Pick<AppContext, 'vehicles' | 'accounts' | 'clock'>, opts: { token: string; port?: number }): Promise<{ server: Server; url: string }> {
+export async function startOperatorEndpoint(ctx: Pick<AppContext, 'vehicles' | 'accounts' | 'clock' | 'store' | 'config'>, opts: { token: string; port?: number }): Promise<{ server: Server; url: string }> {
   const app = express();
   app.disable('x-powered-by');
   app.use((req, _res, next) => next(tokenMatches(req.headers.authorization, opts.token) ? undefined : new DigitalKeyError('UNAUTHENTICATED')));
@@ -46,6 +47,13 @@ export async function startOperatorEndpoint(ctx: Pick<AppContext, 'vehicles' | '
     run(async (body) => {
       const { email } = z.object({ email: z.string() }).parse(body);
       return { accountId: (await grantDealer(ctx, email)).accountId };
+    }),
+  );
+  app.post(
+    '/operator/dealer-invitations',
+    run(async (body) => {
+      const { email } = z.object({ email: z.string() }).parse(body);
+      return inviteDealer(ctx, email);
     }),
   );
   app.use((_req, _res, next) => next(new DigitalKeyError('NOT_FOUND', 'no such operator action')));

@@ -1,7 +1,7 @@
 /**
  * Where operator commands act: the shared Redis store (production: REDIS_URL), or a development
  * server's loopback operator endpoint (`npm run dev` runs on the memory store, which lives inside
- * that one process, so the CLI asks the process itself). Both offer the same two actions.
+ * that one process, so the CLI asks the process itself). Both offer the same actions.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,7 +13,9 @@ import { isErrorCode } from '../../shared/errors/errorCode.js';
 import { AccountRepository } from '../accounts/accountRepository.js';
 import { createStore } from '../store/createStore.js';
 import { VehicleRepository } from '../vehicles/vehicleRepository.js';
+import { loadConfig } from '../config.js';
 import { grantDealer } from './grantDealer.js';
+import { inviteDealer, type InviteDealerResult } from './inviteDealer.js';
 import { provisionVehicle, type ProvisionVehicleInput } from './provisionVehicle.js';
 
 export interface OperatorTarget {
@@ -21,6 +23,7 @@ export interface OperatorTarget {
   readonly description: string;
   provisionVehicle(input: ProvisionVehicleInput): Promise<{ vin: string; firstRegistration: string }>;
   grantDealer(email: string): Promise<{ accountId: string }>;
+  inviteDealer(email: string): Promise<InviteDealerResult>;
   close(): Promise<void>;
 }
 
@@ -52,6 +55,7 @@ export function storeTarget(redisUrl: string): OperatorTarget {
       const account = await grantDealer({ accounts }, email);
       return { accountId: account.accountId };
     },
+    inviteDealer: (email) => inviteDealer({ accounts, store, clock: systemClock, config: loadConfig() }, email),
     close: () => store.close(),
   };
 }
@@ -82,6 +86,7 @@ export function devServerTarget(endpoint: Pick<DevOperatorEndpoint, 'url' | 'tok
     description: `development server ${endpoint.url}`,
     provisionVehicle: (input) => call('/operator/vehicles', input, z.object({ vin: z.string(), firstRegistration: z.string() })),
     grantDealer: (email) => call('/operator/dealers', { email }, z.object({ accountId: z.string() })),
+    inviteDealer: (email) => call('/operator/dealer-invitations', { email }, z.object({ email: z.string(), link: z.string(), expiresAt: z.number() })),
     close: async () => undefined,
   };
 }

@@ -42,6 +42,8 @@ export const storeKeys = {
   passkeyKeys: (passkeyId: string) => `${PREFIX}:{p:${id(passkeyId)}}:keys`,
   /** A sharing invitation, under the SHA-256 of its code. */
   invitation: (codeDigest: string) => `${PREFIX}:{i:${id(codeDigest)}}:invitation`,
+  /** A dealer invitation an operator made (single use, R-dealer enrolment), under the SHA-256 of its token. */
+  dealerInvitation: (tokenDigest: string) => `${PREFIX}:{d:${id(tokenDigest)}}:dealer-invitation`,
   /** A session ended by logout before its expiry (value: anything; TTL until the token expires). */
   endedSession: (sessionId: string) => `${PREFIX}:{s:${id(sessionId)}}:ended`,
   /** A single-use WebAuthn ceremony challenge or enrollment token. */
