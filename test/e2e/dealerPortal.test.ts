@@ -4,21 +4,28 @@
  * identifies the lost phone by its holder and device label, revokes it with a reason after a fresh
  * passkey check (step-up), sees the key gone, the audit entry and "reached the car" from a car synced
  * to the server, issues a recovery code and exports the audit trail; wipes another vehicle's keys
- * after the step-up window passed; a non-dealer is told at login. Each view passes axe and the
+ * after the step-up window passed; a non-dealer is told at login; a new dealer is enrolled from the
+ * link the operator CLI prints (spawned against this server's operator endpoint). Each view passes axe and the
  * keyboard check at 1280×800 and 390×844. The security headers are on /dealer/* only.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PhoneApp } from '../../ble-sim/phone/phoneApp.js';
 import { VehicleSync } from '../../ble-sim/vehicle/vehicleSync.js';
 import { readAccountAudit } from '../../server/accounts/accountAudit.js';
 import { grantDealer } from '../../server/operator/grantDealer.js';
+import { startOperatorEndpoint } from '../../server/operator/operatorEndpoint.js';
 import { DEALER_PORTAL_HEADERS } from '../../server/portal/dealerPortal.js';
 import { codeOf, rawCall } from '../support/httpCalls.js';
 import { checkPage, launchChromium, newPerson, PHONE, type Person } from '../support/portalBrowser.js';
 import { startTestServer, TEST_ORIGIN, type TestServer } from '../support/testServer.js';
 import { expectPortalHeaders } from '../support/portalHeaders.js';
+import { spawnProcess } from '../support/spawnedProcess.js';
 
 let t: TestServer;
 /** The origin the browser uses: WebAuthn wants `localhost` (the RP id), not 127.0.0.1. */
@@ -299,6 +306,59 @@ describe('dealer desk in Chromium', () => {
     expect(dealerCalls).toEqual([]);
     await checkPage(page, 'desk-not-dealer');
     expect(errors).toEqual([]);
+  });
+
+  it("a new dealer is enrolled from the operator's invitation link: the CLI prints it, the desk registers the passkey (after a cancelled prompt) and lands on the search", async () => {
+    // The operator CLI, spawned as an operator runs it, against this server's operator endpoint (as with npm run dev).
+    const dataDir = await mkdtemp(join(tmpdir(), 'sdk-operator-'));
+    const endpointToken = randomBytes(32).toString('base64url');
+    const endpoint = await startOperatorEndpoint(t.app.ctx, { token: endpointToken });
+    try {
+      await writeFile(join(dataDir, 'dev-operator.json'), JSON.stringify({ url: endpoint.url, token: endpointToken, pid: process.pid }), { mode: 0o600 });
+      const address = email('new-dealer');
+      const cli = spawnProcess('node_modules/.bin/tsx', ['server/operator/main.ts', 'invite-dealer', '--email', address, '--name', 'Eva Enrol'], { env: { REDIS_URL: undefined, SDK_DATA_DIR: dataDir } });
+      expect(await cli.exited, cli.output()).toBe(0);
+      const printed = /(\S+\/dealer\/#\/enrol\/[A-Za-z0-9_-]{43})$/m.exec(cli.output())?.[1];
+      expect(printed, cli.output()).toMatch(new RegExp(`^${t.config.PORTAL_URL}/dealer/#/enrol/`));
+      const link = new URL(printed!);
+
+      const person = await newPerson(browser, { now: t.clock.now() });
+      people.push(person);
+      const { page, errors } = person;
+      await page.goto(`${origin}${link.pathname}${link.hash}`);
+      await page.getByRole('heading', { name: 'Become a dealer' }).waitFor();
+      expect(await page.textContent('#enrol-for')).toMatch(new RegExp(`^This invitation makes ${address} a dealer\\. It can be used once, until \\d+ \\w+ 2026, \\d\\d:\\d\\d CET\\.$`));
+      await checkPage(page, 'desk-enrol');
+      await page.getByLabel('Your name, as customers and colleagues see it').fill('Eva Enrol');
+      await page.getByLabel('Name of this device').fill('Desk PC');
+
+      // A cancelled passkey prompt is said in words and offers to try again; nothing is used up.
+      await person.cdp.send('WebAuthn.setUserVerified', { authenticatorId: person.authenticatorId, isUserVerified: false });
+      await page.getByRole('button', { name: 'Create my dealer passkey' }).click();
+      await page.getByRole('alert').filter({ hasText: 'The passkey prompt was closed or timed out.' }).waitFor();
+      await checkPage(page, 'desk-enrol-cancelled');
+      await person.cdp.send('WebAuthn.setUserVerified', { authenticatorId: person.authenticatorId, isUserVerified: true });
+      await page.getByRole('button', { name: 'Try again' }).click();
+
+      await page.getByRole('heading', { name: 'Find a vehicle or a customer' }).waitFor();
+      expect(await page.textContent('#who')).toBe(`Signed in as Eva Enrol <${address}>`);
+      expect(await page.evaluate('location.hash')).toBe('');
+      const account = await t.app.ctx.accounts.findByEmail(address);
+      expect(account).toMatchObject({ dealer: true, emailVerified: true, displayName: 'Eva Enrol' });
+      expect((await readAccountAudit(t.app.ctx, account!.accountId)).map((e) => e.action)).toEqual(['dealer-enrolled']);
+      expect(errors).toEqual([]);
+
+      // The link was used up: opened again, it says so in a sentence.
+      const again = await newPerson(browser, { now: t.clock.now() });
+      people.push(again);
+      await again.page.goto(`${origin}${link.pathname}${link.hash}`);
+      await again.page.locator('#enrol-refused').waitFor();
+      expect(await again.page.textContent('#enrol-refused')).toBe('This invitation link was already used or has expired. Ask the operator for a new one.');
+      await checkPage(again.page, 'desk-enrol-used');
+    } finally {
+      await new Promise((resolve) => endpoint.server.close(resolve));
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

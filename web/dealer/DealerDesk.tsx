@@ -1,6 +1,7 @@
 /**
  * The dealer desk's shell (issue 9): language, the dealer's session, and the view in use — log in,
- * search, a vehicle. A non-dealer account is told at login and logged out at once.
+ * enrol from an operator's invitation link (`#/enrol/<token>`), search, a vehicle. A non-dealer
+ * account is told at login and logged out at once.
  */
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
@@ -9,6 +10,7 @@ import type { Profile } from '../shared/apiTypes';
 import { ErrorMessage } from '../shared/components/Messages';
 import { browserLanguage, I18nContext, isLanguage, LANGUAGE_NAMES, LANGUAGES, makeI18n, useI18n, type Language } from '../shared/i18n/i18n';
 import { logIn } from '../account/ceremonies';
+import { EnrolView, enrolTokenOf } from './EnrolView';
 import { SearchView } from './SearchView';
 import { VehicleView } from './VehicleView';
 
@@ -18,12 +20,26 @@ export function DealerDesk() {
   const [me, setMe] = useState<Profile | null>(null);
   const [chosen, setChosen] = useState<Language>(() => browserLanguage());
   const [view, setView] = useState<View>({ kind: 'search' });
+  const [enrolToken, setEnrolToken] = useState(() => enrolTokenOf(location.hash));
   const language = me?.language && isLanguage(me.language) ? me.language : chosen;
   const i18n = useMemo(() => makeI18n(language, me?.timeZone ?? undefined), [language, me?.timeZone]);
   useEffect(() => {
     document.documentElement.lang = i18n.lang;
   }, [i18n.lang]);
   useEffect(() => onSessionChange((signedIn) => (signedIn ? undefined : setMe(null))), []);
+
+  /** Leave the enrolment link: the token goes from the address bar, the desk shows login or search. */
+  const leaveEnrolment = () => {
+    history.replaceState(null, '', location.pathname + location.search);
+    setEnrolToken(null);
+  };
+  const enrolled = async (token: string) => {
+    setSessionToken(token);
+    const profile = await api('get', '/v1/me');
+    leaveEnrolment();
+    setView({ kind: 'search' });
+    setMe(profile);
+  };
 
   const logOut = async () => {
     await api('delete', '/v1/sessions/current').catch(() => undefined);
@@ -58,7 +74,9 @@ export function DealerDesk() {
         )}
       </header>
       <main id="main" tabIndex={-1}>
-        {!me ? (
+        {!me && enrolToken ? (
+          <EnrolView token={enrolToken} onEnrolled={enrolled} onLogin={leaveEnrolment} />
+        ) : !me ? (
           <LoginView onSignedIn={setMe} />
         ) : view.kind === 'search' ? (
           <SearchView onOpen={(vin) => setView({ kind: 'vehicle', vin })} />
