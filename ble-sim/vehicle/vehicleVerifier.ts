@@ -17,17 +17,17 @@
  *
  * Everything is checked offline against provisioned trust (R7).
  */
-import { verifyAuthenticationResponse, type AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { decodeJwt } from 'jose';
 import type { Command } from '../../shared/commands.js';
 import { verifyKeyCredential, type KeyCredentialClaims } from '../../shared/credential/keyCredential.js';
 import { verifyStateManifest, type StateManifestClaims } from '../../shared/credential/stateManifest.js';
 import { isStrictDerEcdsaSignature } from '../../shared/credential/strictDerSignature.js';
+import { verifyAssertion } from './verifyAssertion.js';
 import type { TrustedIssuer } from '../../shared/credential/trustedIssuer.js';
 import { asDigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { ErrorCode } from '../../shared/errors/errorCode.js';
 import type { KeyId, Vin } from '../../shared/ids.js';
-import type { AssertionMessage, RequestMessage } from '../../shared/ble/messages.js';
+import type { RequestMessage } from '../../shared/ble/messages.js';
 import { transactionHash } from '../../shared/ble/transactionHash.js';
 import { withManifest, type VehicleState } from './vehicleState.js';
 
@@ -113,31 +113,15 @@ export async function verifyCommandRequest(input: VerifierInput): Promise<Verifi
   // 8. R14: biometric user verification, checked here so the refusal has its own exact code.
   if (((request.asr.authenticatorData[FLAGS_OFFSET] ?? 0) & FLAG_UV) === 0) return fail('USER_NOT_VERIFIED');
 
-  // 8b. One spelling per signature: the library's ASN.1 parser accepts trailing bytes and
-  // non-minimal integers, so anything but strict DER is refused before it is asked.
+  // 8b. One spelling per signature: strict DER only (no trailing bytes, minimal integers).
   if (!isStrictDerEcdsaSignature(request.asr.signature)) return fail('BAD_ASSERTION');
 
   // 9. The assertion must be over tx = H(nonce, VIN, cmd, H(credential)).
   const tx = transactionHash({ nonce, vin: config.vin, cmd, credential: request.cred });
-  let newCounter: number;
-  try {
-    const result = await verifyAuthenticationResponse({
-      response: toAuthenticationResponseJson(request.asr),
-      expectedChallenge: Buffer.from(tx).toString('base64url'),
-      expectedOrigin: [...config.origins],
-      expectedRPID: config.rpId,
-      // Counter 0 here on purpose: the library checks the counter *before* the signature, so a
-      // forged assertion would be reported as a regression. Step 10 checks it after the signature.
-      credential: { id: passkeyId, publicKey: new Uint8Array(Buffer.from(claims.cnf.wa.pk, 'base64url')), counter: 0 },
-      requireUserVerification: true,
-      // Never advancedFIDOConfig: it relaxes the user-presence check.
-    });
-    // `verified: false` is a failure exactly like a thrown error.
-    if (!result.verified || !result.authenticationInfo.userVerified) return fail('BAD_ASSERTION');
-    newCounter = result.authenticationInfo.newCounter;
-  } catch {
-    return fail('BAD_ASSERTION');
-  }
+  // type, challenge = tx, origin, RP-id hash, UP and UV, the signature with the passkey's key (verifyAssertion.ts).
+  const checked = verifyAssertion(request.asr, { challenge: tx, origins: config.origins, rpId: config.rpId, coseKey: claims.cnf.wa.pk });
+  if (!checked.ok) return fail('BAD_ASSERTION');
+  const newCounter = checked.counter;
 
   // 10. When either counter is non-zero it must grow (WebAuthn §6.1.1); a clone shows up here.
   const stored = state.counters[passkeyId] ?? 0;
@@ -165,22 +149,4 @@ async function newerManifest(jws: string, input: VerifierInput): Promise<StateMa
   } catch {
     return undefined;
   }
-}
-
-/** The BLE assertion (CBOR byte strings) as the JSON @simplewebauthn/server expects. */
-export function toAuthenticationResponseJson(asr: AssertionMessage): AuthenticationResponseJSON {
-  const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64url');
-  const id = b64(asr.id);
-  return {
-    id,
-    rawId: id,
-    type: 'public-key',
-    response: {
-      clientDataJSON: b64(asr.clientDataJSON),
-      authenticatorData: b64(asr.authenticatorData),
-      signature: b64(asr.signature),
-      ...(asr.userHandle === undefined ? {} : { userHandle: b64(asr.userHandle) }),
-    },
-    clientExtensionResults: {},
-  };
 }

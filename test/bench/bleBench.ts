@@ -173,7 +173,7 @@ export const bleBench: BenchSection = {
         unlock,
       },
       notes: [
-        'verify CPU is measured on the pure verifier (vehicleVerifier.ts) with the nonce already consumed, as the car runs it; SimpleWebAuthn verifies the assertion through WebCrypto (async)',
+        'verify CPU is measured on the pure verifier (vehicleVerifier.ts) with the nonce already consumed, as the car runs it; the assertion is checked with node:crypto (verifyAssertion.ts), the passkey key imported once and cached',
         `a request is ${encodeMessage(request).length} bytes without a manifest and ${encodeMessage(withState).length} with one`,
         'unlock: link figures are simulated and exact (load cannot change them); each profile runs one phone through the three scenarios in order, bonding on its first OK',
       ],

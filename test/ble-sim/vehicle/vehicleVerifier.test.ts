@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildCommandRequest } from '../../../ble-sim/phone/commandRequest.js';
 import { VirtualAuthenticator } from '../../../ble-sim/phone/virtualAuthenticator.js';
 import { initialVehicleState, type VehicleState } from '../../../ble-sim/vehicle/vehicleState.js';
-import { toAuthenticationResponseJson, verifyCommandRequest, type VerifierConfig, type VerifierInput } from '../../../ble-sim/vehicle/vehicleVerifier.js';
+import { verifyCommandRequest, type VerifierConfig, type VerifierInput } from '../../../ble-sim/vehicle/vehicleVerifier.js';
 import type { RequestMessage } from '../../../shared/ble/messages.js';
 import type { Command } from '../../../shared/commands.js';
 import type { ErrorCode } from '../../../shared/errors/errorCode.js';
@@ -167,22 +167,6 @@ describe('verifyCommandRequest', () => {
       const decision = await run({ manifest, credential: await mintCredential({ issuer, passkey, ttlS: 3600 }) });
       expect(decision.code).toBe('EXPIRED');
       expect(decision.manifest?.seq).toBe(1);
-    });
-  });
-
-  it('converts the BLE assertion to the JSON @simplewebauthn/server expects', () => {
-    const json = toAuthenticationResponseJson({
-      id: new Uint8Array(16).fill(1),
-      authenticatorData: new Uint8Array(37),
-      clientDataJSON: new Uint8Array([123, 125]),
-      signature: new Uint8Array([1, 2]),
-    });
-    expect(json).toEqual({
-      id: 'AQEBAQEBAQEBAQEBAQEBAQ',
-      rawId: 'AQEBAQEBAQEBAQEBAQEBAQ',
-      type: 'public-key',
-      response: { clientDataJSON: 'e30', authenticatorData: 'A'.repeat(49) + 'A', signature: 'AQI' },
-      clientExtensionResults: {},
     });
   });
 });
