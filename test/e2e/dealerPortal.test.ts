@@ -16,6 +16,11 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PhoneApp } from '../../ble-sim/phone/phoneApp.js';
+import { Air } from '../../ble-sim/air/air.js';
+import { AirBindings } from '../../ble-sim/noble/airBindings.js';
+import { createNoble } from '../../ble-sim/noble/createNoble.js';
+import { sendCommand } from '../../ble-sim/phone/phoneCentral.js';
+import { createVehicle, type Vehicle } from '../../ble-sim/vehicle/createVehicle.js';
 import { VehicleSync } from '../../ble-sim/vehicle/vehicleSync.js';
 import { readAccountAudit } from '../../server/accounts/accountAudit.js';
 import { grantDealer } from '../../server/operator/grantDealer.js';
@@ -23,7 +28,7 @@ import { startOperatorEndpoint } from '../../server/operator/operatorEndpoint.js
 import { DEALER_PORTAL_HEADERS } from '../../server/portal/dealerPortal.js';
 import { codeOf, rawCall } from '../support/httpCalls.js';
 import { checkPage, launchChromium, newPerson, PHONE, type Person } from '../support/portalBrowser.js';
-import { startTestServer, TEST_ORIGIN, type TestServer } from '../support/testServer.js';
+import { startTestServer, TEST_ORIGIN, TEST_RP_ID, type TestServer } from '../support/testServer.js';
 import { expectPortalHeaders } from '../support/portalHeaders.js';
 import { spawnProcess } from '../support/spawnedProcess.js';
 
@@ -33,14 +38,20 @@ let origin: string;
 let browser: Browser;
 const people: Person[] = [];
 const syncs: VehicleSync[] = [];
+const cars: Vehicle[] = [];
+const air = new Air({ seed: 17 });
+let carDir: string;
 
 beforeAll(async () => {
   t = await startTestServer({ env: (port) => ({ RP_ORIGINS: `${TEST_ORIGIN},http://localhost:${port}`}) });
   origin = `http://localhost:${new URL(t.baseUrl).port}`;
   browser = await launchChromium();
+  carDir = await mkdtemp(join(tmpdir(), 'sdk-desk-cars-'));
 });
 afterAll(async () => {
   for (const s of syncs) await s.stop();
+  for (const car of cars) await car.stop();
+  if (carDir) await rm(carDir, { recursive: true, force: true });
   for (const p of people) await p.context.close().catch(() => undefined);
   await browser?.close();
   await t?.close();
@@ -119,7 +130,11 @@ async function vehicleWithSharedKey(): Promise<{ vin: string; owner: PhoneApp; o
   await shared.api.request('PATCH', `/v1/me/passkeys/${shared.passkeyId}`, { label: 'Pixel 8' });
   const issued = await shared.api.request<{ keyId: string; credential: string; state: string; expiresAt: number }>('POST', `/v1/invitations/${code}/accept`, { passkeyId: shared.passkeyId });
   shared.wallet.put(vin, issued);
-  const sync = new VehicleSync({ baseUrl: t.baseUrl, vin, privateKey: vehiclePrivateJwk, issuer: t.config.ISSUER, clock: t.clock, applyManifest: async () => undefined });
+  // The car itself, on the simulated air, synced to the server: it applies each manifest, then acknowledges it.
+  const car = createVehicle({ vin, trust: t.app.ctx.trust, rpId: TEST_RP_ID, origins: [TEST_ORIGIN], stateFile: join(carDir, `${vin}.json`), clock: t.clock, air });
+  await car.start();
+  cars.push(car);
+  const sync = new VehicleSync({ baseUrl: t.baseUrl, vin, privateKey: vehiclePrivateJwk, issuer: t.config.ISSUER, clock: t.clock, applyManifest: (m) => car.applyManifest(m), applyTrustUpdate: (tokens) => car.applyTrustUpdate(tokens), initialBackoffMs: 20, maxBackoffMs: 200 });
   sync.start();
   syncs.push(sync);
   return { vin, owner, ownerEmail, shared };
@@ -227,6 +242,11 @@ describe('dealer desk in Chromium', () => {
     expect(latest!.text).toContain('Dana Dealer (dealer)');
     expect(latest!.text).toContain('lost-phone: Phone stolen, reported by the customer at the desk');
     expect(latest!.text).toContain('reached the car');
+
+    // The customer is told the truth: the car refuses the lost phone now, over BLE.
+    const { credential } = shared.credentialFor(vin);
+    const refused = await sendCommand({ noble: createNoble(new AirBindings(air)), vin, cmd: 'unlock', credential, authenticator: shared.authenticator, rpId: TEST_RP_ID, origin: TEST_ORIGIN, timeoutMs: 5000 });
+    expect(refused.response.code).toBe('REVOKED');
 
     // R6: the lost phone's passkey no longer works for the account; the main user's phone does.
     expect(await codeOf(shared.logIn())).toBe('PASSKEY_DISABLED');
