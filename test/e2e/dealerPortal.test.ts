@@ -240,7 +240,8 @@ describe('dealer desk in Chromium', () => {
     const [latest] = await auditEntries(page);
     expect(latest!.action).toBe('revoke');
     expect(latest!.text).toContain('Dana Dealer (dealer)');
-    expect(latest!.text).toContain('lost-phone: Phone stolen, reported by the customer at the desk');
+    expect(latest!.text).toContain('Key revoked');
+    expect(latest!.text).toContain('lost phone: Phone stolen, reported by the customer at the desk');
     expect(latest!.text).toContain('reached the car');
 
     // The customer is told the truth: the car refuses the lost phone now, over BLE.
@@ -304,7 +305,8 @@ describe('dealer desk in Chromium', () => {
     expect(await page.isVisible('#keys-empty')).toBe(true);
     const [latest] = await auditEntries(page);
     expect(latest!.action).toBe('wipe');
-    expect(latest!.text).toContain('dealer-revoked-all — Vehicle sold at the dealership');
+    expect(latest!.text).toContain('Every key ended');
+    expect(latest!.text).toContain('a dealer ended every key — Vehicle sold at the dealership');
     expect(await codeOf(owner.refresh(vin))).toMatch(/^(REVOKED|EPOCH_STALE|KEY_NOT_FOUND)$/);
     await page.setViewportSize({ width: 1280, height: 800 });
     await checkPage(page, 'desk-vehicle-wiped');

@@ -2,10 +2,40 @@
 import { useState } from 'preact/hooks';
 import { api, download } from '../shared/api';
 import { ErrorMessage } from '../shared/components/Messages';
-import { useI18n } from '../shared/i18n/i18n';
+import { useI18n, type MessageKey } from '../shared/i18n/i18n';
 import { useLoad } from '../shared/useLoad';
 
 const PAGE = 10;
+
+/** The audit codes the desk words; any other code is shown as it is. */
+const ACTIONS: Readonly<Record<string, MessageKey>> = { revoke: 'desk.auditAction.revoke', wipe: 'desk.auditAction.wipe', deny: 'desk.auditAction.deny' };
+const REASONS: Readonly<Record<string, MessageKey>> = {
+  'revoked-by-user': 'desk.auditReason.revoked-by-user',
+  'lost-phone': 'desk.auditReason.lost-phone',
+  'dealer-revoked-all': 'desk.auditReason.dealer-revoked-all',
+  'claimed-by-another': 'desk.auditReason.claimed-by-another',
+  'subscription-ended': 'desk.auditReason.subscription-ended',
+  'vehicle-removed': 'desk.auditReason.vehicle-removed',
+  'usage-relinquished': 'desk.auditReason.usage-relinquished',
+  'passkey-removed': 'desk.auditReason.passkey-removed',
+  'account-closed': 'desk.auditReason.account-closed',
+};
+const ROLES: Readonly<Record<string, MessageKey>> = { main: 'desk.actor.main', shared: 'desk.actor.shared', dealer: 'desk.actor.dealer', operator: 'desk.actor.operator', system: 'desk.actor.system', claimant: 'desk.actor.claimant' };
+
+/** A code in words, when the desk knows it. */
+function worded(t: (key: MessageKey) => string, table: Readonly<Record<string, MessageKey>>, code: string): string {
+  const key = table[code];
+  return key === undefined ? code : t(key);
+}
+
+/** A reason in words: a known code, or a known code and the dealer's own words after ": ". */
+function reasonText(t: (key: MessageKey) => string, reason: string): string {
+  const split = reason.indexOf(': ');
+  const [code, rest] = split < 0 ? [reason, null] : [reason.slice(0, split), reason.slice(split + 2)];
+  const known = REASONS[code];
+  if (known === undefined) return reason;
+  return rest === null ? t(known) : `${t(known)}: ${rest}`;
+}
 
 export function AuditTrail({ vin, version }: { vin: string; version: number }) {
   const i18n = useI18n();
@@ -39,10 +69,10 @@ export function AuditTrail({ vin, version }: { vin: string; version: number }) {
             {p.entries.map((e) => (
               <li key={`${e.at}-${e.seq}-${e.action}`} class="card audit-entry" data-action={e.action}>
                 <p>
-                  <strong>{e.action}</strong> · {i18n.dateTime(e.at)} · {e.actorName ?? e.actor.role} ({e.actor.role})
+                  <strong>{worded(t, ACTIONS, e.action)}</strong> · {i18n.dateTime(e.at)} · {e.actorName ?? worded(t, ROLES, e.actor.role)} ({worded(t, ROLES, e.actor.role)})
                 </p>
                 <p class="reason">
-                  {e.reason}
+                  {reasonText(t, e.reason)}
                   {e.note !== null && ` — ${e.note}`}
                 </p>
                 <p>
