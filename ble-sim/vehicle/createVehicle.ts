@@ -38,7 +38,7 @@ import { ForwardOnlyClock } from './forwardOnlyClock.js';
 import { NonceStore, type RandomBytes } from './nonceStore.js';
 import { VehicleEventLog, type VehicleEvent } from './vehicleEventLog.js';
 import { VehicleGatt } from './vehicleGatt.js';
-import { initialVehicleState, withManifest, withTrustUpdate, type VehicleState } from './vehicleState.js';
+import { initialVehicleState, withBond, withManifest, withTrustUpdate, type VehicleState } from './vehicleState.js';
 import { loadVehicleState, saveVehicleState } from './vehicleStateFile.js';
 import { verifyCommandRequest, type VerifierConfig } from './vehicleVerifier.js';
 
@@ -187,6 +187,7 @@ class SimulatedVehicle implements Vehicle {
     this.#clock = new ForwardOnlyClock(this.#opts.clock, state.highestTrustedMs);
     if (!loaded) await saveVehicleState(this.#opts.stateFile, state);
     this.#state = state;
+    this.#gatt.restoreBonds(state.bonds ?? []);
     this.#advertising = this.#opts.air.advertise({
       address: this.address,
       localName: this.localName,
@@ -306,6 +307,8 @@ class SimulatedVehicle implements Vehicle {
         counters: { ...next.counters, [decision.counter.passkeyId]: decision.counter.value },
         actuators: actuate(next.actuators, request.cmd),
       };
+      // The first command a phone completes bonds it; kept in the same write (protocol.md, Bonding).
+      next = withBond(next, link.centralAddress);
     }
     let code: ErrorCode | 'OK' = decision.code;
     let cause: unknown;

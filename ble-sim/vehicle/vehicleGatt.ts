@@ -7,8 +7,9 @@
  *
  * Bonds: a central the vehicle bonded with (after its first successful command, see bond()) keeps
  * its Response subscription across connections, so it neither discovers nor writes the CCCD again.
- * The vehicle keeps its bonds in memory (at most MAX_BONDS, least recently used dropped first): after
- * a restart a bonded phone finds no subscription, its challenge read is refused, and it subscribes.
+ * The vehicle keeps its bonds in its state file (at most MAX_BONDS, least recently used dropped
+ * first), so they survive a restart; a car that lost them (a new state file) refuses the bonded
+ * phone's challenge read, and the phone subscribes again.
  *
  * Connection slots: a link that completes no request within the nonce lifetime of connecting (or of
  * its last request) is dropped, by a timer and, when the slots are full and someone else wants one,
@@ -22,6 +23,7 @@ import { encodeFrames, FRAGMENT_TIMEOUT_MS, FrameAssembler } from '../../shared/
 import { CHALLENGE_CHAR_UUID, REQUEST_CHAR_UUID, RESPONSE_CHAR_UUID, SERVICE_UUID } from '../../shared/ble/gattUuids.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { NONCE_TTL_MS } from './nonceStore.js';
+import { MAX_BONDS } from './vehicleState.js';
 
 const SERVICE = normalizeUuid(SERVICE_UUID);
 const CHALLENGE = normalizeUuid(CHALLENGE_CHAR_UUID);
@@ -40,9 +42,6 @@ export const VEHICLE_GATT_SERVICES: readonly GattServiceDef[] = Object.freeze([
     ],
   },
 ]);
-
-/** Bonded centrals the vehicle remembers; the least recently used is forgotten first. */
-export const MAX_BONDS = 32;
 
 /** What the transport asks of the vehicle. */
 export interface VehicleGattHandlers {
@@ -104,6 +103,11 @@ export class VehicleGatt implements GattServer {
       if (this.#bonds.size <= MAX_BONDS) break;
       this.#bonds.delete(oldest);
     }
+  }
+
+  /** The bonds the vehicle kept across a restart (its state file), least recently used first. */
+  restoreBonds(centralAddresses: readonly string[]): void {
+    for (const address of centralAddresses) this.#touchBond(address);
   }
 
   /** Whether the vehicle has bonded with this central address. */

@@ -11,6 +11,9 @@ import type { TrustUpdateClaims } from '../../shared/credential/trustUpdate.js';
 /** Version of the persisted state format. */
 export const VEHICLE_STATE_VERSION = 1;
 
+/** How many bonded phones the car remembers; the least recently used goes first. */
+export const MAX_BONDS = 32;
+
 /** The persisted state, validated on load. */
 export const vehicleStateSchema = z.object({
   version: z.literal(VEHICLE_STATE_VERSION),
@@ -32,7 +35,10 @@ export const vehicleStateSchema = z.object({
    */
   issuerKeys: z.array(z.looseObject({ kty: z.literal('EC'), crv: z.literal('P-256'), x: z.string(), y: z.string(), kid: z.string() })).min(1).exactOptional(),
   trustIat: z.number().int().nonnegative().exactOptional(),
+  /** The phones (central addresses) bonded with the car, least recently used first (protocol.md, Bonding). */
+  bonds: z.array(z.string().max(64)).max(MAX_BONDS).exactOptional(),
 });
+
 
 /** The vehicle's persisted state. */
 export type VehicleState = z.infer<typeof vehicleStateSchema>;
@@ -74,4 +80,10 @@ export function withManifest(state: VehicleState, manifest: StateManifestClaims)
 export function withTrustUpdate(state: VehicleState, update: TrustUpdateClaims): VehicleState {
   if (state.trustIat !== undefined && update.iat <= state.trustIat) return state;
   return { ...state, issuerKeys: update.keys, trustIat: update.iat };
+}
+
+/** The state with this phone as the most recently used bond (pure); the oldest beyond MAX_BONDS go. */
+export function withBond(state: VehicleState, centralAddress: string): VehicleState {
+  const bonds = [...(state.bonds ?? []).filter((a) => a !== centralAddress), centralAddress].slice(-MAX_BONDS);
+  return { ...state, bonds };
 }

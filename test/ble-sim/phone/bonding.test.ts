@@ -4,9 +4,11 @@
  * subscription, so a command costs the MTU exchange and the challenge read. A car that forgot the
  * bond refuses the challenge read, and the phone subscribes again.
  */
+import { readFile, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { AirBindings } from '../../../ble-sim/noble/airBindings.js';
 import { createNoble } from '../../../ble-sim/noble/createNoble.js';
+import { vehicleStateSchema } from '../../../ble-sim/vehicle/vehicleState.js';
 import { CHALLENGE_CHAR_UUID, SERVICE_UUID } from '../../../shared/ble/gattUuids.js';
 import { bleWorldPerTest } from '../../support/bleWorldPerTest.js';
 
@@ -38,11 +40,25 @@ describe('bonding', () => {
     expect(w.phone.bindings.bondRecords()).toEqual([]);
   });
 
-  it('the car forgot the bond (a restart): the challenge read is refused, the phone subscribes, reads again and bonds anew', async () => {
+  it('bonds survive a restart of the car (its state file keeps them): still 2 round trips', async () => {
     const w = await newWorld();
     const key = await w.issueKey();
     const bonds = w.phone.bindings;
     expect((await w.send({ cmd: 'unlock', credential: key.credential, bonds })).response.code).toBe('OK');
+    await w.restartVehicle();
+    const afterRestart = await w.send({ cmd: 'lock', credential: key.credential, bonds });
+    expect([afterRestart.response.code, afterRestart.metrics.roundTrips]).toEqual(['OK', 2]);
+  });
+
+  it('the car forgot the bond (its state file lost it): the challenge read is refused, the phone subscribes, reads again and bonds anew', async () => {
+    const w = await newWorld();
+    const key = await w.issueKey();
+    const bonds = w.phone.bindings;
+    expect((await w.send({ cmd: 'unlock', credential: key.credential, bonds })).response.code).toBe('OK');
+    const saved = vehicleStateSchema.parse(JSON.parse(await readFile(w.stateFile, 'utf8')));
+    expect(saved.bonds).toHaveLength(1);
+    const { bonds: _forgotten, ...withoutBonds } = saved;
+    await writeFile(w.stateFile, JSON.stringify(withoutBonds));
     await w.restartVehicle();
     const afterRestart = await w.send({ cmd: 'lock', credential: key.credential, bonds });
     expect(afterRestart.response.code).toBe('OK');
