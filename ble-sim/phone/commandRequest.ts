@@ -49,9 +49,23 @@ export async function buildCommandRequest(opts: BuildCommandRequestOptions): Pro
     cmd: opts.cmd,
     cred: opts.credential,
     asr: toAssertionMessage(assertion),
-    ...(opts.state === undefined ? {} : { state: opts.state }),
+    ...(opts.state !== undefined && newerThanCar(opts.state, opts.challenge.seq) ? { state: opts.state } : {}),
   };
 }
+
+/**
+ * Whether a manifest is worth its bytes: its seq is newer than the one the car named in its
+ * challenge. One the phone cannot read is sent (the car judges it).
+ */
+function newerThanCar(manifest: string, carSeq: number): boolean {
+  try {
+    const { seq } = manifestSeqSchema.parse(decodeJwt(manifest));
+    return seq > carSeq;
+  } catch {
+    return true;
+  }
+}
+const manifestSeqSchema = z.object({ seq: z.number() });
 
 /** The WebAuthn JSON (base64url strings) as CBOR byte strings for the BLE message. */
 export function toAssertionMessage(assertion: AuthenticationResponseJSON): AssertionMessage {
@@ -62,7 +76,7 @@ export function toAssertionMessage(assertion: AuthenticationResponseJSON): Asser
     authenticatorData: bytes(response.authenticatorData),
     clientDataJSON: bytes(response.clientDataJSON),
     signature: bytes(response.signature),
-    ...(response.userHandle ? { userHandle: bytes(response.userHandle) } : {}),
+    // No userHandle: the car identifies the passkey by the credential, and would only carry it.
   };
 }
 

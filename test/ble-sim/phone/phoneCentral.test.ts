@@ -113,6 +113,19 @@ describe('sendCommand with a state manifest', () => {
   });
 });
 
+describe('the request the phone builds carries only what the car needs', () => {
+  it('a manifest only when it is newer than the seq the car named in its challenge; never a userHandle', async () => {
+    const { authenticator, credential } = await holder();
+    const issuer = await createIssuer();
+    const manifest = await mintManifest({ issuer, seq: 5, revoked: [] });
+    const build = (carSeq: number) => buildCommandRequest({ challenge: { v: 1, nonce: new Uint8Array(32), seq: carSeq, t: 0 }, vin: VIN, cmd: 'unlock', credential, authenticator, rpId: RP_ID, origin: ORIGIN, state: manifest });
+    expect((await build(4)).state).toBe(manifest);
+    expect((await build(5)).state).toBeUndefined();
+    expect((await build(9)).state).toBeUndefined();
+    expect((await build(0)).asr.userHandle).toBeUndefined();
+  });
+});
+
 describe('sendCommand metrics', () => {
   it('reports the link metrics of the finished connection from AirBindings', async () => {
     const w = await newWorld();
