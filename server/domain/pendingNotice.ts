@@ -5,12 +5,10 @@
  * from its scheduler or at start-up; the outbox keeps one copy per id (idempotent), so "at least
  * once" shows as exactly once. Pure.
  */
-import type { NoticeEffect } from './subscriptionRecord.js';
+import { NO_SUBSCRIPTIONS, withEffects, type NoticeEffect } from './subscriptionRecord.js';
 import type { VehicleRecord } from './vehicleRecord.js';
-import { NO_SUBSCRIPTIONS } from './subscriptionRecord.js';
 
 export function withPendingNotice(vehicle: VehicleRecord, notice: NoticeEffect): VehicleRecord {
   const state = vehicle.subscriptions ?? NO_SUBSCRIPTIONS;
-  if (state.effects.some((e) => e.id === notice.id)) return vehicle;
-  return { ...vehicle, subscriptions: { ...state, effects: [...state.effects, notice] } };
+  return { ...vehicle, subscriptions: { ...state, effects: withEffects(state.effects, [notice]) } };
 }

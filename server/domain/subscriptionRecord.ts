@@ -261,3 +261,16 @@ export const vehicleSubscriptionsSchema = z.object({
 export type VehicleSubscriptions = z.infer<typeof vehicleSubscriptionsSchema>;
 
 export const NO_SUBSCRIPTIONS: VehicleSubscriptions = { current: null, trialUsed: false, effects: [] };
+
+/** `effects` with `added` appended, leaving out any whose id is already there. */
+export function withEffects(effects: BillingEffect[], added: Array<BillingEffect | null>): BillingEffect[] {
+  const ids = new Set(effects.map((e) => e.id));
+  const out = [...effects];
+  for (const e of added) {
+    if (e && !ids.has(e.id)) {
+      ids.add(e.id);
+      out.push(e);
+    }
+  }
+  return out;
+}

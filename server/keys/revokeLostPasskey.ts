@@ -32,7 +32,8 @@ export async function revokeLostPasskey(ctx: RevokeLostPasskeyDeps, opts: Revoke
   const vehicle = await ctx.vehicles.get(opts.vin);
   const found = await ctx.accounts.findPasskey(opts.passkeyId);
   // A dealer acts on a vehicle: the passkey must be one that holds (or held) a key of it.
-  if (!found || !(await ctx.vehicles.keysGivenToPasskey(opts.passkeyId)).some((k) => k.vin === opts.vin)) throw new DigitalKeyError('PASSKEY_NOT_FOUND');
+  const given = found ? await ctx.vehicles.keysGivenToPasskey(opts.passkeyId) : [];
+  if (!found || !given.some((k) => k.vin === opts.vin)) throw new DigitalKeyError('PASSKEY_NOT_FOUND');
 
   // Disable first: from now on no session or refresh works for this phone.
   await disablePasskey(ctx, { passkeyId: opts.passkeyId, by: opts.dealer, reason: opts.reason });
@@ -40,7 +41,7 @@ export async function revokeLostPasskey(ctx: RevokeLostPasskeyDeps, opts: Revoke
   const here = revoked.filter((r) => r.vin === opts.vin).at(-1);
   // Told once per phone, also when a retry finds the keys revoked already (its first try may have
   // stopped before telling): the notice's id is the passkey's.
-  const vins = revoked.length > 0 ? revoked.map((r) => r.vin) : (await ctx.vehicles.keysGivenToPasskey(opts.passkeyId)).map((k) => k.vin);
+  const vins = (revoked.length > 0 ? revoked : given).map((k) => k.vin);
   await ctx.outbox.notify(
     found.accountId,
     {

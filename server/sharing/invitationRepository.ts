@@ -40,8 +40,6 @@ export class InvitationRepository {
    */
   async bindForAccept(code: string, accountId: string): Promise<InvitationRecord> {
     const now = this.deps.clock.now();
-    // Kept until a minute past its expiry, as when it was saved.
-    const ttlMs = Math.max(1, ((await this.find(code))?.expiresAt ?? now) - now) + 60_000;
     const { result } = await updateRecord(
       this.deps.store,
       storeKeys.invitation(invitationDigest(code)),
@@ -49,9 +47,10 @@ export class InvitationRepository {
       (invitation) => {
         if (!invitation || invitation.expiresAt <= now || (invitation.acceptedBy !== undefined && invitation.acceptedBy !== accountId)) throw new DigitalKeyError('INVITATION_INVALID');
         const bound: InvitationRecord = { ...invitation, acceptedBy: accountId };
-        return { record: bound, result: bound };
+        // Kept until a minute past its expiry, as when it was saved.
+        return { record: bound, result: bound, ttlMs: Math.max(1, invitation.expiresAt - now) + 60_000 };
       },
-      { what: 'invitation', ttlMs },
+      { what: 'invitation' },
     );
     return result;
   }

@@ -52,6 +52,8 @@ export interface RecordChange<T, R> {
   /** More expectations and writes committed atomically with the record (same hash tag). */
   writes?: StoreTransaction;
   result: R;
+  /** Store TTL of the record as changed, when it depends on the record (else the option's). */
+  ttlMs?: number;
 }
 
 /** What `updateRecord` returns: the record it changed (null if it was absent), the record written, and the change's result. */
@@ -85,7 +87,8 @@ export async function updateRecord<S extends z.ZodType, R>(
     const next = await change(before);
     const nextRaw = JSON.stringify(next.record);
     const writes = next.writes ?? {};
-    const own = nextRaw === raw ? [] : [{ key, value: nextRaw, ...(opts.ttlMs === undefined ? {} : { ttlMs: opts.ttlMs }) }];
+    const ttlMs = next.ttlMs ?? opts.ttlMs;
+    const own = nextRaw === raw ? [] : [{ key, value: nextRaw, ...(ttlMs === undefined ? {} : { ttlMs }) }];
     const committed = await store.commit({
       ...writes,
       expect: [{ key, value: raw }, ...(writes.expect ?? [])],

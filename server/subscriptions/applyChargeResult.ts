@@ -20,8 +20,8 @@ import { CHARGE_ATTEMPTS, monthsPerPeriod } from './billingTerms.js';
 import { WITHDRAWAL_DAYS, withdrawalDeadline } from './cancellationOutcome.js';
 import { endSubscription } from './endSubscription.js';
 import type { ChargeResult } from './paymentGateway.js';
-import { subscriptionBase, type ActiveSubscription, type BillingEffect, type ChargeIntent, type ChargeRecord, type LiveSubscription, type PendingSubscription, type Subscription } from '../domain/subscriptionRecord.js';
-import { unneededChargeRefund, withEffects } from './unneededCharge.js';
+import { withEffects, subscriptionBase, type ActiveSubscription, type BillingEffect, type ChargeIntent, type ChargeRecord, type LiveSubscription, type PendingSubscription, type Subscription } from '../domain/subscriptionRecord.js';
+import { unneededChargeRefund } from './unneededCharge.js';
 import { ledgerEffect, subscriptionsOf, withSubscriptions, type Transition, type TransitionEnv } from './subscriptionTransition.js';
 
 function chargeLine(env: TransitionEnv, intent: ChargeIntent, result: ChargeResult): BillingEffect {

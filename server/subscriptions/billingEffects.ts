@@ -13,9 +13,9 @@ import type { Outbox } from '../notifications/outbox.js';
 import { refundIssuedNotice } from './billingNotices.js';
 import type { PaymentGateway } from './paymentGateway.js';
 import type { PaymentLedger } from './paymentLedger.js';
-import type { BillingEffect, ChargeIntent, LedgerEffect, ReconcileEffect, RefundEffect } from '../domain/subscriptionRecord.js';
+import { withEffects, type BillingEffect, type ChargeIntent, type LedgerEffect, type ReconcileEffect, type RefundEffect } from '../domain/subscriptionRecord.js';
 import { withSubscriptions } from './subscriptionTransition.js';
-import { unneededChargeRefund, withEffects } from './unneededCharge.js';
+import { unneededChargeRefund } from './unneededCharge.js';
 
 /** What the provider's statement says a charge is for (the same text on every try of an intent). */
 export function chargeDescription(vin: Vin, intent: ChargeIntent): string {

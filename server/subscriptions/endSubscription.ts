@@ -7,9 +7,9 @@
  */
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
 import { subscriptionEndedNotice } from './billingNotices.js';
-import { subscriptionBase, type BillingEffect, type EndReason, type LiveSubscription, type PendingSubscription, type SubscriptionBase } from '../domain/subscriptionRecord.js';
+import { withEffects, subscriptionBase, type BillingEffect, type EndReason, type LiveSubscription, type PendingSubscription, type SubscriptionBase } from '../domain/subscriptionRecord.js';
 import { subscriptionsOf, withSubscriptions, type Transition, type TransitionEnv } from './subscriptionTransition.js';
-import { reconcileEffect, withEffects } from './unneededCharge.js';
+import { reconcileEffect } from './unneededCharge.js';
 
 export interface EndRequest {
   reason: EndReason;

@@ -14,9 +14,9 @@
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
 import { applyChargeResult } from './applyChargeResult.js';
 import { CHARGE_RESUME_MS } from './dueAction.js';
-import type { ChargeIntent } from '../domain/subscriptionRecord.js';
+import { withEffects, type ChargeIntent } from '../domain/subscriptionRecord.js';
 import { subscriptionsOf, withSubscriptions, type Transition, type TransitionEnv } from './subscriptionTransition.js';
-import { reconcileEffect, withEffects } from './unneededCharge.js';
+import { reconcileEffect } from './unneededCharge.js';
 
 /** Longest wait between two resumptions of an unanswered charge. */
 export const MAX_CHARGE_RESUME_BACKOFF_MS = 3_600_000;

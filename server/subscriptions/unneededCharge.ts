@@ -47,16 +47,3 @@ export function reconcileEffect(intent: ChargeIntent, nowMs: number): ReconcileE
   if (!card) return null;
   return { kind: 'reconcile', id: `${intent.key}:reconcile`, at: Math.max(nowMs, chargeResumeAt(intent)), intent: { ...intent, card }, attempts: 0 };
 }
-
-/** `effects` with `added` appended, leaving out any whose id is already there. */
-export function withEffects(effects: BillingEffect[], added: Array<BillingEffect | null>): BillingEffect[] {
-  const ids = new Set(effects.map((e) => e.id));
-  const out = [...effects];
-  for (const e of added) {
-    if (e && !ids.has(e.id)) {
-      ids.add(e.id);
-      out.push(e);
-    }
-  }
-  return out;
-}
