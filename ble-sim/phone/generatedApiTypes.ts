@@ -9471,7 +9471,8 @@ export interface operations {
                         subscription: {
                             /** @enum {string} */
                             state: "none" | "pending-payment" | "trial" | "active" | "past-due" | "cancelled" | "ended";
-                            plan: string | null;
+                            plan: ("trial" | "monthly" | "yearly" | "multi-year") | null;
+                            years: number | null;
                             /** @description whole days left of a running trial (rounded up), else null */
                             trialDaysLeft: number | null;
                             renewsAt: string | null;

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { AppContext } from '../appContext.js';
+import { planSchema } from '../domain/subscriptionRecord.js';
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
 import { billingTermsFromConfig } from '../subscriptions/billingTerms.js';
 import { PaymentLedger } from '../subscriptions/paymentLedger.js';
@@ -14,7 +15,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 export const dealerSubscriptionSchema = z.object({
   state: z.enum(['none', 'pending-payment', 'trial', 'active', 'past-due', 'cancelled', 'ended']),
-  plan: z.string().nullable(),
+  plan: planSchema.nullable(),
+  /** Whole years of a multi-year plan, else null. */
+  years: z.number().int().nullable(),
   trialDaysLeft: z.number().int().nullable().describe('whole days left of a running trial (rounded up), else null'),
   /** When the subscription renews (the next charge), null when it does not. */
   renewsAt: z.string().nullable(),
@@ -35,6 +38,7 @@ export async function dealerSubscription(ctx: Pick<AppContext, 'store' | 'clock'
   return {
     state: view?.state ?? 'none',
     plan: sub?.plan ?? null,
+    years: sub?.years ?? null,
     trialDaysLeft: trialEnd === null ? null : Math.max(0, Math.ceil((trialEnd - nowMs) / DAY_MS)),
     renewsAt: sub?.nextCharge?.at ?? null,
     endsAt: sub?.endsAt ?? null,

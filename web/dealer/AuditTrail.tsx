@@ -76,7 +76,7 @@ export function AuditTrail({ vin, version }: { vin: string; version: number }) {
                   {e.note !== null && ` — ${e.note}`}
                 </p>
                 <p>
-                  {e.keyIds.length} · {e.reachedCar ? t('desk.auditReached') : t('desk.auditWaiting')}
+                  {t('desk.auditKeyCount', { count: e.keyIds.length })} · {e.reachedCar ? t('desk.auditReached') : t('desk.auditWaiting')}
                 </p>
               </li>
             ))}

@@ -9,6 +9,7 @@ import type { Profile } from '../shared/apiTypes';
 import { Field } from '../shared/components/Field';
 import { ErrorMessage, Notice } from '../shared/components/Messages';
 import { useI18n, type I18n } from '../shared/i18n/i18n';
+import { planName } from '../shared/i18n/planName';
 import { useConfirm } from '../shared/useConfirm';
 import { useLoad } from '../shared/useLoad';
 import { AuditTrail } from './AuditTrail';
@@ -175,7 +176,7 @@ function Subscription({ sub }: { sub: DealerVehicle['subscription'] }) {
           {sub.trialDaysLeft !== null && ` (${t('desk.trialLeft', { count: sub.trialDaysLeft })})`}
         </dd>
         <dt>{t('desk.plan')}</dt>
-        <dd>{sub.plan ?? t('desk.none')}</dd>
+        <dd>{sub.plan === null ? t('desk.none') : planName(i18n, sub.plan, sub.years)}</dd>
         <dt>{t('desk.renews')}</dt>
         <dd>{when(sub.renewsAt)}</dd>
         <dt>{t('desk.ends')}</dt>

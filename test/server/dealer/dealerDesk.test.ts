@@ -51,7 +51,7 @@ describe('the dealer vehicle view', () => {
     expect(view.keys[0]).toMatchObject({ holderName: 'Owner', passkeyLabel: 'Pixel 8', role: 'main', createdAt: expect.any(Number) as unknown });
     expect(view.keys[0]!.perms.length).toBeGreaterThan(0);
     expect(view.customer).toEqual({ accountId: v.owner.accountId, displayName: 'Owner', email: v.address, emailVerified: expect.any(Boolean) as unknown });
-    expect(view.subscription).toMatchObject({ state: 'trial', plan: 'trial', trialDaysLeft: expect.any(Number) as unknown, autoRenew: expect.any(Boolean) as unknown, lastPayment: null });
+    expect(view.subscription).toMatchObject({ state: 'trial', plan: 'trial', years: null, trialDaysLeft: expect.any(Number) as unknown, autoRenew: expect.any(Boolean) as unknown, lastPayment: null });
     expect((view.subscription as { trialDaysLeft: number }).trialDaysLeft).toBeGreaterThan(0);
     expect(view.car.state).toBe('never');
   });

@@ -5,9 +5,10 @@
  */
 import { useState } from 'preact/hooks';
 import { api } from '../../shared/api';
-import type { CancellationQuote, Plan, PlanList, PlanPrice, SubscriptionView, Wallet } from '../../shared/apiTypes';
+import type { CancellationQuote, PlanList, PlanPrice, SubscriptionView, Wallet } from '../../shared/apiTypes';
 import { ErrorMessage, Notice } from '../../shared/components/Messages';
-import { useI18n, type I18n } from '../../shared/i18n/i18n';
+import { useI18n } from '../../shared/i18n/i18n';
+import { planName } from '../../shared/i18n/planName';
 import { useConfirm } from '../../shared/useConfirm';
 import { useLoad } from '../../shared/useLoad';
 import { Page } from '../App';
@@ -61,10 +62,6 @@ export function SubscriptionPage({ vin }: { vin: string }) {
 
 function daysLeft(untilIso: string): number {
   return Math.max(0, Math.ceil((Date.parse(untilIso) - Date.now()) / DAY_MS));
-}
-
-function planName(i18n: I18n, plan: Plan, years?: number): string {
-  return plan === 'multi-year' ? i18n.t('plan.multiYearN', { years: years ?? 2 }) : i18n.t(`plan.${plan}`);
 }
 
 function Summary({ view }: { view: SubscriptionView }) {

@@ -552,6 +552,11 @@ export const messages = {
   'desk.sendLink': { en: (p: Label) => `E-mail a recovery link to ${p.label}`, nl: (p: Label) => `Herstellink e-mailen naar ${p.label}`, fr: (p: Label) => `Envoyer un lien de récupération à ${p.label}` },
   'desk.codeIssued': { en: (p: { code: string; at: string }) => `Recovery code (shown once, valid until ${p.at}): ${p.code}`, nl: (p: { code: string; at: string }) => `Herstelcode (eenmalig getoond, geldig tot ${p.at}): ${p.code}`, fr: (p: { code: string; at: string }) => `Code de récupération (affiché une fois, valable jusqu'au ${p.at}) : ${p.code}` },
   'desk.linkSent': { en: 'The recovery link is on its way.', nl: 'De herstellink is onderweg.', fr: 'Le lien de récupération est en route.' },
+  'desk.auditKeyCount': {
+    en: (p: Count) => `${p.count} ${plural(p.count, 'key', 'keys')}`,
+    nl: (p: Count) => `${p.count} ${plural(p.count, 'sleutel', 'sleutels')}`,
+    fr: (p: Count) => `${p.count} ${plural(p.count, 'clé', 'clés')}`,
+  },
   'desk.auditAction.revoke': { en: 'Key revoked', nl: 'Sleutel ingetrokken', fr: 'Clé révoquée' },
   'desk.auditAction.wipe': { en: 'Every key ended', nl: 'Alle sleutels beëindigd', fr: 'Toutes les clés supprimées' },
   'desk.auditAction.deny': { en: 'Command refused by the car', nl: 'Opdracht door de wagen geweigerd', fr: 'Commande refusée par la voiture' },
