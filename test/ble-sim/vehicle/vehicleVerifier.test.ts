@@ -89,6 +89,11 @@ describe('verifyCommandRequest', () => {
     expect(decision.counter!.value).toBeGreaterThan(0);
   });
 
+  it('accepts and ignores a userHandle (phones send none; one that does is not refused: protocol.md)', async () => {
+    const decision = await run({ tamper: (r) => ({ ...r, asr: { ...r.asr, userHandle: new Uint8Array(16).fill(9) } }) });
+    expect(decision).toMatchObject({ ok: true, code: 'OK' });
+  });
+
   it.each<[string, ErrorCode, () => Promise<Scenario>]>([
     ['no challenge read on this connection (or already used, or expired)', 'UNKNOWN_NONCE', async () => ({ nonce: null })],
     ['assertion over another nonce', 'BAD_ASSERTION', async () => ({ signedNonce: new Uint8Array(32) })],
