@@ -1,16 +1,22 @@
 /**
- * Builds the Request message for one command (DESIGN.md §3, steps 2–3): the transaction hash
- * `tx = SHA-256(CBOR([nonce, vin, cmd, SHA-256(credential)]))` becomes the WebAuthn challenge, so the
- * assertion is bound to this connection's nonce, this car, this command and this credential. The
- * authenticator does the biometric check (R14).
+ * Builds the Request of protocol v2 for one command (protocol.md): the transaction hash
+ * `tx = SHA-256(CBOR([nonce, vin, cmd, SHA-256(credential)]))` becomes the WebAuthn challenge, so
+ * the assertion is bound to this connection's nonce, this car, this command and this credential;
+ * the authenticator does the biometric check (R14). The assertion travels compact: authenticator
+ * data without the RP-id hash, the raw signature, and clientDataJSON only when the platform wrote
+ * another one than the car rebuilds. The credential travels whole, or as its 8-byte reference when
+ * the car already holds it.
  */
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
-import { decodeJwt } from 'jose';
-import { z } from 'zod';
 import type { Command } from '../../shared/commands.js';
 import type { Vin } from '../../shared/ids.js';
-import { PROTOCOL_VERSION, type AssertionMessage, type ChallengeMessage, type RequestMessage } from '../../shared/ble/messages.js';
-import { transactionHash } from '../../shared/ble/transactionHash.js';
+import { base64UrlToBytes } from '../../shared/base64url.js';
+import { readKeyCredential } from '../../shared/credential/keyCredential.js';
+import { readStateManifest } from '../../shared/credential/stateManifest.js';
+import { rawEcdsaSignatureOfDer } from '../../shared/credential/strictDerSignature.js';
+import { canonicalClientDataJSON } from '../../shared/ble/canonicalClientData.js';
+import { CREDENTIAL_REF_BYTES, PROTOCOL_VERSION, type ChallengeMessage, type RequestMessage } from '../../shared/ble/messages.js';
+import { sha256, transactionHash } from '../../shared/ble/transactionHash.js';
 import type { AssertionOptions } from './virtualAuthenticator.js';
 
 /** Anything that makes WebAuthn assertions: the VirtualAuthenticator, or a platform authenticator. */
@@ -23,71 +29,73 @@ export interface BuildCommandRequestOptions {
   challenge: ChallengeMessage;
   vin: Vin;
   cmd: Command;
-  /** The key credential (compact JWS) from the server. */
+  /** The key credential from the server (base64url of its COSE bytes). */
   credential: string;
-  /** A newer state manifest to hand the car (DESIGN.md §3 step 3). */
+  /** Name the credential by reference: the car holds it (it answered OK to it before). */
+  byReference?: boolean;
+  /** A newer state manifest to hand the car (base64url), sent when newer than the challenge's seq. */
   state?: string;
   authenticator: AssertionSource;
   rpId: string;
   origin: string;
-  /** The passkey to use (default: the credential's `cnf.wa.id`). */
+  /** The passkey to use (default: the credential's). */
   passkeyId?: string;
 }
 
-/** Compute tx for this challenge and command, get the assertion over it, and build the Request message. */
+/** A built request and its transaction hash (the car's answer is authenticated over it). */
+export interface BuiltRequest {
+  request: RequestMessage;
+  tx: Uint8Array;
+}
+
+/** Compute tx for this challenge and command, get the assertion over it, and build the Request. */
 export async function buildCommandRequest(opts: BuildCommandRequestOptions): Promise<RequestMessage> {
-  const tx = transactionHash({ nonce: opts.challenge.nonce, vin: opts.vin, cmd: opts.cmd, credential: opts.credential });
-  const passkeyId = opts.passkeyId ?? boundPasskeyId(opts.credential);
+  return (await buildCommandRequestWithTx(opts)).request;
+}
+
+export async function buildCommandRequestWithTx(opts: BuildCommandRequestOptions): Promise<BuiltRequest> {
+  const cred = base64UrlToBytes(opts.credential);
+  const digest = sha256(cred);
+  const tx = transactionHash({ nonce: opts.challenge.nonce, vin: opts.vin, cmd: opts.cmd, credentialDigest: digest });
+  const passkeyId = opts.passkeyId ?? boundPasskeyId(cred);
   const assertion = await opts.authenticator.getAssertion({
     rpId: opts.rpId,
     origin: opts.origin,
     challenge: tx,
     ...(passkeyId === undefined ? {} : { allowCredentials: [passkeyId] }),
   });
-  return {
+  const authenticatorData = base64UrlToBytes(assertion.response.authenticatorData);
+  const clientDataJSON = base64UrlToBytes(assertion.response.clientDataJSON);
+  const canonical = Buffer.from(canonicalClientDataJSON(tx, opts.origin)).equals(clientDataJSON);
+  const state = opts.state === undefined ? undefined : base64UrlToBytes(opts.state);
+  const request: RequestMessage = {
     v: PROTOCOL_VERSION,
     cmd: opts.cmd,
-    cred: opts.credential,
-    asr: toAssertionMessage(assertion),
-    ...(opts.state !== undefined && newerThanCar(opts.state, opts.challenge.seq) ? { state: opts.state } : {}),
+    ...(opts.byReference ? { ref: digest.subarray(0, CREDENTIAL_REF_BYTES) } : { cred }),
+    authData: authenticatorData.subarray(32),
+    sig: rawEcdsaSignatureOfDer(base64UrlToBytes(assertion.response.signature)),
+    ...(canonical ? {} : { clientDataJSON }),
+    ...(state !== undefined && newerThanCar(state, opts.challenge.seq) ? { state } : {}),
   };
+  return { request, tx };
 }
 
 /**
  * Whether a manifest is worth its bytes: its seq is newer than the one the car named in its
  * challenge. One the phone cannot read is sent (the car judges it).
  */
-function newerThanCar(manifest: string, carSeq: number): boolean {
+function newerThanCar(manifest: Uint8Array, carSeq: number): boolean {
   try {
-    const { seq } = manifestSeqSchema.parse(decodeJwt(manifest));
-    return seq > carSeq;
+    return readStateManifest(manifest).seq > carSeq;
   } catch {
     return true;
   }
 }
-const manifestSeqSchema = z.object({ seq: z.number() });
-
-/** The WebAuthn JSON (base64url strings) as CBOR byte strings for the BLE message. */
-export function toAssertionMessage(assertion: AuthenticationResponseJSON): AssertionMessage {
-  const bytes = (s: string) => new Uint8Array(Buffer.from(s, 'base64url'));
-  const { response } = assertion;
-  return {
-    id: bytes(assertion.rawId),
-    authenticatorData: bytes(response.authenticatorData),
-    clientDataJSON: bytes(response.clientDataJSON),
-    signature: bytes(response.signature),
-    // No userHandle: the car identifies the passkey by the credential, and would only carry it.
-  };
-}
-
-/** The `cnf` claim as far as picking the passkey needs it (the car verifies the whole credential). */
-const boundPasskeySchema = z.object({ wa: z.object({ id: z.string() }) });
 
 /** The passkey a credential is bound to, read without verifying (only to pick the passkey). */
-function boundPasskeyId(credential: string): string | undefined {
+function boundPasskeyId(credential: Uint8Array): string | undefined {
   try {
-    const cnf = boundPasskeySchema.safeParse(decodeJwt(credential).cnf);
-    return cnf.success ? cnf.data.wa.id : undefined;
+    return readKeyCredential(credential).passkeyId;
   } catch {
     return undefined;
   }

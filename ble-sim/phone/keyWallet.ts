@@ -3,7 +3,8 @@
  * manifest from the server's answers (the highest seq wins), so the phone carries revocations to an
  * offline car (DESIGN.md §3, `state`).
  */
-import { decodeJwt } from 'jose';
+import { base64UrlToBytes } from '../../shared/base64url.js';
+import { readStateManifest } from '../../shared/credential/stateManifest.js';
 import type { Vin } from '../../shared/ids.js';
 
 export interface WalletEntry {
@@ -15,9 +16,13 @@ export interface WalletEntry {
   stateSeq: number;
 }
 
+/** The manifest's seq (read, not verified: the car verifies it), or -1 when it cannot be read. */
 function seqOf(manifest: string): number {
-  const seq = decodeJwt(manifest).seq;
-  return typeof seq === 'number' ? seq : -1;
+  try {
+    return readStateManifest(base64UrlToBytes(manifest)).seq;
+  } catch {
+    return -1;
+  }
 }
 
 export class KeyWallet {

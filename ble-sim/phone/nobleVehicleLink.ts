@@ -120,6 +120,11 @@ class NobleVehicleLink implements VehicleLink {
     this.#onSubscriptionLost = onLost;
   }
 
+  async askForChallenge(): Promise<void> {
+    if (this.#onSubscriptionLost === null) return;
+    await this.wait(this.chars.request.writeAsync(Buffer.alloc(0), true), 'challenge');
+  }
+
   async readChallenge(): Promise<Uint8Array> {
     let raw = await this.wait(this.chars.challenge.readAsync(), 'challenge');
     this.traffic.roundTrips += 1;

@@ -25,6 +25,11 @@ export interface VehicleLink {
   /** Read the Challenge characteristic's value. */
   readChallenge(): Promise<Uint8Array>;
   /**
+   * Make sure the car pushes a challenge: a link that subscribed on this connection gets one anyway;
+   * a bonded link (its subscription kept by the car) asks with an empty write command.
+   */
+  askForChallenge(): Promise<void>;
+  /**
    * Write one ATT payload (at most MTU − 3 bytes) to the Request characteristic, as a write command
    * (no ATT response: several share a connection event, and the car may drop one unseen) unless
    * `withResponse`. Call it for every fragment of a message without awaiting in between, so the

@@ -23,6 +23,7 @@ import { staticRandomAddress } from '../air/staticRandomAddress.js';
 import { DEFAULT_LINK_PROFILE } from '../air/linkProfile.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Command } from '../../shared/commands.js';
+import { base64UrlToBytes } from '../../shared/base64url.js';
 import { verifyStateManifest } from '../../shared/credential/stateManifest.js';
 import { MAX_TRUSTED_ISSUER_KEYS, verifyTrustUpdate } from '../../shared/credential/trustUpdate.js';
 import type { TrustedIssuer } from '../../shared/credential/trustedIssuer.js';
@@ -31,9 +32,11 @@ import type { ErrorCode } from '../../shared/errors/errorCode.js';
 import type { KeyId, Vin } from '../../shared/ids.js';
 import { bleResponseCode } from '../../shared/ble/bleResponseCode.js';
 import { SERVICE_UUID } from '../../shared/ble/gattUuids.js';
-import { decodeMessage, encodeMessage, PROTOCOL_VERSION, requestSchema, type RequestMessage, type ResponseMessage } from '../../shared/ble/messages.js';
+import { decodeRequest, encodeChallenge, encodeResponse, encodeResponseBody, type RequestMessage, type ResponseMessage } from '../../shared/ble/messages.js';
+import { responseMac } from '../../shared/ble/responseMac.js';
 import { vehicleLocalName } from '../../shared/ble/vehicleLocalName.js';
 import { actuate } from './actuate.js';
+import { CredentialCache } from './credentialCache.js';
 import { ForwardOnlyClock } from './forwardOnlyClock.js';
 import { NonceStore, type RandomBytes } from './nonceStore.js';
 import { VehicleEventLog, type VehicleEvent } from './vehicleEventLog.js';
@@ -47,6 +50,8 @@ export interface CreateVehicleOptions {
   vin: Vin;
   /** The issuer the vehicle was provisioned to trust (issuer id + JWKS). */
   trust: TrustedIssuer;
+  /** The link secret provisioned with the car (linkKeys.ts): it authenticates the car's answers. */
+  linkSecret: Uint8Array;
   rpId: string;
   origins: readonly string[];
   /** Where the state is persisted (JSON, atomic writes). */
@@ -93,10 +98,10 @@ export interface Vehicle {
   /** Stop advertising, drop connections, and wait for requests in flight to be answered. */
   stop(): Promise<void>;
   /**
-   * Apply a state manifest from the server's sync channel. A stale one is not applied; an invalid
-   * one throws DigitalKeyError (BAD_SIGNATURE, BAD_STATE, WRONG_VEHICLE).
+   * Apply a state manifest (base64url, as the sync channel carries it). A stale one is not applied;
+   * an invalid one throws DigitalKeyError (BAD_SIGNATURE, BAD_STATE, WRONG_VEHICLE).
    */
-  applyManifest(jws: string): Promise<ApplyManifestResult>;
+  applyManifest(manifest: string): Promise<ApplyManifestResult>;
   /**
    * Apply a trust update from the sync channel: one or more tokens of the same key set, each signed
    * by another issuer key. The first one signed by a key the car trusts now is taken if it is newer
@@ -126,6 +131,8 @@ class SimulatedVehicle implements Vehicle {
   readonly #nonces: NonceStore;
   readonly #log: VehicleEventLog;
   readonly #gatt: VehicleGatt;
+  /** Credentials verified here, so phones may name them by reference (memory only, see credentialCache.ts). */
+  readonly #credentials = new CredentialCache();
   #clock: ForwardOnlyClock;
   #state: VehicleState | null = null;
   #advertising: Advertising | null = null;
@@ -140,6 +147,7 @@ class SimulatedVehicle implements Vehicle {
     this.#config = {
       vin: opts.vin,
       trust: opts.trust,
+      linkSecret: opts.linkSecret,
       rpId: opts.rpId,
       origins: [...opts.origins],
       ...(opts.skewSeconds === undefined ? {} : { skewSeconds: opts.skewSeconds }),
@@ -221,6 +229,8 @@ class SimulatedVehicle implements Vehicle {
         const next = withTrustUpdate(state, claims);
         if (next === state) return { applied: false, kids: trust.jwks.keys.map((k) => k.kid ?? '') };
         await this.#commit(next);
+        // A credential signed by a key no longer trusted must be verified again (and fail).
+        this.#credentials.clear();
         return { applied: true, kids: claims.keys.map((k) => k.kid) };
       }
       throw asDigitalKeyError(refusal);
@@ -232,18 +242,17 @@ class SimulatedVehicle implements Vehicle {
     return state.issuerKeys ? { issuer: this.#config.trust.issuer, jwks: { keys: state.issuerKeys } } : this.#config.trust;
   }
 
-  applyManifest(jws: string): Promise<ApplyManifestResult> {
+  applyManifest(manifest: string): Promise<ApplyManifestResult> {
     return this.#serial(async () => {
       const state = this.#requireState();
       const nowMs = this.#clock.now();
-      const claims = await verifyStateManifest({
-        manifest: jws,
-        trust: this.#trustOf(state),
-        vin: this.vin,
-        nowSeconds: Math.floor(nowMs / 1000),
-      }).catch((err: unknown) => {
-        throw asDigitalKeyError(err);
-      });
+      let bytes: Uint8Array;
+      try {
+        bytes = base64UrlToBytes(manifest);
+      } catch (err) {
+        throw new DigitalKeyError('BAD_STATE', 'the manifest is not base64url', { cause: err });
+      }
+      const claims = verifyStateManifest({ manifest: bytes, trust: this.#trustOf(state), vin: this.vin, nowSeconds: Math.floor(nowMs / 1000) });
       const next = withManifest(state, claims);
       if (next === state) return { applied: false, seq: state.seq, ep: state.ep };
       await this.#commit(next);
@@ -258,7 +267,7 @@ class SimulatedVehicle implements Vehicle {
     const nowMs = this.#clock.now();
     const linkNowMs = this.#opts.air.now();
     const nonce = this.#nonces.issue(link.id, nowMs, linkNowMs);
-    return encodeMessage({ v: PROTOCOL_VERSION, nonce, seq: state.seq, t: Math.floor(nowMs / 1000) });
+    return encodeChallenge({ nonce, seq: state.seq });
   }
 
   #onFrameError(link: PeripheralLink, error: DigitalKeyError): void {
@@ -268,7 +277,7 @@ class SimulatedVehicle implements Vehicle {
   #onMessage(link: PeripheralLink, message: Uint8Array): void {
     let request: RequestMessage;
     try {
-      request = decodeMessage(requestSchema, message);
+      request = decodeRequest(message);
     } catch (err) {
       this.#finish(link, { ok: false, code: asDigitalKeyError(err).code, cause: err });
       return;
@@ -298,7 +307,7 @@ class SimulatedVehicle implements Vehicle {
   ): Promise<void> {
     const state = this.#requireState();
     const verifyStarted = performance.now();
-    const decision = await verifyCommandRequest({ request, nonce, state, nowMs, config: { ...this.#config, trust: this.#trustOf(state) } });
+    const decision = verifyCommandRequest({ request, nonce, state, nowMs, config: { ...this.#config, trust: this.#trustOf(state) }, cache: this.#credentials });
     const verifyMs = performance.now() - verifyStarted;
     let next = decision.manifest ? withManifest(state, decision.manifest) : state;
     if (decision.ok && decision.counter) {
@@ -321,13 +330,17 @@ class SimulatedVehicle implements Vehicle {
       if (decision.manifest) this.#state = withManifest(state, decision.manifest);
       code = 'INTERNAL_ERROR';
     }
-    // The first command a phone completes bonds it (protocol.md, Bonding).
-    if (code === 'OK') this.#gatt.bond(link);
+    // The first command a phone completes bonds it (protocol.md, Bonding); its credential is kept.
+    if (code === 'OK') {
+      this.#gatt.bond(link);
+      if (decision.cache) this.#credentials.add(decision.cache);
+    }
     this.#finish(link, {
       ok: code === 'OK',
       code,
       cmd: request.cmd,
       ...(decision.keyId === undefined ? {} : { keyId: decision.keyId }),
+      ...(decision.answerKey === undefined ? {} : { answerKey: decision.answerKey }),
       ...(challengeToRequestMs === undefined ? {} : { challengeToRequestMs }),
       verifyMs,
       cause,
@@ -339,14 +352,23 @@ class SimulatedVehicle implements Vehicle {
   /** Answer on Response and log the command with the link's RSSI and timing. */
   #finish(
     link: PeripheralLink,
-    outcome: { ok: boolean; code: ErrorCode | 'OK'; cmd?: Command; keyId?: KeyId; challengeToRequestMs?: number; verifyMs?: number; cause?: unknown },
+    outcome: {
+      ok: boolean;
+      code: ErrorCode | 'OK';
+      cmd?: Command;
+      keyId?: KeyId;
+      /** Present once the credential was known: the answer is authenticated with it. */
+      answerKey?: { tx: Uint8Array; responseKey: Uint8Array };
+      challengeToRequestMs?: number;
+      verifyMs?: number;
+      cause?: unknown;
+    },
   ): void {
     const state = this.#state;
     const code = outcome.code === 'OK' ? 'OK' : bleResponseCode(outcome.code);
     // Why the car answered INTERNAL_ERROR: for its own log only, never told to the phone.
     const cause = code === 'INTERNAL_ERROR' ? describeCause(outcome.cause ?? `${outcome.code} is not told over BLE`) : undefined;
-    const response: ResponseMessage = {
-      v: PROTOCOL_VERSION,
+    const response: Omit<ResponseMessage, 'v'> = {
       ok: outcome.ok && code === 'OK',
       code,
       ...(outcome.cmd === undefined ? {} : { cmd: outcome.cmd }),
@@ -375,7 +397,8 @@ class SimulatedVehicle implements Vehicle {
     } catch {
       // an observer's failure is not the car's
     }
-    this.#gatt.sendResponse(link, encodeMessage(response));
+    const mac = outcome.answerKey ? responseMac({ ...outcome.answerKey, body: encodeResponseBody(response) }) : undefined;
+    this.#gatt.sendResponse(link, encodeResponse({ ...response, ...(mac ? { mac } : {}) }));
   }
 
   /** Persist `next` (with the latest trusted time) atomically, then make it the state. */

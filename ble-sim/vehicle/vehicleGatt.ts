@@ -35,6 +35,7 @@ export const VEHICLE_GATT_SERVICES: readonly GattServiceDef[] = Object.freeze([
   {
     uuid: SERVICE_UUID,
     characteristics: [
+      // A phone reads a challenge only for a second command on one link: the first one is pushed.
       { uuid: CHALLENGE_CHAR_UUID, properties: ['read'] },
       // Phones write request fragments as write commands (no ATT response); writes with response are taken too.
       { uuid: REQUEST_CHAR_UUID, properties: ['write', 'writeWithoutResponse'] },
@@ -87,6 +88,24 @@ export class VehicleGatt implements GattServer {
     }
   }
 
+  /**
+   * The car pushes a challenge as soon as a link can hear it (protocol.md, "Challenge push"): when
+   * the phone subscribes to Response, or — for a bonded phone, whose subscription was restored at
+   * connection and which therefore writes no CCCD — when it writes an empty write command to
+   * Request, which it does once its stack is ready to hear notifications. The phone then writes its
+   * request at once: no read round trip.
+   */
+  onSubscribe(link: PeripheralLink, serviceUuid: string, characteristicUuid: string, enabled: boolean): void {
+    if (enabled && serviceUuid === SERVICE && characteristicUuid === RESPONSE) this.#pushChallenge(link);
+  }
+
+  #pushChallenge(link: PeripheralLink): void {
+    if (!link.open) return;
+    for (const frame of encodeFrames(this.#handlers.challenge(link), link.mtu)) {
+      if (!link.notify(SERVICE, RESPONSE, frame)) return;
+    }
+  }
+
   onRead(link: PeripheralLink, serviceUuid: string, characteristicUuid: string): Uint8Array {
     if (serviceUuid !== SERVICE || characteristicUuid !== CHALLENGE) throw new AttError(ATT_ERRORS.READ_NOT_PERMITTED);
     // A challenge is only worth serving to a link that will hear the answer; this also tells a phone
@@ -125,6 +144,11 @@ export class VehicleGatt implements GattServer {
     if (serviceUuid !== SERVICE || characteristicUuid !== REQUEST) throw new AttError(ATT_ERRORS.WRITE_NOT_PERMITTED);
     const assembler = this.#assemblers.get(link.id);
     if (!assembler) return;
+    // An empty write between messages asks for a challenge (a bonded phone's first write).
+    if (value.length === 0 && !assembler.inProgress) {
+      if (link.isSubscribed(SERVICE, RESPONSE)) this.#pushChallenge(link);
+      return;
+    }
     // Fragments are ATT payloads of at most MTU - 3 bytes; a long write is not a fragment.
     if (value.length > link.mtu - 3) {
       assembler.close();

@@ -4,8 +4,9 @@
  * it survives a reboot (vehicleStateFile.ts), so a restart never brings a revoked key back.
  */
 import { z } from 'zod';
-import { idSchema, vinSchema, type KeyId, type Vin } from '../../shared/ids.js';
-import type { StateManifestClaims } from '../../shared/credential/stateManifest.js';
+import { idSchema, vinSchema, type Vin } from '../../shared/ids.js';
+import type { StateManifest } from '../../shared/credential/stateManifest.js';
+import { revokedKeyDigestHex } from '../../shared/credential/revokedKeyDigest.js';
 import type { TrustUpdateClaims } from '../../shared/credential/trustUpdate.js';
 
 /** Version of the persisted state format. */
@@ -22,8 +23,12 @@ export const vehicleStateSchema = z.object({
   seq: z.number().int().nonnegative(),
   /** The key epoch: credentials with a lower `ep` are refused. Never decreases. */
   ep: z.number().int().nonnegative(),
-  /** Individually revoked key ids, from the newest manifest. */
-  revoked: z.array(idSchema),
+  /**
+   * Individually revoked keys, from the newest manifest, as the 16 hex characters of their digest
+   * (revokedKeyDigest.ts). A state file written before manifests named keys by digest holds key
+   * ids: they are read as their digests.
+   */
+  revoked: z.array(z.union([z.string().regex(/^[0-9a-f]{16}$/), idSchema.transform(revokedKeyDigestHex)])),
   /** Highest WebAuthn signature counter seen per passkey (credential id, base64url). */
   counters: z.record(z.string(), z.number().int().nonnegative()),
   /** Highest trusted time seen (own clock, manifests' `iat`), ms since the epoch. */
@@ -62,13 +67,13 @@ export function initialVehicleState(vin: Vin, nowMs: number): VehicleState {
  * object when the manifest is stale. The epoch never goes down, and the manifest's `iat` advances
  * the highest trusted time (the forward-only clock).
  */
-export function withManifest(state: VehicleState, manifest: StateManifestClaims): VehicleState {
+export function withManifest(state: VehicleState, manifest: StateManifest): VehicleState {
   if (manifest.seq <= state.seq) return state;
   return {
     ...state,
     seq: manifest.seq,
     ep: Math.max(state.ep, manifest.ep),
-    revoked: [...new Set<KeyId>(manifest.revoked)],
+    revoked: [...new Set(manifest.revoked)],
     highestTrustedMs: Math.max(state.highestTrustedMs, manifest.iat * 1000),
   };
 }

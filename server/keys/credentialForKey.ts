@@ -8,6 +8,7 @@
  */
 import { assertPresenceProven } from '../accounts/presence.js';
 import { epochSeconds } from '../../shared/clock.js';
+import { bytesToBase64Url } from '../../shared/base64url.js';
 import { issueKeyCredential } from '../../shared/credential/keyCredential.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId, KeyId } from '../../shared/ids.js';
@@ -18,6 +19,7 @@ import type { SubscriptionGate } from '../subscriptions/subscriptionGate.js';
 
 export interface IssuedCredential {
   keyId: KeyId;
+  /** The key credential: base64url of its COSE bytes. */
   credential: string;
   /** The vehicle's current state manifest, for the phone to carry to the car. */
   state: string;
@@ -64,7 +66,7 @@ export async function credentialForKey(ctx: CredentialForKeyDeps, opts: Credenti
     nowSeconds: epochSeconds(ctx.clock),
     ttlSeconds: ctx.config.CREDENTIAL_TTL,
   });
-  const credential = await issueKeyCredential({ key: ctx.issuerKey, claims });
+  const credential = bytesToBase64Url(await issueKeyCredential({ key: ctx.issuerKey, claims }));
 
   const after = await ctx.vehicles.get(vin);
   assertStillValid(after, key);

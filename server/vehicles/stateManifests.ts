@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Clock } from '../../shared/clock.js';
 import { epochSeconds } from '../../shared/clock.js';
 import type { IssuerSigningKey } from '../../shared/credential/issuerKey.js';
+import { bytesToBase64Url } from '../../shared/base64url.js';
 import { signStateManifest } from '../../shared/credential/stateManifest.js';
 import type { Vin } from '../../shared/ids.js';
 import { manifestClaims } from '../domain/manifestClaims.js';
@@ -30,15 +31,15 @@ export class StateManifests {
     private readonly deps: { store: Store; clock: Clock; issuer: string; issuerKey: IssuerSigningKey; metrics: Pick<DomainMetrics, 'manifestPublished' | 'manifestDelivered'> },
   ) {}
 
-  /** The signed manifest of this vehicle document. */
+  /** The signed manifest of this vehicle document (base64url of its COSE bytes). */
   async sign(vehicle: VehicleRecord): Promise<string> {
     const now = this.deps.clock.now();
     const cached = this.#cache.get(vehicle.vin);
     if (cached && cached.seq === vehicle.seq && now - cached.at < CACHE_MS && now >= cached.at) return cached.manifest;
-    const manifest = await signStateManifest({
+    const manifest = bytesToBase64Url(await signStateManifest({
       key: this.deps.issuerKey,
       claims: manifestClaims({ issuer: this.deps.issuer, vehicle, nowSeconds: epochSeconds(this.deps.clock) }),
-    });
+    }));
     this.#cache.set(vehicle.vin, { seq: vehicle.seq, manifest, at: now });
     // Bounded: the oldest entry goes (a Map keeps insertion order).
     for (const oldest of this.#cache.keys()) {

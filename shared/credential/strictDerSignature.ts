@@ -29,3 +29,22 @@ export function isStrictDerEcdsaSignature(signature: Uint8Array): boolean {
   }
   return at === signature.length;
 }
+
+/**
+ * The raw r‖s (64 bytes) of a strict DER P-256 signature, as protocol v2 carries it; TypeError for
+ * anything isStrictDerEcdsaSignature refuses or an integer wider than 32 bytes.
+ */
+export function rawEcdsaSignatureOfDer(signature: Uint8Array): Uint8Array {
+  if (!isStrictDerEcdsaSignature(signature)) throw new TypeError('not a strict DER ECDSA signature');
+  const out = new Uint8Array(64);
+  let at = 2;
+  for (let i = 0; i < 2; i++) {
+    const size = signature[at + 1] ?? 0;
+    let value = signature.subarray(at + 2, at + 2 + size);
+    if (value[0] === 0) value = value.subarray(1);
+    if (value.length > 32) throw new TypeError('an integer wider than P-256');
+    out.set(value, i * 32 + 32 - value.length);
+    at += 2 + size;
+  }
+  return out;
+}

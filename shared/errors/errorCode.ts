@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   /** Reserved: in protocol v1 an unknown `cmd` fails the message schema and is BAD_MESSAGE. */
   UNKNOWN_COMMAND: { retry: false, message: 'The command is not known' },
   UNKNOWN_NONCE: { retry: true, message: 'The challenge is unknown, used or expired: read a new one' },
+  CREDENTIAL_UNKNOWN: { retry: true, message: 'The car does not hold the credential this request refers to: send it whole' },
+  RESPONSE_UNVERIFIED: { retry: false, message: "The car's answer does not carry a valid authentication: it may not come from the car" },
   // --- credentials --------------------------------------------------------------------------
   BAD_SIGNATURE: { retry: false, message: 'The signature does not verify with a trusted issuer key' },
   BAD_CREDENTIAL: { retry: false, message: 'The credential is malformed or of the wrong type' },

@@ -4,9 +4,12 @@
  * for malformed input and for every caller who is not allowed.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decodeJwt, decodeProtectedHeader, type JWK } from 'jose';
-import { verifyKeyCredential } from '../../shared/credential/keyCredential.js';
-import { verifyStateManifest } from '../../shared/credential/stateManifest.js';
+import type { JWK } from 'jose';
+import { base64UrlToBytes } from '../../shared/base64url.js';
+import { asTag, decodeStrictCbor } from '../../shared/cose/strictCbor.js';
+import { coseKidOf } from '../../shared/credential/issuerCoseKeys.js';
+import { readKeyCredential, verifyKeyCredential } from '../../shared/credential/keyCredential.js';
+import { readStateManifest, verifyStateManifest } from '../../shared/credential/stateManifest.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { startMetricsServer } from '../../server/metrics/metricsServer.js';
 import { MemoryStore } from '../../server/store/memoryStore.js';
@@ -135,11 +138,14 @@ describe('claims, Standard Services and keys', () => {
     await phone.api.request('POST', `/v1/vehicles/${v.vin}/subscriptions`, { plan: 'trial' });
     const entry = await phone.requestKey(v.vin);
 
-    expect(decodeProtectedHeader(entry.credential)).toMatchObject({ alg: 'ES256', typ: 'sdk-key+jwt', kid: t.issuerKey.kid });
-    const claims = await verifyKeyCredential({ credential: entry.credential, trust: { issuer: t.config.ISSUER, jwks: await jwks() }, vin: v.vin, nowSeconds: Math.floor(t.clock.now() / 1000) });
-    expect(claims).toMatchObject({ sub: entry.keyId, aud: v.vin, role: 'main', ep: 0, cnf: { wa: { id: phone.passkeyId } } });
+    // The API carries the COSE_Sign1 as base64url: tag 18, protected header {1: ES256, 4: kid, 16: typ}.
+    const credential = base64UrlToBytes(entry.credential);
+    const [protectedBytes] = asTag(decodeStrictCbor(credential), 18) as [Uint8Array];
+    expect(decodeStrictCbor(protectedBytes)).toEqual(new Map<number, unknown>([[1, -7], [4, coseKidOf(t.issuerKey.publicJwk)], [16, 'sdk-key+cwt']]));
+    const claims = verifyKeyCredential({ credential, trust: { issuer: t.config.ISSUER, jwks: await jwks() }, vin: v.vin, nowSeconds: Math.floor(t.clock.now() / 1000) });
+    expect(claims).toMatchObject({ iss: t.config.ISSUER, sub: entry.keyId, aud: v.vin, role: 'main', ep: 0, passkeyId: phone.passkeyId });
     expect(claims.exp - claims.nbf).toBeLessThanOrEqual(t.config.CREDENTIAL_TTL);
-    const state = await verifyStateManifest({ manifest: entry.state!, trust: { issuer: t.config.ISSUER, jwks: await jwks() }, vin: v.vin, nowSeconds: Math.floor(t.clock.now() / 1000) });
+    const state = verifyStateManifest({ manifest: base64UrlToBytes(entry.state!), trust: { issuer: t.config.ISSUER, jwks: await jwks() }, vin: v.vin, nowSeconds: Math.floor(t.clock.now() / 1000) });
     expect(state).toMatchObject({ seq: 0, ep: 0, revoked: [] });
 
     const refreshed = await phone.refresh(v.vin);
@@ -206,8 +212,8 @@ describe('claims, Standard Services and keys', () => {
     await buyer.activateStandardServices(v.vin);
     await buyer.api.request('POST', `/v1/vehicles/${v.vin}/subscriptions`, { plan: 'trial' });
     const entry = await buyer.requestKey(v.vin);
-    expect(decodeJwt(entry.credential).ep).toBe(1);
-    expect(decodeJwt(entry.state!)).toMatchObject({ ep: 1, seq: 1 });
+    expect(readKeyCredential(base64UrlToBytes(entry.credential)).ep).toBe(1);
+    expect(readStateManifest(base64UrlToBytes(entry.state!))).toMatchObject({ ep: 1, seq: 1 });
   });
 
   it('a passkey holds one key per vehicle; a key needs a passkey of the caller', async () => {

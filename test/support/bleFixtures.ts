@@ -21,6 +21,8 @@ import { LocalIssuerKey } from '../../shared/credential/issuerKey.js';
 import { issueKeyCredential } from '../../shared/credential/keyCredential.js';
 import { signStateManifest } from '../../shared/credential/stateManifest.js';
 import type { TrustedIssuer } from '../../shared/credential/trustedIssuer.js';
+import { bytesToBase64Url } from '../../shared/base64url.js';
+import { credentialDigest, deriveResponseKey, LINK_SECRET_BYTES } from '../../shared/ble/linkKeys.js';
 
 export const RP_ID = 'localhost';
 export const ORIGIN = 'http://localhost:8080';
@@ -90,9 +92,10 @@ export interface MintCredentialOptions {
   ttlS?: number;
 }
 
+/** A credential as the API hands it out: base64url of its COSE bytes. */
 export async function mintCredential(opts: MintCredentialOptions): Promise<string> {
   const now = Math.floor((opts.nowMs ?? START_MS) / 1000);
-  return issueKeyCredential({
+  const credential = await issueKeyCredential({
     key: opts.issuer.key,
     claims: {
       iss: opts.issuer.trust.issuer,
@@ -107,6 +110,12 @@ export async function mintCredential(opts: MintCredentialOptions): Promise<strin
       cnf: { wa: { id: opts.passkey.id, pk: opts.passkey.pk } },
     },
   });
+  return bytesToBase64Url(credential);
+}
+
+/** The response key the server hands out with a credential for a car with this link secret. */
+export function responseKeyFor(linkSecret: Uint8Array, credential: string): string {
+  return bytesToBase64Url(deriveResponseKey(linkSecret, credentialDigest(credential)));
 }
 
 export async function mintManifest(opts: {
@@ -117,7 +126,7 @@ export async function mintManifest(opts: {
   revoked?: string[];
   iatMs?: number;
 }): Promise<string> {
-  return signStateManifest({
+  const manifest = await signStateManifest({
     key: opts.issuer.key,
     claims: {
       iss: opts.issuer.trust.issuer,
@@ -128,6 +137,7 @@ export async function mintManifest(opts: {
       revoked: opts.revoked ?? [],
     },
   });
+  return bytesToBase64Url(manifest);
 }
 
 /** A phone: its own radio on the air, a noble instance over it, and an authenticator. */
@@ -151,6 +161,8 @@ export interface TestKey {
   keyId: string;
   passkey: RegisteredPasskey;
   credential: string;
+  /** The credential's response key, as the server hands it out with the credential. */
+  responseKey: string;
 }
 
 export interface BleWorld {
@@ -159,11 +171,13 @@ export interface BleWorld {
   clock: ManualClock;
   air: Air;
   issuer: TestIssuer;
+  /** The car's link secret (the server's vehicle record holds the same). */
+  linkSecret: Uint8Array;
   vehicle: Vehicle;
   phone: TestPhone;
   /** Register a passkey on the phone and mint a credential for it. */
   issueKey(opts?: { phone?: TestPhone } & Omit<MintCredentialOptions, 'issuer' | 'passkey'>): Promise<TestKey>;
-  /** sendCommand with this world's VIN, rpId and origin. */
+  /** sendCommand with this world's VIN, rpId and origin (and the credential's response key unless given). */
   send(
     opts: { cmd: Command; credential: string; phone?: TestPhone } & Partial<Omit<SendCommandOptions, 'noble' | 'cmd' | 'credential'>>,
   ): Promise<SendCommandResult>;
@@ -180,10 +194,12 @@ export async function createBleWorld(
   const clock = new ManualClock(START_MS);
   const air = new Air({ seed: opts.seed ?? 42 });
   const issuer = await createIssuer();
+  const linkSecret = new Uint8Array(randomBytes(LINK_SECRET_BYTES));
   const makeVehicle = () =>
     createVehicle({
       vin: VIN,
       trust: issuer.trust,
+      linkSecret,
       rpId: RP_ID,
       origins: [ORIGIN],
       stateFile,
@@ -198,6 +214,7 @@ export async function createBleWorld(
     clock,
     air,
     issuer,
+    linkSecret,
     vehicle: makeVehicle(),
     phone: createPhone(air),
     async issueKey(o = {}) {
@@ -205,7 +222,7 @@ export async function createBleWorld(
       const passkey = await registerPasskey(phone.authenticator);
       const keyId = mint.keyId ?? randomUUID();
       const credential = await mintCredential({ issuer, passkey, nowMs: clock.now(), ...mint, keyId });
-      return { keyId, passkey, credential };
+      return { keyId, passkey, credential, responseKey: responseKeyFor(linkSecret, credential) };
     },
     send(o) {
       const { phone = world.phone, ...rest } = o;
@@ -217,6 +234,7 @@ export async function createBleWorld(
         rpId: RP_ID,
         origin: ORIGIN,
         timeoutMs: 5_000,
+        responseKey: responseKeyFor(linkSecret, rest.credential),
         ...rest,
       });
     },

@@ -5,7 +5,7 @@
  * vehicle never crashes on any byte sequence).
  */
 import { writeFile } from 'node:fs/promises';
-import { Tag } from 'cbor2';
+import { Tag, encode } from 'cbor2';
 import { describe, expect, it } from 'vitest';
 import type { CentralLink } from '../../../ble-sim/air/links.js';
 import { AttError } from '../../../ble-sim/air/gattServer.js';
@@ -13,10 +13,9 @@ import { MIN_MTU_LINK_PROFILE, type LinkProfile } from '../../../ble-sim/air/lin
 import { SeededRandom } from '../../../ble-sim/air/seededRandom.js';
 import { buildCommandRequest } from '../../../ble-sim/phone/commandRequest.js';
 import { createVehicle } from '../../../ble-sim/vehicle/createVehicle.js';
-import { cborEncode } from '../../../shared/ble/cborEncode.js';
 import { encodeFrames, FrameAssembler } from '../../../shared/ble/framing.js';
 import { CHALLENGE_CHAR_UUID, REQUEST_CHAR_UUID, RESPONSE_CHAR_UUID, SERVICE_UUID } from '../../../shared/ble/gattUuids.js';
-import { challengeSchema, decodeMessage, encodeMessage, responseSchema, type ResponseMessage } from '../../../shared/ble/messages.js';
+import { decodeChallenge, decodeNotification, encodeRequest, type ChallengeMessage, type ResponseMessage } from '../../../shared/ble/messages.js';
 import { vehicleLocalName } from '../../../shared/ble/vehicleLocalName.js';
 import { DigitalKeyError } from '../../../shared/errors/digitalKeyError.js';
 import { createIssuer, mintManifest, ORIGIN, OTHER_VIN, RP_ID, VIN, type BleWorld } from '../../support/bleFixtures.js';
@@ -34,13 +33,18 @@ async function rawLink(w: BleWorld) {
   await link.exchangeMtu(517);
   const assembler = new FrameAssembler();
   const responses: ResponseMessage[] = [];
+  const pushed: ChallengeMessage[] = [];
   link.onNotification((_s, _c, value) => {
     const r = assembler.push(value, 0);
-    if (r.kind === 'message') responses.push(decodeMessage(responseSchema, r.message));
+    if (r.kind === 'message') {
+      const n = decodeNotification(r.message);
+      if ('challenge' in n) pushed.push(n.challenge);
+      else responses.push(n.response);
+    }
     if (r.kind === 'error') throw r.error;
   });
   await link.subscribe(SERVICE_UUID, RESPONSE_CHAR_UUID, true);
-  return { link, responses };
+  return { link, responses, pushed };
 }
 
 async function write(link: CentralLink, value: Uint8Array): Promise<void> {
@@ -50,16 +54,40 @@ async function write(link: CentralLink, value: Uint8Array): Promise<void> {
 }
 
 describe('createVehicle', () => {
-  it('advertises the service under its VIN-derived local name and serves fresh single-use challenges', async () => {
+  it('advertises the service under its VIN-derived local name, pushes a challenge on subscribe and serves fresh single-use challenges', async () => {
     const w = await setup();
     expect(w.vehicle.localName).toBe(vehicleLocalName(VIN));
     expect(w.vehicle.localName).not.toContain(VIN);
-    const { link } = await rawLink(w);
-    const a = decodeMessage(challengeSchema, await link.read(SERVICE_UUID, CHALLENGE_CHAR_UUID));
-    const b = decodeMessage(challengeSchema, await link.read(SERVICE_UUID, CHALLENGE_CHAR_UUID));
-    expect(a).toMatchObject({ v: 1, seq: 0, t: Math.floor(w.clock.now() / 1000) });
-    expect(a.nonce).toHaveLength(32);
+    const { link, pushed } = await rawLink(w);
+    await expect.poll(() => pushed.length).toBe(1);
+    expect(pushed[0]).toMatchObject({ v: 2, seq: 0 });
+    const a = decodeChallenge(await link.read(SERVICE_UUID, CHALLENGE_CHAR_UUID));
+    const b = decodeChallenge(await link.read(SERVICE_UUID, CHALLENGE_CHAR_UUID));
+    expect(a).toMatchObject({ v: 2, seq: 0 });
+    expect(a.nonce).toHaveLength(16);
     expect(b.nonce).not.toEqual(a.nonce);
+    expect(a.nonce).not.toEqual(pushed[0]!.nonce);
+  });
+
+  it('an empty write asks for a challenge; only the newest nonce of a link is good', async () => {
+    const w = await setup();
+    const key = await w.issueKey();
+    const { link, pushed, responses } = await rawLink(w);
+    await expect.poll(() => pushed.length).toBe(1);
+    await write(link, new Uint8Array(0));
+    await expect.poll(() => pushed.length).toBe(2);
+    const send = async (challenge: ChallengeMessage) => {
+      const request = await buildCommandRequest({ challenge, vin: VIN, cmd: 'unlock', credential: key.credential, authenticator: w.phone.authenticator, rpId: RP_ID, origin: ORIGIN });
+      for (const f of encodeFrames(encodeRequest(request), link.mtu)) await write(link, f);
+    };
+    // The car judges by the newest nonce: an assertion over the replaced one does not verify.
+    await send(pushed[0]!);
+    await expect.poll(() => responses.length).toBe(1);
+    expect(responses[0]).toMatchObject({ ok: false, code: 'BAD_ASSERTION' });
+    // And that attempt spent the newest one too.
+    await send(pushed[1]!);
+    await expect.poll(() => responses.length).toBe(2);
+    expect(responses[1]).toMatchObject({ ok: false, code: 'UNKNOWN_NONCE' });
   });
 
   it('applies manifests from the sync channel: newer ones only, and says which', async () => {
@@ -68,13 +96,14 @@ describe('createVehicle', () => {
     expect(await w.vehicle.applyManifest(await mintManifest({ issuer: w.issuer, seq: 2, ep: 1 }))).toEqual({ applied: true, seq: 2, ep: 1 });
     expect(await w.vehicle.applyManifest(await mintManifest({ issuer: w.issuer, seq: 1, ep: 5 }))).toEqual({ applied: false, seq: 2, ep: 1 });
     const { link } = await rawLink(w);
-    expect(decodeMessage(challengeSchema, await link.read(SERVICE_UUID, CHALLENGE_CHAR_UUID)).seq).toBe(2);
+    expect(decodeChallenge(await link.read(SERVICE_UUID, CHALLENGE_CHAR_UUID)).seq).toBe(2);
   });
 
   it.each([
     ['for another VIN', 'WRONG_VEHICLE', async (w: BleWorld) => mintManifest({ issuer: w.issuer, seq: 3, vin: OTHER_VIN })],
     ['signed by an untrusted key', 'BAD_SIGNATURE', async (w: BleWorld) => mintManifest({ issuer: await createIssuer(w.issuer.trust.issuer), seq: 3 })],
-    ['that is not a JWS', 'BAD_STATE', async () => 'garbage'],
+    ['that is not a COSE_Sign1', 'BAD_STATE', async () => Buffer.from('garbage').toString('base64url')],
+    ['that is not base64url', 'BAD_STATE', async () => 'not base64url!'],
   ])('refuses a sync-channel manifest %s with %s', async (_name, code, make) => {
     const w = await setup();
     await expect(w.vehicle.applyManifest(await make(w))).rejects.toMatchObject({ code });
@@ -85,7 +114,7 @@ describe('createVehicle', () => {
     const w = await setup();
     await w.vehicle.stop();
     await writeFile(w.stateFile, '{"truncated');
-    const vehicle = createVehicle({ vin: VIN, trust: w.issuer.trust, rpId: RP_ID, origins: [ORIGIN], stateFile: w.stateFile, clock: w.clock, air: w.air });
+    const vehicle = createVehicle({ vin: VIN, trust: w.issuer.trust, linkSecret: w.linkSecret, rpId: RP_ID, origins: [ORIGIN], stateFile: w.stateFile, clock: w.clock, air: w.air });
     await expect(vehicle.start()).rejects.toThrow(/refusing to start/);
     expect(vehicle.running).toBe(false);
   });
@@ -114,9 +143,9 @@ describe('createVehicle', () => {
     expect(responses[0]!.cmd).toBeUndefined();
 
     const key = await w.issueKey();
-    const challenge = decodeMessage(challengeSchema, await link.read(SERVICE_UUID, CHALLENGE_CHAR_UUID));
+    const challenge = decodeChallenge(await link.read(SERVICE_UUID, CHALLENGE_CHAR_UUID));
     const request = await buildCommandRequest({ challenge, vin: VIN, cmd: 'unlock', credential: key.credential, authenticator: w.phone.authenticator, rpId: RP_ID, origin: ORIGIN });
-    for (const f of encodeFrames(encodeMessage(request), link.mtu)) await write(link, f);
+    for (const f of encodeFrames(encodeRequest(request), link.mtu)) await write(link, f);
     await expect.poll(() => responses.length).toBe(2);
     expect(responses[1]).toMatchObject({ ok: true, code: 'OK', cmd: 'unlock' });
   });
@@ -140,8 +169,8 @@ describe('createVehicle', () => {
     const seen: ResponseMessage[] = [];
     const mtu = () => link.mtu;
     const validRequest = async () => {
-      const challenge = decodeMessage(challengeSchema, await link.read(SERVICE_UUID, CHALLENGE_CHAR_UUID));
-      return encodeMessage(await buildCommandRequest({ challenge, vin: VIN, cmd: 'unlock', credential: key.credential, authenticator: w.phone.authenticator, rpId: RP_ID, origin: ORIGIN }));
+      const challenge = decodeChallenge(await link.read(SERVICE_UUID, CHALLENGE_CHAR_UUID));
+      return encodeRequest(await buildCommandRequest({ challenge, vin: VIN, cmd: 'unlock', credential: key.credential, authenticator: w.phone.authenticator, rpId: RP_ID, origin: ORIGIN }));
     };
     let deep: unknown = 0;
     for (let i = 0; i < 1500; i++) deep = [deep];
@@ -149,13 +178,13 @@ describe('createVehicle', () => {
       [1, 2, 3],
       'unlock',
       { v: 2, cmd: 'unlock' },
-      { v: '1', cmd: 'unlock' },
-      { v: 1.5 },
-      { v: 1, cmd: 'fly', cred: 'x', asr: {} },
-      { v: 1, cmd: 'unlock', cred: 5, asr: { id: new Uint8Array(16) } },
-      { v: 1, cmd: 'unlock', cred: 'a.b.c', asr: { id: new Uint8Array(16), authenticatorData: new Uint8Array(37), clientDataJSON: new Uint8Array(2), signature: new Uint8Array(8) } },
-      { v: 1, cmd: 'unlock', cred: 'a.b.c', asr: { id: new Uint8Array(300), authenticatorData: new Uint8Array(37), clientDataJSON: new Uint8Array(2), signature: new Uint8Array(8) } },
-      { v: 18446744073709551615n },
+      new Map<number, unknown>([[0, 1], [3, 0]]),
+      new Map<number, unknown>([[0, 2], [3, 9]]),
+      new Map<number, unknown>([[0, 2], [3, 0], [4, new Uint8Array(40)], [5, new Uint8Array(8)], [6, new Uint8Array(5)], [7, new Uint8Array(64)]]),
+      new Map<number, unknown>([[0, 2], [3, 0], [4, new Uint8Array(40)], [6, new Uint8Array(5)], [7, new Uint8Array(64)]]),
+      new Map<number, unknown>([[0, 2], [3, 0], [5, new Uint8Array(8)], [6, new Uint8Array(5)], [7, new Uint8Array(64)]]),
+      new Map<number, unknown>([[7, new Uint8Array(64)], [0, 2], [3, 0], [5, new Uint8Array(8)], [6, new Uint8Array(5)]]),
+      new Map<number, unknown>([[0, 18446744073709551615n]]),
       new Tag(1, 1e12),
       new Map<unknown, unknown>([[new Uint8Array(2), 1], [[1], 2]]),
       deep,
@@ -182,7 +211,7 @@ describe('createVehicle', () => {
           for (const f of encodeFrames(rng.bytes(rng.int(1, 2048)), mtu())) await write(link, f);
           break;
         case 5: // well-framed CBOR of the wrong shape
-          for (const f of encodeFrames(cborEncode(garbageValues[rng.int(0, garbageValues.length - 1)]), mtu())) await write(link, f);
+          for (const f of encodeFrames(encode(garbageValues[rng.int(0, garbageValues.length - 1)]), mtu())) await write(link, f);
           break;
         case 6: {
           // a valid request, cut short or with one byte flipped
@@ -222,7 +251,7 @@ describe('createVehicle', () => {
     expect(seen.length).toBeGreaterThan(rounds / 4);
     for (const r of seen) {
       expect(r.code).not.toBe('INTERNAL_ERROR');
-      // A flipped byte can only go unnoticed in asr.userHandle, which is neither signed nor used.
+      // Every byte of a v2 request is signed or checked: a mutated one never gives an OK for another command.
       if (r.ok) expect(r.cmd).toBe('unlock');
       expect(r.vehicle.engine).toBe(false);
     }

@@ -1,6 +1,7 @@
 /**
- * The vehicle's verifier without any transport: state and time in, decision out (DESIGN.md §3).
- * Table-driven over every refusal, each with its exact code, plus the manifest rules.
+ * The vehicle's verifier without any transport: state and time in, decision out (protocol.md).
+ * Table-driven over every refusal, each with its exact code, plus the manifest rules and the
+ * credential cache (a credential named by reference).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +9,10 @@ import { buildCommandRequest } from '../../../ble-sim/phone/commandRequest.js';
 import { VirtualAuthenticator } from '../../../ble-sim/phone/virtualAuthenticator.js';
 import { initialVehicleState, type VehicleState } from '../../../ble-sim/vehicle/vehicleState.js';
 import { verifyCommandRequest, type VerifierConfig, type VerifierInput } from '../../../ble-sim/vehicle/vehicleVerifier.js';
+import { CredentialCache } from '../../../ble-sim/vehicle/credentialCache.js';
+import { canonicalClientDataJSON } from '../../../shared/ble/canonicalClientData.js';
+import { revokedKeyDigestHex } from '../../../shared/credential/revokedKeyDigest.js';
+import { base64UrlToBytes } from '../../../shared/base64url.js';
 import type { RequestMessage } from '../../../shared/ble/messages.js';
 import type { Command } from '../../../shared/commands.js';
 import type { ErrorCode } from '../../../shared/errors/errorCode.js';
@@ -36,7 +41,7 @@ beforeAll(async () => {
   issuer = await createIssuer();
   authenticator = new VirtualAuthenticator();
   passkey = await registerPasskey(authenticator);
-  config = { vin: VIN, trust: issuer.trust, rpId: RP_ID, origins: [ORIGIN] };
+  config = { vin: VIN, trust: issuer.trust, linkSecret: new Uint8Array(32).fill(1), rpId: RP_ID, origins: [ORIGIN] };
 });
 
 interface Scenario {
@@ -53,16 +58,22 @@ interface Scenario {
   authenticator?: VirtualAuthenticator;
   userVerified?: boolean;
   origin?: string;
+  /** Name the credential by reference. */
+  byReference?: boolean;
+  /** The car's credential cache (default: a new, empty one). */
+  cache?: CredentialCache;
+  /** The passkey the phone signs with (default: the credential's). */
+  passkeyId?: string;
   tamper?: (r: RequestMessage) => RequestMessage;
 }
 
 async function run(s: Scenario = {}) {
-  const nonce = new Uint8Array(randomBytes(32));
+  const nonce = new Uint8Array(randomBytes(16));
   const cmd = s.cmd ?? 'unlock';
   const credential = s.credential ?? (await mintCredential({ issuer, passkey, keyId }));
   const a = s.authenticator ?? authenticator;
   let request = await buildCommandRequest({
-    challenge: { v: 1, nonce: s.signedNonce ?? nonce, seq: 0, t: START_MS / 1000 },
+    challenge: { v: 2, nonce: s.signedNonce ?? nonce, seq: 0 },
     vin: VIN,
     cmd,
     credential,
@@ -70,6 +81,8 @@ async function run(s: Scenario = {}) {
     origin: s.origin ?? ORIGIN,
     authenticator: { getAssertion: (o) => a.getAssertion({ ...o, ...(s.userVerified === undefined ? {} : { userVerified: s.userVerified }) }) },
     ...(s.manifest === undefined ? {} : { state: s.manifest }),
+    ...(s.byReference ? { byReference: true } : {}),
+    ...(s.passkeyId === undefined ? {} : { passkeyId: s.passkeyId }),
   });
   if (s.tamper) request = s.tamper(request);
   const input: VerifierInput = {
@@ -78,6 +91,7 @@ async function run(s: Scenario = {}) {
     state: { ...initialVehicleState(VIN, START_MS), ...s.state },
     nowMs: s.nowMs ?? START_MS,
     config: { ...config, ...s.config },
+    cache: s.cache ?? new CredentialCache(),
   };
   return verifyCommandRequest(input);
 }
@@ -89,34 +103,67 @@ describe('verifyCommandRequest', () => {
     expect(decision.counter!.value).toBeGreaterThan(0);
   });
 
-  it('accepts and ignores a userHandle (phones send none; one that does is not refused: protocol.md)', async () => {
-    const decision = await run({ tamper: (r) => ({ ...r, asr: { ...r.asr, userHandle: new Uint8Array(16).fill(9) } }) });
-    expect(decision).toMatchObject({ ok: true, code: 'OK' });
+  it('hands back what authenticates the answer (tx and the response key) and the credential to cache', async () => {
+    const decision = await run();
+    expect(decision.answerKey?.tx).toHaveLength(32);
+    expect(decision.answerKey?.responseKey).toHaveLength(32);
+    expect(decision.cache?.credential.sub).toBe(keyId);
+  });
+
+  describe('a credential named by reference', () => {
+    it('unknown to the car → CREDENTIAL_UNKNOWN, with nothing to authenticate the answer with', async () => {
+      const decision = await run({ byReference: true });
+      expect(decision).toMatchObject({ ok: false, code: 'CREDENTIAL_UNKNOWN' });
+      expect(decision.answerKey).toBeUndefined();
+    });
+
+    it('held by the car → OK, without the credential on the air, and with the same response key', async () => {
+      const cache = new CredentialCache();
+      const credential = await mintCredential({ issuer, passkey, keyId });
+      const first = await run({ credential, cache });
+      cache.add(first.cache!);
+      const second = await run({ credential, cache, byReference: true });
+      expect(second).toMatchObject({ ok: true, code: 'OK', keyId });
+      expect(Buffer.from(second.answerKey!.responseKey).equals(Buffer.from(first.answerKey!.responseKey))).toBe(true);
+    });
+
+    it.each<[string, ErrorCode, Scenario]>([
+      ['expired since it was cached (judged again by the car clock)', 'EXPIRED', { nowMs: START_MS + (DAY_S + 61) * 1000 }],
+      ['revoked since it was cached', 'REVOKED', { state: { revoked: [revokedKeyDigestHex(keyId)] } }],
+      ['wiped since it was cached', 'EPOCH_STALE', { state: { ep: 1 } }],
+      ['for another command than its perms allow', 'PERMISSION_DENIED', { cmd: 'start' }],
+    ])('%s → %s', async (_name, code, scenario) => {
+      const cache = new CredentialCache();
+      const credential = await mintCredential({ issuer, passkey, keyId, perms: ['unlock', 'lock'] });
+      cache.add((await run({ credential, cache })).cache!);
+      const decision = await run({ credential, cache, byReference: true, ...scenario });
+      expect(decision.code).toBe(code);
+      expect(decision.answerKey).toBeDefined();
+    });
   });
 
   it.each<[string, ErrorCode, () => Promise<Scenario>]>([
     ['no challenge read on this connection (or already used, or expired)', 'UNKNOWN_NONCE', async () => ({ nonce: null })],
-    ['assertion over another nonce', 'BAD_ASSERTION', async () => ({ signedNonce: new Uint8Array(32) })],
+    ['assertion over another nonce', 'BAD_ASSERTION', async () => ({ signedNonce: new Uint8Array(16) })],
     ['credential for another VIN', 'WRONG_VEHICLE', async () => ({ credential: await mintCredential({ issuer, passkey, vin: OTHER_VIN }) })],
     ['credential from an untrusted issuer', 'BAD_SIGNATURE', async () => ({ credential: await mintCredential({ issuer: await createIssuer(), passkey }) })],
-    ['credential that is not a JWS', 'BAD_CREDENTIAL', async () => ({ credential: 'not.a.jws' })],
+    ['credential that is not a COSE_Sign1', 'BAD_CREDENTIAL', async () => ({ credential: Buffer.from('not a COSE message').toString('base64url') })],
     ['a state manifest passed off as a credential', 'BAD_CREDENTIAL', async () => ({ credential: await mintManifest({ issuer, seq: 1 }) })],
     ['expired credential', 'EXPIRED', async () => ({ nowMs: START_MS + (DAY_S + 61) * 1000 })],
     ['expired credential, car clock rolled back below the highest trusted time', 'EXPIRED', async () => ({ nowMs: START_MS, state: { highestTrustedMs: START_MS + 2 * DAY_S * 1000 } })],
     ['credential not valid yet', 'NOT_YET_VALID', async () => ({ credential: await mintCredential({ issuer, passkey, nowMs: START_MS + 3600_000 }) })],
     ['credential from before a wipe (R4)', 'EPOCH_STALE', async () => ({ state: { ep: 1 } })],
-    ['revoked key (R6)', 'REVOKED', async () => ({ state: { revoked: [keyId] } })],
+    ['revoked key (R6)', 'REVOKED', async () => ({ state: { revoked: [revokedKeyDigestHex(keyId)] } })],
     ['command outside the key perms (R3)', 'PERMISSION_DENIED', async () => ({ cmd: 'start', credential: await mintCredential({ issuer, passkey, perms: ['unlock', 'lock'] }) })],
-    ['assertion id differs from cnf.wa.id', 'BAD_ASSERTION', async () => ({ tamper: (r) => ({ ...r, asr: { ...r.asr, id: new Uint8Array(32) } }) })],
+    ['assertion by another passkey than the credential binds', 'BAD_ASSERTION', async () => ({ passkeyId: (await registerPasskey(authenticator)).id })],
     ['no user verification (R14)', 'USER_NOT_VERIFIED', async () => ({ userVerified: false })],
     ['assertion for lock, sent as unlock', 'BAD_ASSERTION', async () => ({ cmd: 'lock', tamper: (r) => ({ ...r, cmd: 'unlock' }) })],
     ['assertion from another origin', 'BAD_ASSERTION', async () => ({ origin: 'https://evil.example' })],
     ['vehicle provisioned for another RP id', 'BAD_ASSERTION', async () => ({ config: { rpId: 'other.example' } })],
-    ['signature bytes flipped', 'BAD_ASSERTION', async () => ({ tamper: (r) => ({ ...r, asr: { ...r.asr, signature: r.asr.signature.map((b, i) => (i === 10 ? b ^ 1 : b)) } }) })],
-    // The library's ASN.1 parser would take these; the car takes only strict DER (one spelling per signature).
-    ['a DER sequence whose length covers a byte after its two integers', 'BAD_ASSERTION', async () => ({ tamper: (r) => ({ ...r, asr: { ...r.asr, signature: new Uint8Array([...r.asr.signature.subarray(0, 1), (r.asr.signature[1] ?? 0) + 1, ...r.asr.signature.subarray(2), 0]) } }) })],
-    ['a valid signature with a byte after its DER sequence (the library would accept it)', 'BAD_ASSERTION', async () => ({ tamper: (r) => ({ ...r, asr: { ...r.asr, signature: new Uint8Array([...r.asr.signature, 0]) } }) })],
-    ['clientDataJSON of a registration', 'BAD_ASSERTION', async () => ({ tamper: (r) => ({ ...r, asr: { ...r.asr, clientDataJSON: new TextEncoder().encode(new TextDecoder().decode(r.asr.clientDataJSON).replace('webauthn.get', 'webauthn.create')) } }) })],
+    ['signature bytes flipped', 'BAD_ASSERTION', async () => ({ tamper: (r) => ({ ...r, sig: r.sig.map((b, i) => (i === 10 ? b ^ 1 : b)) }) })],
+    ['a signature with s = 0', 'BAD_ASSERTION', async () => ({ tamper: (r) => ({ ...r, sig: Uint8Array.from([...r.sig.subarray(0, 32), ...new Uint8Array(32)]) }) })],
+    ['the counter changed after signing', 'BAD_ASSERTION', async () => ({ tamper: (r) => ({ ...r, authData: Uint8Array.from([r.authData[0]!, 0xff, 0xff, 0xff, 0xff]) }) })],
+    ['clientDataJSON of a registration', 'BAD_ASSERTION', async () => ({ tamper: (r) => ({ ...r, clientDataJSON: new TextEncoder().encode(new TextDecoder().decode(canonicalClientDataJSON(new Uint8Array(32), ORIGIN)).replace('webauthn.get', 'webauthn.create')) }) })],
     ['counter not above the stored one (cloned passkey)', 'COUNTER_REGRESSION', async () => ({ state: { counters: { [passkey.id]: 1_000_000 } } })],
   ])('%s → %s', async (_name, code, scenario) => {
     const decision = await run(await scenario());
@@ -128,14 +175,14 @@ describe('verifyCommandRequest', () => {
   it('a forged assertion with a low counter is BAD_ASSERTION, not COUNTER_REGRESSION (signature first)', async () => {
     const decision = await run({
       state: { counters: { [passkey.id]: 1_000_000 } },
-      tamper: (r) => ({ ...r, asr: { ...r.asr, signature: r.asr.signature.map((b, i) => (i === 10 ? b ^ 1 : b)) } }),
+      tamper: (r) => ({ ...r, sig: r.sig.map((b, i) => (i === 10 ? b ^ 1 : b)) }),
     });
     expect(decision.code).toBe('BAD_ASSERTION');
   });
 
   it('a credential swapped for another of the same passkey after signing → BAD_ASSERTION (tx binds the credential)', async () => {
     const other = await mintCredential({ issuer, passkey, keyId });
-    const decision = await run({ tamper: (r) => ({ ...r, cred: other }) });
+    const decision = await run({ tamper: (r) => ({ ...r, cred: base64UrlToBytes(other) }) });
     expect(decision.code).toBe('BAD_ASSERTION');
   });
 
@@ -159,7 +206,7 @@ describe('verifyCommandRequest', () => {
       ['with a seq not above the car’s', () => mintManifest({ issuer, seq: 2, revoked: [keyId] })],
       ['signed by an untrusted issuer', async () => mintManifest({ issuer: await createIssuer(), seq: 9, revoked: [keyId] })],
       ['that is a key credential', () => mintCredential({ issuer, passkey })],
-      ['that is garbage', async () => 'x.y.z'],
+      ['that is garbage', async () => Buffer.from('garbage').toString('base64url')],
     ])('ignores a manifest %s (never an error that blocks the command)', async (_name, make) => {
       const decision = await run({ manifest: await make(), state: { seq: 2 } });
       expect(decision).toMatchObject({ ok: true, code: 'OK' });

@@ -4,7 +4,9 @@
  * publish was lost reaches the car with the next heartbeat.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { decodeJwt } from 'jose';
+import { base64UrlToBytes } from '../../../shared/base64url.js';
+import { revokedKeyDigestHex } from '../../../shared/credential/revokedKeyDigest.js';
+import { readStateManifest } from '../../../shared/credential/stateManifest.js';
 import { ManualClock } from '../../../shared/clock.js';
 import { MemoryStore } from '../../../server/store/memoryStore.js';
 import { FaultyStore } from '../../support/faultyStore.js';
@@ -120,7 +122,7 @@ describe('sync heartbeat', () => {
     expect(caughtUp.event).toBe('manifest');
     const manifest = JSON.parse(caughtUp.data) as { seq: number; manifest: string };
     expect(manifest.seq).toBe(1);
-    expect(decodeJwt(manifest.manifest).revoked).toEqual([keyId]);
+    expect(readStateManifest(base64UrlToBytes(manifest.manifest)).revoked).toEqual([revokedKeyDigestHex(keyId)]);
     const heartbeat = await stream.next();
     expect([heartbeat.event, JSON.parse(heartbeat.data)]).toEqual(['heartbeat', { seq: 1 }]);
     stream.close();

@@ -1,18 +1,19 @@
 /**
  * Strict JWS parsing: a token has one reading. Repeated header or claim names and slack in an
- * encoding are refused for every JWS the product verifies — key credentials, state manifests,
- * session tokens and the vehicle's signed requests — with the kind's own error code.
+ * encoding are refused for every JWS the product verifies — trust updates, session tokens and the
+ * vehicle's signed requests — with the kind's own error code. (Key credentials and state manifests
+ * are COSE now: their strictness cases are in signedCwt.test.ts.)
  */
 import { generateKeyPairSync } from 'node:crypto';
 import type { JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KEY_CREDENTIAL_TYP, verifyKeyCredential } from '../../../shared/credential/keyCredential.js';
-import { STATE_MANIFEST_TYP, verifyStateManifest } from '../../../shared/credential/stateManifest.js';
+import { LocalIssuerKey } from '../../../shared/credential/issuerKey.js';
+import { TRUST_UPDATE_AUDIENCE, TRUST_UPDATE_TYP, trustedIssuerKey, verifyTrustUpdate } from '../../../shared/credential/trustUpdate.js';
 import { duplicateMemberName, strictJwsProblem } from '../../../shared/credential/strictCompactJws.js';
 import { claimedVin, signVehicleRequestToken, verifyVehicleRequestToken } from '../../../shared/credential/vehicleRequestToken.js';
 import { issueSessionToken, verifySessionToken } from '../../../server/accounts/sessionTokens.js';
 import { expectRejectsWithCode } from '../../support/expectErrorCode.js';
-import { ISSUER, NOW, OTHER_VIN, VIN, credentialClaims, makeIssuer, manifestClaims, nonCanonicalSignature, signRawText, type TestIssuer } from '../../support/tokenFixtures.js';
+import { ISSUER, NOW, OTHER_VIN, VIN, makeIssuer, nonCanonicalSignature, signRawText, type TestIssuer } from '../../support/tokenFixtures.js';
 
 let issuer: TestIssuer;
 beforeAll(async () => {
@@ -39,47 +40,51 @@ describe('duplicateMemberName', () => {
   });
 });
 
-describe('key credentials and manifests', () => {
-  const verify = (credential: string) => verifyKeyCredential({ credential, trust: issuer.trust, vin: VIN, nowSeconds: NOW });
-  const header = () => ({ alg: 'ES256', typ: KEY_CREDENTIAL_TYP, kid: issuer.key.kid });
+describe('trust updates (the issuer-signed JWS a vehicle takes new keys from)', () => {
+  const verify = (token: string) => verifyTrustUpdate({ token, trust: issuer.trust, nowSeconds: NOW });
+  const header = () => ({ alg: 'ES256', typ: TRUST_UPDATE_TYP, kid: issuer.key.kid });
+  let claims: Record<string, unknown>;
+  let attackerKey: Record<string, unknown>;
+  beforeAll(async () => {
+    claims = { iss: ISSUER, aud: TRUST_UPDATE_AUDIENCE, iat: NOW, keys: [await trustedIssuerKey(issuer.key.publicJwk)] };
+    attackerKey = await trustedIssuerKey((await LocalIssuerKey.generate()).publicJwk);
+  });
 
-  it('the well-formed control token verifies', async () => {
-    const token = await signRawText(issuer.key, JSON.stringify(header()), JSON.stringify(credentialClaims()));
+  it('the well-formed control token verifies; a payload segment with a stray character is a structure problem', async () => {
+    const token = await signRawText(issuer.key, JSON.stringify(header()), JSON.stringify(claims));
     expect(strictJwsProblem(token)).toBeNull();
-    await expect(verify(token)).resolves.toMatchObject({ aud: VIN });
-    const payload = Buffer.from(JSON.stringify(credentialClaims())).toString('base64url');
+    await expect(verify(token)).resolves.toMatchObject({ aud: TRUST_UPDATE_AUDIENCE });
+    const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
     expect(strictJwsProblem(`${token.split('.')[0]}.${payload}A.${token.split('.')[2]}`)).toMatchObject({ in: 'structure' });
   });
 
-  it('attack: a credential with two aud members (another VIN first) is refused, not judged by the last one', async () => {
-    const token = await signRawText(issuer.key, JSON.stringify(header()), withRepeatedMember(credentialClaims(), 'aud', OTHER_VIN));
-    await expectRejectsWithCode(verify(token), 'BAD_CREDENTIAL');
+  it("attack: an update listing keys twice (the attacker's key set first) is refused, not judged by the last one", async () => {
+    const token = await signRawText(issuer.key, JSON.stringify(header()), withRepeatedMember(claims, 'keys', [attackerKey]));
+    await expectRejectsWithCode(verify(token), 'BAD_STATE');
+  });
+
+  it('attack: an update with two aud members (a VIN first) is refused', async () => {
+    const token = await signRawText(issuer.key, JSON.stringify(header()), withRepeatedMember(claims, 'aud', VIN));
+    await expectRejectsWithCode(verify(token), 'BAD_STATE');
   });
 
   it('attack: a header with alg twice ("none", then "ES256") is refused', async () => {
-    const token = await signRawText(issuer.key, withRepeatedMember(header(), 'alg', 'none'), JSON.stringify(credentialClaims()));
-    await expectRejectsWithCode(verify(token), 'BAD_CREDENTIAL');
+    const token = await signRawText(issuer.key, withRepeatedMember(header(), 'alg', 'none'), JSON.stringify(claims));
+    await expectRejectsWithCode(verify(token), 'BAD_STATE');
   });
 
   it('attack: the same signature spelled with unused base64url bits set is refused as a bad signature', async () => {
-    const token = await signRawText(issuer.key, JSON.stringify(header()), JSON.stringify(credentialClaims()));
+    const token = await signRawText(issuer.key, JSON.stringify(header()), JSON.stringify(claims));
     const respelled = nonCanonicalSignature(token);
     expect(Buffer.from(respelled.split('.')[2]!, 'base64url')).toEqual(Buffer.from(token.split('.')[2]!, 'base64url'));
     await expectRejectsWithCode(verify(respelled), 'BAD_SIGNATURE');
   });
 
   it('attack: a signature with a byte appended is refused', async () => {
-    const token = await signRawText(issuer.key, JSON.stringify(header()), JSON.stringify(credentialClaims()));
+    const token = await signRawText(issuer.key, JSON.stringify(header()), JSON.stringify(claims));
     const [h, p, sig] = token.split('.') as [string, string, string];
     const longer = `${h}.${p}.${Buffer.concat([Buffer.from(sig, 'base64url'), Buffer.from([0])]).toString('base64url')}`;
     await expectRejectsWithCode(verify(longer), 'BAD_SIGNATURE');
-  });
-
-  it('attack: a manifest listing revoked twice (the revocation first, then an empty list) is refused', async () => {
-    const manifestHeader = JSON.stringify({ alg: 'ES256', typ: STATE_MANIFEST_TYP, kid: issuer.key.kid });
-    const claims = manifestClaims({ revoked: [] });
-    const token = await signRawText(issuer.key, manifestHeader, withRepeatedMember(claims, 'revoked', ['key_AAAAAAAAAAAAAAAAAAAAAA']));
-    await expectRejectsWithCode(verifyStateManifest({ manifest: token, trust: issuer.trust, vin: VIN, nowSeconds: NOW }), 'BAD_STATE');
   });
 });
 
