@@ -19,13 +19,25 @@ export const CWT_CLAIM = { iss: 1, sub: 2, aud: 3, exp: 4, nbf: 5, iat: 6, cnf: 
 /** The longest signed token either kind may be. */
 export const MAX_SIGNED_CWT_BYTES = 16_384;
 
+/** The COSE key id of each signing key, computed once per key (a thumbprint is a hash of JSON). */
+const kids = new WeakMap<IssuerSigningKey, Uint8Array>();
+
+function kidOf(key: IssuerSigningKey): Uint8Array {
+  let kid = kids.get(key);
+  if (!kid) {
+    kid = coseKidOf(key.publicJwk);
+    kids.set(key, kid);
+  }
+  return kid;
+}
+
 /** Sign `claims` as a COSE_Sign1 CWT of kind `typ` with the issuer key. */
 export async function signCwt(opts: { key: IssuerSigningKey; typ: string; claims: Map<number, unknown> }): Promise<Uint8Array> {
   if (opts.key.publicJwk.kty !== 'EC') throw new TypeError('the issuer key must be P-256');
   const signer: CoseSigner = opts.key;
   const protectedHeader = new Map<number, unknown>([
     [HEADER.alg, ES256],
-    [HEADER.kid, coseKidOf(opts.key.publicJwk)],
+    [HEADER.kid, kidOf(opts.key)],
     [HEADER.typ, opts.typ],
   ]);
   return signCoseSign1({ signer, protectedHeader, payload: encodeDeterministic(opts.claims) });
