@@ -213,7 +213,7 @@ describe('attacks over BLE', () => {
     expect(response).toMatchObject({ ok: false, code: 'BAD_ASSERTION' });
   });
 
-  it("stolen credential: the thief's assertion relabelled with the victim's passkey id → BAD_ASSERTION", async () => {
+  it("stolen credential: the thief's assertion passed off as the victim's passkey (v2 carries no passkey id: the car uses the credential's key) → BAD_ASSERTION", async () => {
     const w = await setup();
     const key = await w.issueKey();
     const thief = createPhone(w.air);
@@ -227,6 +227,44 @@ describe('attacks over BLE', () => {
     const { response } = await w.send({ cmd: 'unlock', credential: key.credential, phone: thief, authenticator: relabelled });
     expect(response).toMatchObject({ ok: false, code: 'BAD_ASSERTION' });
     expect(w.vehicle.state.actuators.locked).toBe(true);
+  });
+
+  it('a reference to a credential the car does not hold → CREDENTIAL_UNKNOWN, unauthenticated, nothing done', async () => {
+    const w = await setup();
+    const key = await w.issueKey();
+    const result = await w.send({ cmd: 'unlock', credential: key.credential, carHoldsCredential: true, responseKey: key.responseKey });
+    // The phone recovers on the same link by sending the credential whole…
+    expect(result.response.ok).toBe(true);
+    expect(w.vehicle.events().map((e) => e.code)).toEqual(['CREDENTIAL_UNKNOWN', 'OK']);
+    // …but an attacker naming a credential by reference gets nothing for it.
+    const attacker = createPhone(w.air);
+    const session = await openVehicleSession({ noble: attacker.noble, vin: VIN });
+    try {
+      const challenge = await session.challenge();
+      const other = await w.issueKey({ phone: attacker });
+      const request = await buildCommandRequest({ challenge, vin: VIN, cmd: 'unlock', credential: other.credential, byReference: true, authenticator: attacker.authenticator, rpId: RP_ID, origin: ORIGIN });
+      await session.writeMessage(encodeRequest(request));
+      const answer = await session.nextResponse();
+      expect(answer).toMatchObject({ ok: false, code: 'CREDENTIAL_UNKNOWN' });
+      expect(answer.mac).toBeUndefined();
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('a credential the car holds, named by reference after it expired → EXPIRED (authenticated), and with a thief\'s passkey → BAD_ASSERTION', async () => {
+    const w = await setup();
+    const key = await w.issueKey({ ttlS: 3600 });
+    expect((await w.send({ cmd: 'unlock', credential: key.credential })).carHoldsCredential).toBe(true);
+    const thief = createPhone(w.air);
+    await w.issueKey({ phone: thief });
+    const thiefPasskey: AssertionSource = { getAssertion: (o) => thief.authenticator.getAssertion({ ...o, allowCredentials: [] }) };
+    const stolen = await w.send({ cmd: 'lock', credential: key.credential, carHoldsCredential: true, phone: thief, authenticator: thiefPasskey });
+    expect(stolen.response).toMatchObject({ ok: false, code: 'BAD_ASSERTION' });
+    w.clock.advance(3600_000 + 61_000 + 1000);
+    const late = await w.send({ cmd: 'lock', credential: key.credential, carHoldsCredential: true });
+    expect(late).toMatchObject({ response: { ok: false, code: 'EXPIRED' }, authenticated: true });
+    expect(w.vehicle.state.actuators.locked).toBe(false);
   });
 
   it('expired credential → EXPIRED, and still EXPIRED after the car clock is rolled back (and after a reboot)', async () => {
