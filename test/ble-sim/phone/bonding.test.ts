@@ -16,19 +16,19 @@ const newWorld = bleWorldPerTest();
 const PHONE_ADDRESS = 'c0:11:22:33:44:55';
 
 describe('bonding', () => {
-  it('a bonded phone neither discovers nor writes the CCCD again: 8 round trips the first time, 2 after', async () => {
+  it('a bonded phone neither discovers nor writes the CCCD again: 7 round trips the first time, 1 after', async () => {
     const w = await newWorld();
     const key = await w.issueKey();
     const bonds = w.phone.bindings;
     const first = await w.send({ cmd: 'unlock', credential: key.credential, bonds });
     expect(first.response.code).toBe('OK');
-    // MTU, services (2), characteristics (2), CCCD (2), challenge.
-    expect(first.metrics.roundTrips).toBe(8);
+    // MTU, services (2), characteristics (2), CCCD (2); the challenge is pushed.
+    expect(first.metrics.roundTrips).toBe(7);
     const peerId = w.air.connections()[0]!.peripheralAddress.replaceAll(':', '');
     expect(bonds.isBonded(peerId)).toBe(true);
     const second = await w.send({ cmd: 'lock', credential: key.credential, bonds });
     expect(second.response).toMatchObject({ ok: true, code: 'OK', cmd: 'lock' });
-    expect(second.metrics.roundTrips).toBe(2); // MTU exchange, challenge read
+    expect(second.metrics.roundTrips).toBe(1); // the MTU exchange; an empty write asks for the challenge
     expect(w.vehicle.state.actuators.locked).toBe(true);
   });
 
@@ -40,17 +40,17 @@ describe('bonding', () => {
     expect(w.phone.bindings.bondRecords()).toEqual([]);
   });
 
-  it('bonds survive a restart of the car (its state file keeps them): still 2 round trips', async () => {
+  it('bonds survive a restart of the car (its state file keeps them): still 1 round trip', async () => {
     const w = await newWorld();
     const key = await w.issueKey();
     const bonds = w.phone.bindings;
     expect((await w.send({ cmd: 'unlock', credential: key.credential, bonds })).response.code).toBe('OK');
     await w.restartVehicle();
     const afterRestart = await w.send({ cmd: 'lock', credential: key.credential, bonds });
-    expect([afterRestart.response.code, afterRestart.metrics.roundTrips]).toEqual(['OK', 2]);
+    expect([afterRestart.response.code, afterRestart.metrics.roundTrips]).toEqual(['OK', 1]);
   });
 
-  it('the car forgot the bond (its state file lost it): the challenge read is refused, the phone subscribes, reads again and bonds anew', async () => {
+  it('the car forgot the bond (its state file lost it): no challenge comes, the read is refused, the phone subscribes, reads again and bonds anew', async () => {
     const w = await newWorld();
     const key = await w.issueKey();
     const bonds = w.phone.bindings;
@@ -62,9 +62,9 @@ describe('bonding', () => {
     await w.restartVehicle();
     const afterRestart = await w.send({ cmd: 'lock', credential: key.credential, bonds });
     expect(afterRestart.response.code).toBe('OK');
-    // MTU, refused read, CCCD (2), challenge: still no discovery.
+    // MTU, refused read, CCCD (2), challenge read: still no discovery.
     expect(afterRestart.metrics.roundTrips).toBe(5);
-    expect((await w.send({ cmd: 'unlock', credential: key.credential, bonds })).metrics.roundTrips).toBe(2);
+    expect((await w.send({ cmd: 'unlock', credential: key.credential, bonds })).metrics.roundTrips).toBe(1);
   });
 
   it('bonds survive the phone process: a new stack on the same address restores them and skips discovery', async () => {
@@ -73,14 +73,14 @@ describe('bonding', () => {
     const first = new AirBindings(w.air, { address: PHONE_ADDRESS });
     const send = (bindings: AirBindings, cmd: 'unlock' | 'lock') =>
       w.send({ cmd, credential: key.credential, phone: { ...w.phone, noble: createNoble(bindings), bindings }, bonds: bindings });
-    expect((await send(first, 'unlock')).metrics.roundTrips).toBe(8);
+    expect((await send(first, 'unlock')).metrics.roundTrips).toBe(7);
     const saved = JSON.parse(JSON.stringify(first.bondRecords())) as ReturnType<AirBindings['bondRecords']>;
     expect(saved).toEqual([{ address: w.vehicle.address.toLowerCase(), services: [expect.objectContaining({ characteristics: expect.any(Array) })] }]);
     const next = new AirBindings(w.air, { address: PHONE_ADDRESS });
     next.restoreBonds(saved);
     const { response, metrics } = await send(next, 'lock');
     expect(response.code).toBe('OK');
-    expect(metrics.roundTrips).toBe(2);
+    expect(metrics.roundTrips).toBe(1);
   });
 
   it('a stranger reading the challenge without subscribing to Response is refused', async () => {

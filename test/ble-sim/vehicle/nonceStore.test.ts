@@ -1,12 +1,12 @@
-/** Challenge nonces: 32 bytes, single-use, bound to one connection, 30 s of vehicle time (DESIGN.md §3). */
+/** Challenge nonces: 16 bytes, single-use, bound to one connection, 30 s of vehicle time (DESIGN.md §3). */
 import { describe, expect, it } from 'vitest';
 import { NONCE_TTL_MS, NonceStore } from '../../../ble-sim/vehicle/nonceStore.js';
 
 describe('NonceStore', () => {
-  it('issues 32 random bytes and lets the connection consume them exactly once', () => {
+  it('issues 16 random bytes and lets the connection consume them exactly once', () => {
     const store = new NonceStore();
     const nonce = store.issue(1, 0);
-    expect(nonce).toHaveLength(32);
+    expect(nonce).toHaveLength(16);
     expect(store.take(1, 0)).toEqual(nonce);
     expect(store.take(1, 0)).toBeNull();
   });
@@ -41,7 +41,7 @@ describe('NonceStore', () => {
 
   it('forgets the nonce of a closed connection, and uses the injected randomness', () => {
     const store = new NonceStore({ random: (n) => new Uint8Array(n).fill(9) });
-    expect(store.issue(3, 0)).toEqual(new Uint8Array(32).fill(9));
+    expect(store.issue(3, 0)).toEqual(new Uint8Array(16).fill(9));
     store.drop(3);
     expect(store.take(3, 0)).toBeNull();
   });

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { initialVehicleState } from '../../../ble-sim/vehicle/vehicleState.js';
 import { loadVehicleState, saveVehicleState } from '../../../ble-sim/vehicle/vehicleStateFile.js';
 import { OTHER_VIN, START_MS, VIN } from '../../support/bleFixtures.js';
+import { revokedKeyDigestHex } from '../../../shared/credential/revokedKeyDigest.js';
 
 let dir: string;
 let file: string;
@@ -21,11 +22,17 @@ describe('vehicle state file', () => {
   });
 
   it('round-trips the state and leaves no temporary file behind', async () => {
-    const state = { ...initialVehicleState(VIN, START_MS), seq: 3, ep: 1, revoked: ['aaaaaaaaaaaaaaaaaaaa'], counters: { abc: 7 } };
+    const state = { ...initialVehicleState(VIN, START_MS), seq: 3, ep: 1, revoked: [revokedKeyDigestHex('aaaaaaaaaaaaaaaaaaaa')], counters: { abc: 7 } };
     await saveVehicleState(file, state);
     await saveVehicleState(file, { ...state, seq: 4 });
     expect(await loadVehicleState(file, VIN)).toEqual({ ...state, seq: 4 });
     expect(await readdir(dir)).toEqual(['state.json']);
+  });
+
+  it('a state file from before manifests named keys by digest keeps its revocations: key ids are read as their digests', async () => {
+    const old = { ...initialVehicleState(VIN, START_MS), seq: 3, revoked: ['aaaaaaaaaaaaaaaaaaaa', '3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41'] };
+    await writeFile(file, JSON.stringify(old));
+    expect((await loadVehicleState(file, VIN))?.revoked).toEqual([revokedKeyDigestHex('aaaaaaaaaaaaaaaaaaaa'), revokedKeyDigestHex('3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41')]);
   });
 
   it('concurrent saves leave one whole state, never a torn file', async () => {
