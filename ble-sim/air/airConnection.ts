@@ -268,6 +268,7 @@ export class AirConnection {
         this.#step(ATT.MTU_REQ, (ex) => {
           this.#mtu = Math.max(MIN_MTU, Math.min(clientMtu, this.#serverMtu));
           ex.p2c = ATT.MTU_RSP;
+          this.#safeServer(() => this.#server.onMtuExchanged?.(this.peripheral, this.#mtu));
         }),
       ],
       () => this.#mtu,

@@ -20,6 +20,8 @@ export interface GattServer {
   /** Take a written value; throw AttError to refuse. */
   onWrite?(link: PeripheralLink, serviceUuid: string, characteristicUuid: string, value: Uint8Array): void;
   onSubscribe?(link: PeripheralLink, serviceUuid: string, characteristicUuid: string, enabled: boolean): void;
+  /** The central's MTU exchange has set the link's ATT MTU (a peripheral's stack reports it the same way). */
+  onMtuExchanged?(link: PeripheralLink, mtu: number): void;
   onDisconnect?(link: PeripheralLink, reason: number): void;
 }
 

@@ -158,7 +158,7 @@ class SimulatedVehicle implements Vehicle {
     this.#gatt = new VehicleGatt({
       linkNowMs: () => opts.air.now(),
       nowMs: () => this.#clock.now(),
-      challenge: (link) => this.#serveChallenge(link),
+      challenge: (link, o) => this.#serveChallenge(link, o?.reuse ?? false),
       message: (link, message) => this.#onMessage(link, message),
       frameError: (link, error) => this.#onFrameError(link, error),
       disconnected: (link) => {
@@ -262,11 +262,11 @@ class SimulatedVehicle implements Vehicle {
 
   // --- GATT callbacks (synchronous, inside a connection event) ----------------------------------
 
-  #serveChallenge(link: PeripheralLink): Uint8Array {
+  #serveChallenge(link: PeripheralLink, reuse: boolean): Uint8Array {
     const state = this.#requireState();
     const nowMs = this.#clock.now();
     const linkNowMs = this.#opts.air.now();
-    const nonce = this.#nonces.issue(link.id, nowMs, linkNowMs);
+    const nonce = reuse ? this.#nonces.current(link.id, nowMs, linkNowMs) : this.#nonces.issue(link.id, nowMs, linkNowMs);
     return encodeChallenge({ nonce, seq: state.seq });
   }
 

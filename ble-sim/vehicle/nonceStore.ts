@@ -44,6 +44,17 @@ export class NonceStore {
     return nonce.slice();
   }
 
+  /**
+   * This connection's outstanding nonce if it is still fresh, else a new one: asking twice for a
+   * challenge (a pushed one may or may not have reached the phone) gives the same nonce, so the
+   * phone never holds a stale one. Still single-use: `take` spends it.
+   */
+  current(connectionId: number, nowMs: number, linkNowMs = 0): Uint8Array<ArrayBuffer> {
+    const issued = this.#byConnection.get(connectionId);
+    if (issued && nowMs - issued.issuedMs <= this.#ttlMs && linkNowMs - issued.issuedLinkMs <= this.#ttlMs) return issued.nonce.slice();
+    return this.issue(connectionId, nowMs, linkNowMs);
+  }
+
   /** Link time at which this connection's outstanding nonce was issued (relay evidence), if it has one. */
   issuedLinkAt(connectionId: number): number | undefined {
     return this.#byConnection.get(connectionId)?.issuedLinkMs;

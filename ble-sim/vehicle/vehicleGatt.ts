@@ -50,8 +50,11 @@ export interface VehicleGattHandlers {
   linkNowMs(): number;
   /** The vehicle's clock, ms: how long a link has gone without a request. */
   nowMs(): number;
-  /** Serve a challenge for this connection (encoded message). Must not throw. */
-  challenge(link: PeripheralLink): Uint8Array;
+  /**
+   * A challenge for this connection (encoded message): a new nonce, or with `reuse` the outstanding
+   * one while it is fresh (pushes). Must not throw.
+   */
+  challenge(link: PeripheralLink, opts?: { reuse: boolean }): Uint8Array;
   /** A whole request message arrived on this connection. */
   message(link: PeripheralLink, message: Uint8Array): void;
   /** A malformed fragment was dropped (with the partial message). */
@@ -90,18 +93,22 @@ export class VehicleGatt implements GattServer {
 
   /**
    * The car pushes a challenge as soon as a link can hear it (protocol.md, "Challenge push"): when
-   * the phone subscribes to Response, or — for a bonded phone, whose subscription was restored at
-   * connection and which therefore writes no CCCD — when it writes an empty write command to
-   * Request, which it does once its stack is ready to hear notifications. The phone then writes its
-   * request at once: no read round trip.
+   * the phone subscribes to Response; for a bonded phone, whose subscription the car restored at
+   * connection, when its MTU exchange is done; and whenever a phone writes an empty value to Request
+   * between messages (a phone whose stack could not listen yet when the MTU push went out). Pushes
+   * without a read in between carry the same nonce, so a phone that got both holds no stale one.
    */
   onSubscribe(link: PeripheralLink, serviceUuid: string, characteristicUuid: string, enabled: boolean): void {
     if (enabled && serviceUuid === SERVICE && characteristicUuid === RESPONSE) this.#pushChallenge(link);
   }
 
+  onMtuExchanged(link: PeripheralLink): void {
+    if (link.isSubscribed(SERVICE, RESPONSE)) this.#pushChallenge(link);
+  }
+
   #pushChallenge(link: PeripheralLink): void {
     if (!link.open) return;
-    for (const frame of encodeFrames(this.#handlers.challenge(link), link.mtu)) {
+    for (const frame of encodeFrames(this.#handlers.challenge(link, { reuse: true }), link.mtu)) {
       if (!link.notify(SERVICE, RESPONSE, frame)) return;
     }
   }

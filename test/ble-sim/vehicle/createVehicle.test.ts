@@ -69,25 +69,33 @@ describe('createVehicle', () => {
     expect(a.nonce).not.toEqual(pushed[0]!.nonce);
   });
 
-  it('an empty write asks for a challenge; only the newest nonce of a link is good', async () => {
+  it('an empty write asks for a challenge: the same nonce again while it is fresh; a read replaces it, and a nonce serves once', async () => {
     const w = await setup();
     const key = await w.issueKey();
     const { link, pushed, responses } = await rawLink(w);
     await expect.poll(() => pushed.length).toBe(1);
     await write(link, new Uint8Array(0));
     await expect.poll(() => pushed.length).toBe(2);
+    expect(Buffer.from(pushed[1]!.nonce).equals(Buffer.from(pushed[0]!.nonce))).toBe(true);
     const send = async (challenge: ChallengeMessage) => {
       const request = await buildCommandRequest({ challenge, vin: VIN, cmd: 'unlock', credential: key.credential, authenticator: w.phone.authenticator, rpId: RP_ID, origin: ORIGIN });
       for (const f of encodeFrames(encodeRequest(request), link.mtu)) await write(link, f);
     };
-    // The car judges by the newest nonce: an assertion over the replaced one does not verify.
+    // A read replaces the pushed nonce: an assertion over the old one does not verify…
+    const read = decodeChallenge(await link.read(SERVICE_UUID, CHALLENGE_CHAR_UUID));
     await send(pushed[0]!);
     await expect.poll(() => responses.length).toBe(1);
     expect(responses[0]).toMatchObject({ ok: false, code: 'BAD_ASSERTION' });
-    // And that attempt spent the newest one too.
-    await send(pushed[1]!);
+    // …and that attempt spent the read one too.
+    await send(read);
     await expect.poll(() => responses.length).toBe(2);
     expect(responses[1]).toMatchObject({ ok: false, code: 'UNKNOWN_NONCE' });
+    // An empty write now brings a new nonce, which works once.
+    await write(link, new Uint8Array(0));
+    await expect.poll(() => pushed.length).toBe(3);
+    await send(pushed[2]!);
+    await expect.poll(() => responses.length).toBe(3);
+    expect(responses[2]).toMatchObject({ ok: true, code: 'OK' });
   });
 
   it('applies manifests from the sync channel: newer ones only, and says which', async () => {
