@@ -6,7 +6,7 @@
  *
  * | key | field | in |
  * |---|---|---|
- * | 0 | protocol version, 2 | all |
+ * | 0 | protocol version, 2 | Request, Response (a Challenge comes only from a v2 car's v2 service) |
  * | 1 | nonce, 16 bytes | Challenge |
  * | 2 | the car's manifest seq | Challenge |
  * | 3 | command number (COMMANDS index) | Request, Response |
@@ -38,14 +38,13 @@ export const RESPONSE_MAC_BYTES = 8;
 export const AUTH_DATA_TAIL_MIN_BYTES = 5;
 
 const KEY = { v: 0, nonce: 1, seq: 2, cmd: 3, cred: 4, ref: 5, authData: 6, sig: 7, clientData: 8, state: 9, code: 10, vehicle: 11, mac: 12 } as const;
-const CHALLENGE_KEYS: readonly number[] = [KEY.v, KEY.nonce, KEY.seq];
+const CHALLENGE_KEYS: readonly number[] = [KEY.nonce, KEY.seq];
 const REQUEST_KEYS: readonly number[] = [KEY.v, KEY.cmd, KEY.cred, KEY.ref, KEY.authData, KEY.sig, KEY.clientData, KEY.state];
 const RESPONSE_KEYS: readonly number[] = [KEY.v, KEY.cmd, KEY.code, KEY.vehicle, KEY.mac];
 const VEHICLE_LOCKED = 1;
 const VEHICLE_ENGINE = 2;
 
 export interface ChallengeMessage {
-  v: typeof PROTOCOL_VERSION;
   nonce: Uint8Array;
   /** The vehicle's state-manifest seq, so a phone knows whether to send a newer manifest. */
   seq: number;
@@ -83,8 +82,8 @@ export interface ResponseMessage {
   mac?: Uint8Array;
 }
 
-export function encodeChallenge(m: Omit<ChallengeMessage, 'v'>): Uint8Array {
-  return encodeDeterministic(new Map<number, unknown>([[KEY.v, PROTOCOL_VERSION], [KEY.nonce, m.nonce], [KEY.seq, m.seq]]));
+export function encodeChallenge(m: ChallengeMessage): Uint8Array {
+  return encodeDeterministic(new Map<number, unknown>([[KEY.nonce, m.nonce], [KEY.seq, m.seq]]));
 }
 
 export function encodeRequest(m: Omit<RequestMessage, 'v'>): Uint8Array {
@@ -118,8 +117,8 @@ function responseMap(m: Pick<ResponseMessage, 'code' | 'cmd' | 'vehicle'>): Map<
 
 const bad = (why: string) => new DigitalKeyError('BAD_MESSAGE', why);
 
-/** The message's map with its version checked; BAD_MESSAGE or UNSUPPORTED_VERSION otherwise. */
-function messageMap(data: Uint8Array, allowed: readonly number[]): Map<number, unknown> {
+/** The message's map (its version checked unless `versioned` is false); BAD_MESSAGE or UNSUPPORTED_VERSION otherwise. */
+function messageMap(data: Uint8Array, allowed: readonly number[], versioned = true): Map<number, unknown> {
   let value: unknown;
   try {
     value = decodeStrictCbor(data);
@@ -134,8 +133,8 @@ function messageMap(data: Uint8Array, allowed: readonly number[]): Map<number, u
   }
   const v = map.get(KEY.v);
   // Only a well-formed version number is "unsupported": a phone is not told to update for a garbled frame.
-  if (typeof v === 'number' && v !== PROTOCOL_VERSION) throw new DigitalKeyError('UNSUPPORTED_VERSION');
-  if (v !== PROTOCOL_VERSION) throw bad('no version');
+  if (versioned && typeof v === 'number' && v !== PROTOCOL_VERSION) throw new DigitalKeyError('UNSUPPORTED_VERSION');
+  if (versioned && v !== PROTOCOL_VERSION) throw bad('no version');
   for (const k of map.keys()) if (!allowed.includes(k)) throw bad(`key ${k} does not belong in this message`);
   return map;
 }
@@ -166,11 +165,11 @@ function commandField(map: Map<number, unknown>): Command | undefined {
 }
 
 export function decodeChallenge(data: Uint8Array): ChallengeMessage {
-  const map = messageMap(data, CHALLENGE_KEYS);
+  const map = messageMap(data, CHALLENGE_KEYS, false);
   const nonce = requiredBytes(map, KEY.nonce, { min: NONCE_BYTES, max: NONCE_BYTES });
   const seq = uintField(map, KEY.seq, Number.MAX_SAFE_INTEGER);
   if (seq === undefined) throw bad('no seq');
-  return { v: PROTOCOL_VERSION, nonce, seq };
+  return { nonce, seq };
 }
 
 /** Decode a request; throws DigitalKeyError BAD_MESSAGE or UNSUPPORTED_VERSION. */

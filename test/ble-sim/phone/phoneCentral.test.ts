@@ -176,7 +176,7 @@ describe('buildCommandRequest', () => {
     const { authenticator, passkey, credential } = await holder();
     await registerPasskey(authenticator); // a second passkey on the same phone, not to be used
     const nonce = new Uint8Array(16).fill(7);
-    const challenge = { v: 2 as const, nonce, seq: 0 };
+    const challenge = { nonce, seq: 0 };
     const request = await buildCommandRequest({ challenge, vin: VIN, cmd: 'lock', credential, authenticator, rpId: RP_ID, origin: ORIGIN });
     const tx = transactionHash({ nonce, vin: VIN, cmd: 'lock', credentialDigest: sha256(base64UrlToBytes(credential)) });
     // The assertion verifies with the bound passkey over the canonical clientDataJSON the car rebuilds.
@@ -217,7 +217,7 @@ describe('the request the phone builds carries only what the car needs', () => {
     const { authenticator, credential } = await holder();
     const issuer = await createIssuer();
     const manifest = await mintManifest({ issuer, seq: 5, revoked: [] });
-    const build = (carSeq: number) => buildCommandRequest({ challenge: { v: 2, nonce: new Uint8Array(16), seq: carSeq }, vin: VIN, cmd: 'unlock', credential, authenticator, rpId: RP_ID, origin: ORIGIN, state: manifest });
+    const build = (carSeq: number) => buildCommandRequest({ challenge: { nonce: new Uint8Array(16), seq: carSeq }, vin: VIN, cmd: 'unlock', credential, authenticator, rpId: RP_ID, origin: ORIGIN, state: manifest });
     expect(Buffer.from((await build(4)).state!).toString('base64url')).toBe(manifest);
     expect((await build(5)).state).toBeUndefined();
     expect((await build(9)).state).toBeUndefined();

@@ -45,8 +45,8 @@ describe('vehicleSession over a byte-level link', () => {
     const link = memoryLink();
     const metrics = { roundTrips: 42 } as LinkMetrics;
     const session = vehicleSession(link, () => metrics);
-    expect(await session.challenge()).toMatchObject({ v: 2, seq: 4 });
-    expect(await session.readChallenge()).toMatchObject({ v: 2, seq: 3 });
+    expect(await session.challenge()).toMatchObject({ seq: 4 });
+    expect(await session.readChallenge()).toMatchObject({ seq: 3 });
     await session.writeMessage(new Uint8Array(50).fill(1));
     // 2 length bytes + 50 bytes in payloads of MTU − 3 = 20 bytes.
     expect(link.written.map((w) => w.length)).toEqual([20, 20, 12]);

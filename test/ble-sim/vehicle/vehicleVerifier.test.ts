@@ -73,7 +73,7 @@ async function run(s: Scenario = {}) {
   const credential = s.credential ?? (await mintCredential({ issuer, passkey, keyId }));
   const a = s.authenticator ?? authenticator;
   let request = await buildCommandRequest({
-    challenge: { v: 2, nonce: s.signedNonce ?? nonce, seq: 0 },
+    challenge: { nonce: s.signedNonce ?? nonce, seq: 0 },
     vin: VIN,
     cmd,
     credential,
