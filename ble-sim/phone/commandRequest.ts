@@ -11,7 +11,6 @@ import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { Command } from '../../shared/commands.js';
 import type { Vin } from '../../shared/ids.js';
 import { base64UrlToBytes } from '../../shared/base64url.js';
-import { readKeyCredential } from '../../shared/credential/keyCredential.js';
 import { readStateManifest } from '../../shared/credential/stateManifest.js';
 import { rawEcdsaSignatureOfDer } from '../../shared/credential/strictDerSignature.js';
 import { canonicalClientDataJSON } from '../../shared/ble/canonicalClientData.js';
@@ -38,7 +37,10 @@ export interface BuildCommandRequestOptions {
   authenticator: AssertionSource;
   rpId: string;
   origin: string;
-  /** The passkey to use (default: the credential's). */
+  /**
+   * The phone's passkey the credential binds (its credential id). Without it the authenticator picks
+   * among this relying party's passkeys (fine on a phone that holds one).
+   */
   passkeyId?: string;
 }
 
@@ -57,7 +59,7 @@ export async function buildCommandRequestWithTx(opts: BuildCommandRequestOptions
   const cred = base64UrlToBytes(opts.credential);
   const digest = sha256(cred);
   const tx = transactionHash({ nonce: opts.challenge.nonce, vin: opts.vin, cmd: opts.cmd, credentialDigest: digest });
-  const passkeyId = opts.passkeyId ?? boundPasskeyId(cred);
+  const passkeyId = opts.passkeyId;
   const assertion = await opts.authenticator.getAssertion({
     rpId: opts.rpId,
     origin: opts.origin,
@@ -89,14 +91,5 @@ function newerThanCar(manifest: Uint8Array, carSeq: number): boolean {
     return readStateManifest(manifest).seq > carSeq;
   } catch {
     return true;
-  }
-}
-
-/** The passkey a credential is bound to, read without verifying (only to pick the passkey). */
-function boundPasskeyId(credential: Uint8Array): string | undefined {
-  try {
-    return readKeyCredential(credential).passkeyId;
-  } catch {
-    return undefined;
   }
 }

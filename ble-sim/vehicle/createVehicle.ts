@@ -313,7 +313,7 @@ class SimulatedVehicle implements Vehicle {
     if (decision.ok && decision.counter) {
       next = {
         ...next,
-        counters: { ...next.counters, [decision.counter.passkeyId]: decision.counter.value },
+        counters: { ...next.counters, [decision.counter.passkeyKey]: decision.counter.value },
         actuators: actuate(next.actuators, request.cmd),
       };
       // The first command a phone completes bonds it; kept in the same write (protocol.md, Bonding).

@@ -29,7 +29,7 @@ export const vehicleStateSchema = z.object({
    * ids: they are read as their digests.
    */
   revoked: z.array(z.union([z.string().regex(/^[0-9a-f]{16}$/), idSchema.transform(revokedKeyDigestHex)])),
-  /** Highest WebAuthn signature counter seen per passkey (credential id, base64url). */
+  /** Highest WebAuthn signature counter seen per passkey (by its key: vehicleVerifier's passkeyCounterKey). */
   counters: z.record(z.string(), z.number().int().nonnegative()),
   /** Highest trusted time seen (own clock, manifests' `iat`), ms since the epoch. */
   highestTrustedMs: z.number().int().nonnegative(),

@@ -75,8 +75,8 @@ export interface VerifierDecision {
   manifest?: StateManifest;
   /** Once the credential is known: what the answer is authenticated with. */
   answerKey?: { tx: Uint8Array; responseKey: Uint8Array };
-  /** On success: the passkey's new signature counter, to store with the actuation. */
-  counter?: { passkeyId: string; value: number };
+  /** On success: the passkey's new signature counter (under passkeyCounterKey), to store with the actuation. */
+  counter?: { passkeyKey: string; value: number };
   /** On success: the credential to remember, so the phone may name it by reference next time. */
   cache?: CachedCredential;
 }
@@ -141,10 +141,19 @@ export function verifyCommandRequest(input: VerifierInput): VerifierDecision {
   const checked = verifyAssertion(request, { challenge: tx, origins: config.origins, rpId: config.rpId, passkeyPoint: claims.passkeyPoint });
   if (!checked.ok) return fail('BAD_ASSERTION');
   // 9. When either counter is non-zero it must grow (WebAuthn §6.1.1); a clone shows up here.
-  const stored = state.counters[claims.passkeyId] ?? 0;
+  const passkeyKey = passkeyCounterKey(claims.passkeyPoint);
+  const stored = state.counters[passkeyKey] ?? 0;
   if ((checked.counter > 0 || stored > 0) && checked.counter <= stored) return fail('COUNTER_REGRESSION');
 
-  return { ...withKey, ok: true, code: 'OK', counter: { passkeyId: claims.passkeyId, value: checked.counter }, cache: entry };
+  return { ...withKey, ok: true, code: 'OK', counter: { passkeyKey, value: checked.counter }, cache: entry };
+}
+
+/**
+ * Under which name the car keeps a passkey's signature counter: its public key's SHA-256, first 16
+ * bytes, base64url (the credential names the passkey by its key, not by its credential id).
+ */
+export function passkeyCounterKey(point: Uint8Array): string {
+  return Buffer.from(sha256(point).subarray(0, 16)).toString('base64url');
 }
 
 /** The cached entry for this request's credential (by reference, or by the digest of one sent whole). */

@@ -8,7 +8,7 @@
  * | 2 | sub | the key id: a UUID as its 16 bytes, any other id as text |
  * | 3 | aud | the VIN (text) |
  * | 4, 5, 6 | exp, nbf, iat | seconds |
- * | 8 | cnf | `{1: COSE_Key}`: kty EC2 (1: 2), the passkey's credential id as kid (2), crv P-256 (-1: 1), x (-2), the sign of y (-3: bool) |
+ * | 8 | cnf | `{1: COSE_Key}`: kty EC2 (1: 2), crv P-256 (-1: 1), x (-2), the sign of y (-3: bool) |
  * | -65537 | sdk | `[role (0 main, 1 shared), perms (bit i: COMMANDS[i]), ep]` |
  *
  * `iss` is not carried: the issuer is the one whose provisioned key verifies the signature, and the
@@ -37,7 +37,7 @@ export const MAX_CREDENTIAL_LIFETIME_SECONDS = 7 * 86_400;
 export const DEFAULT_SKEW_SECONDS = 60;
 /** Private-use claim key (RFC 8392 §9.1: below -65536) of `[role, perms, ep]`. */
 export const SDK_KEY_CLAIM = -65537;
-const COSE_KEY = { kty: 1, kid: 2, crv: -1, x: -2, y: -3 } as const;
+const COSE_KEY = { kty: 1, crv: -1, x: -2, y: -3 } as const;
 const ROLES = ['main', 'shared'] as const;
 
 /** What the issuer signs (the passkey's public key as registration stored it: COSE, base64url). */
@@ -53,7 +53,10 @@ export const keyCredentialClaimsSchema = z.object({
   ep: z.number().int().nonnegative(),
   cnf: z.object({
     wa: z.object({
-      /** The WebAuthn credential id of the bound passkey (base64url). */
+      /**
+       * The WebAuthn credential id of the bound passkey (base64url). Not carried: the key binds the
+       * passkey's public key, and the phone knows which of its passkeys that is.
+       */
       id: z.string().regex(BASE64URL_ID_PATTERN),
       /** Its COSE public key (base64url); only EC2 P-256 passkeys can be carried. */
       pk: z.string().regex(/^[A-Za-z0-9_-]{20,1024}$/),
@@ -73,9 +76,7 @@ export interface KeyCredential {
   role: (typeof ROLES)[number];
   perms: Command[];
   ep: number;
-  /** The bound passkey's credential id (base64url). */
-  passkeyId: string;
-  /** Its P-256 public key, compressed (33 bytes). */
+  /** The bound passkey's P-256 public key, compressed (33 bytes). */
   passkeyPoint: Uint8Array;
 }
 
@@ -110,7 +111,6 @@ export async function issueKeyCredential(opts: { key: IssuerSigningKey; claims: 
   const point = compressedPointOfCoseKey(Buffer.from(c.cnf.wa.pk, 'base64url'));
   const coseKey = new Map<number, unknown>([
     [COSE_KEY.kty, 2],
-    [COSE_KEY.kid, new Uint8Array(Buffer.from(c.cnf.wa.id, 'base64url'))],
     [COSE_KEY.crv, 1],
     [COSE_KEY.x, point.subarray(1)],
     [COSE_KEY.y, point[0] === 3],
@@ -132,24 +132,21 @@ const MAX_PERMS = (1 << COMMANDS.length) - 1;
 const REQUIRED = [CWT_CLAIM.sub, CWT_CLAIM.aud, CWT_CLAIM.exp, CWT_CLAIM.nbf, CWT_CLAIM.iat, CWT_CLAIM.cnf, SDK_KEY_CLAIM];
 
 /**
- * The bound passkey from `cnf` — exactly `{1: COSE_Key}` with exactly kty EC2, kid, crv P-256, x
+ * The bound passkey's point from `cnf` — exactly `{1: COSE_Key}` with exactly kty EC2, crv P-256, x
  * (32 bytes) and the sign of y — or null. Hand-checked rather than through zod: this runs on every
  * command and is a few microseconds this way, a few hundred through zod's map and tuple schemas.
  */
-function passkeyOf(cnf: unknown): { passkeyId: string; passkeyPoint: Uint8Array } | null {
+function passkeyPointOf(cnf: unknown): Uint8Array | null {
   if (!(cnf instanceof Map) || cnf.size !== 1) return null;
   const key: unknown = cnf.get(1);
-  if (!(key instanceof Map) || key.size !== 5) return null;
-  const kid: unknown = key.get(COSE_KEY.kid);
+  if (!(key instanceof Map) || key.size !== 4) return null;
   const x: unknown = key.get(COSE_KEY.x);
   const y: unknown = key.get(COSE_KEY.y);
-  if (key.get(COSE_KEY.kty) !== 2 || key.get(COSE_KEY.crv) !== 1 || !(kid instanceof Uint8Array) || !(x instanceof Uint8Array) || x.length !== 32 || typeof y !== 'boolean') return null;
-  const passkeyId = Buffer.from(kid).toString('base64url');
-  if (!BASE64URL_ID_PATTERN.test(passkeyId)) return null;
-  const passkeyPoint = new Uint8Array(33);
-  passkeyPoint[0] = y ? 3 : 2;
-  passkeyPoint.set(x, 1);
-  return { passkeyId, passkeyPoint };
+  if (key.get(COSE_KEY.kty) !== 2 || key.get(COSE_KEY.crv) !== 1 || !(x instanceof Uint8Array) || x.length !== 32 || typeof y !== 'boolean') return null;
+  const point = new Uint8Array(33);
+  point[0] = y ? 3 : 2;
+  point.set(x, 1);
+  return point;
 }
 
 /** The credential's claims from its map, or throws BAD_CREDENTIAL (nothing about trust or time). */
@@ -167,8 +164,8 @@ function credentialOf(claims: Map<number, unknown>, issuer: string): KeyCredenti
   if (!Array.isArray(sdk) || sdk.length !== 3) throw bad('credential claims do not match the schema: sdk is not [role, perms, ep]');
   const [role, mask, ep]: unknown[] = sdk;
   if ((role !== 0 && role !== 1) || !isUint(mask) || mask < 1 || mask > MAX_PERMS || !isUint(ep)) throw bad('credential claims do not match the schema: sdk is not [role, perms, ep]');
-  const passkey = passkeyOf(claims.get(CWT_CLAIM.cnf));
-  if (!passkey) throw bad('credential claims do not match the schema: cnf is not a compressed P-256 COSE_Key with a kid');
+  const passkeyPoint = passkeyPointOf(claims.get(CWT_CLAIM.cnf));
+  if (!passkeyPoint) throw bad('credential claims do not match the schema: cnf is not a compressed P-256 COSE_Key');
   return {
     iss: issuer,
     sub,
@@ -179,8 +176,7 @@ function credentialOf(claims: Map<number, unknown>, issuer: string): KeyCredenti
     role: ROLES[role],
     perms: COMMANDS.filter((_, i) => (mask & (1 << i)) !== 0),
     ep,
-    passkeyId: passkey.passkeyId,
-    passkeyPoint: passkey.passkeyPoint,
+    passkeyPoint,
   };
 }
 

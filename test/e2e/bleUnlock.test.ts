@@ -12,6 +12,7 @@ import { revokedKeyDigestHex } from '../../shared/credential/revokedKeyDigest.js
 import type { Command } from '../../shared/commands.js';
 import {
   createIssuer,
+  counterKeyOf,
   createPhone,
   DAY_S,
   mintCredential,
@@ -379,7 +380,7 @@ describe('attacks over BLE', () => {
     w.phone = createPhone(w.air, { countSignatures: false });
     const key = await w.issueKey();
     for (const cmd of ['unlock', 'lock'] as const) expect((await w.send({ cmd, credential: key.credential })).response.code).toBe('OK');
-    expect(w.vehicle.state.counters[key.passkey.id]).toBe(0);
+    expect(w.vehicle.state.counters[counterKeyOf(key.passkey)]).toBe(0);
   });
 
   it('a vehicle rebooted from its state file keeps epoch, revocations, counters and actuators', async () => {
@@ -392,13 +393,13 @@ describe('attacks over BLE', () => {
     await w.vehicle.applyManifest(await mintManifest({ issuer: w.issuer, seq: 4, ep: 1, revoked: [revokedKey.keyId] }));
     expect((await w.send({ cmd: 'unlock', credential: key.credential, phone: ownerPhone })).response.code).toBe('OK');
     const before = w.vehicle.state;
-    expect(before).toMatchObject({ seq: 4, ep: 1, revoked: [revokedKeyDigestHex(revokedKey.keyId)], counters: { [key.passkey.id]: 1 }, actuators: { locked: false } });
+    expect(before).toMatchObject({ seq: 4, ep: 1, revoked: [revokedKeyDigestHex(revokedKey.keyId)], counters: { [counterKeyOf(key.passkey)]: 1 }, actuators: { locked: false } });
 
     await w.restartVehicle();
     expect(w.vehicle.state).toEqual(before);
     expect((await w.send({ cmd: 'lock', credential: staleKey.credential })).response.code).toBe('EPOCH_STALE');
     expect((await w.send({ cmd: 'lock', credential: revokedKey.credential, phone: revokedPhone })).response.code).toBe('REVOKED');
     expect((await w.send({ cmd: 'lock', credential: key.credential, phone: ownerPhone })).response.code).toBe('OK');
-    expect(w.vehicle.state.counters[key.passkey.id]).toBe(2);
+    expect(w.vehicle.state.counters[counterKeyOf(key.passkey)]).toBe(2);
   });
 });

@@ -15,6 +15,8 @@ import { createNoble, type Noble } from '../../ble-sim/noble/createNoble.js';
 import { sendCommand, type SendCommandOptions, type SendCommandResult } from '../../ble-sim/phone/phoneCentral.js';
 import { VirtualAuthenticator } from '../../ble-sim/phone/virtualAuthenticator.js';
 import { createVehicle, type CreateVehicleOptions, type Vehicle } from '../../ble-sim/vehicle/createVehicle.js';
+import { passkeyCounterKey } from '../../ble-sim/vehicle/vehicleVerifier.js';
+import { compressedPointOfCoseKey } from '../../shared/cose/p256Point.js';
 import { ManualClock } from '../../shared/clock.js';
 import type { Command } from '../../shared/commands.js';
 import { LocalIssuerKey } from '../../shared/credential/issuerKey.js';
@@ -90,6 +92,11 @@ export interface MintCredentialOptions {
   nowMs?: number;
   /** Validity from nbf (default 24 h). */
   ttlS?: number;
+}
+
+/** Under which name the car keeps this passkey's signature counter. */
+export function counterKeyOf(passkey: RegisteredPasskey): string {
+  return passkeyCounterKey(compressedPointOfCoseKey(Buffer.from(passkey.pk, 'base64url')));
 }
 
 /** A credential as the API hands it out: base64url of its COSE bytes. */
@@ -195,6 +202,12 @@ export async function createBleWorld(
   const air = new Air({ seed: opts.seed ?? 42 });
   const issuer = await createIssuer();
   const linkSecret = new Uint8Array(randomBytes(LINK_SECRET_BYTES));
+  /** Which passkey each issued credential binds, so send() signs with it (the phone app knows its passkey). */
+  const passkeyOfCredential = new Map<string, string>();
+  const passkeyFor = (credential: string): { passkeyId?: string } => {
+    const passkeyId = passkeyOfCredential.get(credential);
+    return passkeyId === undefined ? {} : { passkeyId };
+  };
   const makeVehicle = () =>
     createVehicle({
       vin: VIN,
@@ -222,6 +235,7 @@ export async function createBleWorld(
       const passkey = await registerPasskey(phone.authenticator);
       const keyId = mint.keyId ?? randomUUID();
       const credential = await mintCredential({ issuer, passkey, nowMs: clock.now(), ...mint, keyId });
+      passkeyOfCredential.set(credential, passkey.id);
       return { keyId, passkey, credential, responseKey: responseKeyFor(linkSecret, credential) };
     },
     send(o) {
@@ -235,6 +249,7 @@ export async function createBleWorld(
         origin: ORIGIN,
         timeoutMs: 5_000,
         responseKey: responseKeyFor(linkSecret, rest.credential),
+        ...passkeyFor(rest.credential),
         ...rest,
       });
     },

@@ -119,11 +119,11 @@ export function withoutClaims(claims: object, ...names: string[]): Record<string
 
 // --- COSE / CWT -------------------------------------------------------------------------------
 
-/** The passkey of a credential as its `cnf` COSE_Key: kty EC2, the credential id as kid, crv P-256, x, sign of y. */
-export function cnfCoseKey(passkeyId: string, passkeyCose: string): Map<number, unknown> {
+/** The passkey of a credential as its `cnf` COSE_Key: kty EC2, crv P-256, x, sign of y (no credential id). */
+export function cnfCoseKey(passkeyCose: string): Map<number, unknown> {
   const key = decodeStrictCbor(Buffer.from(passkeyCose, 'base64url')) as Map<number, unknown>;
   const y = key.get(-3) as Uint8Array;
-  return new Map<number, unknown>([[1, 2], [2, new Uint8Array(Buffer.from(passkeyId, 'base64url'))], [-1, 1], [-2, key.get(-2)], [-3, (y.at(-1)! & 1) === 1]]);
+  return new Map<number, unknown>([[1, 2], [-1, 1], [-2, key.get(-2)], [-3, (y.at(-1)! & 1) === 1]]);
 }
 
 /**
@@ -138,7 +138,7 @@ export function credentialCwtClaims(overrides: Partial<KeyCredentialClaims> = {}
     [CLAIM.exp, c.exp],
     [CLAIM.nbf, c.nbf],
     [CLAIM.iat, c.iat],
-    [CLAIM.cnf, new Map([[1, cnfCoseKey(c.cnf.wa.id, c.cnf.wa.pk)]])],
+    [CLAIM.cnf, new Map([[1, cnfCoseKey(c.cnf.wa.pk)]])],
     [CLAIM.sdk, [c.role === 'main' ? 0 : 1, c.perms.reduce((m, p) => m | PERM_BITS[p], 0), c.ep]],
   ]);
 }

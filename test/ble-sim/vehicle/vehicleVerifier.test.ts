@@ -8,7 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildCommandRequest } from '../../../ble-sim/phone/commandRequest.js';
 import { VirtualAuthenticator } from '../../../ble-sim/phone/virtualAuthenticator.js';
 import { initialVehicleState, type VehicleState } from '../../../ble-sim/vehicle/vehicleState.js';
-import { verifyCommandRequest, type VerifierConfig, type VerifierInput } from '../../../ble-sim/vehicle/vehicleVerifier.js';
+import { passkeyCounterKey, verifyCommandRequest, type VerifierConfig, type VerifierInput } from '../../../ble-sim/vehicle/vehicleVerifier.js';
+import { compressedPointOfCoseKey } from '../../../shared/cose/p256Point.js';
 import { CredentialCache } from '../../../ble-sim/vehicle/credentialCache.js';
 import { canonicalClientDataJSON } from '../../../shared/ble/canonicalClientData.js';
 import { revokedKeyDigestHex } from '../../../shared/credential/revokedKeyDigest.js';
@@ -35,12 +36,14 @@ let issuer: TestIssuer;
 let authenticator: VirtualAuthenticator;
 let passkey: RegisteredPasskey;
 let config: VerifierConfig;
+let counterKey: string;
 const keyId = randomUUID();
 
 beforeAll(async () => {
   issuer = await createIssuer();
   authenticator = new VirtualAuthenticator();
   passkey = await registerPasskey(authenticator);
+  counterKey = passkeyCounterKey(compressedPointOfCoseKey(Buffer.from(passkey.pk, 'base64url')));
   config = { vin: VIN, trust: issuer.trust, linkSecret: new Uint8Array(32).fill(1), rpId: RP_ID, origins: [ORIGIN] };
 });
 
@@ -82,7 +85,7 @@ async function run(s: Scenario = {}) {
     authenticator: { getAssertion: (o) => a.getAssertion({ ...o, ...(s.userVerified === undefined ? {} : { userVerified: s.userVerified }) }) },
     ...(s.manifest === undefined ? {} : { state: s.manifest }),
     ...(s.byReference ? { byReference: true } : {}),
-    ...(s.passkeyId === undefined ? {} : { passkeyId: s.passkeyId }),
+    ...((s.passkeyId ?? (s.authenticator ? undefined : passkey.id)) === undefined ? {} : { passkeyId: s.passkeyId ?? passkey.id }),
   });
   if (s.tamper) request = s.tamper(request);
   const input: VerifierInput = {
@@ -99,7 +102,7 @@ async function run(s: Scenario = {}) {
 describe('verifyCommandRequest', () => {
   it('accepts a valid request and returns the new counter and the key id', async () => {
     const decision = await run();
-    expect(decision).toMatchObject({ ok: true, code: 'OK', cmd: 'unlock', keyId, counter: { passkeyId: passkey.id } });
+    expect(decision).toMatchObject({ ok: true, code: 'OK', cmd: 'unlock', keyId, counter: { passkeyKey: expect.any(String) } });
     expect(decision.counter!.value).toBeGreaterThan(0);
   });
 
@@ -164,7 +167,7 @@ describe('verifyCommandRequest', () => {
     ['a signature with s = 0', 'BAD_ASSERTION', async () => ({ tamper: (r) => ({ ...r, sig: Uint8Array.from([...r.sig.subarray(0, 32), ...new Uint8Array(32)]) }) })],
     ['the counter changed after signing', 'BAD_ASSERTION', async () => ({ tamper: (r) => ({ ...r, authData: Uint8Array.from([r.authData[0]!, 0xff, 0xff, 0xff, 0xff]) }) })],
     ['clientDataJSON of a registration', 'BAD_ASSERTION', async () => ({ tamper: (r) => ({ ...r, clientDataJSON: new TextEncoder().encode(new TextDecoder().decode(canonicalClientDataJSON(new Uint8Array(32), ORIGIN)).replace('webauthn.get', 'webauthn.create')) }) })],
-    ['counter not above the stored one (cloned passkey)', 'COUNTER_REGRESSION', async () => ({ state: { counters: { [passkey.id]: 1_000_000 } } })],
+    ['counter not above the stored one (cloned passkey)', 'COUNTER_REGRESSION', async () => ({ state: { counters: { [counterKey]: 1_000_000 } } })],
   ])('%s → %s', async (_name, code, scenario) => {
     const decision = await run(await scenario());
     expect(decision.code).toBe(code);
@@ -174,7 +177,7 @@ describe('verifyCommandRequest', () => {
 
   it('a forged assertion with a low counter is BAD_ASSERTION, not COUNTER_REGRESSION (signature first)', async () => {
     const decision = await run({
-      state: { counters: { [passkey.id]: 1_000_000 } },
+      state: { counters: { [counterKey]: 1_000_000 } },
       tamper: (r) => ({ ...r, sig: r.sig.map((b, i) => (i === 10 ? b ^ 1 : b)) }),
     });
     expect(decision.code).toBe('BAD_ASSERTION');

@@ -102,7 +102,7 @@ function compressedByNode(jwk: { x?: string; y?: string }): Uint8Array {
 }
 
 describe('issueKeyCredential / verifyKeyCredential round trip', () => {
-  it('verifies what it issued and reads the claims back, the passkey as its id and compressed point', async () => {
+  it('verifies what it issued and reads the claims back, the passkey as its compressed point (its credential id is not carried)', async () => {
     expect(verify(await issue())).toEqual({
       iss: ISSUER,
       sub: KEY_ID,
@@ -113,7 +113,6 @@ describe('issueKeyCredential / verifyKeyCredential round trip', () => {
       role: 'main',
       perms: ['unlock', 'lock', 'start', 'trunk'],
       ep: 0,
-      passkeyId: PASSKEY_ID,
       passkeyPoint: PASSKEY_POINT,
     });
   });
@@ -185,7 +184,6 @@ describe('wire format (known answers, RFC 8392 claims in an RFC 9052 COSE_Sign1)
   // The first 8 bytes of the key's RFC 7638 thumbprint, as jose's calculateJwkThumbprint computes it.
   const KID = '2944fa8cf52aab3e';
   const x = Buffer.from(PASSKEY_JWK.x, 'base64url').toString('hex');
-  const passkeyId = Buffer.from('passkey-credential-id-0001').toString('hex');
   const PROTECTED = `a3 01 26 04 48 ${KID} 10 6b ${Buffer.from('sdk-key+cwt').toString('hex')}`;
   const PAYLOAD = [
     'a7',
@@ -194,7 +192,7 @@ describe('wire format (known answers, RFC 8392 claims in an RFC 9052 COSE_Sign1)
     '04 1a 69570a80', // 4 exp 2026-01-02T00:00:00Z
     '05 1a 6955b900', // 5 nbf 2026-01-01T00:00:00Z
     '06 1a 6955b900', // 6 iat
-    `08 a1 01 a5 01 02 02 58 1a ${passkeyId} 20 01 21 58 20 ${x} 22 f4`, // 8 cnf {1: {kty EC2, kid, crv P-256, x, y even}}
+    `08 a1 01 a4 01 02 20 01 21 58 20 ${x} 22 f4`, // 8 cnf {1: {kty EC2, crv P-256, x, y even}}
     '3a 00010000 83 00 0f 00', // -65537 [main, unlock|lock|start|trunk, ep 0]
   ].join(' ');
 
@@ -204,8 +202,8 @@ describe('wire format (known answers, RFC 8392 claims in an RFC 9052 COSE_Sign1)
     const protectedBytes = hex(PROTECTED);
     const payload = hex(PAYLOAD);
     expect(protectedBytes).toHaveLength(26);
-    expect(payload).toHaveLength(0x96);
-    const expected = `d2 84 58 1a ${PROTECTED} a0 58 96 ${PAYLOAD} 58 40`.replace(/\s+/g, '');
+    expect(payload).toHaveLength(0x79);
+    const expected = `d2 84 58 1a ${PROTECTED} a0 58 79 ${PAYLOAD} 58 40`.replace(/\s+/g, '');
     expect(toHex(credential.subarray(0, credential.length - 64))).toBe(expected);
     expect(credential).toHaveLength(expected.length / 2 + 64);
     // …and the last 64 bytes are a signature the A.2.3 public key verifies.
@@ -215,7 +213,7 @@ describe('wire format (known answers, RFC 8392 claims in an RFC 9052 COSE_Sign1)
 
   it('a credential built from the hand-written bytes and signed by the issuer verifies (the table is what the verifier reads)', async () => {
     const token = await signCose(issuer.key, { header: coseHeader(issuer.key), payload: hex(PAYLOAD) });
-    expect(verify(token)).toMatchObject({ sub: KEY_ID, aud: VIN, exp: NOW + DAY, role: 'main', perms: ['unlock', 'lock', 'start', 'trunk'], passkeyId: PASSKEY_ID, passkeyPoint: PASSKEY_POINT });
+    expect(verify(token)).toMatchObject({ sub: KEY_ID, aud: VIN, exp: NOW + DAY, role: 'main', perms: ['unlock', 'lock', 'start', 'trunk'], passkeyPoint: PASSKEY_POINT });
   });
 });
 
@@ -458,10 +456,8 @@ describe('claims that fail the schema are refused with BAD_CREDENTIAL, even when
     ['cnf: y as the full coordinate (an uncompressed key)', cnfWith((k) => k.set(-3, Buffer.from(PASSKEY_JWK.y, 'base64url')))],
     ['cnf: y missing', cnfWith((k) => k.delete(-3))],
     ['cnf: y as 0 instead of false', cnfWith((k) => k.set(-3, 0))],
-    ['cnf: an alg label (3) beside the five', cnfWith((k) => k.set(3, -7))],
-    ['cnf: kid (the passkey id) missing', cnfWith((k) => k.delete(2))],
-    ['cnf: kid of 11 bytes (an id shorter than 16 characters)', cnfWith((k) => k.set(2, new Uint8Array(11)))],
-    ['cnf: kid as text', cnfWith((k) => k.set(2, PASSKEY_ID))],
+    ['cnf: an alg label (3) beside the four', cnfWith((k) => k.set(3, -7))],
+    ['cnf: a kid (2, the passkey id) beside the four', cnfWith((k) => k.set(2, new Uint8Array(16)))],
     ['sub with a hash-tag brace', (c) => c.set(CLAIM.sub, 'key_{AAAAAAAAAAAAAAAAAA}')],
     ['sub with a colon', (c) => c.set(CLAIM.sub, 'key:AAAAAAAAAAAAAAAAAAAA')],
     ['sub too short', (c) => c.set(CLAIM.sub, 'short')],
@@ -518,7 +514,7 @@ describe('garbage is refused with BAD_CREDENTIAL', () => {
 describe('readKeyCredential (the phone reading its own credential, unverified)', () => {
   it('reads the claims without any trust (iss is unknown without it)', async () => {
     const read = readKeyCredential(await issue({ role: 'shared', perms: ['unlock'] }));
-    expect(read).toMatchObject({ iss: '', sub: KEY_ID, role: 'shared', perms: ['unlock'], passkeyId: PASSKEY_ID, passkeyPoint: PASSKEY_POINT });
+    expect(read).toMatchObject({ iss: '', sub: KEY_ID, role: 'shared', perms: ['unlock'], passkeyPoint: PASSKEY_POINT });
   });
 
   it('verifies nothing: a credential signed by an untrusted key reads the same, so reading is never a check', async () => {
