@@ -20,6 +20,7 @@ import { encodeMessage, type ResponseMessage } from '../../shared/ble/messages.j
 import { createApp } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
+import { generateLinkSecret } from '../../server/operator/newVehicleIdentity.js';
 import { provisionVehicle } from '../../server/operator/provisionVehicle.js';
 import { MemoryStore } from '../../server/store/memoryStore.js';
 import { Air } from '../air/air.js';
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
           odometerKm,
           qrToken: vin === SECOND_VIN ? qrToken : randomBytes(24).toString('base64url'),
           vehiclePublicJwk: p256PublicJwkSchema.parse(publicKey.export({ format: 'jwk' })),
+          linkSecret: generateLinkSecret(),
         });
       }, (v) => `first registration ${v.firstRegistration}, odometer ${v.odometerKm} km, QR token stored as its SHA-256, vehicle key P-256`);
     }

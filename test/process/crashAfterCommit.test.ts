@@ -6,7 +6,7 @@
  * retry answers as done and publishes, a car synced to that instance applies the state, the old key
  * is refused over BLE, and the notice the commit owed is in the outbox exactly once.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,8 +19,8 @@ import { sendCommand } from '../../ble-sim/phone/phoneCentral.js';
 import { createVehicle, type Vehicle } from '../../ble-sim/vehicle/createVehicle.js';
 import { VehicleSync } from '../../ble-sim/vehicle/vehicleSync.js';
 import { systemClock } from '../../shared/clock.js';
+import { readVehicleKeyFile } from '../../shared/vehicleKeyFile.js';
 import { LocalIssuerKey } from '../../shared/credential/issuerKey.js';
-import { jwkSchema } from '../../shared/credential/jwkSchema.js';
 import { POLL } from '../support/poll.js';
 import { startRedisServer, type RedisServer } from '../support/redisServer.js';
 import { freePort, runCommandLine, spawnProcess, type SpawnedProcess } from '../support/spawnedProcess.js';
@@ -89,8 +89,8 @@ beforeAll(async () => {
   qrToken = provisioned.qrToken;
   car = createVehicle({ vin: VIN, trust: { issuer: origin, jwks: { keys: [issuerKey.publicJwk] } }, rpId: 'localhost', origins: [origin], stateFile: join(dir, 'car.json'), clock: systemClock, air });
   await car.start();
-  const privateKey = jwkSchema.parse(JSON.parse(await readFile(provisioned.keyFile, 'utf8')));
-  sync = new VehicleSync({ baseUrl: origin, vin: VIN, privateKey, issuer: origin, clock: systemClock, applyManifest: (m) => car.applyManifest(m), applyTrustUpdate: (t) => car.applyTrustUpdate(t), initialBackoffMs: 20, maxBackoffMs: 200 });
+  const { vehicleKey } = await readVehicleKeyFile(provisioned.keyFile);
+  sync = new VehicleSync({ baseUrl: origin, vin: VIN, privateKey: vehicleKey, issuer: origin, clock: systemClock, applyManifest: (m) => car.applyManifest(m), applyTrustUpdate: (t) => car.applyTrustUpdate(t), initialBackoffMs: 20, maxBackoffMs: 200 });
   sync.start();
 }, 180_000);
 
