@@ -16,6 +16,7 @@ import type { Command } from '../../shared/commands.js';
 import { LocalIssuerKey } from '../../shared/credential/issuerKey.js';
 import { jwkSetSchema, p256PublicJwkSchema } from '../../shared/credential/jwkSchema.js';
 import { keyCredentialClaimsSchema } from '../../shared/credential/keyCredential.js';
+import { linkSecretBytes } from '../../shared/ble/linkKeys.js';
 import { encodeMessage, type ResponseMessage } from '../../shared/ble/messages.js';
 import { createApp } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
@@ -83,25 +84,28 @@ async function main(): Promise<void> {
     n.chapter('1. Provision two vehicles (operator)');
     const qrToken = randomBytes(24).toString('base64url');
     const vehicleKeys = new Map<string, JWK>();
+    // What each car is given at provisioning besides its key: the link secret the server keeps too.
+    const linkSecrets = new Map<string, string>();
     for (const [vin, odometerKm, firstRegistration] of [[VIN, 48_210, '2026-03-01'], [SECOND_VIN, 12_004, '2026-02-15']] as const) {
       await n.step(`provision ${vin}`, async () => {
         const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
         vehicleKeys.set(vin, await exportJWK(privateKey));
+        linkSecrets.set(vin, generateLinkSecret());
         return provisionVehicle(app.ctx, {
           vin,
           firstRegistration,
           odometerKm,
           qrToken: vin === SECOND_VIN ? qrToken : randomBytes(24).toString('base64url'),
           vehiclePublicJwk: p256PublicJwkSchema.parse(publicKey.export({ format: 'jwk' })),
-          linkSecret: generateLinkSecret(),
+          linkSecret: linkSecrets.get(vin)!,
         });
       }, (v) => `first registration ${v.firstRegistration}, odometer ${v.odometerKm} km, QR token stored as its SHA-256, vehicle key P-256`);
     }
     const air = new Air({ seed: 7 });
     const jwks = await n.step('cars fetch the issuer keys they trust (JWKS)', async () => jwkSetSchema.parse(await (await fetch(`${baseUrl}/.well-known/jwks.json`)).json()), (j) => `${j.keys.length} key, ES256`);
     const startCar = async (vin: string): Promise<Vehicle> => {
-      const car = createVehicle({ vin, trust: { issuer: config.ISSUER, jwks }, rpId: RP_ID, origins: [ORIGIN], stateFile: join(dir, `${vin}.json`), clock: systemClock, air, linkProfile: DEFAULT_LINK_PROFILE });
-      await n.step(`car ${vin} starts advertising on the simulated air`, () => car.start(), () => `local name ${car.localName}, MTU ${DEFAULT_LINK_PROFILE.mtu}, interval ${DEFAULT_LINK_PROFILE.intervalMs} ms`);
+      const car = createVehicle({ vin, linkSecret: linkSecretBytes(linkSecrets.get(vin)!), trust: { issuer: config.ISSUER, jwks }, rpId: RP_ID, origins: [ORIGIN], stateFile: join(dir, `${vin}.json`), clock: systemClock, air, linkProfile: DEFAULT_LINK_PROFILE });
+      await n.step(`car ${vin} starts advertising on the simulated air`, () => car.start(), () => `private local name ${car.localName} (a new one every 15 min), MTU ${DEFAULT_LINK_PROFILE.mtu}, interval ${DEFAULT_LINK_PROFILE.intervalMs} ms`);
       cars.push(car);
       return car;
     };
@@ -135,9 +139,9 @@ async function main(): Promise<void> {
 
     n.chapter('5. Over BLE through noble: challenge, biometric assertion over the transaction hash, command');
     const send = async (cmd: Command, where: string, vin = VIN) => {
-      const { credential, state } = phone.credentialFor(vin);
+      const { credential, state, advertisingKey } = phone.credentialFor(vin);
       // The phone's stack keeps bonds: its first OK command with a car bonds them, later ones skip discovery and the CCCD write.
-      const result = await sendCommand({ noble, metricsSource: bindings, bonds: bindings, vin, cmd, credential, ...(state ? { state } : {}), authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN });
+      const result = await sendCommand({ noble, metricsSource: bindings, bonds: bindings, advertising: { key: advertisingKey }, vin, cmd, credential, ...(state ? { state } : {}), authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN });
       if (!result.response.ok) throw new Error(`the car refused ${cmd}: ${result.response.code}`);
       figures.push({ cmd, where, metrics: result.metrics });
       return result;
@@ -155,8 +159,9 @@ async function main(): Promise<void> {
     await n.step('unlock again, with no server reachable', () => send('unlock', 'offline'), (r) => `car: locked=${r.response.vehicle.locked}`);
 
     n.chapter('7. Attacks the car must refuse, each with its exact code');
+    const carAdvertising = { key: phone.credentialFor(VIN).advertisingKey };
     await n.step('an assertion made for "lock" sent with "unlock"', async () => {
-      const session = await openVehicleSession({ noble, metricsSource: bindings, vin: VIN });
+      const session = await openVehicleSession({ noble, metricsSource: bindings, advertising: carAdvertising, vin: VIN });
       try {
         const challenge = await session.readChallenge();
         const request = await buildCommandRequest({ challenge, vin: VIN, cmd: 'lock', credential: key.credential, authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN });
@@ -167,7 +172,7 @@ async function main(): Promise<void> {
       }
     }, (s) => s);
     await n.step('a replayed request (the same bytes again)', async () => {
-      const session = await openVehicleSession({ noble, metricsSource: bindings, vin: VIN });
+      const session = await openVehicleSession({ noble, metricsSource: bindings, advertising: carAdvertising, vin: VIN });
       try {
         const challenge = await session.readChallenge();
         const bytes = encodeMessage(await buildCommandRequest({ challenge, vin: VIN, cmd: 'lock', credential: key.credential, authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN }));
@@ -182,13 +187,13 @@ async function main(): Promise<void> {
     }, (s) => s);
     await n.step(`the credential for ${SECOND_VIN} shown to ${VIN}`, async () => {
       const other = phone.credentialFor(SECOND_VIN).credential;
-      const { response } = await sendCommand({ noble, metricsSource: bindings, vin: VIN, cmd: 'unlock', credential: other, authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN });
+      const { response } = await sendCommand({ noble, metricsSource: bindings, advertising: carAdvertising, vin: VIN, cmd: 'unlock', credential: other, authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN });
       return expectCode(response, 'WRONG_VEHICLE');
     }, (s) => s);
     await n.step('an assertion without user verification (the fingerprint check failed)', async () => {
       phone.authenticator.biometricPasses = false;
       try {
-        const { response } = await sendCommand({ noble, metricsSource: bindings, vin: VIN, cmd: 'unlock', credential: key.credential, authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN });
+        const { response } = await sendCommand({ noble, metricsSource: bindings, advertising: carAdvertising, vin: VIN, cmd: 'unlock', credential: key.credential, authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN });
         return expectCode(response, 'USER_NOT_VERIFIED');
       } finally {
         phone.authenticator.biometricPasses = true;
@@ -218,7 +223,7 @@ async function main(): Promise<void> {
         await family.signUp('sam@example.com', 'Sam');
         family.wallet.put(VIN, await family.api.request('POST', `/v1/invitations/${invitation.code}/accept`, { passkeyId: family.passkeyId }));
       }, () => `shared key, perms ${JSON.stringify(decodeJwt(family.credentialFor(VIN).credential).perms)}`);
-      const familySend = (cmd: Command) => sendCommand({ noble: familyNoble, vin: VIN, cmd, credential: family.credentialFor(VIN).credential, authenticator: family.authenticator, rpId: RP_ID, origin: ORIGIN });
+      const familySend = (cmd: Command) => sendCommand({ noble: familyNoble, advertising: { key: family.credentialFor(VIN).advertisingKey }, vin: VIN, cmd, credential: family.credentialFor(VIN).credential, authenticator: family.authenticator, rpId: RP_ID, origin: ORIGIN });
       await n.step('the family member unlocks over BLE', async () => {
         const { response } = await familySend('unlock');
         if (!response.ok) throw new Error(`refused: ${response.code}`);

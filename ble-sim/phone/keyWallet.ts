@@ -1,10 +1,11 @@
 /**
- * The phone's key wallet: per vehicle, the key id, the newest credential and the newest state
- * manifest from the server's answers (the highest seq wins), so the phone carries revocations to an
- * offline car (DESIGN.md §3, `state`).
+ * The phone's key wallet: per vehicle, the key id, the newest credential with its response key, the
+ * vehicle's advertising key (to find the car's private advertisement), and the newest state manifest
+ * from the server's answers (the highest seq wins), so the phone carries revocations to an offline
+ * car (DESIGN.md §3, `state`). The keys are secrets, like the credential: never logged.
  */
 import { decodeJwt } from 'jose';
-import type { Vin } from '../../shared/ids.js';
+import type { Base64Url, Vin } from '../../shared/ids.js';
 
 export interface WalletEntry {
   vin: Vin;
@@ -13,6 +14,10 @@ export interface WalletEntry {
   expiresAt: number;
   state: string | undefined;
   stateSeq: number;
+  /** The credential's response key, base64url (the car authenticates its answers with it). */
+  responseKey: Base64Url;
+  /** The vehicle's advertising key, base64url (resolves the car's rotating advertisement). */
+  advertisingKey: Base64Url;
 }
 
 function seqOf(manifest: string): number {
@@ -28,7 +33,7 @@ export class KeyWallet {
   }
 
   /** Store a credential and manifest from the server (a newer manifest replaces an older one). */
-  put(vin: Vin, issued: { keyId: string; credential: string; state: string; expiresAt: number }): WalletEntry {
+  put(vin: Vin, issued: { keyId: string; credential: string; state: string; expiresAt: number; responseKey: Base64Url; advertisingKey: Base64Url }): WalletEntry {
     const previous = this.#entries.get(vin);
     const seq = seqOf(issued.state);
     const keepOld = previous?.state !== undefined && previous.stateSeq > seq;
@@ -39,6 +44,8 @@ export class KeyWallet {
       expiresAt: issued.expiresAt,
       state: keepOld ? previous.state : issued.state,
       stateSeq: keepOld ? previous.stateSeq : seq,
+      responseKey: issued.responseKey,
+      advertisingKey: issued.advertisingKey,
     };
     this.#entries.set(vin, entry);
     return entry;

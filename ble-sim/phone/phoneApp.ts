@@ -13,6 +13,8 @@ export interface IssuedKey {
   credential: string;
   state: string;
   expiresAt: number;
+  responseKey: string;
+  advertisingKey: string;
 }
 
 export type ClaimProof = { method: 'odometer'; odometerKm: number } | { method: 'qr'; qrToken: string };
@@ -92,11 +94,11 @@ export class PhoneApp {
     return this.wallet.put(vin, issued);
   }
 
-  /** The assertion parameters the BLE central needs for a command. */
-  credentialFor(vin: Vin): { credential: string; state: string | undefined } {
+  /** What the BLE central needs for a command: the credential, the newest manifest, and the advertising key that finds the car. */
+  credentialFor(vin: Vin): { credential: string; state: string | undefined; advertisingKey: Uint8Array } {
     const entry = this.wallet.get(vin);
     if (!entry) throw new Error(`no key for ${vin} in the wallet`);
-    return { credential: entry.credential, state: entry.state };
+    return { credential: entry.credential, state: entry.state, advertisingKey: new Uint8Array(Buffer.from(entry.advertisingKey, 'base64url')) };
   }
 }
 

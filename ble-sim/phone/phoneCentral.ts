@@ -20,7 +20,7 @@ import { encodeMessage, type ResponseMessage } from '../../shared/ble/messages.j
 import { buildCommandRequest, type BuildCommandRequestOptions } from './commandRequest.js';
 import { Deadline } from './deadline.js';
 import type { PeerBonds } from './vehicleLink.js';
-import { DEFAULT_COMMAND_TIMEOUT_MS, openVehicleSession } from './vehicleSession.js';
+import { DEFAULT_COMMAND_TIMEOUT_MS, openVehicleSession, type OpenVehicleSessionOptions } from './vehicleSession.js';
 
 /** One command to one car: what a request needs (but the challenge, read here), the noble to use and a time budget. */
 export type SendCommandOptions = Omit<BuildCommandRequestOptions, 'challenge'> & {
@@ -31,7 +31,7 @@ export type SendCommandOptions = Omit<BuildCommandRequestOptions, 'challenge'> &
   metricsSource?: LinkMetricsSource;
   /** The stack's bonds (AirBindings): the first successful command bonds the phone with the car. */
   bonds?: PeerBonds;
-};
+} & Pick<OpenVehicleSessionOptions, 'advertising'>;
 
 /** The car's answer and the link's figures. */
 export interface SendCommandResult {
@@ -44,8 +44,8 @@ export interface SendCommandResult {
 /** Send one command over noble and return the car's answer; throws DigitalKeyError TIMEOUT when out of time. */
 export async function sendCommand(opts: SendCommandOptions): Promise<SendCommandResult> {
   const deadline = new Deadline(opts.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS);
-  const { noble, metricsSource, bonds, timeoutMs: _timeoutMs, ...command } = opts;
-  const session = await openVehicleSession({ noble, vin: opts.vin, deadline, ...(metricsSource ? { metricsSource } : {}), ...(bonds ? { bonds } : {}) });
+  const { noble, metricsSource, bonds, advertising, timeoutMs: _timeoutMs, ...command } = opts;
+  const session = await openVehicleSession({ noble, vin: opts.vin, advertising, deadline, ...(metricsSource ? { metricsSource } : {}), ...(bonds ? { bonds } : {}) });
   let response: ResponseMessage;
   try {
     const challenge = await session.readChallenge();

@@ -1,7 +1,8 @@
 /**
  * `npm run vehicle`: one simulated car on a simulated air, reachable from other processes through
  * the loopback air bridge (a phone simulator connects with connectRemoteRadio). Logs are JSON lines
- * (pino): that it is advertising, then one line per command with the link's RSSI and timing.
+ * (pino): that it is advertising (its name and address at start: they rotate every 15 minutes), then
+ * one line per command with the link's RSSI and timing. Its provisioning file's secrets are never logged.
  * Configuration: see vehicleConfig.ts.
  */
 import { mkdir, readFile } from 'node:fs/promises';
@@ -11,6 +12,7 @@ import { pino } from 'pino';
 import { Air } from '../air/air.js';
 import { serveAir } from '../air/airBridgeServer.js';
 import { LINK_PROFILES } from '../air/linkProfile.js';
+import { linkSecretBytes } from '../../shared/ble/linkKeys.js';
 import { systemClock } from '../../shared/clock.js';
 import { jwkSetSchema } from '../../shared/credential/jwkSchema.js';
 import { dataDir } from '../../shared/dataDir.js';
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
   const linkProfile = LINK_PROFILES[config.LINK_PROFILE];
   const vehicle = createVehicle({
     vin: config.VIN,
+    linkSecret: linkSecretBytes(provisioned.linkSecret),
     trust: { issuer: config.ISSUER, jwks },
     rpId: config.RP_ID,
     origins: config.RP_ORIGINS,

@@ -12,8 +12,8 @@
  *   non-resolvable private address (Core 5.3 Vol 6 Part B §1.3.2.2: the two top bits 00, the other 46
  *   neither all 0 nor all 1). Nothing resolves the address: the phone recognises the car by its name.
  *
- * The phone resolves a name against periods p-1, p and p+1 of its own clock, so a few minutes of
- * skew between phone and car never hide the car.
+ * The phone resolves a name against periods p-1, p and p+1 of its own clock, so a phone clock up
+ * to 15 minutes off the car's never hides the car.
  *
  * @example
  * const name = advertisingName(advertisingKey, car.now());        // what the car advertises

@@ -75,7 +75,7 @@ describe('attacks over BLE', () => {
   it('replay: the same request bytes written again on the same connection → UNKNOWN_NONCE', async () => {
     const w = await setup();
     const key = await w.issueKey();
-    const session = await openVehicleSession({ noble: w.phone.noble, vin: VIN });
+    const session = await openVehicleSession({ noble: w.phone.noble, vin: VIN, advertising: w.advertising });
     try {
       const challenge = await session.readChallenge();
       const bytes = encodeMessage(
@@ -93,7 +93,7 @@ describe('attacks over BLE', () => {
   it('replay: sniffed request bytes written on a new connection → UNKNOWN_NONCE (and BAD_ASSERTION after reading a fresh challenge)', async () => {
     const w = await setup();
     const key = await w.issueKey();
-    const victim = await openVehicleSession({ noble: w.phone.noble, vin: VIN });
+    const victim = await openVehicleSession({ noble: w.phone.noble, vin: VIN, advertising: w.advertising });
     const challenge = await victim.readChallenge();
     const sniffed = encodeMessage(
       await buildCommandRequest({ challenge, vin: VIN, cmd: 'unlock', credential: key.credential, authenticator: w.phone.authenticator, rpId: RP_ID, origin: ORIGIN }),
@@ -104,7 +104,7 @@ describe('attacks over BLE', () => {
     await w.send({ cmd: 'lock', credential: key.credential });
 
     const attacker = createPhone(w.air);
-    const replay = await openVehicleSession({ noble: attacker.noble, vin: VIN });
+    const replay = await openVehicleSession({ noble: attacker.noble, vin: VIN, advertising: w.advertising });
     try {
       await replay.writeMessage(sniffed);
       expect(await replay.nextResponse()).toMatchObject({ ok: false, code: 'UNKNOWN_NONCE' });
@@ -119,7 +119,7 @@ describe('attacks over BLE', () => {
 
   it('a phone that stops mid-message: the car drops the partial message after 2 s and answers BAD_FRAME', async () => {
     const w = await setup();
-    const session = await openVehicleSession({ noble: w.phone.noble, vin: VIN });
+    const session = await openVehicleSession({ noble: w.phone.noble, vin: VIN, advertising: w.advertising });
     try {
       await session.readChallenge();
       // The first fragment announces 500 bytes; the rest never comes.
@@ -157,7 +157,7 @@ describe('attacks over BLE', () => {
   it('command swap: an assertion made for lock, sent as unlock → BAD_ASSERTION', async () => {
     const w = await setup();
     const key = await w.issueKey();
-    const session = await openVehicleSession({ noble: w.phone.noble, vin: VIN });
+    const session = await openVehicleSession({ noble: w.phone.noble, vin: VIN, advertising: w.advertising });
     try {
       const challenge = await session.readChallenge();
       const forLock = await buildCommandRequest({ challenge, vin: VIN, cmd: 'lock', credential: key.credential, authenticator: w.phone.authenticator, rpId: RP_ID, origin: ORIGIN });
@@ -310,7 +310,7 @@ describe('attacks over BLE', () => {
     const key = await w.issueKey();
     // Malware on the phone has the authenticator sign a challenge from the attacker's connection…
     const attacker = createPhone(w.air);
-    const held = await openVehicleSession({ noble: attacker.noble, vin: VIN });
+    const held = await openVehicleSession({ noble: attacker.noble, vin: VIN, advertising: w.advertising });
     try {
       const challenge = await held.readChallenge();
       const harvested = await buildCommandRequest({ challenge, vin: VIN, cmd: 'unlock', credential: key.credential, authenticator: w.phone.authenticator, rpId: RP_ID, origin: ORIGIN });

@@ -47,8 +47,8 @@ async function restart(issuerKey: LocalIssuerKey, extra: object[] = []): Promise
   port = Number(new URL(t.baseUrl).port);
 }
 
-async function carOnAir(vin: string): Promise<Vehicle> {
-  const car = createVehicle({ vin, trust: t.app.ctx.trust, rpId: TEST_RP_ID, origins: [TEST_ORIGIN], stateFile: join(dir, `${vin}.json`), clock, air });
+async function carOnAir({ vin, linkSecret }: { vin: string; linkSecret: Uint8Array }): Promise<Vehicle> {
+  const car = createVehicle({ vin, linkSecret, trust: t.app.ctx.trust, rpId: TEST_RP_ID, origins: [TEST_ORIGIN], stateFile: join(dir, `${vin}.json`), clock, air });
   await car.start();
   cars.push(car);
   return car;
@@ -81,7 +81,7 @@ const trustedKids = (car: Vehicle) => (car.state.issuerKeys ?? []).map((k) => k.
 const kidOf = (credential: string) => (JSON.parse(Buffer.from(credential.split('.')[0] ?? '', 'base64url').toString('utf8')) as { kid?: string }).kid;
 
 async function unlock(phone: PhoneApp, vin: string, credential = phone.credentialFor(vin).credential): Promise<string> {
-  const result = await sendCommand({ noble, vin, cmd: 'unlock', credential, authenticator: phone.authenticator, rpId: TEST_RP_ID, origin: TEST_ORIGIN, timeoutMs: 5000 });
+  const result = await sendCommand({ noble, advertising: { key: phone.credentialFor(vin).advertisingKey, clock }, vin, cmd: 'unlock', credential, authenticator: phone.authenticator, rpId: TEST_RP_ID, origin: TEST_ORIGIN, timeoutMs: 5000 });
   return result.response.code;
 }
 
@@ -106,8 +106,8 @@ describe('issuer key rotation with a synced car', () => {
       await restart(k1);
       const v = await t.provision();
       const sleeper = await t.provision();
-      const car = await carOnAir(v.vin);
-      const sleepingCar = await carOnAir(sleeper.vin);
+      const car = await carOnAir(v);
+      const sleepingCar = await carOnAir(sleeper);
       syncCar(car, v.vehiclePrivateJwk);
       const owner = await t.mainUserWithKey(v.vin, v.odometerKm);
       await expect.poll(() => trustedKids(car), POLL).toEqual([k1.kid]).catch(withSyncEvents);

@@ -14,6 +14,7 @@ import { createNoble } from '../../ble-sim/noble/createNoble.js';
 import { sendCommand } from '../../ble-sim/phone/phoneCentral.js';
 import { VirtualAuthenticator } from '../../ble-sim/phone/virtualAuthenticator.js';
 import { generateVehicleKeyPair } from '../../server/operator/newVehicleIdentity.js';
+import { deriveAdvertisingKey } from '../../shared/ble/linkKeys.js';
 import { writeVehicleKeyFile } from '../../shared/vehicleKeyFile.js';
 import { createIssuer, mintCredential, ORIGIN, registerPasskey, RP_ID, VIN, type TestIssuer } from '../support/bleFixtures.js';
 
@@ -75,7 +76,7 @@ describe('npm run vehicle + a phone in another process', () => {
     const radio: RemoteRadio = await connectRemoteRadio({ port: airPort });
     try {
       const bindings = new AirBindings(radio);
-      const { response, metrics } = await sendCommand({ noble: createNoble(bindings), metricsSource: bindings, vin: VIN, cmd: 'unlock', credential, authenticator, rpId: RP_ID, origin: ORIGIN });
+      const { response, metrics } = await sendCommand({ noble: createNoble(bindings), metricsSource: bindings, advertising: { key: deriveAdvertisingKey(LINK_SECRET) }, vin: VIN, cmd: 'unlock', credential, authenticator, rpId: RP_ID, origin: ORIGIN });
       expect(response).toMatchObject({ ok: true, code: 'OK', cmd: 'unlock', vehicle: { locked: false } });
       expect(metrics).toMatchObject({ mtu: 185, intervalMs: 30 });
       expect(metrics.roundTrips).toBeGreaterThan(5);

@@ -8,7 +8,7 @@ import { decodeJwt } from 'jose';
 import { MAX_CREDENTIAL_LIFETIME_SECONDS } from '../../shared/credential/keyCredential.js';
 import { grantDealer } from '../../server/operator/grantDealer.js';
 import { wipeVehicleKeys } from '../../server/keys/wipeVehicleKeys.js';
-import type { PhoneApp } from '../../ble-sim/phone/phoneApp.js';
+import type { IssuedKey, PhoneApp } from '../../ble-sim/phone/phoneApp.js';
 import { codeOf, rawCall } from '../support/httpCalls.js';
 import { startTestServer, type TestServer } from '../support/testServer.js';
 
@@ -34,7 +34,7 @@ async function sharedUser(owner: PhoneApp, vin: string, body?: Record<string, un
   const { code } = await invite(owner, vin, body);
   const phone = t.phone();
   await phone.signUp(email('shared'), 'Shared');
-  const issued = await phone.api.request<{ keyId: string; credential: string; state: string; expiresAt: number }>('POST', `/v1/invitations/${code}/accept`, { passkeyId: phone.passkeyId });
+  const issued = await phone.api.request<IssuedKey>('POST', `/v1/invitations/${code}/accept`, { passkeyId: phone.passkeyId });
   phone.wallet.put(vin, issued);
   return phone;
 }

@@ -2,6 +2,8 @@
  * Fixtures for BLE tests: an issuer, passkeys registered the way the server will register them
  * (hand-built creation options → VirtualAuthenticator → verifyRegistrationResponse), credentials
  * and manifests minted directly, and a "world" (air + vehicle with a temp state file + phones).
+ * A world's car is provisioned with LINK_SECRET; its phones find it with the advertising key derived
+ * from it, as a wallet entry would give them.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,9 +14,12 @@ import { Air } from '../../ble-sim/air/air.js';
 import { DEFAULT_LINK_PROFILE, type LinkProfile } from '../../ble-sim/air/linkProfile.js';
 import { AirBindings } from '../../ble-sim/noble/airBindings.js';
 import { createNoble, type Noble } from '../../ble-sim/noble/createNoble.js';
+import type { VehicleAdvertising } from '../../ble-sim/phone/nobleVehicleLink.js';
 import { sendCommand, type SendCommandOptions, type SendCommandResult } from '../../ble-sim/phone/phoneCentral.js';
 import { VirtualAuthenticator } from '../../ble-sim/phone/virtualAuthenticator.js';
 import { createVehicle, type CreateVehicleOptions, type Vehicle } from '../../ble-sim/vehicle/createVehicle.js';
+import { ForwardOnlyClock } from '../../ble-sim/vehicle/forwardOnlyClock.js';
+import { deriveAdvertisingKey } from '../../shared/ble/linkKeys.js';
 import { ManualClock } from '../../shared/clock.js';
 import type { Command } from '../../shared/commands.js';
 import { LocalIssuerKey } from '../../shared/credential/issuerKey.js';
@@ -30,6 +35,10 @@ export const OTHER_VIN = 'WBA8E9G50GNT40001';
 /** 2026-01-01T00:00:00Z */
 export const START_MS = Date.UTC(2026, 0, 1);
 export const DAY_S = 86_400;
+/** The link secret of a world's car (as provisioning would make it, 32 bytes). */
+export const LINK_SECRET = Uint8Array.from({ length: 32 }, (_, i) => 0xa0 ^ i);
+/** The advertising key a key holder of a world's car gets with each credential. */
+export const ADVERTISING_KEY = deriveAdvertisingKey(LINK_SECRET);
 
 export interface TestIssuer {
   key: LocalIssuerKey;
@@ -161,9 +170,11 @@ export interface BleWorld {
   issuer: TestIssuer;
   vehicle: Vehicle;
   phone: TestPhone;
+  /** How a key holder's phone recognises this world's car (its advertising key, the world's clock as the phone reads it). */
+  advertising: VehicleAdvertising;
   /** Register a passkey on the phone and mint a credential for it. */
   issueKey(opts?: { phone?: TestPhone } & Omit<MintCredentialOptions, 'issuer' | 'passkey'>): Promise<TestKey>;
-  /** sendCommand with this world's VIN, rpId and origin. */
+  /** sendCommand with this world's VIN, rpId, origin and advertising key. */
   send(
     opts: { cmd: Command; credential: string; phone?: TestPhone } & Partial<Omit<SendCommandOptions, 'noble' | 'cmd' | 'credential'>>,
   ): Promise<SendCommandResult>;
@@ -183,6 +194,7 @@ export async function createBleWorld(
   const makeVehicle = () =>
     createVehicle({
       vin: VIN,
+      linkSecret: LINK_SECRET,
       trust: issuer.trust,
       rpId: RP_ID,
       origins: [ORIGIN],
@@ -200,6 +212,8 @@ export async function createBleWorld(
     issuer,
     vehicle: makeVehicle(),
     phone: createPhone(air),
+    // The phone keeps true time: a test winding the car's clock back (an attack on the car) does not wind the phone's.
+    advertising: { key: ADVERTISING_KEY, clock: new ForwardOnlyClock(clock) },
     async issueKey(o = {}) {
       const { phone = world.phone, ...mint } = o;
       const passkey = await registerPasskey(phone.authenticator);
@@ -213,6 +227,7 @@ export async function createBleWorld(
         noble: phone.noble,
         metricsSource: phone.bindings,
         vin: VIN,
+        advertising: world.advertising,
         authenticator: phone.authenticator,
         rpId: RP_ID,
         origin: ORIGIN,

@@ -247,6 +247,7 @@ async function bleCommand(ctx: Context, cmd: 'unlock' | 'lock' | 'start'): Promi
       authenticator: phone.authenticator,
       rpId: phone.opts.rpId,
       origin: phone.opts.origin,
+      advertising: { key: phone.credentialFor(vin).advertisingKey },
     });
     ctx.state().lastSeen[vin] = { ...response.vehicle, at: Date.now() };
     ctx.state().bonds = bindings.bondRecords();

@@ -12,9 +12,9 @@ import { VirtualAuthenticator } from '../../../ble-sim/phone/virtualAuthenticato
 import { CHALLENGE_CHAR_UUID, REQUEST_CHAR_UUID, RESPONSE_CHAR_UUID, SERVICE_UUID } from '../../../shared/ble/gattUuids.js';
 import { encodeMessage } from '../../../shared/ble/messages.js';
 import { transactionHash } from '../../../shared/ble/transactionHash.js';
-import { vehicleLocalName } from '../../../shared/ble/vehicleLocalName.js';
+import { advertisingName } from '../../../shared/ble/advertisingName.js';
 import { DigitalKeyError } from '../../../shared/errors/digitalKeyError.js';
-import { createIssuer, createPhone, mintCredential, mintManifest, ORIGIN, registerPasskey, RP_ID, VIN } from '../../support/bleFixtures.js';
+import { ADVERTISING_KEY, createIssuer, createPhone, mintCredential, mintManifest, ORIGIN, registerPasskey, RP_ID, VIN } from '../../support/bleFixtures.js';
 import { bleWorldPerTest } from '../../support/bleWorldPerTest.js';
 
 const newWorld = bleWorldPerTest();
@@ -37,7 +37,8 @@ function silentCar(air: Air, opts: { refuseWrites?: boolean; hangUpOnWrite?: boo
       if (opts.hangUpOnWrite) link.disconnect();
     },
   };
-  return air.advertise({ localName: vehicleLocalName(VIN), serviceUuids: [SERVICE_UUID], server });
+  // Its name by the system clock, which the phone resolves with (no clock given).
+  return air.advertise({ localName: advertisingName(ADVERTISING_KEY, Date.now()), serviceUuids: [SERVICE_UUID], server });
 }
 
 async function holder() {
@@ -58,7 +59,7 @@ describe('sendCommand timeouts', () => {
     const phone = createPhone(air);
     const { authenticator, credential } = await holder();
     const started = Date.now();
-    const err = await sendCommand({ noble: phone.noble, vin: VIN, cmd: 'unlock', credential, authenticator, rpId: RP_ID, origin: ORIGIN, timeoutMs: 200 }).catch((e: unknown) => e);
+    const err = await sendCommand({ noble: phone.noble, advertising: { key: ADVERTISING_KEY }, vin: VIN, cmd: 'unlock', credential, authenticator, rpId: RP_ID, origin: ORIGIN, timeoutMs: 200 }).catch((e: unknown) => e);
     expect(Date.now() - started).toBeLessThan(2000);
     expect(err).toBeInstanceOf(DigitalKeyError);
     expect(err).toMatchObject({ code: 'TIMEOUT', mayHaveSucceeded: true, temporary: false, detail: { stage, requestSent: true } });
@@ -71,7 +72,7 @@ describe('sendCommand timeouts', () => {
     const phone = createPhone(air);
     const { authenticator, credential } = await holder();
     const started = Date.now();
-    const err = await sendCommand({ noble: phone.noble, vin: VIN, cmd: 'unlock', credential, authenticator, rpId: RP_ID, origin: ORIGIN, timeoutMs: 5000 }).catch((e: unknown) => e);
+    const err = await sendCommand({ noble: phone.noble, advertising: { key: ADVERTISING_KEY }, vin: VIN, cmd: 'unlock', credential, authenticator, rpId: RP_ID, origin: ORIGIN, timeoutMs: 5000 }).catch((e: unknown) => e);
     expect(Date.now() - started).toBeLessThan(1000);
     expect(err).toMatchObject({ code: 'TIMEOUT', mayHaveSucceeded: true, detail: { requestSent: true, disconnected: true } });
   });
@@ -79,7 +80,7 @@ describe('sendCommand timeouts', () => {
   it('no car in range → TIMEOUT while scanning, before anything was sent', async () => {
     const phone = createPhone(new Air());
     const { authenticator, credential } = await holder();
-    const err = await sendCommand({ noble: phone.noble, vin: VIN, cmd: 'unlock', credential, authenticator, rpId: RP_ID, origin: ORIGIN, timeoutMs: 100 }).catch((e: unknown) => e);
+    const err = await sendCommand({ noble: phone.noble, advertising: { key: ADVERTISING_KEY }, vin: VIN, cmd: 'unlock', credential, authenticator, rpId: RP_ID, origin: ORIGIN, timeoutMs: 100 }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'TIMEOUT', detail: { stage: 'scan', requestSent: false } });
   });
 });
@@ -139,7 +140,7 @@ describe('sendCommand metrics', () => {
   it('falls back to what the phone saw when no link-metrics source is given (a real radio)', async () => {
     const w = await newWorld();
     const key = await w.issueKey();
-    const { response, metrics } = await sendCommand({ noble: w.phone.noble, vin: VIN, cmd: 'unlock', credential: key.credential, authenticator: w.phone.authenticator, rpId: RP_ID, origin: ORIGIN });
+    const { response, metrics } = await sendCommand({ noble: w.phone.noble, advertising: w.advertising, vin: VIN, cmd: 'unlock', credential: key.credential, authenticator: w.phone.authenticator, rpId: RP_ID, origin: ORIGIN });
     expect(response.ok).toBe(true);
     // Discovery (service, characteristics, descriptors), the CCCD write and the challenge read; fragments are write commands.
     expect(metrics.roundTrips).toBe(5);
