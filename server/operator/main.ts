@@ -76,7 +76,10 @@ into the car's provisioning file next to its own private key.`,
         ...(newQrToken ? [`QR token (shown once; the server keeps only its SHA-256): ${newQrToken}`] : []),
         ...(keyFile ? [`the car's provisioning file (private key and link secret): ${keyFile} (mode 0600) — run the car with VIN=${vin} VEHICLE_KEY_FILE=${keyFile} npm run vehicle`] : []),
         ...(newLinkSecret
-          ? [`link secret (shown once; the server keeps it): ${newLinkSecret} — the car's provisioning file holds it with the car's own private key: {"vehicleKey": <private JWK>, "linkSecret": "${newLinkSecret}"}`]
+          ? [
+              `link secret (shown once; the server keeps it): ${newLinkSecret}`,
+              `the car's provisioning file (VEHICLE_KEY_FILE, mode 0600) holds it next to the car's own private key: {"vehicleKey": <private JWK>, "linkSecret": "<the link secret>"}`,
+            ]
           : []),
       ];
       return {

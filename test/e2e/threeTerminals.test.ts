@@ -128,7 +128,7 @@ describe('the operator CLI against the memory-store dev server', () => {
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toEqual({ vin: 'WVWZZZ1JZXW000778', firstRegistration: expect.any(String), odometerKm: 10, qrToken: expect.any(String), linkSecret: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
     const text = await run(`npm run -s operator -- provision-vehicle --vin WVWZZZ1JZXW000779 --odometer 10 --vehicle-jwk ${jwkFile}`);
-    expect(text.stdout).toMatch(/^link secret \(shown once; the server keeps it\): [A-Za-z0-9_-]{43} /m);
+    expect(text.stdout).toMatch(/^link secret \(shown once; the server keeps it\): [A-Za-z0-9_-]{43}$/m);
     expect(text.stdout).not.toMatch(/provisioning file \(private key/);
   }, 120_000);
 
