@@ -8,7 +8,7 @@ export function createLogger(opts: { level: string; name?: string }): Logger {
     name: opts.name ?? 'sdk-server',
     level: opts.level,
     redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.credential', '*.enrollmentToken', '*.privateKey'],
+      paths: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.credential', '*.enrollmentToken', '*.privateKey', '*.linkSecret', '*.responseKey', '*.advertisingKey'],
       censor: '[redacted]',
     },
   });

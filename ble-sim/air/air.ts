@@ -9,6 +9,10 @@
  * const air = new Air({ seed: 7 });
  * const adv = air.advertise({ localName: 'S…D', serviceUuids: [SERVICE_UUID], server });
  * const noble = createNoble(new AirBindings(air));
+ *
+ * A peripheral with private advertising gives a function instead of a fixed name and address
+ * (`identity`); the air asks it whenever the advertisement is observed (a report, a connection), so a
+ * scanner in a later period sees the new name and address without a timer on either side.
  */
 import { AirConnection, type AirScheduler } from './airConnection.js';
 import type { CentralLink, PeripheralLink } from './links.js';
@@ -25,14 +29,38 @@ export interface AirOptions {
   seed?: number;
 }
 
-/** A peripheral to advertise: what it says, what it serves, and its link. */
-export interface AdvertiseOptions {
+/** What a peripheral broadcasts about itself: its local name, from its radio address. */
+export interface AdvertisedIdentity {
   localName: string;
+  address: string;
+}
+
+/**
+ * A peripheral to advertise: what it says (a fixed name and address, or a private identity that
+ * rotates), what it serves, and its link.
+ */
+export type AdvertiseOptions = AdvertiseCommonOptions & (FixedAdvertisement | PrivateAdvertisement);
+
+/** A name and address that never change. */
+export interface FixedAdvertisement {
+  localName: string;
+  address?: string;
+}
+
+/**
+ * Private advertising: the name and address change over time (the peripheral's own rule). The air
+ * asks for them before each report to a scanner and before each connection, as a controller moves
+ * to its next private address on its own schedule; open connections are not touched by a change.
+ */
+export interface PrivateAdvertisement {
+  identity: () => AdvertisedIdentity;
+}
+
+export interface AdvertiseCommonOptions {
   serviceUuids: readonly string[];
   server: GattServer;
   /** The peripheral's preferred link (MTU cap, interval, loss, RSSI). Default DEFAULT_LINK_PROFILE. */
   linkProfile?: LinkProfile;
-  address?: string;
   /**
    * Simultaneous connections accepted (default 4); while full it advertises as not connectable, and
    * a central that connects anyway gets in only if the server's makeRoom drops a link for it.
@@ -44,6 +72,7 @@ export interface AdvertiseOptions {
 
 /** A running advertisement. */
 export interface Advertising {
+  /** The address it advertises from now (a private advertisement's changes over time). */
   readonly address: string;
   readonly active: boolean;
   /** The peripheral's open connections. */
@@ -65,6 +94,7 @@ interface Advertiser {
   options: AdvertiseOptions;
   profile: LinkProfile;
   address: string;
+  localName: string;
   active: boolean;
   connections: Set<AirConnection>;
 }
@@ -81,7 +111,10 @@ export class Air {
   #nowMs = 0;
   #nextConnectionId = 1;
   #pumpScheduled = false;
+  /** Advertisers by the address they advertise from now. */
   readonly #advertisers = new Map<string, Advertiser>();
+  /** The advertiser each connection was made to (its address may have changed since). */
+  readonly #advertiserOf = new Map<AirConnection, Advertiser>();
   readonly #scanners = new Set<Scanner>();
   readonly #active = new Set<AirConnection>();
   readonly #history: AirConnection[] = [];
@@ -111,13 +144,17 @@ export class Air {
   /** Start advertising a peripheral with its GATT server. */
   advertise(opts: AdvertiseOptions): Advertising {
     const profile = validateLinkProfile(opts.linkProfile ?? DEFAULT_LINK_PROFILE);
-    const address = (opts.address ?? this.#newAddress()).toLowerCase();
-    if (this.#advertisers.get(address)?.active) throw new Error(`address ${address} is already advertising`);
-    const adv: Advertiser = { options: opts, profile, address, active: true, connections: new Set() };
-    this.#advertisers.set(address, adv);
+    const { address, localName } = 'identity' in opts ? opts.identity() : { address: opts.address ?? this.#newAddress(), localName: opts.localName };
+    const adv: Advertiser = { options: opts, profile, address: address.toLowerCase(), localName, active: true, connections: new Set() };
+    if (this.#advertisers.get(adv.address)?.active) throw new Error(`address ${adv.address} is already advertising`);
+    this.#advertisers.set(adv.address, adv);
     for (const scanner of this.#scanners) this.#report(scanner, adv);
+    const refresh = () => this.#refresh(adv);
     return {
-      address,
+      get address() {
+        refresh();
+        return adv.address;
+      },
       get active() {
         return adv.active;
       },
@@ -150,10 +187,23 @@ export class Air {
     return staticRandomAddress(this.#addressRng.bytes(6));
   }
 
+  /** Bring a private advertisement up to date: a new address moves it in the index (its connections stay). */
+  #refresh(adv: Advertiser): void {
+    if (!('identity' in adv.options) || !adv.active) return;
+    const { address, localName } = adv.options.identity();
+    adv.localName = localName;
+    const next = address.toLowerCase();
+    // Another peripheral on that address (two random addresses met): stay where it is until the next change.
+    if (next === adv.address || this.#advertisers.get(next)?.active) return;
+    if (this.#advertisers.get(adv.address) === adv) this.#advertisers.delete(adv.address);
+    adv.address = next;
+    this.#advertisers.set(next, adv);
+  }
+
   #scan(radio: CentralRadio, listener: (report: AdvertisementReport) => void): () => void {
     const scanner: Scanner = { radio, listener };
     this.#scanners.add(scanner);
-    for (const adv of this.#advertisers.values()) this.#report(scanner, adv);
+    for (const adv of [...this.#advertisers.values()]) this.#report(scanner, adv);
     return () => {
       this.#scanners.delete(scanner);
     };
@@ -163,6 +213,7 @@ export class Air {
   #report(scanner: Scanner, adv: Advertiser): void {
     setImmediate(() => {
       if (!adv.active || !this.#scanners.has(scanner)) return;
+      this.#refresh(adv);
       const { options } = adv;
       const base = scanner.radio.rssi ?? adv.profile.rssi ?? DEFAULT_RSSI;
       scanner.listener({
@@ -172,7 +223,7 @@ export class Air {
         scannable: true,
         rssi: base,
         advertisement: {
-          localName: options.localName,
+          localName: adv.localName,
           serviceUuids: options.serviceUuids.map(normalizeUuid),
           ...(options.txPowerLevel === undefined ? {} : { txPowerLevel: options.txPowerLevel }),
           ...(options.manufacturerData === undefined ? {} : { manufacturerData: options.manufacturerData.slice() }),
@@ -182,6 +233,8 @@ export class Air {
   }
 
   async #connect(radio: CentralRadio, peripheralAddress: string): Promise<CentralLink> {
+    // A private advertisement that has moved on no longer answers at its old address.
+    for (const a of [...this.#advertisers.values()]) this.#refresh(a);
     const adv = this.#advertisers.get(peripheralAddress.toLowerCase());
     if (!adv?.active) throw new Error(`no peripheral advertising at ${peripheralAddress}`);
     for (const c of adv.connections) {
@@ -209,6 +262,7 @@ export class Air {
       seed: (this.#seed * 0x9e3779b1 + id) >>> 0,
     });
     adv.connections.add(conn);
+    this.#advertiserOf.set(conn, adv);
     this.#active.add(conn);
     this.#history.push(conn);
     await conn.established;
@@ -217,7 +271,8 @@ export class Air {
 
   #closed(conn: AirConnection): void {
     this.#active.delete(conn);
-    this.#advertisers.get(conn.peripheralAddress)?.connections.delete(conn);
+    this.#advertiserOf.get(conn)?.connections.delete(conn);
+    this.#advertiserOf.delete(conn);
   }
 
   #wake(): void {

@@ -61,3 +61,20 @@ export function emptyLinkMetrics(mtu: number, intervalMs: number): LinkMetrics {
 export interface LinkMetricsSource {
   linkMetrics(peerId: string): LinkMetrics | undefined;
 }
+
+/**
+ * What a command cost from the established connection to the car's answer ("connected →
+ * actuated"): answer-time metrics without the connection's first event (the link layer's set-up, an
+ * empty packet each way, before anything of ours can be sent).
+ */
+export function connectedToAnswer(atAnswer: LinkMetrics): Pick<LinkMetrics, 'roundTrips' | 'connectionEvents' | 'bytesOnAir' | 'simulatedMs'> {
+  return {
+    roundTrips: atAnswer.roundTrips,
+    connectionEvents: atAnswer.connectionEvents - 1,
+    bytesOnAir: {
+      centralToPeripheral: atAnswer.bytesOnAir.centralToPeripheral - LL_PACKET_OVERHEAD,
+      peripheralToCentral: atAnswer.bytesOnAir.peripheralToCentral - LL_PACKET_OVERHEAD,
+    },
+    simulatedMs: atAnswer.simulatedMs - atAnswer.intervalMs,
+  };
+}

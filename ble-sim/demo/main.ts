@@ -10,20 +10,24 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeJwt, decodeProtectedHeader, exportJWK, type JWK } from 'jose';
+import { exportJWK, type JWK } from 'jose';
 import { systemClock } from '../../shared/clock.js';
 import type { Command } from '../../shared/commands.js';
 import { LocalIssuerKey } from '../../shared/credential/issuerKey.js';
 import { jwkSetSchema, p256PublicJwkSchema } from '../../shared/credential/jwkSchema.js';
-import { keyCredentialClaimsSchema } from '../../shared/credential/keyCredential.js';
-import { encodeMessage, type ResponseMessage } from '../../shared/ble/messages.js';
+import { readKeyCredential } from '../../shared/credential/keyCredential.js';
+import { revokedKeyDigestHex } from '../../shared/credential/revokedKeyDigest.js';
+import { base64UrlToBytes } from '../../shared/base64url.js';
+import { linkSecretBytes } from '../../shared/ble/linkKeys.js';
+import { encodeRequest, type ResponseMessage } from '../../shared/ble/messages.js';
 import { createApp } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
+import { generateLinkSecret } from '../../server/operator/newVehicleIdentity.js';
 import { provisionVehicle } from '../../server/operator/provisionVehicle.js';
 import { MemoryStore } from '../../server/store/memoryStore.js';
 import { Air } from '../air/air.js';
-import type { LinkMetrics } from '../air/linkMetrics.js';
+import { connectedToAnswer, type LinkMetrics } from '../air/linkMetrics.js';
 import { DEFAULT_LINK_PROFILE } from '../air/linkProfile.js';
 import { AirBindings } from '../noble/airBindings.js';
 import { createNoble } from '../noble/createNoble.js';
@@ -82,24 +86,28 @@ async function main(): Promise<void> {
     n.chapter('1. Provision two vehicles (operator)');
     const qrToken = randomBytes(24).toString('base64url');
     const vehicleKeys = new Map<string, JWK>();
+    // What each car is given at provisioning besides its key: the link secret the server keeps too.
+    const linkSecrets = new Map<string, string>();
     for (const [vin, odometerKm, firstRegistration] of [[VIN, 48_210, '2026-03-01'], [SECOND_VIN, 12_004, '2026-02-15']] as const) {
       await n.step(`provision ${vin}`, async () => {
         const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
         vehicleKeys.set(vin, await exportJWK(privateKey));
+        linkSecrets.set(vin, generateLinkSecret());
         return provisionVehicle(app.ctx, {
           vin,
           firstRegistration,
           odometerKm,
           qrToken: vin === SECOND_VIN ? qrToken : randomBytes(24).toString('base64url'),
           vehiclePublicJwk: p256PublicJwkSchema.parse(publicKey.export({ format: 'jwk' })),
+          linkSecret: linkSecrets.get(vin)!,
         });
       }, (v) => `first registration ${v.firstRegistration}, odometer ${v.odometerKm} km, QR token stored as its SHA-256, vehicle key P-256`);
     }
     const air = new Air({ seed: 7 });
     const jwks = await n.step('cars fetch the issuer keys they trust (JWKS)', async () => jwkSetSchema.parse(await (await fetch(`${baseUrl}/.well-known/jwks.json`)).json()), (j) => `${j.keys.length} key, ES256`);
     const startCar = async (vin: string): Promise<Vehicle> => {
-      const car = createVehicle({ vin, trust: { issuer: config.ISSUER, jwks }, rpId: RP_ID, origins: [ORIGIN], stateFile: join(dir, `${vin}.json`), clock: systemClock, air, linkProfile: DEFAULT_LINK_PROFILE });
-      await n.step(`car ${vin} starts advertising on the simulated air`, () => car.start(), () => `local name ${car.localName}, MTU ${DEFAULT_LINK_PROFILE.mtu}, interval ${DEFAULT_LINK_PROFILE.intervalMs} ms`);
+      const car = createVehicle({ vin, linkSecret: linkSecretBytes(linkSecrets.get(vin)!), trust: { issuer: config.ISSUER, jwks }, rpId: RP_ID, origins: [ORIGIN], stateFile: join(dir, `${vin}.json`), clock: systemClock, air, linkProfile: DEFAULT_LINK_PROFILE });
+      await n.step(`car ${vin} starts advertising on the simulated air`, () => car.start(), () => `private local name ${car.localName} (a new one every 15 min), MTU ${DEFAULT_LINK_PROFILE.mtu}, interval ${DEFAULT_LINK_PROFILE.intervalMs} ms`);
       cars.push(car);
       return car;
     };
@@ -125,24 +133,30 @@ async function main(): Promise<void> {
 
     n.chapter('4. The phone asks for digital keys');
     const key = await n.step(`get a key for ${VIN}`, () => phone.requestKey(VIN), (e) => {
-      const h = decodeProtectedHeader(e.credential);
-      const c = keyCredentialClaimsSchema.parse(decodeJwt(e.credential));
-      return `${h.alg} ${h.typ}, sub ${c.sub}, aud ${c.aud}, ep ${c.ep}, valid ${((c.exp - c.nbf) / 3600).toFixed(0)} h, bound to passkey ${c.cnf.wa.id.slice(0, 12)}…; ${e.credential.length} bytes + manifest seq ${e.stateSeq}`;
+      const bytes = base64UrlToBytes(e.credential);
+      const c = readKeyCredential(bytes);
+      return `COSE_Sign1 ES256 sdk-key+cwt, sub ${c.sub}, aud ${c.aud}, ep ${c.ep}, valid ${((c.exp - c.nbf) / 3600).toFixed(0)} h, bound to the passkey's key; ${bytes.length} bytes + manifest seq ${e.stateSeq}`;
     });
     await n.step(`get a key for ${SECOND_VIN}`, () => phone.requestKey(SECOND_VIN));
 
     n.chapter('5. Over BLE through noble: challenge, biometric assertion over the transaction hash, command');
     const send = async (cmd: Command, where: string, vin = VIN) => {
-      const { credential, state } = phone.credentialFor(vin);
+      const { state, advertisingKey, ...held } = phone.credentialFor(vin);
+      const scenario = bindings.bondRecords().some((b) => b.peer === vin) ? (held.carHoldsCredential ? 'bonded, credential held by the car' : 'bonded, new credential') : 'first contact';
       // The phone's stack keeps bonds: its first OK command with a car bonds them, later ones skip discovery and the CCCD write.
-      const result = await sendCommand({ noble, metricsSource: bindings, bonds: bindings, vin, cmd, credential, ...(state ? { state } : {}), authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN });
+      const result = await sendCommand({ noble, metricsSource: bindings, bonds: bindings, advertising: { key: advertisingKey }, vin, cmd, ...held, ...(state ? { state } : {}), authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN });
+      phone.noteCommand(vin, held.credential, result);
       if (!result.response.ok) throw new Error(`the car refused ${cmd}: ${result.response.code}`);
-      figures.push({ cmd, where, metrics: result.metrics });
+      figures.push({ cmd, where: `${where}; ${scenario}`, metrics: result.answerMetrics });
       return result;
     };
     for (const cmd of ['unlock', 'lock', 'start'] as const) {
-      await n.step(`${cmd}`, () => send(cmd, 'online'), (r) => `car: locked=${r.response.vehicle.locked} engine=${r.response.vehicle.engine}; ${r.metrics.connectionEvents} connection events, ${r.metrics.simulatedMs} simulated ms`);
+      await n.step(`${cmd}`, () => send(cmd, 'online'), (r) => `car: locked=${r.response.vehicle.locked} engine=${r.response.vehicle.engine}, answer authenticated: ${r.authenticated}; ${r.metrics.roundTrips} round trips, ${r.metrics.simulatedMs} simulated ms`);
     }
+    await n.step('refresh the credential online (R8), then lock: the car meets a new credential', async () => {
+      await phone.refresh(VIN);
+      return send('lock', 'online');
+    }, (r) => `car: locked=${r.response.vehicle.locked}; ${r.metrics.roundTrips} round trip(s)`);
 
     n.chapter('6. The server goes down for maintenance; the car verifies offline (R7)');
     await n.step('stop the server', async () => {
@@ -153,22 +167,24 @@ async function main(): Promise<void> {
     await n.step('unlock again, with no server reachable', () => send('unlock', 'offline'), (r) => `car: locked=${r.response.vehicle.locked}`);
 
     n.chapter('7. Attacks the car must refuse, each with its exact code');
+    const carAdvertising = { key: phone.credentialFor(VIN).advertisingKey };
+    const passkey = phone.passkeyId ? { passkeyId: phone.passkeyId } : {};
     await n.step('an assertion made for "lock" sent with "unlock"', async () => {
-      const session = await openVehicleSession({ noble, metricsSource: bindings, vin: VIN });
+      const session = await openVehicleSession({ noble, metricsSource: bindings, advertising: carAdvertising, vin: VIN });
       try {
-        const challenge = await session.readChallenge();
-        const request = await buildCommandRequest({ challenge, vin: VIN, cmd: 'lock', credential: key.credential, authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN });
-        await session.writeMessage(encodeMessage({ ...request, cmd: 'unlock' }));
+        const challenge = await session.challenge();
+        const request = await buildCommandRequest({ challenge, vin: VIN, cmd: 'lock', credential: key.credential, ...passkey, authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN });
+        await session.writeMessage(encodeRequest({ ...request, cmd: 'unlock' }));
         return expectCode(await session.nextResponse(), 'BAD_ASSERTION');
       } finally {
         await session.close();
       }
     }, (s) => s);
     await n.step('a replayed request (the same bytes again)', async () => {
-      const session = await openVehicleSession({ noble, metricsSource: bindings, vin: VIN });
+      const session = await openVehicleSession({ noble, metricsSource: bindings, advertising: carAdvertising, vin: VIN });
       try {
-        const challenge = await session.readChallenge();
-        const bytes = encodeMessage(await buildCommandRequest({ challenge, vin: VIN, cmd: 'lock', credential: key.credential, authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN }));
+        const challenge = await session.challenge();
+        const bytes = encodeRequest(await buildCommandRequest({ challenge, vin: VIN, cmd: 'lock', credential: key.credential, ...passkey, authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN }));
         await session.writeMessage(bytes);
         const first = await session.nextResponse();
         if (!first.ok) throw new Error(`the original request failed: ${first.code}`);
@@ -179,14 +195,15 @@ async function main(): Promise<void> {
       }
     }, (s) => s);
     await n.step(`the credential for ${SECOND_VIN} shown to ${VIN}`, async () => {
-      const other = phone.credentialFor(SECOND_VIN).credential;
-      const { response } = await sendCommand({ noble, metricsSource: bindings, vin: VIN, cmd: 'unlock', credential: other, authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN });
+      const { credential, responseKey } = phone.credentialFor(SECOND_VIN);
+      const { response } = await sendCommand({ noble, metricsSource: bindings, advertising: carAdvertising, vin: VIN, cmd: 'unlock', credential, responseKey, ...passkey, authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN });
       return expectCode(response, 'WRONG_VEHICLE');
     }, (s) => s);
     await n.step('an assertion without user verification (the fingerprint check failed)', async () => {
       phone.authenticator.biometricPasses = false;
       try {
-        const { response } = await sendCommand({ noble, metricsSource: bindings, vin: VIN, cmd: 'unlock', credential: key.credential, authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN });
+        const { state: _state, advertisingKey: _key, ...held } = phone.credentialFor(VIN);
+        const { response } = await sendCommand({ noble, metricsSource: bindings, advertising: carAdvertising, vin: VIN, cmd: 'unlock', ...held, authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN });
         return expectCode(response, 'USER_NOT_VERIFIED');
       } finally {
         phone.authenticator.biometricPasses = true;
@@ -215,8 +232,11 @@ async function main(): Promise<void> {
       await n.step('the family member signs up and accepts with their passkey', async () => {
         await family.signUp('sam@example.com', 'Sam');
         family.wallet.put(VIN, await family.api.request('POST', `/v1/invitations/${invitation.code}/accept`, { passkeyId: family.passkeyId }));
-      }, () => `shared key, perms ${JSON.stringify(decodeJwt(family.credentialFor(VIN).credential).perms)}`);
-      const familySend = (cmd: Command) => sendCommand({ noble: familyNoble, vin: VIN, cmd, credential: family.credentialFor(VIN).credential, authenticator: family.authenticator, rpId: RP_ID, origin: ORIGIN });
+      }, () => `shared key, perms ${JSON.stringify(readKeyCredential(base64UrlToBytes(family.credentialFor(VIN).credential)).perms)}`);
+      const familySend = (cmd: Command) => {
+        const { state: _state, advertisingKey, ...held } = family.credentialFor(VIN);
+        return sendCommand({ noble: familyNoble, advertising: { key: advertisingKey }, vin: VIN, cmd, ...held, authenticator: family.authenticator, rpId: RP_ID, origin: ORIGIN });
+      };
       await n.step('the family member unlocks over BLE', async () => {
         const { response } = await familySend('unlock');
         if (!response.ok) throw new Error(`refused: ${response.code}`);
@@ -227,26 +247,27 @@ async function main(): Promise<void> {
       if (!familyKey) throw new Error(`the family member holds no key for ${VIN}`);
       const { keyId } = familyKey;
       await n.step("the owner revokes the family member's key", () => phone.api.request<{ seq: number }>('DELETE', `/v1/vehicles/${VIN}/keys/${keyId}`), (r) => `manifest seq ${r.seq}`);
-      await n.step('the car receives the new manifest on its sync channel', () => waitFor(() => car.state.revoked.includes(keyId)), () => `seq ${car.state.seq}, revoked: 1 key`);
+      await n.step('the car receives the new manifest on its sync channel', () => waitFor(() => car.state.revoked.includes(revokedKeyDigestHex(keyId))), () => `seq ${car.state.seq}, revoked: 1 key`);
       await n.step('the family member tries again', async () => expectCode((await familySend('unlock')).response, 'REVOKED'), (s) => s);
     } finally {
       await sync.stop();
     }
 
     n.chapter(
-      `9. Figures per command at the default link profile (MTU ${DEFAULT_LINK_PROFILE.mtu}, ${DEFAULT_LINK_PROFILE.intervalMs} ms interval, ${DEFAULT_LINK_PROFILE.packetsPerEvent ?? 1} packets per event; bonded after the first command to each car)`,
+      `9. Figures per command at the default link profile (MTU ${DEFAULT_LINK_PROFILE.mtu}, ${DEFAULT_LINK_PROFILE.intervalMs} ms interval, ${DEFAULT_LINK_PROFILE.packetsPerEvent ?? 1} packets per event), from the established connection to the car's answer, as npm run bench -- ble measures them`,
     );
     const verifyMs = car.events().filter((e) => e.ok).map((e) => e.verifyMs);
     n.table(
       ['command', 'round trips', 'conn. events', 'bytes on air (→car / ←car)', 'simulated ms', 'car verify ms'],
       figures.map((f, i) => {
         const ms = verifyMs[i];
+        const m = connectedToAnswer(f.metrics);
         return [
           `${f.cmd} (${f.where})`,
-          f.metrics.roundTrips,
-          f.metrics.connectionEvents,
-          `${f.metrics.bytesOnAir.centralToPeripheral} / ${f.metrics.bytesOnAir.peripheralToCentral}`,
-          f.metrics.simulatedMs,
+          m.roundTrips,
+          m.connectionEvents,
+          `${m.bytesOnAir.centralToPeripheral} / ${m.bytesOnAir.peripheralToCentral}`,
+          m.simulatedMs,
           ms === undefined ? '–' : ms.toFixed(2),
         ];
       }),

@@ -7,8 +7,10 @@
  * address without colons.
  *
  * Like a phone's OS stack it keeps bonds (PeerBonds): a bonded peripheral's GATT table is cached, so
- * discovery on a later connection is answered here without a packet on air. bondRecords() and
- * restoreBonds() carry them across processes (the phone CLI keeps them in its state file).
+ * discovery on a later connection is answered here without a packet on air. A bond is kept under the
+ * peer's identity (what the app told identify(), e.g. a car's VIN; else its peripheral id), since a
+ * car with private advertising comes back from another address. bondRecords() and restoreBonds()
+ * carry them across processes (the phone CLI keeps them in its state file).
  */
 import { EventEmitter } from 'node:events';
 import type { Air } from '../air/air.js';
@@ -26,9 +28,10 @@ export function peripheralIdOf(address: string): string {
   return address.replaceAll(':', '').toLowerCase();
 }
 
-/** A bond as the phone's stack keeps it: the peripheral's address and its GATT table. */
+/** A bond as the phone's stack keeps it: the peer's identity and its GATT table. */
 export interface GattBond {
-  address: string;
+  /** Who the bond is with: the identity the app resolved the peer to (a car's VIN), else its peripheral id. */
+  peer: string;
   services: BondedService[];
 }
 
@@ -52,8 +55,10 @@ export class AirBindings extends EventEmitter<NobleBindingsEvents> implements No
   readonly #lastMetrics = new Map<string, LinkMetrics>();
   readonly #characteristics = new Map<string, GattCharacteristicDef>();
   readonly #subscribed = new Set<string>();
-  /** Bonds by peripheral id. */
-  readonly #bonds = new Map<string, GattBond>();
+  /** Bonds (their GATT tables) by peer identity. */
+  readonly #bonds = new Map<string, BondedService[]>();
+  /** The identity the app resolved each peripheral to (identify()). */
+  readonly #identities = new Map<string, string>();
   /** The GATT table discovered over the air on each peripheral's latest connection. */
   readonly #discovered = new Map<string, BondedService[]>();
 
@@ -70,29 +75,41 @@ export class AirBindings extends EventEmitter<NobleBindingsEvents> implements No
 
   // --- bonds ---------------------------------------------------------------------------------
 
+  identify(peripheralUuid: string, identity: string): void {
+    this.#identities.set(peripheralUuid, identity);
+  }
+
   isBonded(peripheralUuid: string): boolean {
-    return this.#bonds.has(peripheralUuid);
+    return this.#bondOf(peripheralUuid) !== undefined;
   }
 
   /** Bond with a peripheral whose GATT table was discovered on this radio (else nothing happens). */
   bond(peripheralUuid: string): void {
-    const address = this.#addresses.get(peripheralUuid);
-    const services = this.#discovered.get(peripheralUuid) ?? this.#bonds.get(peripheralUuid)?.services;
-    if (address && services) this.#bonds.set(peripheralUuid, { address, services: services.map(copyServiceDef) });
+    const services = this.#discovered.get(peripheralUuid) ?? this.#bondOf(peripheralUuid);
+    if (this.#addresses.has(peripheralUuid) && services) this.#bonds.set(this.#identityOf(peripheralUuid), services.map(copyServiceDef));
   }
 
   forget(peripheralUuid: string): void {
-    this.#bonds.delete(peripheralUuid);
+    this.#bonds.delete(this.#identityOf(peripheralUuid));
   }
 
   /** Every bond, to persist. */
   bondRecords(): GattBond[] {
-    return [...this.#bonds.values()].map((b) => ({ address: b.address, services: b.services.map(copyServiceDef) }));
+    return [...this.#bonds].map(([peer, services]) => ({ peer, services: services.map(copyServiceDef) }));
   }
 
-  /** Take bonds kept by an earlier process (replacing any with the same peripheral). */
+  /** Take bonds kept by an earlier process (replacing any with the same peer). */
   restoreBonds(bonds: readonly GattBond[]): void {
-    for (const b of bonds) this.#bonds.set(peripheralIdOf(b.address), { address: b.address.toLowerCase(), services: b.services.map(copyServiceDef) });
+    for (const b of bonds) this.#bonds.set(b.peer, b.services.map(copyServiceDef));
+  }
+
+  #identityOf(peripheralUuid: string): string {
+    return this.#identities.get(peripheralUuid) ?? peripheralUuid;
+  }
+
+  /** The cached GATT table of the peer at this peripheral id, if bonded. */
+  #bondOf(peripheralUuid: string): BondedService[] | undefined {
+    return this.#bonds.get(this.#identityOf(peripheralUuid));
   }
 
   // --- adapter --------------------------------------------------------------------------------
@@ -185,12 +202,12 @@ export class AirBindings extends EventEmitter<NobleBindingsEvents> implements No
   // --- GATT client ----------------------------------------------------------------------------
 
   discoverServices(peripheralUuid: string, serviceUuids: string[] = []): void {
-    const cached = this.#bonds.get(peripheralUuid);
+    const cached = this.#bondOf(peripheralUuid);
     if (cached) {
       // A bonded peer: the GATT cache answers, nothing goes on air.
       this.#withLink(peripheralUuid, () => {
         const wanted = new Set(serviceUuids.map(normalizeUuid));
-        const services = cached.services.filter((s) => wanted.size === 0 || wanted.has(s.uuid));
+        const services = cached.filter((s) => wanted.size === 0 || wanted.has(s.uuid));
         return new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#servicesFound(peripheralUuid, services));
       });
       return;
@@ -217,7 +234,7 @@ export class AirBindings extends EventEmitter<NobleBindingsEvents> implements No
   }
 
   discoverCharacteristics(peripheralUuid: string, serviceUuid: string, characteristicUuids: string[] = []): void {
-    const cached = this.#bonds.get(peripheralUuid)?.services.find((s) => s.uuid === normalizeUuid(serviceUuid));
+    const cached = this.#bondOf(peripheralUuid)?.find((s) => s.uuid === normalizeUuid(serviceUuid));
     if (cached) {
       this.#withLink(peripheralUuid, () => {
         const wanted = new Set(characteristicUuids.map(normalizeUuid));

@@ -5345,6 +5345,10 @@ export interface operations {
                         credential: string;
                         state: string;
                         expiresAt: number;
+                        /** @description This credential's response key (32 bytes, base64url): the car authenticates its BLE answers to this credential's holder with it. Keep it with the credential; a refreshed credential comes with a new one. */
+                        responseKey: string;
+                        /** @description The vehicle's advertising key (32 bytes, base64url): resolves the car's rotating BLE advertisement (shared/ble/protocol.md, Advertising). The same for every credential of the vehicle. */
+                        advertisingKey: string;
                     };
                 };
             };
@@ -5726,6 +5730,10 @@ export interface operations {
                         credential: string;
                         state: string;
                         expiresAt: number;
+                        /** @description This credential's response key (32 bytes, base64url): the car authenticates its BLE answers to this credential's holder with it. Keep it with the credential; a refreshed credential comes with a new one. */
+                        responseKey: string;
+                        /** @description The vehicle's advertising key (32 bytes, base64url): resolves the car's rotating BLE advertisement (shared/ble/protocol.md, Advertising). The same for every credential of the vehicle. */
+                        advertisingKey: string;
                     };
                 };
             };
@@ -8718,6 +8726,10 @@ export interface operations {
                         credential?: string;
                         state: string;
                         expiresAt?: number;
+                        /** @description This credential's response key (32 bytes, base64url): the car authenticates its BLE answers to this credential's holder with it. Keep it with the credential; a refreshed credential comes with a new one. */
+                        responseKey?: string;
+                        /** @description The vehicle's advertising key (32 bytes, base64url): resolves the car's rotating BLE advertisement (shared/ble/protocol.md, Advertising). The same for every credential of the vehicle. */
+                        advertisingKey?: string;
                         credentialFrom?: number;
                     };
                 };

@@ -1,7 +1,9 @@
 /**
- * A VehicleLink over noble, in ordinary noble code: scan for the digital-key service, take the
- * peripheral with this VIN's local name, connect, discover the three characteristics, subscribe to
- * Response. With a bonded car the stack answers discovery from its cache and the car has kept the
+ * A VehicleLink over noble, in ordinary noble code: scan once for the digital-key service, take the
+ * peripheral whose local name resolves with the car's advertising key (its name and address rotate,
+ * shared/ble/advertisingName.ts), connect, discover the three characteristics, subscribe to
+ * Response. The stack's bond with the car is kept under its VIN, so a bonded car is recognised
+ * whatever address it advertises from now. With a bonded car the stack answers discovery from its cache and the car has kept the
  * subscription, so neither crosses the air; if the car refuses the challenge read (it has forgotten
  * the bond) the phone forgets it too, subscribes and reads again. Nothing here knows about the
  * simulated air, so it would run unchanged over a real radio.
@@ -9,7 +11,8 @@
 import type { Characteristic, Noble, Peripheral } from '../noble/createNoble.js';
 import { MIN_MTU } from '../../shared/ble/framing.js';
 import { CHALLENGE_CHAR_UUID, nobleUuid, REQUEST_CHAR_UUID, RESPONSE_CHAR_UUID, SERVICE_UUID } from '../../shared/ble/gattUuids.js';
-import { vehicleLocalName } from '../../shared/ble/vehicleLocalName.js';
+import { resolveAdvertisingName } from '../../shared/ble/advertisingName.js';
+import { systemClock, type Clock } from '../../shared/clock.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { Vin } from '../../shared/ids.js';
 import { Deadline } from './deadline.js';
@@ -18,10 +21,20 @@ import type { ObservedTraffic, PeerBonds, VehicleLink } from './vehicleLink.js';
 /** Disconnecting is bounded on its own, so a spent budget still lets the phone hang up. */
 const DISCONNECT_TIMEOUT_MS = 2_000;
 
+/** How the phone recognises its car's private advertisement. */
+export interface VehicleAdvertising {
+  /** The vehicle's advertising key (32 bytes; `advertisingKey` of the wallet entry, decoded). */
+  key: Uint8Array;
+  /** The phone's clock: the car's name is tried for this period and the ones either side (default the system clock). */
+  clock?: Clock;
+}
+
 /** Which car to reach, with which noble, within which budget. */
 export interface ConnectNobleVehicleLinkOptions {
   noble: Noble;
   vin: Vin;
+  /** How to recognise the car's advertisement. */
+  advertising: VehicleAdvertising;
   deadline: Deadline;
   /** The stack's bonds: a bonded car is neither discovered nor subscribed to again. */
   bonds?: PeerBonds;
@@ -31,7 +44,9 @@ export interface ConnectNobleVehicleLinkOptions {
 export async function connectNobleVehicleLink(opts: ConnectNobleVehicleLinkOptions): Promise<VehicleLink> {
   const { noble, vin, deadline, bonds } = opts;
   await deadline.race(poweredOn(noble), { stage: 'power', requestSent: false });
-  const peripheral = await findVehicle(noble, vin, deadline);
+  const peripheral = await findVehicle(noble, opts.advertising, deadline);
+  // Resolved: this peripheral is the car with this VIN, whatever address it advertises from now.
+  bonds?.identify(peripheral.id, vin);
   const bonded = bonds?.isBonded(peripheral.id) ?? false;
   const observed: ObservedTraffic = { roundTrips: 0, notifications: 0, sent: 0, received: 0 };
   try {
@@ -176,13 +191,13 @@ async function poweredOn(noble: Noble): Promise<void> {
   });
 }
 
-/** Scan for the digital-key service and take the peripheral with this VIN's local name. */
-async function findVehicle(noble: Noble, vin: Vin, deadline: Deadline): Promise<Peripheral> {
-  const name = vehicleLocalName(vin);
+/** Scan for the digital-key service and take the peripheral whose local name resolves with the advertising key. */
+async function findVehicle(noble: Noble, advertising: VehicleAdvertising, deadline: Deadline): Promise<Peripheral> {
+  const clock = advertising.clock ?? systemClock;
   let resolveFound: ((p: Peripheral) => void) | undefined;
   const found = new Promise<Peripheral>((resolve) => (resolveFound = resolve));
   const onDiscover = (p: Peripheral) => {
-    if (p.advertisement?.localName === name) resolveFound?.(p);
+    if (resolveAdvertisingName(p.advertisement?.localName, advertising.key, clock.now())) resolveFound?.(p);
   };
   noble.on('discover', onDiscover);
   try {

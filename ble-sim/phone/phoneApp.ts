@@ -13,6 +13,8 @@ export interface IssuedKey {
   credential: string;
   state: string;
   expiresAt: number;
+  responseKey: string;
+  advertisingKey: string;
 }
 
 export type ClaimProof = { method: 'odometer'; odometerKm: number } | { method: 'qr'; qrToken: string };
@@ -92,11 +94,33 @@ export class PhoneApp {
     return this.wallet.put(vin, issued);
   }
 
-  /** The assertion parameters the BLE central needs for a command. */
-  credentialFor(vin: Vin): { credential: string; state: string | undefined } {
+  /**
+   * What the BLE central needs for a command: the credential and its response key, whether the car
+   * holds it already, the newest manifest, the advertising key that finds the car, and the passkey.
+   */
+  credentialFor(vin: Vin): {
+    credential: string;
+    responseKey: string;
+    carHoldsCredential: boolean;
+    state: string | undefined;
+    advertisingKey: Uint8Array;
+    passkeyId?: string;
+  } {
     const entry = this.wallet.get(vin);
     if (!entry) throw new Error(`no key for ${vin} in the wallet`);
-    return { credential: entry.credential, state: entry.state };
+    return {
+      credential: entry.credential,
+      responseKey: entry.responseKey,
+      carHoldsCredential: entry.carHolds === true,
+      state: entry.state,
+      advertisingKey: new Uint8Array(Buffer.from(entry.advertisingKey, 'base64url')),
+      ...(this.passkeyId ? { passkeyId: this.passkeyId } : {}),
+    };
+  }
+
+  /** After a command: whether the car now holds the credential it was sent with. */
+  noteCommand(vin: Vin, credential: string, result: { carHoldsCredential: boolean }): void {
+    this.wallet.noteCarHolds(vin, credential, result.carHoldsCredential);
   }
 }
 

@@ -30,7 +30,7 @@ import { responseMacMatches } from '../../shared/ble/responseMac.js';
 import { buildCommandRequestWithTx, type BuildCommandRequestOptions } from './commandRequest.js';
 import { Deadline } from './deadline.js';
 import type { PeerBonds } from './vehicleLink.js';
-import { DEFAULT_COMMAND_TIMEOUT_MS, openVehicleSession, type VehicleSession } from './vehicleSession.js';
+import { DEFAULT_COMMAND_TIMEOUT_MS, openVehicleSession, type OpenVehicleSessionOptions, type VehicleSession } from './vehicleSession.js';
 
 /** One command to one car: what a request needs (but the challenge, pushed by the car), the noble to use and a time budget. */
 export type SendCommandOptions = Omit<BuildCommandRequestOptions, 'challenge' | 'byReference'> & {
@@ -45,7 +45,7 @@ export type SendCommandOptions = Omit<BuildCommandRequestOptions, 'challenge' | 
   metricsSource?: LinkMetricsSource;
   /** The stack's bonds (AirBindings): the first successful command bonds the phone with the car. */
   bonds?: PeerBonds;
-};
+} & Pick<OpenVehicleSessionOptions, 'advertising'>;
 
 /** The car's answer and the link's figures. */
 export interface SendCommandResult {
@@ -64,9 +64,9 @@ export interface SendCommandResult {
 /** Send one command over noble and return the car's answer; throws DigitalKeyError TIMEOUT when out of time. */
 export async function sendCommand(opts: SendCommandOptions): Promise<SendCommandResult> {
   const deadline = new Deadline(opts.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS);
-  const { noble, metricsSource, bonds, timeoutMs: _timeoutMs, responseKey, carHoldsCredential, ...command } = opts;
+  const { noble, metricsSource, bonds, advertising, timeoutMs: _timeoutMs, responseKey, carHoldsCredential, ...command } = opts;
   const key = base64UrlToBytes(responseKey);
-  const session = await openVehicleSession({ noble, vin: opts.vin, deadline, ...(metricsSource ? { metricsSource } : {}), ...(bonds ? { bonds } : {}) });
+  const session = await openVehicleSession({ noble, vin: opts.vin, advertising, deadline, ...(metricsSource ? { metricsSource } : {}), ...(bonds ? { bonds } : {}) });
   let result: { response: ResponseMessage; authenticated: boolean };
   let answerMetrics: LinkMetrics;
   try {

@@ -52,8 +52,14 @@ export interface VehicleLink {
  * The phone's bonds as its BLE stack keeps them (AirBindings does; a phone OS does too). A bonded
  * peer's GATT table is cached, so connecting to it discovers nothing over the air, and the peer keeps
  * its Response subscription for the phone, so the phone does not write the CCCD again.
+ *
+ * A car's address rotates (private advertising), so a bond is kept under the peer's identity, not
+ * under the address it had: the app, which resolved the advertisement, names the identity (the
+ * car's VIN) with identify() before asking about the bond.
  */
 export interface PeerBonds {
+  /** The peer now at `peerId` is `identity` (the app resolved its advertisement): the bond kept under that identity serves it. */
+  identify(peerId: string, identity: string): void;
   isBonded(peerId: string): boolean;
   /** Bond with the connected peer: keep the GATT table discovered on this connection. */
   bond(peerId: string): void;

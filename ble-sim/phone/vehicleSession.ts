@@ -12,7 +12,7 @@ import { decodeChallenge, decodeNotification, type ChallengeMessage, type Respon
 import { asDigitalKeyError, type DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { Vin } from '../../shared/ids.js';
 import { Deadline } from './deadline.js';
-import { connectNobleVehicleLink } from './nobleVehicleLink.js';
+import { connectNobleVehicleLink, type VehicleAdvertising } from './nobleVehicleLink.js';
 import type { PeerBonds, VehicleLink } from './vehicleLink.js';
 
 /** Default budget of one command, wall-clock ms. */
@@ -36,6 +36,8 @@ export interface OpenVehicleSessionOptions {
   metricsSource?: LinkMetricsSource;
   /** The stack's bonds (AirBindings): a bonded car is neither discovered nor subscribed to again. */
   bonds?: PeerBonds;
+  /** How to recognise the car's private advertisement (its advertising key, from the wallet). */
+  advertising: VehicleAdvertising;
 }
 
 /** An open protocol session with one car (for sendCommand, attack tests and fuzzing). */
@@ -70,7 +72,7 @@ export interface VehicleSession {
 export async function openVehicleSession(opts: OpenVehicleSessionOptions): Promise<VehicleSession> {
   const startedMs = Date.now();
   const deadline = opts.deadline ?? new Deadline(DEFAULT_COMMAND_TIMEOUT_MS);
-  const link = await connectNobleVehicleLink({ noble: opts.noble, vin: opts.vin, deadline, ...(opts.bonds ? { bonds: opts.bonds } : {}) });
+  const link = await connectNobleVehicleLink({ noble: opts.noble, vin: opts.vin, advertising: opts.advertising, deadline, ...(opts.bonds ? { bonds: opts.bonds } : {}) });
   const metrics = () => opts.metricsSource?.linkMetrics(link.peerId) ?? observedMetrics(link, startedMs);
   return vehicleSession(link, metrics);
 }

@@ -5,21 +5,24 @@
  * (vehicleVerifier.ts), the forward-only clock, the actuators, the event log, and the persisted
  * state with atomic writes (vehicleStateFile.ts).
  *
+ * Private advertising: the car's name and address change every ADVERTISING_PERIOD_MS by its
+ * forward-only clock, derived from its link secret (shared/ble/advertisingName.ts), so only key
+ * holders recognise it. The air asks for them whenever the advertisement is observed; a change
+ * never drops a connection.
+ *
  * Requests are handled one at a time, so "check the counter, store the counter, act" is atomic
  * across connections; the response is notified only after the new state is on disk.
  *
  * @example
- * const vehicle = createVehicle({ vin, trust, rpId, origins: [origin], stateFile, clock, air });
+ * const vehicle = createVehicle({ vin, linkSecret, trust, rpId, origins: [origin], stateFile, clock, air });
  * await vehicle.start();
  * // … a phone sends commands over noble …
  * await vehicle.applyManifest(manifestFromServer);
  * await vehicle.stop();
  */
-import { createHash } from 'node:crypto';
-import type { Air, Advertising } from '../air/air.js';
+import type { AdvertisedIdentity, Air, Advertising } from '../air/air.js';
 import type { PeripheralLink } from '../air/links.js';
 import type { LinkProfile } from '../air/linkProfile.js';
-import { staticRandomAddress } from '../air/staticRandomAddress.js';
 import { DEFAULT_LINK_PROFILE } from '../air/linkProfile.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Command } from '../../shared/commands.js';
@@ -34,7 +37,8 @@ import { bleResponseCode } from '../../shared/ble/bleResponseCode.js';
 import { SERVICE_UUID } from '../../shared/ble/gattUuids.js';
 import { decodeRequest, encodeChallenge, encodeResponse, encodeResponseBody, type RequestMessage, type ResponseMessage } from '../../shared/ble/messages.js';
 import { responseMac } from '../../shared/ble/responseMac.js';
-import { vehicleLocalName } from '../../shared/ble/vehicleLocalName.js';
+import { advertisingAddress, advertisingName, advertisingPeriod } from '../../shared/ble/advertisingName.js';
+import { deriveAdvertisingKey } from '../../shared/ble/linkKeys.js';
 import { actuate } from './actuate.js';
 import { CredentialCache } from './credentialCache.js';
 import { ForwardOnlyClock } from './forwardOnlyClock.js';
@@ -48,10 +52,14 @@ import { verifyCommandRequest, type VerifierConfig } from './vehicleVerifier.js'
 /** How a simulated vehicle is provisioned and where it lives. */
 export interface CreateVehicleOptions {
   vin: Vin;
+  /**
+   * The car's link secret (LINK_SECRET_BYTES), as provisioned: the server's vehicle record holds the
+   * same. Its advertising key names the car's private advertisements; its response keys authenticate
+   * the car's answers (linkKeys.ts). Never exposed.
+   */
+  linkSecret: Uint8Array;
   /** The issuer the vehicle was provisioned to trust (issuer id + JWKS). */
   trust: TrustedIssuer;
-  /** The link secret provisioned with the car (linkKeys.ts): it authenticates the car's answers. */
-  linkSecret: Uint8Array;
   rpId: string;
   origins: readonly string[];
   /** Where the state is persisted (JSON, atomic writes). */
@@ -62,8 +70,6 @@ export interface CreateVehicleOptions {
   linkProfile?: LinkProfile;
   /** Randomness for nonces (default node:crypto). */
   random?: RandomBytes;
-  /** BLE address (default: derived from the VIN, stable across restarts). */
-  address?: string;
   skewSeconds?: number;
   eventLogSize?: number;
   /** Called with each command's log entry as it is recorded (e.g. to print it). */
@@ -87,8 +93,9 @@ export interface ApplyManifestResult {
 /** A simulated vehicle (see createVehicle). */
 export interface Vehicle {
   readonly vin: Vin;
-  /** The advertised local name (VIN-derived, see vehicleLocalName). */
+  /** The local name it advertises now (it changes every rotation period, see advertisingName.ts). */
   readonly localName: string;
+  /** The radio address it advertises from now (changes with the name). */
   readonly address: string;
   readonly running: boolean;
   /** A deep copy of the persisted state (throws before start). */
@@ -124,9 +131,11 @@ export function createVehicle(opts: CreateVehicleOptions): Vehicle {
 
 class SimulatedVehicle implements Vehicle {
   readonly vin: Vin;
-  readonly localName: string;
-  readonly address: string;
   readonly #opts: CreateVehicleOptions;
+  /** Derived from the link secret once: what the car's private advertisement is made from. */
+  readonly #advertisingKey: Uint8Array;
+  /** The name and address of the period last advertised in. */
+  #advertised: (AdvertisedIdentity & { period: number }) | null = null;
   readonly #config: VerifierConfig;
   readonly #nonces: NonceStore;
   readonly #log: VehicleEventLog;
@@ -142,8 +151,7 @@ class SimulatedVehicle implements Vehicle {
   constructor(opts: CreateVehicleOptions) {
     this.#opts = opts;
     this.vin = opts.vin;
-    this.localName = vehicleLocalName(opts.vin);
-    this.address = opts.address ?? addressFromVin(opts.vin);
+    this.#advertisingKey = deriveAdvertisingKey(opts.linkSecret);
     this.#config = {
       vin: opts.vin,
       trust: opts.trust,
@@ -165,6 +173,24 @@ class SimulatedVehicle implements Vehicle {
         this.#nonces.drop(link.id);
       },
     });
+  }
+
+  get localName(): string {
+    return this.#advertisedNow().localName;
+  }
+
+  get address(): string {
+    return this.#advertisedNow().address;
+  }
+
+  /** The name and address of the current period by the car's forward-only clock (computed once per period). */
+  #advertisedNow(): AdvertisedIdentity {
+    const nowMs = this.#clock.now();
+    const period = advertisingPeriod(nowMs);
+    if (this.#advertised?.period !== period) {
+      this.#advertised = { period, localName: advertisingName(this.#advertisingKey, nowMs), address: advertisingAddress(this.#advertisingKey, nowMs) };
+    }
+    return this.#advertised;
   }
 
   get running(): boolean {
@@ -197,8 +223,7 @@ class SimulatedVehicle implements Vehicle {
     this.#state = state;
     this.#gatt.restoreBonds(state.bonds ?? []);
     this.#advertising = this.#opts.air.advertise({
-      address: this.address,
-      localName: this.localName,
+      identity: () => this.#advertisedNow(),
       serviceUuids: [SERVICE_UUID],
       server: this.#gatt,
       linkProfile: this.#opts.linkProfile ?? DEFAULT_LINK_PROFILE,
@@ -424,11 +449,6 @@ class SimulatedVehicle implements Vehicle {
     );
     return result;
   }
-}
-
-/** A static random address derived from the VIN (stable across restarts of the simulation). */
-function addressFromVin(vin: Vin): string {
-  return staticRandomAddress(createHash('sha256').update(`ble-address:${vin}`).digest().subarray(0, 6));
 }
 
 /** A failure's cause in words for the car's event log: codes and messages down the cause chain, never a stack trace. */

@@ -1,7 +1,8 @@
 /**
  * `npm run vehicle`: one simulated car on a simulated air, reachable from other processes through
  * the loopback air bridge (a phone simulator connects with connectRemoteRadio). Logs are JSON lines
- * (pino): that it is advertising, then one line per command with the link's RSSI and timing.
+ * (pino): that it is advertising (its name and address at start: they rotate every 15 minutes), then
+ * one line per command with the link's RSSI and timing. Its provisioning file's secrets are never logged.
  * Configuration: see vehicleConfig.ts.
  */
 import { mkdir, readFile } from 'node:fs/promises';
@@ -11,9 +12,11 @@ import { pino } from 'pino';
 import { Air } from '../air/air.js';
 import { serveAir } from '../air/airBridgeServer.js';
 import { LINK_PROFILES } from '../air/linkProfile.js';
+import { linkSecretBytes } from '../../shared/ble/linkKeys.js';
 import { systemClock } from '../../shared/clock.js';
-import { jwkSchema, jwkSetSchema } from '../../shared/credential/jwkSchema.js';
+import { jwkSetSchema } from '../../shared/credential/jwkSchema.js';
 import { dataDir } from '../../shared/dataDir.js';
+import { readVehicleKeyFile } from '../../shared/vehicleKeyFile.js';
 import { createVehicle } from './createVehicle.js';
 import { loadVehicleConfig, type VehicleConfig } from './vehicleConfig.js';
 import { VehicleSync } from './vehicleSync.js';
@@ -38,11 +41,14 @@ async function main(): Promise<void> {
   const config = loadVehicleConfig();
   const stateFile = config.STATE_FILE ?? join(dataDir(), `vehicle-${config.VIN}.json`);
   await mkdir(dirname(stateFile), { recursive: true });
+  // Its secrets: never logged (the log names the file only when it cannot be read).
+  const provisioned = await readVehicleKeyFile(config.VEHICLE_KEY_FILE ?? join(dataDir(), `vehicle-${config.VIN}.key.json`));
   const jwks = await loadJwks(config);
   const air = new Air({ seed: config.AIR_SEED });
   const linkProfile = LINK_PROFILES[config.LINK_PROFILE];
   const vehicle = createVehicle({
     vin: config.VIN,
+    linkSecret: linkSecretBytes(provisioned.linkSecret),
     trust: { issuer: config.ISSUER, jwks },
     rpId: config.RP_ID,
     origins: config.RP_ORIGINS,
@@ -62,12 +68,11 @@ async function main(): Promise<void> {
 
   // The telematics sync channel: revocations reach the car while it is online.
   let sync: VehicleSync | null = null;
-  if (config.SERVER_URL && config.VEHICLE_KEY_FILE) {
-    const privateKey = jwkSchema.parse(JSON.parse(await readFile(config.VEHICLE_KEY_FILE, 'utf8')));
+  if (config.SERVER_URL) {
     sync = new VehicleSync({
       baseUrl: config.SERVER_URL,
       vin: config.VIN,
-      privateKey,
+      privateKey: provisioned.vehicleKey,
       issuer: config.ISSUER,
       clock: systemClock,
       applyManifest: (m) => vehicle.applyManifest(m),
@@ -76,7 +81,7 @@ async function main(): Promise<void> {
     });
     sync.start();
   } else {
-    log.warn('SERVER_URL or VEHICLE_KEY_FILE unset: no sync channel; the car learns revocations only from phones');
+    log.warn('SERVER_URL unset: no sync channel; the car learns revocations only from phones');
   }
 
   let stopping = false;

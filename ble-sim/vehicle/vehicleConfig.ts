@@ -30,9 +30,13 @@ const envSchema = z.object({
   /** Loopback address and port of the air bridge phones connect to (0: any free port). */
   AIR_HOST: z.string().default('127.0.0.1'),
   AIR_PORT: z.coerce.number().int().min(0).max(65535).default(7433),
-  /** The server's vehicle API base URL: with VEHICLE_KEY_FILE, the car keeps a sync channel to it (revocations). */
+  /** The server's vehicle API base URL: the car keeps a sync channel to it (revocations), signed with its provisioned key. */
   SERVER_URL: z.string().url().optional(),
-  /** The car's provisioned private key (P-256 JWK file) that signs its sync requests. */
+  /**
+   * The car's provisioning file, as `npm run operator -- provision-vehicle` (or `npm run dev`) writes
+   * it: `{"vehicleKey": <private P-256 JWK>, "linkSecret": <base64url>}` (shared/vehicleKeyFile.ts).
+   * Required: without its link secret the car cannot advertise. Default `$SDK_DATA_DIR/vehicle-<VIN>.key.json`.
+   */
   VEHICLE_KEY_FILE: z.string().min(1).optional(),
 });
 

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { permsSchema } from '../../shared/commands.js';
+import { linkSecretSchema } from '../../shared/ble/linkKeys.js';
 import { vinSchema } from '../../shared/ids.js';
 import { vehicleSubscriptionsSchema } from './subscriptionRecord.js';
 
@@ -44,6 +45,12 @@ export const vehicleRecordSchema = z.object({
   /** SHA-256 (base64url) of the QR token printed in the car; the token itself is never stored. */
   qrTokenHash: z.string(),
   vehiclePublicJwk: vehiclePublicJwkSchema,
+  /**
+   * The car's link secret (32 bytes, base64url), the same the car holds: each credential's response
+   * key and the vehicle's advertising key derive from it (shared/ble/linkKeys.ts). Key material, not
+   * a digest: the server must derive from it. Never in an API answer or a log.
+   */
+  linkSecret: linkSecretSchema,
   provisionedAt: z.number(),
   mainUser: mainUserSchema.nullable(),
   standardServices: z.object({ active: z.boolean(), changedAt: z.number() }),

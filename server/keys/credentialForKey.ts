@@ -5,13 +5,18 @@
  * revocation that committed meanwhile ends this issuance too (the credential would be refused by
  * its epoch anyway, once the car learns of the wipe). The epoch and revocation of the key itself
  * are checked by credentialClaims on the document read first.
+ *
+ * With each credential go the keys its holder needs at the car, derived from the vehicle's link
+ * secret (shared/ble/linkKeys.ts): the response key of this credential (the car authenticates its
+ * answers with it) and the vehicle's advertising key (to find the car's rotating advertisement).
  */
 import { assertPresenceProven } from '../accounts/presence.js';
+import { credentialDigest, deriveAdvertisingKey, deriveResponseKey, linkSecretBytes } from '../../shared/ble/linkKeys.js';
 import { epochSeconds } from '../../shared/clock.js';
 import { bytesToBase64Url } from '../../shared/base64url.js';
 import { issueKeyCredential } from '../../shared/credential/keyCredential.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
-import type { AccountId, KeyId } from '../../shared/ids.js';
+import type { AccountId, Base64Url, KeyId } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
 import { credentialClaims } from '../domain/credentialClaims.js';
 import type { DigitalKey, VehicleRecord } from '../domain/vehicleRecord.js';
@@ -24,6 +29,10 @@ export interface IssuedCredential {
   /** The vehicle's current state manifest, for the phone to carry to the car. */
   state: string;
   expiresAt: number;
+  /** This credential's response key: HMAC-SHA256(linkSecret, label ‖ SHA-256(credential)), base64url. */
+  responseKey: Base64Url;
+  /** The vehicle's advertising key (the same for every credential of the vehicle), base64url. */
+  advertisingKey: Base64Url;
 }
 
 function assertStillValid(vehicle: VehicleRecord, key: DigitalKey): void {
@@ -70,5 +79,13 @@ export async function credentialForKey(ctx: CredentialForKeyDeps, opts: Credenti
 
   const after = await ctx.vehicles.get(vin);
   assertStillValid(after, key);
-  return { keyId: key.keyId, credential, state: await ctx.manifests.sign(after), expiresAt: claims.exp };
+  const linkSecret = linkSecretBytes(vehicle.linkSecret);
+  return {
+    keyId: key.keyId,
+    credential,
+    state: await ctx.manifests.sign(after),
+    expiresAt: claims.exp,
+    responseKey: Buffer.from(deriveResponseKey(linkSecret, credentialDigest(credential))).toString('base64url'),
+    advertisingKey: Buffer.from(deriveAdvertisingKey(linkSecret)).toString('base64url'),
+  };
 }

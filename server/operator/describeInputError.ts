@@ -7,6 +7,7 @@ const FIELD_NAMES: Record<string, string> = {
   odometerKm: 'the odometer reading',
   qrToken: 'the QR token',
   vehiclePublicJwk: "the vehicle's public key",
+  linkSecret: "the vehicle's link secret",
   email: 'the e-mail address',
 };
 

@@ -28,7 +28,7 @@ const today = () => new Date().toISOString().slice(0, 10);
 
 const COMMANDS: Record<string, Command> = {
   'provision-vehicle': {
-    summary: "register a vehicle: its VIN, first registration date, odometer, QR token and public key",
+    summary: "register a vehicle: its VIN, first registration date, odometer, QR token, public key and link secret",
     usage: `operator provision-vehicle --vin VIN --odometer KM [--first-registration YYYY-MM-DD]
           [--qr-token TOKEN] [--vehicle-jwk PUBLIC_JWK_FILE | --key-file PRIVATE_JWK_FILE] [--json]
 
@@ -39,9 +39,14 @@ const COMMANDS: Record<string, Command> = {
                         (the server keeps only its SHA-256)
   --vehicle-jwk         a file with the car's P-256 public key (JWK) when the car made its own key pair;
                         default: a fresh key pair, the private half written to --key-file
-  --key-file            where the car's private key is written (mode 0600; VEHICLE_KEY_FILE of
-                        npm run vehicle); default: $SDK_DATA_DIR/vehicle-<VIN>.key.json (.data/)
-  --json                print the result as JSON`,
+  --key-file            where the car's provisioning file is written: its private key and its link
+                        secret, {"vehicleKey": JWK, "linkSecret": base64url} (mode 0600; VEHICLE_KEY_FILE
+                        of npm run vehicle); default: $SDK_DATA_DIR/vehicle-<VIN>.key.json (.data/)
+  --json                print the result as JSON
+
+A fresh link secret (32 random bytes) is made for every car: the server keeps it, the car gets it in
+its provisioning file. With --vehicle-jwk no file is written: the link secret is shown once, to go
+into the car's provisioning file next to its own private key.`,
     options: {
       vin: { type: 'string' },
       odometer: { type: 'string' },
@@ -58,7 +63,7 @@ const COMMANDS: Record<string, Command> = {
       const odometerKm = Number(values.odometer);
       if (!Number.isInteger(odometerKm)) throw new UsageError('--odometer must be a whole number of km');
       const t = await target();
-      const { registered, newQrToken, keyFile } = await provisionNewVehicle((input) => t.provisionVehicle(input), {
+      const { registered, newQrToken, keyFile, newLinkSecret } = await provisionNewVehicle((input) => t.provisionVehicle(input), {
         vin,
         odometerKm,
         firstRegistration: String(values['first-registration'] ?? today()),
@@ -69,11 +74,24 @@ const COMMANDS: Record<string, Command> = {
       const lines = [
         `provisioned ${registered.vin} on ${t.description} (first registration ${registered.firstRegistration}, odometer ${odometerKm} km)`,
         ...(newQrToken ? [`QR token (shown once; the server keeps only its SHA-256): ${newQrToken}`] : []),
-        ...(keyFile ? [`the car's private key: ${keyFile} (mode 0600) — run the car with VIN=${vin} VEHICLE_KEY_FILE=${keyFile} npm run vehicle`] : []),
+        ...(keyFile ? [`the car's provisioning file (private key and link secret): ${keyFile} (mode 0600) — run the car with VIN=${vin} VEHICLE_KEY_FILE=${keyFile} npm run vehicle`] : []),
+        ...(newLinkSecret
+          ? [
+              `link secret (shown once; the server keeps it): ${newLinkSecret}`,
+              `the car's provisioning file (VEHICLE_KEY_FILE, mode 0600) holds it next to the car's own private key: {"vehicleKey": <private JWK>, "linkSecret": "<the link secret>"}`,
+            ]
+          : []),
       ];
       return {
         text: lines.join('\n'),
-        json: { vin: registered.vin, firstRegistration: registered.firstRegistration, odometerKm, ...(newQrToken ? { qrToken: newQrToken } : {}), ...(keyFile ? { keyFile } : {}) },
+        json: {
+          vin: registered.vin,
+          firstRegistration: registered.firstRegistration,
+          odometerKm,
+          ...(newQrToken ? { qrToken: newQrToken } : {}),
+          ...(keyFile ? { keyFile } : {}),
+          ...(newLinkSecret ? { linkSecret: newLinkSecret } : {}),
+        },
       };
     },
   },

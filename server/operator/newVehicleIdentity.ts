@@ -1,14 +1,15 @@
 /**
  * What provisioning makes for a car when the operator does not bring it: the vehicle's P-256 key
  * pair (the car keeps the private key and signs its sync requests with it; the server stores only
- * the public key) and the QR token printed inside the car (shown once; the server stores only its
- * SHA-256). Written to the car's key file with mode 0600.
+ * the public key), the QR token printed inside the car (shown once; the server stores only its
+ * SHA-256), and always the car's link secret (the car and the server both keep it: the car's
+ * private advertising and response keys derive from it). The car's private key and link secret go
+ * to its provisioning file (shared/vehicleKeyFile.ts, mode 0600).
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import type { JWK } from 'jose';
-import { z } from 'zod';
+import { LINK_SECRET_BYTES } from '../../shared/ble/linkKeys.js';
+import { p256PrivateJwkSchema } from '../../shared/credential/jwkSchema.js';
+import type { Base64Url } from '../../shared/ids.js';
 import { vehiclePublicJwkSchema } from '../domain/vehicleRecord.js';
 
 /** A P-256 public JWK with just the members provisioning keeps. */
@@ -21,18 +22,15 @@ export type VehiclePublicJwk = {
 
 export interface VehicleKeyPair {
   publicJwk: VehiclePublicJwk;
-  privateJwk: JWK;
+  privateJwk: VehiclePublicJwk & { d: string };
 }
-
-/** A private P-256 JWK, its members in the order Node exports them (the order of the key file). */
-const vehiclePrivateJwkSchema = z.object({ kty: z.literal('EC'), x: z.string(), y: z.string(), crv: z.literal('P-256'), d: z.string() });
 
 /** A fresh key pair for a car. */
 export function generateVehicleKeyPair(): VehicleKeyPair {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   return {
     publicJwk: vehiclePublicJwkSchema.parse(publicKey.export({ format: 'jwk' })),
-    privateJwk: vehiclePrivateJwkSchema.parse(privateKey.export({ format: 'jwk' })),
+    privateJwk: p256PrivateJwkSchema.parse(privateKey.export({ format: 'jwk' })),
   };
 }
 
@@ -41,8 +39,7 @@ export function generateQrToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-/** Write the car's private key where `npm run vehicle` reads it (VEHICLE_KEY_FILE), readable by its owner only. */
-export async function writeVehicleKeyFile(path: string, privateJwk: JWK): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, `${JSON.stringify(privateJwk)}\n`, { mode: 0o600 });
+/** A fresh link secret for a car: LINK_SECRET_BYTES random bytes, base64url (43 characters). */
+export function generateLinkSecret(): Base64Url {
+  return randomBytes(LINK_SECRET_BYTES).toString('base64url');
 }

@@ -55,7 +55,7 @@ export function sharingRoutes(ctx: AppContext, services: { gate: SubscriptionGat
       responses: {
         201: {
           description: 'The shared key and its first credential; for a window that starts more than CREDENTIAL_TTL from now, no credential yet but `credentialFrom` (seconds), when the phone may ask for it',
-          schema: issuedSchema.partial({ credential: true, expiresAt: true }).extend({ credentialFrom: z.number().int().optional() }),
+          schema: issuedSchema.partial({ credential: true, expiresAt: true, responseKey: true, advertisingKey: true }).extend({ credentialFrom: z.number().int().optional() }),
         },
       },
       handler: async ({ caller, params, body }) => {

@@ -1,23 +1,66 @@
 /**
- * Keys derived from a vehicle's link secret (32 random bytes made at provisioning; the car and the
- * server hold it, never a phone). A phone receives, with each credential, the two keys it needs:
- * - the advertising key, one per vehicle, to resolve the car's rotating advertisement;
- * - the response key, one per credential, with which the car authenticates its answers to requests
- *   made with that credential (responseMac.ts): a relay or a fake car cannot report "unlocked".
+ * The per-vehicle link secret and the keys derived from it. Provisioning makes 32 random bytes for
+ * each car; the car holds them in its provisioning file, the server in the vehicle record, and
+ * neither ever sends them anywhere. A key holder gets only derived keys, with each credential:
+ *
+ * - the **advertising key** (one per vehicle) lets a phone resolve the car's rotating private
+ *   advertisement (advertisingName.ts) and nothing else;
+ * - the **response key** (one per credential) lets the car authenticate its BLE answers to the
+ *   phone holding that credential, so no other key holder can forge them.
+ *
+ * Both are HMAC-SHA256 under the link secret with a versioned label, so a new use gets its own label
+ * and never a key another use has. The secret and the derived keys are never logged.
+ *
+ * @example
+ * const advertisingKey = deriveAdvertisingKey(linkSecret);
+ * const responseKey = deriveResponseKey(linkSecret, credentialDigest(credential));
  */
 import { createHash, createHmac } from 'node:crypto';
+import { z } from 'zod';
+import type { Base64Url } from '../ids.js';
 
+/** The link secret's length: 32 random bytes. */
 export const LINK_SECRET_BYTES = 32;
 
+const ADVERTISING_LABEL = 'sdk-digital-key/advertising/v2';
+const RESPONSE_LABEL = 'sdk-digital-key/response/v2';
+
+/** A link secret as files and records hold it: base64url without padding of LINK_SECRET_BYTES bytes (43 characters). */
+export const linkSecretSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{43}$/, `a link secret is ${LINK_SECRET_BYTES} bytes, base64url (43 characters)`)
+  .refine((s) => Buffer.from(s, 'base64url').length === LINK_SECRET_BYTES && Buffer.from(s, 'base64url').toString('base64url') === s, 'a link secret is canonical base64url');
+
+/** The bytes of a link secret held as base64url (checked). */
+export function linkSecretBytes(linkSecret: Base64Url): Uint8Array {
+  return new Uint8Array(Buffer.from(linkSecretSchema.parse(linkSecret), 'base64url'));
+}
+
+/** The key a phone resolves the car's private advertisements with: HMAC-SHA256(linkSecret, "sdk-digital-key/advertising/v2"). */
 export function deriveAdvertisingKey(linkSecret: Uint8Array): Uint8Array {
-  return new Uint8Array(createHmac('sha256', linkSecret).update('sdk-digital-key/advertising/v2').digest());
+  return hmac(linkSecret, [Buffer.from(ADVERTISING_LABEL, 'utf8')]);
 }
 
+/**
+ * The key the car authenticates its responses with, for the phone holding one credential:
+ * HMAC-SHA256(linkSecret, "sdk-digital-key/response/v2" ‖ credentialDigest).
+ */
 export function deriveResponseKey(linkSecret: Uint8Array, credentialDigest: Uint8Array): Uint8Array {
-  return new Uint8Array(createHmac('sha256', linkSecret).update('sdk-digital-key/response/v2').update(credentialDigest).digest());
+  if (credentialDigest.length !== 32) throw new RangeError(`a credential digest is 32 bytes, not ${credentialDigest.length}`);
+  return hmac(linkSecret, [Buffer.from(RESPONSE_LABEL, 'utf8'), credentialDigest]);
 }
 
-/** SHA-256 of a credential as the API hands it out (base64url of its COSE bytes). */
+/**
+ * SHA-256 of a credential's COSE bytes, from the base64url text the server hands it out as: the
+ * same digest the car computes from the bytes it receives over BLE.
+ */
 export function credentialDigest(credential: string): Uint8Array {
   return new Uint8Array(createHash('sha256').update(Buffer.from(credential, 'base64url')).digest());
+}
+
+function hmac(key: Uint8Array, parts: readonly Uint8Array[]): Uint8Array {
+  if (key.length !== LINK_SECRET_BYTES) throw new RangeError(`a link secret is ${LINK_SECRET_BYTES} bytes, not ${key.length}`);
+  const mac = createHmac('sha256', key);
+  for (const part of parts) mac.update(part);
+  return new Uint8Array(mac.digest());
 }

@@ -10,7 +10,7 @@
  */
 import { generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
 import type { LinkMetrics } from '../../ble-sim/air/linkMetrics.js';
-import { LL_PACKET_OVERHEAD } from '../../ble-sim/air/linkMetrics.js';
+import { connectedToAnswer } from '../../ble-sim/air/linkMetrics.js';
 import { DEFAULT_LINK_PROFILE, DLE_LINK_PROFILE, MIN_MTU_LINK_PROFILE, type LinkProfile } from '../../ble-sim/air/linkProfile.js';
 import { buildCommandRequest } from '../../ble-sim/phone/commandRequest.js';
 import { CredentialCache } from '../../ble-sim/vehicle/credentialCache.js';
@@ -53,19 +53,6 @@ interface UnlockFigures {
   wholeConnection: Omit<UnlockFigures, 'scenario' | 'profile' | 'wholeConnection'>;
 }
 
-/**
- * Connected → actuated: the answer-time metrics without the connection's first event (the link
- * layer's set-up, an empty packet each way, before anything of ours can be sent).
- */
-function connectedToActuated(m: LinkMetrics): Omit<UnlockFigures, 'scenario' | 'profile' | 'wholeConnection'> {
-  return {
-    roundTrips: m.roundTrips,
-    connectionEvents: m.connectionEvents - 1,
-    bytesOnAir: { centralToPeripheral: m.bytesOnAir.centralToPeripheral - LL_PACKET_OVERHEAD, peripheralToCentral: m.bytesOnAir.peripheralToCentral - LL_PACKET_OVERHEAD },
-    simulatedMs: m.simulatedMs - m.intervalMs,
-  };
-}
-
 function whole(m: LinkMetrics): UnlockFigures['wholeConnection'] {
   const { roundTrips, connectionEvents, bytesOnAir, simulatedMs } = m;
   return { roundTrips, connectionEvents, bytesOnAir, simulatedMs };
@@ -91,7 +78,7 @@ async function unlockFigures(profileName: string, profile: LinkProfile): Promise
     for (const scenario of UNLOCK_SCENARIOS) {
       const { response, answerMetrics, metrics } = await world.send({ cmd: 'unlock', ...sends[scenario], bonds });
       if (!response.ok) throw new Error(`${scenario} at ${profileName} refused: ${response.code}`);
-      rows.push({ scenario, profile: profileName, ...connectedToActuated(answerMetrics), wholeConnection: whole(metrics) });
+      rows.push({ scenario, profile: profileName, ...connectedToAnswer(answerMetrics), wholeConnection: whole(metrics) });
     }
     return rows;
   } finally {

@@ -15,6 +15,7 @@ import { Redis } from 'ioredis';
 import { ManualClock } from '../../shared/clock.js';
 import { LocalIssuerKey } from '../../shared/credential/issuerKey.js';
 import { wipeVehicleKeys } from '../../server/keys/wipeVehicleKeys.js';
+import { generateLinkSecret } from '../../server/operator/newVehicleIdentity.js';
 import { provisionVehicle } from '../../server/operator/provisionVehicle.js';
 import { createRedisStore } from '../../server/store/redisStore.js';
 import { redisCommand, startRedisServer, type RedisServer } from '../support/redisServer.js';
@@ -293,6 +294,7 @@ export const propagationBench: BenchSection = {
             odometerKm: 10_000,
             qrToken: `bench-qr-token-${keys[i]!.vin}`,
             vehiclePublicJwk: keys[i]!.publicJwk as { kty: 'EC'; crv: 'P-256'; x: string; y: string },
+            linkSecret: generateLinkSecret(),
           }), tick);
           setup.provisionS = msSince(start) / 1000;
         });

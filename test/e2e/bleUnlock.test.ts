@@ -77,7 +77,7 @@ describe('attacks over BLE', () => {
   it('replay: the same request bytes written again on the same connection → UNKNOWN_NONCE', async () => {
     const w = await setup();
     const key = await w.issueKey();
-    const session = await openVehicleSession({ noble: w.phone.noble, vin: VIN });
+    const session = await openVehicleSession({ noble: w.phone.noble, vin: VIN, advertising: w.advertising });
     try {
       const challenge = await session.readChallenge();
       const bytes = encodeRequest(
@@ -95,7 +95,7 @@ describe('attacks over BLE', () => {
   it('replay: sniffed request bytes written on a new connection → BAD_ASSERTION (the car pushed its own fresh nonce), then UNKNOWN_NONCE (spent)', async () => {
     const w = await setup();
     const key = await w.issueKey();
-    const victim = await openVehicleSession({ noble: w.phone.noble, vin: VIN });
+    const victim = await openVehicleSession({ noble: w.phone.noble, vin: VIN, advertising: w.advertising });
     const challenge = await victim.readChallenge();
     const sniffed = encodeRequest(
       await buildCommandRequest({ challenge, vin: VIN, cmd: 'unlock', credential: key.credential, authenticator: w.phone.authenticator, rpId: RP_ID, origin: ORIGIN }),
@@ -106,7 +106,7 @@ describe('attacks over BLE', () => {
     await w.send({ cmd: 'lock', credential: key.credential });
 
     const attacker = createPhone(w.air);
-    const replay = await openVehicleSession({ noble: attacker.noble, vin: VIN });
+    const replay = await openVehicleSession({ noble: attacker.noble, vin: VIN, advertising: w.advertising });
     try {
       await replay.writeMessage(sniffed);
       expect(await replay.nextResponse()).toMatchObject({ ok: false, code: 'BAD_ASSERTION' });
@@ -123,7 +123,7 @@ describe('attacks over BLE', () => {
 
   it('a phone that stops mid-message: the car drops the partial message after 2 s and answers BAD_FRAME', async () => {
     const w = await setup();
-    const session = await openVehicleSession({ noble: w.phone.noble, vin: VIN });
+    const session = await openVehicleSession({ noble: w.phone.noble, vin: VIN, advertising: w.advertising });
     try {
       await session.readChallenge();
       // The first fragment announces 500 bytes; the rest never comes.
@@ -170,7 +170,7 @@ describe('attacks over BLE', () => {
   it('command swap: an assertion made for lock, sent as unlock → BAD_ASSERTION', async () => {
     const w = await setup();
     const key = await w.issueKey();
-    const session = await openVehicleSession({ noble: w.phone.noble, vin: VIN });
+    const session = await openVehicleSession({ noble: w.phone.noble, vin: VIN, advertising: w.advertising });
     try {
       const challenge = await session.readChallenge();
       const forLock = await buildCommandRequest({ challenge, vin: VIN, cmd: 'lock', credential: key.credential, authenticator: w.phone.authenticator, rpId: RP_ID, origin: ORIGIN });
@@ -239,7 +239,7 @@ describe('attacks over BLE', () => {
     expect(w.vehicle.events().map((e) => e.code)).toEqual(['CREDENTIAL_UNKNOWN', 'OK']);
     // …but an attacker naming a credential by reference gets nothing for it.
     const attacker = createPhone(w.air);
-    const session = await openVehicleSession({ noble: attacker.noble, vin: VIN });
+    const session = await openVehicleSession({ noble: attacker.noble, vin: VIN, advertising: w.advertising });
     try {
       const challenge = await session.challenge();
       const other = await w.issueKey({ phone: attacker });
@@ -361,7 +361,7 @@ describe('attacks over BLE', () => {
     const key = await w.issueKey();
     // Malware on the phone has the authenticator sign a challenge from the attacker's connection…
     const attacker = createPhone(w.air);
-    const held = await openVehicleSession({ noble: attacker.noble, vin: VIN });
+    const held = await openVehicleSession({ noble: attacker.noble, vin: VIN, advertising: w.advertising });
     try {
       const challenge = await held.readChallenge();
       const harvested = await buildCommandRequest({ challenge, vin: VIN, cmd: 'unlock', credential: key.credential, authenticator: w.phone.authenticator, rpId: RP_ID, origin: ORIGIN });

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PhoneApp } from '../../ble-sim/phone/phoneApp.js';
+import type { IssuedKey, PhoneApp } from '../../ble-sim/phone/phoneApp.js';
 import { Air } from '../../ble-sim/air/air.js';
 import { AirBindings } from '../../ble-sim/noble/airBindings.js';
 import { createNoble } from '../../ble-sim/noble/createNoble.js';
@@ -119,7 +119,7 @@ async function logInAtDesk(page: Page): Promise<void> {
 
 /** A vehicle whose car is synced to the server, with a main user and a shared user (unlock only, a week) on a "Pixel 8". */
 async function vehicleWithSharedKey(): Promise<{ vin: string; owner: PhoneApp; ownerEmail: string; shared: PhoneApp }> {
-  const { vin, odometerKm, vehiclePrivateJwk } = await t.provision();
+  const { vin, odometerKm, vehiclePrivateJwk, linkSecret } = await t.provision();
   const ownerEmail = email('owner');
   const owner = await t.mainUserWithKey(vin, odometerKm, ownerEmail);
   await owner.api.request('PATCH', `/v1/me/passkeys/${owner.passkeyId}`, { label: 'Galaxy S24' });
@@ -128,10 +128,10 @@ async function vehicleWithSharedKey(): Promise<{ vin: string; owner: PhoneApp; o
   const shared = t.phone();
   await shared.signUp(email('shared'), 'Anna Peeters');
   await shared.api.request('PATCH', `/v1/me/passkeys/${shared.passkeyId}`, { label: 'Pixel 8' });
-  const issued = await shared.api.request<{ keyId: string; credential: string; state: string; expiresAt: number }>('POST', `/v1/invitations/${code}/accept`, { passkeyId: shared.passkeyId });
+  const issued = await shared.api.request<IssuedKey>('POST', `/v1/invitations/${code}/accept`, { passkeyId: shared.passkeyId });
   shared.wallet.put(vin, issued);
   // The car itself, on the simulated air, synced to the server: it applies each manifest, then acknowledges it.
-  const car = createVehicle({ vin, trust: t.app.ctx.trust, rpId: TEST_RP_ID, origins: [TEST_ORIGIN], stateFile: join(carDir, `${vin}.json`), clock: t.clock, air });
+  const car = createVehicle({ vin, linkSecret, trust: t.app.ctx.trust, rpId: TEST_RP_ID, origins: [TEST_ORIGIN], stateFile: join(carDir, `${vin}.json`), clock: t.clock, air });
   await car.start();
   cars.push(car);
   const sync = new VehicleSync({ baseUrl: t.baseUrl, vin, privateKey: vehiclePrivateJwk, issuer: t.config.ISSUER, clock: t.clock, applyManifest: (m) => car.applyManifest(m), applyTrustUpdate: (tokens) => car.applyTrustUpdate(tokens), initialBackoffMs: 20, maxBackoffMs: 200 });
@@ -245,8 +245,8 @@ describe('dealer desk in Chromium', () => {
     expect(latest!.text).toContain('reached the car');
 
     // The customer is told the truth: the car refuses the lost phone now, over BLE.
-    const { credential } = shared.credentialFor(vin);
-    const refused = await sendCommand({ noble: createNoble(new AirBindings(air)), vin, cmd: 'unlock', credential, authenticator: shared.authenticator, rpId: TEST_RP_ID, origin: TEST_ORIGIN, timeoutMs: 5000 });
+    const { state: _state, advertisingKey, ...key } = shared.credentialFor(vin);
+    const refused = await sendCommand({ noble: createNoble(new AirBindings(air)), advertising: { key: advertisingKey, clock: t.clock }, vin, cmd: 'unlock', ...key, authenticator: shared.authenticator, rpId: TEST_RP_ID, origin: TEST_ORIGIN, timeoutMs: 5000 });
     expect(refused.response.code).toBe('REVOKED');
 
     // R6: the lost phone's passkey no longer works for the account; the main user's phone does.

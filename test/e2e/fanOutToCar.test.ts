@@ -36,14 +36,17 @@ describe('revocation across instances reaches the car', () => {
     const v = await a.provision();
     const owner = await a.mainUserWithKey(v.vin, v.odometerKm);
     const air = new Air({ seed: 3 });
-    const car: Vehicle = createVehicle({ vin: v.vin, trust: b.app.ctx.trust, rpId: TEST_RP_ID, origins: [TEST_ORIGIN], stateFile: join(dir, 'car.json'), clock: b.clock, air });
+    const car: Vehicle = createVehicle({ vin: v.vin, linkSecret: v.linkSecret, trust: b.app.ctx.trust, rpId: TEST_RP_ID, origins: [TEST_ORIGIN], stateFile: join(dir, 'car.json'), clock: b.clock, air });
     await car.start();
     const sync = new VehicleSync({ baseUrl: b.baseUrl, vin: v.vin, privateKey: v.vehiclePrivateJwk, issuer: b.config.ISSUER, clock: b.clock, applyManifest: (m) => car.applyManifest(m) });
     sync.start();
     try {
       await expect.poll(() => sync.lastSeq, POLL).toBe(0); // the car synced to B
       const noble = createNoble(new AirBindings(air));
-      const unlock = () => sendCommand({ noble, vin: v.vin, cmd: 'unlock', credential: owner.wallet.get(v.vin)!.credential, authenticator: owner.authenticator, rpId: TEST_RP_ID, origin: TEST_ORIGIN, timeoutMs: 5000 });
+      const unlock = () => {
+        const { state: _state, advertisingKey, ...key } = owner.credentialFor(v.vin);
+        return sendCommand({ noble, advertising: { key: advertisingKey, clock: b.clock }, vin: v.vin, cmd: 'unlock', ...key, authenticator: owner.authenticator, rpId: TEST_RP_ID, origin: TEST_ORIGIN, timeoutMs: 5000 });
+      };
       expect((await unlock()).response.ok).toBe(true);
 
       await owner.api.request('DELETE', `/v1/me/vehicles/${v.vin}`, {});

@@ -21,6 +21,9 @@ import { VehicleSync } from '../../ble-sim/vehicle/vehicleSync.js';
 import { MemoryStore } from '../../server/store/memoryStore.js';
 import { ManualClock } from '../../shared/clock.js';
 import { LocalIssuerKey } from '../../shared/credential/issuerKey.js';
+import { base64UrlToBytes } from '../../shared/base64url.js';
+import { decodeCoseSign1 } from '../../shared/cose/coseSign1.js';
+import { coseKidOf } from '../../shared/credential/issuerCoseKeys.js';
 import { jwkSetSchema } from '../../shared/credential/jwkSchema.js';
 import { signTrustUpdate } from '../../shared/credential/trustUpdate.js';
 import { POLL } from '../support/poll.js';
@@ -47,8 +50,8 @@ async function restart(issuerKey: LocalIssuerKey, extra: object[] = []): Promise
   port = Number(new URL(t.baseUrl).port);
 }
 
-async function carOnAir(vin: string): Promise<Vehicle> {
-  const car = createVehicle({ vin, trust: t.app.ctx.trust, rpId: TEST_RP_ID, origins: [TEST_ORIGIN], stateFile: join(dir, `${vin}.json`), clock, air });
+async function carOnAir({ vin, linkSecret }: { vin: string; linkSecret: Uint8Array }): Promise<Vehicle> {
+  const car = createVehicle({ vin, linkSecret, trust: t.app.ctx.trust, rpId: TEST_RP_ID, origins: [TEST_ORIGIN], stateFile: join(dir, `${vin}.json`), clock, air });
   await car.start();
   cars.push(car);
   return car;
@@ -78,10 +81,14 @@ function withSyncEvents(err: Error): never {
 }
 
 const trustedKids = (car: Vehicle) => (car.state.issuerKeys ?? []).map((k) => k.kid).sort();
-const kidOf = (credential: string) => (JSON.parse(Buffer.from(credential.split('.')[0] ?? '', 'base64url').toString('utf8')) as { kid?: string }).kid;
+/** The COSE key id (hex) a credential names its issuer key by. */
+const kidOf = (held: HeldKey) => Buffer.from(decodeCoseSign1(base64UrlToBytes(held.credential), { allowedLabels: [1, 4, 16] }).protectedHeader.get(4) as Uint8Array).toString('hex');
+const coseKid = (jwk: JWK) => Buffer.from(coseKidOf(jwk)).toString('hex');
+type HeldKey = ReturnType<PhoneApp['credentialFor']>;
 
-async function unlock(phone: PhoneApp, vin: string, credential = phone.credentialFor(vin).credential): Promise<string> {
-  const result = await sendCommand({ noble, vin, cmd: 'unlock', credential, authenticator: phone.authenticator, rpId: TEST_RP_ID, origin: TEST_ORIGIN, timeoutMs: 5000 });
+async function unlock(phone: PhoneApp, vin: string, held: HeldKey = phone.credentialFor(vin)): Promise<string> {
+  const { state: _state, advertisingKey, carHoldsCredential: _holds, ...key } = held;
+  const result = await sendCommand({ noble, advertising: { key: advertisingKey, clock }, vin, cmd: 'unlock', ...key, authenticator: phone.authenticator, rpId: TEST_RP_ID, origin: TEST_ORIGIN, timeoutMs: 5000 });
   return result.response.code;
 }
 
@@ -106,14 +113,14 @@ describe('issuer key rotation with a synced car', () => {
       await restart(k1);
       const v = await t.provision();
       const sleeper = await t.provision();
-      const car = await carOnAir(v.vin);
-      const sleepingCar = await carOnAir(sleeper.vin);
+      const car = await carOnAir(v);
+      const sleepingCar = await carOnAir(sleeper);
       syncCar(car, v.vehiclePrivateJwk);
       const owner = await t.mainUserWithKey(v.vin, v.odometerKm);
       await expect.poll(() => trustedKids(car), POLL).toEqual([k1.kid]).catch(withSyncEvents);
       expect(await unlock(owner, v.vin)).toBe('OK');
-      const oldCredential = owner.credentialFor(v.vin).credential;
-      expect(kidOf(oldCredential)).toBe(k1.kid);
+      const oldCredential = owner.credentialFor(v.vin);
+      expect(kidOf(oldCredential)).toBe(coseKid(k1.publicJwk));
 
       // 1. Announce: K1 signs, K2 is published; the car now trusts both.
       await restart(k1, [k2.publicJwk]);
@@ -125,8 +132,8 @@ describe('issuer key rotation with a synced car', () => {
       // 2. Promote: K2 signs, K1 still verifies and co-signs the update.
       await restart(k2, [k1.exportPrivateJwk()]);
       await owner.refresh(v.vin);
-      const newCredential = owner.credentialFor(v.vin).credential;
-      expect(kidOf(newCredential)).toBe(k2.kid);
+      const newCredential = owner.credentialFor(v.vin);
+      expect(kidOf(newCredential)).toBe(coseKid(k2.publicJwk));
       expect(await unlock(owner, v.vin, newCredential)).toBe('OK');
       expect(await unlock(owner, v.vin, oldCredential)).toBe('OK');
       // A car offline during the announcement takes the promotion from K1's signature.

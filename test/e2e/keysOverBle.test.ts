@@ -5,10 +5,10 @@
  * and refusing the old keys over BLE (R4, R6), while the new owner's new key works.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PhoneApp } from '../../ble-sim/phone/phoneApp.js';
 import { base64UrlToBytes } from '../../shared/base64url.js';
 import { readKeyCredential } from '../../shared/credential/keyCredential.js';
 import { revokedKeyDigestHex } from '../../shared/credential/revokedKeyDigest.js';
+import type { IssuedKey, PhoneApp } from '../../ble-sim/phone/phoneApp.js';
 import { grantDealer } from '../../server/operator/grantDealer.js';
 import { startFullStack, type FullStack } from '../support/fullStack.js';
 import { POLL } from '../support/poll.js';
@@ -47,10 +47,11 @@ async function shared(s: FullStack, main: PhoneApp, vin: string, profile: Record
   const { code } = await main.api.request<{ code: string }>('POST', `/v1/vehicles/${vin}/invitations`, profile);
   const phone = s.t.phone();
   await phone.signUp(email('shared'), 'Shared');
-  const accepted = await phone.api.request<{ keyId: string; credential?: string; state: string; expiresAt?: number }>('POST', `/v1/invitations/${code}/accept`, { passkeyId: phone.passkeyId });
+  const accepted = await phone.api.request<Partial<IssuedKey> & { keyId: string; state: string }>('POST', `/v1/invitations/${code}/accept`, { passkeyId: phone.passkeyId });
   // A window starting more than a credential lifetime ahead has no credential yet (credentialFrom).
-  if (accepted.credential !== undefined) phone.wallet.put(vin, { ...accepted, credential: accepted.credential, expiresAt: accepted.expiresAt! });
-  else phone.wallet.put(vin, { keyId: accepted.keyId, credential: '', expiresAt: 0, state: accepted.state });
+  // A credential comes with its expiry and keys.
+  if (accepted.credential !== undefined) phone.wallet.put(vin, accepted as IssuedKey);
+  else phone.wallet.put(vin, { keyId: accepted.keyId, credential: '', expiresAt: 0, state: accepted.state, responseKey: '', advertisingKey: '' });
   return phone;
 }
 

@@ -4,7 +4,8 @@
  * command it prints, and the phone commands it prints, each its own `npm run phone` process sharing
  * one state file — ending in an unlock over BLE. The operator CLI acts on the same dev server.
  */
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,15 +104,32 @@ describe('three terminals: npm run dev, npm run vehicle, npm run phone', () => {
 });
 
 describe('the operator CLI against the memory-store dev server', () => {
-  it('provision-vehicle makes the key pair and the QR token, writes the car key file (0600), and the QR claims the car', async () => {
+  it('provision-vehicle makes the key pair, the link secret and the QR token, writes the car provisioning file (0600), and the QR claims the car', async () => {
     const result = await run('npm run -s operator -- provision-vehicle --vin WVWZZZ1JZXW000777 --odometer 1200 --json');
     expect(result.code).toBe(0);
     const out = JSON.parse(result.stdout) as { vin: string; qrToken: string; keyFile: string };
     expect(out).toMatchObject({ vin: 'WVWZZZ1JZXW000777', qrToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), keyFile: join(dir, 'vehicle-WVWZZZ1JZXW000777.key.json') });
+    // Written to the file, so not shown.
+    expect(out).not.toHaveProperty('linkSecret');
     expect((await stat(out.keyFile)).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(await readFile(out.keyFile, 'utf8'))).toMatchObject({ kty: 'EC', crv: 'P-256', d: expect.any(String) });
+    expect(JSON.parse(await readFile(out.keyFile, 'utf8'))).toEqual({
+      vehicleKey: { kty: 'EC', crv: 'P-256', x: expect.any(String), y: expect.any(String), d: expect.any(String) },
+      linkSecret: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+    });
     const claim = await run(`npm run -s phone -- claim --vin WVWZZZ1JZXW000777 --qr ${out.qrToken} --json`);
     expect(JSON.parse(claim.stdout)).toMatchObject({ vin: 'WVWZZZ1JZXW000777', role: 'main' });
+  }, 120_000);
+
+  it('provision-vehicle with the car\'s own public key writes no file and shows the link secret once', async () => {
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwkFile = join(dir, 'own-car.public.jwk');
+    await writeFile(jwkFile, JSON.stringify(publicKey.export({ format: 'jwk' })));
+    const json = await run(`npm run -s operator -- provision-vehicle --vin WVWZZZ1JZXW000778 --odometer 10 --vehicle-jwk ${jwkFile} --json`);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({ vin: 'WVWZZZ1JZXW000778', firstRegistration: expect.any(String), odometerKm: 10, qrToken: expect.any(String), linkSecret: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+    const text = await run(`npm run -s operator -- provision-vehicle --vin WVWZZZ1JZXW000779 --odometer 10 --vehicle-jwk ${jwkFile}`);
+    expect(text.stdout).toMatch(/^link secret \(shown once; the server keeps it\): [A-Za-z0-9_-]{43}$/m);
+    expect(text.stdout).not.toMatch(/provisioning file \(private key/);
   }, 120_000);
 
   it('errors are sentences, not zod arrays', async () => {

@@ -13,7 +13,12 @@ import { AirBindings } from '../../ble-sim/noble/airBindings.js';
 import { createNoble } from '../../ble-sim/noble/createNoble.js';
 import { sendCommand } from '../../ble-sim/phone/phoneCentral.js';
 import { VirtualAuthenticator } from '../../ble-sim/phone/virtualAuthenticator.js';
-import { createIssuer, mintCredential, ORIGIN, registerPasskey, RP_ID, VIN, type TestIssuer } from '../support/bleFixtures.js';
+import { generateVehicleKeyPair } from '../../server/operator/newVehicleIdentity.js';
+import { deriveAdvertisingKey } from '../../shared/ble/linkKeys.js';
+import { writeVehicleKeyFile } from '../../shared/vehicleKeyFile.js';
+import { createIssuer, mintCredential, ORIGIN, registerPasskey, responseKeyFor, RP_ID, VIN, type TestIssuer } from '../support/bleFixtures.js';
+
+const LINK_SECRET = new Uint8Array(32).fill(9);
 
 let dir: string;
 let child: ChildProcess;
@@ -25,6 +30,8 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sdk-vehicle-process-'));
   issuer = await createIssuer();
   await writeFile(join(dir, 'jwks.json'), JSON.stringify(issuer.trust.jwks));
+  // What provisioning gives the car: its own key pair's private half and its link secret.
+  await writeVehicleKeyFile(join(dir, 'vehicle.key.json'), { vehicleKey: generateVehicleKeyPair().privateJwk, linkSecret: Buffer.from(LINK_SECRET).toString('base64url') });
   child = spawn(process.execPath, ['--import', 'tsx', 'ble-sim/vehicle/main.ts'], {
     env: {
       ...process.env,
@@ -32,6 +39,7 @@ beforeAll(async () => {
       ISSUER: issuer.trust.issuer,
       JWKS_FILE: join(dir, 'jwks.json'),
       STATE_FILE: join(dir, 'state.json'),
+      VEHICLE_KEY_FILE: join(dir, 'vehicle.key.json'),
       RP_ID,
       RP_ORIGINS: ORIGIN,
       AIR_PORT: '0',
@@ -68,7 +76,7 @@ describe('npm run vehicle + a phone in another process', () => {
     const radio: RemoteRadio = await connectRemoteRadio({ port: airPort });
     try {
       const bindings = new AirBindings(radio);
-      const { response, metrics } = await sendCommand({ noble: createNoble(bindings), metricsSource: bindings, vin: VIN, cmd: 'unlock', credential, authenticator, rpId: RP_ID, origin: ORIGIN });
+      const { response, metrics } = await sendCommand({ noble: createNoble(bindings), metricsSource: bindings, advertising: { key: deriveAdvertisingKey(LINK_SECRET) }, vin: VIN, cmd: 'unlock', credential, responseKey: responseKeyFor(LINK_SECRET, credential), passkeyId: passkey.id, authenticator, rpId: RP_ID, origin: ORIGIN });
       expect(response).toMatchObject({ ok: true, code: 'OK', cmd: 'unlock', vehicle: { locked: false } });
       expect(metrics).toMatchObject({ mtu: 185, intervalMs: 30 });
       expect(metrics.roundTrips).toBeGreaterThan(5);

@@ -6,7 +6,7 @@
  * retry answers as done and publishes, a car synced to that instance applies the state, the old key
  * is refused over BLE, and the notice the commit owed is in the outbox exactly once.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,13 +14,14 @@ import { Air } from '../../ble-sim/air/air.js';
 import { AirBindings } from '../../ble-sim/noble/airBindings.js';
 import { createNoble } from '../../ble-sim/noble/createNoble.js';
 import { ApiClient } from '../../ble-sim/phone/apiClient.js';
-import { PhoneApp } from '../../ble-sim/phone/phoneApp.js';
+import { PhoneApp, type IssuedKey } from '../../ble-sim/phone/phoneApp.js';
 import { sendCommand } from '../../ble-sim/phone/phoneCentral.js';
 import { createVehicle, type Vehicle } from '../../ble-sim/vehicle/createVehicle.js';
 import { VehicleSync } from '../../ble-sim/vehicle/vehicleSync.js';
 import { systemClock } from '../../shared/clock.js';
+import { linkSecretBytes } from '../../shared/ble/linkKeys.js';
+import { readVehicleKeyFile } from '../../shared/vehicleKeyFile.js';
 import { LocalIssuerKey } from '../../shared/credential/issuerKey.js';
-import { jwkSchema } from '../../shared/credential/jwkSchema.js';
 import { POLL } from '../support/poll.js';
 import { startRedisServer, type RedisServer } from '../support/redisServer.js';
 import { freePort, runCommandLine, spawnProcess, type SpawnedProcess } from '../support/spawnedProcess.js';
@@ -59,8 +60,8 @@ function viaInstance(phone: PhoneApp, baseUrl: string): ApiClient {
 }
 
 async function unlock(phone: PhoneApp): Promise<string> {
-  const { credential, state } = phone.credentialFor(VIN);
-  const result = await sendCommand({ noble, vin: VIN, cmd: 'unlock', credential, ...(state ? { state } : {}), authenticator: phone.authenticator, rpId: 'localhost', origin, timeoutMs: 5000 });
+  const { state, advertisingKey, ...key } = phone.credentialFor(VIN);
+  const result = await sendCommand({ noble, advertising: { key: advertisingKey }, vin: VIN, cmd: 'unlock', ...key, ...(state ? { state } : {}), authenticator: phone.authenticator, rpId: 'localhost', origin, timeoutMs: 5000 });
   return result.response.code;
 }
 
@@ -87,10 +88,10 @@ beforeAll(async () => {
   await serverProcess(port, false);
   const provisioned = JSON.parse((await runCommandLine(`npm run -s operator -- provision-vehicle --vin ${VIN} --odometer 900 --json`, env)).stdout) as { qrToken: string; keyFile: string };
   qrToken = provisioned.qrToken;
-  car = createVehicle({ vin: VIN, trust: { issuer: origin, jwks: { keys: [issuerKey.publicJwk] } }, rpId: 'localhost', origins: [origin], stateFile: join(dir, 'car.json'), clock: systemClock, air });
+  const { vehicleKey, linkSecret } = await readVehicleKeyFile(provisioned.keyFile);
+  car = createVehicle({ vin: VIN, linkSecret: linkSecretBytes(linkSecret), trust: { issuer: origin, jwks: { keys: [issuerKey.publicJwk] } }, rpId: 'localhost', origins: [origin], stateFile: join(dir, 'car.json'), clock: systemClock, air });
   await car.start();
-  const privateKey = jwkSchema.parse(JSON.parse(await readFile(provisioned.keyFile, 'utf8')));
-  sync = new VehicleSync({ baseUrl: origin, vin: VIN, privateKey, issuer: origin, clock: systemClock, applyManifest: (m) => car.applyManifest(m), applyTrustUpdate: (t) => car.applyTrustUpdate(t), initialBackoffMs: 20, maxBackoffMs: 200 });
+  sync = new VehicleSync({ baseUrl: origin, vin: VIN, privateKey: vehicleKey, issuer: origin, clock: systemClock, applyManifest: (m) => car.applyManifest(m), applyTrustUpdate: (t) => car.applyTrustUpdate(t), initialBackoffMs: 20, maxBackoffMs: 200 });
   sync.start();
 }, 180_000);
 
@@ -136,7 +137,7 @@ describe('a server killed at the commit point', () => {
     doomed = await serverProcess(doomedPort, true);
     await expect(viaInstance(friend, `http://localhost:${doomedPort}`).request('POST', `/v1/invitations/${code}/accept`, { passkeyId: friend.passkeyId })).rejects.toThrow();
     expect(await doomed.exited).toBe('SIGKILL');
-    const accepted = await friend.api.request<{ keyId: string; credential: string; state: string; expiresAt: number }>('POST', `/v1/invitations/${code}/accept`, { passkeyId: friend.passkeyId });
+    const accepted = await friend.api.request<IssuedKey>('POST', `/v1/invitations/${code}/accept`, { passkeyId: friend.passkeyId });
     friend.wallet.put(VIN, accepted);
     expect((await owner.api.request<{ keys: Array<{ keyId: string; role: string }> }>('GET', `/v1/vehicles/${VIN}/keys`)).keys.filter((k) => k.role === 'shared').map((k) => k.keyId)).toEqual([accepted.keyId]);
     expect(await unlock(friend)).toBe('OK');

@@ -10,6 +10,7 @@ import { asTag, decodeStrictCbor } from '../../shared/cose/strictCbor.js';
 import { coseKidOf } from '../../shared/credential/issuerCoseKeys.js';
 import { readKeyCredential, verifyKeyCredential } from '../../shared/credential/keyCredential.js';
 import { readStateManifest, verifyStateManifest } from '../../shared/credential/stateManifest.js';
+import { credentialDigest, deriveAdvertisingKey, deriveResponseKey } from '../../shared/ble/linkKeys.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { startMetricsServer } from '../../server/metrics/metricsServer.js';
 import { MemoryStore } from '../../server/store/memoryStore.js';
@@ -152,6 +153,25 @@ describe('claims, Standard Services and keys', () => {
     expect(refreshed.keyId).toBe(entry.keyId);
     const listed = await phone.api.request<{ keys: Array<{ keyId: string; role: string }> }>('GET', `/v1/vehicles/${v.vin}/keys`);
     expect(listed.keys).toEqual([expect.objectContaining({ keyId: entry.keyId, role: 'main' })]);
+  });
+
+  it('with each credential come its own response key and the vehicle\'s advertising key, derived from the link secret the car holds', async () => {
+    const v = await t.provision();
+    const phone = await t.mainUserWithKey(v.vin, v.odometerKm);
+    const { keyId } = phone.wallet.get(v.vin)!;
+    type Issued = { credential: string; responseKey: string; advertisingKey: string };
+    const first = await phone.api.request<Issued>('POST', `/v1/keys/${keyId}/credential`, {});
+    t.clock.advance(1000);
+    const second = await phone.api.request<Issued>('POST', `/v1/keys/${keyId}/credential`, {});
+    for (const issued of [first, second]) {
+      expect(issued.responseKey).toBe(Buffer.from(deriveResponseKey(v.linkSecret, credentialDigest(issued.credential))).toString('base64url'));
+      expect(issued.advertisingKey).toBe(Buffer.from(deriveAdvertisingKey(v.linkSecret)).toString('base64url'));
+    }
+    expect(second.credential).not.toBe(first.credential);
+    expect(second.responseKey).not.toBe(first.responseKey);
+    expect(second.advertisingKey).toBe(first.advertisingKey);
+    // The secret itself is in no answer.
+    expect(JSON.stringify([first, second])).not.toContain(Buffer.from(v.linkSecret).toString('base64url'));
   });
 
   it('R2: the odometer reading must be within the tolerance of the telematics one', async () => {

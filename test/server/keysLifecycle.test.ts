@@ -10,7 +10,7 @@ import { revokedKeyDigestHex } from '../../shared/credential/revokedKeyDigest.js
 import { readStateManifest } from '../../shared/credential/stateManifest.js';
 import { grantDealer } from '../../server/operator/grantDealer.js';
 import { wipeVehicleKeys } from '../../server/keys/wipeVehicleKeys.js';
-import type { PhoneApp } from '../../ble-sim/phone/phoneApp.js';
+import type { IssuedKey, PhoneApp } from '../../ble-sim/phone/phoneApp.js';
 import { codeOf, rawCall } from '../support/httpCalls.js';
 import { startTestServer, type TestServer } from '../support/testServer.js';
 
@@ -39,7 +39,7 @@ async function sharedUser(owner: PhoneApp, vin: string, body?: Record<string, un
   const { code } = await invite(owner, vin, body);
   const phone = t.phone();
   await phone.signUp(email('shared'), 'Shared');
-  const issued = await phone.api.request<{ keyId: string; credential: string; state: string; expiresAt: number }>('POST', `/v1/invitations/${code}/accept`, { passkeyId: phone.passkeyId });
+  const issued = await phone.api.request<IssuedKey>('POST', `/v1/invitations/${code}/accept`, { passkeyId: phone.passkeyId });
   phone.wallet.put(vin, issued);
   return phone;
 }

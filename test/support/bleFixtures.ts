@@ -2,6 +2,8 @@
  * Fixtures for BLE tests: an issuer, passkeys registered the way the server will register them
  * (hand-built creation options → VirtualAuthenticator → verifyRegistrationResponse), credentials
  * and manifests minted directly, and a "world" (air + vehicle with a temp state file + phones).
+ * A world's car is provisioned with LINK_SECRET; its phones find it with the advertising key derived
+ * from it, as a wallet entry would give them.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,11 +14,14 @@ import { Air } from '../../ble-sim/air/air.js';
 import { DEFAULT_LINK_PROFILE, type LinkProfile } from '../../ble-sim/air/linkProfile.js';
 import { AirBindings } from '../../ble-sim/noble/airBindings.js';
 import { createNoble, type Noble } from '../../ble-sim/noble/createNoble.js';
+import type { VehicleAdvertising } from '../../ble-sim/phone/nobleVehicleLink.js';
 import { sendCommand, type SendCommandOptions, type SendCommandResult } from '../../ble-sim/phone/phoneCentral.js';
 import { VirtualAuthenticator } from '../../ble-sim/phone/virtualAuthenticator.js';
 import { createVehicle, type CreateVehicleOptions, type Vehicle } from '../../ble-sim/vehicle/createVehicle.js';
 import { passkeyCounterKey } from '../../ble-sim/vehicle/vehicleVerifier.js';
 import { compressedPointOfCoseKey } from '../../shared/cose/p256Point.js';
+import { ForwardOnlyClock } from '../../ble-sim/vehicle/forwardOnlyClock.js';
+import { deriveAdvertisingKey } from '../../shared/ble/linkKeys.js';
 import { ManualClock } from '../../shared/clock.js';
 import type { Command } from '../../shared/commands.js';
 import { LocalIssuerKey } from '../../shared/credential/issuerKey.js';
@@ -24,7 +29,7 @@ import { issueKeyCredential } from '../../shared/credential/keyCredential.js';
 import { signStateManifest } from '../../shared/credential/stateManifest.js';
 import type { TrustedIssuer } from '../../shared/credential/trustedIssuer.js';
 import { bytesToBase64Url } from '../../shared/base64url.js';
-import { credentialDigest, deriveResponseKey, LINK_SECRET_BYTES } from '../../shared/ble/linkKeys.js';
+import { credentialDigest, deriveResponseKey } from '../../shared/ble/linkKeys.js';
 
 export const RP_ID = 'localhost';
 export const ORIGIN = 'http://localhost:8080';
@@ -34,6 +39,10 @@ export const OTHER_VIN = 'WBA8E9G50GNT40001';
 /** 2026-01-01T00:00:00Z */
 export const START_MS = Date.UTC(2026, 0, 1);
 export const DAY_S = 86_400;
+/** The link secret of a world's car (as provisioning would make it, 32 bytes). */
+export const LINK_SECRET = Uint8Array.from({ length: 32 }, (_, i) => 0xa0 ^ i);
+/** The advertising key a key holder of a world's car gets with each credential. */
+export const ADVERTISING_KEY = deriveAdvertisingKey(LINK_SECRET);
 
 export interface TestIssuer {
   key: LocalIssuerKey;
@@ -182,9 +191,11 @@ export interface BleWorld {
   linkSecret: Uint8Array;
   vehicle: Vehicle;
   phone: TestPhone;
+  /** How a key holder's phone recognises this world's car (its advertising key, the world's clock as the phone reads it). */
+  advertising: VehicleAdvertising;
   /** Register a passkey on the phone and mint a credential for it. */
   issueKey(opts?: { phone?: TestPhone } & Omit<MintCredentialOptions, 'issuer' | 'passkey'>): Promise<TestKey>;
-  /** sendCommand with this world's VIN, rpId and origin (and the credential's response key unless given). */
+  /** sendCommand with this world's VIN, rpId, origin, advertising key (and the credential's response key and passkey unless given). */
   send(
     opts: { cmd: Command; credential: string; phone?: TestPhone } & Partial<Omit<SendCommandOptions, 'noble' | 'cmd' | 'credential'>>,
   ): Promise<SendCommandResult>;
@@ -201,7 +212,7 @@ export async function createBleWorld(
   const clock = new ManualClock(START_MS);
   const air = new Air({ seed: opts.seed ?? 42 });
   const issuer = await createIssuer();
-  const linkSecret = new Uint8Array(randomBytes(LINK_SECRET_BYTES));
+  const linkSecret = LINK_SECRET;
   /** Which passkey each issued credential binds, so send() signs with it (the phone app knows its passkey). */
   const passkeyOfCredential = new Map<string, string>();
   const passkeyFor = (credential: string): { passkeyId?: string } => {
@@ -230,6 +241,8 @@ export async function createBleWorld(
     linkSecret,
     vehicle: makeVehicle(),
     phone: createPhone(air),
+    // The phone keeps true time: a test winding the car's clock back (an attack on the car) does not wind the phone's.
+    advertising: { key: ADVERTISING_KEY, clock: new ForwardOnlyClock(clock) },
     async issueKey(o = {}) {
       const { phone = world.phone, ...mint } = o;
       const passkey = await registerPasskey(phone.authenticator);
@@ -244,6 +257,7 @@ export async function createBleWorld(
         noble: phone.noble,
         metricsSource: phone.bindings,
         vin: VIN,
+        advertising: world.advertising,
         authenticator: phone.authenticator,
         rpId: RP_ID,
         origin: ORIGIN,

@@ -1,7 +1,8 @@
 /**
  * The whole product in one test: the real server (HTTP, memory store, manual clock), cars on a
- * simulated air trusting the server's JWKS and sharing its clock, and phones that talk HTTP to the
- * server and BLE — through noble — to the cars.
+ * simulated air trusting the server's JWKS and sharing its clock (each provisioned with the link
+ * secret its vehicle record holds), and phones that talk HTTP to the server and BLE — through noble,
+ * finding a car with the advertising key their wallet got from the server — to the cars.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ import type { PhoneApp } from '../../ble-sim/phone/phoneApp.js';
 import { sendCommand, type SendCommandResult } from '../../ble-sim/phone/phoneCentral.js';
 import { createVehicle, type Vehicle } from '../../ble-sim/vehicle/createVehicle.js';
 import { VehicleSync } from '../../ble-sim/vehicle/vehicleSync.js';
-import { startTestServer, TEST_ORIGIN, TEST_RP_ID, type TestServer } from './testServer.js';
+import { startTestServer, TEST_ORIGIN, TEST_RP_ID, type ProvisionedTestVehicle, type TestServer } from './testServer.js';
 
 export interface BlePhone {
   app: PhoneApp;
@@ -29,7 +30,7 @@ export interface FullStack {
   air: Air;
   car(vin: string): Vehicle;
   /** Provision a vehicle on the server and start its car on the air. */
-  provisionCar(opts?: { firstRegistration?: string }): Promise<{ vin: string; qrToken: string; odometerKm: number; vehiclePrivateJwk: JWK; car: Vehicle }>;
+  provisionCar(opts?: { firstRegistration?: string }): Promise<ProvisionedTestVehicle & { car: Vehicle }>;
   /** Connect a car to the server's sync channel. */
   sync(vin: string, privateKey: JWK): VehicleSync;
   phone(app?: PhoneApp): BlePhone;
@@ -52,7 +53,7 @@ export async function startFullStack(opts: Pick<Parameters<typeof startTestServe
     },
     async provisionCar(p = {}) {
       const v = await t.provision(p.firstRegistration ? { firstRegistration: p.firstRegistration } : {});
-      const car = createVehicle({ vin: v.vin, trust: t.app.ctx.trust, rpId: TEST_RP_ID, origins: [TEST_ORIGIN], stateFile: join(dir, `${v.vin}.json`), clock: t.clock, air });
+      const car = createVehicle({ vin: v.vin, linkSecret: v.linkSecret, trust: t.app.ctx.trust, rpId: TEST_RP_ID, origins: [TEST_ORIGIN], stateFile: join(dir, `${v.vin}.json`), clock: t.clock, air });
       await car.start();
       cars.set(v.vin, car);
       return { ...v, car };
@@ -71,9 +72,12 @@ export async function startFullStack(opts: Pick<Parameters<typeof startTestServe
         app: phoneApp,
         noble,
         send(vin, cmd, o = {}) {
-          const { credential, state } = phoneApp.credentialFor(vin);
+          const { state, advertisingKey, ...key } = phoneApp.credentialFor(vin);
           const withState = o.withState ?? true;
-          return sendCommand({ noble, vin, cmd, credential, ...(withState && state ? { state } : {}), authenticator: phoneApp.authenticator, rpId: TEST_RP_ID, origin: TEST_ORIGIN, timeoutMs: 5000 });
+          return sendCommand({ noble, vin, advertising: { key: advertisingKey, clock: t.clock }, cmd, ...key, ...(withState && state ? { state } : {}), authenticator: phoneApp.authenticator, rpId: TEST_RP_ID, origin: TEST_ORIGIN, timeoutMs: 5000 }).then((result) => {
+            phoneApp.noteCommand(vin, key.credential, result);
+            return result;
+          });
         },
       };
     },

@@ -1,5 +1,5 @@
 /** Owner-journey helpers for HTTP tests: a second phone on an account, invitations accepted. */
-import type { PhoneApp } from '../../ble-sim/phone/phoneApp.js';
+import type { IssuedKey, PhoneApp } from '../../ble-sim/phone/phoneApp.js';
 import type { TestServer } from './testServer.js';
 import { TEST_ORIGIN } from './testServer.js';
 
@@ -18,7 +18,7 @@ export async function addPhone(t: TestServer, owner: PhoneApp, label?: string): 
 /** `owner` invites, `guest` accepts with its passkey: returns the shared key id. */
 export async function shareKey(owner: PhoneApp, guest: PhoneApp, vin: string, body: Record<string, unknown> = { perms: ['unlock', 'lock'] }): Promise<string> {
   const { code } = await owner.api.request<{ code: string }>('POST', `/v1/vehicles/${vin}/invitations`, body);
-  const issued = await guest.api.request<{ keyId: string; credential: string; state: string; expiresAt: number }>('POST', `/v1/invitations/${code}/accept`, { passkeyId: guest.passkeyId });
+  const issued = await guest.api.request<IssuedKey>('POST', `/v1/invitations/${code}/accept`, { passkeyId: guest.passkeyId });
   guest.wallet.put(vin, issued);
   return issued.keyId;
 }

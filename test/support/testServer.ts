@@ -12,7 +12,9 @@ import { otherIssuerKeysFromConfig } from '../../server/issuerKeyFromConfig.js';
 import { createApp, type App } from '../../server/app.js';
 import { loadConfig, type Config } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
+import { generateLinkSecret } from '../../server/operator/newVehicleIdentity.js';
 import { provisionVehicle } from '../../server/operator/provisionVehicle.js';
+import { linkSecretBytes } from '../../shared/ble/linkKeys.js';
 import { MemoryStore } from '../../server/store/memoryStore.js';
 import type { Store } from '../../server/store/store.js';
 import type { PaymentGateway } from '../../server/subscriptions/paymentGateway.js';
@@ -34,8 +36,8 @@ export interface TestServer {
   config: Config;
   /** Every e-mail the server sent (links included), as the addressees' mailboxes would hold them. */
   mailbox: TestMailbox;
-  /** Provision a vehicle; returns its VIN, QR token and the vehicle's private key. */
-  provision(opts?: { vin?: string; firstRegistration?: string; odometerKm?: number }): Promise<{ vin: string; qrToken: string; odometerKm: number; vehiclePrivateJwk: JWK }>;
+  /** Provision a vehicle; returns its VIN, QR token, the vehicle's private key and its link secret (what its car is given). */
+  provision(opts?: { vin?: string; firstRegistration?: string; odometerKm?: number }): Promise<ProvisionedTestVehicle>;
   /** Click the newest verification link sent to the address (as its owner would). */
   verifyEmail(email: string): Promise<void>;
   /** A new phone app pointed at this server. */
@@ -43,6 +45,16 @@ export interface TestServer {
   /** A phone that signed up, claimed the vehicle by odometer, activated Standard Services, started the trial and holds a main key. */
   mainUserWithKey(vin: string, odometerKm: number, email?: string): Promise<PhoneApp>;
   close(): Promise<void>;
+}
+
+/** A vehicle provisioned on the test server, with what its car must be given. */
+export interface ProvisionedTestVehicle {
+  vin: string;
+  qrToken: string;
+  odometerKm: number;
+  vehiclePrivateJwk: JWK;
+  /** The link secret the server's record holds (give the same to the car: createVehicle's linkSecret). */
+  linkSecret: Uint8Array;
 }
 
 let vinCounter = 0;
@@ -124,14 +136,16 @@ export async function startTestServer(
       const qrToken = randomBytes(24).toString('base64url');
       const odometerKm = p.odometerKm ?? 12_345;
       const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const linkSecret = generateLinkSecret();
       await provisionVehicle(app.ctx, {
         vin,
         firstRegistration: p.firstRegistration ?? '2026-03-01',
         odometerKm,
         qrToken,
         vehiclePublicJwk: publicKey.export({ format: 'jwk' }) as { kty: 'EC'; crv: 'P-256'; x: string; y: string },
+        linkSecret,
       });
-      return { vin, qrToken, odometerKm, vehiclePrivateJwk: privateKey.export({ format: 'jwk' }) as JWK };
+      return { vin, qrToken, odometerKm, vehiclePrivateJwk: privateKey.export({ format: 'jwk' }) as JWK, linkSecret: linkSecretBytes(linkSecret) };
     },
     phone,
     async verifyEmail(email) {

@@ -236,18 +236,22 @@ async function bleCommand(ctx: Context, cmd: 'unlock' | 'lock' | 'start'): Promi
     ctx.state().bleAddress = radio.address;
     bindings.restoreBonds(ctx.state().bonds);
     ctx.progress(`${cmd}: challenge, biometric check (passes), signed request`);
-    const { response, metrics } = await sendCommand({
+    const { state, advertisingKey, ...key } = phone.credentialFor(vin);
+    const result = await sendCommand({
       noble: createNoble(bindings),
       metricsSource: bindings,
       bonds: bindings,
       vin,
       cmd,
-      credential: entry.credential,
-      ...(entry.state ? { state: entry.state } : {}),
+      ...key,
+      ...(state ? { state } : {}),
       authenticator: phone.authenticator,
       rpId: phone.opts.rpId,
       origin: phone.opts.origin,
+      advertising: { key: advertisingKey },
     });
+    const { response, metrics } = result;
+    phone.noteCommand(vin, key.credential, result);
     ctx.state().lastSeen[vin] = { ...response.vehicle, at: Date.now() };
     ctx.state().bonds = bindings.bondRecords();
     const figures = { roundTrips: metrics.roundTrips, simulatedMs: metrics.simulatedMs, mtu: metrics.mtu };

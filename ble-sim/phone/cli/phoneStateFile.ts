@@ -1,7 +1,7 @@
 /**
  * The phone CLI's memory between invocations: the server it talks to, its account and session, its
- * passkeys (private keys: the file is written with mode 0600, atomically), its key wallet and its
- * BLE radio address and bonds (so a bonded car is not discovered again), so
+ * passkeys (private keys: the file is written with mode 0600, atomically), its key wallet (with each
+ * key's response and advertising keys: secrets too) and its BLE radio address and bonds (so a bonded car is not discovered again), so
  * separate `npm run phone` runs are one phone. Validated when read: a damaged file is refused with
  * a sentence, never half-used.
  */
@@ -10,7 +10,18 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 
 const passkeySchema = z.object({ id: z.string(), rpId: z.string(), userHandle: z.string(), counter: z.number().int().min(0), privateJwk: z.record(z.string(), z.unknown()) });
-const walletEntrySchema = z.object({ vin: z.string(), keyId: z.string(), credential: z.string(), expiresAt: z.number(), state: z.string().optional(), stateSeq: z.number() }).transform((e) => ({ ...e, state: e.state }));
+/** 32 bytes of key material, base64url. */
+const keyBytesSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
+const walletEntrySchema = z
+  .object({ vin: z.string(), keyId: z.string(), credential: z.string(), expiresAt: z.number(), state: z.string().optional(), stateSeq: z.number(), responseKey: keyBytesSchema, advertisingKey: keyBytesSchema, carHolds: z.boolean().exactOptional() })
+  .transform((e) => ({ ...e, state: e.state }));
+const bondSchema = z.object({
+  /** The car's VIN (the bond outlives the car's rotating address). */
+  peer: z.string(),
+  services: z.array(z.object({ uuid: z.string(), characteristics: z.array(z.object({ uuid: z.string(), properties: z.array(z.enum(['read', 'write', 'writeWithoutResponse', 'notify', 'indicate'])) })) })),
+});
+/** A bond saved before cars rotated their address ({address, services}): useless now, so dropped; the next command bonds again. */
+const addressBondSchema = z.object({ address: z.string() }).transform(() => null);
 
 const phoneStateSchema = z.object({
   version: z.literal(1),
@@ -28,15 +39,11 @@ const phoneStateSchema = z.object({
   currentVin: z.string().optional(),
   /** The phone radio's address: the identity its bonds with cars are kept under. */
   bleAddress: z.string().optional(),
-  /** The BLE stack's bonds (AirBindings.bondRecords): each car's address and cached GATT table. */
+  /** The BLE stack's bonds (AirBindings.bondRecords): each car's VIN and cached GATT table. */
   bonds: z
-    .array(
-      z.object({
-        address: z.string(),
-        services: z.array(z.object({ uuid: z.string(), characteristics: z.array(z.object({ uuid: z.string(), properties: z.array(z.enum(['read', 'write', 'writeWithoutResponse', 'notify', 'indicate'])) })) })),
-      }),
-    )
-    .default([]),
+    .array(z.union([bondSchema, addressBondSchema]))
+    .default([])
+    .transform((bonds) => bonds.filter((b) => b !== null)),
   /** What each car last answered (locked, engine), by VIN. */
   lastSeen: z.record(z.string(), z.object({ locked: z.boolean(), engine: z.boolean(), at: z.number() })).default({}),
 });

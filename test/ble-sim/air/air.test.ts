@@ -68,6 +68,33 @@ describe('Air: advertising and scanning', () => {
     ]);
   });
 
+  it('private advertising: each report and connection asks for the identity now; a change moves the address, keeps open links, and counts them against the same slots', async () => {
+    const air = new Air();
+    let identity = { localName: 'first', address: '11:00:00:00:00:01' };
+    const adv = air.advertise({ identity: () => identity, serviceUuids: [SVC], server: testServer().server, maxConnections: 2 });
+    const scanOnce = async () => {
+      const seen: { address: string; localName: string | undefined }[] = [];
+      const stop = air.radio().startScan((r) => seen.push({ address: r.address, localName: r.advertisement.localName }));
+      await new Promise((r) => setImmediate(r));
+      stop();
+      return seen;
+    };
+    expect(await scanOnce()).toEqual([{ address: '11:00:00:00:00:01', localName: 'first' }]);
+    const before = await air.radio().connect(adv.address);
+    identity = { localName: 'second', address: '11:00:00:00:00:02' };
+    expect(await scanOnce()).toEqual([{ address: '11:00:00:00:00:02', localName: 'second' }]);
+    expect(adv.address).toBe('11:00:00:00:00:02');
+    await expect(air.radio().connect('11:00:00:00:00:01')).rejects.toThrow(/no peripheral advertising/);
+    // The link made before the change still carries traffic, and still holds one of the two slots.
+    expect(await before.read(SVC, VALUE)).toHaveLength(50);
+    const after = await air.radio().connect('11:00:00:00:00:02');
+    await expect(air.radio().connect('11:00:00:00:00:02')).rejects.toThrow(/no more connections/);
+    expect(adv.links()).toHaveLength(2);
+    await before.disconnect();
+    expect(adv.links()).toEqual([expect.objectContaining({ id: after.id })]);
+    expect(air.connections().map((c) => c.peripheralAddress)).toEqual(['11:00:00:00:00:01', '11:00:00:00:00:02']);
+  });
+
   it('refuses connections to a peripheral that stopped advertising', async () => {
     const air = new Air();
     const adv = air.advertise({ localName: 'car', serviceUuids: [SVC], server: testServer().server });

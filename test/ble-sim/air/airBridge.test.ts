@@ -43,7 +43,7 @@ describe('air bridge', () => {
     radio = await connectRemoteRadio({ port: bridge.port });
     const bindings = new AirBindings(radio);
     const key = await w.issueKey();
-    const { response, metrics } = await sendCommand({ noble: createNoble(bindings), metricsSource: bindings, vin: VIN, cmd: 'unlock', credential: key.credential, authenticator: w.phone.authenticator, rpId: RP_ID, origin: ORIGIN });
+    const { response, metrics } = await sendCommand({ noble: createNoble(bindings), metricsSource: bindings, advertising: w.advertising, vin: VIN, cmd: 'unlock', credential: key.credential, responseKey: key.responseKey, passkeyId: key.passkey.id, authenticator: w.phone.authenticator, rpId: RP_ID, origin: ORIGIN });
     expect(response).toMatchObject({ ok: true, code: 'OK', vehicle: { locked: false } });
     const record = w.air.connections().at(-1)!;
     expect(record.centralAddress).toBe(radio.address);
@@ -71,7 +71,7 @@ describe('air bridge', () => {
 
     radio = await connectRemoteRadio({ port: bridge.port });
     const key = await w.issueKey();
-    const { response } = await sendCommand({ noble: createNoble(new AirBindings(radio)), vin: VIN, cmd: 'unlock', credential: key.credential, authenticator: w.phone.authenticator, rpId: RP_ID, origin: ORIGIN });
+    const { response } = await sendCommand({ noble: createNoble(new AirBindings(radio)), advertising: w.advertising, vin: VIN, cmd: 'unlock', credential: key.credential, responseKey: key.responseKey, passkeyId: key.passkey.id, authenticator: w.phone.authenticator, rpId: RP_ID, origin: ORIGIN });
     expect(response.ok).toBe(true);
   });
 

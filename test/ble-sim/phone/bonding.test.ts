@@ -10,6 +10,7 @@ import { AirBindings } from '../../../ble-sim/noble/airBindings.js';
 import { createNoble } from '../../../ble-sim/noble/createNoble.js';
 import { vehicleStateSchema } from '../../../ble-sim/vehicle/vehicleState.js';
 import { CHALLENGE_CHAR_UUID, SERVICE_UUID } from '../../../shared/ble/gattUuids.js';
+import { VIN } from '../../support/bleFixtures.js';
 import { bleWorldPerTest } from '../../support/bleWorldPerTest.js';
 
 const newWorld = bleWorldPerTest();
@@ -75,7 +76,8 @@ describe('bonding', () => {
       w.send({ cmd, credential: key.credential, phone: { ...w.phone, noble: createNoble(bindings), bindings }, bonds: bindings });
     expect((await send(first, 'unlock')).metrics.roundTrips).toBe(7);
     const saved = JSON.parse(JSON.stringify(first.bondRecords())) as ReturnType<AirBindings['bondRecords']>;
-    expect(saved).toEqual([{ address: w.vehicle.address.toLowerCase(), services: [expect.objectContaining({ characteristics: expect.any(Array) })] }]);
+    // Kept under the car's VIN, not under the address it advertised from (that one rotates).
+    expect(saved).toEqual([{ peer: VIN, services: [expect.objectContaining({ characteristics: expect.any(Array) })] }]);
     const next = new AirBindings(w.air, { address: PHONE_ADDRESS });
     next.restoreBonds(saved);
     const { response, metrics } = await send(next, 'lock');

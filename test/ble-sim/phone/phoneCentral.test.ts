@@ -19,9 +19,9 @@ import { sha256 } from '../../../shared/ble/transactionHash.js';
 import { compressedPointOfCoseKey } from '../../../shared/cose/p256Point.js';
 import type { PeripheralLink } from '../../../ble-sim/air/links.js';
 import { transactionHash } from '../../../shared/ble/transactionHash.js';
-import { vehicleLocalName } from '../../../shared/ble/vehicleLocalName.js';
+import { advertisingName } from '../../../shared/ble/advertisingName.js';
 import { DigitalKeyError } from '../../../shared/errors/digitalKeyError.js';
-import { createIssuer, createPhone, mintCredential, mintManifest, ORIGIN, registerPasskey, responseKeyFor, RP_ID, VIN } from '../../support/bleFixtures.js';
+import { ADVERTISING_KEY, createIssuer, createPhone, LINK_SECRET, mintCredential, mintManifest, ORIGIN, registerPasskey, responseKeyFor, RP_ID, VIN } from '../../support/bleFixtures.js';
 import { bleWorldPerTest } from '../../support/bleWorldPerTest.js';
 
 const newWorld = bleWorldPerTest();
@@ -61,7 +61,8 @@ function silentCar(air: Air, opts: { refuseWrites?: boolean; hangUpOnWrite?: boo
       notify(link, opts.answer(whole));
     },
   };
-  return air.advertise({ localName: vehicleLocalName(VIN), serviceUuids: [SERVICE_UUID], server });
+  // Its name by the system clock, which the phone resolves with (no clock given).
+  return air.advertise({ localName: advertisingName(ADVERTISING_KEY, Date.now()), serviceUuids: [SERVICE_UUID], server });
 }
 
 async function holder() {
@@ -83,7 +84,7 @@ describe('sendCommand timeouts', () => {
     const phone = createPhone(air);
     const { authenticator, credential, responseKey } = await holder();
     const started = Date.now();
-    const err = await sendCommand({ noble: phone.noble, vin: VIN, cmd: 'unlock', credential, responseKey, authenticator, rpId: RP_ID, origin: ORIGIN, timeoutMs: 200 }).catch((e: unknown) => e);
+    const err = await sendCommand({ noble: phone.noble, advertising: { key: ADVERTISING_KEY }, vin: VIN, cmd: 'unlock', credential, responseKey, authenticator, rpId: RP_ID, origin: ORIGIN, timeoutMs: 200 }).catch((e: unknown) => e);
     expect(Date.now() - started).toBeLessThan(2000);
     expect(err).toBeInstanceOf(DigitalKeyError);
     expect(err).toMatchObject({ code: 'TIMEOUT', mayHaveSucceeded: true, temporary: false, detail: { stage, requestSent: true } });
@@ -96,7 +97,7 @@ describe('sendCommand timeouts', () => {
     const phone = createPhone(air);
     const { authenticator, credential, responseKey } = await holder();
     const started = Date.now();
-    const err = await sendCommand({ noble: phone.noble, vin: VIN, cmd: 'unlock', credential, responseKey, authenticator, rpId: RP_ID, origin: ORIGIN, timeoutMs: 5000 }).catch((e: unknown) => e);
+    const err = await sendCommand({ noble: phone.noble, advertising: { key: ADVERTISING_KEY }, vin: VIN, cmd: 'unlock', credential, responseKey, authenticator, rpId: RP_ID, origin: ORIGIN, timeoutMs: 5000 }).catch((e: unknown) => e);
     expect(Date.now() - started).toBeLessThan(1000);
     expect(err).toMatchObject({ code: 'TIMEOUT', mayHaveSucceeded: true, detail: { requestSent: true, disconnected: true } });
   });
@@ -104,7 +105,7 @@ describe('sendCommand timeouts', () => {
   it('no car in range → TIMEOUT while scanning, before anything was sent', async () => {
     const phone = createPhone(new Air());
     const { authenticator, credential, responseKey } = await holder();
-    const err = await sendCommand({ noble: phone.noble, vin: VIN, cmd: 'unlock', credential, responseKey, authenticator, rpId: RP_ID, origin: ORIGIN, timeoutMs: 100 }).catch((e: unknown) => e);
+    const err = await sendCommand({ noble: phone.noble, advertising: { key: ADVERTISING_KEY }, vin: VIN, cmd: 'unlock', credential, responseKey, authenticator, rpId: RP_ID, origin: ORIGIN, timeoutMs: 100 }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'TIMEOUT', detail: { stage: 'scan', requestSent: false } });
   });
 });
@@ -119,7 +120,7 @@ describe('a fake car or a relay cannot report "unlocked"', () => {
     silentCar(air, { answer });
     const phone = createPhone(air);
     const { authenticator, credential, responseKey } = await holder();
-    const { response, authenticated } = await sendCommand({ noble: phone.noble, vin: VIN, cmd: 'unlock', credential, responseKey, authenticator, rpId: RP_ID, origin: ORIGIN, timeoutMs: 3000 });
+    const { response, authenticated } = await sendCommand({ noble: phone.noble, advertising: { key: ADVERTISING_KEY }, vin: VIN, cmd: 'unlock', credential, responseKey, authenticator, rpId: RP_ID, origin: ORIGIN, timeoutMs: 3000 });
     expect(response).toMatchObject({ ok: false, code: 'RESPONSE_UNVERIFIED' });
     expect(authenticated).toBe(false);
   });
@@ -135,7 +136,7 @@ describe('a fake car or a relay cannot report "unlocked"', () => {
     recorded = encodeResponse(genuine.response);
     await w.vehicle.stop();
     silentCar(w.air, { answer: () => recorded! });
-    const { response } = await sendCommand({ noble: phone.noble, vin: VIN, cmd: 'unlock', credential: key.credential, responseKey: key.responseKey, authenticator: w.phone.authenticator, rpId: RP_ID, origin: ORIGIN, timeoutMs: 3000 });
+    const { response } = await sendCommand({ noble: phone.noble, advertising: w.advertising, vin: VIN, cmd: 'unlock', credential: key.credential, responseKey: key.responseKey, authenticator: w.phone.authenticator, rpId: RP_ID, origin: ORIGIN, timeoutMs: 3000 });
     expect(response).toMatchObject({ ok: false, code: 'RESPONSE_UNVERIFIED' });
   });
 
@@ -144,7 +145,7 @@ describe('a fake car or a relay cannot report "unlocked"', () => {
     silentCar(air, { answer: () => encodeResponse({ code: 'EXPIRED', cmd: 'unlock', vehicle: { locked: true, engine: false } }) });
     const phone = createPhone(air);
     const { authenticator, credential, responseKey } = await holder();
-    const result = await sendCommand({ noble: phone.noble, vin: VIN, cmd: 'unlock', credential, responseKey, authenticator, rpId: RP_ID, origin: ORIGIN, timeoutMs: 3000 });
+    const result = await sendCommand({ noble: phone.noble, advertising: { key: ADVERTISING_KEY }, vin: VIN, cmd: 'unlock', credential, responseKey, authenticator, rpId: RP_ID, origin: ORIGIN, timeoutMs: 3000 });
     expect(result).toMatchObject({ response: { ok: false, code: 'EXPIRED' }, authenticated: false, carHoldsCredential: false });
   });
 
@@ -238,7 +239,7 @@ describe('sendCommand metrics', () => {
   it('falls back to what the phone saw when no link-metrics source is given (a real radio)', async () => {
     const w = await newWorld();
     const key = await w.issueKey();
-    const { response, metrics } = await sendCommand({ noble: w.phone.noble, vin: VIN, cmd: 'unlock', credential: key.credential, responseKey: key.responseKey, authenticator: w.phone.authenticator, rpId: RP_ID, origin: ORIGIN });
+    const { response, metrics } = await sendCommand({ noble: w.phone.noble, advertising: w.advertising, vin: VIN, cmd: 'unlock', credential: key.credential, responseKey: key.responseKey, authenticator: w.phone.authenticator, rpId: RP_ID, origin: ORIGIN });
     expect(response.ok).toBe(true);
     // Discovery (service, characteristics, descriptors) and the CCCD write; the challenge is pushed, fragments are write commands.
     expect(metrics.roundTrips).toBe(4);

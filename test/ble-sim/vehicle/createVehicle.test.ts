@@ -16,9 +16,9 @@ import { createVehicle } from '../../../ble-sim/vehicle/createVehicle.js';
 import { encodeFrames, FrameAssembler } from '../../../shared/ble/framing.js';
 import { CHALLENGE_CHAR_UUID, REQUEST_CHAR_UUID, RESPONSE_CHAR_UUID, SERVICE_UUID } from '../../../shared/ble/gattUuids.js';
 import { decodeChallenge, decodeNotification, encodeRequest, type ChallengeMessage, type ResponseMessage } from '../../../shared/ble/messages.js';
-import { vehicleLocalName } from '../../../shared/ble/vehicleLocalName.js';
+import { advertisingAddress, advertisingName } from '../../../shared/ble/advertisingName.js';
 import { DigitalKeyError } from '../../../shared/errors/digitalKeyError.js';
-import { createIssuer, mintManifest, ORIGIN, OTHER_VIN, RP_ID, VIN, type BleWorld } from '../../support/bleFixtures.js';
+import { ADVERTISING_KEY, createIssuer, LINK_SECRET, mintManifest, ORIGIN, OTHER_VIN, RP_ID, VIN, type BleWorld } from '../../support/bleFixtures.js';
 import { bleWorldPerTest } from '../../support/bleWorldPerTest.js';
 
 const newWorld = bleWorldPerTest();
@@ -54,9 +54,10 @@ async function write(link: CentralLink, value: Uint8Array): Promise<void> {
 }
 
 describe('createVehicle', () => {
-  it('advertises the service under its VIN-derived local name, pushes a challenge on subscribe and serves fresh single-use challenges', async () => {
+  it('advertises the service under its private name and address (from its link secret, never from its VIN), pushes a challenge on subscribe and serves fresh single-use challenges', async () => {
     const w = await setup();
-    expect(w.vehicle.localName).toBe(vehicleLocalName(VIN));
+    expect(w.vehicle.localName).toBe(advertisingName(ADVERTISING_KEY, w.clock.now()));
+    expect(w.vehicle.address).toBe(advertisingAddress(ADVERTISING_KEY, w.clock.now()));
     expect(w.vehicle.localName).not.toContain(VIN);
     const { link, pushed } = await rawLink(w);
     await expect.poll(() => pushed.length).toBe(1);
@@ -122,7 +123,7 @@ describe('createVehicle', () => {
     const w = await setup();
     await w.vehicle.stop();
     await writeFile(w.stateFile, '{"truncated');
-    const vehicle = createVehicle({ vin: VIN, trust: w.issuer.trust, linkSecret: w.linkSecret, rpId: RP_ID, origins: [ORIGIN], stateFile: w.stateFile, clock: w.clock, air: w.air });
+    const vehicle = createVehicle({ vin: VIN, linkSecret: LINK_SECRET, trust: w.issuer.trust, rpId: RP_ID, origins: [ORIGIN], stateFile: w.stateFile, clock: w.clock, air: w.air });
     await expect(vehicle.start()).rejects.toThrow(/refusing to start/);
     expect(vehicle.running).toBe(false);
   });
