@@ -3,9 +3,15 @@
  * peripheral whose local name resolves with the car's advertising key (its name and address rotate,
  * shared/ble/advertisingName.ts), connect, discover the three characteristics, subscribe to
  * Response. The stack's bond with the car is kept under its VIN, so a bonded car is recognised
- * whatever address it advertises from now. With a bonded car the stack answers discovery from its cache and the car has kept the
- * subscription, so neither crosses the air; if the car refuses the challenge read (it has forgotten
- * the bond) the phone forgets it too, subscribes and reads again. Nothing here knows about the
+ * whatever address it advertises from now. With a bonded car the stack answers discovery from its
+ * cache and the car has kept the subscription, so neither crosses the air; if the car refuses the
+ * challenge read (it has forgotten the bond) the phone forgets it too, subscribes and reads again.
+ *
+ * A bonded car pushes a challenge as soon as the MTU exchange is done (protocol.md, "Challenge
+ * push"), which noble's stack runs right after connecting. A phone that still holds the car's
+ * characteristics from an earlier connection (same radio, same address) listens on them before it
+ * connects and skips discovery, so it hears that push; one that has to discover them again (from
+ * its cache) may have missed it and asks with an empty write. Nothing here knows about the
  * simulated air, so it would run unchanged over a real radio.
  */
 import type { Characteristic, Noble, Peripheral } from '../noble/createNoble.js';
@@ -49,43 +55,65 @@ export async function connectNobleVehicleLink(opts: ConnectNobleVehicleLinkOptio
   bonds?.identify(peripheral.id, vin);
   const bonded = bonds?.isBonded(peripheral.id) ?? false;
   const observed: ObservedTraffic = { roundTrips: 0, notifications: 0, sent: 0, received: 0 };
+  // A bonded car's characteristics from an earlier connection: listen before connecting (see above).
+  const kept = bonded ? keptCharacteristics(peripheral) : null;
+  const early: Uint8Array[] = [];
+  const hearEarly = (data: Buffer, isNotification: boolean) => {
+    if (isNotification) early.push(new Uint8Array(data));
+  };
+  kept?.response.on('data', hearEarly);
   try {
     await deadline.race(peripheral.connectAsync(), { stage: 'connect', requestSent: false });
-    const { characteristics } = await deadline.race(
-      peripheral.discoverSomeServicesAndCharacteristicsAsync(
-        [nobleUuid(SERVICE_UUID)],
-        [CHALLENGE_CHAR_UUID, REQUEST_CHAR_UUID, RESPONSE_CHAR_UUID].map(nobleUuid),
-      ),
-      { stage: 'discover', requestSent: false },
-    );
+    const chars = kept ?? (await discoverCharacteristics(peripheral, deadline));
     if (!bonded) observed.roundTrips += 3;
-    const find = (uuid: string): Characteristic => {
-      const c = characteristics.find((ch) => ch.uuid === nobleUuid(uuid));
-      if (!c) throw new DigitalKeyError('VEHICLE_NOT_FOUND', 'the vehicle does not offer the digital-key service');
-      return c;
-    };
-    const link = new NobleVehicleLink(peripheral, deadline, observed, {
-      challenge: find(CHALLENGE_CHAR_UUID),
-      request: find(REQUEST_CHAR_UUID),
-      response: find(RESPONSE_CHAR_UUID),
-    });
+    kept?.response.removeListener('data', hearEarly);
+    const link = new NobleVehicleLink(peripheral, deadline, observed, chars, { early, listenedSinceConnect: kept !== null });
     if (bonded && bonds) link.trustKeptSubscription(() => bonds.forget(peripheral.id));
     else await link.subscribe();
     return link;
   } catch (err) {
+    kept?.response.removeListener('data', hearEarly);
     await disconnect(peripheral);
     throw err;
   }
 }
 
+type VehicleCharacteristics = { challenge: Characteristic; request: Characteristic; response: Characteristic };
+
+/** The three characteristics of the digital-key service as noble still holds them from an earlier connection, or null. */
+function keptCharacteristics(peripheral: Peripheral): VehicleCharacteristics | null {
+  const service = peripheral.services?.find((s) => s.uuid === nobleUuid(SERVICE_UUID));
+  const find = (uuid: string) => service?.characteristics?.find((c) => c.uuid === nobleUuid(uuid));
+  const challenge = find(CHALLENGE_CHAR_UUID);
+  const request = find(REQUEST_CHAR_UUID);
+  const response = find(RESPONSE_CHAR_UUID);
+  return challenge && request && response ? { challenge, request, response } : null;
+}
+
+async function discoverCharacteristics(peripheral: Peripheral, deadline: Deadline): Promise<VehicleCharacteristics> {
+  const { characteristics } = await deadline.race(
+    peripheral.discoverSomeServicesAndCharacteristicsAsync([nobleUuid(SERVICE_UUID)], [CHALLENGE_CHAR_UUID, REQUEST_CHAR_UUID, RESPONSE_CHAR_UUID].map(nobleUuid)),
+    { stage: 'discover', requestSent: false },
+  );
+  const find = (uuid: string): Characteristic => {
+    const c = characteristics.find((ch) => ch.uuid === nobleUuid(uuid));
+    if (!c) throw new DigitalKeyError('VEHICLE_NOT_FOUND', 'the vehicle does not offer the digital-key service');
+    return c;
+  };
+  return { challenge: find(CHALLENGE_CHAR_UUID), request: find(REQUEST_CHAR_UUID), response: find(RESPONSE_CHAR_UUID) };
+}
+
 class NobleVehicleLink implements VehicleLink {
   readonly peerId: string;
-  readonly mtu: number;
   #requestSent = false;
   #closed: Promise<void> | null = null;
   readonly #hungUp: Promise<never>;
   readonly #onDisconnect: () => void;
   readonly #listeners: ((payload: Uint8Array) => void)[] = [];
+  /** Notifications heard before anyone listened (a push right after connecting), handed to the first listener. */
+  readonly #pending: Uint8Array[];
+  /** The phone listened since before connecting, so a push after the MTU exchange was not missed. */
+  readonly #listenedSinceConnect: boolean;
   /** Set while the phone relies on the car having kept its subscription (a bond): what to do if it has not. */
   #onSubscriptionLost: (() => void) | null = null;
 
@@ -93,10 +121,16 @@ class NobleVehicleLink implements VehicleLink {
     private readonly peripheral: Peripheral,
     private readonly deadline: Deadline,
     private readonly traffic: ObservedTraffic,
-    private readonly chars: { challenge: Characteristic; request: Characteristic; response: Characteristic },
+    private readonly chars: VehicleCharacteristics,
+    heard: { early: Uint8Array[]; listenedSinceConnect: boolean },
   ) {
     this.peerId = peripheral.id;
-    this.mtu = peripheral.mtu ?? MIN_MTU;
+    this.#pending = [...heard.early];
+    this.#listenedSinceConnect = heard.listenedSinceConnect;
+    for (const payload of heard.early) {
+      traffic.notifications += 1;
+      traffic.received += payload.length;
+    }
     // If the car hangs up, every wait ends at once (not at the deadline). Whether the command was
     // carried out is then unknown, like a timeout.
     let rejectHangUp: (err: DigitalKeyError) => void = () => undefined;
@@ -113,8 +147,14 @@ class NobleVehicleLink implements VehicleLink {
       if (!isNotification) return;
       traffic.notifications += 1;
       traffic.received += data.length;
+      if (this.#listeners.length === 0) this.#pending.push(new Uint8Array(data));
       for (const l of this.#listeners) l(new Uint8Array(data));
     });
+  }
+
+  /** The negotiated ATT MTU, read when it is used: the exchange may finish after the link is made. */
+  get mtu(): number {
+    return this.peripheral.mtu ?? MIN_MTU;
   }
 
   get requestSent(): boolean {
@@ -136,7 +176,8 @@ class NobleVehicleLink implements VehicleLink {
   }
 
   async askForChallenge(): Promise<void> {
-    if (this.#onSubscriptionLost === null) return;
+    // Subscribed here (the car pushes on subscribe), or listening since before the MTU push.
+    if (this.#onSubscriptionLost === null || this.#listenedSinceConnect) return;
     await this.wait(this.chars.request.writeAsync(Buffer.alloc(0), true), 'challenge');
   }
 
@@ -166,6 +207,7 @@ class NobleVehicleLink implements VehicleLink {
 
   onReceive(listener: (payload: Uint8Array) => void): void {
     this.#listeners.push(listener);
+    for (const payload of this.#pending.splice(0)) listener(payload);
   }
 
   observed(): ObservedTraffic {

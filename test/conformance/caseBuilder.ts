@@ -2,8 +2,8 @@
  * Writes one conformance case as a phone (and an attacker) plays it, with real issuer keys, real
  * passkeys (VirtualAuthenticator) and real credentials from the test fixtures, and works out the
  * exact bytes the car must answer without asking the car: a small model of the protocol (which
- * nonce is live, what a command does to the actuators, which phone is bonded, what the car's seq
- * is) plus the hand-written answers of expectedAnswers.ts, encoded with the formulas of
+ * nonce is live and when a push sends it again, what a command does to the actuators, which phone is
+ * bonded, what the car's seq is) plus the hand-written answers of expectedAnswers.ts, encoded with the formulas of
  * protocolFormulas.ts. The generator then plays the finished case against our car and keeps it only
  * if the car agrees — so a vector is what protocol.md says and what our car does, both at once.
  */
@@ -13,6 +13,7 @@ import { VirtualAuthenticator } from '../../ble-sim/phone/virtualAuthenticator.j
 import { encodeFrames } from '../../shared/ble/framing.js';
 import { encodeRequest, type RequestMessage } from '../../shared/ble/messages.js';
 import type { Command } from '../../shared/commands.js';
+import { compressedPointOfCoseKey } from '../../shared/cose/p256Point.js';
 import { readKeyCredential } from '../../shared/credential/keyCredential.js';
 import { jwkSetSchema } from '../../shared/credential/jwkSchema.js';
 import { readStateManifest } from '../../shared/credential/stateManifest.js';
@@ -21,7 +22,7 @@ import { createIssuer, mintCredential, mintManifest, ORIGIN, registerPasskey, RP
 import { EXPECTED_ANSWERS, parseExpectedAnswer, type CaseName, type ExpectedAnswer } from './expectedAnswers.js';
 import { PROTOCOL_CODE_NUMBERS, type AirCode } from './protocolCodes.js';
 import { challengeBytes, NONCE_BYTES, NONCE_LIFETIME_MS, responseBodyMap, responseBytes, responseKeyOf, responseMacOf, sha256, transactionHashOf } from './protocolFormulas.js';
-import { hexOf, type CarState, type Step, type VectorCase } from './vectorFormat.js';
+import { hexOf, passkeyCounterKey, type CarState, type Step, type VectorCase } from './vectorFormat.js';
 
 /** The owner's phone and an attacker's radio (static random addresses). */
 export const PHONE = 'c0:00:00:00:00:01';
@@ -71,7 +72,7 @@ export interface RequestOptions {
   byReference?: boolean;
   /** Default: the owner's phone. */
   authenticator?: AssertionSource;
-  /** The passkey to sign with (default: the credential's). */
+  /** The passkey the phone names to its authenticator (default: the owner's; the credential does not name it). */
   passkeyId?: string;
   /** A state manifest to carry (field 9), and whether the car must apply it (it verifies and is newer). */
   state?: { manifest: Uint8Array; applies: boolean };
@@ -151,6 +152,11 @@ export class CaseBuilder {
     return keyIdFor(this.name, label);
   }
 
+  /** Under which name the car's state keeps this passkey's signature counter (default: the owner's). */
+  counterKey(passkey: RegisteredPasskey = this.world.phonePasskey): string {
+    return passkeyCounterKey(compressedPointOfCoseKey(base64UrlToBytes(passkey.pk)));
+  }
+
   /** A credential bound to the owner's passkey (unless told otherwise), its COSE bytes. */
   async credential(opts: Partial<Omit<MintCredentialOptions, 'issuer' | 'passkey'>> & { issuer?: TestIssuer; passkey?: RegisteredPasskey; label?: string } = {}): Promise<Uint8Array> {
     const { issuer = this.world.issuer, passkey = this.world.phonePasskey, label = 'main', ...mint } = opts;
@@ -165,27 +171,33 @@ export class CaseBuilder {
 
   // --- the link ------------------------------------------------------------------------------
 
-  connect(opts: { central?: string; mtu?: number; why?: string } = {}): void {
+  /**
+   * Connect and exchange the MTU. A bonded phone's subscription is restored when the link comes up
+   * ("Bonding"), and the car pushes it a challenge once the MTU exchange is done ("Challenge push"):
+   * its nonce is returned. An unbonded phone hears nothing until it subscribes (null).
+   */
+  connect(opts: { central?: string; mtu?: number; why?: string } = {}): Uint8Array | null {
     const central = opts.central ?? PHONE;
     const mtu = opts.mtu ?? PHONE_MTU;
-    // A bonded phone's subscription is restored when the link comes up ("Bonding").
-    this.#link = { central, mtu, subscribed: this.#model.bonds.includes(central) };
+    const bonded = this.#model.bonds.includes(central);
+    this.#link = { central, mtu, subscribed: bonded };
     this.#live = null;
     this.#push({ step: 'connect', central, mtu }, opts.why);
+    return bonded ? this.#expectPush('the challenge pushed to the bonded phone when its MTU exchange is done') : null;
   }
 
   /** Write the CCCD: the car pushes a challenge. */
   subscribe(why?: string): Uint8Array {
     this.#requireLink().subscribed = true;
     this.#push({ step: 'subscribe' }, why);
-    return this.#expectChallenge('the challenge pushed on subscribe');
+    return this.#expectPush('the challenge pushed on subscribe');
   }
 
-  /** An empty write from a subscribed (bonded) phone: the car pushes a challenge. */
+  /** An empty write from a subscribed (bonded) phone: the car pushes a challenge (the live nonce again while it is fresh). */
   emptyWrite(why?: string): Uint8Array {
     if (!this.#requireLink().subscribed) throw new Error(`${this.name}: an unsubscribed link hears no challenge; use emptyWriteUnheard()`);
     this.#push({ step: 'emptyWrite' }, why);
-    return this.#expectChallenge('the challenge pushed on the empty write');
+    return this.#expectPush('the challenge pushed on the empty write');
   }
 
   /** An empty write from a link that is not subscribed: nothing is served. */
@@ -195,7 +207,7 @@ export class CaseBuilder {
     this.expectNoNotify('the car serves challenges only to a link subscribed to Response');
   }
 
-  /** Read Challenge on a subscribed link: a fresh nonce, replacing the live one. */
+  /** Read Challenge on a subscribed link: a new nonce, replacing the live one even while it is fresh. */
   read(why?: string): Uint8Array {
     if (!this.#requireLink().subscribed) throw new Error(`${this.name}: an unsubscribed link's read is refused; use readRefused()`);
     const nonce = this.#issue();
@@ -245,7 +257,7 @@ export class CaseBuilder {
   /** A request as the phone builds it (the assertion over `nonce`), then the attacker's edit if any. */
   async request(opts: RequestOptions): Promise<Exclude<Written, 'undecodable'>> {
     const signedAs = await buildCommandRequest({
-      challenge: { v: 2, nonce: opts.nonce, seq: this.#model.seq },
+      challenge: { nonce: opts.nonce, seq: this.#model.seq },
       vin: VIN,
       cmd: opts.cmd,
       credential: bytesToBase64Url(opts.credential),
@@ -253,7 +265,8 @@ export class CaseBuilder {
       rpId: RP_ID,
       origin: ORIGIN,
       ...(opts.byReference ? { byReference: true } : {}),
-      ...(opts.passkeyId === undefined ? {} : { passkeyId: opts.passkeyId }),
+      // The phone names its passkey itself: the credential binds the key, not a credential id.
+      passkeyId: opts.passkeyId ?? this.world.phonePasskey.id,
     });
     const withState = opts.state ? { ...signedAs, state: opts.state.manifest } : signedAs;
     const request = opts.tamper ? opts.tamper(withState) : withState;
@@ -361,9 +374,14 @@ export class CaseBuilder {
     return { hex: hexOf(challengeBytes(nonce, this.#model.seq)), is: { kind: 'challenge' as const, nonce: hexOf(nonce), seq: this.#model.seq } };
   }
 
-  #expectChallenge(why: string): Uint8Array {
-    const nonce = this.#issue();
-    this.#push({ step: 'expectNotify', ...this.#challenge(nonce) }, why);
+  /**
+   * A pushed challenge ("Challenge push"): "pushes with no read in between carry the same nonce while
+   * it is fresh", so the live nonce again if it is not older than 30 s, else a new one.
+   */
+  #expectPush(why: string): Uint8Array {
+    const live = this.#live;
+    const nonce = live && this.#carMs - live.issuedMs <= NONCE_LIFETIME_MS ? live.nonce : this.#issue();
+    this.#push({ step: 'expectNotify', ...this.#challenge(nonce) }, nonce === live?.nonce ? `${why}: the same nonce again` : why);
     return nonce;
   }
 
@@ -382,16 +400,16 @@ export class CaseBuilder {
     this.#model = { ...this.#model, seq: m.seq, ep: Math.max(this.#model.ep, m.ep), revoked: [...m.revoked] };
   }
 
-  /** Step 7: act, keep the counter, bond the phone. */
+  /** Step 7: act, keep the counter (under the passkey's key: the credential names no credential id), bond the phone. */
   #act(written: Exclude<Written, 'undecodable'>): void {
     const { request, credential } = written;
-    const passkeyId = readKeyCredential(credential).passkeyId;
+    const passkey = passkeyCounterKey(readKeyCredential(credential).passkeyPoint);
     const counter = Buffer.from(request.authData).readUInt32BE(1);
     const central = this.#requireLink().central;
     this.#model = {
       ...this.#model,
       actuators: ACTUATION[request.cmd](this.#model.actuators),
-      counters: { ...this.#model.counters, [passkeyId]: counter },
+      counters: { ...this.#model.counters, [passkey]: counter },
       bonds: this.#model.bonds.includes(central) ? this.#model.bonds : [...this.#model.bonds, central],
     };
   }

@@ -39,10 +39,14 @@ export function readNotification(bytes: Uint8Array): { reading: Reading } | { pr
     if (typeof k !== 'number') return { problem: 'has a key that is not an integer' };
     map.set(k, v);
   }
-  if (map.get(MESSAGE_KEY.v) !== 2) return { problem: `has version ${JSON.stringify(map.get(MESSAGE_KEY.v))} instead of 2 (key 0)` };
+  // "A notification holding key 1 is a Challenge, one holding key 10 a Response." A Challenge carries
+  // no version; a Response carries 0: 2.
   if (map.has(MESSAGE_KEY.nonce)) return readChallenge(map);
-  if (map.has(MESSAGE_KEY.code)) return readResponse(map);
-  return { problem: 'holds neither a nonce (key 1) nor a code (key 10)' };
+  if (!map.has(MESSAGE_KEY.code)) return { problem: 'holds neither a nonce (key 1) nor a code (key 10)' };
+  const version = map.get(MESSAGE_KEY.v);
+  if (version === undefined) return { problem: 'is a Response without its version (key 0: 2)' };
+  if (version !== 2) return { problem: `is a Response with version ${JSON.stringify(version)} instead of 2 (key 0)` };
+  return readResponse(map);
 }
 
 function unexpectedKeys(map: Map<number, unknown>, allowed: number[]): string | null {
@@ -51,7 +55,7 @@ function unexpectedKeys(map: Map<number, unknown>, allowed: number[]): string | 
 }
 
 function readChallenge(map: Map<number, unknown>): { reading: Reading } | { problem: string } {
-  const extra = unexpectedKeys(map, [MESSAGE_KEY.v, MESSAGE_KEY.nonce, MESSAGE_KEY.seq]);
+  const extra = unexpectedKeys(map, [MESSAGE_KEY.nonce, MESSAGE_KEY.seq]);
   if (extra) return { problem: `is a Challenge that ${extra}` };
   const nonce = map.get(MESSAGE_KEY.nonce);
   const seq = map.get(MESSAGE_KEY.seq);

@@ -12,7 +12,7 @@ import { PROTOCOL_CODE_NUMBERS, type AirCode } from './protocolCodes.js';
 
 /** protocol.md, "Messages": the integer keys. */
 export const MESSAGE_KEY = { v: 0, nonce: 1, seq: 2, cmd: 3, cred: 4, ref: 5, authData: 6, sig: 7, clientData: 8, state: 9, code: 10, vehicle: 11, mac: 12 } as const;
-/** protocol.md: "the car's state-manifest seq", "nonce, 16 random bytes", "MAC, 8 bytes". */
+/** protocol.md, "Messages": "nonce, 16 random bytes", "MAC, 8 bytes". */
 export const NONCE_BYTES = 16;
 export const MAC_BYTES = 8;
 /** protocol.md, "Connection slots" and "What the car checks", step 2: a nonce lives 30 s. */
@@ -43,9 +43,9 @@ export function responseMacOf(opts: { responseKey: Uint8Array; tx: Uint8Array; b
   return hmac(opts.responseKey, 'sdk-response/v2', opts.tx, opts.body).subarray(0, MAC_BYTES);
 }
 
-/** A Challenge: {0: 2, 1: nonce, 2: seq}. */
+/** A Challenge: {1: nonce, 2: seq} — no version ("only a v2 car serves this service"). */
 export function challengeBytes(nonce: Uint8Array, seq: number): Uint8Array {
-  return encodeDeterministic(new Map<number, unknown>([[MESSAGE_KEY.v, 2], [MESSAGE_KEY.nonce, nonce], [MESSAGE_KEY.seq, seq]]));
+  return encodeDeterministic(new Map<number, unknown>([[MESSAGE_KEY.nonce, nonce], [MESSAGE_KEY.seq, seq]]));
 }
 
 /** The vehicle field: bit 0 locked, bit 1 engine on. */

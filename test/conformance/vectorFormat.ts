@@ -6,14 +6,19 @@
  * answer. `kitVersion` changes when this format changes; `protocolVersion` is the BLE protocol's
  * (shared/ble/protocol.md). See README.md beside this file.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { commandSchema } from '../../shared/commands.js';
 import { PROTOCOL_VERSION } from '../../shared/ble/messages.js';
 import { jwkSetSchema } from '../../shared/credential/jwkSchema.js';
 import { vinSchema } from '../../shared/ids.js';
 
-/** The version of this format (and of the adapter protocol, adapterProtocol.ts). */
-export const KIT_VERSION = 1;
+/**
+ * The version of this format (and of the adapter protocol, adapterProtocol.ts). Kit 2: a passkey's
+ * signature counter is named by its public key (passkeyCounterKey), no longer by its credential id,
+ * which the key credential stopped carrying.
+ */
+export const KIT_VERSION = 2;
 
 /** Bytes as the format writes them: lower-case hex. */
 export function hexOf(bytes: Uint8Array): string {
@@ -23,6 +28,18 @@ export function hexOf(bytes: Uint8Array): string {
 /** The bytes of a hex string the schema accepted. */
 export function bytesOfHex(hex: string): Uint8Array {
   return new Uint8Array(Buffer.from(hex, 'hex'));
+}
+
+/**
+ * The name the state's `counters` give a passkey: base64url (no padding) of the first 16 bytes of
+ * SHA-256 of its compressed P-256 public key (33 bytes, 02 or 03 ‖ x: what the key credential's
+ * `cnf` binds). protocol.md leaves how a car keeps its counters to the car; the kit needs one name.
+ *
+ * @example passkeyCounterKey(readKeyCredential(credential).passkeyPoint)
+ */
+export function passkeyCounterKey(compressedPoint: Uint8Array): string {
+  if (compressedPoint.length !== 33) throw new RangeError(`a compressed P-256 point is 33 bytes, not ${compressedPoint.length}`);
+  return createHash('sha256').update(compressedPoint).digest().subarray(0, 16).toString('base64url');
 }
 
 /** Lower-case hex of any length (an empty write is ""). */
@@ -55,8 +72,8 @@ export const carStateSchema = z.object({
   ep: uint,
   /** Revoked keys as 8-byte digests (SHA-256 of the key id, first 8 bytes). */
   revoked: z.array(hexOfBytes(8)),
-  /** The highest signature counter seen, by passkey credential id (base64url). */
-  counters: z.record(z.string(), uint),
+  /** The highest signature counter seen, by passkey (named by passkeyCounterKey). */
+  counters: z.record(z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'a passkey named by passkeyCounterKey (22 base64url characters)'), uint),
   /** The forward-only clock's floor, ms since the epoch. */
   highestTrustedMs: uint,
   actuators: vehicleBitsSchema,

@@ -83,15 +83,16 @@ describe('private advertising', () => {
     const key = await w.issueKey();
     const bonds = w.phone.bindings;
     const first = await w.send({ cmd: 'unlock', credential: key.credential, bonds });
-    expect([first.response.code, first.metrics.roundTrips]).toEqual(['OK', 8]);
+    expect([first.response.code, first.metrics.roundTrips]).toEqual(['OK', 7]);
     const before = w.air.connections().at(-1)!.peripheralAddress;
 
     w.clock.advance(ADVERTISING_PERIOD_MS);
     const scans = vi.spyOn(bonds, 'startScanning');
     const second = await w.send({ cmd: 'lock', credential: key.credential, bonds });
     expect(second.response.code).toBe('OK');
-    // MTU exchange and challenge read only: the bond, kept under the VIN, served discovery and the CCCD.
-    expect(second.metrics.roundTrips).toBe(2);
+    // The MTU exchange only: the bond, kept under the VIN, served discovery and the CCCD (and the
+    // phone, at a new address, asked for its challenge with an empty write).
+    expect(second.metrics.roundTrips).toBe(1);
     expect(scans).toHaveBeenCalledTimes(1);
     const after = w.air.connections().at(-1)!.peripheralAddress;
     expect(after).not.toBe(before);

@@ -5,7 +5,7 @@
  * bond refuses the challenge read, and the phone subscribes again.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AirBindings } from '../../../ble-sim/noble/airBindings.js';
 import { createNoble } from '../../../ble-sim/noble/createNoble.js';
 import { vehicleStateSchema } from '../../../ble-sim/vehicle/vehicleState.js';
@@ -27,8 +27,12 @@ describe('bonding', () => {
     expect(first.metrics.roundTrips).toBe(7);
     const peerId = w.air.connections()[0]!.peripheralAddress.replaceAll(':', '');
     expect(bonds.isBonded(peerId)).toBe(true);
+    const writes = vi.spyOn(bonds, 'write');
     const second = await w.send({ cmd: 'lock', credential: key.credential, bonds });
     expect(second.response).toMatchObject({ ok: true, code: 'OK', cmd: 'lock' });
+    // The phone listened on the characteristics it kept since before connecting: it heard the push
+    // that followed the MTU exchange and did not ask for a challenge (no empty write).
+    expect(writes.mock.calls.filter(([, , , data]) => data.length === 0)).toEqual([]);
     expect(second.metrics.roundTrips).toBe(1); // the MTU exchange; an empty write asks for the challenge
     expect(w.vehicle.state.actuators.locked).toBe(true);
   });

@@ -35,7 +35,7 @@ const challengeMessage = () => encodeChallenge({ nonce: new Uint8Array(16), seq:
  * A car that pushes challenges and takes requests but never answers (or refuses every write), or —
  * `answer` — a fake car that answers each request with what `answer` makes of it.
  */
-function silentCar(air: Air, opts: { refuseWrites?: boolean; hangUpOnWrite?: boolean; answer?: (request: Uint8Array) => Uint8Array } = {}) {
+function silentCar(air: Air, opts: { refuseWrites?: boolean; hangUpOnWrite?: boolean; answer?: (request: Uint8Array) => Uint8Array; nowMs?: number } = {}) {
   let request: number[] = [];
   const server: GattServer = {
     services: [
@@ -62,7 +62,7 @@ function silentCar(air: Air, opts: { refuseWrites?: boolean; hangUpOnWrite?: boo
     },
   };
   // Its name by the system clock, which the phone resolves with (no clock given).
-  return air.advertise({ localName: advertisingName(ADVERTISING_KEY, Date.now()), serviceUuids: [SERVICE_UUID], server });
+  return air.advertise({ localName: advertisingName(ADVERTISING_KEY, opts.nowMs ?? Date.now()), serviceUuids: [SERVICE_UUID], server });
 }
 
 async function holder() {
@@ -135,7 +135,7 @@ describe('a fake car or a relay cannot report "unlocked"', () => {
     expect(genuine.authenticated).toBe(true);
     recorded = encodeResponse(genuine.response);
     await w.vehicle.stop();
-    silentCar(w.air, { answer: () => recorded! });
+    silentCar(w.air, { answer: () => recorded!, nowMs: w.clock.now() });
     const { response } = await sendCommand({ noble: phone.noble, advertising: w.advertising, vin: VIN, cmd: 'unlock', credential: key.credential, responseKey: key.responseKey, authenticator: w.phone.authenticator, rpId: RP_ID, origin: ORIGIN, timeoutMs: 3000 });
     expect(response).toMatchObject({ ok: false, code: 'RESPONSE_UNVERIFIED' });
   });
