@@ -115,7 +115,8 @@ describe('effects of a commit survive a crash right after it', () => {
       const shared = (await t.app.ctx.vehicles.keys(v.vin, vehicle.epoch)).filter((k) => k.role === 'shared');
       expect(shared.map((k) => k.keyId)).toEqual([issued.keyId]);
       expect(vehicle.sharedKeys).toBe(1);
-      expect(issued.credential).toMatch(/^ey/);
+      // A credential: base64url of a tagged COSE_Sign1 (tag 18, a 4-element array: d2 84).
+      expect(issued.credential).toMatch(/^0oR/);
       // Used up: it accepts no other key, for nobody.
       await expect(owner.api.request('GET', `/v1/invitations/${code}`)).rejects.toMatchObject({ code: 'INVITATION_INVALID' });
     });

@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JWK } from 'jose';
 import { base64UrlToBytes } from '../../shared/base64url.js';
+import { passkeyPointOf } from '../support/passkeyPoint.js';
 import { asTag, decodeStrictCbor } from '../../shared/cose/strictCbor.js';
 import { coseKidOf } from '../../shared/credential/issuerCoseKeys.js';
 import { readKeyCredential, verifyKeyCredential } from '../../shared/credential/keyCredential.js';
@@ -144,7 +145,9 @@ describe('claims, Standard Services and keys', () => {
     const [protectedBytes] = asTag(decodeStrictCbor(credential), 18) as [Uint8Array];
     expect(decodeStrictCbor(protectedBytes)).toEqual(new Map<number, unknown>([[1, -7], [4, coseKidOf(t.issuerKey.publicJwk)], [16, 'sdk-key+cwt']]));
     const claims = verifyKeyCredential({ credential, trust: { issuer: t.config.ISSUER, jwks: await jwks() }, vin: v.vin, nowSeconds: Math.floor(t.clock.now() / 1000) });
-    expect(claims).toMatchObject({ iss: t.config.ISSUER, sub: entry.keyId, aud: v.vin, role: 'main', ep: 0, passkeyId: phone.passkeyId });
+    expect(claims).toMatchObject({ iss: t.config.ISSUER, sub: entry.keyId, aud: v.vin, role: 'main', ep: 0 });
+    // Bound to this phone's passkey: its public key, compressed.
+    expect(Buffer.from(claims.passkeyPoint).toString('hex')).toBe(Buffer.from(passkeyPointOf(phone)).toString('hex'));
     expect(claims.exp - claims.nbf).toBeLessThanOrEqual(t.config.CREDENTIAL_TTL);
     const state = verifyStateManifest({ manifest: base64UrlToBytes(entry.state!), trust: { issuer: t.config.ISSUER, jwks: await jwks() }, vin: v.vin, nowSeconds: Math.floor(t.clock.now() / 1000) });
     expect(state).toMatchObject({ seq: 0, ep: 0, revoked: [] });

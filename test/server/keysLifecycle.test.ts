@@ -3,6 +3,7 @@
  * the lost phone (R6), the audit trail (R13), dealers' least privilege, and races between issuance
  * and wipes.
  */
+import { passkeyPointOf } from '../support/passkeyPoint.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { base64UrlToBytes } from '../../shared/base64url.js';
 import { MAX_CREDENTIAL_LIFETIME_SECONDS, readKeyCredential } from '../../shared/credential/keyCredential.js';
@@ -69,7 +70,8 @@ describe('sharing (R3)', () => {
     const notAfter = nowS() + 7200;
     const shared = await sharedUser(owner, vin, { perms: ['unlock', 'lock'], notBefore, notAfter });
     const claims = credentialOf(shared.wallet.get(vin)!.credential);
-    expect(claims).toMatchObject({ role: 'shared', perms: ['unlock', 'lock'], nbf: notBefore, exp: notAfter, passkeyId: shared.passkeyId });
+    expect(claims).toMatchObject({ role: 'shared', perms: ['unlock', 'lock'], nbf: notBefore, exp: notAfter });
+    expect(Buffer.from(claims.passkeyPoint).toString('hex')).toBe(Buffer.from(passkeyPointOf(shared)).toString('hex'));
   });
 
   it('R8: a credential is never issued more than its lifetime ahead of its nbf (a window starting in 50 h gets one only from 26 h on)', async () => {

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { credentialDigest, deriveAdvertisingKey, deriveResponseKey, LINK_SECRET_BYTES, linkSecretBytes, linkSecretSchema } from '../../../shared/ble/linkKeys.js';
 
 const LINK_SECRET = Uint8Array.from({ length: 32 }, (_, i) => i); // 00 01 02 … 1f
-const CREDENTIAL = 'eyJhbGciOiJFUzI1NiIsInR5cCI6InNkay1rZXkrand0In0.eyJzdWIiOiJrZXlfMSJ9.c2lnbmF0dXJl';
+/** A credential as the API hands it out: base64url of (here, stand-in) COSE bytes `d2 84 43 a1 01 26 a0` ‖ "credential bytes". */
+const CREDENTIAL = '0oRDoQEmoGNyZWRlbnRpYWwgYnl0ZXM';
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
 describe('link keys', () => {
@@ -18,12 +19,12 @@ describe('link keys', () => {
     expect(hex(deriveAdvertisingKey(LINK_SECRET))).toBe('f65b9dd227074145c898e599833e4b336e2f6a858333d1745ebad0416a983ac7');
   });
 
-  it('vector: credential digest = SHA-256 of the credential as handed out (UTF-8 of the JWS)', () => {
-    expect(hex(credentialDigest(CREDENTIAL))).toBe('d45ea7214ab02600fba96fe4df1a2267f0d74651d6642366a5683996a877f4c3');
+  it('vector: credential digest = SHA-256 of the credential COSE bytes (the base64url text decoded)', () => {
+    expect(hex(credentialDigest(CREDENTIAL))).toBe('47a829006255307e01a111c292b7d201b3b2cdc8679cfe9dea45c440f0bffd1c');
   });
 
   it('vector: response key = HMAC-SHA256(linkSecret, "sdk-digital-key/response/v2" ‖ credential digest)', () => {
-    expect(hex(deriveResponseKey(LINK_SECRET, credentialDigest(CREDENTIAL)))).toBe('25e1dfe810b23749e42a203ebfc0228cacb15c6848aa584405d1db10d3868414');
+    expect(hex(deriveResponseKey(LINK_SECRET, credentialDigest(CREDENTIAL)))).toBe('070a9a620d3ee9cc43c9778bf5d84a89c8744e43aec05b8094d09737fbc93dbf');
   });
 
   it('each credential has its own response key; another secret gives other keys', () => {
