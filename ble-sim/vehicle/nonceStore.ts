@@ -1,5 +1,5 @@
 /**
- * Challenge nonces (DESIGN.md §3): 32 random bytes, bound to one connection, single-use, valid for
+ * Challenge nonces (protocol.md): 16 random bytes, bound to one connection, single-use, valid for
  * 30 s. A connection holds at most one: reading the Challenge again replaces it. `take` removes the
  * nonce before looking at it, so a second try with it always fails.
  *
