@@ -186,6 +186,13 @@ export class CaseBuilder {
     return bonded ? this.#expectPush('the challenge pushed to the bonded phone when its MTU exchange is done') : null;
   }
 
+  /** Connect a phone the car has bonded: the nonce the car pushes once the MTU exchange is done. */
+  connectBonded(opts: { central?: string; mtu?: number; why?: string } = {}): Uint8Array {
+    const nonce = this.connect(opts);
+    if (!nonce) throw new Error(`${this.name}: ${opts.central ?? PHONE} is not bonded here, so the car pushes it nothing on connecting`);
+    return nonce;
+  }
+
   /** Write the CCCD: the car pushes a challenge. */
   subscribe(why?: string): Uint8Array {
     this.#requireLink().subscribed = true;

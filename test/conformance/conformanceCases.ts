@@ -88,13 +88,13 @@ export const CASES = {
     },
   },
   'commands-by-reference-once-bonded': {
-    proves: 'A bonded phone writes no CCCD: an empty write asks for the challenge, and it names the credential the car holds by its 8-byte reference.',
+    proves: 'A bonded phone writes no CCCD: the car pushes it a challenge once its MTU exchange is done, and it names the credential the car holds by its 8-byte reference.',
     async play(c) {
       const credential = await c.credential();
       await ownerSends(c, { cmd: 'unlock', credential, why: 'unlock with the whole credential (this bonds the phone)' });
       c.disconnect();
-      c.connect({ why: 'the bonded phone again: its subscription is restored, no CCCD write' });
-      await c.send({ cmd: 'lock', credential, byReference: true, nonce: c.emptyWrite('the bonded phone asks for a challenge'), why: 'lock by reference' });
+      const pushed = c.connectBonded({ why: 'the bonded phone again: its subscription is restored, no CCCD write' });
+      await c.send({ cmd: 'lock', credential, byReference: true, nonce: pushed, why: 'lock by reference' });
       await c.send({ cmd: 'start', credential, byReference: true, nonce: c.read(), why: 'start by reference' });
       c.expectState(['actuators', 'bonds']);
     },
@@ -105,19 +105,44 @@ export const CASES = {
       const credential = await c.credential();
       await ownerSends(c, { cmd: 'unlock', credential, why: 'unlock with the whole credential' });
       c.restart('the car restarts');
-      c.connect({ why: 'the bonded phone again' });
-      await c.send({ cmd: 'lock', credential, byReference: true, nonce: c.emptyWrite(), why: 'lock by reference' });
+      const pushed = c.connectBonded({ why: 'the bonded phone again (the car kept the bond)' });
+      await c.send({ cmd: 'lock', credential, byReference: true, nonce: pushed, why: 'lock by reference' });
       await c.send({ cmd: 'lock', credential, nonce: c.read('a fresh challenge on the same link'), why: 'lock with the whole credential' });
       c.expectState(['actuators']);
     },
   },
   'bond-forgotten-by-the-car': {
-    proves: 'A phone that believes itself bonded to a car without the bond hears no push after its empty write, gets ATT error 0xFD on reading Challenge, and subscribes.',
+    proves: 'A phone that believes itself bonded to a car without the bond hears no push after its MTU exchange or its empty write, gets ATT error 0xFD on reading Challenge, and subscribes.',
     async play(c) {
-      c.connect({ why: 'a phone that believes itself bonded (the car has no bond)' });
+      c.connect({ why: 'a phone that believes itself bonded (the car has no bond, so no push after the MTU exchange)' });
       c.emptyWriteUnheard('it asks for a challenge with an empty write');
       c.readRefused('it hears no push and reads Challenge: 0xFD, the car forgot the bond');
       await c.send({ cmd: 'unlock', credential: await c.credential(), nonce: c.subscribe('so it subscribes'), why: 'unlock' });
+    },
+  },
+  'challenge-pushed-to-a-bonded-phone-after-its-mtu-exchange': {
+    proves: "The car pushes a bonded phone a challenge as soon as its MTU exchange is done, without a CCCD write or an empty write (the bond kept in the car's state); a phone it has not bonded hears nothing until it subscribes.",
+    async play(c) {
+      c.begin({ state: { bonds: [PHONE] } });
+      c.connect({ central: THIEF, why: 'a phone the car has not bonded' });
+      c.expectNoNotify('no push after its MTU exchange: it has not subscribed');
+      c.disconnect();
+      const pushed = c.connectBonded({ why: 'the bonded phone: its subscription is restored, it writes nothing' });
+      await c.send({ cmd: 'unlock', credential: await c.credential(), nonce: pushed, why: 'unlock over the pushed nonce' });
+      c.expectState(['actuators', 'counters', 'bonds']);
+    },
+  },
+  'empty-write-after-a-push-gets-the-same-nonce': {
+    proves: 'Pushes with no read in between carry the same nonce while it is fresh: an empty write after the MTU push gets the same nonce again; a read then serves a new one and the pushed one is dead (a request over it fails and spends the new one); once spent, the next push carries a new nonce.',
+    async play(c) {
+      c.begin({ state: { bonds: [PHONE] } });
+      const credential = await c.credential();
+      const pushed = c.connectBonded({ why: 'a bonded phone' });
+      c.emptyWrite('it asks for a challenge with an empty write, as a phone that could not listen yet when the MTU push went out');
+      c.read('a read serves a new nonce, replacing the pushed one');
+      await c.send({ cmd: 'unlock', credential, nonce: pushed, why: 'unlock over the pushed nonce, which the read replaced' });
+      await c.send({ cmd: 'unlock', credential, nonce: c.emptyWrite('it asks again: the nonce was spent, so the push carries a new one'), why: 'unlock over the new nonce' });
+      c.expectState(['actuators']);
     },
   },
   'replay-on-the-same-connection': {
@@ -140,12 +165,12 @@ export const CASES = {
     },
   },
   'only-the-newest-nonce-counts': {
-    proves: 'Each challenge replaces the one before: an assertion over the replaced nonce fails and spends the newest.',
+    proves: 'A challenge read replaces the nonce before it: an assertion over the replaced nonce fails and spends the newest.',
     async play(c) {
       const credential = await c.credential();
       c.connect();
       const first = c.subscribe();
-      const second = c.emptyWrite('a second challenge on the same link');
+      const second = c.read('a second challenge on the same link');
       await c.send({ cmd: 'unlock', credential, nonce: first, why: 'unlock over the first nonce' });
       await c.send({ cmd: 'unlock', credential, nonce: second, why: 'unlock over the second nonce' });
     },
@@ -162,11 +187,13 @@ export const CASES = {
     },
   },
   'request-without-a-challenge': {
-    proves: 'A bonded phone that writes a request without asking for a challenge gets UNKNOWN_NONCE.',
+    proves: 'A request written when the link holds no nonce (the pushed one spent, no challenge asked for since) gets UNKNOWN_NONCE.',
     async play(c) {
       c.begin({ state: { bonds: [PHONE] } });
-      c.connect({ why: 'a bonded phone' });
-      await c.send({ cmd: 'unlock', credential: await c.credential(), nonce: new Uint8Array(16), why: 'unlock over a nonce the car never issued' });
+      const credential = await c.credential();
+      await c.send({ cmd: 'unlock', credential, nonce: c.connectBonded({ why: 'a bonded phone' }), why: 'unlock over the pushed nonce' });
+      await c.send({ cmd: 'lock', credential, nonce: new Uint8Array(16), why: 'lock at once, over a nonce the car never issued' });
+      c.expectState(['actuators']);
     },
   },
   'command-swapped-after-signing': {
@@ -309,7 +336,7 @@ export const CASES = {
   'counter-regression-by-the-car-state': {
     proves: 'A signature counter not above the one the car stored (a cloned passkey) is COUNTER_REGRESSION.',
     async play(c) {
-      c.begin({ state: { counters: { [c.world.phonePasskey.id]: 1_000_000 } } });
+      c.begin({ state: { counters: { [c.counterKey()]: 1_000_000 } } });
       await ownerSends(c, { cmd: 'unlock', credential: await c.credential(), why: 'unlock with a counter behind the stored one' });
     },
   },

@@ -17,24 +17,34 @@ export const EXPECTED_ANSWERS = {
   // "What the car checks", 7: act, keep the credential, answer authenticated. A credential the car
   // holds may come whole again (it is recognised by its digest).
   'commands-with-the-whole-credential': ['OK+mac', 'OK+mac', 'OK+mac', 'OK+mac'],
-  // "Bonding" and "Credentials the car holds": the bonded phone asks with an empty write, names the credential by reference.
+  // "Bonding", "Challenge push" and "Credentials the car holds": the bonded phone hears a push after its
+  // MTU exchange and names the credential by reference.
   'commands-by-reference-once-bonded': ['OK+mac', 'OK+mac', 'OK+mac'],
   // "A reference the car does not hold (it restarted …) is CREDENTIAL_UNKNOWN" — unauthenticated
   // (an unknown reference); then the whole credential after a fresh read.
   'credential-unknown-after-a-restart': ['OK+mac', 'CREDENTIAL_UNKNOWN', 'OK+mac'],
   // "Challenge push": no push to an unsubscribed link, the read refused with 0xFD, then subscribe.
   'bond-forgotten-by-the-car': ['OK+mac'],
+  // "Challenge push": "for a bonded phone … when its MTU exchange is done"; "Bonding": bonds are kept
+  // in the state file.
+  'challenge-pushed-to-a-bonded-phone-after-its-mtu-exchange': ['OK+mac'],
+  // "Pushes with no read in between carry the same nonce while it is fresh"; "A read of Challenge also
+  // serves one … each challenge replaces the one before": the request over the replaced nonce spends
+  // the read one and fails its assertion (authenticated: the credential verified). A push after the
+  // nonce was spent carries a new one (there is none outstanding to repeat).
+  'empty-write-after-a-push-gets-the-same-nonce': ['BAD_ASSERTION+mac', 'OK+mac'],
   // Step 2: a nonce is used once.
   'replay-on-the-same-connection': ['OK+mac', 'UNKNOWN_NONCE'],
   // Step 2 then 6: the new connection's nonce is consumed, the assertion is over another one; the
   // credential is known (cached), so the refusal is authenticated. Then the nonce is spent.
   'replay-on-a-new-connection': ['OK+mac', 'BAD_ASSERTION+mac', 'UNKNOWN_NONCE'],
-  // "A connection holds one nonce: each challenge replaces the one before."
+  // "A connection holds one nonce: each challenge replaces the one before" — a read, here (pushes
+  // with no read in between repeat the nonce).
   'only-the-newest-nonce-counts': ['BAD_ASSERTION+mac', 'UNKNOWN_NONCE'],
   // Step 2: "older than 30 s → UNKNOWN_NONCE"; a read serves a fresh one.
   'nonce-older-than-30-s': ['UNKNOWN_NONCE', 'OK+mac'],
-  // Step 2: "unknown" — the bonded phone wrote without asking for a challenge.
-  'request-without-a-challenge': ['UNKNOWN_NONCE'],
+  // Step 2: "unknown" — the pushed nonce was spent and the phone wrote again without asking for a challenge.
+  'request-without-a-challenge': ['OK+mac', 'UNKNOWN_NONCE'],
   // Step 6 ("Transaction hash" binds cmd and the credential): the assertion does not verify.
   'command-swapped-after-signing': ['BAD_ASSERTION+mac'],
   'credential-swapped-after-signing': ['BAD_ASSERTION+mac'],

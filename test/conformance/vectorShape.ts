@@ -7,7 +7,7 @@
  */
 import type { CarStatePart, Step, VectorFile } from './vectorFormat.js';
 
-/** A state without the passkey ids (random per generation) that key its counters. */
+/** A state without the passkey names (random per generation: the passkeys are) that key its counters. */
 function stateShape(state: CarStatePart) {
   const { counters, ...rest } = state;
   return counters === undefined ? rest : { ...rest, counters: Object.values(counters) };
