@@ -1,10 +1,12 @@
 /**
  * Crash injection (issue 11): a server process is killed (SIGKILL) at the commit point of a
- * revocation, an invitation accept and a claim — right after Redis acknowledged the vehicle's
- * commit, before anything else ran.
+ * revocation, an invitation accept, a claim and a wipe — right after Redis acknowledged the
+ * vehicle's commit, before anything else ran.
  * The user retries on another instance (a separate `server/main.ts` process on the same Redis): the
  * retry answers as done and publishes, a car synced to that instance applies the state, the old key
- * is refused over BLE, and the notice the commit owed is in the outbox exactly once.
+ * is refused over BLE, and the notice the commit owed is in the outbox exactly once. The wipe kills
+ * the instance the car syncs with, which is then started again on the same Redis: the car gets the
+ * new epoch when it reconnects, and the restarted instance delivers what the wipe owed.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,12 +28,16 @@ import { POLL } from '../support/poll.js';
 import { startRedisServer, type RedisServer } from '../support/redisServer.js';
 import { freePort, runCommandLine, spawnProcess, type SpawnedProcess } from '../support/spawnedProcess.js';
 import { shareKey } from '../support/ownerFixtures.js';
+import { TEST_CARDS } from '../../server/subscriptions/simulatedPaymentGateway.js';
 
 const VIN = 'WVWZZZ1JZXW000521';
 let dir: string;
 let redis: RedisServer;
 let env: Record<string, string>;
 let origin: string;
+let originPort: number;
+/** The `server/main.ts` process on `originPort`, which the car syncs with. */
+let primary: SpawnedProcess;
 const started: SpawnedProcess[] = [];
 const air = new Air({ seed: 5 });
 const noble = createNoble(new AirBindings(air));
@@ -70,8 +76,8 @@ const kinds = async (phone: PhoneApp) => (await phone.api.request<{ notification
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sdk-crash-'));
   redis = await startRedisServer();
-  const port = await freePort();
-  origin = `http://localhost:${port}`;
+  originPort = await freePort();
+  origin = `http://localhost:${originPort}`;
   const issuerKey = await LocalIssuerKey.generate();
   env = {
     SDK_DATA_DIR: dir,
@@ -85,7 +91,7 @@ beforeAll(async () => {
     SYNC_HEARTBEAT: '300',
     SCHEDULER_INTERVAL: '1',
   };
-  await serverProcess(port, false);
+  primary = await serverProcess(originPort, false);
   const provisioned = JSON.parse((await runCommandLine(`npm run -s operator -- provision-vehicle --vin ${VIN} --odometer 900 --json`, env)).stdout) as { qrToken: string; keyFile: string };
   qrToken = provisioned.qrToken;
   const { vehicleKey, linkSecret } = await readVehicleKeyFile(provisioned.keyFile);
@@ -104,7 +110,7 @@ afterAll(async () => {
 });
 
 describe('a server killed at the commit point', () => {
-  it('a revocation, then a claim: each retried on another instance is answered as done, reaches the car, and tells its notice once', { timeout: 240_000 }, async () => {
+  it('a revocation, an invitation accept, a claim, then a wipe: each retried (or its instance restarted) is answered as done, reaches the car, and tells its notice once', { timeout: 300_000 }, async () => {
     const owner = phoneOn(origin);
     await owner.signUp('owner@example.com', 'Owner');
     await owner.claim(VIN, { method: 'qr', qrToken });
@@ -154,5 +160,33 @@ describe('a server killed at the commit point', () => {
     expect(await unlock(owner)).toBe('EPOCH_STALE');
     await new Promise((r) => setTimeout(r, 1500));
     expect((await kinds(owner)).filter((k) => k === 'vehicle-claimed-by-another')).toHaveLength(1);
+
+    // A wipe (R4a: the main user removes the vehicle, its monthly plan ending with it, R4b): the
+    // instance the car syncs with is killed right after the commit, then started again on the same Redis.
+    await buyer.activateStandardServices(VIN);
+    await buyer.api.request('POST', '/v1/me/cards', { number: TEST_CARDS.visa, expMonth: 12, expYear: 2099 });
+    await buyer.api.request('POST', `/v1/vehicles/${VIN}/subscriptions`, { plan: 'monthly' });
+    await buyer.requestKey(VIN);
+    await shareKey(buyer, friend, VIN);
+    expect(await unlock(friend)).toBe('OK');
+    await new Promise((r) => setTimeout(r, 1500)); // a scheduler run: nothing of the plan's start is left due
+    await primary.stop();
+    primary = await serverProcess(originPort, true);
+    await expect(buyer.api.request('DELETE', `/v1/me/vehicles/${VIN}`, {})).rejects.toThrow();
+    expect(await primary.exited).toBe('SIGKILL');
+    primary = await serverProcess(originPort, false);
+    // The car, reconnected, gets the new epoch: every key of the old one is refused.
+    await expect.poll(() => car.state.ep, POLL).toBe(2);
+    expect(await unlock(friend)).toBe('EPOCH_STALE');
+    expect(await unlock(buyer)).toBe('EPOCH_STALE');
+    // The plan ended in the wipe's commit: the restarted instance's scheduler tells its main user, once.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await kinds(buyer)).filter((k) => k === 'subscription-ended')).toHaveLength(1);
+    expect((await buyer.api.request<{ vehicles: unknown[] }>('GET', '/v1/me/vehicles')).vehicles).toEqual([]);
+    // The retry finds the vehicle no longer the caller's: refused, and it wipes nothing more (no new epoch reaches the car) nor tells anything twice.
+    await expect(buyer.api.request('DELETE', `/v1/me/vehicles/${VIN}`, {})).rejects.toMatchObject({ code: 'NOT_MAIN_USER' });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(car.state.ep).toBe(2);
+    expect((await kinds(buyer)).filter((k) => k === 'subscription-ended')).toHaveLength(1);
   });
 });
