@@ -14,7 +14,7 @@ describe('npm run demo', () => {
     for (const line of [
       /claim WVWZZZ1JZXW000001 by odometer/,
       /claim WBA8E9G50GNT40002 by scanning its QR code/,
-      /ES256 sdk-key\+jwt/,
+      /COSE_Sign1 ES256 sdk-key\+cwt/,
       /✓ +\d+\. unlock +[\d.]+ ms/,
       /unlock again, with no server reachable/,
       /refused: BAD_ASSERTION/,
@@ -25,7 +25,9 @@ describe('npm run demo', () => {
       /refused: PERMISSION_DENIED/,
       /the car receives the new manifest on its sync channel/,
       /refused: REVOKED/,
-      /unlock \(offline\) +\d+ +\d+ +\d+ \/ \d+ +\d+/,
+      /unlock \(online; first contact\) +7 +\d+ +\d+ \/ \d+ +\d+/,
+      /lock \(online; bonded, new credential\) +1 +\d+ +\d+ \/ \d+ +\d+/,
+      /unlock \(offline; bonded, credential held by the car\) +1 +\d+ +\d+ \/ \d+ +\d+/,
       /every step ended as designed/,
     ]) {
       expect(out).toMatch(line);
