@@ -9,7 +9,9 @@ import { assertMainUser } from '../domain/assertMainUser.js';
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
 import { wipeVehicleKeys, type WipeVehicleKeysDeps } from '../keys/wipeVehicleKeys.js';
 import type { SubscriptionGate } from '../subscriptions/subscriptionGate.js';
+import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { forgetClaim } from './accountVehicles.js';
+import { readAuditTrail } from './auditTrail.js';
 
 export type RemoveVehicleDeps = WipeVehicleKeysDeps & Pick<AppContext, 'clock' | 'store'> & { gate: Pick<SubscriptionGate, 'beforeMainUserLeaves' | 'mainUserLeaves'> };
 
@@ -27,9 +29,18 @@ export interface RemoveVehicleResult {
   revokedKeyIds: KeyId[];
 }
 
+/** A repeated removal (its first try's process may have stopped after the commit): the newest wipe is the caller's own removal and nobody claimed since. */
+async function repeatedRemoval(deps: RemoveVehicleDeps, opts: RemoveVehicleOpts): Promise<RemoveVehicleResult | null> {
+  const vehicle = await deps.vehicles.get(opts.vin);
+  const [last] = await readAuditTrail(deps.store, opts.vin, { limit: 1 });
+  if (vehicle.mainUser || last?.action !== 'wipe' || !['vehicle-removed', 'usage-relinquished'].includes(last.reason) || last.actor.accountId !== opts.accountId || last.actor.role !== 'main' || last.epoch !== vehicle.epoch) return null;
+  await deps.manifests.publish(vehicle);
+  return { vehicle, revokedKeyIds: last.keyIds };
+}
+
 export async function removeVehicle(deps: RemoveVehicleDeps, opts: RemoveVehicleOpts): Promise<RemoveVehicleResult> {
   await deps.gate.beforeMainUserLeaves(opts.vin);
-  const { vehicle, listWipedKeyIds } = await wipeVehicleKeys(deps, {
+  const removed = await wipeVehicleKeys(deps, {
     vin: opts.vin,
     reason: opts.reason === 'relinquish' ? 'usage-relinquished' : 'vehicle-removed',
     actor: { accountId: opts.accountId, role: 'main' },
@@ -39,7 +50,13 @@ export async function removeVehicle(deps: RemoveVehicleDeps, opts: RemoveVehicle
       // R4b: the subscription ends with the main user's tenure, in the same commit.
       return deps.gate.mainUserLeaves({ ...v, mainUser: null, standardServices: { active: false, changedAt: deps.clock.now() } }, 'vehicle-removed');
     },
+  }).catch(async (err: unknown) => {
+    // Done already: answered as done, and the state published again.
+    const repeated = err instanceof DigitalKeyError && err.code === 'NOT_MAIN_USER' ? await repeatedRemoval(deps, opts) : null;
+    if (!repeated) throw err;
+    return repeated;
   });
   await forgetClaim(deps, opts.accountId, opts.vin);
-  return { vehicle, revokedKeyIds: await listWipedKeyIds() };
+  if ('revokedKeyIds' in removed) return removed;
+  return { vehicle: removed.vehicle, revokedKeyIds: await removed.listWipedKeyIds() };
 }
