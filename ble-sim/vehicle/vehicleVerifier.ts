@@ -100,11 +100,11 @@ export function verifyCommandRequest(input: VerifierInput): VerifierDecision {
   let entry: CachedCredential;
   let fresh = false;
   try {
-    const found = knownCredential(request, input, nowSeconds);
+    const digest = request.cred ? sha256(request.cred) : undefined;
+    const found = knownCredential(request, digest, input, nowSeconds);
     if (found) entry = found;
     else {
-      if (!request.cred) return { ...base, ok: false, code: 'CREDENTIAL_UNKNOWN' };
-      const digest = sha256(request.cred);
+      if (!request.cred || !digest) return { ...base, ok: false, code: 'CREDENTIAL_UNKNOWN' };
       // Signature, typ, aud = this VIN, nbf/exp (R7: offline, against provisioned trust).
       const credential = verifyKeyCredential({
         credential: request.cred,
@@ -157,10 +157,9 @@ export function passkeyCounterKey(point: Uint8Array): string {
 }
 
 /** The cached entry for this request's credential (by reference, or by the digest of one sent whole). */
-function knownCredential(request: RequestMessage, input: VerifierInput, nowSeconds: number): CachedCredential | undefined {
+function knownCredential(request: RequestMessage, digest: Uint8Array | undefined, input: VerifierInput, nowSeconds: number): CachedCredential | undefined {
   if (request.ref) return input.cache.get(request.ref, nowSeconds);
-  if (!request.cred) return undefined;
-  const digest = sha256(request.cred);
+  if (!digest) return undefined;
   const entry = input.cache.get(credentialRef(digest), nowSeconds);
   return entry && Buffer.from(entry.digest).equals(digest) ? entry : undefined;
 }

@@ -120,63 +120,63 @@ export function decodeStrictCbor(bytes: Uint8Array): unknown {
   return value;
 }
 
-function head(out: number[], major: number, arg: number): void {
+/** The head of an item: major type and argument, in the shortest form. */
+function head(major: number, arg: number): Uint8Array {
   const m = major << 5;
-  if (arg < 24) out.push(m | arg);
-  else if (arg < 0x100) out.push(m | 24, arg);
-  else if (arg < 0x10000) out.push(m | 25, arg >> 8, arg & 0xff);
-  else if (arg < 0x100000000) out.push(m | 26, (arg >>> 24) & 0xff, (arg >> 16) & 0xff, (arg >> 8) & 0xff, arg & 0xff);
-  else {
-    const hi = Math.floor(arg / 2 ** 32);
-    const lo = arg >>> 0;
-    out.push(m | 27, (hi >>> 24) & 0xff, (hi >> 16) & 0xff, (hi >> 8) & 0xff, hi & 0xff, (lo >>> 24) & 0xff, (lo >> 16) & 0xff, (lo >> 8) & 0xff, lo & 0xff);
-  }
+  if (arg < 24) return Uint8Array.of(m | arg);
+  if (arg < 0x100) return Uint8Array.of(m | 24, arg);
+  if (arg < 0x10000) return Uint8Array.of(m | 25, arg >> 8, arg & 0xff);
+  if (arg < 0x100000000) return Uint8Array.of(m | 26, (arg >>> 24) & 0xff, (arg >> 16) & 0xff, (arg >> 8) & 0xff, arg & 0xff);
+  const hi = Math.floor(arg / 2 ** 32);
+  const lo = arg >>> 0;
+  return Uint8Array.of(m | 27, (hi >>> 24) & 0xff, (hi >> 16) & 0xff, (hi >> 8) & 0xff, hi & 0xff, (lo >>> 24) & 0xff, (lo >> 16) & 0xff, (lo >> 8) & 0xff, lo & 0xff);
 }
 
-function write(out: number[], value: unknown): void {
+const FALSE = Uint8Array.of(0xf4);
+const TRUE = Uint8Array.of(0xf5);
+const NULL = Uint8Array.of(0xf6);
+
+/**
+ * Append the encoding of `value` to `out` as a list of byte runs (joined once at the end): byte
+ * strings go in as they are, without a copy byte by byte.
+ */
+function write(out: Uint8Array[], value: unknown): void {
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value)) throw new TypeError('only safe integers');
-    if (value >= 0) head(out, 0, value);
-    else head(out, 1, -1 - value);
+    out.push(value >= 0 ? head(0, value) : head(1, -1 - value));
   } else if (value instanceof Uint8Array) {
-    head(out, 2, value.length);
-    for (const b of value) out.push(b);
+    out.push(head(2, value.length), value);
   } else if (typeof value === 'string') {
     const b = utf8Encoder.encode(value);
-    head(out, 3, b.length);
-    for (const x of b) out.push(x);
+    out.push(head(3, b.length), b);
   } else if (Array.isArray(value)) {
-    head(out, 4, value.length);
+    out.push(head(4, value.length));
     for (const v of value) write(out, v);
   } else if (value instanceof Map) {
-    const entries = [...value.entries()].map(([k, v]) => {
-      const key: number[] = [];
-      write(key, k);
-      return { key: Uint8Array.from(key), v };
-    });
+    const entries = [...value.entries()].map(([k, v]) => ({ key: encodeDeterministic(k), v }));
     entries.sort((a, b) => compareBytes(a.key, b.key));
-    head(out, 5, entries.length);
+    out.push(head(5, entries.length));
     let previous: Uint8Array | null = null;
     for (const { key, v } of entries) {
       if (previous && compareBytes(previous, key) === 0) throw new TypeError('repeated map key');
       previous = key;
-      for (const b of key) out.push(b);
+      out.push(key);
       write(out, v);
     }
   } else if (value instanceof Tag) {
-    head(out, 6, Number(value.tag));
+    out.push(head(6, Number(value.tag)));
     write(out, value.contents);
-  } else if (value === false) out.push(0xf4);
-  else if (value === true) out.push(0xf5);
-  else if (value === null) out.push(0xf6);
+  } else if (value === false) out.push(FALSE);
+  else if (value === true) out.push(TRUE);
+  else if (value === null) out.push(NULL);
   else throw new TypeError(`cannot encode ${typeof value}`);
 }
 
 /** Encode deterministically (sorted map keys, shortest forms): what decodeStrictCbor accepts. */
 export function encodeDeterministic(value: unknown): Uint8Array {
-  const out: number[] = [];
+  const out: Uint8Array[] = [];
   write(out, value);
-  return Uint8Array.from(out);
+  return new Uint8Array(Buffer.concat(out));
 }
 
 /** A CBOR tag as the strict decoder returns it. */
