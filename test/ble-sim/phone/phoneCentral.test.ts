@@ -12,7 +12,7 @@ import { sendCommand } from '../../../ble-sim/phone/phoneCentral.js';
 import { VirtualAuthenticator } from '../../../ble-sim/phone/virtualAuthenticator.js';
 import { CHALLENGE_CHAR_UUID, REQUEST_CHAR_UUID, RESPONSE_CHAR_UUID, SERVICE_UUID } from '../../../shared/ble/gattUuids.js';
 import { encodeFrames } from '../../../shared/ble/framing.js';
-import { decodeRequest, encodeChallenge, encodeResponse, type ResponseMessage } from '../../../shared/ble/messages.js';
+import { decodeRequest, encodeChallenge, encodeResponse } from '../../../shared/ble/messages.js';
 import { base64UrlToBytes } from '../../../shared/base64url.js';
 import { canonicalClientDataJSON } from '../../../shared/ble/canonicalClientData.js';
 import { sha256 } from '../../../shared/ble/transactionHash.js';
@@ -21,7 +21,7 @@ import type { PeripheralLink } from '../../../ble-sim/air/links.js';
 import { transactionHash } from '../../../shared/ble/transactionHash.js';
 import { advertisingName } from '../../../shared/ble/advertisingName.js';
 import { DigitalKeyError } from '../../../shared/errors/digitalKeyError.js';
-import { ADVERTISING_KEY, createIssuer, createPhone, LINK_SECRET, mintCredential, mintManifest, ORIGIN, registerPasskey, responseKeyFor, RP_ID, VIN } from '../../support/bleFixtures.js';
+import { ADVERTISING_KEY, createIssuer, createPhone, mintCredential, mintManifest, ORIGIN, registerPasskey, responseKeyFor, RP_ID, VIN } from '../../support/bleFixtures.js';
 import { bleWorldPerTest } from '../../support/bleWorldPerTest.js';
 
 const newWorld = bleWorldPerTest();
@@ -128,14 +128,13 @@ describe('a fake car or a relay cannot report "unlocked"', () => {
   it("a relay replaying the car's authenticated OK from an earlier request → RESPONSE_UNVERIFIED (the MAC is bound to tx)", async () => {
     const w = await newWorld();
     const key = await w.issueKey();
-    let recorded: Uint8Array | undefined;
     const phone = createPhone(w.air);
     // Record a genuine authenticated OK from the car (as a relay on the air would).
     const genuine = await w.send({ cmd: 'unlock', credential: key.credential, phone: w.phone });
     expect(genuine.authenticated).toBe(true);
-    recorded = encodeResponse(genuine.response);
+    const recorded = encodeResponse(genuine.response);
     await w.vehicle.stop();
-    silentCar(w.air, { answer: () => recorded!, nowMs: w.clock.now() });
+    silentCar(w.air, { answer: () => recorded, nowMs: w.clock.now() });
     const { response } = await sendCommand({ noble: phone.noble, advertising: w.advertising, vin: VIN, cmd: 'unlock', credential: key.credential, responseKey: key.responseKey, authenticator: w.phone.authenticator, rpId: RP_ID, origin: ORIGIN, timeoutMs: 3000 });
     expect(response).toMatchObject({ ok: false, code: 'RESPONSE_UNVERIFIED' });
   });
