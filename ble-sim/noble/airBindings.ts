@@ -162,7 +162,12 @@ export class AirBindings extends EventEmitter<NobleBindingsEvents> implements No
           return;
         }
         this.#links.set(peripheralUuid, link);
-        link.onNotification((s, c, data) => this.emit('read', peripheralUuid, s, c, Buffer.from(data), true));
+        link.onNotification((s, c, data) => {
+          // Like a phone's OS stack, nothing is handed to the app for a characteristic it has not
+          // discovered through this stack (noble would fail on it): a bonded car's challenge push
+          // can arrive before a phone that rediscovers has the characteristic; it then asks again.
+          if (this.#characteristics.has(`${peripheralUuid}/${normalizeUuid(s)}/${normalizeUuid(c)}`)) this.emit('read', peripheralUuid, s, c, Buffer.from(data), true);
+        });
         link.onClose((reason) => {
           this.#lastMetrics.set(peripheralUuid, link.metrics());
           this.#links.delete(peripheralUuid);
