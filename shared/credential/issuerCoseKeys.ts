@@ -21,7 +21,13 @@ export function coseKidOf(jwk: Pick<JWK, 'kty' | 'crv' | 'x' | 'y'>): Uint8Array
   return new Uint8Array(createHash('sha256').update(canonical).digest().subarray(0, COSE_KID_BYTES));
 }
 
-const keySets = new WeakMap<JSONWebKeySet, { json: string; keys: Map<string, KeyObject> }>();
+/**
+ * Imported key sets by their JSON content: a car builds its trust object afresh from its state for
+ * every command (after a trust update), so a cache keyed by the object would import the keys again
+ * each time. A handful of sets ever matters (the provisioned one, the newest update).
+ */
+const keySets = new Map<string, Map<string, KeyObject>>();
+const KEY_SETS_KEPT = 8;
 
 function importKeys(jwks: JSONWebKeySet): Map<string, KeyObject> {
   const keys = new Map<string, KeyObject>();
@@ -42,10 +48,14 @@ function importKeys(jwks: JSONWebKeySet): Map<string, KeyObject> {
 export function trustedCoseKey(trust: TrustedIssuer, kid: Uint8Array): KeyObject | undefined {
   if (kid.length !== COSE_KID_BYTES) return undefined;
   const json = JSON.stringify(trust.jwks);
-  let entry = keySets.get(trust.jwks);
-  if (!entry || entry.json !== json) {
-    entry = { json, keys: importKeys(trust.jwks) };
-    keySets.set(trust.jwks, entry);
+  let keys = keySets.get(json);
+  if (!keys) {
+    keys = importKeys(trust.jwks);
+    keySets.set(json, keys);
+    for (const oldest of keySets.keys()) {
+      if (keySets.size <= KEY_SETS_KEPT) break;
+      keySets.delete(oldest);
+    }
   }
-  return entry.keys.get(Buffer.from(kid).toString('hex'));
+  return keys.get(Buffer.from(kid).toString('hex'));
 }

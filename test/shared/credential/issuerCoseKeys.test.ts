@@ -141,3 +141,15 @@ describe('only P-256 signing keys for ES256 are trusted (provisioning mistakes f
     expectThrowsWithCode(() => verify(credential, trustOf(p384)), 'BAD_SIGNATURE');
   });
 });
+
+describe('trustedCoseKey imports a key set once per content', () => {
+  it('an equal key set in a new object (a car builds its trust afresh for every command) gives the same imported key', () => {
+    const kid = coseKidOf(current.publicJwk);
+    const first = trustedCoseKey(trustOf(current.publicJwk), kid);
+    const again = trustedCoseKey(trustOf({ ...current.publicJwk }), kid);
+    expect(first).toBeDefined();
+    expect(again).toBe(first);
+    // Another content is another set: the key is imported for it.
+    expect(trustedCoseKey(trustOf(next.publicJwk, current.publicJwk), kid)).not.toBe(first);
+  });
+});
