@@ -54,6 +54,8 @@ export class AirBindings extends EventEmitter<NobleBindingsEvents> implements No
   readonly #cancelled = new Set<string>();
   readonly #lastMetrics = new Map<string, LinkMetrics>();
   readonly #characteristics = new Map<string, GattCharacteristicDef>();
+  /** Characteristics reported to noble (`characteristicsDiscover`), by peripheral/service/characteristic. */
+  readonly #reported = new Set<string>();
   readonly #subscribed = new Set<string>();
   /** Bonds (their GATT tables) by peer identity. */
   readonly #bonds = new Map<string, BondedService[]>();
@@ -164,9 +166,9 @@ export class AirBindings extends EventEmitter<NobleBindingsEvents> implements No
         this.#links.set(peripheralUuid, link);
         link.onNotification((s, c, data) => {
           // Like a phone's OS stack, nothing is handed to the app for a characteristic it has not
-          // discovered through this stack (noble would fail on it): a bonded car's challenge push
-          // can arrive before a phone that rediscovers has the characteristic; it then asks again.
-          if (this.#characteristics.has(`${peripheralUuid}/${normalizeUuid(s)}/${normalizeUuid(c)}`)) this.emit('read', peripheralUuid, s, c, Buffer.from(data), true);
+          // been told of (noble fails or warns on it): a bonded car's challenge push can arrive
+          // before a phone that rediscovers has the characteristic; the phone then asks again.
+          if (this.#reported.has(`${peripheralUuid}/${normalizeUuid(s)}/${normalizeUuid(c)}`)) this.emit('read', peripheralUuid, s, c, Buffer.from(data), true);
         });
         link.onClose((reason) => {
           this.#lastMetrics.set(peripheralUuid, link.metrics());
@@ -227,6 +229,8 @@ export class AirBindings extends EventEmitter<NobleBindingsEvents> implements No
 
   #servicesFound(peripheralUuid: string, services: readonly GattServiceDef[]): void {
     for (const s of services) for (const c of s.characteristics) this.#characteristics.set(`${peripheralUuid}/${s.uuid}/${c.uuid}`, c);
+    // noble starts each reported service afresh: its characteristics are unknown until reported again.
+    for (const s of services) for (const c of s.characteristics) this.#reported.delete(`${peripheralUuid}/${normalizeUuid(s.uuid)}/${normalizeUuid(c.uuid)}`);
     this.emit(
       'servicesDiscover',
       peripheralUuid,
@@ -244,22 +248,18 @@ export class AirBindings extends EventEmitter<NobleBindingsEvents> implements No
       this.#withLink(peripheralUuid, () => {
         const wanted = new Set(characteristicUuids.map(normalizeUuid));
         const found = cached.characteristics.filter((c) => wanted.size === 0 || wanted.has(c.uuid));
-        return new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
-          this.emit('characteristicsDiscover', peripheralUuid, serviceUuid, found.map((c) => ({ uuid: c.uuid, properties: [...c.properties] }))),
-        );
+        return new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#characteristicsFound(peripheralUuid, serviceUuid, found));
       });
       return;
     }
     this.#withLink(peripheralUuid, (link) =>
-      link.discoverCharacteristics(serviceUuid, characteristicUuids).then((characteristics) => {
-        this.emit(
-          'characteristicsDiscover',
-          peripheralUuid,
-          serviceUuid,
-          characteristics.map((c) => ({ uuid: c.uuid, properties: [...c.properties] })),
-        );
-      }),
+      link.discoverCharacteristics(serviceUuid, characteristicUuids).then((characteristics) => this.#characteristicsFound(peripheralUuid, serviceUuid, characteristics)),
     );
+  }
+
+  #characteristicsFound(peripheralUuid: string, serviceUuid: string, characteristics: readonly GattCharacteristicDef[]): void {
+    for (const c of characteristics) this.#reported.add(`${peripheralUuid}/${normalizeUuid(serviceUuid)}/${normalizeUuid(c.uuid)}`);
+    this.emit('characteristicsDiscover', peripheralUuid, serviceUuid, characteristics.map((c) => ({ uuid: c.uuid, properties: [...c.properties] })));
   }
 
   read(peripheralUuid: string, serviceUuid: string, characteristicUuid: string): void {

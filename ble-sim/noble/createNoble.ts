@@ -18,21 +18,8 @@ export type Noble = withBindings.Noble;
 
 const requireCjs = createRequire(import.meta.url);
 
-/**
- * noble's warning for a notification on a characteristic it has not discovered on this connection.
- * Expected, not a fault: a bonded car pushes its challenge right after the MTU exchange, and a phone
- * that must discover the characteristics again (from its cache) hears it too late and asks for
- * another (protocol.md, "Challenge push").
- */
-const NOTIFICATION_BEFORE_DISCOVERY = /^unknown peripheral [0-9a-f]+, [0-9a-f]+, [0-9a-f]+ read!$/;
-
-/** A real noble instance over `bindings`; its warnings go to stderr, but for the expected one above. */
+/** A real noble instance over `bindings`. */
 export function createNoble(bindings: NobleBindings): Noble {
   const make = requireCjs('@abandonware/noble/with-bindings.js') as typeof withBindings;
-  const noble = make(bindings);
-  // With a listener of our own, noble no longer prints every warning itself.
-  noble.on('warning', (message: string) => {
-    if (!NOTIFICATION_BEFORE_DISCOVERY.test(message)) console.warn(`noble: ${message}`);
-  });
-  return noble;
+  return make(bindings);
 }
