@@ -14,7 +14,8 @@ import { base64UrlToBytes } from '../../shared/base64url.js';
 import { readStateManifest } from '../../shared/credential/stateManifest.js';
 import { rawEcdsaSignatureOfDer } from '../../shared/credential/strictDerSignature.js';
 import { canonicalClientDataJSON } from '../../shared/ble/canonicalClientData.js';
-import { CREDENTIAL_REF_BYTES, PROTOCOL_VERSION, type ChallengeMessage, type RequestMessage } from '../../shared/ble/messages.js';
+import { credentialRef } from '../../shared/ble/credentialRef.js';
+import { PROTOCOL_VERSION, type ChallengeMessage, type RequestMessage } from '../../shared/ble/messages.js';
 import { sha256, transactionHash } from '../../shared/ble/transactionHash.js';
 import type { AssertionOptions } from './virtualAuthenticator.js';
 
@@ -73,7 +74,7 @@ export async function buildCommandRequestWithTx(opts: BuildCommandRequestOptions
   const request: RequestMessage = {
     v: PROTOCOL_VERSION,
     cmd: opts.cmd,
-    ...(opts.byReference ? { ref: digest.subarray(0, CREDENTIAL_REF_BYTES) } : { cred }),
+    ...(opts.byReference ? { ref: credentialRef(digest) } : { cred }),
     authData: authenticatorData.subarray(32),
     sig: rawEcdsaSignatureOfDer(base64UrlToBytes(assertion.response.signature)),
     ...(canonical ? {} : { clientDataJSON }),

@@ -12,7 +12,7 @@
  * restart costs one round trip, and nothing on disk can grow or be tampered with.
  */
 import type { KeyCredential } from '../../shared/credential/keyCredential.js';
-import { CREDENTIAL_REF_BYTES } from '../../shared/ble/messages.js';
+import { credentialRef } from '../../shared/ble/credentialRef.js';
 
 export const CREDENTIAL_CACHE_SIZE = 64;
 /**
@@ -27,11 +27,6 @@ export interface CachedCredential {
   credential: KeyCredential;
   /** The key the car authenticates answers with for this credential. */
   responseKey: Uint8Array;
-}
-
-/** The reference a request uses for a credential with this digest. */
-export function credentialRef(digest: Uint8Array): Uint8Array {
-  return digest.subarray(0, CREDENTIAL_REF_BYTES);
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');

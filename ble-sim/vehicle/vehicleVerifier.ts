@@ -33,7 +33,8 @@ import type { KeyId, Vin } from '../../shared/ids.js';
 import { deriveResponseKey } from '../../shared/ble/linkKeys.js';
 import type { RequestMessage } from '../../shared/ble/messages.js';
 import { sha256, transactionHash } from '../../shared/ble/transactionHash.js';
-import { credentialRef, type CachedCredential, type CredentialCache } from './credentialCache.js';
+import { credentialRef } from '../../shared/ble/credentialRef.js';
+import type { CachedCredential, CredentialCache } from './credentialCache.js';
 import { userVerified, verifyAssertion } from './verifyAssertion.js';
 import { withManifest, type VehicleState } from './vehicleState.js';
 

@@ -23,7 +23,7 @@
  * Anything else is BAD_MESSAGE (or UNSUPPORTED_VERSION for another integer version), never a crash.
  */
 import { COMMANDS, type Command } from '../commands.js';
-import { decodeStrictCbor, encodeDeterministic } from '../cose/strictCbor.js';
+import { decodeStrictCbor, encodeDeterministic, integerKeyedMap } from '../cose/strictCbor.js';
 import { DigitalKeyError } from '../errors/digitalKeyError.js';
 import type { ErrorCode } from '../errors/errorCode.js';
 import { bleCodeNumber, bleCodeOfNumber } from './bleResponseCode.js';
@@ -125,12 +125,8 @@ function messageMap(data: Uint8Array, allowed: readonly number[], versioned = tr
   } catch (err) {
     throw new DigitalKeyError('BAD_MESSAGE', 'not deterministic CBOR', { cause: err });
   }
-  if (!(value instanceof Map)) throw bad('not a map');
-  const map = new Map<number, unknown>();
-  for (const [k, v] of value) {
-    if (typeof k !== 'number') throw bad('a key is not an integer');
-    map.set(k, v);
-  }
+  const map = integerKeyedMap(value);
+  if (!map) throw bad('not a map with integer keys');
   const v = map.get(KEY.v);
   // Only a well-formed version number is "unsupported": a phone is not told to update for a garbled frame.
   if (versioned && typeof v === 'number' && v !== PROTOCOL_VERSION) throw new DigitalKeyError('UNSUPPORTED_VERSION');

@@ -179,6 +179,17 @@ export function encodeDeterministic(value: unknown): Uint8Array {
   return new Uint8Array(Buffer.concat(out));
 }
 
+/** A decoded map with its keys as numbers, or null when it is not a map or a key is not an integer. */
+export function integerKeyedMap(value: unknown): Map<number, unknown> | null {
+  if (!(value instanceof Map)) return null;
+  const out = new Map<number, unknown>();
+  for (const [k, v] of value) {
+    if (typeof k !== 'number') return null;
+    out.set(k, v);
+  }
+  return out;
+}
+
 /** A CBOR tag as the strict decoder returns it. */
 export function asTag(value: unknown, tag: number): unknown {
   if (!(value instanceof Tag) || Number(value.tag) !== tag) throw new TypeError(`expected CBOR tag ${tag}`);

@@ -24,7 +24,7 @@ import { BASE64URL_ID_PATTERN, idSchema, isId, isVin, UUID_PATTERN, vinSchema, t
 import { DigitalKeyError } from '../errors/digitalKeyError.js';
 import { compressedPointOfCoseKey } from '../cose/p256Point.js';
 import type { IssuerSigningKey } from './issuerKey.js';
-import { claimKeysProblem, CWT_CLAIM, readCwtClaims, signCwt, verifyCwt } from './signedCwt.js';
+import { claimKeysProblem, CWT_CLAIM, isUint, readCwtClaims, signCwt, verifyCwt } from './signedCwt.js';
 import type { TrustedIssuer } from './trustedIssuer.js';
 
 export const KEY_CREDENTIAL_TYP = 'sdk-key+cwt';
@@ -127,7 +127,6 @@ export async function issueKeyCredential(opts: { key: IssuerSigningKey; claims: 
   return signCwt({ key: opts.key, typ: KEY_CREDENTIAL_TYP, claims });
 }
 
-const isUint = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const MAX_PERMS = (1 << COMMANDS.length) - 1;
 const REQUIRED = [CWT_CLAIM.sub, CWT_CLAIM.aud, CWT_CLAIM.exp, CWT_CLAIM.nbf, CWT_CLAIM.iat, CWT_CLAIM.cnf, SDK_KEY_CLAIM];
 

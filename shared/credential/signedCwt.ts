@@ -9,7 +9,7 @@
 import { DigitalKeyError } from '../errors/digitalKeyError.js';
 import type { ErrorCode } from '../errors/errorCode.js';
 import { decodeCoseSign1, ES256, HEADER, signCoseSign1, verifyCoseSign1, type CoseSigner } from '../cose/coseSign1.js';
-import { decodeStrictCbor, encodeDeterministic } from '../cose/strictCbor.js';
+import { decodeStrictCbor, encodeDeterministic, integerKeyedMap } from '../cose/strictCbor.js';
 import { COSE_KID_BYTES, coseKidOf, trustedCoseKey } from './issuerCoseKeys.js';
 import type { IssuerSigningKey } from './issuerKey.js';
 import type { TrustedIssuer } from './trustedIssuer.js';
@@ -68,28 +68,22 @@ export function verifyCwt(opts: { token: Uint8Array; trust: TrustedIssuer; typ: 
   } catch {
     throw malformed('claims are not strict CBOR');
   }
-  const map = integerKeyed(claims);
+  const map = integerKeyedMap(claims);
   if (!map) throw malformed('claims are not a map with integer keys');
   return map;
-}
-
-/** The map with its keys as numbers, or null when it is not a map or a key is not an integer. */
-function integerKeyed(value: unknown): Map<number, unknown> | null {
-  if (!(value instanceof Map)) return null;
-  const out = new Map<number, unknown>();
-  for (const [k, v] of value) {
-    if (typeof k !== 'number') return null;
-    out.set(k, v);
-  }
-  return out;
 }
 
 /** The claims of a signed CWT without verifying anything (a phone reading its own credential). */
 export function readCwtClaims(token: Uint8Array): Map<number, unknown> {
   const message = decodeCoseSign1(token, { allowedLabels: [HEADER.alg, HEADER.kid, HEADER.typ] });
-  const claims = integerKeyed(decodeStrictCbor(message.payload));
+  const claims = integerKeyedMap(decodeStrictCbor(message.payload));
   if (!claims) throw new TypeError('claims are not a map with integer keys');
   return claims;
+}
+
+/** A claim value that is a non-negative safe integer (times, seq, epoch). */
+export function isUint(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 /** A claims map holding exactly `allowed` keys (those in `required` present): the reason it does not, or null. */

@@ -18,7 +18,7 @@ import { idSchema, isVin, vinSchema, type Vin } from '../ids.js';
 import { DigitalKeyError } from '../errors/digitalKeyError.js';
 import type { IssuerSigningKey } from './issuerKey.js';
 import { REVOKED_DIGEST_BYTES, revokedKeyDigest } from './revokedKeyDigest.js';
-import { claimKeysProblem, CWT_CLAIM, readCwtClaims, signCwt, verifyCwt } from './signedCwt.js';
+import { claimKeysProblem, CWT_CLAIM, isUint, readCwtClaims, signCwt, verifyCwt } from './signedCwt.js';
 import type { TrustedIssuer } from './trustedIssuer.js';
 
 export const STATE_MANIFEST_TYP = 'sdk-state+cwt';
@@ -61,7 +61,6 @@ export async function signStateManifest(opts: { key: IssuerSigningKey; claims: S
   return signCwt({ key: opts.key, typ: STATE_MANIFEST_TYP, claims });
 }
 
-const isUint = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const REQUIRED = [CWT_CLAIM.aud, CWT_CLAIM.iat, SDK_STATE_CLAIM];
 
 /** The manifest's claims from its map (hand-checked, as for credentials), or throws BAD_STATE. */
