@@ -14,7 +14,7 @@ export interface CredentialClaimsOpts {
   vehicle: VehicleRecord;
   key: DigitalKey;
   /** The passkey the key is bound to: the car demands its assertion (R14). */
-  passkey: { passkeyId: string; publicKey: string };
+  passkey: { publicKey: string };
   nowSeconds: number;
   ttlSeconds: number;
 }
@@ -41,6 +41,6 @@ export function credentialClaims(opts: CredentialClaimsOpts): KeyCredentialClaim
     role: key.role,
     perms: key.role === 'main' ? [...COMMANDS] : key.perms,
     ep: vehicle.epoch,
-    cnf: { wa: { id: opts.passkey.passkeyId, pk: opts.passkey.publicKey } },
+    cnf: { wa: { pk: opts.passkey.publicKey } },
   };
 }

@@ -71,7 +71,7 @@ export async function credentialForKey(ctx: CredentialForKeyDeps, opts: Credenti
     issuer: ctx.config.ISSUER,
     vehicle,
     key,
-    passkey: { passkeyId: passkey.passkeyId, publicKey: passkey.publicKey },
+    passkey: { publicKey: passkey.publicKey },
     nowSeconds: epochSeconds(ctx.clock),
     ttlSeconds: ctx.config.CREDENTIAL_TTL,
   });

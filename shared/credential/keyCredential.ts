@@ -54,11 +54,9 @@ export const keyCredentialClaimsSchema = z.object({
   cnf: z.object({
     wa: z.object({
       /**
-       * The WebAuthn credential id of the bound passkey (base64url). Not carried: the key binds the
-       * passkey's public key, and the phone knows which of its passkeys that is.
+       * The bound passkey's COSE public key (base64url); only EC2 P-256 passkeys can be carried. Its
+       * credential id is not: the phone knows which of its passkeys holds this key.
        */
-      id: z.string().regex(BASE64URL_ID_PATTERN),
-      /** Its COSE public key (base64url); only EC2 P-256 passkeys can be carried. */
       pk: z.string().regex(/^[A-Za-z0-9_-]{20,1024}$/),
     }),
   }),

@@ -1,6 +1,7 @@
 /**
  * Builds a compact JWS with an external signer (IssuerSigningKey), so the private key never has to
- * be a jose KeyLike in this process. Verification is jose's (see verifyKeyCredential.ts).
+ * be a jose KeyLike in this process: the JWS token kinds (trust updates) use it. Verification is
+ * jose's (trustedIssuer.ts).
  */
 import type { IssuerSigningKey } from './issuerKey.js';
 

@@ -49,7 +49,7 @@ export const issuanceBench: BenchSection = {
       role: 'main',
       perms: [...COMMANDS],
       ep: 0,
-      cnf: { wa: { id: randomBytes(32).toString('base64url'), pk: passkeyCose() } },
+      cnf: { wa: { pk: passkeyCose() } },
     };
     // The baseline signs exactly what a credential's signature covers (RFC 9052 §4.4).
     const credential = await issueKeyCredential({ key: issuerKey, claims });

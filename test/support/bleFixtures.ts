@@ -123,7 +123,7 @@ export async function mintCredential(opts: MintCredentialOptions): Promise<strin
       role: opts.role ?? 'main',
       perms: opts.perms ?? ['unlock', 'lock', 'start', 'trunk'],
       ep: opts.ep ?? 0,
-      cnf: { wa: { id: opts.passkey.id, pk: opts.passkey.pk } },
+      cnf: { wa: { pk: opts.passkey.pk } },
     },
   });
   return bytesToBase64Url(credential);

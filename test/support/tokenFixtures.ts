@@ -100,7 +100,7 @@ export function credentialClaims(overrides: Partial<KeyCredentialClaims> = {}): 
     role: 'main',
     perms: ['unlock', 'lock', 'start', 'trunk'],
     ep: 0,
-    cnf: { wa: { id: PASSKEY_ID, pk: PASSKEY_COSE } },
+    cnf: { wa: { pk: PASSKEY_COSE } },
     ...overrides,
   };
 }

@@ -21,7 +21,7 @@ function key(overrides: Partial<DigitalKey> = {}): DigitalKey {
 }
 
 const claimsOf = (k: DigitalKey) =>
-  credentialClaims({ issuer: 'https://issuer.test', vehicle, key: k, passkey: { passkeyId: 'p', publicKey: 'pk' }, nowSeconds: NOW, ttlSeconds: TTL });
+  credentialClaims({ issuer: 'https://issuer.test', vehicle, key: k, passkey: { publicKey: 'pk' }, nowSeconds: NOW, ttlSeconds: TTL });
 
 describe('credentialClaims: the validity window', () => {
   it.each([

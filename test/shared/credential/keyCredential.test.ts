@@ -128,7 +128,7 @@ describe('issueKeyCredential / verifyKeyCredential round trip', () => {
     expect(PASSKEY_POINT).toEqual(compressedByNode(PASSKEY_JWK));
     expect(verify(await issue()).passkeyPoint[0]).toBe(0x02);
     const odd = passkeyWithOddY();
-    const verified = verify(await issue({ cnf: { wa: { id: PASSKEY_ID, pk: odd.cose } } }));
+    const verified = verify(await issue({ cnf: { wa: { pk: odd.cose } } }));
     expect(verified.passkeyPoint).toEqual(odd.point);
     expect(verified.passkeyPoint[0]).toBe(0x03);
     // The point is a usable key: node imports it.
@@ -165,8 +165,8 @@ describe('issueKeyCredential / verifyKeyCredential round trip', () => {
     ['an unknown command in perms', { perms: ['fly'] as unknown as KeyCredentialClaims['perms'] }],
     ['a negative epoch', { ep: -1 }],
     ['a VIN with an O', { aud: 'WVWZZZ1JZXW00000O' }],
-    ['an Ed25519 passkey (only P-256 can be carried)', { cnf: { wa: { id: PASSKEY_ID, pk: Buffer.from(encodeDeterministic(new Map<number, unknown>([[1, 1], [3, -8], [-1, 6], [-2, new Uint8Array(32)]]))).toString('base64url') } } }],
-    ['a passkey that is not a COSE key', { cnf: { wa: { id: PASSKEY_ID, pk: Buffer.from('pQECAyYgASFYIPAKEcosekeyfixturebytes0123456789').toString('base64url') } } }],
+    ['an Ed25519 passkey (only P-256 can be carried)', { cnf: { wa: { pk: Buffer.from(encodeDeterministic(new Map<number, unknown>([[1, 1], [3, -8], [-1, 6], [-2, new Uint8Array(32)]]))).toString('base64url') } } }],
+    ['a passkey that is not a COSE key', { cnf: { wa: { pk: Buffer.from('pQECAyYgASFYIPAKEcosekeyfixturebytes0123456789').toString('base64url') } } }],
   ])('refuses to issue a credential with %s', async (_name, overrides) => {
     await expect(issue(overrides)).rejects.toThrow();
   });
@@ -261,7 +261,7 @@ describe('forged signatures are refused with BAD_SIGNATURE', () => {
   it("payload tampering: the attacker's passkey put in cnf, original signature kept", async () => {
     const attacker = passkeyWithOddY();
     const forged = tamperCwtClaims(await issue(), (c) => {
-      c.set(CLAIM.cnf, credentialCwtClaims({ cnf: { wa: { id: PASSKEY_ID, pk: attacker.cose } } }).get(CLAIM.cnf));
+      c.set(CLAIM.cnf, credentialCwtClaims({ cnf: { wa: { pk: attacker.cose } } }).get(CLAIM.cnf));
     });
     expectThrowsWithCode(() => verify(forged), 'BAD_SIGNATURE');
   });
