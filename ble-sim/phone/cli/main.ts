@@ -260,7 +260,7 @@ async function bleCommand(ctx: Context, cmd: 'unlock' | 'lock' | 'start'): Promi
     }
     const done = { unlock: 'unlocked', lock: 'locked', start: 'started' }[cmd];
     return {
-      text: `${vin} ${done} ✓ (car: ${response.vehicle.locked ? 'locked' : 'unlocked'}, engine ${response.vehicle.engine ? 'on' : 'off'}; ${metrics.roundTrips} round trips, ${metrics.simulatedMs} simulated ms)`,
+      text: `${vin} ${done} ✓ (car: ${response.vehicle.locked ? 'locked' : 'unlocked'}, engine ${response.vehicle.engine ? 'on' : 'off'}; ${metrics.roundTrips} round trip${metrics.roundTrips === 1 ? '' : 's'}, ${metrics.simulatedMs} simulated ms)`,
       json: { vin, cmd, ok: true, code: response.code, vehicle: response.vehicle, ...figures },
     };
   } finally {
