@@ -20,7 +20,7 @@
  */
 import { z } from 'zod';
 import { COMMANDS, permsSchema, type Command } from '../commands.js';
-import { BASE64URL_ID_PATTERN, idSchema, isId, isVin, UUID_PATTERN, vinSchema, type KeyId, type Vin } from '../ids.js';
+import { idSchema, isId, isVin, UUID_PATTERN, vinSchema, type KeyId, type Vin } from '../ids.js';
 import { DigitalKeyError } from '../errors/digitalKeyError.js';
 import { compressedPointOfCoseKey } from '../cose/p256Point.js';
 import type { IssuerSigningKey } from './issuerKey.js';

@@ -8,7 +8,7 @@
  * over HTTP (`POST /v1/keys/{keyId}/credential`) against the real app on the memory store, with
  * bounded concurrency, beside the HTTP floor of the same app (`GET /healthz`). Ratios are to (a).
  */
-import { createPrivateKey, generateKeyPairSync, randomBytes, randomUUID, sign as nodeSign, type JsonWebKey } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomUUID, sign as nodeSign, type JsonWebKey } from 'node:crypto';
 import { decodeCoseSign1, HEADER } from '../../shared/cose/coseSign1.js';
 import { encodeDeterministic } from '../../shared/cose/strictCbor.js';
 import { COMMANDS } from '../../shared/commands.js';

@@ -61,8 +61,7 @@ export const PASSKEY_JWK = {
   x: Buffer.from('65eda5a12577c2bae829437fe338701a10aaa375e1bb5b5de108de439c08551d', 'hex').toString('base64url'),
   y: Buffer.from('1e52ed75701163f7f9e40ddf9f341b3dc9ba860af7e0ca7ca7e9eecd0084d19c', 'hex').toString('base64url'),
 };
-/** A WebAuthn credential id and the passkey's COSE key, both base64url, as the server stores them. */
-export const PASSKEY_ID = Buffer.from('passkey-credential-id-0001').toString('base64url');
+/** The passkey's COSE key, base64url, as the server stores it. */
 export const PASSKEY_COSE = Buffer.from(passkeyCoseKey(PASSKEY_JWK)).toString('base64url');
 /** The passkey as the credential carries it: 0x02 (y even) ‖ x. */
 export const PASSKEY_POINT = concatBytes([0x02], Buffer.from(PASSKEY_JWK.x, 'base64url'));
