@@ -13,6 +13,7 @@ import type { IssuerSigningKey } from '../shared/credential/issuerKey.js';
 import { DigitalKeyError } from '../shared/errors/digitalKeyError.js';
 import { AccountRepository } from './accounts/accountRepository.js';
 import { CeremonyChallenges } from './accounts/ceremonyChallenges.js';
+import { VerifiedSessions } from './accounts/verifiedSessions.js';
 import type { AppContext } from './appContext.js';
 import type { Config } from './config.js';
 import { createAuthenticator } from './http/authenticate.js';
@@ -239,7 +240,8 @@ export function createApp(opts: CreateAppOptions): App {
   });
   const onUndeclaredError: UndeclaredErrorListener =
     opts.onUndeclaredError ?? ((route, code) => logger.error({ operationId: route.operationId, code }, 'a route answered an error code its definition does not list'));
-  mountRoutes(router, routes, createAuthenticator(ctx, vehicleApiAuthenticator(ctx)), anonymousLimit, onUndeclaredError);
+  const sessions = new VerifiedSessions({ onLookup: (outcome) => metrics.sessionLookedUp(outcome) });
+  mountRoutes(router, routes, createAuthenticator(ctx, vehicleApiAuthenticator(ctx), sessions), anonymousLimit, onUndeclaredError);
   app.use(router);
   app.use((_req, _res, next) => next(new DigitalKeyError('NOT_FOUND', 'no such route')));
   app.use(errorHandler);

@@ -4,6 +4,7 @@
  * (server/store/records.ts), and the types are inferred from them.
  */
 import { z } from 'zod';
+import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 
 export const LANGUAGES = ['nl', 'fr', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -55,3 +56,9 @@ export const passkeyRecordSchema = z.object({
   lastUsedAt: z.number().optional(),
 });
 export type PasskeyRecord = z.infer<typeof passkeyRecordSchema>;
+
+/** A passkey of this account that is not disabled (R6), or PASSKEY_NOT_FOUND / PASSKEY_DISABLED. */
+export function assertActivePasskey(passkey: PasskeyRecord | null, accountId: string): asserts passkey is PasskeyRecord {
+  if (!passkey || passkey.accountId !== accountId) throw new DigitalKeyError('PASSKEY_NOT_FOUND');
+  if (passkey.disabled) throw new DigitalKeyError('PASSKEY_DISABLED');
+}

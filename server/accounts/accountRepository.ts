@@ -6,7 +6,7 @@ import type { AccountId, PasskeyId } from '../../shared/ids.js';
 import { readRecord, updateRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { storeKeys } from '../store/storeKeys.js';
-import { accountRecordSchema, passkeyRecordSchema, type AccountRecord, type PasskeyRecord } from './accountRecord.js';
+import { accountRecordSchema, assertActivePasskey, passkeyRecordSchema, type AccountRecord, type PasskeyRecord } from './accountRecord.js';
 
 export class AccountRepository {
   constructor(private readonly store: Store) {}
@@ -85,8 +85,7 @@ export class AccountRepository {
   /** A passkey of this account that is not disabled, or PASSKEY_NOT_FOUND / PASSKEY_DISABLED. */
   async activePasskeyOf(accountId: AccountId, passkeyId: PasskeyId): Promise<PasskeyRecord> {
     const passkey = await this.findPasskey(passkeyId);
-    if (!passkey || passkey.accountId !== accountId) throw new DigitalKeyError('PASSKEY_NOT_FOUND');
-    if (passkey.disabled) throw new DigitalKeyError('PASSKEY_DISABLED');
+    assertActivePasskey(passkey, accountId);
     return passkey;
   }
 

@@ -10,6 +10,7 @@ import { signCompactJws } from '../../shared/credential/signCompactJws.js';
 import { verifyIssuerToken, type TrustedIssuer } from '../../shared/credential/trustedIssuer.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { idSchema, base64UrlIdSchema, uuidSchema } from '../../shared/ids.js';
+import { SESSION_CLOCK_TOLERANCE_S } from './verifiedSessions.js';
 
 export const SESSION_TYP = 'sdk-session+jwt';
 export const SESSION_AUDIENCE = 'sdk-api';
@@ -72,7 +73,7 @@ export async function verifySessionToken(opts: VerifySessionTokenOpts): Promise<
       audience: SESSION_AUDIENCE,
       requiredClaims: ['iss', 'sub', 'aud', 'iat', 'exp', 'nbf', 'jti'],
       nowSeconds: opts.nowSeconds,
-      clockToleranceSeconds: 5,
+      clockToleranceSeconds: SESSION_CLOCK_TOLERANCE_S,
       malformed: 'UNAUTHENTICATED',
     });
     const claims = sessionClaimsSchema.parse(payload);

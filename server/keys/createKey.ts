@@ -33,10 +33,10 @@ export interface CreateKeyResult {
 export async function createKey(ctx: CreateKeyDeps, opts: CreateKeyOpts): Promise<CreateKeyResult> {
   await ctx.accounts.activePasskeyOf(opts.accountId, opts.passkeyId);
   // Refuse early (no index written) when the rule already fails; it is checked again in the commit.
-  opts.admit(await ctx.vehicles.get(opts.vin));
+  const before = opts.admit(await ctx.vehicles.get(opts.vin));
   const keyId = randomUUID();
   // The indexes are written first: a dangling entry (if the commit fails) points at no key and is harmless.
-  await ctx.vehicles.indexKeyToBe({ vin: opts.vin, keyId, passkeyId: opts.passkeyId });
+  await ctx.vehicles.indexKeyToBe({ vin: opts.vin, keyId, passkeyId: opts.passkeyId, epoch: before.epoch });
   const { vehicle, result } = await ctx.vehicles.update(opts.vin, async (current) => {
     const admitted = opts.admit(current);
     const next = { ...admitted, keysIssued: admitted.keysIssued + 1 };
@@ -65,5 +65,7 @@ export async function createKey(ctx: CreateKeyDeps, opts: CreateKeyOpts): Promis
     if (err instanceof DigitalKeyError && err.code !== 'STORE_UNAVAILABLE') await ctx.vehicles.unindexKey(keyId);
     throw err;
   });
+  // A wipe in between moved the key to a later epoch than its index says: correct the hint.
+  if (result.epoch !== before.epoch) await ctx.vehicles.noteKeyHome(result);
   return { key: result, vehicle };
 }

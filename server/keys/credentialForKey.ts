@@ -1,10 +1,13 @@
 /**
  * Sign a fresh credential for a key its holder asks for (issuance and refresh, R8). A credential is
  * only signed while the key is alive in the vehicle's current epoch, not revoked, its passkey not
- * disabled, and Standard Services active (R1); after signing, the vehicle is read again so a wipe or
- * revocation that committed meanwhile ends this issuance too (the credential would be refused by
- * its epoch anyway, once the car learns of the wipe). The epoch and revocation of the key itself
- * are checked by credentialClaims on the document read first.
+ * disabled, and Standard Services active (R1).
+ *
+ * Three store round trips at most, each a batch of reads: where the key lives (which the route
+ * starts while the session is checked), then the key (the index names its epoch), then the key's passkey, the holder's account (R15, main keys) and the vehicle once more.
+ * Every rule is judged on that last read, and the credential and the manifest are signed for it:
+ * a wipe or revocation that commits later is the car's to enforce, by epoch and revocation list,
+ * as it is for every credential signed before it.
  *
  * With each credential go the keys its holder needs at the car, derived from the vehicle's link
  * secret (shared/ble/linkKeys.ts): the response key of this credential (the car authenticates its
@@ -17,9 +20,11 @@ import { bytesToBase64Url } from '../../shared/base64url.js';
 import { issueKeyCredential } from '../../shared/credential/keyCredential.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId, Base64Url, KeyId } from '../../shared/ids.js';
+import { assertActivePasskey } from '../accounts/accountRecord.js';
 import type { AppContext } from '../appContext.js';
 import { credentialClaims } from '../domain/credentialClaims.js';
 import type { DigitalKey, VehicleRecord } from '../domain/vehicleRecord.js';
+import type { KeyHome } from '../vehicles/vehicleRepository.js';
 import type { SubscriptionGate } from '../subscriptions/subscriptionGate.js';
 
 export interface IssuedCredential {
@@ -35,9 +40,11 @@ export interface IssuedCredential {
   advertisingKey: Base64Url;
 }
 
+/** The key is alive on this vehicle document: in its current epoch (not wiped), not revoked, still the main user's if a main key. */
 function assertStillValid(vehicle: VehicleRecord, key: DigitalKey): void {
-  if (vehicle.epoch !== key.epoch) throw new DigitalKeyError('EPOCH_STALE');
+  if (vehicle.epoch !== key.epoch) throw new DigitalKeyError('REVOKED');
   if (vehicle.revoked.some((r) => r.keyId === key.keyId)) throw new DigitalKeyError('REVOKED');
+  if (key.role === 'main' && vehicle.mainUser?.accountId !== key.accountId) throw new DigitalKeyError('REVOKED');
 }
 
 /** `gate.assertKeysAllowed`: R1 (Standard Services) and the subscription (R4b), on the vehicle document. */
@@ -49,23 +56,40 @@ export interface CredentialForKeyOpts {
   keyId: KeyId;
   /** The caller: only the key's holder gets its credential. */
   accountId: AccountId;
+  /** Where the key lives, when the caller has started reading it already (`vehicles.homeOfKey`). */
+  home?: Promise<KeyHome | null>;
+}
+
+/** The key as stored in its vehicle's current epoch; null when it is not there (wiped or revoked). */
+async function currentKey(ctx: CredentialForKeyDeps, home: KeyHome, keyId: KeyId): Promise<DigitalKey | null> {
+  if (home.epoch !== undefined) {
+    const key = await ctx.vehicles.key(home.vin, home.epoch, keyId);
+    if (key !== null) return key;
+  }
+  // No epoch in the index (written before it had one), or a stale one (a crash between a key's
+  // commit and the index's correction): read the key where the vehicle's current epoch keeps it.
+  const vehicle = await ctx.vehicles.get(home.vin);
+  return vehicle.epoch === home.epoch ? null : ctx.vehicles.key(home.vin, vehicle.epoch, keyId);
 }
 
 export async function credentialForKey(ctx: CredentialForKeyDeps, opts: CredentialForKeyOpts): Promise<IssuedCredential> {
-  const vin = await ctx.vehicles.vinOfKey(opts.keyId);
-  if (!vin) throw new DigitalKeyError('KEY_NOT_FOUND');
-  const vehicle = await ctx.vehicles.get(vin);
-  const key = await ctx.vehicles.key(vin, vehicle.epoch, opts.keyId);
-  if (!key) {
-    // The key existed (its VIN index is there) but is not in the current epoch: wiped or revoked.
-    throw new DigitalKeyError('REVOKED');
-  }
+  const home = await (opts.home ?? ctx.vehicles.homeOfKey(opts.keyId));
+  if (!home) throw new DigitalKeyError('KEY_NOT_FOUND');
+  const key = await currentKey(ctx, home, opts.keyId);
+  // The key existed (its VIN index is there) but is not in the current epoch: wiped or revoked.
+  if (!key) throw new DigitalKeyError('REVOKED');
   if (key.accountId !== opts.accountId) throw new DigitalKeyError('KEY_NOT_FOUND');
-  if (key.role === 'main' && vehicle.mainUser?.accountId !== key.accountId) throw new DigitalKeyError('REVOKED');
+
+  const [vehicle, passkey, holder] = await Promise.all([
+    ctx.vehicles.get(home.vin),
+    ctx.accounts.findPasskey(key.passkeyId),
+    key.role === 'main' ? ctx.accounts.find(key.accountId) : Promise.resolve(null),
+  ]);
+  assertStillValid(vehicle, key);
   ctx.gate.assertKeysAllowed(vehicle);
   // R15: after an e-mail recovery, no main-user credential until presence at a car is proven.
-  if (key.role === 'main') assertPresenceProven(await ctx.accounts.find(key.accountId));
-  const passkey = await ctx.accounts.activePasskeyOf(key.accountId, key.passkeyId);
+  if (key.role === 'main') assertPresenceProven(holder);
+  assertActivePasskey(passkey, key.accountId);
 
   const claims = credentialClaims({
     issuer: ctx.config.ISSUER,
@@ -76,14 +100,11 @@ export async function credentialForKey(ctx: CredentialForKeyDeps, opts: Credenti
     ttlSeconds: ctx.config.CREDENTIAL_TTL,
   });
   const credential = bytesToBase64Url(await issueKeyCredential({ key: ctx.issuerKey, claims }));
-
-  const after = await ctx.vehicles.get(vin);
-  assertStillValid(after, key);
   const linkSecret = linkSecretBytes(vehicle.linkSecret);
   return {
     keyId: key.keyId,
     credential,
-    state: await ctx.manifests.sign(after),
+    state: await ctx.manifests.sign(vehicle),
     expiresAt: claims.exp,
     responseKey: Buffer.from(deriveResponseKey(linkSecret, credentialDigest(credential))).toString('base64url'),
     advertisingKey: Buffer.from(deriveAdvertisingKey(linkSecret)).toString('base64url'),

@@ -29,6 +29,7 @@ export class DomainMetrics {
   readonly #schedulerVehicles = new Counter({ name: 'sdk_scheduler_vehicles_total', help: 'Vehicles with due subscription work, by outcome (processed, skipped: leased by another instance, failed: stays due)', labelNames: ['outcome'], registers: [this.registry] });
   readonly #schedulerLag = new Histogram({ name: 'sdk_scheduler_lag_seconds', help: 'How late due subscription work was picked up', buckets: LAG_BUCKETS, registers: [this.registry] });
   readonly #payments = new Counter({ name: 'sdk_payments_total', help: 'Payment gateway calls, by operation and outcome (unknown: the call threw; retried with the same key)', labelNames: ['operation', 'outcome'], registers: [this.registry] });
+  readonly #sessionLookups = new Counter({ name: 'sdk_session_cache_lookups_total', help: 'Session tokens looked up by the authenticator: hit (verified before on this instance) or miss (ES256 verified now)', labelNames: ['outcome'], registers: [this.registry] });
   readonly #rateLimited = new Counter({ name: 'sdk_rate_limited_total', help: 'Requests refused with RATE_LIMITED, by route pattern', labelNames: ['route'], registers: [this.registry] });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
@@ -72,6 +73,10 @@ export class DomainMetrics {
 
   payment(operation: 'charge' | 'refund', outcome: 'succeeded' | 'declined' | 'failed' | 'unknown'): void {
     this.#payments.inc({ operation, outcome });
+  }
+
+  sessionLookedUp(outcome: 'hit' | 'miss'): void {
+    this.#sessionLookups.inc({ outcome });
   }
 
   rateLimited(route: string): void {

@@ -78,9 +78,10 @@ export function keyRoutes(ctx: AppContext, services: { gate: SubscriptionGate })
       params: z.object({ keyId: uuidSchema }),
       body: z.object({}),
       responses: { 200: { description: 'A fresh credential', schema: issuedSchema } },
-      handler: async ({ caller, params }) => {
+      readAhead: (params) => deps.vehicles.homeOfKey(params.keyId),
+      handler: async ({ caller, params, readAhead }) => {
         const me = requireAccount(caller);
-        return { body: await credentialForKey(deps, { keyId: params.keyId, accountId: me.accountId }) };
+        return { body: await credentialForKey(deps, { keyId: params.keyId, accountId: me.accountId, ...(readAhead ? { home: readAhead } : {}) }) };
       },
     }),
   ];

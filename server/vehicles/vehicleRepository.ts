@@ -5,7 +5,7 @@
  * that touches several records of one vehicle is one atomic step, on a single Redis or a cluster.
  */
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
-import type { KeyId, PasskeyId, Vin } from '../../shared/ids.js';
+import { isVin, type KeyId, type PasskeyId, type Vin } from '../../shared/ids.js';
 import { digitalKeySchema, vehicleRecordSchema, type DigitalKey, type VehicleRecord } from '../domain/vehicleRecord.js';
 import { parseRecord, parseRecordOrNull, readRecord, updateRecord } from '../store/records.js';
 import type { Store, StoreTransaction } from '../store/store.js';
@@ -22,6 +22,12 @@ export interface CommittedChange<T> {
   before: VehicleRecord;
   vehicle: VehicleRecord;
   result: T;
+}
+
+/** Where a key lives: its vehicle, and the epoch it was made in when the index says (a hint: the key's own record is the truth). */
+export interface KeyHome {
+  vin: Vin;
+  epoch?: number;
 }
 
 export class VehicleRepository {
@@ -106,13 +112,19 @@ export class VehicleRepository {
   }
 
   /**
-   * Note a key about to be made in the indexes that find it later: which vehicle it belongs to, and
-   * the passkey's list of keys (R6). Written before the key's commit; a dangling entry (when that
-   * commit fails) points at no key and is harmless.
+   * Note a key about to be made in the indexes that find it later: which vehicle it belongs to (and
+   * the epoch it is made in, so a refresh reads the vehicle and the key at once), and the passkey's
+   * list of keys (R6). Written before the key's commit; a dangling entry (when that commit fails)
+   * points at no key and is harmless.
    */
-  async indexKeyToBe(opts: { vin: Vin; keyId: KeyId; passkeyId: PasskeyId }): Promise<void> {
-    await this.store.set(storeKeys.keyVehicle(opts.keyId), opts.vin);
+  async indexKeyToBe(opts: { vin: Vin; keyId: KeyId; passkeyId: PasskeyId; epoch: number }): Promise<void> {
+    await this.noteKeyHome(opts);
     await this.store.commit({ append: [{ key: storeKeys.passkeyKeys(opts.passkeyId), value: `${opts.vin} ${opts.keyId}` }] });
+  }
+
+  /** Write where a key lives: "VIN epoch" (the epoch is a hint; entries written before it are "VIN"). */
+  async noteKeyHome(opts: { vin: Vin; keyId: KeyId; epoch: number }): Promise<void> {
+    await this.store.set(storeKeys.keyVehicle(opts.keyId), `${opts.vin} ${opts.epoch}`);
   }
 
   /** Drop the vehicle index of a key whose commit failed. */
@@ -120,9 +132,15 @@ export class VehicleRepository {
     await this.store.del(storeKeys.keyVehicle(keyId));
   }
 
-  /** Which vehicle a key id belongs to (null if unknown). */
-  async vinOfKey(keyId: KeyId): Promise<Vin | null> {
-    return this.store.get(storeKeys.keyVehicle(keyId));
+  /** Which vehicle a key id belongs to, and the epoch it was made in when the index says (null if unknown). */
+  async homeOfKey(keyId: KeyId): Promise<KeyHome | null> {
+    const entry = await this.store.get(storeKeys.keyVehicle(keyId));
+    if (entry === null) return null;
+    const [vin = '', epoch, ...rest] = entry.split(' ');
+    if (!isVin(vin) || rest.length > 0 || (epoch !== undefined && !/^(0|[1-9][0-9]{0,14})$/.test(epoch))) {
+      throw new DigitalKeyError('CORRUPT_RECORD', 'a key\'s vehicle index is not "VIN" or "VIN epoch"');
+    }
+    return epoch === undefined ? { vin } : { vin, epoch: Number(epoch) };
   }
 
   /** Every key a passkey was ever given, on any vehicle (R6); keys since wiped or revoked included. */
