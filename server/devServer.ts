@@ -15,7 +15,7 @@ import { loadConfig, type Config } from './config.js';
 import { drainServer } from './drainServer.js';
 import { errorMessage } from './errorMessage.js';
 import { issuerKeyFromConfig } from './issuerKeyFromConfig.js';
-import { createLogger } from './logger.js';
+import { createLogger, flushLogger } from './logger.js';
 import { startOperatorEndpoint } from './operator/operatorEndpoint.js';
 import { devOperatorFile, type DevOperatorEndpoint } from './operator/operatorTarget.js';
 import { provisionNewVehicle } from './operator/provisionNewVehicle.js';
@@ -115,6 +115,7 @@ async function main(): Promise<void> {
     await app.close();
     await store.close();
     await rm(endpointFile, { force: true });
+    await flushLogger(logger);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());

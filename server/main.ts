@@ -16,7 +16,7 @@ import { drainServer } from './drainServer.js';
 import { errorMessage } from './errorMessage.js';
 import { issuerKeyFromConfig, otherIssuerKeysFromConfig } from './issuerKeyFromConfig.js';
 import { redisRateLimitStore } from './http/redisRateLimitStore.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, flushLogger, type Logger } from './logger.js';
 import { createStore } from './store/createStore.js';
 import { durabilityWarnings } from './store/durabilityWarnings.js';
 import { RedisStore } from './store/redisStore.js';
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     await limiter?.close();
     await store.close();
     logger.info({ signal, timedOut }, timedOut ? 'stopped (drain timed out: open connections were cut)' : 'stopped');
-    logger.flush();
+    await flushLogger(logger);
     process.exit(0);
   };
   process.on('SIGINT', (s) => void stop(s));
