@@ -3,6 +3,7 @@
  * with a clear error, and documented where it is defined. Defaults suit a developer's localhost;
  * the ones production must change say so loudly at start (see `productionWarnings`).
  */
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { originListSchema, parseEnvironment } from '../shared/parseEnvironment.js';
 import { errorMessage } from './errorMessage.js';
@@ -38,6 +39,11 @@ const duration = (min: number, max: number) =>
 const envSchema = z.object({
   /** TCP port of the HTTP API. */
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /**
+   * Server processes sharing PORT (node:cluster), each on its own core. `auto`: one per core on
+   * Redis, one on the memory store (which lives inside one process, so more need REDIS_URL).
+   */
+  WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).default('auto'),
   /**
    * Unset: the in-process memory store (not durable, one instance only). `redis://[[user]:password@]host:port[/db]`
    * for one server, `redis+cluster://[[user]:password@]h1:p1,h2:p2,…` for a Redis Cluster through its seed
@@ -157,8 +163,17 @@ export type Config = Omit<z.output<typeof envSchema>, 'ISSUER' | 'RP_ORIGINS' | 
 /** Parse the environment; throws one Error that lists every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined> = process.env): Config {
   const parsed = parseEnvironment(envSchema, env, 'configuration');
+  if (parsed.WORKERS !== 'auto' && parsed.WORKERS > 1 && !parsed.REDIS_URL) {
+    throw new Error(`invalid configuration:\n  WORKERS: ${parsed.WORKERS} workers need REDIS_URL (the memory store lives inside one process); set REDIS_URL or WORKERS=1`);
+  }
   const local = `http://localhost:${parsed.PORT}`;
   return { ...parsed, ISSUER: parsed.ISSUER ?? local, RP_ORIGINS: parsed.RP_ORIGINS ?? [local], PORTAL_URL: parsed.PORTAL_URL ?? local };
+}
+
+/** How many server processes to run: WORKERS, with `auto` resolved for this machine. */
+export function workerCount(config: Pick<Config, 'WORKERS' | 'REDIS_URL'>, cores = availableParallelism()): number {
+  if (config.WORKERS !== 'auto') return config.WORKERS;
+  return config.REDIS_URL ? cores : 1;
 }
 
 /** Defaults that are fine on a laptop and wrong in production. */

@@ -6,12 +6,17 @@
  * (and `/readyz` names the store) and retries with backoff until it is back. On SIGTERM or SIGINT it
  * drains within SHUTDOWN_TIMEOUT: stops accepting, finishes requests in flight, ends the cars' sync
  * streams with a retry hint, stops the scheduler, closes Redis, and exits; a second signal exits at once.
+ *
+ * With more than one worker (WORKERS; one per core on Redis by default) this process is the
+ * primary of a node:cluster pool (workerPool.ts) and each worker runs the server below.
  */
+import cluster from 'node:cluster';
 import type { Server } from 'node:http';
+import { AggregatorRegistry } from 'prom-client';
 import { systemClock } from '../shared/clock.js';
 import { createApp } from './app.js';
-import { loadConfig, productionWarnings, type Config } from './config.js';
-import { startMetricsServer } from './metrics/metricsServer.js';
+import { loadConfig, productionWarnings, workerCount, type Config } from './config.js';
+import { startMetricsServer, type MetricsServer } from './metrics/metricsServer.js';
 import { drainServer } from './drainServer.js';
 import { errorMessage } from './errorMessage.js';
 import { issuerKeyFromConfig, otherIssuerKeysFromConfig } from './issuerKeyFromConfig.js';
@@ -22,6 +27,7 @@ import { durabilityWarnings } from './store/durabilityWarnings.js';
 import { RedisStore } from './store/redisStore.js';
 import { StoreMonitor } from './store/storeMonitor.js';
 import type { Store } from './store/store.js';
+import { runWorkerPool, SHUTDOWN_MESSAGE } from './workerPool.js';
 
 /** Read Redis's persistence settings once it answers; warn (loudly in production) when acknowledged writes could be lost. */
 async function checkDurability(store: Store, config: Config, logger: Logger): Promise<void> {
@@ -49,7 +55,16 @@ async function main(): Promise<void> {
     return;
   }
   const logger = createLogger({ level: config.LOG_LEVEL });
-  for (const warning of productionWarnings(config)) logger.warn({ warning }, `WARNING: ${warning}`);
+  // A pool's primary warns once for all of its workers.
+  if (cluster.isPrimary) for (const warning of productionWarnings(config)) logger.warn({ warning }, `WARNING: ${warning}`);
+  const workers = workerCount(config);
+  if (cluster.isPrimary && workers > 1) return runWorkerPool({ config, logger, workers });
+  return runServer(config, logger);
+}
+
+/** The whole server in this process: alone, or as one worker of a pool. */
+async function runServer(config: Config, logger: Logger): Promise<void> {
+  const inPool = cluster.isWorker;
 
   const store = createStore({ redisUrl: config.REDIS_URL, clock: systemClock, replicaWait: { replicas: config.REDIS_WAIT_REPLICAS, timeoutMs: config.REDIS_WAIT_TIMEOUT_MS } });
   let durabilityChecked = false;
@@ -76,24 +91,34 @@ async function main(): Promise<void> {
     server.once('listening', resolve);
     server.once('error', reject);
   });
-  // Prometheus scrapes its own listener (loopback by default), never the public port.
-  const metrics = await startMetricsServer({ registry: app.metrics, host: config.METRICS_HOST, port: config.METRICS_PORT });
-  logger.info({ host: metrics.host, port: metrics.port }, 'metrics listening');
+  // Prometheus scrapes its own listener (loopback by default), never the public port; in a pool the
+  // primary serves it with every worker's metrics summed.
+  let metrics: MetricsServer | undefined;
+  if (inPool) {
+    // Answer the primary's requests for this worker's metrics (the constructor starts listening).
+    new AggregatorRegistry();
+    AggregatorRegistry.setRegistries([app.metrics]);
+  }
+  else {
+    metrics = await startMetricsServer({ registry: app.metrics, host: config.METRICS_HOST, port: config.METRICS_PORT });
+    logger.info({ host: metrics.host, port: metrics.port }, 'metrics listening');
+  }
   logger.info(
     { port: config.PORT, store: store.location ?? store.kind, issuer: config.ISSUER, kid: app.ctx.issuerKey.kid },
     'server listening',
   );
 
   let stopping = false;
-  const stop = async (signal: NodeJS.Signals) => {
+  const stop = async (signal: NodeJS.Signals, fromPrimary = false) => {
     if (stopping) {
+      if (fromPrimary) return; // the primary passing on the signal this worker already got
       logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
     stopping = true;
     logger.info({ signal, drainTimeoutS: config.SHUTDOWN_TIMEOUT }, 'stopping: draining requests in flight');
     app.beginShutdown();
-    const [{ timedOut }] = await Promise.all([drainServer(server, config.SHUTDOWN_TIMEOUT * 1000), drainServer(metrics.server, config.SHUTDOWN_TIMEOUT * 1000)]);
+    const [{ timedOut }] = await Promise.all([drainServer(server, config.SHUTDOWN_TIMEOUT * 1000), metrics && drainServer(metrics.server, config.SHUTDOWN_TIMEOUT * 1000)]);
     monitor.stop();
     await app.close();
     await limiter?.close();
@@ -104,6 +129,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', (s) => void stop(s));
   process.on('SIGTERM', (s) => void stop(s));
+  if (inPool) {
+    process.on('message', (message) => message === SHUTDOWN_MESSAGE && void stop('SIGTERM', true));
+    // The primary is gone (killed): no one would ever stop this worker, so it drains and exits.
+    process.on('disconnect', () => void stop('SIGTERM', true));
+  }
 }
 
 main().catch((err: unknown) => {

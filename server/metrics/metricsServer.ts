@@ -7,8 +7,14 @@ import type { Server } from 'node:http';
 import express, { type Express } from 'express';
 import type { Registry } from 'prom-client';
 
+/** Where the scraped text comes from: an app's registry, or (several workers) their sum. */
+export interface MetricsSource {
+  contentType: string;
+  metrics(): Promise<string>;
+}
+
 /** The scrape app: GET /metrics, 404 for anything else. */
-export function metricsApp(registry: Registry): Express {
+export function metricsApp(registry: MetricsSource): Express {
   const app = express();
   app.disable('x-powered-by');
   app.get('/metrics', async (_req, res) => {
@@ -31,7 +37,7 @@ export interface MetricsServer {
  * Listen with {@link metricsApp} on `host:port`; rejects when the address cannot be bound.
  * @example const metrics = await startMetricsServer({ registry: app.metrics, host: config.METRICS_HOST, port: config.METRICS_PORT });
  */
-export async function startMetricsServer(opts: { registry: Registry; host: string; port: number }): Promise<MetricsServer> {
+export async function startMetricsServer(opts: { registry: MetricsSource; host: string; port: number }): Promise<MetricsServer> {
   const server = metricsApp(opts.registry).listen(opts.port, opts.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

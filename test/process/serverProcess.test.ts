@@ -5,7 +5,9 @@
  * back later, and the durability check of Redis's persistence settings.
  */
 import { spawnSync } from 'node:child_process';
+import { get as httpGet } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import { PhoneApp } from '../../ble-sim/phone/phoneApp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisCommand, startRedisCluster, startRedisServer, type RedisCluster, type RedisServer } from '../support/redisServer.js';
 import { freePort, isListening, processAlive, spawnProcess, type OutputLine, type SpawnedProcess } from '../support/spawnedProcess.js';
@@ -24,10 +26,11 @@ afterAll(async () => {
 
 /**
  * `node dist/server/main.js` with this environment (LOG_LEVEL info so the logs can be read; the
- * metrics listener on a free port, so servers started side by side do not fight over 9464).
+ * metrics listener on a free port, so servers started side by side do not fight over 9464; one
+ * process unless the test asks for a pool of workers).
  */
 function startServer(env: Record<string, string>, how: 'node' | 'npm' = 'node'): SpawnedProcess {
-  const full = { LOG_LEVEL: 'info', METRICS_PORT: '0', ...env };
+  const full = { LOG_LEVEL: 'info', METRICS_PORT: '0', WORKERS: '1', ...env };
   const p = how === 'npm' ? spawnProcess('npm', ['start'], { env: full }) : spawnProcess(process.execPath, ['dist/server/main.js'], { env: full });
   started.push(p);
   return p;
@@ -234,4 +237,68 @@ describe('Redis', () => {
     expect(server.lines.filter((l) => l.json?.durability !== undefined)).toEqual([]);
     await server.stop();
   }, 90_000);
+});
+
+describe('a pool of workers (WORKERS, node:cluster)', () => {
+  let redis: RedisServer | undefined;
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  /** GET on a new connection each time, so the kernel hands it to the next worker. */
+  function getOnNewConnection(port: number, path: string, token: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const req = httpGet({ host: '127.0.0.1', port, path, agent: false, headers: { authorization: `Bearer ${token}` } }, (res) => {
+        res.resume();
+        res.once('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.once('error', reject);
+    });
+  }
+
+  it('2 workers share the port, one issuer key and the metrics listener; a dead worker is replaced; SIGTERM drains them all and the primary exits 0', async () => {
+    redis = await startRedisServer();
+    const port = await freePort();
+    const server = startServer({ PORT: String(port), REDIS_URL: redis.url, WORKERS: '2' });
+    await until(() => server.lines.filter(msg('server listening')).length === 2, 60_000, 'two workers listening');
+    const workerPids = server.lines.filter(msg('server listening')).map((l) => Number(l.json!.pid));
+    expect(new Set(workerPids).size).toBe(2);
+    expect(workerPids).not.toContain(server.pid);
+    const { json: metricsLine } = await server.waitFor(msg(/^metrics listening/), 10_000);
+    expect(Number(metricsLine!.pid)).toBe(server.pid);
+
+    // A session signed by one worker is good on the other: no ISSUER_PRIVATE_JWK, so the primary gave both one key.
+    const phone = new PhoneApp({ baseUrl: `http://127.0.0.1:${port}`, rpId: 'localhost', origin: `http://localhost:${port}` });
+    await phone.signUp('pool@example.com', 'Pool');
+    const token = await phone.logIn();
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) statuses.push(await getOnNewConnection(port, '/v1/me', token));
+    expect(statuses).toEqual(Array(8).fill(200));
+    const answeredBy = new Set(server.lines.filter((l) => l.json?.msg === 'request completed' && (l.json.req as { url?: string } | undefined)?.url === '/v1/me').map((l) => Number(l.json!.pid)));
+    expect(answeredBy).toEqual(new Set(workerPids));
+
+    // The primary's metrics listener sums both workers.
+    const scraped = await (await fetch(`http://127.0.0.1:${Number(metricsLine!.port)}/metrics`)).text();
+    const meCount = /^sdk_http_requests_total\{[^}]*route="\/v1\/me"[^}]*status="200"[^}]*\} (\d+)/m.exec(scraped);
+    expect(Number(meCount?.[1]), scraped.split('\n').filter((l) => l.startsWith('sdk_http_requests_total')).join('\n')).toBe(8);
+
+    // A worker that dies is replaced.
+    process.kill(workerPids[0]!, 'SIGKILL');
+    await server.waitFor(msg('a worker died: starting another'), 10_000);
+    await until(() => server.lines.filter(msg('server listening')).length === 3, 30_000, 'a third worker listening');
+    expect(await getOnNewConnection(port, '/v1/me', token)).toBe(200);
+
+    process.kill(server.pid, 'SIGTERM');
+    expect(await server.exited).toBe(0);
+    expect(server.lines.filter(msg(/^stopped/)).length).toBe(3); // two workers, then the primary
+    expect(await isListening(port)).toBe(false);
+    const living = server.lines.filter(msg('server listening')).map((l) => Number(l.json!.pid)).filter((pid) => processAlive(pid));
+    expect(living).toEqual([]);
+  }, 120_000);
+
+  it('WORKERS above 1 without REDIS_URL is refused with a sentence', async () => {
+    const server = startServer({ WORKERS: '2' });
+    expect(await server.exited).toBe(2);
+    expect(server.output()).toMatch(/WORKERS: 2 workers need REDIS_URL/);
+  }, 60_000);
 });

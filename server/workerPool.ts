@@ -1,0 +1,94 @@
+/**
+ * Several server processes on one port (node:cluster): WORKERS workers, each the whole server of
+ * main.ts on its own core, the kernel spreading connections among them. The primary serves no
+ * request itself. It:
+ * - gives every worker the same issuer key when ISSUER_PRIVATE_JWK is unset (development), so a
+ *   session one worker signed is verified by the others;
+ * - serves the metrics listener with every worker's metrics summed (prom-client's AggregatorRegistry);
+ * - replaces a worker that dies, after a pause; a worker that dies before it ever listened three
+ *   times in a row stops the pool (a crash loop helps nobody);
+ * - on SIGTERM or SIGINT asks every worker to drain (an IPC message, so a worker that got the
+ *   terminal's own SIGINT does not take it for a second signal), waits until all have exited
+ *   (SHUTDOWN_TIMEOUT and a margin, then SIGKILL), and exits; a second signal ends them at once.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { AggregatorRegistry } from 'prom-client';
+import { LocalIssuerKey } from '../shared/credential/issuerKey.js';
+import type { Config } from './config.js';
+import { drainServer } from './drainServer.js';
+import { flushLogger, type Logger } from './logger.js';
+import { startMetricsServer } from './metrics/metricsServer.js';
+
+/** The message that asks a worker to drain and exit. */
+export const SHUTDOWN_MESSAGE = 'sdk:shutdown';
+
+const RESTART_PAUSE_MS = 1000;
+const FAILED_STARTS_ALLOWED = 3;
+/** Time a worker gets past its own drain timeout before it is killed. */
+const EXIT_MARGIN_MS = 5000;
+
+export async function runWorkerPool(opts: { config: Config; logger: Logger; workers: number }): Promise<void> {
+  const { config, logger } = opts;
+  const env: Record<string, string> = {};
+  if (!config.ISSUER_PRIVATE_JWK) env.ISSUER_PRIVATE_JWK = JSON.stringify((await LocalIssuerKey.generate()).exportPrivateJwk());
+
+  const aggregator = new AggregatorRegistry();
+  const metrics = await startMetricsServer({ registry: { contentType: aggregator.contentType, metrics: () => aggregator.clusterMetrics() }, host: config.METRICS_HOST, port: config.METRICS_PORT });
+  logger.info({ host: metrics.host, port: metrics.port, workers: opts.workers }, 'metrics listening (every worker summed)');
+
+  const listened = new WeakSet<Worker>();
+  let failedStarts = 0;
+  let stopping = false;
+  const exits: Array<Promise<void>> = [];
+
+  const fork = (): void => {
+    const worker = cluster.fork(env);
+    exits.push(new Promise((resolve) => worker.once('exit', () => resolve())));
+    worker.once('listening', () => {
+      listened.add(worker);
+      failedStarts = 0;
+    });
+    worker.once('exit', (code, signal) => {
+      if (stopping) return;
+      const started = listened.has(worker);
+      failedStarts = started ? 0 : failedStarts + 1;
+      logger.error({ workerPid: worker.process.pid, code, signal, started }, started ? 'a worker died: starting another' : 'a worker died before it listened');
+      if (failedStarts >= FAILED_STARTS_ALLOWED) {
+        logger.fatal({ failedStarts }, 'workers keep dying before they listen: stopping');
+        void stop('SIGTERM', 1);
+        return;
+      }
+      setTimeout(() => {
+        if (!stopping) fork();
+      }, RESTART_PAUSE_MS).unref();
+    });
+  };
+
+  const living = (): Worker[] => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
+
+  const stop = async (signal: NodeJS.Signals, exitCode = 0): Promise<void> => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: ending the workers now');
+      for (const worker of living()) worker.process.kill('SIGKILL');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal, workers: living().length }, 'stopping: the workers drain');
+    for (const worker of living()) if (worker.isConnected()) worker.send(SHUTDOWN_MESSAGE);
+    const deadline = setTimeout(() => {
+      const late = living();
+      logger.error({ workers: late.map((w) => w.process.pid) }, 'workers still running after the drain timeout: killed');
+      for (const worker of late) worker.process.kill('SIGKILL');
+    }, config.SHUTDOWN_TIMEOUT * 1000 + EXIT_MARGIN_MS);
+    await Promise.all(exits);
+    clearTimeout(deadline);
+    await drainServer(metrics.server, 1000);
+    logger.info({ signal }, 'stopped (every worker exited)');
+    await flushLogger(logger);
+    process.exit(exitCode);
+  };
+  process.on('SIGINT', (s) => void stop(s));
+  process.on('SIGTERM', (s) => void stop(s));
+
+  for (let i = 0; i < opts.workers; i++) fork();
+}
