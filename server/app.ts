@@ -179,6 +179,8 @@ export function createApp(opts: CreateAppOptions): App {
 
   const app = express();
   app.disable('x-powered-by');
+  // Answers are never cached (cache-control: no-store below): no ETag to hash each body for.
+  app.set('etag', false);
   app.set('trust proxy', false);
   // First, so every answer carries them, errors included; the portals replace the CSP with theirs.
   app.use(securityHeaders({ issuer: config.ISSUER }));
@@ -192,7 +194,11 @@ export function createApp(opts: CreateAppOptions): App {
         return id;
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-      serializers: { req: (req: { id: unknown; method: unknown; url: unknown }) => ({ id: req.id, method: req.method, url: redactUrl(String(req.url)) }) },
+      // What a request's line needs: its id, method, (redacted) URL and status; not every header.
+      serializers: {
+        req: (req: { id: unknown; method: unknown; url: unknown }) => ({ id: req.id, method: req.method, url: redactUrl(String(req.url)) }),
+        res: (res: { statusCode: unknown }) => ({ statusCode: res.statusCode }),
+      },
     }),
   );
   app.use((req, res, next) => {
