@@ -10,6 +10,7 @@ import { digitalKeySchema, vehicleRecordSchema, type DigitalKey, type VehicleRec
 import { parseRecord, parseRecordOrNull, readRecord, updateRecord } from '../store/records.js';
 import type { Store, StoreTransaction } from '../store/store.js';
 import { storeKeys } from '../store/storeKeys.js';
+import { auditAppend, type AuditEntry } from './auditTrail.js';
 
 /** What a change returns: the next vehicle document, other writes of the same commit, and a result. */
 export interface VehicleChange<T> {
@@ -24,8 +25,22 @@ export interface CommittedChange<T> {
   result: T;
 }
 
+/** The bounds a vehicle's records keep (configuration, docs/operations.md "Bounds and retention"). */
+export interface VehicleBounds {
+  /** VEHICLE_AUDIT_ENTRIES_KEPT: the newest audit entries kept (R13). */
+  auditEntriesKept: number;
+}
+
 export class VehicleRepository {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly bounds: VehicleBounds,
+  ) {}
+
+  /** The audit entry's append (R13), bounded, for the vehicle commit of the change it records. */
+  auditWrite(entry: AuditEntry): { key: string; value: string; keepLast: number } {
+    return auditAppend(entry, this.bounds.auditEntriesKept);
+  }
 
   async find(vin: Vin): Promise<VehicleRecord | null> {
     return readRecord(this.store, storeKeys.vehicle(vin), vehicleRecordSchema, 'vehicle');
@@ -105,19 +120,30 @@ export class VehicleRepository {
     return { del: [storeKeys.vehiclePasskeyKeys(vin, epoch)] };
   }
 
-  /**
-   * Note a key about to be made in the indexes that find it later: which vehicle it belongs to, and
-   * the passkey's list of keys (R6). Written before the key's commit; a dangling entry (when that
-   * commit fails) points at no key and is harmless.
-   */
-  async indexKeyToBe(opts: { vin: Vin; keyId: KeyId; passkeyId: PasskeyId }): Promise<void> {
-    await this.store.set(storeKeys.keyVehicle(opts.keyId), opts.vin);
-    await this.store.commit({ append: [{ key: storeKeys.passkeyKeys(opts.passkeyId), value: `${opts.vin} ${opts.keyId}` }] });
+  /** The writes that drop an ended epoch's archive (retention), for the vehicle commit. */
+  archiveRemovalWrites(vin: Vin, epoch: number): Required<Pick<StoreTransaction, 'del'>> {
+    return { del: [storeKeys.vehicleKeys(vin, epoch), storeKeys.vehiclePasskeyKeys(vin, epoch)] };
   }
 
-  /** Drop the vehicle index of a key whose commit failed. */
-  async unindexKey(keyId: KeyId): Promise<void> {
-    await this.store.del(storeKeys.keyVehicle(keyId));
+  /**
+   * Note a key about to be made in the indexes that find it later: which vehicle it belongs to, and
+   * the passkey's key index (R6). Written before the key's commit; a dangling entry (when that
+   * commit fails) points at no key and is harmless.
+   */
+  async indexKeyToBe(opts: KeyIndexEntry): Promise<void> {
+    await this.store.set(storeKeys.keyVehicle(opts.keyId), opts.vin);
+    await this.store.commit({ hset: [{ key: storeKeys.passkeyKeyIndex(opts.passkeyId), field: `${opts.vin} ${opts.keyId}`, value: '' }] });
+  }
+
+  /**
+   * Drop the index entries of keys that are dead for good (a commit that failed, or keys whose last
+   * credential expired): each is in its own hash slot, so one small step each; idempotent.
+   */
+  async unindexKeys(entries: Array<Pick<KeyIndexEntry, 'vin' | 'keyId'> & { passkeyId?: PasskeyId | undefined }>): Promise<void> {
+    for (const { vin, keyId, passkeyId } of entries) {
+      await this.store.del(storeKeys.keyVehicle(keyId));
+      if (passkeyId !== undefined) await this.store.commit({ hdel: [{ key: storeKeys.passkeyKeyIndex(passkeyId), field: `${vin} ${keyId}` }] });
+    }
   }
 
   /** Which vehicle a key id belongs to (null if unknown). */
@@ -125,13 +151,24 @@ export class VehicleRepository {
     return this.store.get(storeKeys.keyVehicle(keyId));
   }
 
-  /** Every key a passkey was ever given, on any vehicle (R6); keys since wiped or revoked included. */
+  /**
+   * Every key a passkey was given that may still live, on any vehicle (R6); keys wiped or revoked
+   * since are included until retention drops them. Entries of the list kept before issue 11 are read too.
+   */
   async keysGivenToPasskey(passkeyId: PasskeyId): Promise<Array<{ vin: Vin; keyId: KeyId }>> {
-    const held = await this.store.range(storeKeys.passkeyKeys(passkeyId), 0, -1);
-    return held.flatMap((entry) => {
+    const [legacy, index] = await Promise.all([this.store.range(storeKeys.passkeyKeys(passkeyId), 0, -1), this.store.hgetall(storeKeys.passkeyKeyIndex(passkeyId))]);
+    const entries = [...new Set([...legacy, ...Object.keys(index)])];
+    return entries.map((entry) => {
       const [vin, keyId, ...rest] = entry.split(' ');
-      if (vin === undefined || keyId === undefined || rest.length > 0) throw new DigitalKeyError('CORRUPT_RECORD', "an entry of a passkey's key list is not \"VIN keyId\"");
-      return [{ vin, keyId }];
+      if (vin === undefined || keyId === undefined || rest.length > 0) throw new DigitalKeyError('CORRUPT_RECORD', "an entry of a passkey's key index is not \"VIN keyId\"");
+      return { vin, keyId };
     });
   }
+}
+
+/** A key as its indexes name it. */
+export interface KeyIndexEntry {
+  vin: Vin;
+  keyId: KeyId;
+  passkeyId: PasskeyId;
 }
