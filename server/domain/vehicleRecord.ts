@@ -114,3 +114,23 @@ export const digitalKeySchema = z.object({
   invitationId: z.string().exactOptional(),
 });
 export type DigitalKey = z.infer<typeof digitalKeySchema>;
+
+/**
+ * A key as stored in its epoch's hash (issue 11): the fields its place already says — its id (the
+ * hash field), VIN and epoch (the hash's name) — are left out. Records written before carry them
+ * and still parse; where present they must agree with the place.
+ */
+export const storedKeySchema = digitalKeySchema.partial({ keyId: true, vin: true, epoch: true });
+export type StoredKey = z.infer<typeof storedKeySchema>;
+
+/** The stored form of a key (see storedKeySchema). */
+export function storedKey(key: DigitalKey): StoredKey {
+  const { keyId: _keyId, vin: _vin, epoch: _epoch, ...stored } = key;
+  return stored;
+}
+
+/** A key read from its place; null when a field it carries contradicts the place (a corrupt record). */
+export function keyAt(stored: StoredKey, place: Pick<DigitalKey, 'keyId' | 'vin' | 'epoch'>): DigitalKey | null {
+  if ((stored.keyId ?? place.keyId) !== place.keyId || (stored.vin ?? place.vin) !== place.vin || (stored.epoch ?? place.epoch) !== place.epoch) return null;
+  return { ...stored, ...place };
+}

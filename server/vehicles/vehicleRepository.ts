@@ -6,8 +6,8 @@
  */
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { KeyId, PasskeyId, Vin } from '../../shared/ids.js';
-import { digitalKeySchema, vehicleRecordSchema, type DigitalKey, type VehicleRecord } from '../domain/vehicleRecord.js';
-import { parseRecord, parseRecordOrNull, readRecord, updateRecord } from '../store/records.js';
+import { keyAt, storedKey, storedKeySchema, vehicleRecordSchema, type DigitalKey, type VehicleRecord } from '../domain/vehicleRecord.js';
+import { parseRecord, readRecord, updateRecord } from '../store/records.js';
 import type { Store, StoreTransaction } from '../store/store.js';
 import { storeKeys } from '../store/storeKeys.js';
 import { auditAppend, type AuditEntry } from './auditTrail.js';
@@ -76,13 +76,14 @@ export class VehicleRepository {
 
   async keys(vin: Vin, epoch: number): Promise<DigitalKey[]> {
     const all = await this.store.hgetall(storeKeys.vehicleKeys(vin, epoch));
-    return Object.values(all)
-      .map((raw) => parseRecord(digitalKeySchema, raw, 'key'))
+    return Object.entries(all)
+      .map(([keyId, raw]) => parseKey(raw, { keyId, vin, epoch }))
       .sort((a, b) => a.createdAt - b.createdAt || a.keyId.localeCompare(b.keyId));
   }
 
   async key(vin: Vin, epoch: number, keyId: KeyId): Promise<DigitalKey | null> {
-    return parseRecordOrNull(digitalKeySchema, await this.store.hget(storeKeys.vehicleKeys(vin, epoch), keyId), 'key');
+    const raw = await this.store.hget(storeKeys.vehicleKeys(vin, epoch), keyId);
+    return raw === null ? null : parseKey(raw, { keyId, vin, epoch });
   }
 
   /** Whether a passkey already holds a key on the vehicle in an epoch (one key per passkey per vehicle). */
@@ -96,7 +97,7 @@ export class VehicleRepository {
     return {
       expect: [{ key: byPasskey, field: key.passkeyId, value: null }],
       hset: [
-        { key: storeKeys.vehicleKeys(key.vin, key.epoch), field: key.keyId, value: JSON.stringify(key) },
+        { key: storeKeys.vehicleKeys(key.vin, key.epoch), field: key.keyId, value: JSON.stringify(storedKey(key)) },
         { key: byPasskey, field: key.passkeyId, value: key.keyId },
       ],
     };
@@ -164,6 +165,13 @@ export class VehicleRepository {
       return { vin, keyId };
     });
   }
+}
+
+/** A key record read from its epoch's hash (either stored form, see storedKeySchema). */
+function parseKey(raw: string, place: Pick<DigitalKey, 'keyId' | 'vin' | 'epoch'>): DigitalKey {
+  const key = keyAt(parseRecord(storedKeySchema, raw, 'key'), place);
+  if (!key) throw new DigitalKeyError('CORRUPT_RECORD', 'a stored key names another key, vehicle or epoch than where it is kept');
+  return key;
 }
 
 /** A key as its indexes name it. */
