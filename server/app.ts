@@ -127,6 +127,7 @@ export function createApp(opts: CreateAppOptions): App {
       const account = await accounts.find(accountId);
       return account && account.closedAt === undefined ? account.email : null;
     },
+    entriesKept: config.OUTBOX_ENTRIES_KEPT,
   });
   const trustUpdates = new TrustUpdates({ issuer: config.ISSUER, issuerKey, others: opts.otherIssuerKeys ?? [], clock });
   const ctx: AppContext = {
@@ -140,7 +141,7 @@ export function createApp(opts: CreateAppOptions): App {
     rp: { rpId: config.RP_ID, rpName: config.RP_NAME, origins: config.RP_ORIGINS },
     accounts,
     challenges: new CeremonyChallenges({ store, clock, ttlSeconds: config.CHALLENGE_TTL }),
-    vehicles: new VehicleRepository(store),
+    vehicles: new VehicleRepository(store, { auditEntriesKept: config.VEHICLE_AUDIT_ENTRIES_KEPT }),
     manifests: new StateManifests({ store, clock, issuer: config.ISSUER, issuerKey, metrics }),
     outbox,
     metrics,

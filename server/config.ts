@@ -155,6 +155,21 @@ const envSchema = z.object({
   PAYMENT_GATEWAY: z.enum(['simulator']).default('simulator'),
   /** Seed of the simulator's intermittently failing test card (…0119), so its failures are repeatable. */
   PAYMENT_SIMULATOR_SEED: z.string().min(1).max(200).default('sdk-payments'),
+
+  // --- Bounds and retention (issue 11; docs/operations.md "Bounds and retention") ----------------------
+  /** Notifications kept in an account's outbox (the newest); the ids of delivered notices and the read marks are bounded with it. */
+  OUTBOX_ENTRIES_KEPT: z.coerce.number().int().min(10).max(100_000).default(500),
+  /** Entries kept in a vehicle's audit trail (R13: who, when, why, which keys), the newest. Export before they go if the law asks longer. */
+  VEHICLE_AUDIT_ENTRIES_KEPT: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
+  /** Entries kept in an account's recovery and closure trail (R13, R15), the newest. */
+  ACCOUNT_AUDIT_ENTRIES_KEPT: z.coerce.number().int().min(100).max(1_000_000).default(1_000),
+  /** Lines kept in a vehicle's payment ledger, the newest (the payment provider keeps the books of record). */
+  LEDGER_ENTRIES_KEPT: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
+  /**
+   * How long the key records of a wiped epoch are kept once the last credential any of them could
+   * have had expired; then the scheduler drops them (their ids stay in the wipe's audit entry). 0: at once.
+   */
+  WIPED_EPOCH_RETENTION: z.union([z.literal('0').transform(() => 0), duration(1, 3650 * 86_400)]).default(0),
 });
 
 /** The validated configuration; ISSUER, RP_ORIGINS and PORTAL_URL are always set (they follow PORT when unset). */

@@ -20,15 +20,13 @@ export const accountAuditEntrySchema = z.object({
 });
 export type AccountAuditEntry = z.infer<typeof accountAuditEntrySchema>;
 
-/** The bound of an account's audit trail (recovery and closure events): its newest entries kept. */
-export const ACCOUNT_AUDIT_ENTRIES_KEPT = 1_000;
-
-export function accountAuditAppend(entry: AccountAuditEntry): { key: string; value: string; keepLast: number } {
-  return { key: storeKeys.accountAudit(entry.accountId), value: JSON.stringify(entry), keepLast: ACCOUNT_AUDIT_ENTRIES_KEPT };
+/** The append of one entry; the trail keeps its newest `keepLast` (ACCOUNT_AUDIT_ENTRIES_KEPT). */
+export function accountAuditAppend(entry: AccountAuditEntry, keepLast: number): { key: string; value: string; keepLast: number } {
+  return { key: storeKeys.accountAudit(entry.accountId), value: JSON.stringify(entry), keepLast };
 }
 
-export async function recordAccountAudit(ctx: Pick<AppContext, 'store'>, entry: AccountAuditEntry): Promise<void> {
-  await ctx.store.commit({ append: [accountAuditAppend(entry)] });
+export async function recordAccountAudit(ctx: Pick<AppContext, 'store' | 'config'>, entry: AccountAuditEntry): Promise<void> {
+  await ctx.store.commit({ append: [accountAuditAppend(entry, ctx.config.ACCOUNT_AUDIT_ENTRIES_KEPT)] });
 }
 
 export async function readAccountAudit(ctx: Pick<AppContext, 'store'>, accountId: AccountId, limit = 100): Promise<AccountAuditEntry[]> {

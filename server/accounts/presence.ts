@@ -17,7 +17,7 @@ export function assertPresenceProven(account: Pick<AccountRecord, 'presenceRequi
 }
 
 /** The account proves presence at a car it is main user of, by the QR code inside it. */
-export async function provePresence(ctx: Pick<AppContext, 'accounts' | 'vehicles' | 'store' | 'clock'>, opts: { accountId: AccountId; vin: Vin; qrToken: string }): Promise<void> {
+export async function provePresence(ctx: Pick<AppContext, 'accounts' | 'vehicles' | 'store' | 'clock' | 'config'>, opts: { accountId: AccountId; vin: Vin; qrToken: string }): Promise<void> {
   const vehicle = await ctx.vehicles.get(opts.vin);
   assertMainUser(vehicle, opts.accountId);
   if (!qrTokenMatches(vehicle, opts.qrToken)) throw new DigitalKeyError('CLAIM_REJECTED', 'this is not the QR code of this vehicle');

@@ -84,7 +84,7 @@ export function claimOutcome(vehicle: VehicleRecord, opts: ClaimOutcomeOpts): Cl
     // The main user proving possession again changes nothing about the keys.
     return { kind: 'claimed', vehicle: { ...rest, mainUser: { ...mainUser, since: vehicle.mainUser.since } }, previousMainUser: null, wiped: false };
   }
-  const base = previous === null ? rest : wipeAllKeys(rest);
+  const base = previous === null ? rest : wipeAllKeys(rest, opts.nowMs);
   return {
     kind: 'claimed',
     vehicle: {

@@ -30,8 +30,22 @@ export const revokedKeySchema = z.object({
   until: z.number(),
   /** Whose key it was: a repeated revocation by its holder is answered as done (absent on older entries). */
   holder: z.string().exactOptional(),
+  /** The passkey the key was bound to: retention drops the key from that passkey's key index (absent on older entries). */
+  passkey: z.string().exactOptional(),
 });
 export type RevokedKey = z.infer<typeof revokedKeySchema>;
+
+/** A wiped epoch whose archive is still kept (see `VehicleRecord.endedEpochs`). */
+export const endedEpochSchema = z.object({
+  epoch: z.number().int().nonnegative(),
+  /** When the wipe committed (ms). */
+  endedAt: z.number(),
+  /** Seconds: the archive is dropped after this; absent until retention first looked at it. */
+  until: z.number().exactOptional(),
+  /** Keys revoked one by one before the wipe (no longer in the archive): their indexes go with it. */
+  revoked: z.array(revokedKeySchema).exactOptional(),
+});
+export type EndedEpoch = z.infer<typeof endedEpochSchema>;
 
 /** The vehicle's own public key (P-256): it signs its requests to the vehicle API. */
 export const vehiclePublicJwkSchema = z.object({ kty: z.literal('EC'), crv: z.literal('P-256'), x: z.string(), y: z.string() });
@@ -58,8 +72,14 @@ export const vehicleRecordSchema = z.object({
   epoch: z.number().int().nonnegative(),
   /** State-manifest sequence number: grows with every change the car must learn of. */
   seq: z.number().int().nonnegative(),
-  /** Individually revoked keys whose credentials may still be unexpired. */
+  /** Individually revoked keys whose credentials may still be unexpired (retention drops the others, server/vehicles/applyRetention.ts). */
   revoked: z.array(revokedKeySchema),
+  /**
+   * Epochs a wipe ended whose key records are still kept (the archive the wipe's audit entry names):
+   * when it ended (ms) and, once retention has looked, until when (seconds) a credential of one of
+   * its keys could still verify plus WIPED_EPOCH_RETENTION. Then the archive goes (absent: none).
+   */
+  endedEpochs: z.array(endedEpochSchema).exactOptional(),
   /** Shared keys in the current epoch (kept here so the limit is checked in the same commit). */
   sharedKeys: z.number().int().nonnegative(),
   /** Wrong odometer readings in the current window (claims by odometer are limited, R2). */
@@ -94,3 +114,23 @@ export const digitalKeySchema = z.object({
   invitationId: z.string().exactOptional(),
 });
 export type DigitalKey = z.infer<typeof digitalKeySchema>;
+
+/**
+ * A key as stored in its epoch's hash (issue 11): the fields its place already says — its id (the
+ * hash field), VIN and epoch (the hash's name) — are left out. Records written before carry them
+ * and still parse; where present they must agree with the place.
+ */
+export const storedKeySchema = digitalKeySchema.partial({ keyId: true, vin: true, epoch: true });
+export type StoredKey = z.infer<typeof storedKeySchema>;
+
+/** The stored form of a key (see storedKeySchema). */
+export function storedKey(key: DigitalKey): StoredKey {
+  const { keyId: _keyId, vin: _vin, epoch: _epoch, ...stored } = key;
+  return stored;
+}
+
+/** A key read from its place; null when a field it carries contradicts the place (a corrupt record). */
+export function keyAt(stored: StoredKey, place: Pick<DigitalKey, 'keyId' | 'vin' | 'epoch'>): DigitalKey | null {
+  if ((stored.keyId ?? place.keyId) !== place.keyId || (stored.vin ?? place.vin) !== place.vin || (stored.epoch ?? place.epoch) !== place.epoch) return null;
+  return { ...stored, ...place };
+}

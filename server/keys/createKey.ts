@@ -62,7 +62,7 @@ export async function createKey(ctx: CreateKeyDeps, opts: CreateKeyOpts): Promis
   }).catch(async (err: unknown) => {
     // Refused by a rule: no key, so its index entry goes. Any other failure may have come after the
     // commit (a lost reply, a stopping process): the entry stays, since it may point at the key.
-    if (err instanceof DigitalKeyError && err.code !== 'STORE_UNAVAILABLE') await ctx.vehicles.unindexKey(keyId);
+    if (err instanceof DigitalKeyError && err.code !== 'STORE_UNAVAILABLE') await ctx.vehicles.unindexKeys([{ vin: opts.vin, keyId, passkeyId: opts.passkeyId }]);
     throw err;
   });
   // A wipe in between moved the key to a later epoch than its index says: correct the hint.

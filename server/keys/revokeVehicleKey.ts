@@ -11,11 +11,12 @@ import { revokeKey } from '../domain/revokeKey.js';
 import { withPendingNotice } from '../domain/pendingNotice.js';
 import type { NoticeEffect } from '../domain/subscriptionRecord.js';
 import type { DigitalKey, VehicleRecord } from '../domain/vehicleRecord.js';
-import { auditAppend, type AuditActorRole } from '../vehicles/auditTrail.js';
+import { DueIndex } from '../subscriptions/dueIndex.js';
+import type { AuditActorRole } from '../vehicles/auditTrail.js';
 
 type AuditActor = { accountId: AccountId | null; role: AuditActorRole };
 
-export type RevokeVehicleKeyDeps = Pick<AppContext, 'vehicles' | 'manifests' | 'clock' | 'metrics'>;
+export type RevokeVehicleKeyDeps = Pick<AppContext, 'vehicles' | 'manifests' | 'clock' | 'metrics' | 'store'>;
 
 export interface RevokeVehicleKeyOpts {
   vin: Vin;
@@ -37,6 +38,9 @@ export interface RevokeVehicleKeyResult {
 }
 
 export async function revokeVehicleKey(ctx: RevokeVehicleKeyDeps, opts: RevokeVehicleKeyOpts): Promise<RevokeVehicleKeyResult> {
+  // Retention drops the revocation's entry once the key's credentials expired (server/vehicles/
+  // applyRetention.ts): the vehicle is filed in the due index before the commit (crash-safe).
+  await new DueIndex(ctx.store).add(opts.vin, ctx.clock.now());
   const { vehicle, result: key } = await ctx.vehicles.update(opts.vin, async (current) => {
     const key = await ctx.vehicles.key(opts.vin, current.epoch, opts.keyId);
     if (!key) throw new DigitalKeyError('KEY_NOT_FOUND');
@@ -52,7 +56,7 @@ export async function revokeVehicleKey(ctx: RevokeVehicleKeyDeps, opts: RevokeVe
         replicated: true,
         ...ctx.vehicles.keyRemovalWrites(key),
         append: [
-          auditAppend({ at: ctx.clock.now(), vin: opts.vin, action: 'revoke', actor, reason: opts.reason, keyIds: [key.keyId], epoch: next.epoch, seq: next.seq, detail: { role: key.role, passkeyId: key.passkeyId, holder: key.accountId } }),
+          ctx.vehicles.auditWrite({ at: ctx.clock.now(), vin: opts.vin, action: 'revoke', actor, reason: opts.reason, keyIds: [key.keyId], epoch: next.epoch, seq: next.seq, detail: { role: key.role, passkeyId: key.passkeyId, holder: key.accountId } }),
         ],
       },
       result: key,

@@ -13,7 +13,8 @@ import type { AccountId, KeyId, Vin } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
 import { wipeAllKeys, type WipeReason } from '../domain/wipeAllKeys.js';
-import { auditAppend, keyIdsOfEpoch, type AuditActorRole } from '../vehicles/auditTrail.js';
+import { DueIndex } from '../subscriptions/dueIndex.js';
+import { keyIdsOfEpoch, type AuditActorRole } from '../vehicles/auditTrail.js';
 
 export type WipeVehicleKeysDeps = Pick<AppContext, 'vehicles' | 'manifests' | 'clock' | 'store' | 'metrics'>;
 
@@ -55,7 +56,7 @@ export function wipeWrites(
     replicated: true,
     ...ctx.vehicles.epochEndWrites(before.vin, before.epoch),
     append: [
-      auditAppend({
+      ctx.vehicles.auditWrite({
         at: ctx.clock.now(),
         vin: before.vin,
         action: 'wipe',
@@ -72,9 +73,12 @@ export function wipeWrites(
 }
 
 export async function wipeVehicleKeys(ctx: WipeVehicleKeysDeps, request: WipeVehicleKeysOpts): Promise<WipeVehicleKeysResult> {
+  // Retention drops the wiped epoch's archive later (server/vehicles/applyRetention.ts): the vehicle
+  // is filed in the due index before the commit, so a crash right after it loses nothing.
+  await new DueIndex(ctx.store).add(request.vin, ctx.clock.now());
   const { before, vehicle } = await ctx.vehicles.update(request.vin, (current) => {
     const changed = request.change ? request.change(current) : current;
-    const next = wipeAllKeys(changed);
+    const next = wipeAllKeys(changed, ctx.clock.now());
     const writes = wipeWrites(ctx, current, next, {
       reason: request.reason,
       actor: request.actor,

@@ -57,11 +57,17 @@ export function logMailer(logger: Logger): Mailer {
   };
 }
 
-/** The bound of an account's outbox: its newest notifications kept (the inbox shows fewer). */
-export const OUTBOX_ENTRIES_KEPT = 500;
-
 export class Outbox {
-  constructor(private readonly deps: { store: Store; clock: Clock; mailer: Mailer; emailOf: (accountId: AccountId) => Promise<string | null> }) {}
+  constructor(
+    private readonly deps: {
+      store: Store;
+      clock: Clock;
+      mailer: Mailer;
+      emailOf: (accountId: AccountId) => Promise<string | null>;
+      /** The bound of an account's outbox: its newest notifications kept (OUTBOX_ENTRIES_KEPT; the inbox shows fewer). */
+      entriesKept: number;
+    },
+  ) {}
 
   /**
    * Store a notification and hand it to the mailer. With `opts.id` it is idempotent: a notification
@@ -73,16 +79,30 @@ export class Outbox {
       await this.deps.mailer.send({ accountId, email: opts.to ?? (await this.deps.emailOf(accountId)) }, { ...notification, link: opts.link });
       return notification;
     }
-    const append = [{ key: storeKeys.outbox(accountId), value: JSON.stringify(notification), keepLast: OUTBOX_ENTRIES_KEPT }];
+    const append = [{ key: storeKeys.outbox(accountId), value: JSON.stringify(notification), keepLast: this.deps.entriesKept }];
     if (opts.id === undefined) {
       await this.deps.store.commit({ append });
     } else {
       const ids = storeKeys.outboxIds(accountId);
       const fresh = await this.deps.store.commit({ expect: [{ key: ids, field: opts.id, value: null }], hset: [{ key: ids, field: opts.id, value: String(notification.at) }], append });
       if (!fresh) return notification;
+      await this.#trimIds(accountId);
     }
     await this.deps.mailer.send({ accountId, email: opts.to ?? (await this.deps.emailOf(accountId)) }, notification);
     return notification;
+  }
+
+  /**
+   * Keep the idempotency ids in step with the outbox: the newest `entriesKept` ids stay (no more
+   * notifications stay either); older ones belong to notices delivered long ago, which no pending
+   * effect sends again.
+   */
+  async #trimIds(accountId: AccountId): Promise<void> {
+    const key = storeKeys.outboxIds(accountId);
+    const ids = Object.entries(await this.deps.store.hgetall(key));
+    if (ids.length <= this.deps.entriesKept) return;
+    const oldest = ids.sort(([a, at], [b, bt]) => Number(at) - Number(bt) || a.localeCompare(b)).slice(0, ids.length - this.deps.entriesKept);
+    await this.deps.store.commit({ hdel: oldest.map(([field]) => ({ key, field })) });
   }
 
   /** The account's last `limit` notifications, oldest first. */

@@ -43,7 +43,8 @@ const endpointErrorSchema = z.object({ error: z.object({ code: z.unknown(), mess
 /** Act directly on a store (Redis in production). */
 export function storeTarget(redisUrl: string): OperatorTarget {
   const store = createStore({ redisUrl, clock: systemClock });
-  const vehicles = new VehicleRepository(store);
+  const config = loadConfig();
+  const vehicles = new VehicleRepository(store, { auditEntriesKept: config.VEHICLE_AUDIT_ENTRIES_KEPT });
   const accounts = new AccountRepository(store);
   return {
     description: store.location ?? store.kind,
@@ -55,7 +56,7 @@ export function storeTarget(redisUrl: string): OperatorTarget {
       const account = await grantDealer({ accounts }, email);
       return { accountId: account.accountId };
     },
-    inviteDealer: (email) => inviteDealer({ accounts, store, clock: systemClock, config: loadConfig() }, email),
+    inviteDealer: (email) => inviteDealer({ accounts, store, clock: systemClock, config }, email),
     close: () => store.close(),
   };
 }

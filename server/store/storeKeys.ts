@@ -21,7 +21,7 @@ function id(v: string): string {
 export const storeKeys = {
   /** The vehicle document: provisioning, main user, services, epoch, seq, revoked ids. */
   vehicle: (v: string) => `${PREFIX}:{${vin(v)}}:vehicle`,
-  /** An epoch's keys (hash keyId → key). A wipe moves to a new epoch; the old hash stays as its audit archive (R13). */
+  /** An epoch's keys (hash keyId → key). A wipe moves to a new epoch; the old hash stays as its audit archive (R13) until retention drops it. */
   vehicleKeys: (v: string, epoch: number) => `${PREFIX}:{${vin(v)}}:keys:${epoch}`,
   /** A vehicle request token id already used (replay protection). */
   vehicleTokenUse: (v: string, jti: string) => `${PREFIX}:{${vin(v)}}:jti:${id(jti)}`,
@@ -38,8 +38,10 @@ export const storeKeys = {
   accountByEmail: (email: string) => `${PREFIX}:{e:${createHash('sha256').update(email.trim().toLowerCase()).digest('base64url')}}:account`,
   /** A passkey record (WebAuthn credential id → public key, counter, account). */
   passkey: (passkeyId: string) => `${PREFIX}:{p:${id(passkeyId)}}:passkey`,
-  /** Every key a passkey was given (list of "VIN keyId"), so a lost phone's keys are found everywhere (R6). */
+  /** Before issue 11: every key a passkey was given (list of "VIN keyId"); read, no longer written (see passkeyKeyIndex). */
   passkeyKeys: (passkeyId: string) => `${PREFIX}:{p:${id(passkeyId)}}:keys`,
+  /** The keys a passkey was given and that may still live (hash "VIN keyId" → ""), so a lost phone's keys are found everywhere (R6); retention drops dead ones. */
+  passkeyKeyIndex: (passkeyId: string) => `${PREFIX}:{p:${id(passkeyId)}}:key-index`,
   /** A sharing invitation, under the SHA-256 of its code. */
   invitation: (codeDigest: string) => `${PREFIX}:{i:${id(codeDigest)}}:invitation`,
   /** A dealer invitation an operator made (single use, R-dealer enrolment), under the SHA-256 of its token. */

@@ -5,6 +5,7 @@
  * longer the main user or Standard Services ended, and follow-up effects (refunds, ledger lines,
  * notices). Pure: the scheduler indexes `nextDueAt` and runs `dueAction` when it comes.
  */
+import { nextRetentionAt } from '../domain/archiveRetention.js';
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
 import { cancelAtOf, isLive, renews } from './subscriptionAccess.js';
 import type { ChargeIntent, EndReason } from '../domain/subscriptionRecord.js';
@@ -51,10 +52,12 @@ export function dueAction(vehicle: VehicleRecord, nowMs: number): DueAction | nu
   return { kind: 'end', reason: sub.plan === 'trial' ? 'trial-over' : 'not-renewed' };
 }
 
-/** When the next time-driven work on this vehicle is due (a past instant: now), or null if none. */
+/** When the next time-driven work on this vehicle is due (a past instant: now), or null if none; retention's included (archiveRetention.ts). */
 export function nextDueAt(vehicle: VehicleRecord): number | null {
   const state = vehicle.subscriptions;
   const times: number[] = (state?.effects ?? []).map((e) => e.at);
+  const retention = nextRetentionAt(vehicle);
+  if (retention !== null) times.push(retention);
   const sub = state?.current;
   if (sub && sub.status !== 'ended') {
     if (sub.charging) times.push(chargeResumeAt(sub.charging));

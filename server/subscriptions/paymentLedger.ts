@@ -9,11 +9,12 @@ import { parseRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { storeKeys } from '../store/storeKeys.js';
 
-/** The bound of a vehicle's ledger here: its newest lines kept (the books of record are the payment provider's). */
-export const LEDGER_ENTRIES_KEPT = 10_000;
-
 export class PaymentLedger {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    /** The bound of a vehicle's ledger here: its newest lines kept (LEDGER_ENTRIES_KEPT; the books of record are the payment provider's). */
+    private readonly entriesKept: number,
+  ) {}
 
   /** Append the effect's line unless that effect was written before (its "done" marker in the same commit). */
   async appendOnce(vin: Vin, effect: LedgerEffect): Promise<void> {
@@ -21,7 +22,7 @@ export class PaymentLedger {
     await this.store.commit({
       expect: [{ key: doneKey, field: effect.id, value: null }],
       hset: [{ key: doneKey, field: effect.id, value: String(effect.at) }],
-      append: [{ key: storeKeys.vehiclePayments(vin), value: JSON.stringify(effect.entry), keepLast: LEDGER_ENTRIES_KEPT }],
+      append: [{ key: storeKeys.vehiclePayments(vin), value: JSON.stringify(effect.entry), keepLast: this.entriesKept }],
     });
   }
 

@@ -1,6 +1,7 @@
 /**
  * The scheduler of time-driven subscription work (R9, R10, R11, R4b): renewals, retries, trial
- * ends, cancellations taking effect, pending refunds. Safe with any number of server instances:
+ * ends, cancellations taking effect, pending refunds; and of the retention of key records (issue
+ * 11: server/vehicles/applyRetention.ts). Safe with any number of server instances:
  * - the due index (dueIndex.ts) says which vehicles to look at; the vehicle document says what is due;
  * - an instance works on a vehicle only under its lease (SET NX PX, `SCHEDULER_LEASE`), so two
  *   instances do not work on one vehicle at once; a crashed instance's lease simply runs out;
@@ -12,6 +13,7 @@
  * setting a ManualClock and calling it. In production `start()` runs it on a timer.
  */
 import type { AppContext } from '../appContext.js';
+import { applyRetention } from '../vehicles/applyRetention.js';
 import type { SubscriptionService } from './subscriptionService.js';
 import { VehicleLeases } from './vehicleLeases.js';
 
@@ -33,7 +35,7 @@ export class SubscriptionScheduler {
 
   readonly #leases: VehicleLeases;
 
-  constructor(private readonly deps: { ctx: Pick<AppContext, 'store' | 'clock' | 'vehicles' | 'logger' | 'metrics'>; service: SubscriptionService; leaseMs: number }) {
+  constructor(private readonly deps: { ctx: Pick<AppContext, 'store' | 'clock' | 'vehicles' | 'logger' | 'metrics' | 'config'>; service: SubscriptionService; leaseMs: number }) {
     this.#leases = new VehicleLeases({ store: deps.ctx.store, leaseMs: deps.leaseMs });
   }
 
@@ -56,6 +58,8 @@ export class SubscriptionScheduler {
         }
         try {
           await service.processVehicle(entry.vin);
+          // Issue 11: a wiped epoch's archive and expired revocations go once no credential needs them.
+          await applyRetention(ctx, entry.vin);
           const vehicle = await ctx.vehicles.find(entry.vin);
           // File it under its next time first, then drop this entry: never a moment with neither. The
           // next time may be this very entry (work still due now: a notice the outbox refused): keep it.

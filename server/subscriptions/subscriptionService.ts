@@ -54,7 +54,7 @@ const END_NOTES: Record<Extract<EndReason, 'trial-over' | 'not-renewed' | 'cance
 };
 
 export interface SubscriptionServiceDeps {
-  ctx: Pick<AppContext, 'vehicles' | 'manifests' | 'store' | 'clock' | 'logger' | 'metrics' | 'accounts'>;
+  ctx: Pick<AppContext, 'vehicles' | 'manifests' | 'store' | 'clock' | 'logger' | 'metrics' | 'accounts' | 'config'>;
   outbox: Outbox;
   gateway: PaymentGateway;
   terms: BillingTerms;
@@ -105,7 +105,7 @@ export class SubscriptionService implements SubscriptionGate {
   readonly ledger: PaymentLedger;
 
   constructor(private readonly deps: SubscriptionServiceDeps) {
-    this.ledger = new PaymentLedger(deps.ctx.store);
+    this.ledger = new PaymentLedger(deps.ctx.store, deps.ctx.config.LEDGER_ENTRIES_KEPT);
     this.effects = new BillingEffects({ ctx: deps.ctx, outbox: deps.outbox, gateway: deps.gateway, ledger: this.ledger });
     this.due = new DueIndex(deps.ctx.store);
   }
@@ -355,7 +355,7 @@ export class SubscriptionService implements SubscriptionGate {
     const { vehicle, result } = await ctx.vehicles.update(vin, (current) => {
       const t = rule(current);
       if (!t.wipe) return { vehicle: t.vehicle, result: { wiped: false, transition: t } };
-      const next = wipeAllKeys(t.vehicle);
+      const next = wipeAllKeys(t.vehicle, ctx.clock.now());
       const sub = t.vehicle.subscriptions?.current;
       const writes = wipeWrites(ctx, current, next, {
         reason: 'subscription-ended',

@@ -29,21 +29,29 @@ export const auditEntrySchema = z.object({
 });
 export type AuditEntry = z.infer<typeof auditEntrySchema>;
 
-/** The bound of a vehicle's audit trail: its newest entries kept (docs/operations.md, retention). */
-export const AUDIT_ENTRIES_KEPT = 10_000;
-
-/** The append operation to put in a vehicle commit. */
-export function auditAppend(entry: AuditEntry): { key: string; value: string; keepLast: number } {
-  return { key: storeKeys.vehicleAudit(entry.vin), value: JSON.stringify(entry), keepLast: AUDIT_ENTRIES_KEPT };
+/** The append operation to put in a vehicle commit; the trail keeps its newest `keepLast` entries (VEHICLE_AUDIT_ENTRIES_KEPT, via VehicleRepository.auditWrite). */
+export function auditAppend(entry: AuditEntry, keepLast: number): { key: string; value: string; keepLast: number } {
+  return { key: storeKeys.vehicleAudit(entry.vin), value: JSON.stringify(entry), keepLast };
 }
 
 export async function readAuditTrail(store: Store, vin: Vin, opts: { limit?: number } = {}): Promise<AuditEntry[]> {
   const limit = opts.limit ?? 100;
   const raws = await store.range(storeKeys.vehicleAudit(vin), -limit, -1);
   const entries = raws.map((raw) => parseRecord(auditEntrySchema, raw, 'audit entry'));
-  // A wipe names its epoch (O(1) to write); which keys that was is resolved here, when read.
-  return Promise.all(entries.map(async (e) => (e.wipedEpoch === undefined ? e : { ...e, keyIds: await keyIdsOfEpoch(store, vin, e.wipedEpoch) })));
+  // A wipe names its epoch (O(1) to write); which keys that was is resolved here, when read: from
+  // the epoch's archive, or once retention dropped it, from the `archive-dropped` entry that lists
+  // them (always newer than the wipe, so within the same window).
+  const dropped = new Map(entries.flatMap((e) => (e.action === ARCHIVE_DROPPED && e.wipedEpoch !== undefined ? [[e.wipedEpoch, e.keyIds] as const] : [])));
+  return Promise.all(
+    entries.map(async (e) => {
+      if (e.wipedEpoch === undefined || e.action === ARCHIVE_DROPPED) return e;
+      return { ...e, keyIds: dropped.get(e.wipedEpoch) ?? (await keyIdsOfEpoch(store, vin, e.wipedEpoch)) };
+    }),
+  );
 }
+
+/** The action of the entry retention writes when it drops a wiped epoch's archive (server/vehicles/applyRetention.ts). */
+export const ARCHIVE_DROPPED = 'archive-dropped';
 
 /** The ids of the keys an epoch held (after a wipe: the archive it left, R13). */
 export async function keyIdsOfEpoch(store: Store, vin: Vin, epoch: number): Promise<string[]> {

@@ -6,10 +6,11 @@
  */
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { isVin, type KeyId, type PasskeyId, type Vin } from '../../shared/ids.js';
-import { digitalKeySchema, vehicleRecordSchema, type DigitalKey, type VehicleRecord } from '../domain/vehicleRecord.js';
-import { parseRecord, parseRecordOrNull, readRecord, updateRecord } from '../store/records.js';
+import { keyAt, storedKey, storedKeySchema, vehicleRecordSchema, type DigitalKey, type VehicleRecord } from '../domain/vehicleRecord.js';
+import { parseRecord, readRecord, updateRecord } from '../store/records.js';
 import type { Store, StoreTransaction } from '../store/store.js';
 import { storeKeys } from '../store/storeKeys.js';
+import { auditAppend, type AuditEntry } from './auditTrail.js';
 
 /** What a change returns: the next vehicle document, other writes of the same commit, and a result. */
 export interface VehicleChange<T> {
@@ -30,8 +31,22 @@ export interface KeyHome {
   epoch?: number;
 }
 
+/** The bounds a vehicle's records keep (configuration, docs/operations.md "Bounds and retention"). */
+export interface VehicleBounds {
+  /** VEHICLE_AUDIT_ENTRIES_KEPT: the newest audit entries kept (R13). */
+  auditEntriesKept: number;
+}
+
 export class VehicleRepository {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly bounds: VehicleBounds,
+  ) {}
+
+  /** The audit entry's append (R13), bounded, for the vehicle commit of the change it records. */
+  auditWrite(entry: AuditEntry): { key: string; value: string; keepLast: number } {
+    return auditAppend(entry, this.bounds.auditEntriesKept);
+  }
 
   async find(vin: Vin): Promise<VehicleRecord | null> {
     return readRecord(this.store, storeKeys.vehicle(vin), vehicleRecordSchema, 'vehicle');
@@ -67,13 +82,14 @@ export class VehicleRepository {
 
   async keys(vin: Vin, epoch: number): Promise<DigitalKey[]> {
     const all = await this.store.hgetall(storeKeys.vehicleKeys(vin, epoch));
-    return Object.values(all)
-      .map((raw) => parseRecord(digitalKeySchema, raw, 'key'))
+    return Object.entries(all)
+      .map(([keyId, raw]) => parseKey(raw, { keyId, vin, epoch }))
       .sort((a, b) => a.createdAt - b.createdAt || a.keyId.localeCompare(b.keyId));
   }
 
   async key(vin: Vin, epoch: number, keyId: KeyId): Promise<DigitalKey | null> {
-    return parseRecordOrNull(digitalKeySchema, await this.store.hget(storeKeys.vehicleKeys(vin, epoch), keyId), 'key');
+    const raw = await this.store.hget(storeKeys.vehicleKeys(vin, epoch), keyId);
+    return raw === null ? null : parseKey(raw, { keyId, vin, epoch });
   }
 
   /** Whether a passkey already holds a key on the vehicle in an epoch (one key per passkey per vehicle). */
@@ -87,7 +103,7 @@ export class VehicleRepository {
     return {
       expect: [{ key: byPasskey, field: key.passkeyId, value: null }],
       hset: [
-        { key: storeKeys.vehicleKeys(key.vin, key.epoch), field: key.keyId, value: JSON.stringify(key) },
+        { key: storeKeys.vehicleKeys(key.vin, key.epoch), field: key.keyId, value: JSON.stringify(storedKey(key)) },
         { key: byPasskey, field: key.passkeyId, value: key.keyId },
       ],
     };
@@ -111,15 +127,20 @@ export class VehicleRepository {
     return { del: [storeKeys.vehiclePasskeyKeys(vin, epoch)] };
   }
 
+  /** The writes that drop an ended epoch's archive (retention), for the vehicle commit. */
+  archiveRemovalWrites(vin: Vin, epoch: number): Required<Pick<StoreTransaction, 'del'>> {
+    return { del: [storeKeys.vehicleKeys(vin, epoch), storeKeys.vehiclePasskeyKeys(vin, epoch)] };
+  }
+
   /**
    * Note a key about to be made in the indexes that find it later: which vehicle it belongs to (and
-   * the epoch it is made in, so a refresh reads the vehicle and the key at once), and the passkey's
-   * list of keys (R6). Written before the key's commit; a dangling entry (when that commit fails)
-   * points at no key and is harmless.
+   * the epoch it is made in, so a refresh reads the key without the vehicle first), and the
+   * passkey's key index (R6). Written before the key's commit; a dangling entry (when that commit
+   * fails) points at no key and is harmless.
    */
-  async indexKeyToBe(opts: { vin: Vin; keyId: KeyId; passkeyId: PasskeyId; epoch: number }): Promise<void> {
+  async indexKeyToBe(opts: KeyIndexEntry & { epoch: number }): Promise<void> {
     await this.noteKeyHome(opts);
-    await this.store.commit({ append: [{ key: storeKeys.passkeyKeys(opts.passkeyId), value: `${opts.vin} ${opts.keyId}` }] });
+    await this.store.commit({ hset: [{ key: storeKeys.passkeyKeyIndex(opts.passkeyId), field: `${opts.vin} ${opts.keyId}`, value: '' }] });
   }
 
   /** Write where a key lives: "VIN epoch" (the epoch is a hint; entries written before it are "VIN"). */
@@ -127,9 +148,15 @@ export class VehicleRepository {
     await this.store.set(storeKeys.keyVehicle(opts.keyId), `${opts.vin} ${opts.epoch}`);
   }
 
-  /** Drop the vehicle index of a key whose commit failed. */
-  async unindexKey(keyId: KeyId): Promise<void> {
-    await this.store.del(storeKeys.keyVehicle(keyId));
+  /**
+   * Drop the index entries of keys that are dead for good (a commit that failed, or keys whose last
+   * credential expired): each is in its own hash slot, so one small step each; idempotent.
+   */
+  async unindexKeys(entries: Array<Pick<KeyIndexEntry, 'vin' | 'keyId'> & { passkeyId?: PasskeyId | undefined }>): Promise<void> {
+    for (const { vin, keyId, passkeyId } of entries) {
+      await this.store.del(storeKeys.keyVehicle(keyId));
+      if (passkeyId !== undefined) await this.store.commit({ hdel: [{ key: storeKeys.passkeyKeyIndex(passkeyId), field: `${vin} ${keyId}` }] });
+    }
   }
 
   /** Which vehicle a key id belongs to, and the epoch it was made in when the index says (null if unknown). */
@@ -143,13 +170,31 @@ export class VehicleRepository {
     return epoch === undefined ? { vin } : { vin, epoch: Number(epoch) };
   }
 
-  /** Every key a passkey was ever given, on any vehicle (R6); keys since wiped or revoked included. */
+  /**
+   * Every key a passkey was given that may still live, on any vehicle (R6); keys wiped or revoked
+   * since are included until retention drops them. Entries of the list kept before issue 11 are read too.
+   */
   async keysGivenToPasskey(passkeyId: PasskeyId): Promise<Array<{ vin: Vin; keyId: KeyId }>> {
-    const held = await this.store.range(storeKeys.passkeyKeys(passkeyId), 0, -1);
-    return held.flatMap((entry) => {
+    const [legacy, index] = await Promise.all([this.store.range(storeKeys.passkeyKeys(passkeyId), 0, -1), this.store.hgetall(storeKeys.passkeyKeyIndex(passkeyId))]);
+    const entries = [...new Set([...legacy, ...Object.keys(index)])];
+    return entries.map((entry) => {
       const [vin, keyId, ...rest] = entry.split(' ');
-      if (vin === undefined || keyId === undefined || rest.length > 0) throw new DigitalKeyError('CORRUPT_RECORD', "an entry of a passkey's key list is not \"VIN keyId\"");
-      return [{ vin, keyId }];
+      if (vin === undefined || keyId === undefined || rest.length > 0) throw new DigitalKeyError('CORRUPT_RECORD', "an entry of a passkey's key index is not \"VIN keyId\"");
+      return { vin, keyId };
     });
   }
+}
+
+/** A key record read from its epoch's hash (either stored form, see storedKeySchema). */
+function parseKey(raw: string, place: Pick<DigitalKey, 'keyId' | 'vin' | 'epoch'>): DigitalKey {
+  const key = keyAt(parseRecord(storedKeySchema, raw, 'key'), place);
+  if (!key) throw new DigitalKeyError('CORRUPT_RECORD', 'a stored key names another key, vehicle or epoch than where it is kept');
+  return key;
+}
+
+/** A key as its indexes name it. */
+export interface KeyIndexEntry {
+  vin: Vin;
+  keyId: KeyId;
+  passkeyId: PasskeyId;
 }

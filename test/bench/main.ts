@@ -13,6 +13,7 @@ const SECTIONS: Array<{ name: string; load: () => Promise<BenchSection> }> = [
   { name: 'wipe', load: async () => (await import('./wipeBench.js')).wipeBench },
   { name: 'propagation', load: async () => (await import('./propagationBench.js')).propagationBench },
   { name: 'ble', load: async () => (await import('./bleBench.js')).bleBench },
+  { name: 'footprint', load: async () => (await import('./footprintBench.js')).footprintBench },
 ];
 
 const RESULTS_FILE = fileURLToPath(new URL('./results.json', import.meta.url));

@@ -62,4 +62,15 @@ describe('configuration', () => {
     expect(loadConfig({ SHUTDOWN_TIMEOUT: '30s' }).SHUTDOWN_TIMEOUT).toBe(30);
     expect(() => loadConfig({ SHUTDOWN_TIMEOUT: 'soon' })).toThrow(/SHUTDOWN_TIMEOUT/);
   });
+
+  it('bounds and retention (issue 11): the documented defaults, durations and counts accepted, nonsense refused', () => {
+    expect(loadConfig({})).toMatchObject({ OUTBOX_ENTRIES_KEPT: 500, VEHICLE_AUDIT_ENTRIES_KEPT: 10_000, ACCOUNT_AUDIT_ENTRIES_KEPT: 1_000, LEDGER_ENTRIES_KEPT: 10_000, WIPED_EPOCH_RETENTION: 0 });
+    expect(loadConfig({ WIPED_EPOCH_RETENTION: '30d', VEHICLE_AUDIT_ENTRIES_KEPT: '50000' })).toMatchObject({ WIPED_EPOCH_RETENTION: 30 * 86_400, VEHICLE_AUDIT_ENTRIES_KEPT: 50_000 });
+    expect(loadConfig({ WIPED_EPOCH_RETENTION: '0' }).WIPED_EPOCH_RETENTION).toBe(0);
+    expect(() => loadConfig({ WIPED_EPOCH_RETENTION: 'forever' })).toThrow(/WIPED_EPOCH_RETENTION/);
+    expect(() => loadConfig({ OUTBOX_ENTRIES_KEPT: '0' })).toThrow(/OUTBOX_ENTRIES_KEPT/);
+    expect(() => loadConfig({ VEHICLE_AUDIT_ENTRIES_KEPT: '10.5' })).toThrow(/VEHICLE_AUDIT_ENTRIES_KEPT/);
+    expect(() => loadConfig({ LEDGER_ENTRIES_KEPT: 'all' })).toThrow(/LEDGER_ENTRIES_KEPT/);
+    expect(() => loadConfig({ ACCOUNT_AUDIT_ENTRIES_KEPT: '-1' })).toThrow(/ACCOUNT_AUDIT_ENTRIES_KEPT/);
+  });
 });

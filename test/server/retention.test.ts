@@ -1,36 +1,161 @@
-/** Issue 11: every list that grows has a bound — the outbox, the audit trails and the payment ledger keep their newest entries. */
+/**
+ * Issue 11: every list that grows has a bound — the outbox, the audit trails and the payment ledger
+ * keep their newest entries — and key records go once no credential needs them (retention).
+ */
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { ACCOUNT_AUDIT_ENTRIES_KEPT, accountAuditAppend } from '../../server/accounts/accountAudit.js';
-import { OUTBOX_ENTRIES_KEPT } from '../../server/notifications/outbox.js';
+import { recordAccountAudit } from '../../server/accounts/accountAudit.js';
+import { INBOX_WINDOW, markRead } from '../../server/notifications/inbox.js';
 import { storeKeys } from '../../server/store/storeKeys.js';
 import type { Store, StoreTransaction } from '../../server/store/store.js';
-import { LEDGER_ENTRIES_KEPT, PaymentLedger } from '../../server/subscriptions/paymentLedger.js';
-import { AUDIT_ENTRIES_KEPT, auditAppend } from '../../server/vehicles/auditTrail.js';
-import { startTestServer } from '../support/testServer.js';
+import { PaymentLedger } from '../../server/subscriptions/paymentLedger.js';
+import { DEFAULT_SKEW_SECONDS, MAX_CREDENTIAL_LIFETIME_SECONDS } from '../../shared/credential/keyCredential.js';
+import { revokeAllKeysByDealer } from '../../server/keys/revokeAllKeysByDealer.js';
+import { ARCHIVE_DROPPED, readAuditTrail } from '../../server/vehicles/auditTrail.js';
+import { shareKey } from '../support/ownerFixtures.js';
+import { startTestServer, type TestServer } from '../support/testServer.js';
 
 
 describe('bounded lists', () => {
-  it(`an account's outbox keeps its newest ${OUTBOX_ENTRIES_KEPT} notifications`, async () => {
-    const t = await startTestServer();
+  it("an account's outbox keeps its newest OUTBOX_ENTRIES_KEPT notifications, and their idempotency ids no more", async () => {
+    const t = await startTestServer({ env: { OUTBOX_ENTRIES_KEPT: '20' } });
     onTestFinished(() => t.close());
     const p = t.phone();
     await p.signUp('busy@example.com', 'Busy');
     const accountId = p.accountId!;
-    for (let i = 0; i < OUTBOX_ENTRIES_KEPT + 5; i++) await t.app.outbox.notify(accountId, { kind: 'test', subject: `n${i}`, body: '', data: {} });
+    for (let i = 0; i < 25; i++) {
+      t.clock.advance(1000);
+      await t.app.outbox.notify(accountId, { kind: 'test', subject: `n${i}`, body: '', data: {} }, { id: `notice-${i}` });
+    }
     const kept = await t.store.range(storeKeys.outbox(accountId), 0, -1);
-    expect(kept).toHaveLength(OUTBOX_ENTRIES_KEPT);
-    expect(JSON.parse(kept.at(-1) ?? '{}')).toMatchObject({ subject: `n${OUTBOX_ENTRIES_KEPT + 4}` });
+    expect(kept).toHaveLength(20);
+    expect(JSON.parse(kept.at(-1) ?? '{}')).toMatchObject({ subject: 'n24' });
     expect(JSON.parse(kept[0] ?? '{}')).toMatchObject({ subject: 'n5' });
+    const ids = Object.keys(await t.store.hgetall(storeKeys.outboxIds(accountId)));
+    expect(ids.sort()).toEqual(Array.from({ length: 20 }, (_, i) => `notice-${i + 5}`).sort());
+    // A kept id still makes a repeated notice a no-op.
+    await t.app.outbox.notify(accountId, { kind: 'test', subject: 'again', body: '', data: {} }, { id: 'notice-24' });
+    expect(await t.store.range(storeKeys.outbox(accountId), 0, -1)).toHaveLength(20);
   });
 
-  it('the audit trails and the ledger are appended with their bounds', async () => {
+  it('read marks never outnumber the inbox window: marks of notifications that left it go when marking read', async () => {
+    const t = await startTestServer();
+    onTestFinished(() => t.close());
+    const p = t.phone();
+    await p.signUp('reader@example.com', 'Reader');
+    const accountId = p.accountId!;
+    const notify = (i: number) => t.app.outbox.notify(accountId, { kind: 'test', subject: `n${i}`, body: '', data: {} });
+    for (let i = 0; i < INBOX_WINDOW; i++) await notify(i);
+    await markRead(t.app.ctx, accountId, { all: true });
+    expect(Object.keys(await t.store.hgetall(storeKeys.outboxRead(accountId)))).toHaveLength(INBOX_WINDOW);
+    for (let i = 0; i < 50; i++) await notify(INBOX_WINDOW + i);
+    expect(await markRead(t.app.ctx, accountId, { all: true })).toBe(0);
+    const marks = Object.keys(await t.store.hgetall(storeKeys.outboxRead(accountId)));
+    expect(marks).toHaveLength(INBOX_WINDOW);
+    const shown = new Set((await t.app.outbox.list(accountId, INBOX_WINDOW)).map((n) => n.id));
+    expect(marks.every((id) => shown.has(id))).toBe(true);
+  });
+
+  it('the audit trails and the ledger are appended with their configured bounds', async () => {
+    const t = await startTestServer({ env: { VEHICLE_AUDIT_ENTRIES_KEPT: '150', ACCOUNT_AUDIT_ENTRIES_KEPT: '120', LEDGER_ENTRIES_KEPT: '130' } });
+    onTestFinished(() => t.close());
     const at = Date.now();
     const accountId = '3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41';
-    expect(auditAppend({ at, vin: 'WVWZZZ1JZ3W386752', action: 'wipe', actor: { accountId: null, role: 'system' }, reason: 'r', keyIds: [], epoch: 1, seq: 1 }).keepLast).toBe(AUDIT_ENTRIES_KEPT);
-    expect(accountAuditAppend({ at, accountId, action: 'account-closed', actor: { accountId, role: 'self' }, reason: 'r' }).keepLast).toBe(ACCOUNT_AUDIT_ENTRIES_KEPT);
+    expect(t.app.ctx.vehicles.auditWrite({ at, vin: 'WVWZZZ1JZ3W386752', action: 'wipe', actor: { accountId: null, role: 'system' }, reason: 'r', keyIds: [], epoch: 1, seq: 1 }).keepLast).toBe(150);
     const commits: StoreTransaction[] = [];
-    const ledger = new PaymentLedger({ commit: async (tx: StoreTransaction) => commits.push(tx) > 0 } as unknown as Store);
+    const recording = { commit: async (tx: StoreTransaction) => commits.push(tx) > 0 } as unknown as Store;
+    await recordAccountAudit({ store: recording, config: t.config }, { at, accountId, action: 'account-closed', actor: { accountId, role: 'self' }, reason: 'r' });
+    expect(commits[0]?.append?.[0]?.keepLast).toBe(120);
+    const ledger = new PaymentLedger(recording, t.config.LEDGER_ENTRIES_KEPT);
     await ledger.appendOnce('WVWZZZ1JZ3W386752', { kind: 'ledger', id: 'l1', at, entry: { id: 'l1', at, accountId, subscriptionId: 's', kind: 'charge', status: 'succeeded', amountCents: 1, currency: 'EUR', description: 'd', cardId: null, last4: null } });
-    expect(commits[0]?.append?.[0]?.keepLast).toBe(LEDGER_ENTRIES_KEPT);
+    expect(commits[1]?.append?.[0]?.keepLast).toBe(130);
+  });
+});
+
+describe('retention of key records (issue 11)', () => {
+  const DEALER = '3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41';
+  const lastCredentialSeconds = MAX_CREDENTIAL_LIFETIME_SECONDS + DEFAULT_SKEW_SECONDS;
+
+  async function vehicleWithTwoKeys(env: Record<string, string> = {}) {
+    const t = await startTestServer({ env });
+    onTestFinished(() => t.close());
+    const v = await t.provision();
+    const owner = await t.mainUserWithKey(v.vin, v.odometerKm);
+    const guest = t.phone();
+    await guest.signUp(`guest-${v.vin}@example.com`, 'Guest');
+    const guestKeyId = await shareKey(owner, guest, v.vin);
+    const ownerKeyId = owner.wallet.get(v.vin)!.keyId;
+    return { t, vin: v.vin, owner, guest, keys: [{ keyId: ownerKeyId, passkeyId: owner.passkeyId! }, { keyId: guestKeyId, passkeyId: guest.passkeyId! }] };
+  }
+
+  /** Whether anything still names the key: its VIN index, or its passkey's key index. */
+  async function indexed(t: TestServer, vin: string, key: { keyId: string; passkeyId: string }) {
+    const given = await t.app.ctx.vehicles.keysGivenToPasskey(key.passkeyId);
+    return { vin: (await t.app.ctx.vehicles.homeOfKey(key.keyId))?.vin ?? null, listed: given.some((g) => g.vin === vin && g.keyId === key.keyId) };
+  }
+
+  it("a wiped epoch's archive stays until its last credential could have expired, then goes with its indexes; the audit trail keeps the key ids (R13)", async () => {
+    const { t, vin, keys } = await vehicleWithTwoKeys();
+    await revokeAllKeysByDealer(t.app.ctx, { vin, dealer: DEALER, reason: 'stolen' });
+    const archive = storeKeys.vehicleKeys(vin, 0);
+    expect(Object.keys(await t.store.hgetall(archive)).sort()).toEqual(keys.map((k) => k.keyId).sort());
+
+    t.clock.advance((lastCredentialSeconds - 1) * 1000);
+    await t.app.scheduler.runDue();
+    expect(Object.keys(await t.store.hgetall(archive))).toHaveLength(2);
+    expect(await indexed(t, vin, keys[0]!)).toEqual({ vin, listed: true });
+
+    t.clock.advance(2000);
+    await t.app.scheduler.runDue();
+    expect(await t.store.hgetall(archive)).toEqual({});
+    for (const key of keys) expect(await indexed(t, vin, key)).toEqual({ vin: null, listed: false });
+    expect((await t.app.ctx.vehicles.get(vin)).endedEpochs).toBeUndefined();
+    const trail = await readAuditTrail(t.store, vin);
+    const wipe = trail.find((e) => e.action === 'wipe');
+    expect(wipe?.keyIds.sort()).toEqual(keys.map((k) => k.keyId).sort());
+    expect(trail.at(-1)).toMatchObject({ action: ARCHIVE_DROPPED, wipedEpoch: 0, actor: { role: 'system' } });
+
+    // Idempotent: running again drops nothing twice and writes no second entry.
+    await t.app.scheduler.runDue();
+    expect((await readAuditTrail(t.store, vin)).filter((e) => e.action === ARCHIVE_DROPPED)).toHaveLength(1);
+  });
+
+  it('WIPED_EPOCH_RETENTION keeps the archive that much longer', async () => {
+    const { t, vin } = await vehicleWithTwoKeys({ WIPED_EPOCH_RETENTION: '30d' });
+    await revokeAllKeysByDealer(t.app.ctx, { vin, dealer: DEALER, reason: 'stolen' });
+    t.clock.advance((lastCredentialSeconds + 1) * 1000);
+    await t.app.scheduler.runDue();
+    expect(Object.keys(await t.store.hgetall(storeKeys.vehicleKeys(vin, 0)))).toHaveLength(2);
+    t.clock.advance(30 * 86_400 * 1000);
+    await t.app.scheduler.runDue();
+    expect(await t.store.hgetall(storeKeys.vehicleKeys(vin, 0))).toEqual({});
+  });
+
+  it('a revoked key leaves the manifest state and the indexes once its last credential expired, not before', async () => {
+    const { t, vin, owner, keys } = await vehicleWithTwoKeys();
+    const guestKey = keys[1]!;
+    await owner.api.request('DELETE', `/v1/vehicles/${vin}/keys/${guestKey.keyId}`);
+    const until = (await t.app.ctx.vehicles.get(vin)).revoked[0]!.until;
+
+    t.clock.set((until - 1) * 1000);
+    await t.app.scheduler.runDue();
+    expect((await t.app.ctx.vehicles.get(vin)).revoked.map((r) => r.keyId)).toEqual([guestKey.keyId]);
+    expect(await indexed(t, vin, guestKey)).toEqual({ vin, listed: true });
+
+    t.clock.set((until + 1) * 1000);
+    await t.app.scheduler.runDue();
+    expect((await t.app.ctx.vehicles.get(vin)).revoked).toEqual([]);
+    expect(await indexed(t, vin, guestKey)).toEqual({ vin: null, listed: false });
+    // The owner's live key is untouched, and the revocation's audit entry stays (R13).
+    expect(await indexed(t, vin, keys[0]!)).toEqual({ vin, listed: true });
+    expect((await readAuditTrail(t.store, vin)).some((e) => e.action === 'revoke' && e.keyIds.includes(guestKey.keyId))).toBe(true);
+  });
+
+  it("keys revoked before a wipe lose their indexes with the wiped epoch's archive", async () => {
+    const { t, vin, owner, keys } = await vehicleWithTwoKeys();
+    await owner.api.request('DELETE', `/v1/vehicles/${vin}/keys/${keys[1]!.keyId}`);
+    await revokeAllKeysByDealer(t.app.ctx, { vin, dealer: DEALER, reason: 'stolen' });
+    t.clock.advance((lastCredentialSeconds + 120) * 1000);
+    await t.app.scheduler.runDue();
+    for (const key of keys) expect(await indexed(t, vin, key)).toEqual({ vin: null, listed: false });
   });
 });

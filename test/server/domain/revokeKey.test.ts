@@ -53,7 +53,7 @@ describe('revokeKey', () => {
     const after = revokeKey(before, key(), { nowSeconds: NOW, skewSeconds: 60 });
     expect(after.revoked).toEqual([
       { keyId: 'live', until: NOW + 1 },
-      { keyId: 'key-1', until: NOW + MAX + 60, holder: 'a' },
+      { keyId: 'key-1', until: NOW + MAX + 60, holder: 'a', passkey: 'p' },
     ]);
   });
 });

@@ -24,6 +24,14 @@ const base = {
   refundedCents: 0,
 };
 
+let t: TestServer;
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
+
 describe('a subscription is a union on its status', () => {
   it.each([
     ['past-due without the time of its next attempt', { ...base, status: 'past-due' }],
@@ -40,14 +48,6 @@ describe('a subscription is a union on its status', () => {
 });
 
 describe('a corrupt vehicle document', () => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer();
-  });
-  afterAll(async () => {
-    await t.close();
-  });
-
   it('is CORRUPT_RECORD in the repository and a generic 500 over HTTP', async () => {
     const { vin, odometerKm } = await t.provision();
     const phone = await t.mainUserWithKey(vin, odometerKm);
@@ -58,5 +58,28 @@ describe('a corrupt vehicle document', () => {
     const res = await fetch(`${t.baseUrl}/v1/vehicles/${vin}/keys`, { headers: { authorization: `Bearer ${phone.api.token}` } });
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({ error: { code: 'INTERNAL_ERROR', message: 'Internal error' } });
+  });
+});
+
+describe('a key record as stored (issue 11: compact, and older records still read)', () => {
+  it('leaves out what its place says (id, VIN, epoch), reads back whole, reads the older full form, and refuses one that names another place', async () => {
+    const { vin, odometerKm } = await t.provision();
+    const phone = await t.mainUserWithKey(vin, odometerKm);
+    const keyId = phone.wallet.get(vin)!.keyId;
+    const hash = storeKeys.vehicleKeys(vin, 0);
+    const stored = JSON.parse((await t.store.hget(hash, keyId)) ?? 'null') as Record<string, unknown>;
+    expect(stored).not.toHaveProperty('keyId');
+    expect(stored).not.toHaveProperty('vin');
+    expect(stored).not.toHaveProperty('epoch');
+    const key = await t.app.ctx.vehicles.key(vin, 0, keyId);
+    expect(key).toMatchObject({ keyId, vin, epoch: 0, role: 'main', passkeyId: phone.passkeyId });
+
+    // A record written before issue 11 carries every field.
+    await t.store.commit({ hset: [{ key: hash, field: keyId, value: JSON.stringify(key) }] });
+    expect(await t.app.ctx.vehicles.key(vin, 0, keyId)).toEqual(key);
+    expect(await t.app.ctx.vehicles.keys(vin, 0)).toEqual([key]);
+
+    await t.store.commit({ hset: [{ key: hash, field: keyId, value: JSON.stringify({ ...key, epoch: 4 }) }] });
+    await expectRejectsWithCode(t.app.ctx.vehicles.key(vin, 0, keyId), 'CORRUPT_RECORD');
   });
 });

@@ -1,0 +1,292 @@
+/**
+ * Redis footprint per digital key (issue 11). One throwaway redis-server, the real app on it (a
+ * manual clock), and N vehicles populated through the HTTP API the phones use: the owner signs up
+ * (passkey), verifies the address, claims by odometer, activates Standard Services, starts the trial
+ * and gets a main key; two guests sign up, verify, and accept an invitation each (3 keys, 3 holder
+ * accounts, 3 passkeys per vehicle). `INFO memory` used_memory is read before and after, once a
+ * warm-up batch has loaded the scripts and connections, so the difference is what the vehicles
+ * cost; `MEMORY USAGE` of every key, summed by key family, says where the bytes go.
+ *
+ * Then what a key's life leaves behind: every vehicle's keys are wiped (a dealer's revoke-all, R4),
+ * the clock moves past the last credential any wiped key could have (plus WIPED_EPOCH_RETENTION),
+ * the scheduler runs (retention), and the same holders log in again and get new keys the same way;
+ * the growth over the figure before the wipe, per key, is what a re-key leaves. Last, each owner
+ * revokes one shared key, the clock moves past its last credential, the scheduler runs, and the
+ * growth per revoked key is what a revocation leaves. The audit trail (R13, kept by law under its
+ * own bound) is shown apart.
+ */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { ManualClock } from '../../shared/clock.js';
+import { DEFAULT_SKEW_SECONDS, MAX_CREDENTIAL_LIFETIME_SECONDS } from '../../shared/credential/keyCredential.js';
+import type { PhoneApp } from '../../ble-sim/phone/phoneApp.js';
+import { revokeAllKeysByDealer } from '../../server/keys/revokeAllKeysByDealer.js';
+import { createRedisStore } from '../../server/store/redisStore.js';
+import { shareKey } from '../support/ownerFixtures.js';
+import { startRedisServer } from '../support/redisServer.js';
+import { startTestServer, type TestServer } from '../support/testServer.js';
+import { fmt, progress, runPool, type BenchSection, type BenchTable } from './benchSupport.js';
+
+/** Keys and holders per vehicle in this bench (the issue's sizing case). */
+const KEYS_PER_VEHICLE = 3;
+const FLEET = 10_000_000;
+/** Vehicles populated at once (HTTP requests in flight). */
+const CONCURRENCY = 4;
+
+interface Vehicle {
+  vin: string;
+  owner: PhoneApp;
+  guests: PhoneApp[];
+}
+
+/** One family of storage keys: the key with its hash tag and trailing numbers blanked. */
+function familyOf(key: string): string {
+  return key.replace(/\{[^}]*\}/, '{…}').replace(/:\d+$/, ':<epoch>');
+}
+
+interface Family {
+  keys: number;
+  bytes: number;
+  encodings: Set<string>;
+}
+
+async function usedMemory(redis: Redis): Promise<number> {
+  const info = await redis.info('memory');
+  const m = /^used_memory:(\d+)/m.exec(info);
+  if (!m) throw new Error('INFO memory has no used_memory');
+  return Number(m[1]);
+}
+
+/** MEMORY USAGE of every key (SAMPLES 0: exact), summed by family. */
+async function families(redis: Redis): Promise<Map<string, Family>> {
+  const out = new Map<string, Family>();
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'COUNT', 1000);
+    cursor = next;
+    for (const key of keys) {
+      const bytes = Number(await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'));
+      const encoding = String(await redis.object('ENCODING', key));
+      const f = out.get(familyOf(key)) ?? { keys: 0, bytes: 0, encodings: new Set<string>() };
+      f.keys += 1;
+      f.bytes += bytes;
+      f.encodings.add(encoding);
+      out.set(familyOf(key), f);
+    }
+  } while (cursor !== '0');
+  return out;
+}
+
+/** The numeric fields of MEMORY STATS (dataset, dictionary overhead, clients, scripts…). */
+async function memoryStats(redis: Redis): Promise<Record<string, number>> {
+  const flat = (await redis.call('MEMORY', 'STATS')) as unknown[];
+  const out: Record<string, number> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const [name, value] = [String(flat[i]), flat[i + 1]];
+    if (typeof value === 'number') out[name] = value;
+    else if (Array.isArray(value)) for (let j = 0; j + 1 < value.length; j += 2) if (typeof value[j + 1] === 'number') out[`${name}.${String(value[j])}`] = value[j + 1] as number;
+  }
+  return out;
+}
+
+interface Snapshot {
+  used: number;
+  stats: Record<string, number>;
+  families: Map<string, Family>;
+}
+
+/** used_memory, MEMORY STATS and the families, after letting lazy frees (UNLINK) finish. */
+async function snapshot(redis: Redis): Promise<Snapshot> {
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const used = await usedMemory(redis);
+  const stats = await memoryStats(redis);
+  return { used, stats, families: await families(redis) };
+}
+
+/** What changed in MEMORY STATS from `a` to `b` (the larger moves), per `per`. */
+function statsDelta(a: Snapshot, b: Snapshot, per: number): Record<string, number> {
+  return Object.fromEntries(
+    Object.keys(b.stats)
+      .filter((k) => !k.startsWith('allocator') && !k.includes('fragmentation') && !k.includes('rss') && Math.abs((b.stats[k] ?? 0) - (a.stats[k] ?? 0)) >= per)
+      .map((k) => [k, Math.round(((b.stats[k] ?? 0) - (a.stats[k] ?? 0)) / per)]),
+  );
+}
+
+async function signedUpPhone(t: TestServer, label: string): Promise<PhoneApp> {
+  const phone = t.phone();
+  const email = `${label}-${randomBytes(6).toString('hex')}@example.com`;
+  await phone.signUp(email, label);
+  // What a user does with the link: it is used once and gone.
+  await t.verifyEmail(email);
+  return phone;
+}
+
+async function populate(t: TestServer): Promise<Vehicle> {
+  const v = await t.provision();
+  const owner = await signedUpPhone(t, 'owner');
+  await owner.claim(v.vin, { method: 'odometer', odometerKm: v.odometerKm });
+  await owner.activateStandardServices(v.vin);
+  await owner.api.request('POST', `/v1/vehicles/${v.vin}/subscriptions`, { plan: 'trial' });
+  await owner.requestKey(v.vin);
+  const guests: PhoneApp[] = [];
+  for (let i = 0; i < KEYS_PER_VEHICLE - 1; i++) {
+    const guest = await signedUpPhone(t, 'guest');
+    await shareKey(owner, guest, v.vin);
+    guests.push(guest);
+  }
+  return { vin: v.vin, owner, guests };
+}
+
+/** After the wipe: the same holders log in again (their sessions expired meanwhile) and get keys the same way. */
+async function rekey(v: Vehicle): Promise<void> {
+  await v.owner.logIn();
+  await v.owner.requestKey(v.vin);
+  for (const guest of v.guests) {
+    await guest.logIn();
+    await shareKey(v.owner, guest, v.vin);
+  }
+}
+
+/** Growth from `a` to `b` by family (only families that changed), largest first. */
+function growth(a: Map<string, Family>, b: Map<string, Family>, per: number): Array<Record<string, string | number>> {
+  const names = new Set([...a.keys(), ...b.keys()]);
+  return [...names]
+    .map((name) => ({ name, keys: (b.get(name)?.keys ?? 0) - (a.get(name)?.keys ?? 0), bytes: (b.get(name)?.bytes ?? 0) - (a.get(name)?.bytes ?? 0) }))
+    .filter((d) => d.keys !== 0 || d.bytes !== 0)
+    .sort((x, y) => y.bytes - x.bytes)
+    .map((d) => ({ family: d.name, 'keys Δ': d.keys, 'bytes Δ': d.bytes, [`bytes Δ per ${per === 1 ? 'unit' : 'key'}`]: Math.round(d.bytes / per) }));
+}
+
+function familyTable(title: string, fams: Map<string, Family>, vehicles: number): BenchTable {
+  const rows = [...fams]
+    .sort((a, b) => b[1].bytes - a[1].bytes)
+    .map(([family, f]) => ({
+      family,
+      keys: f.keys,
+      bytes: f.bytes,
+      'per vehicle': Math.round(f.bytes / vehicles),
+      'per key': Math.round(f.bytes / vehicles / KEYS_PER_VEHICLE),
+      encoding: [...f.encodings].sort().join(','),
+    }));
+  return { title, rows };
+}
+
+function sumBytes(fams: Map<string, Family>, pick: (name: string) => boolean = () => true): number {
+  return [...fams].filter(([name]) => pick(name)).reduce((s, [, f]) => s + f.bytes, 0);
+}
+
+const isAudit = (name: string) => name.endsWith(':audit');
+
+export const footprintBench: BenchSection = {
+  name: 'footprint',
+  description: 'Redis bytes per digital key all-in (3 keys, 3 holders per vehicle), a projection for 10 M vehicles, and what a re-key and a revocation leave behind',
+  async run(opts) {
+    const n = opts.quick ? 40 : 200;
+    const warmUp = opts.quick ? 4 : 10;
+    const redisServer = await opts.stage('start a throwaway redis-server', () => startRedisServer());
+    const raw = new Redis(redisServer.url);
+    const store = createRedisStore({ url: redisServer.url });
+    const clock = new ManualClock(Date.UTC(2026, 10, 25, 12, 0, 0));
+    let t: TestServer | null = null;
+    try {
+      t = await startTestServer({ store, clock });
+      const app = t;
+      const retentionSeconds = app.config.WIPED_EPOCH_RETENTION;
+      const redisVersion = /^redis_version:(\S+)/m.exec(await raw.info('server'))?.[1] ?? 'unknown';
+      const listpackLimits = (await raw.call('CONFIG', 'GET', 'hash-max-listpack-*')) as string[];
+
+      await opts.stage(`warm-up: ${warmUp} vehicles (scripts, connections, first allocations)`, () => runPool(warmUp, CONCURRENCY, () => populate(app)));
+      const before = await snapshot(raw);
+      const vehicles = await opts.stage(`populate ${n} vehicles over HTTP (claim, trial, main key, 2 invitations accepted)`, () =>
+        runPool(n, CONCURRENCY, () => populate(app), progress(opts.log, 'vehicles', n)),
+      );
+      const populated = await snapshot(raw);
+      const keys = n * KEYS_PER_VEHICLE;
+      const perKey = (populated.used - before.used) / keys;
+      const perVehicle = (populated.used - before.used) / n;
+      const familiesOfFleet = new Map([...populated.families].map(([name, f]) => [name, { ...f, keys: f.keys - (before.families.get(name)?.keys ?? 0), bytes: f.bytes - (before.families.get(name)?.bytes ?? 0) }]));
+      const memoryUsagePerKey = sumBytes(familiesOfFleet) / keys;
+
+      // --- Re-key after a wipe -------------------------------------------------------------------
+      await opts.stage(`wipe every key of the ${n} vehicles (a dealer's revoke-all)`, () =>
+        runPool(n, CONCURRENCY, (i) => revokeAllKeysByDealer(app.app.ctx, { vin: vehicles[i]!.vin, dealer: '3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41', reason: 'footprint bench' })),
+      );
+      const wiped = await snapshot(raw);
+      clock.advance((MAX_CREDENTIAL_LIFETIME_SECONDS + DEFAULT_SKEW_SECONDS + retentionSeconds + 60) * 1000);
+      const retention1 = await opts.stage('move the clock past the last credential of the wiped keys; run the scheduler (retention)', () => app.app.scheduler.runDue());
+      const afterRetention = await snapshot(raw);
+      await opts.stage(`re-key: the same ${keys} holders log in again and get new keys`, () => runPool(n, CONCURRENCY, (i) => rekey(vehicles[i]!), progress(opts.log, 'vehicles', n)));
+      const rekeyed = await snapshot(raw);
+      const leftPerKey = (rekeyed.used - populated.used) / keys;
+      const leftAuditPerKey = (sumBytes(rekeyed.families, isAudit) - sumBytes(populated.families, isAudit)) / keys;
+
+      // --- One revocation per vehicle ---------------------------------------------------------------
+      await opts.stage(`each owner revokes one shared key (${n} revocations)`, () =>
+        runPool(n, CONCURRENCY, async (i) => {
+          const v = vehicles[i]!;
+          const guest = v.guests[0]!;
+          const keyId = guest.wallet.get(v.vin)?.keyId;
+          if (!keyId) throw new Error('the guest holds no key');
+          await v.owner.api.request('DELETE', `/v1/vehicles/${v.vin}/keys/${keyId}`);
+        }),
+      );
+      const revokedNow = await snapshot(raw);
+      clock.advance((MAX_CREDENTIAL_LIFETIME_SECONDS + DEFAULT_SKEW_SECONDS + 60) * 1000);
+      const retention2 = await opts.stage('move the clock past the revoked keys’ last credentials; run the scheduler (retention)', () => app.app.scheduler.runDue());
+      const revoked = await snapshot(raw);
+      const revocationLeft = (revoked.used - rekeyed.used) / n;
+      const revocationAudit = (sumBytes(revoked.families, isAudit) - sumBytes(rekeyed.families, isAudit)) / n;
+
+      const projectionGB = (perVehicle * FLEET) / 1e9;
+      const summary: BenchTable = {
+        title: `Footprint on Redis ${redisVersion} (INFO memory used_memory; ${n} vehicles after ${warmUp} warm-up)`,
+        rows: [
+          { figure: 'bytes per digital key, all-in', value: perKey, target: '≤ 1024' },
+          { figure: 'bytes per vehicle (3 keys, 3 holders)', value: perVehicle, target: '≤ 3072' },
+          { figure: `projection for ${fmt(FLEET)} vehicles (GB)`, value: projectionGB, target: `≤ ${fmt((3072 * FLEET) / 1e9)}` },
+          { figure: 'MEMORY USAGE sum per key (no dict overhead)', value: memoryUsagePerKey, target: '' },
+          { figure: 'left per key by a re-key after a wipe (all)', value: leftPerKey, target: '≤ 100' },
+          { figure: '… of which the audit trail (R13, kept by law)', value: leftAuditPerKey, target: '' },
+          { figure: 'left per revoked key once its credentials expired (all)', value: revocationLeft, target: '' },
+          { figure: '… of which the audit trail (R13, kept by law)', value: revocationAudit, target: '' },
+        ],
+      };
+      return {
+        tables: [
+          summary,
+          familyTable(`Where the bytes go (MEMORY USAGE by key family, the ${n} vehicles)`, familiesOfFleet, n),
+          { title: 'What the wipe left before retention (MEMORY USAGE Δ over the populated fleet)', rows: growth(populated.families, wiped.families, keys) },
+          { title: 'What the re-key left (MEMORY USAGE Δ over the populated fleet)', rows: growth(populated.families, rekeyed.families, keys) },
+          { title: 'What a revocation left once expired (MEMORY USAGE Δ per revoked key)', rows: growth(rekeyed.families, revoked.families, n) },
+        ],
+        results: {
+          redisVersion,
+          listpackLimits,
+          vehicles: n,
+          warmUpVehicles: warmUp,
+          keysPerVehicle: KEYS_PER_VEHICLE,
+          holdersPerVehicle: KEYS_PER_VEHICLE,
+          usedMemoryBytes: { beforeFleet: before.used, populated: populated.used, wiped: wiped.used, afterRetention: afterRetention.used, rekeyed: rekeyed.used, revoked: revokedNow.used, revokedAfterRetention: revoked.used },
+          bytesPerKey: Math.round(perKey),
+          bytesPerVehicle: Math.round(perVehicle),
+          projection10MVehiclesGB: Math.round(projectionGB * 10) / 10,
+          memoryUsageSumPerKey: Math.round(memoryUsagePerKey),
+          byFamily: Object.fromEntries([...familiesOfFleet].map(([name, f]) => [name, { keys: f.keys, bytes: f.bytes, perVehicle: Math.round(f.bytes / n), encodings: [...f.encodings] }])),
+          memoryStatsDeltaPerKey: { populated: statsDelta(before, populated, keys), rekeyLeft: statsDelta(populated, rekeyed, keys) },
+          rekey: { leftBytesPerKey: Math.round(leftPerKey), ofWhichAuditPerKey: Math.round(leftAuditPerKey), schedulerRun: retention1 },
+          revocation: { leftBytesPerRevokedKey: Math.round(revocationLeft), ofWhichAuditPerRevokedKey: Math.round(revocationAudit), schedulerRun: retention2 },
+        },
+        notes: [
+          'used_memory is read after a warm-up batch, so the Lua script cache, client buffers and first allocations are not charged to the fleet; it includes the keyspace dictionary (about 8–16 B per key) that MEMORY USAGE leaves out.',
+          `E-mail links are used as a user would (verified); ceremony challenges are single-use. Hash encodings depend on hash-max-listpack-* (${listpackLimits.join(' ')}): a hash with a value over the limit becomes a hashtable.`,
+          'The re-key and revocation figures compare INFO used_memory after retention ran (the scheduler, on the test clock) with the figure before the wipe; the audit trail is shown apart because R13 keeps it (bounded by count).',
+        ],
+      };
+    } finally {
+      await t?.close();
+      await store.close();
+      raw.disconnect();
+      await redisServer.stop();
+    }
+  },
+};
