@@ -5,7 +5,6 @@
  */
 import type { Server } from 'node:http';
 import express, { type Express } from 'express';
-import type { Registry } from 'prom-client';
 
 /** Where the scraped text comes from: an app's registry, or (several workers) their sum. */
 export interface MetricsSource {
