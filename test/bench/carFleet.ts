@@ -13,6 +13,7 @@
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { Agent, request, type ClientRequest } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
 import type { JWK } from 'jose';
@@ -25,6 +26,7 @@ export type FleetRequest =
   | { type: 'connect'; cars: Array<{ vin: string; baseUrl: string }>; issuer: string; nowSeconds: number; concurrency: number }
   | { type: 'clock' }
   | { type: 'memory' }
+  | { type: 'loopDelay' }
   | { type: 'close' };
 
 /** What the fleet tells the parent. */
@@ -35,6 +37,7 @@ export type FleetMessage =
   | { type: 'manifest'; vin: string; seq: number; atNs: string }
   | { type: 'clock'; childNs: string }
   | { type: 'memory'; rss: number; heapUsed: number; external: number; open: number; dropped: number }
+  | { type: 'loopDelay'; p99Ms: number; maxMs: number }
   | { type: 'closed'; dropped: number }
   | { type: 'error'; message: string };
 
@@ -53,6 +56,9 @@ const cars = new Map<string, Car>();
 const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
 let closing = false;
 let dropped = 0;
+/** This process's event-loop delay since the last `loopDelay` request: a late car stamps its manifests late. */
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
 
 function send(message: FleetMessage): void {
   process.send?.(message);
@@ -152,8 +158,13 @@ async function handle(message: FleetRequest): Promise<void> {
       send({ type: 'memory', rss: m.rss, heapUsed: m.heapUsed, external: m.external, open, dropped });
       return;
     }
+    case 'loopDelay':
+      send({ type: 'loopDelay', p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6 });
+      loopDelay.reset();
+      return;
     case 'close': {
       closing = true;
+      loopDelay.disable();
       for (const car of cars.values()) car.req?.destroy();
       agent.destroy();
       send({ type: 'closed', dropped });
