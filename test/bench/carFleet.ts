@@ -19,6 +19,7 @@ import type { ReadableStream } from 'node:stream/web';
 import type { JWK } from 'jose';
 import { readServerSentEvents } from '../../ble-sim/vehicle/serverSentEvents.js';
 import { signVehicleRequestToken } from '../../shared/credential/vehicleRequestToken.js';
+import { collectGarbage } from './benchSupport.js';
 
 /** What the parent asks. */
 export type FleetRequest =
@@ -26,7 +27,7 @@ export type FleetRequest =
   | { type: 'connect'; cars: Array<{ vin: string; baseUrl: string }>; issuer: string; nowSeconds: number; concurrency: number }
   | { type: 'clock' }
   | { type: 'memory' }
-  | { type: 'loopDelay' }
+  | { type: 'loopDelay'; collectGarbage: boolean }
   | { type: 'close' };
 
 /** What the fleet tells the parent. */
@@ -160,6 +161,8 @@ async function handle(message: FleetRequest): Promise<void> {
     }
     case 'loopDelay':
       send({ type: 'loopDelay', p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6 });
+      // Before a timed phase: the garbage of opening thousands of streams is not collected in it.
+      if (message.collectGarbage) collectGarbage();
       loopDelay.reset();
       return;
     case 'close': {
