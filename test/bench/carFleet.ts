@@ -159,12 +159,15 @@ async function handle(message: FleetRequest): Promise<void> {
       send({ type: 'memory', rss: m.rss, heapUsed: m.heapUsed, external: m.external, open, dropped });
       return;
     }
-    case 'loopDelay':
-      send({ type: 'loopDelay', p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6 });
-      // Before a timed phase: the garbage of opening thousands of streams is not collected in it.
+    case 'loopDelay': {
+      const reply: FleetMessage = { type: 'loopDelay', p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6 };
+      // Before a timed phase: the garbage of opening thousands of streams is not collected in it
+      // (and the collection is over before the parent hears back and starts the phase).
       if (message.collectGarbage) collectGarbage();
       loopDelay.reset();
+      send(reply);
       return;
+    }
     case 'close': {
       closing = true;
       loopDelay.disable();
