@@ -367,11 +367,14 @@ export const wipeBench: BenchSection = {
     // DEBUG HTSTATS (local connections only) shows whether the keyspace is being rehashed.
     const redis: RedisServer = await opts.stage('start a throwaway redis-server', () => startRedisServer({ args: ['--enable-debug-command', 'local'] }));
     let redisRun: StoreRun;
+    let redisVersion: string | undefined;
     let memoryRun: StoreRun;
     try {
       const store = new TimedStore(createRedisStore({ url: redis.url }));
       const probe = new RedisProbe(redis.url);
       try {
+        // Which hashes are listpacks and what goes to the lazy-free thread depend on the version.
+        redisVersion = (await probe.info('server')).get('redis_version');
         redisRun = await benchStore(opts, 'redis', { store, clock: new ManualClock(Date.now()), redis: { probe, pid: redis.pid }, runs, warmUps });
       } finally {
         probe.close();
@@ -396,7 +399,7 @@ export const wipeBench: BenchSection = {
         wipesPerSize: runs,
         warmUpsPerSize: warmUps,
         order: 'every vehicle populated first; GC + Redis settled; warm-ups; settled; then rounds that each wipe one fresh vehicle of every size (order rotating), each on an idle Redis',
-        redis: r.results,
+        redis: { version: redisVersion, ...r.results },
         memory: m.results,
       },
       notes: [
