@@ -37,7 +37,7 @@ import {
   type Summary,
 } from './benchSupport.js';
 import type { FleetMessage, FleetRequest } from './carFleet.js';
-import { infoNumber, parseRedisInfo } from './redisStats.js';
+import { infoNumber, mainThreadCpu, parseRedisInfo } from './redisStats.js';
 
 /** Revocations in flight in the burst phase. */
 const BURST_CONCURRENCY = 16;
@@ -138,6 +138,10 @@ class Fleet {
     this.#deliveries.clear();
   }
 
+  get pid(): number {
+    return this.#child.pid ?? -1;
+  }
+
   get alive(): boolean {
     return this.#child.exitCode === null && this.#child.signalCode === null;
   }
@@ -221,30 +225,56 @@ interface LoopDelay {
   maxMs: number;
 }
 
-/** Event-loop delay during one phase: this process (both instances) and the car fleet's. */
+/**
+ * Event-loop delay during one phase: this process (both instances) and the car fleet's; and how
+ * long the main thread of each process, Redis's too, was runnable but waiting for a CPU (the
+ * machine's other work: NaN where /proc cannot tell).
+ */
 interface PhaseLoopDelay {
   servers: LoopDelay;
   fleet: LoopDelay;
+  waitedForCpuMs: { servers: number; fleet: number; redis: number };
 }
 
 function loopDelayCells(loopDelay: PhaseLoopDelay) {
-  return { 'servers loop p99': loopDelay.servers.p99Ms, 'servers loop max': loopDelay.servers.maxMs, 'fleet loop max': loopDelay.fleet.maxMs };
+  return {
+    'servers loop p99': loopDelay.servers.p99Ms,
+    'servers loop max': loopDelay.servers.maxMs,
+    'fleet loop max': loopDelay.fleet.maxMs,
+    'CPU wait ms: servers': loopDelay.waitedForCpuMs.servers,
+    fleet: loopDelay.waitedForCpuMs.fleet,
+    redis: loopDelay.waitedForCpuMs.redis,
+  };
+}
+
+/** The main-thread CPU wait of each process so far, by role. */
+async function cpuWaits(pids: { servers: number; fleet: number; redis: number }): Promise<{ servers: number; fleet: number; redis: number }> {
+  const waitNs = async (pid: number) => (await mainThreadCpu(pid))?.waitNs ?? Number.NaN;
+  return { servers: await waitNs(pids.servers), fleet: await waitNs(pids.fleet), redis: await waitNs(pids.redis) };
 }
 
 /**
  * Run `fn` while sampling the event-loop delay of this process (both instances live here) and of
  * the fleet, after a full GC in both (so the garbage of the set-up is not collected in the phase).
  */
-async function withLoopDelay<T>(fleet: Fleet, fn: () => Promise<T>): Promise<{ value: T; loopDelay: PhaseLoopDelay }> {
+async function withLoopDelay<T>(fleet: Fleet, redisPid: number, fn: () => Promise<T>): Promise<{ value: T; loopDelay: PhaseLoopDelay }> {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
+  const pids = { servers: process.pid, fleet: fleet.pid, redis: redisPid };
   await fleet.ask({ type: 'loopDelay', collectGarbage: true }, 'loopDelay', 10_000); // starts the fleet's count afresh
   collectGarbage();
+  const waitsBefore = await cpuWaits(pids);
   histogram.enable();
   try {
     const value = await fn();
     const servers = { p99Ms: histogram.percentile(99) / 1e6, maxMs: histogram.max / 1e6 };
+    const waitsAfter = await cpuWaits(pids);
     const { p99Ms, maxMs } = await fleet.ask({ type: 'loopDelay', collectGarbage: false }, 'loopDelay', 10_000);
-    return { value, loopDelay: { servers, fleet: { p99Ms, maxMs } } };
+    const waitedForCpuMs = {
+      servers: (waitsAfter.servers - waitsBefore.servers) / 1e6,
+      fleet: (waitsAfter.fleet - waitsBefore.fleet) / 1e6,
+      redis: (waitsAfter.redis - waitsBefore.redis) / 1e6,
+    };
+    return { value, loopDelay: { servers, fleet: { p99Ms, maxMs }, waitedForCpuMs } };
   } finally {
     histogram.disable();
   }
@@ -388,11 +418,11 @@ export const propagationBench: BenchSection = {
         const connected = cars.slice();
         const sampleEvent = JSON.stringify({ vin: connected[0]!.vin, seq: 1, manifest: await a.app.ctx.manifests.sign(await a.app.ctx.vehicles.get(connected[0]!.vin)) });
         const baselineRun = await stage(`N=${level}: baseline, ${baselineTrips} raw PUBLISH → subscriber round trips (${sampleEvent.length}-byte message)`, () =>
-          withLoopDelay(f, () => publishRoundTrips(redis.url, baselineTrips, sampleEvent.length)),
+          withLoopDelay(f, redis.pid, () => publishRoundTrips(redis.url, baselineTrips, sampleEvent.length)),
         );
         const baseline = summarize(baselineRun.value);
         const sequential = await stage(`N=${level}: ${revocations} revocations one at a time (random connected vehicle, wipe on A)`, () =>
-          withLoopDelay(f, async () => {
+          withLoopDelay(f, redis.pid, async () => {
             const out: RevocationSample[] = [];
             for (let i = 0; i < revocations; i++) {
               const car = connected[random.int(connected.length)]!;
@@ -402,7 +432,7 @@ export const propagationBench: BenchSection = {
           }),
         );
         const burst = await stage(`N=${level}: ${revocations} revocations, ${BURST_CONCURRENCY} in flight (distinct vehicles)`, () =>
-          withLoopDelay(f, () => {
+          withLoopDelay(f, redis.pid, () => {
             const order = connected.map((c) => ({ c, k: random.next() })).sort((x, y) => x.k - y.k).slice(0, revocations).map((x) => x.c);
             return runPool(order.length, BURST_CONCURRENCY, (i) => revoke(a!, f, order[i]!.vin, order[i]!.instance));
           }),
@@ -442,7 +472,7 @@ export const propagationBench: BenchSection = {
         results[`n${level}`] = {
           setup,
           memory,
-          baselinePublishMs: { ...baseline, serversEventLoopDelay: baselineRun.loopDelay.servers, fleetEventLoopDelay: baselineRun.loopDelay.fleet },
+          baselinePublishMs: { ...baseline, serversEventLoopDelay: baselineRun.loopDelay.servers, fleetEventLoopDelay: baselineRun.loopDelay.fleet, waitedForCpuMs: baselineRun.loopDelay.waitedForCpuMs },
           oneAtATime: {
             deliveredMs: seqRow.delivered,
             callMs: seqRow.call,
@@ -451,6 +481,7 @@ export const propagationBench: BenchSection = {
             lost: seqRow.row.lost,
             serversEventLoopDelay: sequential.loopDelay.servers,
             fleetEventLoopDelay: sequential.loopDelay.fleet,
+            waitedForCpuMs: sequential.loopDelay.waitedForCpuMs,
           },
           burst: {
             concurrency: BURST_CONCURRENCY,
@@ -459,6 +490,7 @@ export const propagationBench: BenchSection = {
             lost: burstRow.row.lost,
             serversEventLoopDelay: burst.loopDelay.servers,
             fleetEventLoopDelay: burst.loopDelay.fleet,
+            waitedForCpuMs: burst.loopDelay.waitedForCpuMs,
           },
           ratios: { oneAtATimeP50ToPublishP50: seqRow.row['p50 / PUBLISH p50'], oneAtATimeP99ToPublishP99: seqRow.row['p99 / PUBLISH p99'] },
         };
@@ -498,6 +530,7 @@ export const propagationBench: BenchSection = {
         'The cars do not verify the manifest signature: the figure is the delivery, not the car’s processing.',
         '“16 in flight” queues the wipes on instance A’s one event loop: its latency is mostly waiting for the wipes ahead (call p50), not Redis.',
         '“servers loop p99/max” is the event-loop delay in this process (both instances and the PUBLISH baseline live here) during the phase, “fleet loop max” the longest stall of the cars’ process (a late car stamps its manifest late): the max column’s outliers come with them. p99 ratios rest on a handful of samples and swing between runs.',
+        '“CPU wait ms” is how long the main thread of this process, of the fleet and of Redis was runnable but waiting for a CPU during the phase (/proc schedstat): the machine’s other work. A tail that comes with a large wait in both Node processes is the machine’s, not the server’s.',
         `Target (issue 11): with ${BURST_CONCURRENCY} wipes in flight at 10,000 cars, delivered-to-car p99 ≤ ${TARGET_BURST_P99_MS} ms and none lost (results.target; with --quick the largest fleet is 1,000 cars).`,
         'KiB/new stream is the RSS growth while the new cars connected, divided by their number; for the servers it is left out at the first size (the heap may already have grown in earlier sections of this run).',
       ],

@@ -10,6 +10,7 @@ import {
   commandStatsDelta,
   commandStatsOf,
   infoNumber,
+  mainThreadCpu,
   parseRedisInfo,
   parseSchedstat,
   RedisProbe,
@@ -115,6 +116,12 @@ describe('thread CPU from /proc', () => {
     expect(parseSchedstat('688674 2007303 2\n')).toEqual({ runNs: 688674, waitNs: 2007303 });
     expect(parseSchedstat('')).toBeNull();
     expect(parseSchedstat('x y z')).toBeNull();
+  });
+
+  it('reads the main thread of a process, and null for a process that is not there', async () => {
+    const own = await mainThreadCpu(process.pid);
+    if (own !== null) expect(own.runNs).toBeGreaterThan(0); // null: not Linux, or no schedstats
+    expect(await mainThreadCpu(2 ** 30)).toBeNull();
   });
 
   it('gives what each thread added; a thread missing from either reading is left out', () => {

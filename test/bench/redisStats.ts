@@ -133,6 +133,11 @@ export async function threadCpu(pid: number): Promise<Map<string, ThreadCpu> | n
   return threads.size > 0 ? threads : null;
 }
 
+/** The CPU time of the main thread of process `pid` (null where /proc cannot tell). */
+export async function mainThreadCpu(pid: number): Promise<ThreadCpu | null> {
+  return parseSchedstat(await readFile(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').catch(() => ''));
+}
+
 /** What each thread added between two readings (threads absent from either are left out). */
 export function threadCpuDelta(before: ReadonlyMap<string, ThreadCpu>, after: ReadonlyMap<string, ThreadCpu>): Map<string, ThreadCpu> {
   const delta = new Map<string, ThreadCpu>();
