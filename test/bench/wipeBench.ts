@@ -3,9 +3,9 @@
  * store. A wipe is one epoch increment: GET the vehicle document, one atomic commit (a Lua script),
  * sign and PUBLISH the new manifest; it reads no key (the old epoch's key records stay as the
  * archive, R13). Each wipe is split into its store round trips and the rest (JS and signing), and on
- * Redis the commit script's own run time is read from the server (`INFO commandstats`, the
- * evalsha/eval usec added by that one wipe) beside the client's time. Ratios are to N = 1 on the
- * same store.
+ * Redis the server's side is read beside the client's time: the commit script's own run time
+ * (`INFO commandstats`, the evalsha/eval usec added by that one wipe), the CPU time of Redis's main
+ * thread and of its lazy-free thread (/proc schedstat). Ratios are to N = 1 on the same store.
  *
  * The order keeps the set-up out of the figures: every vehicle of every size is populated first,
  * then Node collects its garbage and Redis is left to settle (no lazy free pending, no keyspace
@@ -405,7 +405,7 @@ export const wipeBench: BenchSection = {
       notes: [
         'A wipe is GET vehicle document + one atomic commit (Lua: check the document, set it with epoch+1 and seq+1, UNLINK the old passkey-slot hash, RPUSH an audit entry naming the wiped epoch) + signing and publishing the new manifest. It reads no key: the old epoch’s key records stay as the audit archive (R13).',
         'Server side: “script” is Redis’s own run time of that commit (INFO commandstats evalsha/eval usec added by the one wipe, read before and after it on a connection of the bench’s own), UNLINK included; the client’s round trip for it is the “commit” column. “main thread CPU” is what Redis’s main thread ran while the wipe was in flight (GET, script, PUBLISH and their socket reads and writes; /proc/<pid>/task/<tid>/schedstat), “waiting for CPU” how long it was runnable but not running (other work on this 2-core machine).',
-        'The one part of a wipe that grows with N is freeing the old epoch’s passkey-slot hash (N fields) that the script UNLINKs: a hash of 100 fields is a listpack, one allocation freed at once; one of 1000 fields is a hash table, handed to Redis’s lazy-free thread (“lazy-freed objects” 1, “lazy-free thread CPU”), off the main thread. With MAX_SHARED_KEYS ≤ 100 an epoch holds at most 101 keys.',
+        'The one part of a wipe that grows with N is freeing the old epoch’s passkey-slot hash (N fields) that the script UNLINKs: a hash of 100 fields is a listpack, one allocation freed at once; one of 1000 fields is a hash table, handed to Redis’s lazy-free thread (“lazy-freed objects” 1, “lazy-free thread CPU”), off the main thread. On this 2-core machine shared with other work, that thread competes with the main thread for a CPU, so the N=1000 ratios move with the load (“waiting for CPU”). With MAX_SHARED_KEYS ≤ 100 an epoch holds at most 101 keys.',
         'Each vehicle is wiped once, after every vehicle was populated and both Node (a forced GC) and Redis (no lazy free pending, no keyspace rehash, no save or rewrite, for 500 ms) had settled; each timed wipe starts on an idle Redis. Populating keys right before each wipe (as this bench did before) timed the allocator and GC work of the bulk writes, not the wipe.',
       ],
     };
