@@ -13,11 +13,13 @@
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { Agent, request, type ClientRequest } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
 import type { JWK } from 'jose';
 import { readServerSentEvents } from '../../ble-sim/vehicle/serverSentEvents.js';
 import { signVehicleRequestToken } from '../../shared/credential/vehicleRequestToken.js';
+import { collectGarbage } from './benchSupport.js';
 
 /** What the parent asks. */
 export type FleetRequest =
@@ -25,6 +27,7 @@ export type FleetRequest =
   | { type: 'connect'; cars: Array<{ vin: string; baseUrl: string }>; issuer: string; nowSeconds: number; concurrency: number }
   | { type: 'clock' }
   | { type: 'memory' }
+  | { type: 'loopDelay'; collectGarbage: boolean }
   | { type: 'close' };
 
 /** What the fleet tells the parent. */
@@ -35,6 +38,7 @@ export type FleetMessage =
   | { type: 'manifest'; vin: string; seq: number; atNs: string }
   | { type: 'clock'; childNs: string }
   | { type: 'memory'; rss: number; heapUsed: number; external: number; open: number; dropped: number }
+  | { type: 'loopDelay'; p99Ms: number; maxMs: number }
   | { type: 'closed'; dropped: number }
   | { type: 'error'; message: string };
 
@@ -53,6 +57,9 @@ const cars = new Map<string, Car>();
 const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
 let closing = false;
 let dropped = 0;
+/** This process's event-loop delay since the last `loopDelay` request: a late car stamps its manifests late. */
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
 
 function send(message: FleetMessage): void {
   process.send?.(message);
@@ -152,8 +159,18 @@ async function handle(message: FleetRequest): Promise<void> {
       send({ type: 'memory', rss: m.rss, heapUsed: m.heapUsed, external: m.external, open, dropped });
       return;
     }
+    case 'loopDelay': {
+      const reply: FleetMessage = { type: 'loopDelay', p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6 };
+      // Before a timed phase: the garbage of opening thousands of streams is not collected in it
+      // (and the collection is over before the parent hears back and starts the phase).
+      if (message.collectGarbage) collectGarbage();
+      loopDelay.reset();
+      send(reply);
+      return;
+    }
     case 'close': {
       closing = true;
+      loopDelay.disable();
       for (const car of cars.values()) car.req?.destroy();
       agent.destroy();
       send({ type: 'closed', dropped });

@@ -38,6 +38,11 @@ export class TimedStore implements Store {
     return this.#timings.get(op) ?? { calls: 0, ms: 0 };
   }
 
+  /** Calls per operation since the last reset, by name (`commit 1, get 1, publish 1`). */
+  callCounts(): string {
+    return [...this.#timings].map(([op, t]) => `${op} ${t.calls}`).sort().join(', ');
+  }
+
   async #time<T>(op: StoreOperation, call: () => Promise<T>): Promise<T> {
     const start = hrnow();
     try {

@@ -52,7 +52,8 @@ let exitHookInstalled = false;
 
 /**
  * Start one `redis-server` on a free loopback port (or on `port`, for a server that comes up where
- * a client already waits) and wait until it answers PING.
+ * a client already waits) and wait until it answers PING. `args` are more server options (a bench
+ * passes `--enable-debug-command local` to read DEBUG HTSTATS).
  *
  * @example
  * ```ts
@@ -61,11 +62,11 @@ let exitHookInstalled = false;
  * afterAll(async () => { await redis?.stop(); });
  * ```
  */
-export async function startRedisServer(opts: { port?: number } = {}): Promise<RedisServer> {
+export async function startRedisServer(opts: { port?: number; args?: string[] } = {}): Promise<RedisServer> {
   if (opts.port === RESERVED_PORT) throw new Error('refusing to start a Redis on port 6379');
   return withPortRetries(async () => {
     const port: number = opts.port ?? (await pickPorts(1, false))[0]!;
-    const node = await launch(port, []);
+    const node = await launch(port, opts.args ?? []);
     return { url: `redis://${HOST}:${port}`, port, pid: node.pid, stop: node.stop };
   });
 }
