@@ -70,7 +70,7 @@ interface LoadResult {
 }
 
 /** autocannon in its own process (test/bench/processes/loadGenerator.ts). */
-async function generateLoad(job: { url: string; holders: Array<{ keyId: string; token: string }>; connections: number; durationS: number }): Promise<LoadResult> {
+async function generateLoad(job: { url: string; holders: Array<{ keyId: string; token: string }>; connections: number; durationS: number; floor?: boolean }): Promise<LoadResult> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/processes/loadGenerator.ts'], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
@@ -194,6 +194,7 @@ export const issuanceBench: BenchSection = {
       if (build.status !== 0) throw new Error(`the build failed:\n${build.stdout}\n${build.stderr}`);
       return Promise.resolve();
     });
+    const floors: Array<{ workers: number; reqPerSec: number; latencyMs: LoadResult['latencyMs']; serverCpuMsPerRequest: number; loadGeneratorCpuMsPerRequest: number }> = [];
     const runs: Array<{ workers: number; connections: number; load: LoadResult; serverCpuS: number; serverProcesses: number; redisCpuS: number }> = [];
     try {
       const holders = await stage(`make ${holdersCount} holders through the API (sign-up, claim, trial, key)`, async () => {
@@ -227,6 +228,14 @@ export const issuanceBench: BenchSection = {
           });
           if (run.load.non2xx > 0 || run.load.errors > 0) throw new Error(`refreshes failed: ${run.load.non2xx} non-2xx answers, ${run.load.errors} errors`);
           runs.push(run);
+          floors.push(
+            await stage(`WORKERS=${workers}: ${durationS} s of GET /healthz (the HTTP floor), ${connections} connections`, async () => {
+              const cpu0 = await treeCpuSeconds(pool.pid);
+              const load = await generateLoad({ url: pool.url, holders, connections, durationS, floor: true });
+              const cpu1 = await treeCpuSeconds(pool.pid);
+              return { workers, reqPerSec: load.reqPerSec, latencyMs: load.latencyMs, serverCpuMsPerRequest: ((cpu1.cpuS - cpu0.cpuS) * 1000) / load.requests, loadGeneratorCpuMsPerRequest: (load.loadGeneratorCpuS * 1000) / load.requests };
+            }),
+          );
         } finally {
           await pool.stop();
         }
@@ -278,6 +287,10 @@ export const issuanceBench: BenchSection = {
           })),
         },
         {
+          title: 'The same server\'s HTTP floor: GET /healthz (no store, no crypto), same connections',
+          rows: floors.map((f) => ({ WORKERS: f.workers, 'req/s': f.reqPerSec, 'p50 ms': f.latencyMs.p50, 'p99 ms': f.latencyMs.p99, 'server CPU ms/req': f.serverCpuMsPerRequest, 'load generator CPU ms/req': f.loadGeneratorCpuMsPerRequest })),
+        },
+        {
           title: `Raw ES256 signing on one core (${before.pinned ? 'taskset -c 0' : 'not pinned: no taskset'}), ops/s`,
           rows: [
             { when: 'before the load', 'jose, one at a time': before.jose.sequential, 'jose, 16 in flight': before.jose.inFlight16, 'node:crypto': before.nodeCrypto },
@@ -302,6 +315,7 @@ export const issuanceBench: BenchSection = {
         holders: holdersCount,
         durationS,
         httpRefresh: http,
+        httpHealthzFloor: floors,
         signingOneCore: { pinned: before.pinned, before, after, joseEs256OneCore: joseOneCore, nodeCryptoOneCore: nodeOneCore },
         rawNodeCryptoSign: rawNode,
         claimsSchemaParse: schemaOnly,
