@@ -32,7 +32,7 @@ export function closedAccount(account: AccountRecord, nowMs: number): AccountRec
 
 export async function closeAccount(
   ctx: AppContext,
-  gate: Pick<SubscriptionGate, 'beforeMainUserLeaves' | 'mainUserLeaves'>,
+  gate: Pick<SubscriptionGate, 'beforeMainUserLeaves' | 'mainUserLeaves' | 'runFollowUps'>,
   opts: { accountId: AccountId },
 ): Promise<{ vehicles: Vin[]; revokedKeyIds: string[] }> {
   const account = await ctx.accounts.find(opts.accountId);

@@ -2,6 +2,7 @@
  * The main user removes the vehicle from the account (R4a; selling it, R5) or gives up the usage
  * rights (R4c): in one commit the main user leaves, Standard Services end, the subscription ends
  * with the tenure (R4b) and every key, shared ones included, is wiped (one epoch increment, audited).
+ * The subscription's follow-ups (its notice) run right after the commit.
  */
 import type { AccountId, KeyId, Vin } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
@@ -13,7 +14,7 @@ import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { forgetClaim } from './accountVehicles.js';
 import { readAuditTrail } from './auditTrail.js';
 
-export type RemoveVehicleDeps = WipeVehicleKeysDeps & Pick<AppContext, 'clock' | 'store'> & { gate: Pick<SubscriptionGate, 'beforeMainUserLeaves' | 'mainUserLeaves'> };
+export type RemoveVehicleDeps = WipeVehicleKeysDeps & Pick<AppContext, 'clock' | 'store'> & { gate: Pick<SubscriptionGate, 'beforeMainUserLeaves' | 'mainUserLeaves' | 'runFollowUps'> };
 
 export interface RemoveVehicleOpts {
   vin: Vin;
@@ -57,6 +58,8 @@ export async function removeVehicle(deps: RemoveVehicleDeps, opts: RemoveVehicle
     return repeated;
   });
   await forgetClaim(deps, opts.accountId, opts.vin);
+  // The plan's follow-ups (the notice that it ended) now, as a claim's; the vehicle was filed as due before the commit, so the scheduler redoes whatever fails here.
+  await deps.gate.runFollowUps(opts.vin);
   if ('revokedKeyIds' in removed) return removed;
   return { vehicle: removed.vehicle, revokedKeyIds: await removed.listWipedKeyIds() };
 }
