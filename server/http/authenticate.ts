@@ -51,7 +51,7 @@ export function createAuthenticator(ctx: AppContext, vehicleAuth?: VehicleAuthen
     if (auth === 'dealer' && !account.dealer) throw new DigitalKeyError('FORBIDDEN');
     // Least privilege: a dealer account revokes and looks up; it never claims, issues or shares keys.
     if (auth === 'session' && account.dealer && !allowDealer) throw new DigitalKeyError('FORBIDDEN');
-    return { kind: 'account', accountId: account.accountId, passkeyId: session.passkeyId, dealer: account.dealer, sessionId: session.sessionId, sessionExpiresAt: session.expiresAt };
+    return { kind: 'account', accountId: account.accountId, passkeyId: session.passkeyId, dealer: account.dealer, sessionId: session.sessionId, sessionExpiresAt: session.expiresAt, records: { account, passkey } };
   };
 }
 

@@ -4,10 +4,12 @@
  * disabled, and Standard Services active (R1).
  *
  * Three store round trips at most, each a batch of reads: where the key lives (which the route
- * starts while the session is checked), then the key (the index names its epoch), then the key's passkey, the holder's account (R15, main keys) and the vehicle once more.
- * Every rule is judged on that last read, and the credential and the manifest are signed for it:
- * a wipe or revocation that commits later is the car's to enforce, by epoch and revocation list,
- * as it is for every credential signed before it.
+ * starts while the session is checked), then the key (the index names its epoch), then the vehicle
+ * with the key's passkey and the holder's account (R15, main keys) unless the request's
+ * authentication read them already (the usual case: a phone refreshing its own key). Every rule
+ * is judged on that last read, and the credential and the manifest are signed for it: a wipe or
+ * revocation that commits later is the car's to enforce, by epoch and revocation list, as it is for
+ * every credential signed before it.
  *
  * With each credential go the keys its holder needs at the car, derived from the vehicle's link
  * secret (shared/ble/linkKeys.ts): the response key of this credential (the car authenticates its
@@ -20,7 +22,7 @@ import { bytesToBase64Url } from '../../shared/base64url.js';
 import { issueKeyCredential } from '../../shared/credential/keyCredential.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId, Base64Url, KeyId } from '../../shared/ids.js';
-import { assertActivePasskey } from '../accounts/accountRecord.js';
+import { assertActivePasskey, type AccountRecord, type PasskeyRecord } from '../accounts/accountRecord.js';
 import type { AppContext } from '../appContext.js';
 import { credentialClaims } from '../domain/credentialClaims.js';
 import type { DigitalKey, VehicleRecord } from '../domain/vehicleRecord.js';
@@ -58,6 +60,8 @@ export interface CredentialForKeyOpts {
   accountId: AccountId;
   /** Where the key lives, when the caller has started reading it already (`vehicles.homeOfKey`). */
   home?: Promise<KeyHome | null>;
+  /** The caller's account and session passkey as this request read them already (authentication): not read again. */
+  known?: { account: AccountRecord; passkey: PasskeyRecord };
 }
 
 /** The key as stored in its vehicle's current epoch; null when it is not there (wiped or revoked). */
@@ -80,10 +84,11 @@ export async function credentialForKey(ctx: CredentialForKeyDeps, opts: Credenti
   if (!key) throw new DigitalKeyError('REVOKED');
   if (key.accountId !== opts.accountId) throw new DigitalKeyError('KEY_NOT_FOUND');
 
+  const known = opts.known;
   const [vehicle, passkey, holder] = await Promise.all([
     ctx.vehicles.get(home.vin),
-    ctx.accounts.findPasskey(key.passkeyId),
-    key.role === 'main' ? ctx.accounts.find(key.accountId) : Promise.resolve(null),
+    known?.passkey.passkeyId === key.passkeyId ? known.passkey : ctx.accounts.findPasskey(key.passkeyId),
+    key.role !== 'main' ? null : known?.account.accountId === key.accountId ? known.account : ctx.accounts.find(key.accountId),
   ]);
   assertStillValid(vehicle, key);
   ctx.gate.assertKeysAllowed(vehicle);

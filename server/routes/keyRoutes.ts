@@ -81,7 +81,7 @@ export function keyRoutes(ctx: AppContext, services: { gate: SubscriptionGate })
       readAhead: (params) => deps.vehicles.homeOfKey(params.keyId),
       handler: async ({ caller, params, readAhead }) => {
         const me = requireAccount(caller);
-        return { body: await credentialForKey(deps, { keyId: params.keyId, accountId: me.accountId, ...(readAhead ? { home: readAhead } : {}) }) };
+        return { body: await credentialForKey(deps, { keyId: params.keyId, accountId: me.accountId, known: me.records, ...(readAhead ? { home: readAhead } : {}) }) };
       },
     }),
   ];
