@@ -180,7 +180,8 @@ export function createApp(opts: CreateAppOptions): App {
 
   const app = express();
   app.disable('x-powered-by');
-  // Answers are never cached (cache-control: no-store below): no ETag to hash each body for.
+  // No ETag hashed for each body: API answers are never cached (cache-control: no-store below), and
+  // the few that may be (the JWKS, max-age 300) are small enough to fetch whole.
   app.set('etag', false);
   app.set('trust proxy', false);
   // First, so every answer carries them, errors included; the portals replace the CSP with theirs.

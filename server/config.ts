@@ -3,12 +3,12 @@
  * with a clear error, and documented where it is defined. Defaults suit a developer's localhost;
  * the ones production must change say so loudly at start (see `productionWarnings`).
  */
-import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { originListSchema, parseEnvironment } from '../shared/parseEnvironment.js';
 import { errorMessage } from './errorMessage.js';
 import { parseRedisUrl } from './store/redisUrl.js';
 import { isTimeZone } from './subscriptions/billingCalendar.js';
+import { usableCores } from './usableCores.js';
 
 /** Seconds per duration unit; no unit means seconds. */
 const UNIT_SECONDS = new Map([['', 1], ['s', 1], ['m', 60], ['h', 3600], ['d', 86_400]]);
@@ -40,8 +40,9 @@ const envSchema = z.object({
   /** TCP port of the HTTP API. */
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /**
-   * Server processes sharing PORT (node:cluster), each on its own core. `auto`: one per core on
-   * Redis, one on the memory store (which lives inside one process, so more need REDIS_URL).
+   * Server processes sharing PORT (node:cluster), each on its own core. `auto`: one per core this
+   * process may use (the container's CPU quota counts), at most 8, on Redis; one on the memory store
+   * (which lives inside one process, so more need REDIS_URL).
    */
   WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).default('auto'),
   /**
@@ -185,10 +186,13 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
   return { ...parsed, ISSUER: parsed.ISSUER ?? local, RP_ORIGINS: parsed.RP_ORIGINS ?? [local], PORTAL_URL: parsed.PORTAL_URL ?? local };
 }
 
-/** How many server processes to run: WORKERS, with `auto` resolved for this machine. */
-export function workerCount(config: Pick<Config, 'WORKERS' | 'REDIS_URL'>, cores = availableParallelism()): number {
+/** `WORKERS=auto` never starts more than this many processes (each has its own Redis connections, scheduler and caches). */
+export const AUTO_WORKERS_MAX = 8;
+
+/** How many server processes to run: WORKERS, with `auto` resolved for the cores this process may use. */
+export function workerCount(config: Pick<Config, 'WORKERS' | 'REDIS_URL'>, cores = usableCores()): number {
   if (config.WORKERS !== 'auto') return config.WORKERS;
-  return config.REDIS_URL ? cores : 1;
+  return config.REDIS_URL ? Math.min(cores, AUTO_WORKERS_MAX) : 1;
 }
 
 /** Defaults that are fine on a laptop and wrong in production. */

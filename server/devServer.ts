@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     await app.close();
     await store.close();
     await rm(endpointFile, { force: true });
-    await flushLogger(logger);
+    flushLogger(logger);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());

@@ -3,7 +3,8 @@
  *
  * Lines go to standard output asynchronously (pino's SonicBoom with `sync: false`): a request never
  * waits on a slow terminal or log shipper. What is still buffered when the process exits is written
- * synchronously then (pino flushes on exit); main.ts also flushes before it exits after a drain.
+ * synchronously then (pino flushes on exit), and main.ts and the pool's primary write it out with
+ * `flushLogger` before they exit after a drain.
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
 
@@ -23,9 +24,14 @@ export function createLogger(opts: { level: string; name?: string; destination?:
   );
 }
 
-/** Write out what the logger still buffers, then resolve (before a deliberate exit). */
-export function flushLogger(logger: Logger): Promise<void> {
-  return new Promise((resolve) => {
-    logger.flush(() => resolve());
-  });
+/** Write out, synchronously, whatever the logger still holds (before a deliberate exit). */
+export function flushLogger(logger: Logger): void {
+  const stream: unknown = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym];
+  if (typeof stream === 'object' && stream !== null && 'flushSync' in stream && typeof stream.flushSync === 'function') {
+    try {
+      (stream as { flushSync(): void }).flushSync();
+    } catch {
+      // A destination that is not ready (or already closed) has nothing to write out.
+    }
+  }
 }

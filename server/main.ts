@@ -65,6 +65,14 @@ async function main(): Promise<void> {
 /** The whole server in this process: alone, or as one worker of a pool. */
 async function runServer(config: Config, logger: Logger): Promise<void> {
   const inPool = cluster.isWorker;
+  // Stop requests are taken from the first moment, and carried out once the server has started.
+  const stopper = stopRequests(logger, inPool);
+  if (inPool) {
+    // Answer the primary's requests for this worker's metrics from the start (the constructor
+    // starts listening; a booting worker that never answered would fail the primary's scrape).
+    new AggregatorRegistry();
+    AggregatorRegistry.setRegistries([]);
+  }
 
   const store = createStore({ redisUrl: config.REDIS_URL, clock: systemClock, replicaWait: { replicas: config.REDIS_WAIT_REPLICAS, timeoutMs: config.REDIS_WAIT_TIMEOUT_MS } });
   let durabilityChecked = false;
@@ -94,11 +102,7 @@ async function runServer(config: Config, logger: Logger): Promise<void> {
   // Prometheus scrapes its own listener (loopback by default), never the public port; in a pool the
   // primary serves it with every worker's metrics summed.
   let metrics: MetricsServer | undefined;
-  if (inPool) {
-    // Answer the primary's requests for this worker's metrics (the constructor starts listening).
-    new AggregatorRegistry();
-    AggregatorRegistry.setRegistries([app.metrics]);
-  }
+  if (inPool) AggregatorRegistry.setRegistries([app.metrics]);
   else {
     metrics = await startMetricsServer({ registry: app.metrics, host: config.METRICS_HOST, port: config.METRICS_PORT });
     logger.info({ host: metrics.host, port: metrics.port }, 'metrics listening');
@@ -108,32 +112,58 @@ async function runServer(config: Config, logger: Logger): Promise<void> {
     'server listening',
   );
 
-  let stopping = false;
-  const stop = async (signal: NodeJS.Signals, fromPrimary = false) => {
-    if (stopping) {
-      if (fromPrimary) return; // the primary passing on the signal this worker already got
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info({ signal, drainTimeoutS: config.SHUTDOWN_TIMEOUT }, 'stopping: draining requests in flight');
+  stopper.whenAsked(async (reason) => {
+    logger.info({ reason, drainTimeoutS: config.SHUTDOWN_TIMEOUT }, 'stopping: draining requests in flight');
     app.beginShutdown();
     const [{ timedOut }] = await Promise.all([drainServer(server, config.SHUTDOWN_TIMEOUT * 1000), metrics && drainServer(metrics.server, config.SHUTDOWN_TIMEOUT * 1000)]);
     monitor.stop();
     await app.close();
     await limiter?.close();
     await store.close();
-    logger.info({ signal, timedOut }, timedOut ? 'stopped (drain timed out: open connections were cut)' : 'stopped');
-    await flushLogger(logger);
+    logger.info({ reason, timedOut }, timedOut ? 'stopped (drain timed out: open connections were cut)' : 'stopped');
+    flushLogger(logger);
     process.exit(0);
+  });
+}
+
+/**
+ * What asks this process to stop: SIGTERM or SIGINT, and in a pool the primary's message or the
+ * primary's end (the IPC channel closing). The first request starts the drain, once the server has
+ * started; a second OS signal exits at once. The primary passing on a signal the worker also got
+ * (Ctrl-C and systemd signal the whole group) is not a second signal.
+ */
+function stopRequests(logger: Logger, inPool: boolean): { whenAsked(drain: (reason: string) => Promise<void>): void } {
+  let asked: string | undefined;
+  let drain: ((reason: string) => Promise<void>) | undefined;
+  let signals = 0;
+  const ask = (reason: string) => {
+    if (asked !== undefined) return;
+    asked = reason;
+    if (drain) void drain(reason);
   };
-  process.on('SIGINT', (s) => void stop(s));
-  process.on('SIGTERM', (s) => void stop(s));
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      flushLogger(logger);
+      process.exit(1);
+    }
+    ask(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   if (inPool) {
-    process.on('message', (message) => message === SHUTDOWN_MESSAGE && void stop('SIGTERM', true));
-    // The primary is gone (killed): no one would ever stop this worker, so it drains and exits.
-    process.on('disconnect', () => void stop('SIGTERM', true));
+    // Node's cluster code exits a worker at once when its primary goes; this worker drains instead.
+    cluster.worker!.exitedAfterDisconnect = true;
+    process.on('message', (message) => message === SHUTDOWN_MESSAGE && ask('primary'));
+    process.on('disconnect', () => ask('primary gone'));
   }
+  return {
+    whenAsked(fn) {
+      drain = fn;
+      if (asked !== undefined) void fn(asked);
+    },
+  };
 }
 
 main().catch((err: unknown) => {

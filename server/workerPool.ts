@@ -33,6 +33,7 @@ export async function runWorkerPool(opts: { config: Config; logger: Logger; work
   if (!config.ISSUER_PRIVATE_JWK) env.ISSUER_PRIVATE_JWK = JSON.stringify((await LocalIssuerKey.generate()).exportPrivateJwk());
 
   const aggregator = new AggregatorRegistry();
+  // A worker that does not answer (stuck, or dying) fails that scrape with a 503; the next one asks again.
   const metrics = await startMetricsServer({ registry: { contentType: aggregator.contentType, metrics: () => aggregator.clusterMetrics() }, host: config.METRICS_HOST, port: config.METRICS_PORT });
   logger.info({ host: metrics.host, port: metrics.port, workers: opts.workers }, 'metrics listening (every worker summed)');
 
@@ -84,11 +85,12 @@ export async function runWorkerPool(opts: { config: Config; logger: Logger; work
     clearTimeout(deadline);
     await drainServer(metrics.server, 1000);
     logger.info({ signal }, 'stopped (every worker exited)');
-    await flushLogger(logger);
+    flushLogger(logger);
     process.exit(exitCode);
   };
   process.on('SIGINT', (s) => void stop(s));
   process.on('SIGTERM', (s) => void stop(s));
 
+  logger.info({ workers: opts.workers, setting: config.WORKERS }, `starting ${opts.workers} workers`);
   for (let i = 0; i < opts.workers; i++) fork();
 }

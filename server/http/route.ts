@@ -61,7 +61,8 @@ export interface RouteDefinition<P extends z.ZodType = z.ZodType, Q extends z.Zo
    * Reads the handler needs whoever the caller is, started from the valid params as soon as the
    * caller's session token has verified, while the session's own store checks run: one store round
    * trip fewer. Reads only — nothing here may change state — and never for a request without a
-   * valid token. The handler gets the promise as `readAhead`.
+   * validly signed token (one whose session then proves ended is refused, its reads unused). The
+   * handler gets the promise as `readAhead`.
    */
   readAhead?: (params: z.output<P>) => Promise<R>;
   /** Streaming routes (SSE) write the response themselves and return nothing. */

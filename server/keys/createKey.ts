@@ -10,7 +10,7 @@ import type { AppContext } from '../appContext.js';
 import type { DigitalKey, VehicleRecord } from '../domain/vehicleRecord.js';
 import type { StoreTransaction } from '../store/store.js';
 
-export type CreateKeyDeps = Pick<AppContext, 'accounts' | 'vehicles' | 'clock'>;
+export type CreateKeyDeps = Pick<AppContext, 'accounts' | 'vehicles' | 'clock' | 'logger'>;
 
 /** A key to make: the key's own fields, and the rule it depends on. */
 export type CreateKeyOpts = Pick<DigitalKey, 'vin' | 'accountId' | 'passkeyId' | 'role' | 'perms' | 'notBefore' | 'notAfter' | 'grantedBy' | 'invitationId'> & {
@@ -66,6 +66,9 @@ export async function createKey(ctx: CreateKeyDeps, opts: CreateKeyOpts): Promis
     throw err;
   });
   // A wipe in between moved the key to a later epoch than its index says: correct the hint.
-  if (result.epoch !== before.epoch) await ctx.vehicles.noteKeyHome(result);
+  if (result.epoch !== before.epoch) {
+    // The key exists whatever happens here: a hint left stale is read through (credentialForKey's currentKey).
+    await ctx.vehicles.noteKeyHome(result).catch((err: unknown) => ctx.logger.warn({ err, keyId: result.keyId }, "a key's vehicle index keeps a stale epoch"));
+  }
   return { key: result, vehicle };
 }

@@ -5,6 +5,7 @@
  */
 import type { Server } from 'node:http';
 import express, { type Express } from 'express';
+import { errorMessage } from '../errorMessage.js';
 
 /** Where the scraped text comes from: an app's registry, or (several workers) their sum. */
 export interface MetricsSource {
@@ -17,7 +18,16 @@ export function metricsApp(registry: MetricsSource): Express {
   const app = express();
   app.disable('x-powered-by');
   app.get('/metrics', async (_req, res) => {
-    res.set('cache-control', 'no-store').set('content-type', registry.contentType).send(await registry.metrics());
+    res.set('cache-control', 'no-store');
+    let text: string;
+    try {
+      text = await registry.metrics();
+    } catch (err) {
+      // Not every worker of a pool answered (one booting or dying): this scrape fails, Prometheus marks it down, the next asks again.
+      res.status(503).type('text/plain').send(`metrics not available: ${errorMessage(err)}\n`);
+      return;
+    }
+    res.set('content-type', registry.contentType).send(text);
   });
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('not found: the metrics listener serves GET /metrics only\n');

@@ -296,6 +296,24 @@ describe('a pool of workers (WORKERS, node:cluster)', () => {
     expect(living).toEqual([]);
   }, 120_000);
 
+  it('the primary killed (SIGKILL): each worker drains — a request in flight is answered — and exits; nothing is left listening', async () => {
+    redis ??= await startRedisServer();
+    const port = await freePort();
+    const server = startServer({ PORT: String(port), REDIS_URL: redis.url, WORKERS: '2' });
+    await until(() => server.lines.filter(msg('server listening')).length === 2, 60_000, 'two workers listening');
+    const workerPids = server.lines.filter(msg('server listening')).map((l) => Number(l.json!.pid));
+
+    const inFlight = await slowRequest(port);
+    await new Promise((r) => setTimeout(r, 200));
+    process.kill(server.pid, 'SIGKILL');
+    await until(() => server.lines.filter(msg(/^stopping/)).length === 2, 10_000, 'both workers draining');
+    inFlight.finish();
+    expect(await inFlight.response).toMatch(/^HTTP\/1\.1 201 /);
+    await until(() => workerPids.every((pid) => !processAlive(pid)), 15_000, 'both workers exited');
+    expect(server.lines.filter(msg(/^stopped/)).length).toBe(2);
+    expect(await isListening(port)).toBe(false);
+  }, 120_000);
+
   it('WORKERS above 1 without REDIS_URL is refused with a sentence', async () => {
     const server = startServer({ WORKERS: '2' });
     expect(await server.exited).toBe(2);

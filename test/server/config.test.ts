@@ -1,6 +1,7 @@
 /** The server's configuration: what it accepts, what it refuses (with the message a person reads), and the defaults that follow PORT. */
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../server/config.js';
+import { AUTO_WORKERS_MAX, loadConfig, workerCount } from '../../server/config.js';
+import { cpusOfCpuMax } from '../../server/usableCores.js';
 import { describeRedisTarget, parseRedisUrl } from '../../server/store/redisUrl.js';
 
 describe('configuration', () => {
@@ -72,5 +73,25 @@ describe('configuration', () => {
     expect(() => loadConfig({ VEHICLE_AUDIT_ENTRIES_KEPT: '10.5' })).toThrow(/VEHICLE_AUDIT_ENTRIES_KEPT/);
     expect(() => loadConfig({ LEDGER_ENTRIES_KEPT: 'all' })).toThrow(/LEDGER_ENTRIES_KEPT/);
     expect(() => loadConfig({ ACCOUNT_AUDIT_ENTRIES_KEPT: '-1' })).toThrow(/ACCOUNT_AUDIT_ENTRIES_KEPT/);
+  });
+});
+
+describe('WORKERS', () => {
+  const redis = 'redis://127.0.0.1:6390';
+  it('auto: one per usable core on Redis, at most AUTO_WORKERS_MAX; one on the memory store', () => {
+    const auto = loadConfig({ REDIS_URL: redis });
+    expect([workerCount(auto, 2), workerCount(auto, 64)]).toEqual([2, AUTO_WORKERS_MAX]);
+    expect(workerCount(loadConfig({}), 64)).toBe(1);
+    expect(workerCount(loadConfig({ REDIS_URL: redis, WORKERS: '3' }), 64)).toBe(3);
+  });
+
+  it('more than one without REDIS_URL, 0 or a word are refused', () => {
+    expect(() => loadConfig({ WORKERS: '2' })).toThrow(/WORKERS: 2 workers need REDIS_URL/);
+    expect(() => loadConfig({ WORKERS: '0', REDIS_URL: redis })).toThrow(/WORKERS/);
+    expect(() => loadConfig({ WORKERS: 'many', REDIS_URL: redis })).toThrow(/WORKERS/);
+  });
+
+  it("a container's CPU quota (cgroup v2 cpu.max) counts: quota / period, rounded up; max is none", () => {
+    expect([cpusOfCpuMax('200000 100000\n'), cpusOfCpuMax('150000 100000'), cpusOfCpuMax('50000 100000'), cpusOfCpuMax('max 100000'), cpusOfCpuMax('')]).toEqual([2, 2, 1, null, null]);
   });
 });

@@ -9,6 +9,7 @@ import { ManualClock } from '../../shared/clock.js';
 import { addPhone, shareKey } from '../support/ownerFixtures.js';
 import { codeOf } from '../support/httpCalls.js';
 import { countRoundTrips, type RoundTripCounter } from '../support/roundTrips.js';
+import { storeKeys } from '../../server/store/storeKeys.js';
 import { startTestServer, type TestServer } from '../support/testServer.js';
 
 let t: TestServer;
@@ -93,5 +94,37 @@ describe('credential refresh', () => {
     await second.api.request('GET', '/v1/me'); // cached now
     await owner.api.request('DELETE', `/v1/me/passkeys/${second.passkeyId}`);
     expect(await codeOf(second.api.request('GET', '/v1/me'))).toBe('PASSKEY_DISABLED');
+  });
+
+  it('still refuses a cached session at once when its account is closed', async () => {
+    const v = await t.provision();
+    const owner = await t.mainUserWithKey(v.vin, v.odometerKm);
+    const keyId = owner.wallet.get(v.vin)!.keyId;
+    await owner.api.request('POST', `/v1/keys/${keyId}/credential`, {}); // cached now
+    await owner.api.request('DELETE', '/v1/me', { confirm: true });
+    expect(await codeOf(owner.api.request('POST', `/v1/keys/${keyId}/credential`, {}))).toMatch(/^(UNAUTHENTICATED|PASSKEY_DISABLED)$/);
+  });
+
+  it("reads a key whose vehicle index has no epoch (written before it had one) or a stale one, and refuses a corrupt one", async () => {
+    const v = await t.provision();
+    const owner = await t.mainUserWithKey(v.vin, v.odometerKm);
+    const keyId = owner.wallet.get(v.vin)!.keyId;
+    const refresh = () => owner.api.request<{ keyId: string }>('POST', `/v1/keys/${keyId}/credential`, {});
+    const index = storeKeys.keyVehicle(keyId);
+    expect(await t.store.get(index)).toBe(`${v.vin} 0`);
+
+    for (const entry of [v.vin, `${v.vin} 7`]) {
+      await t.store.set(index, entry);
+      expect((await refresh()).keyId, entry).toBe(keyId);
+    }
+    // After a wipe the key is gone, whatever the index says.
+    await t.store.set(index, `${v.vin} 0`);
+    await owner.api.request('DELETE', `/v1/vehicles/${v.vin}/standard-services`, {});
+    expect(await codeOf(refresh())).toBe('REVOKED');
+
+    for (const corrupt of [`${v.vin} x`, `${v.vin} 0 1`, 'NOTAVIN 0', `${v.vin} 01`]) {
+      await t.store.set(index, corrupt);
+      await expect(t.app.ctx.vehicles.homeOfKey(keyId), corrupt).rejects.toMatchObject({ code: 'CORRUPT_RECORD' });
+    }
   });
 });
