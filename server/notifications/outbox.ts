@@ -86,9 +86,11 @@ export class Outbox {
       const ids = storeKeys.outboxIds(accountId);
       const fresh = await this.deps.store.commit({ expect: [{ key: ids, field: opts.id, value: null }], hset: [{ key: ids, field: opts.id, value: String(notification.at) }], append });
       if (!fresh) return notification;
-      await this.#trimIds(accountId);
     }
     await this.deps.mailer.send({ accountId, email: opts.to ?? (await this.deps.emailOf(accountId)) }, notification);
+    // After the mail: its id is recorded already, so a failure before the mail would have lost it
+    // for good. A trim that fails is redone by the next notice's (it trims everything past the bound).
+    if (opts.id !== undefined) await this.#trimIds(accountId).catch(() => undefined);
     return notification;
   }
 

@@ -5,7 +5,9 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { recordAccountAudit } from '../../server/accounts/accountAudit.js';
 import { INBOX_WINDOW, markRead } from '../../server/notifications/inbox.js';
+import { MemoryStore } from '../../server/store/memoryStore.js';
 import { storeKeys } from '../../server/store/storeKeys.js';
+import { ManualClock } from '../../shared/clock.js';
 import type { Store, StoreTransaction } from '../../server/store/store.js';
 import { PaymentLedger } from '../../server/subscriptions/paymentLedger.js';
 import { DEFAULT_SKEW_SECONDS, MAX_CREDENTIAL_LIFETIME_SECONDS } from '../../shared/credential/keyCredential.js';
@@ -35,6 +37,26 @@ describe('bounded lists', () => {
     // A kept id still makes a repeated notice a no-op.
     await t.app.outbox.notify(accountId, { kind: 'test', subject: 'again', body: '', data: {} }, { id: 'notice-24' });
     expect(await t.store.range(storeKeys.outbox(accountId), 0, -1)).toHaveLength(20);
+  });
+
+  it('a notice is mailed even when trimming the old idempotency ids fails after its commit (its id is recorded: no retry would send it)', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 25, 12, 0, 0));
+    const inner = new MemoryStore({ clock });
+    let failIdsRead = false;
+    const store = new Proxy(inner, {
+      get(target, prop, receiver) {
+        if (prop === 'hgetall') return (key: string) => (failIdsRead && key.endsWith(':outbox-ids') ? Promise.reject(new Error('store away')) : target.hgetall(key));
+        const value: unknown = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const t = await startTestServer({ clock, store, env: { OUTBOX_ENTRIES_KEPT: '20' } });
+    onTestFinished(() => t.close());
+    const p = t.phone();
+    await p.signUp('trim@example.com', 'Trim');
+    failIdsRead = true;
+    await t.app.outbox.notify(p.accountId!, { kind: 'test', subject: 'must arrive', body: '', data: {} }, { id: 'notice-trim' });
+    expect(t.mailbox.sent.map((m) => m.message.subject)).toContain('must arrive');
   });
 
   it('read marks never outnumber the inbox window: marks of notifications that left it go when marking read', async () => {
