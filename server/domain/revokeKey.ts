@@ -28,7 +28,8 @@ export function revokeKey(vehicle: VehicleRecord, key: DigitalKey, opts: RevokeK
   return {
     ...vehicle,
     seq: vehicle.seq + 1,
-    revoked: [...vehicle.revoked.filter((r) => r.until > opts.nowSeconds && r.keyId !== key.keyId), { keyId: key.keyId, until, holder: key.accountId, passkey: key.passkeyId }],
+    // Entries past their `until` stay for retention to drop together with their keys' indexes (applyRetention.ts).
+    revoked: [...vehicle.revoked.filter((r) => r.keyId !== key.keyId), { keyId: key.keyId, until, holder: key.accountId, passkey: key.passkeyId }],
     sharedKeys: vehicle.sharedKeys - (key.role === 'shared' ? 1 : 0),
   };
 }

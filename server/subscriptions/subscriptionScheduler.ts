@@ -57,9 +57,12 @@ export class SubscriptionScheduler {
           continue;
         }
         try {
-          await service.processVehicle(entry.vin);
-          // Issue 11: a wiped epoch's archive and expired revocations go once no credential needs them.
-          await applyRetention(ctx, entry.vin);
+          // Subscription work, and (issue 11) retention: a wiped epoch's archive and expired
+          // revocations go once no credential needs them. Each runs whether the other failed.
+          const failures: unknown[] = [];
+          await service.processVehicle(entry.vin).catch((err: unknown) => failures.push(err));
+          await applyRetention(ctx, entry.vin).catch((err: unknown) => failures.push(err));
+          if (failures.length > 0) throw failures[0];
           const vehicle = await ctx.vehicles.find(entry.vin);
           // File it under its next time first, then drop this entry: never a moment with neither. The
           // next time may be this very entry (work still due now: a notice the outbox refused): keep it.

@@ -41,7 +41,7 @@ describe('revokeKey', () => {
     expect(after).toMatchObject({ seq: before.seq + 1, epoch: before.epoch, sharedKeys: sharedKeysAfter, revoked: [{ keyId: 'key-1', until: NOW + DAY + 60 }] });
   });
 
-  it('prunes entries whose credentials have all expired, keeps the live ones, and lists a key once', () => {
+  it('leaves entries whose credentials have all expired to retention (which drops their indexes with them), and lists a key once', () => {
     const before = vehicleFixture({
       sharedKeys: 1,
       revoked: [
@@ -52,6 +52,7 @@ describe('revokeKey', () => {
     });
     const after = revokeKey(before, key(), { nowSeconds: NOW, skewSeconds: 60 });
     expect(after.revoked).toEqual([
+      { keyId: 'expired', until: NOW },
       { keyId: 'live', until: NOW + 1 },
       { keyId: 'key-1', until: NOW + MAX + 60, holder: 'a', passkey: 'p' },
     ]);
