@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import { compactForm, type StoredForm } from '../store/storedForm.js';
 
 export const LANGUAGES = ['nl', 'fr', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -39,6 +40,28 @@ export const accountRecordSchema = z.object({
 });
 export type AccountRecord = z.infer<typeof accountRecordSchema>;
 
+/** Short stored names of the account's fields (issue 11). Never change one: stored records use them. */
+export const ACCOUNT_ALIASES = {
+  email: 'e',
+  displayName: 'n',
+  createdAt: 'c',
+  passkeyIds: 'k',
+  dealer: 'd',
+  emailVerified: 'v',
+  pendingEmail: 'pe',
+  language: 'l',
+  timeZone: 'tz',
+  sessionGeneration: 'sg',
+  presenceRequired: 'pr',
+  removedPasskeyIds: 'rk',
+  closedAt: 'cl',
+} as const satisfies Partial<Record<keyof AccountRecord, string>>;
+
+/** An account as stored under its id: without the id, `dealer` only when true, short names (server/store/storedForm.ts). */
+export function accountStoredForm(accountId: string): StoredForm {
+  return compactForm({ aliases: ACCOUNT_ALIASES, defaults: { dealer: false }, place: { accountId } });
+}
+
 export const passkeyRecordSchema = z.object({
   passkeyId: z.string(),
   accountId: z.string(),
@@ -56,6 +79,24 @@ export const passkeyRecordSchema = z.object({
   lastUsedAt: z.number().optional(),
 });
 export type PasskeyRecord = z.infer<typeof passkeyRecordSchema>;
+
+/** Short stored names of the passkey's fields (issue 11). Never change one: stored records use them. */
+export const PASSKEY_ALIASES = {
+  accountId: 'a',
+  publicKey: 'k',
+  counter: 'n',
+  transports: 't',
+  backedUp: 'b',
+  createdAt: 'c',
+  disabled: 'd',
+  label: 'l',
+  lastUsedAt: 'u',
+} as const satisfies Partial<Record<keyof PasskeyRecord, string>>;
+
+/** A passkey as stored under its id: without the id, `counter` and `disabled` only when set, short names (server/store/storedForm.ts). */
+export function passkeyStoredForm(passkeyId: string): StoredForm {
+  return compactForm({ aliases: PASSKEY_ALIASES, defaults: { counter: 0, disabled: null }, place: { passkeyId } });
+}
 
 /** A passkey of this account that is not disabled (R6), or PASSKEY_NOT_FOUND / PASSKEY_DISABLED. */
 export function assertActivePasskey(passkey: PasskeyRecord | null, accountId: string): asserts passkey is PasskeyRecord {

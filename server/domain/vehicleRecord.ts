@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { permsSchema } from '../../shared/commands.js';
 import { linkSecretSchema } from '../../shared/ble/linkKeys.js';
 import { vinSchema } from '../../shared/ids.js';
+import { compactForm, type StoredForm } from '../store/storedForm.js';
 import { vehicleSubscriptionsSchema } from './subscriptionRecord.js';
 
 export const claimMethodSchema = z.enum(['odometer', 'qr']);
@@ -91,6 +92,60 @@ export const vehicleRecordSchema = z.object({
 });
 export type VehicleRecord = z.infer<typeof vehicleRecordSchema>;
 
+/**
+ * Short stored names of the vehicle document's fields, at any depth (issue 11). Never change one:
+ * stored records use them. Names not listed (rare subscription fields, the JWK's) are stored as they are.
+ */
+export const VEHICLE_ALIASES = {
+  firstRegistration: 'fr',
+  odometerKm: 'od',
+  qrTokenHash: 'qr',
+  vehiclePublicJwk: 'pk',
+  linkSecret: 'ls',
+  provisionedAt: 'pa',
+  mainUser: 'mu',
+  accountId: 'a',
+  since: 'sn',
+  method: 'me',
+  termsAcceptedAt: 'ta',
+  standardServices: 'ss',
+  active: 'ac',
+  changedAt: 'ca',
+  epoch: 'ep',
+  seq: 'sq',
+  revoked: 'rv',
+  keyId: 'ki',
+  until: 'un',
+  holder: 'ho',
+  passkey: 'pp',
+  endedEpochs: 'ee',
+  endedAt: 'ea',
+  sharedKeys: 'sk',
+  odometerClaimFailures: 'of',
+  count: 'cn',
+  keysIssued: 'kn',
+  subscriptions: 'su',
+  current: 'cu',
+  subscriptionId: 'si',
+  plan: 'pl',
+  createdAt: 'c',
+  anchor: 'an',
+  periodStart: 'ps',
+  periodEnd: 'pe',
+  periodsPaid: 'pn',
+  autoRenew: 'ar',
+  failedAttempts: 'fa',
+  refundedCents: 'rc',
+  status: 'st',
+  trialUsed: 'tu',
+  effects: 'ef',
+} as const;
+
+/** A vehicle document as stored under its VIN: without the VIN, `revoked` only when not empty, short names (server/store/storedForm.ts). */
+export function vehicleStoredForm(vin: string): StoredForm {
+  return compactForm({ aliases: VEHICLE_ALIASES, defaults: { revoked: [] }, place: { vin } });
+}
+
 export const keyRoleSchema = z.enum(['main', 'shared']);
 export type KeyRole = z.infer<typeof keyRoleSchema>;
 
@@ -123,10 +178,30 @@ export type DigitalKey = z.infer<typeof digitalKeySchema>;
 export const storedKeySchema = digitalKeySchema.partial({ keyId: true, vin: true, epoch: true });
 export type StoredKey = z.infer<typeof storedKeySchema>;
 
-/** The stored form of a key (see storedKeySchema). */
-export function storedKey(key: DigitalKey): StoredKey {
+/** Short stored names of a key's fields (issue 11). Never change one: stored records use them. */
+export const KEY_ALIASES = {
+  accountId: 'a',
+  passkeyId: 'p',
+  role: 'r',
+  perms: 'm',
+  notBefore: 'nb',
+  notAfter: 'na',
+  createdAt: 'c',
+  grantedBy: 'g',
+  invitationId: 'i',
+} as const satisfies Partial<Record<keyof DigitalKey, string>>;
+
+const keyForm = compactForm({ aliases: KEY_ALIASES });
+
+/** The stored form of a key (see storedKeySchema), with short names. */
+export function storedKey(key: DigitalKey): unknown {
   const { keyId: _keyId, vin: _vin, epoch: _epoch, ...stored } = key;
-  return stored;
+  return keyForm.encode(stored);
+}
+
+/** A stored key's fields under their long names (either stored form), for storedKeySchema. */
+export function keyFields(stored: unknown): unknown {
+  return keyForm.decode(stored);
 }
 
 /** A key read from its place; null when a field it carries contradicts the place (a corrupt record). */

@@ -6,8 +6,9 @@
  */
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { isVin, type KeyId, type PasskeyId, type Vin } from '../../shared/ids.js';
-import { keyAt, storedKey, storedKeySchema, vehicleRecordSchema, type DigitalKey, type VehicleRecord } from '../domain/vehicleRecord.js';
-import { parseRecord, readRecord, updateRecord } from '../store/records.js';
+import { keyAt, keyFields, storedKey, storedKeySchema, vehicleRecordSchema, vehicleStoredForm, type DigitalKey, type VehicleRecord } from '../domain/vehicleRecord.js';
+import { parseRecord, readRecord, recordText, updateRecord } from '../store/records.js';
+import type { StoredForm } from '../store/storedForm.js';
 import type { Store, StoreTransaction } from '../store/store.js';
 import { storeKeys } from '../store/storeKeys.js';
 import { auditAppend, type AuditEntry } from './auditTrail.js';
@@ -49,7 +50,7 @@ export class VehicleRepository {
   }
 
   async find(vin: Vin): Promise<VehicleRecord | null> {
-    return readRecord(this.store, storeKeys.vehicle(vin), vehicleRecordSchema, 'vehicle');
+    return readRecord(this.store, storeKeys.vehicle(vin), vehicleRecordSchema, 'vehicle', vehicleStoredForm(vin));
   }
 
   async get(vin: Vin): Promise<VehicleRecord> {
@@ -60,7 +61,7 @@ export class VehicleRepository {
 
   /** Create a vehicle; VEHICLE_EXISTS if its VIN is already provisioned. */
   async create(vehicle: VehicleRecord): Promise<void> {
-    const created = await this.store.set(storeKeys.vehicle(vehicle.vin), JSON.stringify(vehicle), { ifAbsent: true });
+    const created = await this.store.set(storeKeys.vehicle(vehicle.vin), recordText(vehicle, vehicleStoredForm(vehicle.vin)), { ifAbsent: true });
     if (!created) throw new DigitalKeyError('VEHICLE_EXISTS');
   }
 
@@ -75,7 +76,7 @@ export class VehicleRepository {
         const next = await change(current);
         return { record: next.vehicle, ...(next.writes === undefined ? {} : { writes: next.writes }), result: { before: current, value: next.result } };
       },
-      { what: 'vehicle' },
+      { what: 'vehicle', form: vehicleStoredForm(vin) },
     );
     return { before: result.before, vehicle: record, result: result.value };
   }
@@ -187,10 +188,13 @@ export class VehicleRepository {
 
 /** A key record read from its epoch's hash (either stored form, see storedKeySchema). */
 function parseKey(raw: string, place: Pick<DigitalKey, 'keyId' | 'vin' | 'epoch'>): DigitalKey {
-  const key = keyAt(parseRecord(storedKeySchema, raw, 'key'), place);
+  const key = keyAt(parseRecord(storedKeySchema, raw, 'key', keyStoredFields), place);
   if (!key) throw new DigitalKeyError('CORRUPT_RECORD', 'a stored key names another key, vehicle or epoch than where it is kept');
   return key;
 }
+
+/** Keys are read through their short names (keyFields); their place is checked by keyAt. */
+const keyStoredFields: StoredForm = { encode: (key) => key, decode: keyFields };
 
 /** A key as its indexes name it. */
 export interface KeyIndexEntry {

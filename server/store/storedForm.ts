@@ -1,0 +1,83 @@
+/**
+ * The shape a record kind takes in the store, apart from the shape the code uses (issue 11: Redis
+ * bytes per key). A stored form leaves out what the record's place (its storage key) already says,
+ * leaves out fields at their default, and writes field names short; reading maps every name back
+ * and puts the left-out fields in again, so the record's zod schema parses the code's shape. A
+ * record written before its kind had a compact form (long names, every field) reads unchanged, so
+ * no migration is needed: it takes the compact form the next time it is written.
+ *
+ * Each record kind defines its form next to its schema (server/accounts/accountRecord.ts,
+ * server/domain/vehicleRecord.ts); server/store/records.ts applies it on every read and write.
+ *
+ * @example
+ * const form = compactForm({ aliases: { displayName: 'n' }, defaults: { dealer: false }, place: { accountId } });
+ * form.encode({ accountId, displayName: 'An', dealer: false }); // → { n: 'An' }
+ * form.decode({ n: 'An' }); // → { displayName: 'An', dealer: false, accountId }
+ */
+import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+
+/** Maps a record (the code's shape) to the JSON value stored, and any stored value back. */
+export interface StoredForm {
+  encode(record: unknown): unknown;
+  decode(stored: unknown): unknown;
+}
+
+export interface CompactFormOpts {
+  /** Long field name → short stored name, at any depth. A short name must never be a field name of the record kind. */
+  aliases: Readonly<Record<string, string>>;
+  /** Top-level fields left out while they hold this value (compared as JSON), put back on read. */
+  defaults?: Readonly<Record<string, unknown>>;
+  /** Top-level fields the storage key says: left out, put back on read; a stored one that disagrees is CORRUPT_RECORD. */
+  place?: Readonly<Record<string, unknown>>;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function renamed(value: unknown, names: ReadonlyMap<string, string>): unknown {
+  if (Array.isArray(value)) return value.map((v) => renamed(v, names));
+  if (!isPlainObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[names.get(k) ?? k] = renamed(v, names);
+  return out;
+}
+
+/** The alias tables of one record kind, checked once: no short name twice, none also a long name. */
+export function compactAliases(aliases: Readonly<Record<string, string>>): { toShort: ReadonlyMap<string, string>; toLong: ReadonlyMap<string, string> } {
+  const toShort = new Map(Object.entries(aliases));
+  const toLong = new Map([...toShort].map(([long, short]) => [short, long]));
+  if (toLong.size !== toShort.size) throw new TypeError('a short field name is used twice');
+  for (const short of toLong.keys()) if (toShort.has(short)) throw new TypeError(`the short field name "${short}" is also a long one`);
+  return { toShort, toLong };
+}
+
+const tables = new WeakMap<object, ReturnType<typeof compactAliases>>();
+
+/** A compact stored form (see the module header). */
+export function compactForm(opts: CompactFormOpts): StoredForm {
+  let t = tables.get(opts.aliases);
+  if (!t) tables.set(opts.aliases, (t = compactAliases(opts.aliases)));
+  const { toShort, toLong } = t;
+  const defaults = Object.entries(opts.defaults ?? {}).map(([k, v]) => [k, v, JSON.stringify(v)] as const);
+  const place = Object.entries(opts.place ?? {});
+  return {
+    encode(record) {
+      if (!isPlainObject(record)) return record;
+      const kept = { ...record };
+      for (const [k] of place) delete kept[k];
+      for (const [k, , json] of defaults) if (k in kept && JSON.stringify(kept[k]) === json) delete kept[k];
+      return renamed(kept, toShort);
+    },
+    decode(stored) {
+      const record = renamed(stored, toLong);
+      if (!isPlainObject(record)) return record;
+      for (const [k, v] of defaults) if (!(k in record)) record[k] = structuredClone(v);
+      for (const [k, v] of place) {
+        if (!(k in record)) record[k] = v;
+        else if (record[k] !== v) throw new DigitalKeyError('CORRUPT_RECORD', `a stored record names another ${k} than where it is kept`);
+      }
+      return record;
+    },
+  };
+}
