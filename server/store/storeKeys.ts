@@ -29,7 +29,7 @@ export const storeKeys = {
   vehicleApplied: (v: string) => `${PREFIX}:{${vin(v)}}:applied`,
   /** Append-only audit trail of a vehicle (R13). */
   vehicleAudit: (v: string) => `${PREFIX}:{${vin(v)}}:audit`,
-  /** Which key (if any) a passkey holds on a vehicle in an epoch (hash passkeyId → keyId). */
+  /** Before issue 11's footprint work: which key a passkey holds on a vehicle in an epoch (hash passkeyId → keyId); no longer written, unlinked with its epoch. */
   vehiclePasskeyKeys: (v: string, epoch: number) => `${PREFIX}:{${vin(v)}}:passkeys:${epoch}`,
   /** Which vehicle a key belongs to (written once at issuance). */
   keyVehicle: (keyId: string) => `${PREFIX}:{k:${id(keyId)}}:vin`,

@@ -93,24 +93,22 @@ export class VehicleRepository {
     return raw === null ? null : parseKey(raw, { keyId, vin, epoch });
   }
 
-  /** Whether a passkey already holds a key on the vehicle in an epoch (one key per passkey per vehicle). */
+  /**
+   * Whether a passkey already holds a key on the vehicle in an epoch (one key per passkey per
+   * vehicle), from the epoch's keys (at most one main and MAX_SHARED_KEYS shared). Called inside a
+   * vehicle change: every key change rewrites the vehicle document, so the commit's compare-and-set
+   * on it refuses an answer a concurrent key change made stale.
+   */
   async passkeyHoldsKey(vin: Vin, epoch: number, passkeyId: PasskeyId): Promise<boolean> {
-    return (await this.store.hget(storeKeys.vehiclePasskeyKeys(vin, epoch), passkeyId)) !== null;
+    return (await this.keys(vin, epoch)).some((k) => k.passkeyId === passkeyId);
   }
 
-  /** The writes that add a key to its epoch, for the vehicle commit: the passkey's slot must still be empty. */
-  keyWrites(key: DigitalKey): Required<Pick<StoreTransaction, 'expect' | 'hset'>> {
-    const byPasskey = storeKeys.vehiclePasskeyKeys(key.vin, key.epoch);
-    return {
-      expect: [{ key: byPasskey, field: key.passkeyId, value: null }],
-      hset: [
-        { key: storeKeys.vehicleKeys(key.vin, key.epoch), field: key.keyId, value: JSON.stringify(storedKey(key)) },
-        { key: byPasskey, field: key.passkeyId, value: key.keyId },
-      ],
-    };
+  /** The writes that add a key to its epoch, for the vehicle commit. */
+  keyWrites(key: DigitalKey): Required<Pick<StoreTransaction, 'hset'>> {
+    return { hset: [{ key: storeKeys.vehicleKeys(key.vin, key.epoch), field: key.keyId, value: JSON.stringify(storedKey(key)) }] };
   }
 
-  /** The writes that take a key out of its epoch (a revocation), for the vehicle commit. */
+  /** The writes that take a key out of its epoch (a revocation), for the vehicle commit; the passkey index of before issue 11's footprint work goes too. */
   keyRemovalWrites(key: DigitalKey): Required<Pick<StoreTransaction, 'hdel'>> {
     return {
       hdel: [
@@ -122,7 +120,8 @@ export class VehicleRepository {
 
   /**
    * The writes that end an epoch (a wipe), for the vehicle commit. O(1): the epoch's key records
-   * stay as the archive of what was wiped (R13); only its passkey index is unlinked.
+   * stay as the archive of what was wiped (R13); a passkey index written before (no longer
+   * written: `passkeyHoldsKey` reads the keys) is unlinked.
    */
   epochEndWrites(vin: Vin, epoch: number): Required<Pick<StoreTransaction, 'del'>> {
     return { del: [storeKeys.vehiclePasskeyKeys(vin, epoch)] };

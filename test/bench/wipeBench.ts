@@ -26,7 +26,6 @@ import type { DigitalKey } from '../../server/domain/vehicleRecord.js';
 import { wipeVehicleKeys } from '../../server/keys/wipeVehicleKeys.js';
 import { MemoryStore } from '../../server/store/memoryStore.js';
 import { createRedisStore } from '../../server/store/redisStore.js';
-import { storeKeys } from '../../server/store/storeKeys.js';
 import { startRedisServer, type RedisServer } from '../support/redisServer.js';
 import { startTestServer } from '../support/testServer.js';
 import { collectGarbage, hrnow, msSince, progress, runPool, summarize, type BenchOptions, type BenchSection, type BenchTable, type Summary } from './benchSupport.js';
@@ -93,7 +92,6 @@ async function populateKeys(ctx: AppContext, vin: string, target: number, main: 
     await ctx.vehicles.indexKeyToBe({ vin, keyId: k.keyId, passkeyId: k.passkeyId, epoch: vehicle.epoch });
   });
   const { vehicle: after } = await ctx.vehicles.update(vin, (current) => {
-    const byPasskey = storeKeys.vehiclePasskeyKeys(vin, current.epoch);
     const keys: DigitalKey[] = fresh.map((k) => ({
       keyId: k.keyId,
       vin,
@@ -108,13 +106,7 @@ async function populateKeys(ctx: AppContext, vin: string, target: number, main: 
     const shared = keys.filter((k) => k.role === 'shared').length;
     return {
       vehicle: { ...current, sharedKeys: current.sharedKeys + shared, keysIssued: current.keysIssued + keys.length },
-      writes: {
-        expect: keys.map((k) => ({ key: byPasskey, field: k.passkeyId, value: null })),
-        hset: keys.flatMap((k) => [
-          { key: storeKeys.vehicleKeys(vin, current.epoch), field: k.keyId, value: JSON.stringify(k) },
-          { key: byPasskey, field: k.passkeyId, value: k.keyId },
-        ]),
-      },
+      writes: { hset: keys.flatMap((k) => ctx.vehicles.keyWrites(k).hset) },
       result: null,
     };
   });
