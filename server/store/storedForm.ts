@@ -29,17 +29,24 @@ export interface CompactFormOpts {
   defaults?: Readonly<Record<string, unknown>>;
   /** Top-level fields the storage key says: left out, put back on read; a stored one that disagrees is CORRUPT_RECORD. */
   place?: Readonly<Record<string, unknown>>;
+  /** Top-level fields whose value is free-form (names chosen by callers): stored as it is, never renamed. */
+  verbatim?: readonly string[];
+  /** Top-level fields whose value has a shorter stored spelling; `decode` must also read the value as written before. */
+  values?: Readonly<Record<string, { encode(value: unknown): unknown; decode(stored: unknown): unknown }>>;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function renamed(value: unknown, names: ReadonlyMap<string, string>): unknown {
+function renamed(value: unknown, names: ReadonlyMap<string, string>, verbatim: ReadonlySet<string> = new Set()): unknown {
   if (Array.isArray(value)) return value.map((v) => renamed(v, names));
   if (!isPlainObject(value)) return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[names.get(k) ?? k] = renamed(v, names);
+  for (const [k, v] of Object.entries(value)) {
+    const name = names.get(k) ?? k;
+    out[name] = verbatim.has(name) ? v : renamed(v, names);
+  }
   return out;
 }
 
@@ -61,17 +68,22 @@ export function compactForm(opts: CompactFormOpts): StoredForm {
   const { toShort, toLong } = t;
   const defaults = Object.entries(opts.defaults ?? {}).map(([k, v]) => [k, v, JSON.stringify(v)] as const);
   const place = Object.entries(opts.place ?? {});
+  const verbatimLong = new Set(opts.verbatim ?? []);
+  const verbatimShort = new Set([...verbatimLong].map((k) => toShort.get(k) ?? k));
+  const values = Object.entries(opts.values ?? {});
   return {
     encode(record) {
       if (!isPlainObject(record)) return record;
       const kept = { ...record };
       for (const [k] of place) delete kept[k];
       for (const [k, , json] of defaults) if (k in kept && JSON.stringify(kept[k]) === json) delete kept[k];
-      return renamed(kept, toShort);
+      for (const [k, codec] of values) if (k in kept) kept[k] = codec.encode(kept[k]);
+      return renamed(kept, toShort, verbatimShort);
     },
     decode(stored) {
-      const record = renamed(stored, toLong);
+      const record = renamed(stored, toLong, verbatimLong);
       if (!isPlainObject(record)) return record;
+      for (const [k, codec] of values) if (k in record) record[k] = codec.decode(record[k]);
       for (const [k, v] of defaults) if (!(k in record)) record[k] = structuredClone(v);
       for (const [k, v] of place) {
         if (!(k in record)) record[k] = v;
@@ -81,3 +93,26 @@ export function compactForm(opts: CompactFormOpts): StoredForm {
     },
   };
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const UUID_BYTES_BASE64URL = /^[A-Za-z0-9_-]{22}$/;
+
+/**
+ * A list of UUIDs (lower case) stored as base64url of their 16 bytes (22 characters instead of 36);
+ * any other string is stored as it is. For lists whose members are always UUIDs (key ids): a
+ * 22-character base64url string is read as a UUID.
+ */
+export const uuidList = {
+  encode(value: unknown): unknown {
+    if (!Array.isArray(value)) return value;
+    return value.map((v) => (typeof v === 'string' && UUID.test(v) ? Buffer.from(v.replaceAll('-', ''), 'hex').toString('base64url') : v));
+  },
+  decode(stored: unknown): unknown {
+    if (!Array.isArray(stored)) return stored;
+    return stored.map((v) => {
+      if (typeof v !== 'string' || !UUID_BYTES_BASE64URL.test(v)) return v;
+      const hex = Buffer.from(v, 'base64url').toString('hex');
+      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    });
+  },
+};

@@ -17,7 +17,7 @@ import type { Vin } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
 import { archiveKeptUntil } from '../domain/archiveRetention.js';
 import type { EndedEpoch, VehicleRecord } from '../domain/vehicleRecord.js';
-import { ARCHIVE_DROPPED } from './auditTrail.js';
+import { ARCHIVE_DROPPED, ARCHIVE_DROPPED_REASON } from './auditTrail.js';
 
 export type ApplyRetentionDeps = Pick<AppContext, 'vehicles' | 'clock' | 'config'>;
 
@@ -68,7 +68,7 @@ async function dropArchive(ctx: ApplyRetentionDeps, vin: Vin, ended: EndedEpoch,
             vin,
             action: ARCHIVE_DROPPED,
             actor: { accountId: null, role: 'system' },
-            reason: 'retention: the last credential of the wiped keys has expired',
+            reason: ARCHIVE_DROPPED_REASON,
             keyIds: keys.map((k) => k.keyId),
             wipedEpoch: ended.epoch,
             epoch: v.epoch,

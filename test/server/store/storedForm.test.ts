@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ACCOUNT_ALIASES, PASSKEY_ALIASES, accountRecordSchema, passkeyRecordSchema } from '../../../server/accounts/accountRecord.js';
 import { KEY_ALIASES, VEHICLE_ALIASES, digitalKeySchema, vehicleRecordSchema } from '../../../server/domain/vehicleRecord.js';
-import { compactAliases, compactForm } from '../../../server/store/storedForm.js';
+import { compactAliases, compactForm, uuidList } from '../../../server/store/storedForm.js';
+import { AUDIT_ALIASES, auditEntrySchema } from '../../../server/vehicles/auditTrail.js';
 import { expectThrowsWithCode } from '../../support/expectErrorCode.js';
 
 /** Every object field name anywhere in a schema (objects, unions, arrays, optional, nullable). */
@@ -44,6 +45,16 @@ describe('compactForm', () => {
     expectThrowsWithCode(() => form.decode({ accountId: 'a2', n: 'An' }), 'CORRUPT_RECORD');
   });
 
+  it('stores a verbatim field as it is (its names are free) and a field with a value codec in its short spelling', () => {
+    const f = compactForm({ aliases: { at: 't', detail: 'd', keyIds: 'k' }, verbatim: ['detail'], values: { keyIds: uuidList } });
+    const id = '3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41';
+    const record = { at: 1, detail: { at: 2, t: 3 }, keyIds: [id, 'not-a-uuid'] };
+    const stored = f.encode(record) as Record<string, unknown>;
+    expect(stored).toEqual({ t: 1, d: { at: 2, t: 3 }, k: [Buffer.from(id.replaceAll('-', ''), 'hex').toString('base64url'), 'not-a-uuid'] });
+    expect(f.decode(stored)).toEqual(record);
+    expect(f.decode({ at: 1, detail: { t: 3 }, keyIds: [id] })).toEqual({ at: 1, detail: { t: 3 }, keyIds: [id] });
+  });
+
   it('refuses alias tables where a short name repeats or is also a long one', () => {
     expect(() => compactAliases({ a: 'x', b: 'x' })).toThrow(TypeError);
     expect(() => compactAliases({ a: 'b', b: 'c' })).toThrow(TypeError);
@@ -55,6 +66,7 @@ describe.each([
   ['passkey', PASSKEY_ALIASES, passkeyRecordSchema],
   ['vehicle', VEHICLE_ALIASES, vehicleRecordSchema],
   ['key', KEY_ALIASES, digitalKeySchema],
+  ['audit entry', AUDIT_ALIASES, auditEntrySchema],
 ] as const)('the %s record’s short names', (_kind, aliases, schema) => {
   it('are none of its field names at any depth (so a long-form record reads unchanged)', () => {
     const names = fieldNames(schema);
