@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
-import { compactForm, type StoredForm } from '../store/storedForm.js';
+import { compactForm, uuidList, type StoredForm } from '../store/storedForm.js';
 
 export const LANGUAGES = ['nl', 'fr', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -77,6 +77,12 @@ export const passkeyRecordSchema = z.object({
   label: z.string().optional(),
   /** The last login with this passkey. */
   lastUsedAt: z.number().optional(),
+  /**
+   * The keys this passkey was given that may still live, as "VIN keyId", so a lost phone's keys are
+   * found everywhere (R6); written before each key's commit, dropped by retention with the key
+   * (issue 11: kept here rather than in an index of its own, which cost a storage key per holder).
+   */
+  givenKeys: z.array(z.string()).exactOptional(),
 });
 export type PasskeyRecord = z.infer<typeof passkeyRecordSchema>;
 
@@ -91,11 +97,24 @@ export const PASSKEY_ALIASES = {
   disabled: 'd',
   label: 'l',
   lastUsedAt: 'u',
+  givenKeys: 'g',
 } as const satisfies Partial<Record<keyof PasskeyRecord, string>>;
+
+/** "VIN keyId" entries with the key id (a UUID) as 22 characters; others, and entries written before, as they are. */
+const givenKeysValue = {
+  encode: (entries: unknown): unknown => (Array.isArray(entries) ? entries.map((e) => mapKeyIdOf(e, uuidList.encode)) : entries),
+  decode: (entries: unknown): unknown => (Array.isArray(entries) ? entries.map((e) => mapKeyIdOf(e, uuidList.decode)) : entries),
+};
+function mapKeyIdOf(entry: unknown, map: (ids: unknown) => unknown): unknown {
+  if (typeof entry !== 'string') return entry;
+  const [vin, keyId, ...rest] = entry.split(' ');
+  if (vin === undefined || keyId === undefined || rest.length > 0) return entry;
+  return `${vin} ${(map([keyId]) as [string])[0]}`;
+}
 
 /** A passkey as stored under its id: without the id, `counter` and `disabled` only when set, short names (server/store/storedForm.ts). */
 export function passkeyStoredForm(passkeyId: string): StoredForm {
-  return compactForm({ aliases: PASSKEY_ALIASES, defaults: { counter: 0, disabled: null }, place: { passkeyId } });
+  return compactForm({ aliases: PASSKEY_ALIASES, defaults: { counter: 0, disabled: null }, place: { passkeyId }, values: { givenKeys: givenKeysValue } });
 }
 
 /** A passkey of this account that is not disabled (R6), or PASSKEY_NOT_FOUND / PASSKEY_DISABLED. */

@@ -5,11 +5,12 @@
  * that touches several records of one vehicle is one atomic step, on a single Redis or a cluster.
  */
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import { passkeyRecordSchema, passkeyStoredForm } from '../accounts/accountRecord.js';
 import { isVin, type KeyId, type PasskeyId, type Vin } from '../../shared/ids.js';
 import { keyAt, keyFields, storedKey, storedKeySchema, vehicleRecordSchema, vehicleStoredForm, type DigitalKey, type VehicleRecord } from '../domain/vehicleRecord.js';
 import { parseRecord, readRecord, recordText, updateRecord } from '../store/records.js';
-import type { StoredForm } from '../store/storedForm.js';
 import type { Store, StoreTransaction } from '../store/store.js';
+import type { StoredForm } from '../store/storedForm.js';
 import { storeKeys } from '../store/storeKeys.js';
 import { auditAppend, type AuditEntry } from './auditTrail.js';
 
@@ -134,13 +135,15 @@ export class VehicleRepository {
 
   /**
    * Note a key about to be made in the indexes that find it later: which vehicle it belongs to (and
-   * the epoch it is made in, so a refresh reads the key without the vehicle first), and the
-   * passkey's key index (R6). Written before the key's commit; a dangling entry (when that commit
-   * fails) points at no key and is harmless.
+   * the epoch it is made in, so a refresh reads the key without the vehicle first), and its
+   * passkey's record (R6). Written before the key's commit; a dangling entry (when that commit
+   * fails) points at no key and is harmless. A passkey without a record gets no entry (nothing
+   * could revoke by it).
    */
   async indexKeyToBe(opts: KeyIndexEntry & { epoch: number }): Promise<void> {
     await this.noteKeyHome(opts);
-    await this.store.commit({ hset: [{ key: storeKeys.passkeyKeyIndex(opts.passkeyId), field: `${opts.vin} ${opts.keyId}`, value: '' }] });
+    const entry = `${opts.vin} ${opts.keyId}`;
+    await this.#changeGivenKeys(opts.passkeyId, (given) => (given.includes(entry) ? given : [...given, entry]));
   }
 
   /** Write where a key lives: "VIN epoch" (the epoch is a hint; entries written before it are "VIN"). */
@@ -150,13 +153,35 @@ export class VehicleRepository {
 
   /**
    * Drop the index entries of keys that are dead for good (a commit that failed, or keys whose last
-   * credential expired): each is in its own hash slot, so one small step each; idempotent.
+   * credential expired): each is in its own hash slot, so one small step each; idempotent. The
+   * passkey's key index of before (a hash of its own) loses the entry too.
    */
   async unindexKeys(entries: Array<Pick<KeyIndexEntry, 'vin' | 'keyId'> & { passkeyId?: PasskeyId | undefined }>): Promise<void> {
     for (const { vin, keyId, passkeyId } of entries) {
       await this.store.del(storeKeys.keyVehicle(keyId));
-      if (passkeyId !== undefined) await this.store.commit({ hdel: [{ key: storeKeys.passkeyKeyIndex(passkeyId), field: `${vin} ${keyId}` }] });
+      if (passkeyId === undefined) continue;
+      const entry = `${vin} ${keyId}`;
+      await this.#changeGivenKeys(passkeyId, (given) => given.filter((e) => e !== entry));
+      await this.store.commit({ hdel: [{ key: storeKeys.passkeyKeyIndex(passkeyId), field: entry }] });
     }
+  }
+
+  /** Change the keys listed in a passkey's record (compare-and-set); nothing when there is no such passkey. */
+  async #changeGivenKeys(passkeyId: PasskeyId, change: (given: string[]) => string[]): Promise<void> {
+    await updateRecord(
+      this.store,
+      storeKeys.passkey(passkeyId),
+      passkeyRecordSchema,
+      (passkey) => {
+        if (passkey === null) throw new NoPasskey();
+        const { givenKeys: _given, ...rest } = passkey;
+        const given = change(passkey.givenKeys ?? []);
+        return { record: given.length > 0 ? { ...rest, givenKeys: given } : rest, result: null };
+      },
+      { what: 'passkey', form: passkeyStoredForm(passkeyId) },
+    ).catch((err: unknown) => {
+      if (!(err instanceof NoPasskey)) throw err;
+    });
   }
 
   /** Which vehicle a key id belongs to, and the epoch it was made in when the index says (null if unknown). */
@@ -172,11 +197,16 @@ export class VehicleRepository {
 
   /**
    * Every key a passkey was given that may still live, on any vehicle (R6); keys wiped or revoked
-   * since are included until retention drops them. Entries of the list kept before issue 11 are read too.
+   * since are included until retention drops them. The passkey's record lists them; the index hash
+   * and the list kept before are read too.
    */
   async keysGivenToPasskey(passkeyId: PasskeyId): Promise<Array<{ vin: Vin; keyId: KeyId }>> {
-    const [legacy, index] = await Promise.all([this.store.range(storeKeys.passkeyKeys(passkeyId), 0, -1), this.store.hgetall(storeKeys.passkeyKeyIndex(passkeyId))]);
-    const entries = [...new Set([...legacy, ...Object.keys(index)])];
+    const [passkey, legacy, index] = await Promise.all([
+      readRecord(this.store, storeKeys.passkey(passkeyId), passkeyRecordSchema, 'passkey', passkeyStoredForm(passkeyId)),
+      this.store.range(storeKeys.passkeyKeys(passkeyId), 0, -1),
+      this.store.hgetall(storeKeys.passkeyKeyIndex(passkeyId)),
+    ]);
+    const entries = [...new Set([...(passkey?.givenKeys ?? []), ...legacy, ...Object.keys(index)])];
     return entries.map((entry) => {
       const [vin, keyId, ...rest] = entry.split(' ');
       if (vin === undefined || keyId === undefined || rest.length > 0) throw new DigitalKeyError('CORRUPT_RECORD', "an entry of a passkey's key index is not \"VIN keyId\"");
@@ -191,6 +221,9 @@ function parseKey(raw: string, place: Pick<DigitalKey, 'keyId' | 'vin' | 'epoch'
   if (!key) throw new DigitalKeyError('CORRUPT_RECORD', 'a stored key names another key, vehicle or epoch than where it is kept');
   return key;
 }
+
+/** Thrown inside a passkey change when there is no such passkey (the change is then skipped). */
+class NoPasskey extends Error {}
 
 /** Keys are read through their short names (keyFields); their place is checked by keyAt. */
 const keyStoredFields: StoredForm = { encode: (key) => key, decode: keyFields };
