@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
-import { compactForm, uuidList, type StoredForm } from '../store/storedForm.js';
+import { compactForm, uuidList, uuidValue, type StoredForm } from '../store/storedForm.js';
 
 export const LANGUAGES = ['nl', 'fr', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -112,9 +112,17 @@ function mapKeyIdOf(entry: unknown, map: (ids: unknown) => unknown): unknown {
   return `${vin} ${(map([keyId]) as [string])[0]}`;
 }
 
-/** A passkey as stored under its id: without the id, `counter` and `disabled` only when set, short names (server/store/storedForm.ts). */
+/** The transports a phone's platform passkey reports most (left out when stored). */
+const USUAL_TRANSPORTS = ['internal', 'hybrid'];
+
+/** A passkey as stored under its id: without the id, `counter`, `disabled` and the usual transports only when otherwise, the account id as 22 characters, short names (server/store/storedForm.ts). */
 export function passkeyStoredForm(passkeyId: string): StoredForm {
-  return compactForm({ aliases: PASSKEY_ALIASES, defaults: { counter: 0, disabled: null }, place: { passkeyId }, values: { givenKeys: givenKeysValue } });
+  return compactForm({
+    aliases: PASSKEY_ALIASES,
+    defaults: { counter: 0, disabled: null, transports: USUAL_TRANSPORTS },
+    place: { passkeyId },
+    values: { givenKeys: givenKeysValue, accountId: uuidValue },
+  });
 }
 
 /** A passkey of this account that is not disabled (R6), or PASSKEY_NOT_FOUND / PASSKEY_DISABLED. */

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { permsSchema } from '../../shared/commands.js';
 import { linkSecretSchema } from '../../shared/ble/linkKeys.js';
 import { vinSchema } from '../../shared/ids.js';
-import { compactForm, type StoredForm } from '../store/storedForm.js';
+import { compactForm, uuidValue, type StoredForm, type ValueForm } from '../store/storedForm.js';
 import { vehicleSubscriptionsSchema } from './subscriptionRecord.js';
 
 export const claimMethodSchema = z.enum(['odometer', 'qr']);
@@ -141,9 +141,21 @@ export const VEHICLE_ALIASES = {
   effects: 'ef',
 } as const;
 
-/** A vehicle document as stored under its VIN: without the VIN, `revoked` only when not empty, short names (server/store/storedForm.ts). */
+/** The car's P-256 public key as stored: [x, y] (the key type and curve are the only ones allowed); an object written before reads unchanged. */
+const p256JwkValue: ValueForm = {
+  encode(jwk) {
+    const j = jwk as Record<string, unknown>;
+    return typeof jwk === 'object' && jwk !== null && Object.keys(jwk).length === 4 && j.kty === 'EC' && j.crv === 'P-256' ? [j.x, j.y] : jwk;
+  },
+  decode: (stored) => (Array.isArray(stored) && stored.length === 2 ? { kty: 'EC', crv: 'P-256', x: stored[0], y: stored[1] } : stored),
+};
+
+/** Ids that are always UUIDs, stored as 22 characters (server/store/storedForm.ts `uuidValue`). */
+const VEHICLE_UUID_FIELDS = { accountId: uuidValue, subscriptionId: uuidValue, holder: uuidValue, keyId: uuidValue };
+
+/** A vehicle document as stored under its VIN: without the VIN, `revoked` only when not empty, UUIDs and the car's key compact, short names (server/store/storedForm.ts). */
 export function vehicleStoredForm(vin: string): StoredForm {
-  return compactForm({ aliases: VEHICLE_ALIASES, defaults: { revoked: [] }, place: { vin } });
+  return compactForm({ aliases: VEHICLE_ALIASES, defaults: { revoked: [] }, place: { vin }, values: { ...VEHICLE_UUID_FIELDS, vehiclePublicJwk: p256JwkValue } });
 }
 
 export const keyRoleSchema = z.enum(['main', 'shared']);
@@ -191,7 +203,7 @@ export const KEY_ALIASES = {
   invitationId: 'i',
 } as const satisfies Partial<Record<keyof DigitalKey, string>>;
 
-const keyForm = compactForm({ aliases: KEY_ALIASES });
+const keyForm = compactForm({ aliases: KEY_ALIASES, values: { accountId: uuidValue, grantedBy: uuidValue, invitationId: uuidValue } });
 
 /** The stored form of a key (see storedKeySchema), with short names. */
 export function storedKey(key: DigitalKey): unknown {

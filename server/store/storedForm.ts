@@ -29,23 +29,51 @@ export interface CompactFormOpts {
   defaults?: Readonly<Record<string, unknown>>;
   /** Top-level fields the storage key says: left out, put back on read; a stored one that disagrees is CORRUPT_RECORD. */
   place?: Readonly<Record<string, unknown>>;
-  /** Top-level fields whose value is free-form (names chosen by callers): stored as it is, never renamed. */
+  /** Fields (at any depth) whose value is free-form (names chosen by callers): stored as it is, never renamed. */
   verbatim?: readonly string[];
-  /** Top-level fields whose value has a shorter stored spelling; `decode` must also read the value as written before. */
-  values?: Readonly<Record<string, { encode(value: unknown): unknown; decode(stored: unknown): unknown }>>;
+  /** Fields (at any depth, by long name) whose value has a shorter stored spelling. */
+  values?: Readonly<Record<string, ValueForm>>;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function renamed(value: unknown, names: ReadonlyMap<string, string>, verbatim: ReadonlySet<string> = new Set()): unknown {
-  if (Array.isArray(value)) return value.map((v) => renamed(v, names));
+/** A field's shorter stored spelling of its value; `decode` must also read the value as written before. */
+export interface ValueForm {
+  encode(value: unknown): unknown;
+  decode(stored: unknown): unknown;
+}
+
+interface Walk {
+  names: ReadonlyMap<string, string>;
+  /** By long name. */
+  values: ReadonlyMap<string, ValueForm>;
+  /** By long name. */
+  verbatim: ReadonlySet<string>;
+}
+
+function encoded(value: unknown, w: Walk): unknown {
+  if (Array.isArray(value)) return value.map((v) => encoded(v, w));
   if (!isPlainObject(value)) return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    const name = names.get(k) ?? k;
-    out[name] = verbatim.has(name) ? v : renamed(v, names);
+    const codec = w.values.get(k);
+    const spelled = codec ? codec.encode(v) : v;
+    out[w.names.get(k) ?? k] = w.verbatim.has(k) ? spelled : encoded(spelled, w);
+  }
+  return out;
+}
+
+function decoded(value: unknown, w: Walk): unknown {
+  if (Array.isArray(value)) return value.map((v) => decoded(v, w));
+  if (!isPlainObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    const long = w.names.get(k) ?? k;
+    const inner = w.verbatim.has(long) ? v : decoded(v, w);
+    const codec = w.values.get(long);
+    out[long] = codec ? codec.decode(inner) : inner;
   }
   return out;
 }
@@ -68,22 +96,19 @@ export function compactForm(opts: CompactFormOpts): StoredForm {
   const { toShort, toLong } = t;
   const defaults = Object.entries(opts.defaults ?? {}).map(([k, v]) => [k, v, JSON.stringify(v)] as const);
   const place = Object.entries(opts.place ?? {});
-  const verbatimLong = new Set(opts.verbatim ?? []);
-  const verbatimShort = new Set([...verbatimLong].map((k) => toShort.get(k) ?? k));
-  const values = Object.entries(opts.values ?? {});
+  const out: Walk = { names: toShort, values: new Map(Object.entries(opts.values ?? {})), verbatim: new Set(opts.verbatim ?? []) };
+  const back: Walk = { ...out, names: toLong };
   return {
     encode(record) {
       if (!isPlainObject(record)) return record;
       const kept = { ...record };
       for (const [k] of place) delete kept[k];
       for (const [k, , json] of defaults) if (k in kept && JSON.stringify(kept[k]) === json) delete kept[k];
-      for (const [k, codec] of values) if (k in kept) kept[k] = codec.encode(kept[k]);
-      return renamed(kept, toShort, verbatimShort);
+      return encoded(kept, out);
     },
     decode(stored) {
-      const record = renamed(stored, toLong, verbatimLong);
+      const record = decoded(stored, back);
       if (!isPlainObject(record)) return record;
-      for (const [k, codec] of values) if (k in record) record[k] = codec.decode(record[k]);
       for (const [k, v] of defaults) if (!(k in record)) record[k] = structuredClone(v);
       for (const [k, v] of place) {
         if (!(k in record)) record[k] = v;
@@ -98,11 +123,21 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const UUID_BYTES_BASE64URL = /^[A-Za-z0-9_-]{22}$/;
 
 /**
+ * A UUID (lower case) stored as base64url of its 16 bytes (22 characters instead of 36); any other
+ * value as it is. For fields that always hold UUIDs (account, key, subscription and invitation
+ * ids): a 22-character base64url string is read as a UUID.
+ */
+export const uuidValue: ValueForm = {
+  encode: (value) => (uuidList.encode([value]) as unknown[])[0],
+  decode: (stored) => (uuidList.decode([stored]) as unknown[])[0],
+};
+
+/**
  * A list of UUIDs (lower case) stored as base64url of their 16 bytes (22 characters instead of 36);
  * any other string is stored as it is. For lists whose members are always UUIDs (key ids): a
  * 22-character base64url string is read as a UUID.
  */
-export const uuidList = {
+export const uuidList: ValueForm = {
   encode(value: unknown): unknown {
     if (!Array.isArray(value)) return value;
     return value.map((v) => (typeof v === 'string' && UUID.test(v) ? Buffer.from(v.replaceAll('-', ''), 'hex').toString('base64url') : v));

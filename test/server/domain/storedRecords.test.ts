@@ -71,6 +71,7 @@ describe('a key record as stored (issue 11: compact, and older records still rea
     expect(stored).not.toHaveProperty('epoch');
     expect(stored).not.toHaveProperty('passkeyId'); // short names
     expect(stored).toHaveProperty('p');
+    expect(JSON.stringify(stored)).not.toMatch(SPELLED_UUID);
     const key = await t.app.ctx.vehicles.key(vin, 0, keyId);
     expect(key).toMatchObject({ keyId, vin, epoch: 0, role: 'main', passkeyId: phone.passkeyId });
 
@@ -83,6 +84,9 @@ describe('a key record as stored (issue 11: compact, and older records still rea
     await expectRejectsWithCode(t.app.ctx.vehicles.key(vin, 0, keyId), 'CORRUPT_RECORD');
   });
 });
+
+/** A UUID spelled out (36 characters): the compact forms store UUIDs as 22. */
+const SPELLED_UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
 describe('accounts, passkeys and vehicles as stored (issue 11: compact, and older records still read)', () => {
   it('an account leaves out its id and its defaults, uses short names, and the long form written before still reads (and is compacted by the next change)', async () => {
@@ -116,6 +120,8 @@ describe('accounts, passkeys and vehicles as stored (issue 11: compact, and olde
     expect(stored).not.toHaveProperty('passkeyId');
     expect(stored).not.toHaveProperty('disabled');
     expect(stored).not.toHaveProperty('publicKey');
+    expect(stored).not.toHaveProperty('t'); // the usual transports
+    expect(JSON.stringify(stored)).not.toMatch(SPELLED_UUID);
     const passkey = await t.app.ctx.accounts.findPasskey(passkeyId);
     expect(passkey).toMatchObject({ passkeyId, accountId: phone.accountId, disabled: null });
 
@@ -136,6 +142,8 @@ describe('accounts, passkeys and vehicles as stored (issue 11: compact, and olde
     expect(stored).not.toHaveProperty('vin');
     expect(stored).not.toHaveProperty('revoked');
     expect(stored).not.toHaveProperty('linkSecret');
+    expect(raw).not.toMatch(SPELLED_UUID);
+    expect(raw).not.toContain('P-256');
     const vehicle = await t.app.ctx.vehicles.get(vin);
     expect(vehicle).toMatchObject({ vin, revoked: [], epoch: 0 });
     expect(raw.length).toBeLessThan(JSON.stringify(vehicle).length * 0.8);

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ACCOUNT_ALIASES, PASSKEY_ALIASES, accountRecordSchema, passkeyRecordSchema } from '../../../server/accounts/accountRecord.js';
 import { KEY_ALIASES, VEHICLE_ALIASES, digitalKeySchema, vehicleRecordSchema } from '../../../server/domain/vehicleRecord.js';
-import { compactAliases, compactForm, uuidList } from '../../../server/store/storedForm.js';
+import { compactAliases, compactForm, uuidList, uuidValue } from '../../../server/store/storedForm.js';
 import { AUDIT_ALIASES, auditEntrySchema } from '../../../server/vehicles/auditTrail.js';
 import { expectThrowsWithCode } from '../../support/expectErrorCode.js';
 
@@ -53,6 +53,14 @@ describe('compactForm', () => {
     expect(stored).toEqual({ t: 1, d: { at: 2, t: 3 }, k: [Buffer.from(id.replaceAll('-', ''), 'hex').toString('base64url'), 'not-a-uuid'] });
     expect(f.decode(stored)).toEqual(record);
     expect(f.decode({ at: 1, detail: { t: 3 }, keyIds: [id] })).toEqual({ at: 1, detail: { t: 3 }, keyIds: [id] });
+  });
+
+  it('spells a field’s value short at any depth, and reads the long spelling too', () => {
+    const f = compactForm({ aliases: { inner: 'n' }, values: { accountId: uuidValue } });
+    const id = '3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41';
+    const short = Buffer.from(id.replaceAll('-', ''), 'hex').toString('base64url');
+    expect(f.encode({ accountId: id, inner: [{ accountId: id }, { accountId: 'a1' }] })).toEqual({ accountId: short, n: [{ accountId: short }, { accountId: 'a1' }] });
+    expect(f.decode({ accountId: short, n: [{ accountId: id }] })).toEqual({ accountId: id, inner: [{ accountId: id }] });
   });
 
   it('refuses alias tables where a short name repeats or is also a long one', () => {
