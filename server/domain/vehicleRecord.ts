@@ -31,7 +31,7 @@ export const revokedKeySchema = z.object({
   until: z.number(),
   /** Whose key it was: a repeated revocation by its holder is answered as done (absent on older entries). */
   holder: z.string().exactOptional(),
-  /** The passkey the key was bound to: retention drops the key from that passkey's key index (absent on older entries). */
+  /** The passkey the key was bound to: retention drops the key from that passkey's record (`givenKeys`; absent on older entries). */
   passkey: z.string().exactOptional(),
 });
 export type RevokedKey = z.infer<typeof revokedKeySchema>;

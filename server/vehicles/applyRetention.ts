@@ -6,7 +6,7 @@
  *   keys' ids are written to the audit trail (R13, an `archive-dropped` entry in the same commit),
  *   then the archive is unlinked and the epoch leaves `endedEpochs`; WIPED_EPOCH_RETENTION keeps it longer;
  * - a revoked key's entry in the manifest state (`revoked`), once past its `until`.
- * With either go the key's other index entries (its VIN and its passkey's key index), which live in
+ * With either go the key's other index entries (its VIN and its entry in its passkey's record), which live in
  * other hash slots: they are dropped first, each idempotently, and the vehicle's own records last in
  * one commit under its hash tag (safe on Redis Cluster). A step cut short by a crash leaves the
  * document as it was, so the next run does it again; running twice drops nothing twice.
