@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import { compactForm, uuidList, uuidValue, type StoredForm } from '../store/storedForm.js';
 
 export const LANGUAGES = ['nl', 'fr', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -39,6 +40,28 @@ export const accountRecordSchema = z.object({
 });
 export type AccountRecord = z.infer<typeof accountRecordSchema>;
 
+/** Short stored names of the account's fields (issue 11). Never change one: stored records use them. */
+export const ACCOUNT_ALIASES = {
+  email: 'e',
+  displayName: 'n',
+  createdAt: 'c',
+  passkeyIds: 'k',
+  dealer: 'd',
+  emailVerified: 'v',
+  pendingEmail: 'pe',
+  language: 'l',
+  timeZone: 'tz',
+  sessionGeneration: 'sg',
+  presenceRequired: 'pr',
+  removedPasskeyIds: 'rk',
+  closedAt: 'cl',
+} as const satisfies Partial<Record<keyof AccountRecord, string>>;
+
+/** An account as stored under its id: without the id, `dealer` only when true, short names (server/store/storedForm.ts). */
+export function accountStoredForm(accountId: string): StoredForm {
+  return compactForm({ aliases: ACCOUNT_ALIASES, defaults: { dealer: false }, place: { accountId } });
+}
+
 export const passkeyRecordSchema = z.object({
   passkeyId: z.string(),
   accountId: z.string(),
@@ -54,8 +77,53 @@ export const passkeyRecordSchema = z.object({
   label: z.string().optional(),
   /** The last login with this passkey. */
   lastUsedAt: z.number().optional(),
+  /**
+   * The keys this passkey was given that may still live, as "VIN keyId", so a lost phone's keys are
+   * found everywhere (R6); written before each key's commit, dropped by retention with the key
+   * (issue 11: kept here rather than in an index of its own, which cost a storage key per holder).
+   */
+  givenKeys: z.array(z.string()).exactOptional(),
 });
 export type PasskeyRecord = z.infer<typeof passkeyRecordSchema>;
+
+/** Short stored names of the passkey's fields (issue 11). Never change one: stored records use them. */
+export const PASSKEY_ALIASES = {
+  accountId: 'a',
+  publicKey: 'k',
+  counter: 'n',
+  transports: 't',
+  backedUp: 'b',
+  createdAt: 'c',
+  disabled: 'd',
+  label: 'l',
+  lastUsedAt: 'u',
+  givenKeys: 'g',
+} as const satisfies Partial<Record<keyof PasskeyRecord, string>>;
+
+/** "VIN keyId" entries with the key id (a UUID) as 22 characters; others, and entries written before, as they are. */
+const givenKeysValue = {
+  encode: (entries: unknown): unknown => (Array.isArray(entries) ? entries.map((e) => mapKeyIdOf(e, uuidList.encode)) : entries),
+  decode: (entries: unknown): unknown => (Array.isArray(entries) ? entries.map((e) => mapKeyIdOf(e, uuidList.decode)) : entries),
+};
+function mapKeyIdOf(entry: unknown, map: (ids: unknown) => unknown): unknown {
+  if (typeof entry !== 'string') return entry;
+  const [vin, keyId, ...rest] = entry.split(' ');
+  if (vin === undefined || keyId === undefined || rest.length > 0) return entry;
+  return `${vin} ${(map([keyId]) as [string])[0]}`;
+}
+
+/** The transports a phone's platform passkey reports most (left out when stored). */
+const USUAL_TRANSPORTS = ['internal', 'hybrid'];
+
+/** A passkey as stored under its id: without the id, `counter`, `disabled` and the usual transports only when otherwise, the account id as 22 characters, short names (server/store/storedForm.ts). */
+export function passkeyStoredForm(passkeyId: string): StoredForm {
+  return compactForm({
+    aliases: PASSKEY_ALIASES,
+    defaults: { counter: 0, disabled: null, transports: USUAL_TRANSPORTS },
+    place: { passkeyId },
+    values: { givenKeys: givenKeysValue, accountId: uuidValue },
+  });
+}
 
 /** A passkey of this account that is not disabled (R6), or PASSKEY_NOT_FOUND / PASSKEY_DISABLED. */
 export function assertActivePasskey(passkey: PasskeyRecord | null, accountId: string): asserts passkey is PasskeyRecord {

@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import type { ErrorCode } from '../../shared/errors/errorCode.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId, PasskeyId } from '../../shared/ids.js';
-import { readRecord, updateRecord } from '../store/records.js';
+import { readRecord, recordText, updateRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { storeKeys } from '../store/storeKeys.js';
-import { accountRecordSchema, assertActivePasskey, passkeyRecordSchema, type AccountRecord, type PasskeyRecord } from './accountRecord.js';
+import { accountRecordSchema, accountStoredForm, assertActivePasskey, passkeyRecordSchema, passkeyStoredForm, type AccountRecord, type PasskeyRecord } from './accountRecord.js';
 
 export class AccountRepository {
   constructor(private readonly store: Store) {}
@@ -19,13 +19,13 @@ export class AccountRepository {
   /** Store a new account and claim its address (SET NX on the e-mail index); false, and nothing stored, if the address is taken. */
   async insertWithEmail(account: AccountRecord): Promise<boolean> {
     if (!(await this.store.set(storeKeys.accountByEmail(account.email), account.accountId, { ifAbsent: true }))) return false;
-    await this.store.set(storeKeys.account(account.accountId), JSON.stringify(account));
+    await this.store.set(storeKeys.account(account.accountId), recordText(account, accountStoredForm(account.accountId)));
     return true;
   }
 
   /** Store a new account whose address is not (and cannot become) its own: the address belongs to another account. */
   async insertWithoutEmail(account: AccountRecord): Promise<void> {
-    await this.store.set(storeKeys.account(account.accountId), JSON.stringify(account), { ifAbsent: true });
+    await this.store.set(storeKeys.account(account.accountId), recordText(account, accountStoredForm(account.accountId)), { ifAbsent: true });
   }
 
   /** The account an address belongs to (the e-mail index), or null. */
@@ -55,7 +55,7 @@ export class AccountRepository {
   }
 
   async find(accountId: AccountId): Promise<AccountRecord | null> {
-    return readRecord(this.store, storeKeys.account(accountId), accountRecordSchema, 'account');
+    return readRecord(this.store, storeKeys.account(accountId), accountRecordSchema, 'account', accountStoredForm(accountId));
   }
 
   async findByEmail(email: string): Promise<AccountRecord | null> {
@@ -73,13 +73,13 @@ export class AccountRepository {
         if (account === null) throw new DigitalKeyError('NOT_FOUND', 'no such account');
         return { record: await change(account), result: null };
       },
-      { what: 'account' },
+      { what: 'account', form: accountStoredForm(accountId) },
     );
     return record;
   }
 
   async findPasskey(passkeyId: PasskeyId): Promise<PasskeyRecord | null> {
-    return readRecord(this.store, storeKeys.passkey(passkeyId), passkeyRecordSchema, 'passkey');
+    return readRecord(this.store, storeKeys.passkey(passkeyId), passkeyRecordSchema, 'passkey', passkeyStoredForm(passkeyId));
   }
 
   /** A passkey of this account that is not disabled, or PASSKEY_NOT_FOUND / PASSKEY_DISABLED. */
@@ -91,7 +91,7 @@ export class AccountRepository {
 
   /** Store a new passkey and list it on its account. */
   async addPasskey(passkey: PasskeyRecord): Promise<void> {
-    const created = await this.store.set(storeKeys.passkey(passkey.passkeyId), JSON.stringify(passkey), { ifAbsent: true });
+    const created = await this.store.set(storeKeys.passkey(passkey.passkeyId), recordText(passkey, passkeyStoredForm(passkey.passkeyId)), { ifAbsent: true });
     if (!created) throw new DigitalKeyError('REGISTRATION_FAILED', 'this passkey is already registered');
     await this.update(passkey.accountId, (a) => ({ ...a, passkeyIds: [...a.passkeyIds, passkey.passkeyId] }));
   }
@@ -109,7 +109,7 @@ export class AccountRepository {
         if (passkey === null) throw new DigitalKeyError(opts.ifMissing ?? 'PASSKEY_NOT_FOUND');
         return { record: await change(passkey), result: null };
       },
-      { what: 'passkey' },
+      { what: 'passkey', form: passkeyStoredForm(passkeyId) },
     );
     return record;
   }

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { permsSchema } from '../../shared/commands.js';
 import { linkSecretSchema } from '../../shared/ble/linkKeys.js';
 import { vinSchema } from '../../shared/ids.js';
+import { compactForm, uuidValue, type StoredForm, type ValueForm } from '../store/storedForm.js';
 import { vehicleSubscriptionsSchema } from './subscriptionRecord.js';
 
 export const claimMethodSchema = z.enum(['odometer', 'qr']);
@@ -30,7 +31,7 @@ export const revokedKeySchema = z.object({
   until: z.number(),
   /** Whose key it was: a repeated revocation by its holder is answered as done (absent on older entries). */
   holder: z.string().exactOptional(),
-  /** The passkey the key was bound to: retention drops the key from that passkey's key index (absent on older entries). */
+  /** The passkey the key was bound to: retention drops the key from that passkey's record (`givenKeys`; absent on older entries). */
   passkey: z.string().exactOptional(),
 });
 export type RevokedKey = z.infer<typeof revokedKeySchema>;
@@ -91,6 +92,72 @@ export const vehicleRecordSchema = z.object({
 });
 export type VehicleRecord = z.infer<typeof vehicleRecordSchema>;
 
+/**
+ * Short stored names of the vehicle document's fields, at any depth (issue 11). Never change one:
+ * stored records use them. Names not listed (rare subscription fields, the JWK's) are stored as they are.
+ */
+export const VEHICLE_ALIASES = {
+  firstRegistration: 'fr',
+  odometerKm: 'od',
+  qrTokenHash: 'qr',
+  vehiclePublicJwk: 'pk',
+  linkSecret: 'ls',
+  provisionedAt: 'pa',
+  mainUser: 'mu',
+  accountId: 'a',
+  since: 'sn',
+  method: 'me',
+  termsAcceptedAt: 'ta',
+  standardServices: 'ss',
+  active: 'ac',
+  changedAt: 'ca',
+  epoch: 'ep',
+  seq: 'sq',
+  revoked: 'rv',
+  keyId: 'ki',
+  until: 'un',
+  holder: 'ho',
+  passkey: 'pp',
+  endedEpochs: 'ee',
+  endedAt: 'ea',
+  sharedKeys: 'sk',
+  odometerClaimFailures: 'of',
+  count: 'cn',
+  keysIssued: 'kn',
+  subscriptions: 'su',
+  current: 'cu',
+  subscriptionId: 'si',
+  plan: 'pl',
+  createdAt: 'c',
+  anchor: 'an',
+  periodStart: 'ps',
+  periodEnd: 'pe',
+  periodsPaid: 'pn',
+  autoRenew: 'ar',
+  failedAttempts: 'fa',
+  refundedCents: 'rc',
+  status: 'st',
+  trialUsed: 'tu',
+  effects: 'ef',
+} as const;
+
+/** The car's P-256 public key as stored: [x, y] (the key type and curve are the only ones allowed); an object written before reads unchanged. */
+const p256JwkValue: ValueForm = {
+  encode(jwk) {
+    const j = jwk as Record<string, unknown>;
+    return typeof jwk === 'object' && jwk !== null && Object.keys(jwk).length === 4 && j.kty === 'EC' && j.crv === 'P-256' ? [j.x, j.y] : jwk;
+  },
+  decode: (stored) => (Array.isArray(stored) && stored.length === 2 ? { kty: 'EC', crv: 'P-256', x: stored[0], y: stored[1] } : stored),
+};
+
+/** Ids that are always UUIDs, stored as 22 characters (server/store/storedForm.ts `uuidValue`). */
+const VEHICLE_UUID_FIELDS = { accountId: uuidValue, subscriptionId: uuidValue, holder: uuidValue, keyId: uuidValue };
+
+/** A vehicle document as stored under its VIN: without the VIN, `revoked` only when not empty, UUIDs and the car's key compact, short names (server/store/storedForm.ts). */
+export function vehicleStoredForm(vin: string): StoredForm {
+  return compactForm({ aliases: VEHICLE_ALIASES, defaults: { revoked: [] }, place: { vin }, values: { ...VEHICLE_UUID_FIELDS, vehiclePublicJwk: p256JwkValue } });
+}
+
 export const keyRoleSchema = z.enum(['main', 'shared']);
 export type KeyRole = z.infer<typeof keyRoleSchema>;
 
@@ -123,10 +190,30 @@ export type DigitalKey = z.infer<typeof digitalKeySchema>;
 export const storedKeySchema = digitalKeySchema.partial({ keyId: true, vin: true, epoch: true });
 export type StoredKey = z.infer<typeof storedKeySchema>;
 
-/** The stored form of a key (see storedKeySchema). */
-export function storedKey(key: DigitalKey): StoredKey {
+/** Short stored names of a key's fields (issue 11). Never change one: stored records use them. */
+export const KEY_ALIASES = {
+  accountId: 'a',
+  passkeyId: 'p',
+  role: 'r',
+  perms: 'm',
+  notBefore: 'nb',
+  notAfter: 'na',
+  createdAt: 'c',
+  grantedBy: 'g',
+  invitationId: 'i',
+} as const satisfies Partial<Record<keyof DigitalKey, string>>;
+
+const keyForm = compactForm({ aliases: KEY_ALIASES, values: { accountId: uuidValue, grantedBy: uuidValue, invitationId: uuidValue } });
+
+/** The stored form of a key (see storedKeySchema), with short names. */
+export function storedKey(key: DigitalKey): unknown {
   const { keyId: _keyId, vin: _vin, epoch: _epoch, ...stored } = key;
-  return stored;
+  return keyForm.encode(stored);
+}
+
+/** A stored key's fields under their long names (either stored form), for storedKeySchema. */
+export function keyFields(stored: unknown): unknown {
+  return keyForm.decode(stored);
 }
 
 /** A key read from its place; null when a field it carries contradicts the place (a corrupt record). */

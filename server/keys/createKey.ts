@@ -55,10 +55,10 @@ export async function createKey(ctx: CreateKeyDeps, opts: CreateKeyOpts): Promis
       epoch: next.epoch,
       createdAt: ctx.clock.now(),
     };
-    // One key per passkey per vehicle: the commit requires the passkey's slot to be still empty.
+    // One key per passkey per vehicle: checked above on the epoch's keys; the commit's compare-and-set on the vehicle document keeps it true.
     const writes = ctx.vehicles.keyWrites(key);
     const also = opts.alsoWrites;
-    return { vehicle: next, writes: also ? { ...writes, expect: [...writes.expect, ...also.expect], hdel: also.hdel } : writes, result: key };
+    return { vehicle: next, writes: also ? { ...writes, expect: also.expect, hdel: also.hdel } : writes, result: key };
   }).catch(async (err: unknown) => {
     // Refused by a rule: no key, so its index entry goes. Any other failure may have come after the
     // commit (a lost reply, a stopping process): the entry stays, since it may point at the key.

@@ -43,7 +43,7 @@ export interface WipeVehicleKeysResult {
  * The writes of a wipe from `before` to `after`, for rules that wipe as part of a larger change
  * (claims). O(1) whatever the number of keys: the old epoch's key records are not read or deleted
  * — no key can join an epoch that has ended, so they are the immutable archive of what was wiped,
- * and the audit entry names the epoch; only the passkey index of that epoch is unlinked.
+ * and the audit entry names the epoch; only a passkey index of that epoch written by an earlier release is unlinked.
  */
 export function wipeWrites(
   ctx: Pick<AppContext, 'clock' | 'vehicles'>,

@@ -16,6 +16,7 @@
 import type { z } from 'zod';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { Store, StoreTransaction } from './store.js';
+import type { StoredForm } from './storedForm.js';
 
 /** Commit attempts of one `updateRecord` before it gives up with CONFLICT. */
 export const RECORD_UPDATE_ATTEMPTS = 12;
@@ -23,27 +24,35 @@ export const RECORD_UPDATE_ATTEMPTS = 12;
 const BACKOFF_BASE_MS = 1;
 const BACKOFF_CAP_MS = 50;
 
-/** Parse one stored value with its schema; CORRUPT_RECORD (no value in the message) if it does not fit. */
-export function parseRecord<S extends z.ZodType>(schema: S, raw: string, what: string): z.output<S> {
+/**
+ * Parse one stored value with its schema (after its stored form's decoding, when the kind has one,
+ * see server/store/storedForm.ts); CORRUPT_RECORD (no value in the message) if it does not fit.
+ */
+export function parseRecord<S extends z.ZodType>(schema: S, raw: string, what: string, form?: StoredForm): z.output<S> {
   let json: unknown;
   try {
     json = JSON.parse(raw);
   } catch (err) {
     throw new DigitalKeyError('CORRUPT_RECORD', `a stored ${what} is not JSON`, { cause: err });
   }
-  const parsed = schema.safeParse(json);
+  const parsed = schema.safeParse(form ? form.decode(json) : json);
   if (!parsed.success) throw new DigitalKeyError('CORRUPT_RECORD', `a stored ${what} does not match its schema`, { cause: parsed.error });
   return parsed.data;
 }
 
 /** Parse a value that may be absent (null stays null). */
-export function parseRecordOrNull<S extends z.ZodType>(schema: S, raw: string | null, what: string): z.output<S> | null {
-  return raw === null ? null : parseRecord(schema, raw, what);
+export function parseRecordOrNull<S extends z.ZodType>(schema: S, raw: string | null, what: string, form?: StoredForm): z.output<S> | null {
+  return raw === null ? null : parseRecord(schema, raw, what, form);
+}
+
+/** The stored text of a record: its stored form's encoding when the kind has one, as JSON. */
+export function recordText(record: unknown, form?: StoredForm): string {
+  return JSON.stringify(form ? form.encode(record) : record);
 }
 
 /** Read one record (a string key), validated; null when absent. */
-export async function readRecord<S extends z.ZodType>(store: Pick<Store, 'get'>, key: string, schema: S, what: string): Promise<z.output<S> | null> {
-  return parseRecordOrNull(schema, await store.get(key), what);
+export async function readRecord<S extends z.ZodType>(store: Pick<Store, 'get'>, key: string, schema: S, what: string, form?: StoredForm): Promise<z.output<S> | null> {
+  return parseRecordOrNull(schema, await store.get(key), what, form);
 }
 
 /** What a change returns: the next record, other writes of the same commit, and a result for the caller. */
@@ -68,6 +77,8 @@ export interface UpdateRecordOptions {
   what: string;
   /** Store TTL of the record (garbage collection only). */
   ttlMs?: number;
+  /** The record kind's stored form (server/store/storedForm.ts); absent: the record as it is. */
+  form?: StoredForm;
 }
 
 /**
@@ -83,9 +94,9 @@ export async function updateRecord<S extends z.ZodType, R>(
 ): Promise<RecordUpdate<z.output<S>, R>> {
   for (let attempt = 0; attempt < RECORD_UPDATE_ATTEMPTS; attempt++) {
     const raw = await store.get(key);
-    const before = parseRecordOrNull(schema, raw, opts.what);
+    const before = parseRecordOrNull(schema, raw, opts.what, opts.form);
     const next = await change(before);
-    const nextRaw = JSON.stringify(next.record);
+    const nextRaw = recordText(next.record, opts.form);
     const writes = next.writes ?? {};
     const ttlMs = next.ttlMs ?? opts.ttlMs;
     const own = nextRaw === raw ? [] : [{ key, value: nextRaw, ...(ttlMs === undefined ? {} : { ttlMs }) }];

@@ -29,7 +29,7 @@ export const storeKeys = {
   vehicleApplied: (v: string) => `${PREFIX}:{${vin(v)}}:applied`,
   /** Append-only audit trail of a vehicle (R13). */
   vehicleAudit: (v: string) => `${PREFIX}:{${vin(v)}}:audit`,
-  /** Which key (if any) a passkey holds on a vehicle in an epoch (hash passkeyId → keyId). */
+  /** Before issue 11's footprint work: which key a passkey holds on a vehicle in an epoch (hash passkeyId → keyId); no longer written, unlinked with its epoch. */
   vehiclePasskeyKeys: (v: string, epoch: number) => `${PREFIX}:{${vin(v)}}:passkeys:${epoch}`,
   /** Which vehicle a key belongs to (written once at issuance). */
   keyVehicle: (keyId: string) => `${PREFIX}:{k:${id(keyId)}}:vin`,
@@ -40,7 +40,7 @@ export const storeKeys = {
   passkey: (passkeyId: string) => `${PREFIX}:{p:${id(passkeyId)}}:passkey`,
   /** Before issue 11: every key a passkey was given (list of "VIN keyId"); read, no longer written (see passkeyKeyIndex). */
   passkeyKeys: (passkeyId: string) => `${PREFIX}:{p:${id(passkeyId)}}:keys`,
-  /** The keys a passkey was given and that may still live (hash "VIN keyId" → ""), so a lost phone's keys are found everywhere (R6); retention drops dead ones. */
+  /** Before issue 11's footprint work: the keys a passkey was given (hash "VIN keyId" → ""); read and pruned, no longer written (the passkey record lists them: `givenKeys`). */
   passkeyKeyIndex: (passkeyId: string) => `${PREFIX}:{p:${id(passkeyId)}}:key-index`,
   /** A sharing invitation, under the SHA-256 of its code. */
   invitation: (codeDigest: string) => `${PREFIX}:{i:${id(codeDigest)}}:invitation`,

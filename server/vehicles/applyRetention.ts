@@ -6,7 +6,7 @@
  *   keys' ids are written to the audit trail (R13, an `archive-dropped` entry in the same commit),
  *   then the archive is unlinked and the epoch leaves `endedEpochs`; WIPED_EPOCH_RETENTION keeps it longer;
  * - a revoked key's entry in the manifest state (`revoked`), once past its `until`.
- * With either go the key's other index entries (its VIN and its passkey's key index), which live in
+ * With either go the key's other index entries (its VIN and its entry in its passkey's record), which live in
  * other hash slots: they are dropped first, each idempotently, and the vehicle's own records last in
  * one commit under its hash tag (safe on Redis Cluster). A step cut short by a crash leaves the
  * document as it was, so the next run does it again; running twice drops nothing twice.
@@ -17,7 +17,7 @@ import type { Vin } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
 import { archiveKeptUntil } from '../domain/archiveRetention.js';
 import type { EndedEpoch, VehicleRecord } from '../domain/vehicleRecord.js';
-import { ARCHIVE_DROPPED } from './auditTrail.js';
+import { ARCHIVE_DROPPED, ARCHIVE_DROPPED_REASON } from './auditTrail.js';
 
 export type ApplyRetentionDeps = Pick<AppContext, 'vehicles' | 'clock' | 'config'>;
 
@@ -68,7 +68,7 @@ async function dropArchive(ctx: ApplyRetentionDeps, vin: Vin, ended: EndedEpoch,
             vin,
             action: ARCHIVE_DROPPED,
             actor: { accountId: null, role: 'system' },
-            reason: 'retention: the last credential of the wiped keys has expired',
+            reason: ARCHIVE_DROPPED_REASON,
             keyIds: keys.map((k) => k.keyId),
             wipedEpoch: ended.epoch,
             epoch: v.epoch,

@@ -5,9 +5,10 @@
  */
 import { z } from 'zod';
 import { vinSchema, type Vin } from '../../shared/ids.js';
-import { parseRecord } from '../store/records.js';
+import { parseRecord, recordText } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { storeKeys } from '../store/storeKeys.js';
+import { compactForm, uuidList, type StoredForm } from '../store/storedForm.js';
 
 const auditActorRoles = ['main', 'shared', 'dealer', 'operator', 'system', 'claimant'] as const;
 export type AuditActorRole = (typeof auditActorRoles)[number];
@@ -29,15 +30,83 @@ export const auditEntrySchema = z.object({
 });
 export type AuditEntry = z.infer<typeof auditEntrySchema>;
 
+/** The action of the entry retention writes when it drops a wiped epoch's archive (server/vehicles/applyRetention.ts). */
+export const ARCHIVE_DROPPED = 'archive-dropped';
+
+/** Short stored names of an audit entry's fields (issue 11). Never change one: stored entries use them. */
+export const AUDIT_ALIASES = {
+  at: 't',
+  action: 'x',
+  actor: 'by',
+  accountId: 'a',
+  role: 'r',
+  reason: 'why',
+  keyIds: 'k',
+  wipedEpoch: 'we',
+  epoch: 'ep',
+  seq: 'sq',
+  detail: 'd',
+} as const satisfies Partial<Record<keyof AuditEntry | 'accountId' | 'role', string>>;
+
+/** Why retention dropped an archive: the reason of every `archive-dropped` entry, left out when stored. */
+export const ARCHIVE_DROPPED_REASON = 'retention: the last credential of the wiped keys has expired';
+
+/** The actions retention and wipes write most, stored as one or two letters (any other action is stored as it is). */
+const ACTION_CODES = new Map<string, string>([
+  ['wipe', 'W'],
+  [ARCHIVE_DROPPED, 'AD'],
+  ['revoke', 'R'],
+]);
+const ACTION_NAMES = new Map([...ACTION_CODES].map(([name, code]) => [code, name]));
+
+/** An actor as stored: "role" or "role <account id>" (a UUID as 22 characters); one written before as an object reads unchanged. */
+const actorValue = {
+  encode(actor: unknown): unknown {
+    if (typeof actor !== 'object' || actor === null) return actor;
+    const { accountId, role } = actor as { accountId: unknown; role: unknown };
+    if (typeof role !== 'string' || role.includes(' ') || Object.keys(actor).length !== 2) return actor;
+    if (accountId === null) return role;
+    if (typeof accountId !== 'string') return actor;
+    const [id] = uuidList.encode([accountId]) as [string];
+    return id === accountId ? actor : `${role} ${id}`;
+  },
+  decode(stored: unknown): unknown {
+    if (typeof stored !== 'string') return stored;
+    const [role, id] = stored.split(' ');
+    return { accountId: id === undefined ? null : (uuidList.decode([id]) as [string])[0], role };
+  },
+};
+
+/**
+ * An audit entry as stored in its vehicle's trail (issue 11: what a re-key leaves behind): without
+ * the VIN, without a system actor, no key ids or retention's reason; key ids and the actor's
+ * account id as 22 characters; frequent actions as codes; short names; `detail` as it is. Entries
+ * written before read unchanged.
+ */
+export function auditStoredForm(vin: string): StoredForm {
+  return compactForm({
+    aliases: AUDIT_ALIASES,
+    defaults: { actor: { accountId: null, role: 'system' }, keyIds: [], reason: ARCHIVE_DROPPED_REASON },
+    place: { vin },
+    verbatim: ['detail'],
+    values: {
+      keyIds: uuidList,
+      actor: actorValue,
+      action: { encode: (a) => (typeof a === 'string' ? (ACTION_CODES.get(a) ?? a) : a), decode: (a) => (typeof a === 'string' ? (ACTION_NAMES.get(a) ?? a) : a) },
+    },
+  });
+}
+
 /** The append operation to put in a vehicle commit; the trail keeps its newest `keepLast` entries (VEHICLE_AUDIT_ENTRIES_KEPT, via VehicleRepository.auditWrite). */
 export function auditAppend(entry: AuditEntry, keepLast: number): { key: string; value: string; keepLast: number } {
-  return { key: storeKeys.vehicleAudit(entry.vin), value: JSON.stringify(entry), keepLast };
+  return { key: storeKeys.vehicleAudit(entry.vin), value: recordText(entry, auditStoredForm(entry.vin)), keepLast };
 }
 
 export async function readAuditTrail(store: Store, vin: Vin, opts: { limit?: number } = {}): Promise<AuditEntry[]> {
   const limit = opts.limit ?? 100;
   const raws = await store.range(storeKeys.vehicleAudit(vin), -limit, -1);
-  const entries = raws.map((raw) => parseRecord(auditEntrySchema, raw, 'audit entry'));
+  const form = auditStoredForm(vin);
+  const entries = raws.map((raw) => parseRecord(auditEntrySchema, raw, 'audit entry', form));
   // A wipe names its epoch (O(1) to write); which keys that was is resolved here, when read: from
   // the epoch's archive, or once retention dropped it, from the `archive-dropped` entry that lists
   // them (always newer than the wipe, so within the same window).
@@ -50,8 +119,6 @@ export async function readAuditTrail(store: Store, vin: Vin, opts: { limit?: num
   );
 }
 
-/** The action of the entry retention writes when it drops a wiped epoch's archive (server/vehicles/applyRetention.ts). */
-export const ARCHIVE_DROPPED = 'archive-dropped';
 
 /** The ids of the keys an epoch held (after a wipe: the archive it left, R13). */
 export async function keyIdsOfEpoch(store: Store, vin: Vin, epoch: number): Promise<string[]> {

@@ -5,10 +5,12 @@
  * that touches several records of one vehicle is one atomic step, on a single Redis or a cluster.
  */
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import { passkeyRecordSchema, passkeyStoredForm } from '../accounts/accountRecord.js';
 import { isVin, type KeyId, type PasskeyId, type Vin } from '../../shared/ids.js';
-import { keyAt, storedKey, storedKeySchema, vehicleRecordSchema, type DigitalKey, type VehicleRecord } from '../domain/vehicleRecord.js';
-import { parseRecord, readRecord, updateRecord } from '../store/records.js';
+import { keyAt, keyFields, storedKey, storedKeySchema, vehicleRecordSchema, vehicleStoredForm, type DigitalKey, type VehicleRecord } from '../domain/vehicleRecord.js';
+import { parseRecord, readRecord, recordText, updateRecord } from '../store/records.js';
 import type { Store, StoreTransaction } from '../store/store.js';
+import type { StoredForm } from '../store/storedForm.js';
 import { storeKeys } from '../store/storeKeys.js';
 import { auditAppend, type AuditEntry } from './auditTrail.js';
 
@@ -49,7 +51,7 @@ export class VehicleRepository {
   }
 
   async find(vin: Vin): Promise<VehicleRecord | null> {
-    return readRecord(this.store, storeKeys.vehicle(vin), vehicleRecordSchema, 'vehicle');
+    return readRecord(this.store, storeKeys.vehicle(vin), vehicleRecordSchema, 'vehicle', vehicleStoredForm(vin));
   }
 
   async get(vin: Vin): Promise<VehicleRecord> {
@@ -60,7 +62,7 @@ export class VehicleRepository {
 
   /** Create a vehicle; VEHICLE_EXISTS if its VIN is already provisioned. */
   async create(vehicle: VehicleRecord): Promise<void> {
-    const created = await this.store.set(storeKeys.vehicle(vehicle.vin), JSON.stringify(vehicle), { ifAbsent: true });
+    const created = await this.store.set(storeKeys.vehicle(vehicle.vin), recordText(vehicle, vehicleStoredForm(vehicle.vin)), { ifAbsent: true });
     if (!created) throw new DigitalKeyError('VEHICLE_EXISTS');
   }
 
@@ -75,7 +77,7 @@ export class VehicleRepository {
         const next = await change(current);
         return { record: next.vehicle, ...(next.writes === undefined ? {} : { writes: next.writes }), result: { before: current, value: next.result } };
       },
-      { what: 'vehicle' },
+      { what: 'vehicle', form: vehicleStoredForm(vin) },
     );
     return { before: result.before, vehicle: record, result: result.value };
   }
@@ -92,24 +94,22 @@ export class VehicleRepository {
     return raw === null ? null : parseKey(raw, { keyId, vin, epoch });
   }
 
-  /** Whether a passkey already holds a key on the vehicle in an epoch (one key per passkey per vehicle). */
+  /**
+   * Whether a passkey already holds a key on the vehicle in an epoch (one key per passkey per
+   * vehicle), from the epoch's keys (at most one main and MAX_SHARED_KEYS shared). Called inside a
+   * vehicle change: every key change rewrites the vehicle document, so the commit's compare-and-set
+   * on it refuses an answer a concurrent key change made stale.
+   */
   async passkeyHoldsKey(vin: Vin, epoch: number, passkeyId: PasskeyId): Promise<boolean> {
-    return (await this.store.hget(storeKeys.vehiclePasskeyKeys(vin, epoch), passkeyId)) !== null;
+    return (await this.keys(vin, epoch)).some((k) => k.passkeyId === passkeyId);
   }
 
-  /** The writes that add a key to its epoch, for the vehicle commit: the passkey's slot must still be empty. */
-  keyWrites(key: DigitalKey): Required<Pick<StoreTransaction, 'expect' | 'hset'>> {
-    const byPasskey = storeKeys.vehiclePasskeyKeys(key.vin, key.epoch);
-    return {
-      expect: [{ key: byPasskey, field: key.passkeyId, value: null }],
-      hset: [
-        { key: storeKeys.vehicleKeys(key.vin, key.epoch), field: key.keyId, value: JSON.stringify(storedKey(key)) },
-        { key: byPasskey, field: key.passkeyId, value: key.keyId },
-      ],
-    };
+  /** The writes that add a key to its epoch, for the vehicle commit. */
+  keyWrites(key: DigitalKey): Required<Pick<StoreTransaction, 'hset'>> {
+    return { hset: [{ key: storeKeys.vehicleKeys(key.vin, key.epoch), field: key.keyId, value: JSON.stringify(storedKey(key)) }] };
   }
 
-  /** The writes that take a key out of its epoch (a revocation), for the vehicle commit. */
+  /** The writes that take a key out of its epoch (a revocation), for the vehicle commit; the passkey index of before issue 11's footprint work goes too. */
   keyRemovalWrites(key: DigitalKey): Required<Pick<StoreTransaction, 'hdel'>> {
     return {
       hdel: [
@@ -121,7 +121,8 @@ export class VehicleRepository {
 
   /**
    * The writes that end an epoch (a wipe), for the vehicle commit. O(1): the epoch's key records
-   * stay as the archive of what was wiped (R13); only its passkey index is unlinked.
+   * stay as the archive of what was wiped (R13); a passkey index written before (no longer
+   * written: `passkeyHoldsKey` reads the keys) is unlinked.
    */
   epochEndWrites(vin: Vin, epoch: number): Required<Pick<StoreTransaction, 'del'>> {
     return { del: [storeKeys.vehiclePasskeyKeys(vin, epoch)] };
@@ -134,13 +135,15 @@ export class VehicleRepository {
 
   /**
    * Note a key about to be made in the indexes that find it later: which vehicle it belongs to (and
-   * the epoch it is made in, so a refresh reads the key without the vehicle first), and the
-   * passkey's key index (R6). Written before the key's commit; a dangling entry (when that commit
-   * fails) points at no key and is harmless.
+   * the epoch it is made in, so a refresh reads the key without the vehicle first), and its
+   * passkey's record (R6). Written before the key's commit; a dangling entry (when that commit
+   * fails) points at no key and is harmless. A passkey without a record gets no entry (nothing
+   * could revoke by it).
    */
   async indexKeyToBe(opts: KeyIndexEntry & { epoch: number }): Promise<void> {
     await this.noteKeyHome(opts);
-    await this.store.commit({ hset: [{ key: storeKeys.passkeyKeyIndex(opts.passkeyId), field: `${opts.vin} ${opts.keyId}`, value: '' }] });
+    const entry = `${opts.vin} ${opts.keyId}`;
+    await this.#changeGivenKeys(opts.passkeyId, (given) => (given.includes(entry) ? given : [...given, entry]));
   }
 
   /** Write where a key lives: "VIN epoch" (the epoch is a hint; entries written before it are "VIN"). */
@@ -150,13 +153,35 @@ export class VehicleRepository {
 
   /**
    * Drop the index entries of keys that are dead for good (a commit that failed, or keys whose last
-   * credential expired): each is in its own hash slot, so one small step each; idempotent.
+   * credential expired): each is in its own hash slot, so one small step each; idempotent. The
+   * passkey's key index of before (a hash of its own) loses the entry too.
    */
   async unindexKeys(entries: Array<Pick<KeyIndexEntry, 'vin' | 'keyId'> & { passkeyId?: PasskeyId | undefined }>): Promise<void> {
     for (const { vin, keyId, passkeyId } of entries) {
       await this.store.del(storeKeys.keyVehicle(keyId));
-      if (passkeyId !== undefined) await this.store.commit({ hdel: [{ key: storeKeys.passkeyKeyIndex(passkeyId), field: `${vin} ${keyId}` }] });
+      if (passkeyId === undefined) continue;
+      const entry = `${vin} ${keyId}`;
+      await this.#changeGivenKeys(passkeyId, (given) => given.filter((e) => e !== entry));
+      await this.store.commit({ hdel: [{ key: storeKeys.passkeyKeyIndex(passkeyId), field: entry }] });
     }
+  }
+
+  /** Change the keys listed in a passkey's record (compare-and-set); nothing when there is no such passkey. */
+  async #changeGivenKeys(passkeyId: PasskeyId, change: (given: string[]) => string[]): Promise<void> {
+    await updateRecord(
+      this.store,
+      storeKeys.passkey(passkeyId),
+      passkeyRecordSchema,
+      (passkey) => {
+        if (passkey === null) throw new NoPasskey();
+        const { givenKeys: _given, ...rest } = passkey;
+        const given = change(passkey.givenKeys ?? []);
+        return { record: given.length > 0 ? { ...rest, givenKeys: given } : rest, result: null };
+      },
+      { what: 'passkey', form: passkeyStoredForm(passkeyId) },
+    ).catch((err: unknown) => {
+      if (!(err instanceof NoPasskey)) throw err;
+    });
   }
 
   /** Which vehicle a key id belongs to, and the epoch it was made in when the index says (null if unknown). */
@@ -172,11 +197,16 @@ export class VehicleRepository {
 
   /**
    * Every key a passkey was given that may still live, on any vehicle (R6); keys wiped or revoked
-   * since are included until retention drops them. Entries of the list kept before issue 11 are read too.
+   * since are included until retention drops them. The passkey's record lists them; the index hash
+   * and the list kept before are read too.
    */
   async keysGivenToPasskey(passkeyId: PasskeyId): Promise<Array<{ vin: Vin; keyId: KeyId }>> {
-    const [legacy, index] = await Promise.all([this.store.range(storeKeys.passkeyKeys(passkeyId), 0, -1), this.store.hgetall(storeKeys.passkeyKeyIndex(passkeyId))]);
-    const entries = [...new Set([...legacy, ...Object.keys(index)])];
+    const [passkey, legacy, index] = await Promise.all([
+      readRecord(this.store, storeKeys.passkey(passkeyId), passkeyRecordSchema, 'passkey', passkeyStoredForm(passkeyId)),
+      this.store.range(storeKeys.passkeyKeys(passkeyId), 0, -1),
+      this.store.hgetall(storeKeys.passkeyKeyIndex(passkeyId)),
+    ]);
+    const entries = [...new Set([...(passkey?.givenKeys ?? []), ...legacy, ...Object.keys(index)])];
     return entries.map((entry) => {
       const [vin, keyId, ...rest] = entry.split(' ');
       if (vin === undefined || keyId === undefined || rest.length > 0) throw new DigitalKeyError('CORRUPT_RECORD', "an entry of a passkey's key index is not \"VIN keyId\"");
@@ -187,10 +217,16 @@ export class VehicleRepository {
 
 /** A key record read from its epoch's hash (either stored form, see storedKeySchema). */
 function parseKey(raw: string, place: Pick<DigitalKey, 'keyId' | 'vin' | 'epoch'>): DigitalKey {
-  const key = keyAt(parseRecord(storedKeySchema, raw, 'key'), place);
+  const key = keyAt(parseRecord(storedKeySchema, raw, 'key', keyStoredFields), place);
   if (!key) throw new DigitalKeyError('CORRUPT_RECORD', 'a stored key names another key, vehicle or epoch than where it is kept');
   return key;
 }
+
+/** Thrown inside a passkey change when there is no such passkey (the change is then skipped). */
+class NoPasskey extends Error {}
+
+/** Keys are read through their short names (keyFields); their place is checked by keyAt. */
+const keyStoredFields: StoredForm = { encode: (key) => key, decode: keyFields };
 
 /** A key as its indexes name it. */
 export interface KeyIndexEntry {

@@ -26,6 +26,7 @@ import { shareKey } from '../support/ownerFixtures.js';
 import { startRedisServer } from '../support/redisServer.js';
 import { startTestServer, type TestServer } from '../support/testServer.js';
 import { fmt, progress, runPool, type BenchSection, type BenchTable } from './benchSupport.js';
+import { MemoryReader, type Family, type Snapshot } from './redisMemory.js';
 
 /** Keys and holders per vehicle in this bench (the issue's sizing case). */
 const KEYS_PER_VEHICLE = 3;
@@ -37,70 +38,6 @@ interface Vehicle {
   vin: string;
   owner: PhoneApp;
   guests: PhoneApp[];
-}
-
-/** One family of storage keys: the key with its hash tag and trailing numbers blanked. */
-function familyOf(key: string): string {
-  return key.replace(/\{[^}]*\}/, '{…}').replace(/:\d+$/, ':<epoch>');
-}
-
-interface Family {
-  keys: number;
-  bytes: number;
-  encodings: Set<string>;
-}
-
-async function usedMemory(redis: Redis): Promise<number> {
-  const info = await redis.info('memory');
-  const m = /^used_memory:(\d+)/m.exec(info);
-  if (!m) throw new Error('INFO memory has no used_memory');
-  return Number(m[1]);
-}
-
-/** MEMORY USAGE of every key (SAMPLES 0: exact), summed by family. */
-async function families(redis: Redis): Promise<Map<string, Family>> {
-  const out = new Map<string, Family>();
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'COUNT', 1000);
-    cursor = next;
-    for (const key of keys) {
-      const bytes = Number(await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'));
-      const encoding = String(await redis.object('ENCODING', key));
-      const f = out.get(familyOf(key)) ?? { keys: 0, bytes: 0, encodings: new Set<string>() };
-      f.keys += 1;
-      f.bytes += bytes;
-      f.encodings.add(encoding);
-      out.set(familyOf(key), f);
-    }
-  } while (cursor !== '0');
-  return out;
-}
-
-/** The numeric fields of MEMORY STATS (dataset, dictionary overhead, clients, scripts…). */
-async function memoryStats(redis: Redis): Promise<Record<string, number>> {
-  const flat = (await redis.call('MEMORY', 'STATS')) as unknown[];
-  const out: Record<string, number> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) {
-    const [name, value] = [String(flat[i]), flat[i + 1]];
-    if (typeof value === 'number') out[name] = value;
-    else if (Array.isArray(value)) for (let j = 0; j + 1 < value.length; j += 2) if (typeof value[j + 1] === 'number') out[`${name}.${String(value[j])}`] = value[j + 1] as number;
-  }
-  return out;
-}
-
-interface Snapshot {
-  used: number;
-  stats: Record<string, number>;
-  families: Map<string, Family>;
-}
-
-/** used_memory, MEMORY STATS and the families, after letting lazy frees (UNLINK) finish. */
-async function snapshot(redis: Redis): Promise<Snapshot> {
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  const used = await usedMemory(redis);
-  const stats = await memoryStats(redis);
-  return { used, stats, families: await families(redis) };
 }
 
 /** What changed in MEMORY STATS from `a` to `b` (the larger moves), per `per`. */
@@ -188,6 +125,7 @@ export const footprintBench: BenchSection = {
     const store = createRedisStore({ url: redisServer.url });
     const clock = new ManualClock(Date.UTC(2026, 10, 25, 12, 0, 0));
     let t: TestServer | null = null;
+    let reader: MemoryReader | null = null;
     try {
       t = await startTestServer({ store, clock });
       const app = t;
@@ -196,11 +134,13 @@ export const footprintBench: BenchSection = {
       const listpackLimits = (await raw.call('CONFIG', 'GET', 'hash-max-listpack-*')) as string[];
 
       await opts.stage(`warm-up: ${warmUp} vehicles (scripts, connections, first allocations)`, () => runPool(warmUp, CONCURRENCY, () => populate(app)));
-      const before = await snapshot(raw);
+      reader = await MemoryReader.open(raw);
+      const snapshot = reader.snapshot.bind(reader);
+      const before = await snapshot();
       const vehicles = await opts.stage(`populate ${n} vehicles over HTTP (claim, trial, main key, 2 invitations accepted)`, () =>
         runPool(n, CONCURRENCY, () => populate(app), progress(opts.log, 'vehicles', n)),
       );
-      const populated = await snapshot(raw);
+      const populated = await snapshot();
       const keys = n * KEYS_PER_VEHICLE;
       const perKey = (populated.used - before.used) / keys;
       const perVehicle = (populated.used - before.used) / n;
@@ -211,12 +151,12 @@ export const footprintBench: BenchSection = {
       await opts.stage(`wipe every key of the ${n} vehicles (a dealer's revoke-all)`, () =>
         runPool(n, CONCURRENCY, (i) => revokeAllKeysByDealer(app.app.ctx, { vin: vehicles[i]!.vin, dealer: '3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41', reason: 'footprint bench' })),
       );
-      const wiped = await snapshot(raw);
+      const wiped = await snapshot();
       clock.advance((MAX_CREDENTIAL_LIFETIME_SECONDS + DEFAULT_SKEW_SECONDS + retentionSeconds + 60) * 1000);
       const retention1 = await opts.stage('move the clock past the last credential of the wiped keys; run the scheduler (retention)', () => app.app.scheduler.runDue());
-      const afterRetention = await snapshot(raw);
+      const afterRetention = await snapshot();
       await opts.stage(`re-key: the same ${keys} holders log in again and get new keys`, () => runPool(n, CONCURRENCY, (i) => rekey(vehicles[i]!), progress(opts.log, 'vehicles', n)));
-      const rekeyed = await snapshot(raw);
+      const rekeyed = await snapshot();
       const leftPerKey = (rekeyed.used - populated.used) / keys;
       const leftAuditPerKey = (sumBytes(rekeyed.families, isAudit) - sumBytes(populated.families, isAudit)) / keys;
 
@@ -230,10 +170,10 @@ export const footprintBench: BenchSection = {
           await v.owner.api.request('DELETE', `/v1/vehicles/${v.vin}/keys/${keyId}`);
         }),
       );
-      const revokedNow = await snapshot(raw);
+      const revokedNow = await snapshot();
       clock.advance((MAX_CREDENTIAL_LIFETIME_SECONDS + DEFAULT_SKEW_SECONDS + 60) * 1000);
       const retention2 = await opts.stage('move the clock past the revoked keys’ last credentials; run the scheduler (retention)', () => app.app.scheduler.runDue());
-      const revoked = await snapshot(raw);
+      const revoked = await snapshot();
       const revocationLeft = (revoked.used - rekeyed.used) / n;
       const revocationAudit = (sumBytes(revoked.families, isAudit) - sumBytes(rekeyed.families, isAudit)) / n;
 
@@ -278,11 +218,13 @@ export const footprintBench: BenchSection = {
         },
         notes: [
           'used_memory is read after a warm-up batch, so the Lua script cache, client buffers and first allocations are not charged to the fleet; it includes the keyspace dictionary (about 8–16 B per key) that MEMORY USAGE leaves out.',
+          'Reading memory costs memory (the first MEMORY STATS, the reading connection’s buffers): the readings run on one connection of their own that has read once before the first snapshot, and used_memory is read last (test/bench/redisMemory.ts). Client buffers still move used_memory by some 10–20 KB between readings: about 100–170 B per key at 40 vehicles (--quick), 20–35 B at 200.',
           `E-mail links are used as a user would (verified); ceremony challenges are single-use. Hash encodings depend on hash-max-listpack-* (${listpackLimits.join(' ')}): a hash with a value over the limit becomes a hashtable.`,
           'The re-key and revocation figures compare INFO used_memory after retention ran (the scheduler, on the test clock) with the figure before the wipe; the audit trail is shown apart because R13 keeps it (bounded by count).',
         ],
       };
     } finally {
+      reader?.close();
       await t?.close();
       await store.close();
       raw.disconnect();

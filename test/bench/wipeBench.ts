@@ -26,7 +26,6 @@ import type { DigitalKey } from '../../server/domain/vehicleRecord.js';
 import { wipeVehicleKeys } from '../../server/keys/wipeVehicleKeys.js';
 import { MemoryStore } from '../../server/store/memoryStore.js';
 import { createRedisStore } from '../../server/store/redisStore.js';
-import { storeKeys } from '../../server/store/storeKeys.js';
 import { startRedisServer, type RedisServer } from '../support/redisServer.js';
 import { startTestServer } from '../support/testServer.js';
 import { collectGarbage, hrnow, msSince, progress, runPool, summarize, type BenchOptions, type BenchSection, type BenchTable, type Summary } from './benchSupport.js';
@@ -93,7 +92,6 @@ async function populateKeys(ctx: AppContext, vin: string, target: number, main: 
     await ctx.vehicles.indexKeyToBe({ vin, keyId: k.keyId, passkeyId: k.passkeyId, epoch: vehicle.epoch });
   });
   const { vehicle: after } = await ctx.vehicles.update(vin, (current) => {
-    const byPasskey = storeKeys.vehiclePasskeyKeys(vin, current.epoch);
     const keys: DigitalKey[] = fresh.map((k) => ({
       keyId: k.keyId,
       vin,
@@ -108,13 +106,7 @@ async function populateKeys(ctx: AppContext, vin: string, target: number, main: 
     const shared = keys.filter((k) => k.role === 'shared').length;
     return {
       vehicle: { ...current, sharedKeys: current.sharedKeys + shared, keysIssued: current.keysIssued + keys.length },
-      writes: {
-        expect: keys.map((k) => ({ key: byPasskey, field: k.passkeyId, value: null })),
-        hset: keys.flatMap((k) => [
-          { key: storeKeys.vehicleKeys(vin, current.epoch), field: k.keyId, value: JSON.stringify(k) },
-          { key: byPasskey, field: k.passkeyId, value: k.keyId },
-        ]),
-      },
+      writes: { hset: keys.flatMap((k) => ctx.vehicles.keyWrites(k).hset) },
       result: null,
     };
   });
@@ -403,9 +395,9 @@ export const wipeBench: BenchSection = {
         memory: m.results,
       },
       notes: [
-        'A wipe is GET vehicle document + one atomic commit (Lua: check the document, set it with epoch+1 and seq+1, UNLINK the old passkey-slot hash, RPUSH an audit entry naming the wiped epoch) + signing and publishing the new manifest. It reads no key: the old epoch’s key records stay as the audit archive (R13).',
+        'A wipe is GET vehicle document + one atomic commit (Lua: check the document, set it with epoch+1 and seq+1, UNLINK the old passkey-slot hash if one was written before issue 11’s footprint work, RPUSH an audit entry naming the wiped epoch) + signing and publishing the new manifest. It reads no key: the old epoch’s key records stay as the audit archive (R13).',
         'Server side: “script” is Redis’s own run time of that commit (INFO commandstats evalsha/eval usec added by the one wipe, read before and after it on a connection of the bench’s own), UNLINK included; the client’s round trip for it is the “commit” column. “main thread CPU” is what Redis’s main thread ran while the wipe was in flight (GET, script, PUBLISH and their socket reads and writes; /proc/<pid>/task/<tid>/schedstat), “waiting for CPU” how long it was runnable but not running (other work on this 2-core machine).',
-        'The one part of a wipe that grows with N is freeing the old epoch’s passkey-slot hash (N fields) that the script UNLINKs: a hash of 100 fields is a listpack, one allocation freed at once; one of 1000 fields is a hash table, handed to Redis’s lazy-free thread (“lazy-freed objects” 1, “lazy-free thread CPU”), off the main thread. On this 2-core machine shared with other work, that thread competes with the main thread for a CPU, so the N=1000 ratios move with the load (“waiting for CPU”). With MAX_SHARED_KEYS ≤ 100 an epoch holds at most 101 keys.',
+        'No part of a wipe grows with N: the per-epoch passkey-slot hash (N fields, which the script had to free: a hash table handed to Redis’s lazy-free thread at N=1000) is no longer written, one key per passkey being read from the epoch’s keys (issue 11); the script still UNLINKs one left by an earlier release. With MAX_SHARED_KEYS ≤ 100 an epoch holds at most 101 keys.',
         'Each vehicle is wiped once, after every vehicle was populated and both Node (a forced GC) and Redis (no lazy free pending, no keyspace rehash, no save or rewrite, for 500 ms) had settled; each timed wipe starts on an idle Redis. Populating keys right before each wipe (as this bench did before) timed the allocator and GC work of the bulk writes, not the wipe.',
         'Since each timed wipe starts from an idle Redis and an idle event loop (right after the probe’s reads), its first round trip includes waking Redis up: absolute times sit above those of back-to-back wipes on a busy server. The ratios are what this section is for.',
       ],

@@ -141,6 +141,38 @@ describe('retention of key records (issue 11)', () => {
     expect((await readAuditTrail(t.store, vin)).filter((e) => e.action === ARCHIVE_DROPPED)).toHaveLength(1);
   });
 
+  it('R13 at ≤ 100 B per wiped key: the wipe and the archive drop are stored compact and still name every wiped key (issue 11)', async () => {
+    const { t, vin, owner, keys: two } = await vehicleWithTwoKeys();
+    // The sizing case: 3 keys per vehicle.
+    const third = t.phone();
+    await third.signUp(`third-${vin}@example.com`, 'Third');
+    const keys = [...two, { keyId: await shareKey(owner, third, vin), passkeyId: third.passkeyId! }];
+    const trailKey = storeKeys.vehicleAudit(vin);
+    const before = (await t.store.range(trailKey, 0, -1)).length;
+    await revokeAllKeysByDealer(t.app.ctx, { vin, dealer: DEALER, reason: 'stolen' });
+    t.clock.advance((lastCredentialSeconds + 1) * 1000);
+    await t.app.scheduler.runDue();
+    const written = (await t.store.range(trailKey, 0, -1)).slice(before);
+    expect(written).toHaveLength(2);
+    // What the re-key leaves of R13 (the two entries' stored text), per wiped key.
+    const bytes = written.reduce((n, raw) => n + Buffer.byteLength(raw), 0);
+    expect(bytes / keys.length).toBeLessThanOrEqual(100);
+    expect(written.join('')).not.toContain(vin);
+    const trail = (await readAuditTrail(t.store, vin)).slice(-2);
+    const ids = keys.map((k) => k.keyId).sort();
+    expect(trail[0]).toMatchObject({ action: 'wipe', vin, actor: { accountId: DEALER, role: 'dealer' }, wipedEpoch: 0, detail: { note: 'stolen' } });
+    expect(trail[0]!.keyIds.sort()).toEqual(ids);
+    expect(trail[1]).toMatchObject({ action: ARCHIVE_DROPPED, vin, actor: { accountId: null, role: 'system' }, wipedEpoch: 0 });
+    expect(trail[1]!.keyIds.sort()).toEqual(ids);
+  });
+
+  it('audit entries written before their compact form read unchanged', async () => {
+    const { t, vin, keys } = await vehicleWithTwoKeys();
+    const entry = { at: 5, vin, action: ARCHIVE_DROPPED, actor: { accountId: null, role: 'system' }, reason: 'retention: the last credential of the wiped keys has expired', keyIds: keys.map((k) => k.keyId), wipedEpoch: 0, epoch: 1, seq: 1, detail: { t: 1, k: 'free' } };
+    await t.store.commit({ append: [{ key: storeKeys.vehicleAudit(vin), value: JSON.stringify(entry) }] });
+    expect((await readAuditTrail(t.store, vin)).at(-1)).toEqual(entry);
+  });
+
   it('WIPED_EPOCH_RETENTION keeps the archive that much longer', async () => {
     const { t, vin } = await vehicleWithTwoKeys({ WIPED_EPOCH_RETENTION: '30d' });
     await revokeAllKeysByDealer(t.app.ctx, { vin, dealer: DEALER, reason: 'stolen' });

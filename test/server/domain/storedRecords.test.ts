@@ -4,7 +4,6 @@
  * generic 500 (no detail of the record leaks), never a silently mistyped object.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { vehicleRecordSchema } from '../../../server/domain/vehicleRecord.js';
 import { subscriptionSchema } from '../../../server/domain/subscriptionRecord.js';
 import { storeKeys } from '../../../server/store/storeKeys.js';
 import { startTestServer, type TestServer } from '../../support/testServer.js';
@@ -51,8 +50,7 @@ describe('a corrupt vehicle document', () => {
   it('is CORRUPT_RECORD in the repository and a generic 500 over HTTP', async () => {
     const { vin, odometerKm } = await t.provision();
     const phone = await t.mainUserWithKey(vin, odometerKm);
-    const raw = await t.store.get(storeKeys.vehicle(vin));
-    const vehicle = vehicleRecordSchema.parse(JSON.parse(raw ?? 'null'));
+    const vehicle = await t.app.ctx.vehicles.get(vin);
     await t.store.set(storeKeys.vehicle(vin), JSON.stringify({ ...vehicle, epoch: 'one' }));
     await expectRejectsWithCode(t.app.ctx.vehicles.get(vin), 'CORRUPT_RECORD');
     const res = await fetch(`${t.baseUrl}/v1/vehicles/${vin}/keys`, { headers: { authorization: `Bearer ${phone.api.token}` } });
@@ -71,6 +69,9 @@ describe('a key record as stored (issue 11: compact, and older records still rea
     expect(stored).not.toHaveProperty('keyId');
     expect(stored).not.toHaveProperty('vin');
     expect(stored).not.toHaveProperty('epoch');
+    expect(stored).not.toHaveProperty('passkeyId'); // short names
+    expect(stored).toHaveProperty('p');
+    expect(JSON.stringify(stored)).not.toMatch(SPELLED_UUID);
     const key = await t.app.ctx.vehicles.key(vin, 0, keyId);
     expect(key).toMatchObject({ keyId, vin, epoch: 0, role: 'main', passkeyId: phone.passkeyId });
 
@@ -81,5 +82,76 @@ describe('a key record as stored (issue 11: compact, and older records still rea
 
     await t.store.commit({ hset: [{ key: hash, field: keyId, value: JSON.stringify({ ...key, epoch: 4 }) }] });
     await expectRejectsWithCode(t.app.ctx.vehicles.key(vin, 0, keyId), 'CORRUPT_RECORD');
+  });
+});
+
+/** A UUID spelled out (36 characters): the compact forms store UUIDs as 22. */
+const SPELLED_UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
+
+describe('accounts, passkeys and vehicles as stored (issue 11: compact, and older records still read)', () => {
+  it('an account leaves out its id and its defaults, uses short names, and the long form written before still reads (and is compacted by the next change)', async () => {
+    const { vin, odometerKm } = await t.provision();
+    const phone = await t.mainUserWithKey(vin, odometerKm);
+    const accountId = phone.accountId!;
+    const key = storeKeys.account(accountId);
+    const stored = JSON.parse((await t.store.get(key)) ?? 'null') as Record<string, unknown>;
+    expect(stored).not.toHaveProperty('accountId');
+    expect(stored).not.toHaveProperty('dealer');
+    expect(stored).not.toHaveProperty('displayName');
+    const account = await t.app.ctx.accounts.find(accountId);
+    expect(account).toMatchObject({ accountId, dealer: false, passkeyIds: [phone.passkeyId] });
+
+    await t.store.set(key, JSON.stringify(account));
+    expect(await t.app.ctx.accounts.find(accountId)).toEqual(account);
+    await t.app.ctx.accounts.update(accountId, (a) => ({ ...a, displayName: 'Renamed' }));
+    expect(JSON.parse((await t.store.get(key)) ?? 'null')).not.toHaveProperty('accountId');
+    expect(await t.app.ctx.accounts.find(accountId)).toEqual({ ...account, displayName: 'Renamed' });
+
+    await t.store.set(key, JSON.stringify({ ...account, accountId: 'c19ff893-4f61-4d2b-bbf3-145e3eec9da0' }));
+    await expectRejectsWithCode(t.app.ctx.accounts.find(accountId), 'CORRUPT_RECORD');
+  });
+
+  it('a passkey leaves out its id, a zero counter and no disabling, uses short names, and the long form written before still reads', async () => {
+    const { vin, odometerKm } = await t.provision();
+    const phone = await t.mainUserWithKey(vin, odometerKm);
+    const passkeyId = phone.passkeyId!;
+    const key = storeKeys.passkey(passkeyId);
+    const stored = JSON.parse((await t.store.get(key)) ?? 'null') as Record<string, unknown>;
+    expect(stored).not.toHaveProperty('passkeyId');
+    expect(stored).not.toHaveProperty('disabled');
+    expect(stored).not.toHaveProperty('publicKey');
+    expect(stored).not.toHaveProperty('t'); // the usual transports
+    expect(JSON.stringify(stored)).not.toMatch(SPELLED_UUID);
+    const passkey = await t.app.ctx.accounts.findPasskey(passkeyId);
+    expect(passkey).toMatchObject({ passkeyId, accountId: phone.accountId, disabled: null });
+
+    await t.store.set(key, JSON.stringify(passkey));
+    expect(await t.app.ctx.accounts.findPasskey(passkeyId)).toEqual(passkey);
+    const disabled = { at: 5, by: null, reason: 'lost' };
+    await t.app.ctx.accounts.updatePasskey(passkeyId, (p) => ({ ...p, disabled }));
+    expect(JSON.parse((await t.store.get(key)) ?? 'null')).not.toHaveProperty('passkeyId');
+    expect(await t.app.ctx.accounts.findPasskey(passkeyId)).toEqual({ ...passkey, disabled });
+  });
+
+  it('a vehicle document leaves out its VIN and an empty revocation list, uses short names, and the long form written before still reads', async () => {
+    const { vin, odometerKm } = await t.provision();
+    await t.mainUserWithKey(vin, odometerKm);
+    const key = storeKeys.vehicle(vin);
+    const raw = (await t.store.get(key)) ?? '';
+    const stored = JSON.parse(raw) as Record<string, unknown>;
+    expect(stored).not.toHaveProperty('vin');
+    expect(stored).not.toHaveProperty('revoked');
+    expect(stored).not.toHaveProperty('linkSecret');
+    expect(raw).not.toMatch(SPELLED_UUID);
+    expect(raw).not.toContain('P-256');
+    const vehicle = await t.app.ctx.vehicles.get(vin);
+    expect(vehicle).toMatchObject({ vin, revoked: [], epoch: 0 });
+    expect(raw.length).toBeLessThan(JSON.stringify(vehicle).length * 0.8);
+
+    await t.store.set(key, JSON.stringify(vehicle));
+    expect(await t.app.ctx.vehicles.get(vin)).toEqual(vehicle);
+    await t.app.ctx.vehicles.update(vin, (v) => ({ vehicle: { ...v, odometerKm: v.odometerKm + 1 }, result: null }));
+    expect(JSON.parse((await t.store.get(key)) ?? 'null')).not.toHaveProperty('vin');
+    expect(await t.app.ctx.vehicles.get(vin)).toEqual({ ...vehicle, odometerKm: vehicle.odometerKm + 1 });
   });
 });

@@ -1,0 +1,34 @@
+/**
+ * The footprint bench's memory readings (test/bench/redisMemory.ts) against a throwaway
+ * redis-server: reading costs the server memory once, and that cost must not be charged to the
+ * records written between two snapshots.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisServer, type RedisServer } from '../support/redisServer.js';
+import { MemoryReader } from './redisMemory.js';
+
+let server: RedisServer;
+let redis: Redis;
+beforeAll(async () => {
+  server = await startRedisServer();
+  redis = new Redis(server.url);
+});
+afterAll(async () => {
+  redis.disconnect();
+  await server.stop();
+});
+
+describe('snapshot', () => {
+  it('two snapshots with nothing written between agree on used_memory (the first reading’s own cost is not counted as data)', async () => {
+    const pipeline = redis.pipeline();
+    for (let i = 0; i < 3000; i++) pipeline.set(`sdk:{a:${i}}:account`, 'x'.repeat(200));
+    await pipeline.exec();
+    const reader = await MemoryReader.open(redis);
+    const first = await reader.snapshot();
+    const second = await reader.snapshot();
+    reader.close();
+    expect(Math.abs(second.used - first.used)).toBeLessThan(4096);
+    expect(first.families.get('sdk:{…}:account')?.keys).toBe(3000);
+  });
+});
