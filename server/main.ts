@@ -112,15 +112,15 @@ async function runServer(config: Config, logger: Logger): Promise<void> {
     'server listening',
   );
 
-  stopper.whenAsked(async (reason) => {
-    logger.info({ reason, drainTimeoutS: config.SHUTDOWN_TIMEOUT }, 'stopping: draining requests in flight');
+  stopper.whenAsked(async (why) => {
+    logger.info({ ...why, drainTimeoutS: config.SHUTDOWN_TIMEOUT }, 'stopping: draining requests in flight');
     app.beginShutdown();
     const [{ timedOut }] = await Promise.all([drainServer(server, config.SHUTDOWN_TIMEOUT * 1000), metrics && drainServer(metrics.server, config.SHUTDOWN_TIMEOUT * 1000)]);
     monitor.stop();
     await app.close();
     await limiter?.close();
     await store.close();
-    logger.info({ reason, timedOut }, timedOut ? 'stopped (drain timed out: open connections were cut)' : 'stopped');
+    logger.info({ ...why, timedOut }, timedOut ? 'stopped (drain timed out: open connections were cut)' : 'stopped');
     flushLogger(logger);
     process.exit(0);
   });
@@ -132,14 +132,17 @@ async function runServer(config: Config, logger: Logger): Promise<void> {
  * started; a second OS signal exits at once. The primary passing on a signal the worker also got
  * (Ctrl-C and systemd signal the whole group) is not a second signal.
  */
-function stopRequests(logger: Logger, inPool: boolean): { whenAsked(drain: (reason: string) => Promise<void>): void } {
-  let asked: string | undefined;
-  let drain: ((reason: string) => Promise<void>) | undefined;
+/** Why the process stops, as its log lines say: the signal, or (in a pool) the primary's request. */
+type StopCause = { signal: NodeJS.Signals } | { reason: 'asked by the primary' | 'the primary is gone' };
+
+function stopRequests(logger: Logger, inPool: boolean): { whenAsked(drain: (why: StopCause) => Promise<void>): void } {
+  let asked: StopCause | undefined;
+  let drain: ((why: StopCause) => Promise<void>) | undefined;
   let signals = 0;
-  const ask = (reason: string) => {
+  const ask = (why: StopCause) => {
     if (asked !== undefined) return;
-    asked = reason;
-    if (drain) void drain(reason);
+    asked = why;
+    if (drain) void drain(why);
   };
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
@@ -148,15 +151,15 @@ function stopRequests(logger: Logger, inPool: boolean): { whenAsked(drain: (reas
       flushLogger(logger);
       process.exit(1);
     }
-    ask(signal);
+    ask({ signal });
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   if (inPool) {
     // Node's cluster code exits a worker at once when its primary goes; this worker drains instead.
     cluster.worker!.exitedAfterDisconnect = true;
-    process.on('message', (message) => message === SHUTDOWN_MESSAGE && ask('primary'));
-    process.on('disconnect', () => ask('primary gone'));
+    process.on('message', (message) => message === SHUTDOWN_MESSAGE && ask({ reason: 'asked by the primary' }));
+    process.on('disconnect', () => ask({ reason: 'the primary is gone' }));
   }
   return {
     whenAsked(fn) {

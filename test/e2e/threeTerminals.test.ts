@@ -52,7 +52,8 @@ describe('three terminals: npm run dev, npm run vehicle, npm run phone', () => {
   });
 
   it('the printed car command starts the car, which keeps its sync channel to the server', async () => {
-    car = spawnProcess('sh', ['-c', carCommand], { env });
+    // exec env: the shell becomes the printed command itself, so stopping it reaches npm and the car (a plain `sh -c` would die alone and leave them running).
+    car = spawnProcess('sh', ['-c', `exec env ${carCommand}`], { env });
     await car.waitFor((l) => l.json?.msg === 'advertising', 90_000, 'the car advertising');
     await car.waitFor((l) => (l.json?.sync as { type?: string } | undefined)?.type === 'connected', 30_000, 'the sync channel');
   }, 120_000);
