@@ -5760,7 +5760,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNAUTHENTICATED: A valid session is required (do not retry unchanged) */
+            /** @description EXPIRED: The credential has expired: refresh it online (do not retry unchanged); UNAUTHENTICATED: A valid session is required (do not retry unchanged) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5772,7 +5772,7 @@ export interface operations {
                              * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
                              * @enum {string}
                              */
-                            code: "UNAUTHENTICATED";
+                            code: "EXPIRED" | "UNAUTHENTICATED";
                             /** @description For people; never parse it */
                             message: string;
                             /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */
@@ -5829,7 +5829,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description REVOKED: The key has been revoked (do not retry unchanged); EPOCH_STALE: Every key of this vehicle was wiped after this credential was issued (do not retry unchanged); NOT_YET_VALID: The credential is not valid yet (do not retry unchanged); STANDARD_SERVICES_INACTIVE: Standard Services are not active on this vehicle (do not retry unchanged); SUBSCRIPTION_INACTIVE: The Smart Digital Key subscription is not active (do not retry unchanged) */
+            /** @description REVOKED: The key has been revoked (do not retry unchanged); NOT_YET_VALID: The credential is not valid yet (do not retry unchanged); STANDARD_SERVICES_INACTIVE: Standard Services are not active on this vehicle (do not retry unchanged); SUBSCRIPTION_INACTIVE: The Smart Digital Key subscription is not active (do not retry unchanged) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5841,7 +5841,7 @@ export interface operations {
                              * @description A stable SNAKE_CASE error code (docs/api.md says what to do about each)
                              * @enum {string}
                              */
-                            code: "REVOKED" | "EPOCH_STALE" | "NOT_YET_VALID" | "STANDARD_SERVICES_INACTIVE" | "SUBSCRIPTION_INACTIVE";
+                            code: "REVOKED" | "NOT_YET_VALID" | "STANDARD_SERVICES_INACTIVE" | "SUBSCRIPTION_INACTIVE";
                             /** @description For people; never parse it */
                             message: string;
                             /** @description Machine-readable detail of some 4xx answers (e.g. the validation issues) */

@@ -19,10 +19,19 @@ export interface CredentialClaimsOpts {
   ttlSeconds: number;
 }
 
-export function credentialClaims(opts: CredentialClaimsOpts): KeyCredentialClaims {
-  const { key, vehicle, nowSeconds } = opts;
+/**
+ * The key is alive on this vehicle document: in its current epoch (a wipe ends the others:
+ * EPOCH_STALE), not revoked (R3, R6), and a main key only while its holder is the main user (R4).
+ */
+export function assertKeyAlive(vehicle: VehicleRecord, key: DigitalKey): void {
   if (key.epoch !== vehicle.epoch) throw new DigitalKeyError('EPOCH_STALE');
   if (vehicle.revoked.some((r) => r.keyId === key.keyId)) throw new DigitalKeyError('REVOKED');
+  if (key.role === 'main' && vehicle.mainUser?.accountId !== key.accountId) throw new DigitalKeyError('REVOKED');
+}
+
+export function credentialClaims(opts: CredentialClaimsOpts): KeyCredentialClaims {
+  const { key, vehicle, nowSeconds } = opts;
+  assertKeyAlive(vehicle, key);
   const nbf = Math.max(nowSeconds, key.notBefore ?? nowSeconds);
   // A credential is never made more than its lifetime ahead of its start: a phone holding it offline
   // could otherwise keep a key for far longer than CREDENTIAL_TTL past its last online check (R8).

@@ -119,14 +119,16 @@ export function mountRoutes(
       res.locals.operationId = route.operationId; // for the metrics of createApp
       try {
         let readAhead: Promise<unknown> | undefined;
+        let validParams: { data: unknown } | undefined;
         const startReadAhead = route.readAhead && (() => {
           const early = route.params ? route.params.safeParse(req.params) : { success: true as const, data: undefined };
           if (!early.success) return; // answered below, after authentication, as every invalid request is
+          validParams = early;
           readAhead = route.readAhead!(early.data);
           readAhead.catch(() => {}); // the handler awaits it; when the caller is refused, nobody does
         });
         const caller = await authenticate(req, route.auth, route.allowDealer ?? false, startReadAhead);
-        const params = validate(route.params, req.params, 'params');
+        const params = validParams ? validParams.data : validate(route.params, req.params, 'params');
         const query = validate(route.query, req.query, 'query');
         const body = route.body ? validate(route.body, req.body ?? {}, 'body') : undefined;
         const result = await route.handler({ params, query, body, caller, readAhead, req, res });

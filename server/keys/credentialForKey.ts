@@ -24,8 +24,8 @@ import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId, Base64Url, KeyId } from '../../shared/ids.js';
 import { assertActivePasskey, type AccountRecord, type PasskeyRecord } from '../accounts/accountRecord.js';
 import type { AppContext } from '../appContext.js';
-import { credentialClaims } from '../domain/credentialClaims.js';
-import type { DigitalKey, VehicleRecord } from '../domain/vehicleRecord.js';
+import { assertKeyAlive, credentialClaims } from '../domain/credentialClaims.js';
+import type { DigitalKey } from '../domain/vehicleRecord.js';
 import type { KeyHome } from '../vehicles/vehicleRepository.js';
 import type { SubscriptionGate } from '../subscriptions/subscriptionGate.js';
 
@@ -40,13 +40,6 @@ export interface IssuedCredential {
   responseKey: Base64Url;
   /** The vehicle's advertising key (the same for every credential of the vehicle), base64url. */
   advertisingKey: Base64Url;
-}
-
-/** The key is alive on this vehicle document: in its current epoch (not wiped), not revoked, still the main user's if a main key. */
-function assertStillValid(vehicle: VehicleRecord, key: DigitalKey): void {
-  if (vehicle.epoch !== key.epoch) throw new DigitalKeyError('REVOKED');
-  if (vehicle.revoked.some((r) => r.keyId === key.keyId)) throw new DigitalKeyError('REVOKED');
-  if (key.role === 'main' && vehicle.mainUser?.accountId !== key.accountId) throw new DigitalKeyError('REVOKED');
 }
 
 /** `gate.assertKeysAllowed`: R1 (Standard Services) and the subscription (R4b), on the vehicle document. */
@@ -90,7 +83,9 @@ export async function credentialForKey(ctx: CredentialForKeyDeps, opts: Credenti
     known?.passkey.passkeyId === key.passkeyId ? known.passkey : ctx.accounts.findPasskey(key.passkeyId),
     key.role !== 'main' ? null : known?.account.accountId === key.accountId ? known.account : ctx.accounts.find(key.accountId),
   ]);
-  assertStillValid(vehicle, key);
+  // A key of an epoch a wipe ended is gone, and answers as a key no longer there does.
+  if (key.epoch !== vehicle.epoch) throw new DigitalKeyError('REVOKED');
+  assertKeyAlive(vehicle, key);
   ctx.gate.assertKeysAllowed(vehicle);
   // R15: after an e-mail recovery, no main-user credential until presence at a car is proven.
   if (key.role === 'main') assertPresenceProven(holder);

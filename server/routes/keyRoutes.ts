@@ -73,7 +73,7 @@ export function keyRoutes(ctx: AppContext, services: { gate: SubscriptionGate })
       operationId: 'refreshCredential',
       summary: "Refresh a key's credential (its holder only; R8) with the vehicle's current state manifest",
       tags: ['keys'],
-      errors: ['KEY_NOT_FOUND', 'REVOKED', 'EPOCH_STALE', 'NOT_YET_VALID', 'STANDARD_SERVICES_INACTIVE', 'SUBSCRIPTION_INACTIVE', 'PRESENCE_REQUIRED'],
+      errors: ['KEY_NOT_FOUND', 'REVOKED', 'NOT_YET_VALID', 'EXPIRED', 'STANDARD_SERVICES_INACTIVE', 'SUBSCRIPTION_INACTIVE', 'PRESENCE_REQUIRED'],
       auth: 'session',
       params: z.object({ keyId: uuidSchema }),
       body: z.object({}),

@@ -96,6 +96,26 @@ describe('credential refresh', () => {
     expect(await codeOf(second.api.request('GET', '/v1/me'))).toBe('PASSKEY_DISABLED');
   });
 
+  it("R8: a shared key past its window gets no new credential: EXPIRED, a code the route declares", async () => {
+    const v = await t.provision();
+    const owner = await t.mainUserWithKey(v.vin, v.odometerKm);
+    const guest = t.phone();
+    await guest.signUp(`window-${v.vin}@example.com`, 'Guest');
+    const now = Math.floor(t.clock.now() / 1000);
+    const keyId = await shareKey(owner, guest, v.vin, { perms: ['unlock'], notAfter: now + 3600 });
+    t.clock.advance(2 * 3600 * 1000);
+    await guest.logIn();
+    expect(await codeOf(guest.api.request('POST', `/v1/keys/${keyId}/credential`, {}))).toBe('EXPIRED');
+  });
+
+  it("R15: still refuses a cached session at once when a recovery raised the account's session generation", async () => {
+    const v = await t.provision();
+    const owner = await t.mainUserWithKey(v.vin, v.odometerKm);
+    await owner.api.request('GET', '/v1/me'); // cached now
+    await t.app.ctx.accounts.update(owner.accountId!, (a) => ({ ...a, sessionGeneration: (a.sessionGeneration ?? 0) + 1 }));
+    expect(await codeOf(owner.api.request('GET', '/v1/me'))).toBe('UNAUTHENTICATED');
+  });
+
   it('still refuses a cached session at once when its account is closed', async () => {
     const v = await t.provision();
     const owner = await t.mainUserWithKey(v.vin, v.odometerKm);

@@ -1,7 +1,7 @@
 /**
  * A credential's validity as a table (R8, R3): CREDENTIAL_TTL from now, clipped to a shared key's
  * window (nbf no earlier than notBefore, exp no later than notAfter); a key past its window, stale
- * in epoch or revoked gets no credential.
+ * in epoch or revoked gets no credential, nor does a main key whose holder is no longer the main user (R4).
  */
 import { describe, expect, it } from 'vitest';
 import { credentialClaims } from '../../../server/domain/credentialClaims.js';
@@ -14,7 +14,7 @@ import { vehicleFixture } from './vehicleFixture.js';
 const NOW = 1_780_000_000;
 const TTL = 24 * 3600;
 const HOUR = 3600;
-const vehicle = vehicleFixture({ epoch: 3, revoked: [{ keyId: 'revoked-key', until: NOW + TTL }] });
+const vehicle = vehicleFixture({ epoch: 3, revoked: [{ keyId: 'revoked-key', until: NOW + TTL }], mainUser: { accountId: 'a', since: NOW - HOUR, method: 'odometer', termsAcceptedAt: NOW - HOUR } });
 
 function key(overrides: Partial<DigitalKey> = {}): DigitalKey {
   return { keyId: 'key-1', vin: vehicle.vin, accountId: 'a', passkeyId: 'p', role: 'shared', perms: ['unlock', 'lock'], epoch: 3, createdAt: 0, ...overrides };
@@ -40,6 +40,7 @@ describe('credentialClaims: the validity window', () => {
     { name: 'a window that ended an hour ago', key: { notBefore: NOW - 2 * HOUR, notAfter: NOW - HOUR }, code: 'EXPIRED' },
     { name: 'a key of an earlier epoch (wiped)', key: { epoch: 2 }, code: 'EPOCH_STALE' },
     { name: 'a revoked key', key: { keyId: 'revoked-key' }, code: 'REVOKED' },
+    { name: "R4: a main key whose holder is no longer the vehicle's main user", key: { role: 'main', accountId: 'former-main-user' }, code: 'REVOKED' },
   ])('no credential for $name ($code)', ({ key: overrides, code }) => {
     expectThrowsWithCode(() => claimsOf(key(overrides)), code);
   });
