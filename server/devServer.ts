@@ -6,7 +6,7 @@
  * new issuer key and a new car, so a car state file left by an earlier run is removed.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemClock } from '../shared/clock.js';
 import { dataDir } from '../shared/dataDir.js';
@@ -21,6 +21,7 @@ import { devOperatorFile, type DevOperatorEndpoint } from './operator/operatorTa
 import { provisionNewVehicle } from './operator/provisionNewVehicle.js';
 import { provisionVehicle } from './operator/provisionVehicle.js';
 import { MemoryStore } from './store/memoryStore.js';
+import { writePrivateFile } from '../shared/privateFile.js';
 
 /** The car `npm run vehicle` simulates by default. */
 const DEV_VIN = 'SDKDEM00000000001';
@@ -89,8 +90,7 @@ async function main(): Promise<void> {
   const operator = await startOperatorEndpoint(app.ctx, { token });
   const endpointFile = devOperatorFile();
   const endpoint: DevOperatorEndpoint = { url: operator.url, token, pid: process.pid };
-  await writeFile(endpointFile, `${JSON.stringify(endpoint)}\n`, { mode: 0o600 });
-  await chmod(endpointFile, 0o600);
+  await writePrivateFile(endpointFile, `${JSON.stringify(endpoint)}\n`);
 
   const vin = process.env.DEV_VIN || DEV_VIN;
   const firstRegistration = new Date(systemClock.now()).toISOString().slice(0, 10);

@@ -12,20 +12,21 @@
  * what the car's private advertising and response keys derive from (the server holds the same
  * secret, shared/ble/linkKeys.ts). One file, so a car is never provisioned with half of them.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { linkSecretSchema } from './ble/linkKeys.js';
 import { p256PrivateJwkSchema } from './credential/jwkSchema.js';
+import { writePrivateFile } from './privateFile.js';
 
 export const vehicleKeyFileSchema = z.object({ vehicleKey: p256PrivateJwkSchema, linkSecret: linkSecretSchema });
 export type VehicleKeyFile = z.infer<typeof vehicleKeyFileSchema>;
 
-/** Write the car's provisioning file, readable by its owner only. */
+/** Write the car's provisioning file, readable by its owner only (atomically: shared/privateFile.ts). */
 export async function writeVehicleKeyFile(path: string, contents: VehicleKeyFile): Promise<void> {
   const checked = vehicleKeyFileSchema.parse(contents);
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, `${JSON.stringify(checked)}\n`, { mode: 0o600 });
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await writePrivateFile(path, `${JSON.stringify(checked)}\n`);
 }
 
 /** Read and check the car's provisioning file; throws one sentence (never the file's contents) when it is missing or damaged. */

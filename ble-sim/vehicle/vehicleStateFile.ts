@@ -5,8 +5,8 @@
  * malformed or belongs to another VIN stops the vehicle from starting rather than resetting it
  * (resetting would forget revocations).
  */
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writePrivateFile } from '../../shared/privateFile.js';
 import type { Vin } from '../../shared/ids.js';
 import { vehicleStateSchema, type VehicleState } from './vehicleState.js';
 
@@ -31,33 +31,7 @@ export async function loadVehicleState(path: string, vin: Vin): Promise<VehicleS
   return parsed.data;
 }
 
-let tempCounter = 0;
-
-/** Write the state atomically (temp file + fsync + rename + directory fsync). */
+/** Write the state atomically (shared/privateFile.ts: temp file + fsync + rename + directory fsync), owner-only. */
 export async function saveVehicleState(path: string, state: VehicleState): Promise<void> {
-  const data = JSON.stringify(vehicleStateSchema.parse(state), null, 2);
-  const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${++tempCounter}.tmp`);
-  const file = await open(temp, 'w', 0o600);
-  try {
-    await file.writeFile(data, 'utf8');
-    await file.sync();
-  } catch (err) {
-    await file.close();
-    await rm(temp, { force: true });
-    throw err;
-  }
-  await file.close();
-  await rename(temp, path);
-  // Make the rename itself durable. Some platforms cannot open a directory: the rename is still atomic.
-  try {
-    const d = await open(dir, 'r');
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
-  } catch {
-    // best effort
-  }
+  await writePrivateFile(path, JSON.stringify(vehicleStateSchema.parse(state), null, 2));
 }

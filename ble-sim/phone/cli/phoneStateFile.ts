@@ -5,9 +5,10 @@
  * separate `npm run phone` runs are one phone. Validated when read: a damaged file is refused with
  * a sentence, never half-used.
  */
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { writePrivateFile } from '../../../shared/privateFile.js';
 
 const passkeySchema = z.object({ id: z.string(), rpId: z.string(), userHandle: z.string(), counter: z.number().int().min(0), privateJwk: z.record(z.string(), z.unknown()) });
 /** 32 bytes of key material, base64url. */
@@ -70,11 +71,8 @@ export async function readPhoneState(path: string): Promise<PhoneState | null> {
   return parsed.data;
 }
 
-/** Write the state atomically (a temporary file renamed over the old one), readable by its owner only. */
+/** Write the state atomically, readable by its owner only (shared/privateFile.ts). */
 export async function writePhoneState(path: string, state: PhoneState): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
-  await chmod(tmp, 0o600);
-  await rename(tmp, path);
+  await writePrivateFile(path, `${JSON.stringify(state, null, 2)}\n`);
 }
