@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { COMMANDS } from '../../shared/commands.js';
 import { base64UrlIdSchema, uuidSchema, vinSchema } from '../../shared/ids.js';
 import type { DigitalKey } from '../domain/vehicleRecord.js';
+import { keyBytes32Schema } from '../../shared/ble/linkKeys.js';
 
 export const vinParams = z.object({ vin: vinSchema });
 
@@ -16,8 +17,6 @@ export const emailSchema = z.string().trim().toLowerCase().max(254).email().meta
 /** A name the user gives a passkey ("Pixel 8"). */
 export const passkeyLabelSchema = z.string().trim().min(1).max(60).meta({ examples: ['Pixel 8'] });
 
-/** 32 bytes of key material, base64url without padding. */
-const keyBytesSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
 
 /** A key's credential, the vehicle's state manifest and the keys the phone uses at the car, as issuance and refresh answer. */
 export const issuedSchema = z.object({
@@ -25,8 +24,8 @@ export const issuedSchema = z.object({
   credential: z.string(),
   state: z.string(),
   expiresAt: z.number().int(),
-  responseKey: keyBytesSchema.meta({ description: "This credential's response key (32 bytes, base64url): the car authenticates its BLE answers to this credential's holder with it. Keep it with the credential; a refreshed credential comes with a new one." }),
-  advertisingKey: keyBytesSchema.meta({ description: "The vehicle's advertising key (32 bytes, base64url): resolves the car's rotating BLE advertisement (shared/ble/protocol.md, Advertising). The same for every credential of the vehicle." }),
+  responseKey: keyBytes32Schema.meta({ description: "This credential's response key (32 bytes, base64url): the car authenticates its BLE answers to this credential's holder with it. Keep it with the credential; a refreshed credential comes with a new one." }),
+  advertisingKey: keyBytes32Schema.meta({ description: "The vehicle's advertising key (32 bytes, base64url): resolves the car's rotating BLE advertisement (shared/ble/protocol.md, Advertising). The same for every credential of the vehicle." }),
 });
 
 /** An odometer reading in km, as telematics reports it and a claimant types it. */

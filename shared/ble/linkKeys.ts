@@ -17,6 +17,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { z } from 'zod';
+import { base64UrlToBytes } from '../base64url.js';
 import type { Base64Url } from '../ids.js';
 
 /** The link secret's length: 32 random bytes. */
@@ -25,15 +26,27 @@ export const LINK_SECRET_BYTES = 32;
 const ADVERTISING_LABEL = 'sdk-digital-key/advertising/v2';
 const RESPONSE_LABEL = 'sdk-digital-key/response/v2';
 
-/** A link secret as files and records hold it: base64url without padding of LINK_SECRET_BYTES bytes (43 characters). */
-export const linkSecretSchema = z
+/** 32 bytes of key material as base64url without padding (43 characters, canonical): link secrets and the keys derived from them, as files, records and API answers hold them. */
+export const keyBytes32Schema = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{43}$/, `a link secret is ${LINK_SECRET_BYTES} bytes, base64url (43 characters)`)
-  .refine((s) => Buffer.from(s, 'base64url').length === LINK_SECRET_BYTES && Buffer.from(s, 'base64url').toString('base64url') === s, 'a link secret is canonical base64url');
+  .regex(/^[A-Za-z0-9_-]{43}$/, `${LINK_SECRET_BYTES} bytes, base64url (43 characters)`)
+  .refine(isCanonicalBase64Url, 'canonical base64url');
+
+function isCanonicalBase64Url(text: string): boolean {
+  try {
+    base64UrlToBytes(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A link secret as files and records hold it: LINK_SECRET_BYTES bytes, base64url. */
+export const linkSecretSchema = keyBytes32Schema;
 
 /** The bytes of a link secret held as base64url (checked). */
 export function linkSecretBytes(linkSecret: Base64Url): Uint8Array {
-  return new Uint8Array(Buffer.from(linkSecretSchema.parse(linkSecret), 'base64url'));
+  return base64UrlToBytes(linkSecretSchema.parse(linkSecret));
 }
 
 /** The key a phone resolves the car's private advertisements with: HMAC-SHA256(linkSecret, "sdk-digital-key/advertising/v2"). */

@@ -9,12 +9,12 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { writePrivateFile } from '../../../shared/privateFile.js';
+import { keyBytes32Schema } from '../../../shared/ble/linkKeys.js';
 
 const passkeySchema = z.object({ id: z.string(), rpId: z.string(), userHandle: z.string(), counter: z.number().int().min(0), privateJwk: z.record(z.string(), z.unknown()) });
 /** 32 bytes of key material, base64url. */
-const keyBytesSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
 const walletEntrySchema = z
-  .object({ vin: z.string(), keyId: z.string(), credential: z.string(), expiresAt: z.number(), state: z.string().optional(), stateSeq: z.number(), responseKey: keyBytesSchema, advertisingKey: keyBytesSchema, carHolds: z.boolean().exactOptional() })
+  .object({ vin: z.string(), keyId: z.string(), credential: z.string(), expiresAt: z.number(), state: z.string().optional(), stateSeq: z.number(), responseKey: keyBytes32Schema, advertisingKey: keyBytes32Schema, carHolds: z.boolean().exactOptional() })
   .transform((e) => ({ ...e, state: e.state }));
 const bondSchema = z.object({
   /** The car's VIN (the bond outlives the car's rotating address). */
