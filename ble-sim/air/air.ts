@@ -42,7 +42,7 @@ export interface AdvertisedIdentity {
 export type AdvertiseOptions = AdvertiseCommonOptions & (FixedAdvertisement | PrivateAdvertisement);
 
 /** A name and address that never change. */
-export interface FixedAdvertisement {
+interface FixedAdvertisement {
   localName: string;
   address?: string;
 }
@@ -52,11 +52,11 @@ export interface FixedAdvertisement {
  * asks for them before each report to a scanner and before each connection, as a controller moves
  * to its next private address on its own schedule; open connections are not touched by a change.
  */
-export interface PrivateAdvertisement {
+interface PrivateAdvertisement {
   identity: () => AdvertisedIdentity;
 }
 
-export interface AdvertiseCommonOptions {
+interface AdvertiseCommonOptions {
   serviceUuids: readonly string[];
   server: GattServer;
   /** The peripheral's preferred link (MTU cap, interval, loss, RSSI). Default DEFAULT_LINK_PROFILE. */

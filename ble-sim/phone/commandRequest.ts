@@ -60,12 +60,11 @@ export async function buildCommandRequestWithTx(opts: BuildCommandRequestOptions
   const cred = base64UrlToBytes(opts.credential);
   const digest = sha256(cred);
   const tx = transactionHash({ nonce: opts.challenge.nonce, vin: opts.vin, cmd: opts.cmd, credentialDigest: digest });
-  const passkeyId = opts.passkeyId;
   const assertion = await opts.authenticator.getAssertion({
     rpId: opts.rpId,
     origin: opts.origin,
     challenge: tx,
-    ...(passkeyId === undefined ? {} : { allowCredentials: [passkeyId] }),
+    ...(opts.passkeyId === undefined ? {} : { allowCredentials: [opts.passkeyId] }),
   });
   const authenticatorData = base64UrlToBytes(assertion.response.authenticatorData);
   const clientDataJSON = base64UrlToBytes(assertion.response.clientDataJSON);

@@ -30,7 +30,7 @@ export const THIEF = 'c0:00:00:00:00:66';
 /** A common phone MTU; cases about fragment sizes use the minimum, 23. */
 export const PHONE_MTU = 185;
 /** ATT error "client characteristic configuration descriptor improperly configured" (protocol.md, "Challenge push"). */
-export const ATT_CCCD_IMPROPERLY_CONFIGURED = 0xfd;
+const ATT_CCCD_IMPROPERLY_CONFIGURED = 0xfd;
 /** The answers to a message the car could not decode ("What the car checks", step 1). */
 const UNDECODED: readonly AirCode[] = ['BAD_FRAME', 'BAD_MESSAGE', 'UNSUPPORTED_VERSION'];
 
@@ -89,7 +89,7 @@ const ACTUATION: Record<Command, (v: CarState['actuators']) => CarState['actuato
 };
 
 /** A key id for a case, stable across runs (a UUID made from the case name and a label). */
-export function keyIdFor(caseName: string, label: string): string {
+function keyIdFor(caseName: string, label: string): string {
   const h = createHash('sha256').update(`sdk-conformance/${caseName}/key/${label}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

@@ -5,7 +5,7 @@
  * reading is lenient where the car is wrong, so a malformed answer is described rather than thrown.
  */
 import { COMMANDS, type Command } from '../../shared/commands.js';
-import { decodeStrictCbor, encodeDeterministic } from '../../shared/cose/strictCbor.js';
+import { decodeStrictCbor, encodeDeterministic, integerKeyedMap } from '../../shared/cose/strictCbor.js';
 import { airCodeOfNumber } from './protocolCodes.js';
 import { MAC_BYTES, MESSAGE_KEY, NONCE_BYTES, responseMacOf } from './protocolFormulas.js';
 import { bytesOfHex, hexOf, type NotificationMeaning, type ResponseMeaning } from './vectorFormat.js';
@@ -34,11 +34,8 @@ export function readNotification(bytes: Uint8Array): { reading: Reading } | { pr
     return { problem: `is not one deterministic CBOR item (${err instanceof Error ? err.message : String(err)})` };
   }
   if (!(value instanceof Map)) return { problem: 'is not a CBOR map' };
-  const map = new Map<number, unknown>();
-  for (const [k, v] of value) {
-    if (typeof k !== 'number') return { problem: 'has a key that is not an integer' };
-    map.set(k, v);
-  }
+  const map = integerKeyedMap(value);
+  if (!map) return { problem: 'has a key that is not an integer' };
   // "A notification holding key 1 is a Challenge, one holding key 10 a Response." A Challenge carries
   // no version; a Response carries 0: 2.
   if (map.has(MESSAGE_KEY.nonce)) return readChallenge(map);
