@@ -56,6 +56,11 @@ function expectCode(response: ResponseMessage, code: string): string {
   return `the car refused: ${response.code}`;
 }
 
+
+/** "1 round trip", "7 round trips". */
+function roundTrips(n: number): string {
+  return `${n} round trip${n === 1 ? '' : 's'}`;
+}
 async function main(): Promise<void> {
   const n = new Narrator();
   const dir = await mkdtemp(join(tmpdir(), 'sdk-demo-'));
@@ -141,22 +146,22 @@ async function main(): Promise<void> {
 
     n.chapter('5. Over BLE through noble: challenge, biometric assertion over the transaction hash, command');
     const send = async (cmd: Command, where: string, vin = VIN) => {
-      const { state, advertisingKey, ...held } = phone.credentialFor(vin);
+      const held = phone.credentialFor(vin);
       const scenario = bindings.bondRecords().some((b) => b.peer === vin) ? (held.carHoldsCredential ? 'bonded, credential held by the car' : 'bonded, new credential') : 'first contact';
       // The phone's stack keeps bonds: its first OK command with a car bonds them, later ones skip discovery and the CCCD write.
-      const result = await sendCommand({ noble, metricsSource: bindings, bonds: bindings, advertising: { key: advertisingKey }, vin, cmd, ...held, ...(state ? { state } : {}), authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN });
+      const result = await sendCommand({ noble, metricsSource: bindings, bonds: bindings, vin, cmd, ...held, authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN });
       phone.noteCommand(vin, held.credential, result);
       if (!result.response.ok) throw new Error(`the car refused ${cmd}: ${result.response.code}`);
       figures.push({ cmd, where: `${where}; ${scenario}`, metrics: result.answerMetrics });
       return result;
     };
     for (const cmd of ['unlock', 'lock', 'start'] as const) {
-      await n.step(`${cmd}`, () => send(cmd, 'online'), (r) => `car: locked=${r.response.vehicle.locked} engine=${r.response.vehicle.engine}, answer authenticated: ${r.authenticated}; ${r.metrics.roundTrips} round trips, ${r.metrics.simulatedMs} simulated ms`);
+      await n.step(`${cmd}`, () => send(cmd, 'online'), (r) => `car: locked=${r.response.vehicle.locked} engine=${r.response.vehicle.engine}, answer authenticated: ${r.authenticated}; ${roundTrips(r.metrics.roundTrips)}, ${r.metrics.simulatedMs} simulated ms`);
     }
     await n.step('refresh the credential online (R8), then lock: the car meets a new credential', async () => {
       await phone.refresh(VIN);
       return send('lock', 'online');
-    }, (r) => `car: locked=${r.response.vehicle.locked}; ${r.metrics.roundTrips} round trip(s)`);
+    }, (r) => `car: locked=${r.response.vehicle.locked}; ${roundTrips(r.metrics.roundTrips)}`);
 
     n.chapter('6. The server goes down for maintenance; the car verifies offline (R7)');
     await n.step('stop the server', async () => {
@@ -167,7 +172,7 @@ async function main(): Promise<void> {
     await n.step('unlock again, with no server reachable', () => send('unlock', 'offline'), (r) => `car: locked=${r.response.vehicle.locked}`);
 
     n.chapter('7. Attacks the car must refuse, each with its exact code');
-    const carAdvertising = { key: phone.credentialFor(VIN).advertisingKey };
+    const carAdvertising = phone.credentialFor(VIN).advertising;
     const passkey = phone.passkeyId ? { passkeyId: phone.passkeyId } : {};
     await n.step('an assertion made for "lock" sent with "unlock"', async () => {
       const session = await openVehicleSession({ noble, metricsSource: bindings, advertising: carAdvertising, vin: VIN });
@@ -202,8 +207,8 @@ async function main(): Promise<void> {
     await n.step('an assertion without user verification (the fingerprint check failed)', async () => {
       phone.authenticator.biometricPasses = false;
       try {
-        const { state: _state, advertisingKey: _key, ...held } = phone.credentialFor(VIN);
-        const { response } = await sendCommand({ noble, metricsSource: bindings, advertising: carAdvertising, vin: VIN, cmd: 'unlock', ...held, authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN });
+        const { state: _state, ...held } = phone.credentialFor(VIN);
+        const { response } = await sendCommand({ noble, metricsSource: bindings, vin: VIN, cmd: 'unlock', ...held, authenticator: phone.authenticator, rpId: RP_ID, origin: ORIGIN });
         return expectCode(response, 'USER_NOT_VERIFIED');
       } finally {
         phone.authenticator.biometricPasses = true;
@@ -234,8 +239,8 @@ async function main(): Promise<void> {
         family.wallet.put(VIN, await family.api.request('POST', `/v1/invitations/${invitation.code}/accept`, { passkeyId: family.passkeyId }));
       }, () => `shared key, perms ${JSON.stringify(readKeyCredential(base64UrlToBytes(family.credentialFor(VIN).credential)).perms)}`);
       const familySend = (cmd: Command) => {
-        const { state: _state, advertisingKey, ...held } = family.credentialFor(VIN);
-        return sendCommand({ noble: familyNoble, advertising: { key: advertisingKey }, vin: VIN, cmd, ...held, authenticator: family.authenticator, rpId: RP_ID, origin: ORIGIN });
+        const { state: _state, ...held } = family.credentialFor(VIN);
+        return sendCommand({ noble: familyNoble, vin: VIN, cmd, ...held, authenticator: family.authenticator, rpId: RP_ID, origin: ORIGIN });
       };
       await n.step('the family member unlocks over BLE', async () => {
         const { response } = await familySend('unlock');

@@ -3,9 +3,11 @@
  * client — what the phone-app team builds. The BLE side lives in phoneCentral.ts.
  */
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import { base64UrlToBytes } from '../../shared/base64url.js';
 import type { Vin } from '../../shared/ids.js';
 import { ApiClient, type KeyIssuanceApi } from './apiClient.js';
 import { KeyWallet, type WalletEntry } from './keyWallet.js';
+import type { SendCommandOptions } from './phoneCentral.js';
 import { VirtualAuthenticator } from './virtualAuthenticator.js';
 
 export interface IssuedKey {
@@ -95,25 +97,19 @@ export class PhoneApp {
   }
 
   /**
-   * What the BLE central needs for a command: the credential and its response key, whether the car
-   * holds it already, the newest manifest, the advertising key that finds the car, and the passkey.
+   * What the BLE central needs for a command, in the shape sendCommand takes: the credential and its
+   * response key, whether the car holds it already, the newest manifest, the advertising key that
+   * finds the car, and the passkey.
    */
-  credentialFor(vin: Vin): {
-    credential: string;
-    responseKey: string;
-    carHoldsCredential: boolean;
-    state: string | undefined;
-    advertisingKey: Uint8Array;
-    passkeyId?: string;
-  } {
+  credentialFor(vin: Vin): Pick<SendCommandOptions, 'credential' | 'responseKey' | 'carHoldsCredential' | 'state' | 'advertising'> & { passkeyId?: string } {
     const entry = this.wallet.get(vin);
     if (!entry) throw new Error(`no key for ${vin} in the wallet`);
     return {
       credential: entry.credential,
       responseKey: entry.responseKey,
       carHoldsCredential: entry.carHolds === true,
-      state: entry.state,
-      advertisingKey: new Uint8Array(Buffer.from(entry.advertisingKey, 'base64url')),
+      ...(entry.state !== undefined ? { state: entry.state } : {}),
+      advertising: { key: base64UrlToBytes(entry.advertisingKey) },
       ...(this.passkeyId ? { passkeyId: this.passkeyId } : {}),
     };
   }

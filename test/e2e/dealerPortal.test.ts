@@ -245,8 +245,8 @@ describe('dealer desk in Chromium', () => {
     expect(latest!.text).toContain('reached the car');
 
     // The customer is told the truth: the car refuses the lost phone now, over BLE.
-    const { state: _state, advertisingKey, ...key } = shared.credentialFor(vin);
-    const refused = await sendCommand({ noble: createNoble(new AirBindings(air)), advertising: { key: advertisingKey, clock: t.clock }, vin, cmd: 'unlock', ...key, authenticator: shared.authenticator, rpId: TEST_RP_ID, origin: TEST_ORIGIN, timeoutMs: 5000 });
+    const { state: _state, advertising, ...key } = shared.credentialFor(vin);
+    const refused = await sendCommand({ noble: createNoble(new AirBindings(air)), advertising: { ...advertising, clock: t.clock }, vin, cmd: 'unlock', ...key, authenticator: shared.authenticator, rpId: TEST_RP_ID, origin: TEST_ORIGIN, timeoutMs: 5000 });
     expect(refused.response.code).toBe('REVOKED');
 
     // R6: the lost phone's passkey no longer works for the account; the main user's phone does.

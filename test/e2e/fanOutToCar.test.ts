@@ -44,8 +44,8 @@ describe('revocation across instances reaches the car', () => {
       await expect.poll(() => sync.lastSeq, POLL).toBe(0); // the car synced to B
       const noble = createNoble(new AirBindings(air));
       const unlock = () => {
-        const { state: _state, advertisingKey, ...key } = owner.credentialFor(v.vin);
-        return sendCommand({ noble, advertising: { key: advertisingKey, clock: b.clock }, vin: v.vin, cmd: 'unlock', ...key, authenticator: owner.authenticator, rpId: TEST_RP_ID, origin: TEST_ORIGIN, timeoutMs: 5000 });
+        const { state: _state, advertising, ...key } = owner.credentialFor(v.vin);
+        return sendCommand({ noble, advertising: { ...advertising, clock: b.clock }, vin: v.vin, cmd: 'unlock', ...key, authenticator: owner.authenticator, rpId: TEST_RP_ID, origin: TEST_ORIGIN, timeoutMs: 5000 });
       };
       expect((await unlock()).response.ok).toBe(true);
 

@@ -102,8 +102,8 @@ const coseKid = (jwk: JWK) => Buffer.from(coseKidOf(jwk)).toString('hex');
 type HeldKey = ReturnType<PhoneApp['credentialFor']>;
 
 async function unlock(phone: PhoneApp, vin: string, held: HeldKey = phone.credentialFor(vin)): Promise<string> {
-  const { state: _state, advertisingKey, carHoldsCredential: _holds, ...key } = held;
-  const result = await sendCommand({ noble, advertising: { key: advertisingKey, clock }, vin, cmd: 'unlock', ...key, authenticator: phone.authenticator, rpId: TEST_RP_ID, origin: TEST_ORIGIN, timeoutMs: 5000 });
+  const { state: _state, advertising, carHoldsCredential: _holds, ...key } = held;
+  const result = await sendCommand({ noble, advertising: { ...advertising, clock }, vin, cmd: 'unlock', ...key, authenticator: phone.authenticator, rpId: TEST_RP_ID, origin: TEST_ORIGIN, timeoutMs: 5000 });
   return result.response.code;
 }
 

@@ -66,8 +66,7 @@ function viaInstance(phone: PhoneApp, baseUrl: string): ApiClient {
 }
 
 async function unlock(phone: PhoneApp): Promise<string> {
-  const { state, advertisingKey, ...key } = phone.credentialFor(VIN);
-  const result = await sendCommand({ noble, advertising: { key: advertisingKey }, vin: VIN, cmd: 'unlock', ...key, ...(state ? { state } : {}), authenticator: phone.authenticator, rpId: 'localhost', origin, timeoutMs: 5000 });
+  const result = await sendCommand({ noble, vin: VIN, cmd: 'unlock', ...phone.credentialFor(VIN), authenticator: phone.authenticator, rpId: 'localhost', origin, timeoutMs: 5000 });
   return result.response.code;
 }
 

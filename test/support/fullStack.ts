@@ -72,9 +72,9 @@ export async function startFullStack(opts: Pick<Parameters<typeof startTestServe
         app: phoneApp,
         noble,
         send(vin, cmd, o = {}) {
-          const { state, advertisingKey, ...key } = phoneApp.credentialFor(vin);
+          const { state, advertising, ...key } = phoneApp.credentialFor(vin);
           const withState = o.withState ?? true;
-          return sendCommand({ noble, vin, advertising: { key: advertisingKey, clock: t.clock }, cmd, ...key, ...(withState && state ? { state } : {}), authenticator: phoneApp.authenticator, rpId: TEST_RP_ID, origin: TEST_ORIGIN, timeoutMs: 5000 }).then((result) => {
+          return sendCommand({ noble, vin, advertising: { ...advertising, clock: t.clock }, cmd, ...key, ...(withState && state ? { state } : {}), authenticator: phoneApp.authenticator, rpId: TEST_RP_ID, origin: TEST_ORIGIN, timeoutMs: 5000 }).then((result) => {
             phoneApp.noteCommand(vin, key.credential, result);
             return result;
           });

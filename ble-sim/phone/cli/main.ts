@@ -236,7 +236,7 @@ async function bleCommand(ctx: Context, cmd: 'unlock' | 'lock' | 'start'): Promi
     ctx.state().bleAddress = radio.address;
     bindings.restoreBonds(ctx.state().bonds);
     ctx.progress(`${cmd}: challenge, biometric check (passes), signed request`);
-    const { state, advertisingKey, ...key } = phone.credentialFor(vin);
+    const key = phone.credentialFor(vin);
     const result = await sendCommand({
       noble: createNoble(bindings),
       metricsSource: bindings,
@@ -244,11 +244,9 @@ async function bleCommand(ctx: Context, cmd: 'unlock' | 'lock' | 'start'): Promi
       vin,
       cmd,
       ...key,
-      ...(state ? { state } : {}),
       authenticator: phone.authenticator,
       rpId: phone.opts.rpId,
       origin: phone.opts.origin,
-      advertising: { key: advertisingKey },
     });
     const { response, metrics } = result;
     phone.noteCommand(vin, key.credential, result);
