@@ -160,11 +160,19 @@ const envSchema = z.object({
   // --- Bounds and retention (issue 11; docs/operations.md "Bounds and retention") ----------------------
   /** Notifications kept in an account's outbox (the newest); the ids of delivered notices and the read marks are bounded with it. */
   OUTBOX_ENTRIES_KEPT: z.coerce.number().int().min(10).max(100_000).default(500),
-  /** Entries kept in a vehicle's audit trail (R13: who, when, why, which keys), the newest. Export before they go if the law asks longer. */
+  /**
+   * Full calendar years an audit entry is kept after the year it was written — a vehicle's trail
+   * (R13: who, when, why, which keys) and an account's recovery and closure trail (R15) — then it
+   * goes. Default 10: the limitation period of contractual claims (art. 2262bis Oud BW); set it to what the law asks of your fleet.
+   */
+  AUDIT_RETENTION_YEARS: z.coerce.number().int().min(1).max(30).default(10),
+  /** Full calendar years a payment ledger line is kept after the year it was written. Default 7: the period Belgian law keeps accounting records (Code of Economic Law, book III). */
+  LEDGER_RETENTION_YEARS: z.coerce.number().int().min(1).max(30).default(7),
+  /** A bound on the entries of one calendar year of a vehicle's audit trail (the newest stay): a runaway writer cannot grow it without end. */
   VEHICLE_AUDIT_ENTRIES_KEPT: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
-  /** Entries kept in an account's recovery and closure trail (R13, R15), the newest. */
+  /** A bound on the entries of one calendar year of an account's recovery and closure trail (the newest stay). */
   ACCOUNT_AUDIT_ENTRIES_KEPT: z.coerce.number().int().min(100).max(1_000_000).default(1_000),
-  /** Lines kept in a vehicle's payment ledger, the newest (the payment provider keeps the books of record). */
+  /** A bound on the lines of one calendar year of a vehicle's payment ledger (the newest stay). */
   LEDGER_ENTRIES_KEPT: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
   /**
    * How long the key records of a wiped epoch are kept once the last credential any of them could

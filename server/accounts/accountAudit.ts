@@ -2,13 +2,16 @@
  * An account's own audit trail (R13 for accounts, R15): recovery codes issued and redeemed, recovery
  * links sent and used, presence proven, the account closed, a dealer enrolled from an operator's
  * invitation — who, when, why. Append-only, under the
- * account's hash tag; it names accounts by id only, so it outlives the account's erased profile.
+ * account's hash tag, one list per calendar year kept AUDIT_RETENTION_YEARS after it
+ * (server/store/yearlyTrail.ts); it names accounts by id only, so it outlives the account's erased profile.
  */
 import { z } from 'zod';
 import type { AccountId } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
 import { parseRecord } from '../store/records.js';
+import type { Config } from '../config.js';
 import { storeKeys } from '../store/storeKeys.js';
+import { readTrail, trailAppend, type YearlyTrail } from '../store/yearlyTrail.js';
 
 export const accountAuditEntrySchema = z.object({
   at: z.number(),
@@ -20,16 +23,21 @@ export const accountAuditEntrySchema = z.object({
 });
 export type AccountAuditEntry = z.infer<typeof accountAuditEntrySchema>;
 
-/** The append of one entry; the trail keeps its newest `keepLast` (ACCOUNT_AUDIT_ENTRIES_KEPT). */
-export function accountAuditAppend(entry: AccountAuditEntry, keepLast: number): { key: string; value: string; keepLast: number } {
-  return { key: storeKeys.accountAudit(entry.accountId), value: JSON.stringify(entry), keepLast };
+/** The account's trail: one list per calendar year, each kept AUDIT_RETENTION_YEARS after it, at most ACCOUNT_AUDIT_ENTRIES_KEPT a year. */
+function accountTrail(config: Pick<Config, 'AUDIT_RETENTION_YEARS' | 'ACCOUNT_AUDIT_ENTRIES_KEPT'>, accountId: string): YearlyTrail {
+  return {
+    keyOf: (year) => storeKeys.accountAuditOfYear(accountId, year),
+    legacyKey: storeKeys.accountAudit(accountId),
+    years: config.AUDIT_RETENTION_YEARS,
+    keepLast: config.ACCOUNT_AUDIT_ENTRIES_KEPT,
+  };
 }
 
 export async function recordAccountAudit(ctx: Pick<AppContext, 'store' | 'config'>, entry: AccountAuditEntry): Promise<void> {
-  await ctx.store.commit({ append: [accountAuditAppend(entry, ctx.config.ACCOUNT_AUDIT_ENTRIES_KEPT)] });
+  await ctx.store.commit(trailAppend(accountTrail(ctx.config, entry.accountId), entry.at, JSON.stringify(entry)));
 }
 
-export async function readAccountAudit(ctx: Pick<AppContext, 'store'>, accountId: AccountId, limit = 100): Promise<AccountAuditEntry[]> {
-  const raws = await ctx.store.range(storeKeys.accountAudit(accountId), -limit, -1);
+export async function readAccountAudit(ctx: Pick<AppContext, 'store' | 'clock' | 'config'>, accountId: AccountId, limit = 100): Promise<AccountAuditEntry[]> {
+  const raws = await readTrail(ctx.store, accountTrail(ctx.config, accountId), ctx.clock.now(), limit);
   return raws.map((r) => parseRecord(accountAuditEntrySchema, r, 'account audit entry'));
 }

@@ -35,9 +35,9 @@ export interface DealerAuditPageOpts {
   limit: number;
 }
 
-export async function dealerAuditPage(ctx: Pick<AppContext, 'store' | 'accounts' | 'vehicles'>, opts: DealerAuditPageOpts): Promise<DealerAuditPage> {
+export async function dealerAuditPage(ctx: Pick<AppContext, 'store' | 'clock' | 'accounts' | 'vehicles'>, opts: DealerAuditPageOpts): Promise<DealerAuditPage> {
   await ctx.vehicles.get(opts.vin);
-  const newestFirst = (await readAuditTrail(ctx.store, opts.vin, { limit: AUDIT_READ_LIMIT })).reverse();
+  const newestFirst = (await readAuditTrail(ctx, opts.vin, { limit: AUDIT_READ_LIMIT })).reverse();
   const page = newestFirst.slice(opts.offset, opts.offset + opts.limit);
   const applied = await new AppliedManifests(ctx.store).find(opts.vin);
   const names = new Map<string, string | null>();
@@ -62,7 +62,7 @@ function csvField(value: string): string {
 }
 
 /** Every entry a dealer can see, newest first, as RFC 4180 CSV (times in ISO 8601 UTC). */
-export async function dealerAuditCsv(ctx: Pick<AppContext, 'store' | 'accounts' | 'vehicles'>, opts: { vin: Vin }): Promise<string> {
+export async function dealerAuditCsv(ctx: Pick<AppContext, 'store' | 'clock' | 'accounts' | 'vehicles'>, opts: { vin: Vin }): Promise<string> {
   const { entries } = await dealerAuditPage(ctx, { vin: opts.vin, offset: 0, limit: AUDIT_READ_LIMIT });
   const rows = entries.map((e) =>
     [new Date(e.at).toISOString(), e.action, e.actor.role, e.actor.accountId ?? '', e.actorName ?? '', e.reason, e.note ?? '', e.keyIds.join(' '), String(e.epoch), String(e.seq), String(e.reachedCar)].map(csvField).join(','),

@@ -33,7 +33,7 @@ export async function dealerSubscription(ctx: Pick<AppContext, 'store' | 'clock'
   const accountId = vehicle.mainUser?.accountId;
   const view = accountId === undefined ? null : subscriptionView(vehicle, { accountId, nowMs, terms: billingTermsFromConfig(ctx.config), primaryCard: null });
   const sub = view?.subscription ?? null;
-  const [last] = await new PaymentLedger(ctx.store, ctx.config.LEDGER_ENTRIES_KEPT).lines(vehicle.vin, 1);
+  const [last] = await new PaymentLedger(ctx).lines(vehicle.vin, 1);
   const trialEnd = sub && view?.state === 'trial' ? Date.parse(sub.endsAt ?? sub.period.end) : null;
   return {
     state: view?.state ?? 'none',

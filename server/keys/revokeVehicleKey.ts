@@ -55,9 +55,7 @@ export async function revokeVehicleKey(ctx: RevokeVehicleKeyDeps, opts: RevokeVe
         // Acknowledged only once a replica has it (REDIS_WAIT_REPLICAS): a failover cannot undo a revocation.
         replicated: true,
         ...ctx.vehicles.keyRemovalWrites(key),
-        append: [
-          ctx.vehicles.auditWrite({ at: ctx.clock.now(), vin: opts.vin, action: 'revoke', actor, reason: opts.reason, keyIds: [key.keyId], epoch: next.epoch, seq: next.seq, detail: { role: key.role, passkeyId: key.passkeyId, holder: key.accountId } }),
-        ],
+        ...ctx.vehicles.auditWrite({ at: ctx.clock.now(), vin: opts.vin, action: 'revoke', actor, reason: opts.reason, keyIds: [key.keyId], epoch: next.epoch, seq: next.seq, detail: { role: key.role, passkeyId: key.passkeyId, holder: key.accountId } }),
       },
       result: key,
     };

@@ -12,6 +12,7 @@
 import type { AccountId, KeyId, Vin } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
+import type { StoreTransaction } from '../store/store.js';
 import { wipeAllKeys, type WipeReason } from '../domain/wipeAllKeys.js';
 import { DueIndex } from '../subscriptions/dueIndex.js';
 import { keyIdsOfEpoch, type AuditActorRole } from '../vehicles/auditTrail.js';
@@ -50,13 +51,12 @@ export function wipeWrites(
   before: VehicleRecord,
   after: VehicleRecord,
   audit: { reason: string; actor: WipeVehicleKeysOpts['actor']; note?: string; detail?: Record<string, unknown> },
-): { del: string[]; append: Array<{ key: string; value: string }>; replicated: true } {
+): StoreTransaction & { replicated: true } {
   return {
     // Acknowledged only once a replica has it (REDIS_WAIT_REPLICAS): a failover cannot undo a wipe.
     replicated: true,
     ...ctx.vehicles.epochEndWrites(before.vin, before.epoch),
-    append: [
-      ctx.vehicles.auditWrite({
+    ...ctx.vehicles.auditWrite({
         at: ctx.clock.now(),
         vin: before.vin,
         action: 'wipe',
@@ -68,7 +68,6 @@ export function wipeWrites(
         seq: after.seq,
         ...(audit.note || audit.detail ? { detail: { ...(audit.note ? { note: audit.note } : {}), ...audit.detail } } : {}),
       }),
-    ],
   };
 }
 

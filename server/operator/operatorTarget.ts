@@ -44,7 +44,7 @@ const endpointErrorSchema = z.object({ error: z.object({ code: z.unknown(), mess
 export function storeTarget(redisUrl: string): OperatorTarget {
   const store = createStore({ redisUrl, clock: systemClock });
   const config = loadConfig();
-  const vehicles = new VehicleRepository(store, { auditEntriesKept: config.VEHICLE_AUDIT_ENTRIES_KEPT });
+  const vehicles = new VehicleRepository(store, { auditEntriesKept: config.VEHICLE_AUDIT_ENTRIES_KEPT, auditYears: config.AUDIT_RETENTION_YEARS });
   const accounts = new AccountRepository(store);
   return {
     description: store.location ?? store.kind,

@@ -110,7 +110,7 @@ export function dealerRoutes(ctx: AppContext): RouteDefinition[] {
       responses: { 200: { description: 'Audit entries, oldest first', schema: z.object({ vin: vinSchema, entries: z.array(auditEntrySchema) }) } },
       handler: async ({ params, query }) => {
         await ctx.vehicles.get(params.vin);
-        return { body: { vin: params.vin, entries: await readAuditTrail(ctx.store, params.vin, { limit: query.limit }) } };
+        return { body: { vin: params.vin, entries: await readAuditTrail(ctx, params.vin, { limit: query.limit }) } };
       },
     }),
   ];

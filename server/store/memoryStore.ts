@@ -152,6 +152,12 @@ export class MemoryStore implements Store {
       list.push(a.value);
       if (a.keepLast !== undefined && list.length > a.keepLast) list.splice(0, list.length - a.keepLast);
     }
+    for (const e of tx.expire ?? []) {
+      const entry = this.#entry(e.key) === null ? undefined : this.#data.get(e.key);
+      if (!entry || (e.ifNone && entry.expiresAt !== null)) continue;
+      if (e.atMs <= this.#clock.now()) this.#data.delete(e.key);
+      else entry.expiresAt = e.atMs;
+    }
     return true;
   }
 

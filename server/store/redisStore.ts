@@ -47,9 +47,10 @@ const UNAVAILABLE_REPLY = /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|BUSY|READON
 /**
  * The commit script. KEYS holds every key of the transaction once; ARGV[1] is the transaction as
  * JSON, with each key replaced by its index in KEYS:
- * `{ e: [{k, f?, v?}], s: [{k, v, t?}], d: [k], h: [{k, f, v}], x: [{k, f}], a: [{k, v, n?}] }`
+ * `{ e: [{k, f?, v?}], s: [{k, v, t?}], d: [k], h: [{k, f, v}], x: [{k, f}], a: [{k, v, n?}], p: [{k, t, nx?}] }`
  * (`e` expectations, a missing `v` meaning "absent"; `s` set with an optional PX `t`; `d` unlink;
- * `h` hset; `x` hdel; `a` rpush, then LTRIM to the newest `n` when given). Returns 1 when committed, 0 when an expectation failed. A key of
+ * `h` hset; `x` hdel; `a` rpush, then LTRIM to the newest `n` when given; `p` PEXPIREAT `t`, with
+ * NX when `nx`). Returns 1 when committed, 0 when an expectation failed. A key of
  * the wrong type fails an expectation; a write to a key of the wrong type is refused before
  * anything is written (Redis does not roll a script back).
  */
@@ -94,6 +95,9 @@ for _, h in ipairs(tx.x) do redis.call('HDEL', KEYS[h.k], h.f) end
 for _, a in ipairs(tx.a) do
   redis.call('RPUSH', KEYS[a.k], a.v)
   if a.n ~= nil then redis.call('LTRIM', KEYS[a.k], -a.n, -1) end
+end
+for _, p in ipairs(tx.p) do
+  if p.nx then redis.call('PEXPIREAT', KEYS[p.k], p.t, 'NX') else redis.call('PEXPIREAT', KEYS[p.k], p.t) end
 end
 return 1
 `;
@@ -231,6 +235,7 @@ export class RedisStore implements Store {
       h: (tx.hset ?? []).map((h) => ({ k: k(h.key), f: h.field, v: h.value })),
       x: (tx.hdel ?? []).map((h) => ({ k: k(h.key), f: h.field })),
       a: (tx.append ?? []).map((a) => ({ k: k(a.key), v: a.value, n: a.keepLast })),
+      p: (tx.expire ?? []).map((p) => ({ k: k(p.key), t: expiryMs(p.atMs), nx: p.ifNone || undefined })),
     });
     const c = this.#client;
     if (!hasCommit(c)) throw new Error('the commit script is not defined on this Redis client');
@@ -501,6 +506,12 @@ function createClient(url: string): Client {
 function pxOf(ttlMs: number | undefined): number | undefined {
   if (!ttlMs) return undefined;
   return Math.max(1, Math.ceil(ttlMs));
+}
+
+/** An absolute expiry as PEXPIREAT takes it: whole ms, as a string (a Lua number would print in exponent form). */
+function expiryMs(atMs: number): string {
+  if (!Number.isFinite(atMs)) throw new TypeError('an expiry must be a finite time');
+  return String(Math.max(1, Math.floor(atMs)));
 }
 
 function unavailable(message?: string, cause?: unknown): DigitalKeyError {

@@ -51,6 +51,12 @@ export interface StoreTransaction {
   /** Append to an append-only list (audit trail, outbox); with `keepLast`, only its newest that many entries stay (a bound). */
   append?: Array<{ key: string; value: string; keepLast?: number }>;
   /**
+   * Give a key an absolute expiry, in epoch ms (PEXPIREAT), after the writes: retention by age of a
+   * trail kept one key per calendar year (server/store/yearlyTrail.ts). A time already past deletes
+   * the key; a missing key stays missing. With `ifNone`, only a key that has no expiry yet gets one.
+   */
+  expire?: Array<{ key: string; atMs: number; ifNone?: boolean }>;
+  /**
    * Acknowledge only once the configured number of replicas has the commit (Redis `WAIT`): for
    * changes that must survive a failover — revocations and wipes. A commit that no replica confirms
    * in time throws a retryable STORE_UNAVAILABLE (it is on the primary and may yet replicate).
@@ -67,6 +73,7 @@ export function transactionKeys(tx: StoreTransaction): string[] {
     ...(tx.hset ?? []).map((e) => e.key),
     ...(tx.hdel ?? []).map((e) => e.key),
     ...(tx.append ?? []).map((e) => e.key),
+    ...(tx.expire ?? []).map((e) => e.key),
   ];
 }
 

@@ -13,6 +13,10 @@ function vin(v: string): string {
   if (!isVin(v)) throw new TypeError('invalid VIN in a storage key');
   return v;
 }
+function year(v: number): number {
+  if (!Number.isInteger(v) || v < 1970 || v > 9999) throw new TypeError('invalid year in a storage key');
+  return v;
+}
 function id(v: string): string {
   if (!isId(v)) throw new TypeError('invalid id in a storage key');
   return v;
@@ -27,8 +31,10 @@ export const storeKeys = {
   vehicleTokenUse: (v: string, jti: string) => `${PREFIX}:{${vin(v)}}:jti:${id(jti)}`,
   /** The newest state manifest the car reported applying, and when it was last seen (the dealer desk's "reached the car"). */
   vehicleApplied: (v: string) => `${PREFIX}:{${vin(v)}}:applied`,
-  /** Append-only audit trail of a vehicle (R13). */
+  /** Before retention by age: a vehicle's whole audit trail in one list; read as the oldest part of the trail, no longer written. */
   vehicleAudit: (v: string) => `${PREFIX}:{${vin(v)}}:audit`,
+  /** A vehicle's audit trail (R13) of one calendar year (UTC), append-only; it expires once AUDIT_RETENTION_YEARS have passed after that year. */
+  vehicleAuditOfYear: (v: string, y: number) => `${PREFIX}:{${vin(v)}}:audit:${year(y)}`,
   /** Before issue 11's footprint work: which key a passkey holds on a vehicle in an epoch (hash passkeyId → keyId); no longer written, unlinked with its epoch. */
   vehiclePasskeyKeys: (v: string, epoch: number) => `${PREFIX}:{${vin(v)}}:passkeys:${epoch}`,
   /** Which vehicle a key belongs to (written once at issuance). */
@@ -54,10 +60,14 @@ export const storeKeys = {
   outbox: (accountId: string) => `${PREFIX}:{a:${id(accountId)}}:outbox`,
   /** The pub/sub channel that carries new manifests to vehicles. */
   manifestChannel: () => `${PREFIX}:manifests`,
-  /** A vehicle's payment ledger (append-only list): every charge and refund of its subscriptions (R10, R11). */
+  /** Before retention by age: a vehicle's whole payment ledger in one list; read as its oldest part, no longer written. */
   vehiclePayments: (v: string) => `${PREFIX}:{${vin(v)}}:payments`,
-  /** Billing effects already carried out for a vehicle (hash effectId → time), so a redone effect is a no-op. */
+  /** A vehicle's payment ledger of one calendar year (append-only list): every charge and refund of its subscriptions (R10, R11); it expires once LEDGER_RETENTION_YEARS have passed after that year. */
+  vehiclePaymentsOfYear: (v: string, y: number) => `${PREFIX}:{${vin(v)}}:payments:${year(y)}`,
+  /** Before retention by age: every ledger effect already written for a vehicle (hash effectId → time); still checked, no longer written. */
   vehicleEffectsDone: (v: string) => `${PREFIX}:{${vin(v)}}:effects-done`,
+  /** Ledger effects of one calendar year (the year of the effect's time) already written (hash effectId → time), so a redone effect is a no-op; it expires with that year's ledger. */
+  vehicleEffectsDoneOfYear: (v: string, y: number) => `${PREFIX}:{${vin(v)}}:effects-done:${year(y)}`,
   /** The lease a scheduler instance holds while it works on a vehicle's subscription (SET NX PX). */
   vehicleLease: (v: string) => `${PREFIX}:{${vin(v)}}:lease`,
   /** An account's payment cards: tokens, brand, last four digits, and which is primary (never a number). */
@@ -72,8 +82,10 @@ export const storeKeys = {
   accountVehicles: (accountId: string) => `${PREFIX}:{a:${id(accountId)}}:vehicles`,
   /** Which notifications of the outbox the account has read (hash id → time). */
   outboxRead: (accountId: string) => `${PREFIX}:{a:${id(accountId)}}:outbox-read`,
-  /** Append-only trail of an account's recovery and closure events (R13, R15). */
+  /** Before retention by age: an account's whole recovery and closure trail in one list; read as its oldest part, no longer written. */
   accountAudit: (accountId: string) => `${PREFIX}:{a:${id(accountId)}}:audit`,
+  /** An account's recovery and closure trail (R13, R15) of one calendar year, append-only; it expires once AUDIT_RETENTION_YEARS have passed after that year. */
+  accountAuditOfYear: (accountId: string, y: number) => `${PREFIX}:{a:${id(accountId)}}:audit:${year(y)}`,
   /** The SHA-256 of the account's live dealer recovery code (a new code replaces it, R15). */
   accountRecoveryCode: (accountId: string) => `${PREFIX}:{a:${id(accountId)}}:recovery-code`,
   /** A dealer recovery code, under its SHA-256 (R15): the store never holds a usable code. */

@@ -105,7 +105,7 @@ export class SubscriptionService implements SubscriptionGate {
   readonly ledger: PaymentLedger;
 
   constructor(private readonly deps: SubscriptionServiceDeps) {
-    this.ledger = new PaymentLedger(deps.ctx.store, deps.ctx.config.LEDGER_ENTRIES_KEPT);
+    this.ledger = new PaymentLedger(deps.ctx);
     this.effects = new BillingEffects({ ctx: deps.ctx, outbox: deps.outbox, gateway: deps.gateway, ledger: this.ledger });
     this.due = new DueIndex(deps.ctx.store);
   }

@@ -62,8 +62,7 @@ async function dropArchive(ctx: ApplyRetentionDeps, vin: Vin, ended: EndedEpoch,
       writes: {
         ...ctx.vehicles.archiveRemovalWrites(vin, ended.epoch),
         // R13: the wipe's entry names the epoch; from now on this entry names its keys.
-        append: [
-          ctx.vehicles.auditWrite({
+        ...ctx.vehicles.auditWrite({
             at: ctx.clock.now(),
             vin,
             action: ARCHIVE_DROPPED,
@@ -74,7 +73,6 @@ async function dropArchive(ctx: ApplyRetentionDeps, vin: Vin, ended: EndedEpoch,
             epoch: v.epoch,
             seq: v.seq,
           }),
-        ],
       },
       result: true,
     };

@@ -1,14 +1,17 @@
 /**
  * R13: every revocation and wipe is recorded — who (account and role), when, why, which keys, and
- * the resulting epoch and seq — in an append-only list per vehicle, written in the same commit as
- * the change it records.
+ * the resulting epoch and seq — in an append-only list per vehicle and calendar year, written in the
+ * same commit as the change it records, and kept AUDIT_RETENTION_YEARS after its year
+ * (server/store/yearlyTrail.ts).
  */
 import { z } from 'zod';
 import { vinSchema, type Vin } from '../../shared/ids.js';
 import { parseRecord, recordText } from '../store/records.js';
+import type { AppContext } from '../appContext.js';
 import type { Store } from '../store/store.js';
 import { storeKeys } from '../store/storeKeys.js';
 import { compactForm, uuidList, type StoredForm } from '../store/storedForm.js';
+import { readTrail } from '../store/yearlyTrail.js';
 
 const auditActorRoles = ['main', 'shared', 'dealer', 'operator', 'system', 'claimant'] as const;
 export type AuditActorRole = (typeof auditActorRoles)[number];
@@ -97,14 +100,15 @@ export function auditStoredForm(vin: string): StoredForm {
   });
 }
 
-/** The append operation to put in a vehicle commit; the trail keeps its newest `keepLast` entries (VEHICLE_AUDIT_ENTRIES_KEPT, via VehicleRepository.auditWrite). */
-export function auditAppend(entry: AuditEntry, keepLast: number): { key: string; value: string; keepLast: number } {
-  return { key: storeKeys.vehicleAudit(entry.vin), value: recordText(entry, auditStoredForm(entry.vin)), keepLast };
+/** An entry as its trail stores it (the commit that records the change appends it: VehicleRepository.auditWrite). */
+export function auditEntryText(entry: AuditEntry): string {
+  return recordText(entry, auditStoredForm(entry.vin));
 }
 
-export async function readAuditTrail(store: Store, vin: Vin, opts: { limit?: number } = {}): Promise<AuditEntry[]> {
-  const limit = opts.limit ?? 100;
-  const raws = await store.range(storeKeys.vehicleAudit(vin), -limit, -1);
+/** The newest `limit` (default 100) entries of the vehicle's trail, oldest first; a wipe's entry lists the keys it ended. */
+export async function readAuditTrail(ctx: Pick<AppContext, 'store' | 'clock' | 'vehicles'>, vin: Vin, opts: { limit?: number } = {}): Promise<AuditEntry[]> {
+  const { store } = ctx;
+  const raws = await readTrail(store, ctx.vehicles.auditTrail(vin), ctx.clock.now(), opts.limit ?? 100);
   const form = auditStoredForm(vin);
   const entries = raws.map((raw) => parseRecord(auditEntrySchema, raw, 'audit entry', form));
   // A wipe names its epoch (O(1) to write); which keys that was is resolved here, when read: from

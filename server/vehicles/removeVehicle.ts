@@ -33,7 +33,7 @@ export interface RemoveVehicleResult {
 /** A repeated removal (its first try's process may have stopped after the commit): the newest wipe is the caller's own removal and nobody claimed since. */
 async function repeatedRemoval(deps: RemoveVehicleDeps, opts: RemoveVehicleOpts): Promise<RemoveVehicleResult | null> {
   const vehicle = await deps.vehicles.get(opts.vin);
-  const [last] = await readAuditTrail(deps.store, opts.vin, { limit: 1 });
+  const [last] = await readAuditTrail(deps, opts.vin, { limit: 1 });
   if (vehicle.mainUser || last?.action !== 'wipe' || !['vehicle-removed', 'usage-relinquished'].includes(last.reason) || last.actor.accountId !== opts.accountId || last.actor.role !== 'main' || last.epoch !== vehicle.epoch) return null;
   await deps.manifests.publish(vehicle);
   return { vehicle, revokedKeyIds: last.keyIds };

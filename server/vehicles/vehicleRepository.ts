@@ -12,7 +12,8 @@ import { parseRecord, readRecord, recordText, updateRecord } from '../store/reco
 import type { Store, StoreTransaction } from '../store/store.js';
 import type { StoredForm } from '../store/storedForm.js';
 import { storeKeys } from '../store/storeKeys.js';
-import { auditAppend, type AuditEntry } from './auditTrail.js';
+import { trailAppend, type YearlyTrail } from '../store/yearlyTrail.js';
+import { auditEntryText, type AuditEntry } from './auditTrail.js';
 
 /** What a change returns: the next vehicle document, other writes of the same commit, and a result. */
 export interface VehicleChange<T> {
@@ -35,8 +36,10 @@ export interface KeyHome {
 
 /** The bounds a vehicle's records keep (configuration, docs/operations.md "Bounds and retention"). */
 export interface VehicleBounds {
-  /** VEHICLE_AUDIT_ENTRIES_KEPT: the newest audit entries kept (R13). */
+  /** VEHICLE_AUDIT_ENTRIES_KEPT: the newest audit entries of one calendar year kept (R13). */
   auditEntriesKept: number;
+  /** AUDIT_RETENTION_YEARS: full calendar years an audit entry is kept after its year. */
+  auditYears: number;
 }
 
 export class VehicleRepository {
@@ -45,9 +48,19 @@ export class VehicleRepository {
     private readonly bounds: VehicleBounds,
   ) {}
 
-  /** The audit entry's append (R13), bounded, for the vehicle commit of the change it records. */
-  auditWrite(entry: AuditEntry): { key: string; value: string; keepLast: number } {
-    return auditAppend(entry, this.bounds.auditEntriesKept);
+  /** The vehicle's audit trail (R13): one list per calendar year, each kept AUDIT_RETENTION_YEARS after it. */
+  auditTrail(vin: Vin): YearlyTrail {
+    return {
+      keyOf: (year) => storeKeys.vehicleAuditOfYear(vin, year),
+      legacyKey: storeKeys.vehicleAudit(vin),
+      years: this.bounds.auditYears,
+      keepLast: this.bounds.auditEntriesKept,
+    };
+  }
+
+  /** The audit entry's append (R13), bounded and with its year's expiry, for the vehicle commit of the change it records. */
+  auditWrite(entry: AuditEntry): Required<Pick<StoreTransaction, 'append' | 'expire'>> {
+    return trailAppend(this.auditTrail(entry.vin), entry.at, auditEntryText(entry));
   }
 
   async find(vin: Vin): Promise<VehicleRecord | null> {

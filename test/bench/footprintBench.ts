@@ -112,7 +112,7 @@ function sumBytes(fams: Map<string, Family>, pick: (name: string) => boolean = (
   return [...fams].filter(([name]) => pick(name)).reduce((s, [, f]) => s + f.bytes, 0);
 }
 
-const isAudit = (name: string) => name.endsWith(':audit');
+const isAudit = (name: string) => /:audit(:<[a-z]+>|:\d+)?$/.test(name);
 
 export const footprintBench: BenchSection = {
   name: 'footprint',

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisStore, type RedisStore } from '../../../server/store/redisStore.js';
 import { DigitalKeyError } from '../../../shared/errors/digitalKeyError.js';
 import { storeKeys } from '../../../server/store/storeKeys.js';
+import { readTrail, trailAppend, utcYear, yearExpiresAt, type YearlyTrail } from '../../../server/store/yearlyTrail.js';
 import { POLL } from '../../support/poll.js';
 import { redisCommand, startRedisServer, type RedisServer } from '../../support/redisServer.js';
 import { describeStoreContract, uniqueVin } from './storeContract.js';
@@ -39,6 +40,27 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
   expect(err).toBeInstanceOf(DigitalKeyError);
   return (err as DigitalKeyError).code;
 }
+
+describe('redis store: retention by age', () => {
+  it("a trail's year list gets the absolute expiry of its year (PEXPIRETIME), and a year already past is gone at once", async () => {
+    const store = createRedisStore({ url: redis!.url });
+    try {
+      const vin = uniqueVin();
+      const trail: YearlyTrail = { keyOf: (year) => storeKeys.vehicleAuditOfYear(vin, year), legacyKey: storeKeys.vehicleAudit(vin), years: 10, keepLast: 100 };
+      const thisYear = utcYear(Date.now());
+      await store.commit({ append: [{ key: trail.legacyKey, value: 'before the upgrade' }] });
+      await store.commit(trailAppend(trail, Date.now(), 'now'));
+      expect(await redisCommand(redis!.port, ['PEXPIRETIME', trail.keyOf(thisYear)])).toBe(yearExpiresAt(thisYear, 10));
+      expect(await redisCommand(redis!.port, ['PEXPIRETIME', trail.legacyKey])).toBe(yearExpiresAt(thisYear, 10));
+      // Written with a clock 11 years behind: its year's time is already up.
+      await store.commit(trailAppend(trail, Date.UTC(thisYear - 11, 5, 1), 'long ago'));
+      expect(await redisCommand(redis!.port, ['EXISTS', trail.keyOf(thisYear - 11)])).toBe(0);
+      expect(await readTrail(store, trail, Date.now(), 10)).toEqual(['before the upgrade', 'now']);
+    } finally {
+      await store.close();
+    }
+  });
+});
 
 describe('redis store: configuration and failures', () => {
   it('selects the database given in the URL', async () => {

@@ -241,6 +241,51 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreUn
       expect(await store.range(key, 0, -1)).toEqual(['c', 'd', 'e']);
     });
 
+    describe('expire (an absolute expiry: retention by age)', () => {
+      const LONG_AGO = Date.UTC(2001, 0, 1);
+      const FAR_AHEAD = Date.UTC(2200, 0, 1);
+
+      it('a time already past deletes the key in the same commit, whatever its kind', async () => {
+        const vin = uniqueVin();
+        const [list, hash] = [storeKeys.vehicleAudit(vin), storeKeys.vehicleKeys(vin, 1)];
+        expect(
+          await store.commit({ append: [{ key: list, value: 'old' }], hset: [{ key: hash, field: 'f', value: 'v' }], expire: [{ key: list, atMs: LONG_AGO }, { key: hash, atMs: LONG_AGO }] }),
+        ).toBe(true);
+        expect(await peer.range(list, 0, -1)).toEqual([]);
+        expect(await peer.hgetall(hash)).toEqual({});
+      });
+
+      it('a time ahead keeps the key, and later appends keep both its entries and its expiry', async () => {
+        const list = storeKeys.vehicleAudit(uniqueVin());
+        await store.commit({ append: [{ key: list, value: 'a' }], expire: [{ key: list, atMs: FAR_AHEAD }] });
+        await store.commit({ append: [{ key: list, value: 'b' }] });
+        expect(await peer.range(list, 0, -1)).toEqual(['a', 'b']);
+        // The expiry set first still holds: an expiry in the past, only if there is none, changes nothing.
+        await store.commit({ expire: [{ key: list, atMs: LONG_AGO, ifNone: true }] });
+        expect(await peer.range(list, 0, -1)).toEqual(['a', 'b']);
+      });
+
+      it('ifNone gives a key without an expiry one; a missing key stays missing', async () => {
+        const vin = uniqueVin();
+        const [list, missing] = [storeKeys.vehicleAudit(vin), storeKeys.vehicleKeys(vin, 2)];
+        await store.commit({ append: [{ key: list, value: 'a' }] });
+        expect(await store.commit({ expire: [{ key: list, atMs: LONG_AGO, ifNone: true }, { key: missing, atMs: FAR_AHEAD }] })).toBe(true);
+        expect(await peer.range(list, 0, -1)).toEqual([]);
+        expect(await peer.hgetall(missing)).toEqual({});
+        // Written afterwards, the missing key has no expiry from before.
+        await store.commit({ hset: [{ key: missing, field: 'f', value: 'v' }], expire: [{ key: missing, atMs: LONG_AGO, ifNone: true }] });
+        expect(await peer.hgetall(missing)).toEqual({});
+      });
+
+      it('an expectation that fails leaves the expiry unset', async () => {
+        const vin = uniqueVin();
+        const [doc, list] = [storeKeys.vehicle(vin), storeKeys.vehicleAudit(vin)];
+        await store.commit({ append: [{ key: list, value: 'a' }] });
+        expect(await store.commit({ expect: [{ key: doc, value: 'x' }], expire: [{ key: list, atMs: LONG_AGO }] })).toBe(false);
+        expect(await peer.range(list, 0, -1)).toEqual(['a']);
+      });
+    });
+
     describe('range (LRANGE semantics)', () => {
       const entries = ['e0', 'e1', 'e2', 'e3', 'e4'];
       let key: string;

@@ -95,7 +95,7 @@ async function travel(t: TestServer, to: string | number, ...phones: PhoneApp[])
 }
 
 async function lastAudit(t: TestServer, vin: string) {
-  return (await readAuditTrail(t.store, vin)).at(-1)!;
+  return (await readAuditTrail(t.app.ctx, vin)).at(-1)!;
 }
 
 describe('R1: Standard Services and an active subscription', () => {

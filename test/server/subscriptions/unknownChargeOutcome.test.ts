@@ -15,7 +15,7 @@ import { storeKeys } from '../../../server/store/storeKeys.js';
 import { addMonths, DAY_MS } from '../../../server/subscriptions/billingCalendar.js';
 import type { PaymentGateway } from '../../../server/subscriptions/paymentGateway.js';
 import { SimulatedPaymentGateway, TEST_CARDS } from '../../../server/subscriptions/simulatedPaymentGateway.js';
-import type { PaymentEntry } from '../../../server/domain/subscriptionRecord.js';
+import { PaymentLedger } from '../../../server/subscriptions/paymentLedger.js';
 import { startTestServer, type TestServer } from '../../support/testServer.js';
 
 const START = Date.UTC(2026, 10, 25, 12, 0, 0);
@@ -80,7 +80,7 @@ async function subscriber(t: TestServer, plan: 'monthly' | 'yearly' = 'monthly',
 
 const dueMembers = async (t: TestServer) => (await t.store.zrangeByScore(storeKeys.subscriptionsDue(), Number.MAX_SAFE_INTEGER, 1000)).map((e) => e.member);
 const currentSub = async (t: TestServer, vin: string) => (await t.app.ctx.vehicles.get(vin)).subscriptions!;
-const ledger = async (t: TestServer, vin: string) => (await t.store.range(storeKeys.vehiclePayments(vin), 0, -1)).map((r) => JSON.parse(r) as PaymentEntry);
+const ledger = (t: TestServer, vin: string) => new PaymentLedger(t.app.ctx).lines(vin, 10_000);
 const notices = async (t: TestServer, accountId: string) => (await t.app.outbox.list(accountId)).map((m) => m.kind);
 
 describe('R10: a charge whose outcome stays unknown', () => {
