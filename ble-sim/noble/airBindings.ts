@@ -168,7 +168,7 @@ export class AirBindings extends EventEmitter<NobleBindingsEvents> implements No
           // Like a phone's OS stack, nothing is handed to the app for a characteristic it has not
           // been told of (noble fails or warns on it): a bonded car's challenge push can arrive
           // before a phone that rediscovers has the characteristic; the phone then asks again.
-          if (this.#reported.has(`${peripheralUuid}/${normalizeUuid(s)}/${normalizeUuid(c)}`)) this.emit('read', peripheralUuid, s, c, Buffer.from(data), true);
+          if (this.#reported.has(characteristicKey(peripheralUuid, s, c))) this.emit('read', peripheralUuid, s, c, Buffer.from(data), true);
         });
         link.onClose((reason) => {
           this.#lastMetrics.set(peripheralUuid, link.metrics());
@@ -228,9 +228,9 @@ export class AirBindings extends EventEmitter<NobleBindingsEvents> implements No
   }
 
   #servicesFound(peripheralUuid: string, services: readonly GattServiceDef[]): void {
-    for (const s of services) for (const c of s.characteristics) this.#characteristics.set(`${peripheralUuid}/${s.uuid}/${c.uuid}`, c);
+    for (const s of services) for (const c of s.characteristics) this.#characteristics.set(characteristicKey(peripheralUuid, s.uuid, c.uuid), c);
     // noble starts each reported service afresh: its characteristics are unknown until reported again.
-    for (const s of services) for (const c of s.characteristics) this.#reported.delete(`${peripheralUuid}/${normalizeUuid(s.uuid)}/${normalizeUuid(c.uuid)}`);
+    for (const s of services) for (const c of s.characteristics) this.#reported.delete(characteristicKey(peripheralUuid, s.uuid, c.uuid));
     this.emit(
       'servicesDiscover',
       peripheralUuid,
@@ -258,7 +258,7 @@ export class AirBindings extends EventEmitter<NobleBindingsEvents> implements No
   }
 
   #characteristicsFound(peripheralUuid: string, serviceUuid: string, characteristics: readonly GattCharacteristicDef[]): void {
-    for (const c of characteristics) this.#reported.add(`${peripheralUuid}/${normalizeUuid(serviceUuid)}/${normalizeUuid(c.uuid)}`);
+    for (const c of characteristics) this.#reported.add(characteristicKey(peripheralUuid, serviceUuid, c.uuid));
     this.emit('characteristicsDiscover', peripheralUuid, serviceUuid, characteristics.map((c) => ({ uuid: c.uuid, properties: [...c.properties] })));
   }
 
@@ -300,7 +300,7 @@ export class AirBindings extends EventEmitter<NobleBindingsEvents> implements No
   notify(peripheralUuid: string, serviceUuid: string, characteristicUuid: string, notify: boolean): void {
     this.#withLink(peripheralUuid, (link) =>
       link.subscribe(serviceUuid, characteristicUuid, notify).then(() => {
-        const key = `${peripheralUuid}/${normalizeUuid(serviceUuid)}/${normalizeUuid(characteristicUuid)}`;
+        const key = characteristicKey(peripheralUuid, serviceUuid, characteristicUuid);
         if (notify) this.#subscribed.add(key);
         else this.#subscribed.delete(key);
         this.emit('notify', peripheralUuid, serviceUuid, characteristicUuid, notify);
@@ -309,13 +309,13 @@ export class AirBindings extends EventEmitter<NobleBindingsEvents> implements No
   }
 
   discoverDescriptors(peripheralUuid: string, serviceUuid: string, characteristicUuid: string): void {
-    const c = this.#characteristics.get(`${peripheralUuid}/${normalizeUuid(serviceUuid)}/${normalizeUuid(characteristicUuid)}`);
+    const c = this.#characteristics.get(characteristicKey(peripheralUuid, serviceUuid, characteristicUuid));
     const hasCccd = c !== undefined && (c.properties.includes('notify') || c.properties.includes('indicate'));
     setImmediate(() => this.emit('descriptorsDiscover', peripheralUuid, serviceUuid, characteristicUuid, hasCccd ? [CCCD_UUID] : []));
   }
 
   readValue(peripheralUuid: string, serviceUuid: string, characteristicUuid: string, descriptorUuid: string): void {
-    const key = `${peripheralUuid}/${normalizeUuid(serviceUuid)}/${normalizeUuid(characteristicUuid)}`;
+    const key = characteristicKey(peripheralUuid, serviceUuid, characteristicUuid);
     const value = descriptorUuid === CCCD_UUID ? Buffer.from([this.#subscribed.has(key) ? 1 : 0, 0]) : Buffer.alloc(0);
     setImmediate(() => this.emit('valueRead', peripheralUuid, serviceUuid, characteristicUuid, descriptorUuid, value));
   }
@@ -325,7 +325,7 @@ export class AirBindings extends EventEmitter<NobleBindingsEvents> implements No
     const enable = ((data[0] ?? 0) & 0x03) !== 0;
     this.#withLink(peripheralUuid, (link) =>
       link.subscribe(serviceUuid, characteristicUuid, enable).then(() => {
-        const key = `${peripheralUuid}/${normalizeUuid(serviceUuid)}/${normalizeUuid(characteristicUuid)}`;
+        const key = characteristicKey(peripheralUuid, serviceUuid, characteristicUuid);
         if (enable) this.#subscribed.add(key);
         else this.#subscribed.delete(key);
         this.emit('valueWrite', peripheralUuid, serviceUuid, characteristicUuid, descriptorUuid);
@@ -392,4 +392,9 @@ function copyServiceDef(s: GattServiceDef): BondedService {
     uuid: normalizeUuid(s.uuid),
     characteristics: s.characteristics.map((c) => ({ uuid: normalizeUuid(c.uuid), properties: [...c.properties] })),
   };
+}
+
+/** How the bindings name one characteristic of one peripheral in their maps and sets: "peripheral/service/characteristic", UUIDs in noble's form. */
+function characteristicKey(peripheralUuid: string, serviceUuid: string, characteristicUuid: string): string {
+  return `${peripheralUuid}/${normalizeUuid(serviceUuid)}/${normalizeUuid(characteristicUuid)}`;
 }

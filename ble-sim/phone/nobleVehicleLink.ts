@@ -17,7 +17,7 @@
 import type { Characteristic, Noble, Peripheral } from '../noble/createNoble.js';
 import { MIN_MTU } from '../../shared/ble/framing.js';
 import { CHALLENGE_CHAR_UUID, nobleUuid, REQUEST_CHAR_UUID, RESPONSE_CHAR_UUID, SERVICE_UUID } from '../../shared/ble/gattUuids.js';
-import { resolveAdvertisingName } from '../../shared/ble/advertisingName.js';
+import { advertisingNameMatcher } from '../../shared/ble/advertisingName.js';
 import { systemClock, type Clock } from '../../shared/clock.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { Vin } from '../../shared/ids.js';
@@ -238,8 +238,9 @@ async function findVehicle(noble: Noble, advertising: VehicleAdvertising, deadli
   const clock = advertising.clock ?? systemClock;
   let resolveFound: ((p: Peripheral) => void) | undefined;
   const found = new Promise<Peripheral>((resolve) => (resolveFound = resolve));
+  const isOurCar = advertisingNameMatcher(advertising.key, () => clock.now());
   const onDiscover = (p: Peripheral) => {
-    if (resolveAdvertisingName(p.advertisement?.localName, advertising.key, clock.now())) resolveFound?.(p);
+    if (isOurCar(p.advertisement?.localName)) resolveFound?.(p);
   };
   noble.on('discover', onDiscover);
   try {

@@ -54,15 +54,34 @@ export function advertisingAddress(advertisingKey: Uint8Array, nowMs: number): s
  * after (clock skew between phone and car). Compared in constant time.
  */
 export function resolveAdvertisingName(name: string | undefined, advertisingKey: Uint8Array, nowMs: number): boolean {
+  return matchesOneOf(name, namesAround(advertisingKey, advertisingPeriod(nowMs)));
+}
+
+/**
+ * `resolveAdvertisingName` for a scan, which hears many advertisements: the three names are worked
+ * out once per period of the phone's clock, not for every advertisement heard.
+ */
+export function advertisingNameMatcher(advertisingKey: Uint8Array, now: () => number): (name: string | undefined) => boolean {
+  let period = -1;
+  let names: Buffer[] = [];
+  return (name) => {
+    const current = advertisingPeriod(now());
+    if (current !== period) [period, names] = [current, namesAround(advertisingKey, current)];
+    return matchesOneOf(name, names);
+  };
+}
+
+/** The names of periods p-1, p and p+1 (those that exist). */
+function namesAround(advertisingKey: Uint8Array, period: number): Buffer[] {
+  return [period - 1, period, period + 1].filter((q) => q >= 0).map((q) => Buffer.from(nameOfPeriod(advertisingKey, q), 'utf8'));
+}
+
+function matchesOneOf(name: string | undefined, names: Buffer[]): boolean {
   if (name === undefined) return false;
   const given = Buffer.from(name, 'utf8');
-  const period = advertisingPeriod(nowMs);
   let found = false;
-  for (const p of [period - 1, period, period + 1].filter((q) => q >= 0)) {
-    const expected = Buffer.from(nameOfPeriod(advertisingKey, p), 'utf8');
-    // Every candidate is compared, so the time taken does not say which period matched.
-    if (given.length === expected.length && timingSafeEqual(given, expected)) found = true;
-  }
+  // Every candidate is compared, so the time taken does not say which period matched.
+  for (const expected of names) if (given.length === expected.length && timingSafeEqual(given, expected)) found = true;
   return found;
 }
 

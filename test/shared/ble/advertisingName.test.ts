@@ -4,7 +4,7 @@
  * advertising key of link secret 00 01 … 1f (linkKeys.test.ts) at 2026-01-01T00:00:00Z.
  */
 import { describe, expect, it } from 'vitest';
-import { ADVERTISING_PERIOD_MS, advertisingAddress, advertisingName, advertisingPeriod, resolveAdvertisingName } from '../../../shared/ble/advertisingName.js';
+import { ADVERTISING_PERIOD_MS, advertisingAddress, advertisingName, advertisingNameMatcher, advertisingPeriod, resolveAdvertisingName } from '../../../shared/ble/advertisingName.js';
 import { deriveAdvertisingKey } from '../../../shared/ble/linkKeys.js';
 
 const KEY = deriveAdvertisingKey(Uint8Array.from({ length: 32 }, (_, i) => i));
@@ -51,6 +51,19 @@ describe('advertising name and address', () => {
     // The car is 5 minutes into period 1963584.
     const carNowMs = T0 + 5 * MINUTE;
     expect(resolveAdvertisingName(advertisingName(KEY, carNowMs), KEY, carNowMs + phoneOffsetMs)).toBe(resolves);
+  });
+
+  it("a scan's matcher answers as resolveAdvertisingName does, following the phone's clock from period to period", () => {
+    let phoneNow = T0 + 5 * MINUTE;
+    const matches = advertisingNameMatcher(KEY, () => phoneNow);
+    const heard = [-2, -1, 0, 1, 2].map((p) => advertisingName(KEY, T0 + p * ADVERTISING_PERIOD_MS));
+    for (const step of [0, 1, 1, 2, 0]) {
+      phoneNow += step * ADVERTISING_PERIOD_MS;
+      for (const name of [...heard, advertisingName(OTHER_KEY, phoneNow), undefined, '']) expect(matches(name)).toBe(resolveAdvertisingName(name, KEY, phoneNow));
+    }
+    expect(matches(heard[0])).toBe(false);
+    phoneNow = T0 - ADVERTISING_PERIOD_MS;
+    expect(matches(heard[0])).toBe(true);
   });
 
   it('does not resolve another car\'s name, a name cut short or no name', () => {
