@@ -176,7 +176,14 @@ function write(out: Uint8Array[], value: unknown): void {
 export function encodeDeterministic(value: unknown): Uint8Array {
   const out: Uint8Array[] = [];
   write(out, value);
-  return new Uint8Array(Buffer.concat(out));
+  // One copy, into a plain Uint8Array (Buffer.concat, then a Uint8Array of it, made two).
+  const bytes = new Uint8Array(out.reduce((n, run) => n + run.length, 0));
+  let at = 0;
+  for (const run of out) {
+    bytes.set(run, at);
+    at += run.length;
+  }
+  return bytes;
 }
 
 /** A decoded map with its keys as numbers, or null when it is not a map or a key is not an integer. */
