@@ -17,7 +17,7 @@ function jsonSetting(name: string, text: string): unknown {
   }
 }
 
-export async function issuerKeyFromConfig(config: Config): Promise<IssuerSigningKey> {
+export async function issuerKeyFromConfig(config: Pick<Config, 'ISSUER_PRIVATE_JWK'>): Promise<IssuerSigningKey> {
   if (!config.ISSUER_PRIVATE_JWK) return LocalIssuerKey.generate();
   const jwk = issuerPrivateJwkSchema.safeParse(jsonSetting('ISSUER_PRIVATE_JWK', config.ISSUER_PRIVATE_JWK));
   if (!jwk.success) throw new TypeError('ISSUER_PRIVATE_JWK must be a private P-256 EC JWK (kty "EC", crv "P-256", x, y and d)');

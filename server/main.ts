@@ -27,7 +27,7 @@ import { durabilityWarnings } from './store/durabilityWarnings.js';
 import { RedisStore } from './store/redisStore.js';
 import { StoreMonitor } from './store/storeMonitor.js';
 import type { Store } from './store/store.js';
-import { runWorkerPool, SHUTDOWN_MESSAGE } from './workerPool.js';
+import { issuerKeyFromPrimary, runWorkerPool, SHUTDOWN_MESSAGE } from './workerPool.js';
 
 /** Read Redis's persistence settings once it answers; warn (loudly in production) when acknowledged writes could be lost. */
 async function checkDurability(store: Store, config: Config, logger: Logger): Promise<void> {
@@ -89,7 +89,7 @@ async function runServer(config: Config, logger: Logger): Promise<void> {
 
   // On Redis, the anonymous rate limit is one budget for all instances.
   const limiter = config.REDIS_URL ? redisRateLimitStore({ url: config.REDIS_URL }) : undefined;
-  const app = createApp({ config, store, issuerKey: await issuerKeyFromConfig(config), otherIssuerKeys: await otherIssuerKeysFromConfig(config), logger, ...(limiter ? { anonymousRateLimitStore: limiter.store } : {}) });
+  const app = createApp({ config, store, issuerKey: await (inPool && !config.ISSUER_PRIVATE_JWK ? issuerKeyFromPrimary() : issuerKeyFromConfig(config)), otherIssuerKeys: await otherIssuerKeysFromConfig(config), logger, ...(limiter ? { anonymousRateLimitStore: limiter.store } : {}) });
   // Renewals, retries and ends (R9–R11): every instance polls; leases keep the work exactly-once.
   app.scheduler.start(config.SCHEDULER_INTERVAL * 1000);
   // The manifest subscription (retried with backoff until live): /readyz reports it.

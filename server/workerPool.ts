@@ -3,7 +3,8 @@
  * main.ts on its own core, the kernel spreading connections among them. The primary serves no
  * request itself. It:
  * - gives every worker the same issuer key when ISSUER_PRIVATE_JWK is unset (development), so a
- *   session one worker signed is verified by the others;
+ *   session one worker signed is verified by the others: over the IPC channel, when the worker asks
+ *   for it (never in a worker's environment, which /proc/<pid>/environ shows);
  * - serves the metrics listener with every worker's metrics summed (prom-client's AggregatorRegistry);
  * - replaces a worker that dies, after a pause; a worker that dies before it ever listened three
  *   times in a row stops the pool (a crash loop helps nobody);
@@ -13,14 +14,21 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
-import { LocalIssuerKey } from '../shared/credential/issuerKey.js';
+import { LocalIssuerKey, type IssuerSigningKey } from '../shared/credential/issuerKey.js';
 import type { Config } from './config.js';
+import { issuerKeyFromConfig } from './issuerKeyFromConfig.js';
 import { drainServer } from './drainServer.js';
 import { flushLogger, type Logger } from './logger.js';
 import { startMetricsServer } from './metrics/metricsServer.js';
 
 /** The message that asks a worker to drain and exit. */
 export const SHUTDOWN_MESSAGE = 'sdk:shutdown';
+
+/** A worker's request for the pool's development issuer key, and the primary's answer (`jwk`). */
+const ISSUER_KEY_REQUEST = 'sdk:issuer-key?';
+const ISSUER_KEY_ANSWER = 'sdk:issuer-key';
+/** How long a starting worker waits for the primary's answer. */
+const ISSUER_KEY_TIMEOUT_MS = 10_000;
 
 const RESTART_PAUSE_MS = 1000;
 const FAILED_STARTS_ALLOWED = 3;
@@ -29,8 +37,10 @@ const EXIT_MARGIN_MS = 5000;
 
 export async function runWorkerPool(opts: { config: Config; logger: Logger; workers: number }): Promise<void> {
   const { config, logger } = opts;
-  const env: Record<string, string> = {};
-  if (!config.ISSUER_PRIVATE_JWK) env.ISSUER_PRIVATE_JWK = JSON.stringify((await LocalIssuerKey.generate()).exportPrivateJwk());
+  const devIssuerJwk = config.ISSUER_PRIVATE_JWK ? undefined : JSON.stringify((await LocalIssuerKey.generate()).exportPrivateJwk());
+  cluster.on('message', (worker, message) => {
+    if (message === ISSUER_KEY_REQUEST && devIssuerJwk !== undefined) worker.send({ kind: ISSUER_KEY_ANSWER, jwk: devIssuerJwk });
+  });
 
   const aggregator = new AggregatorRegistry();
   // A worker that does not answer (stuck, or dying) fails that scrape with a 503; the next one asks again.
@@ -43,7 +53,7 @@ export async function runWorkerPool(opts: { config: Config; logger: Logger; work
   const exits: Array<Promise<void>> = [];
 
   const fork = (): void => {
-    const worker = cluster.fork(env);
+    const worker = cluster.fork();
     exits.push(new Promise((resolve) => worker.once('exit', () => resolve())));
     worker.once('listening', () => {
       listened.add(worker);
@@ -93,4 +103,27 @@ export async function runWorkerPool(opts: { config: Config; logger: Logger; work
 
   logger.info({ workers: opts.workers, setting: config.WORKERS }, `starting ${opts.workers} workers`);
   for (let i = 0; i < opts.workers; i++) fork();
+}
+
+/** In a worker of a pool without ISSUER_PRIVATE_JWK: the issuer key every worker shares, asked of the primary. */
+export function issuerKeyFromPrimary(): Promise<IssuerSigningKey> {
+  return new Promise((resolve, reject) => {
+    const ask = process.send?.bind(process);
+    if (!ask) return reject(new Error('only a worker of a pool asks the primary for the issuer key'));
+    const onMessage = (message: unknown) => {
+      if (typeof message !== 'object' || message === null || !('kind' in message) || message.kind !== ISSUER_KEY_ANSWER || !('jwk' in message) || typeof message.jwk !== 'string') return;
+      done();
+      issuerKeyFromConfig({ ISSUER_PRIVATE_JWK: message.jwk }).then(resolve, reject);
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`the primary did not give this worker the issuer key within ${ISSUER_KEY_TIMEOUT_MS / 1000} s`));
+    }, ISSUER_KEY_TIMEOUT_MS);
+    const done = () => {
+      clearTimeout(timer);
+      process.off('message', onMessage);
+    };
+    process.on('message', onMessage);
+    ask(ISSUER_KEY_REQUEST);
+  });
 }

@@ -4,6 +4,7 @@
  * refusals with their messages, a Redis Cluster through its seed-node URL, Redis away at start and
  * back later, and the durability check of Redis's persistence settings.
  */
+import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { get as httpGet } from 'node:http';
 import { connect, type Socket } from 'node:net';
@@ -264,6 +265,8 @@ describe('a pool of workers (WORKERS, node:cluster)', () => {
     const workerPids = server.lines.filter(msg('server listening')).map((l) => Number(l.json!.pid));
     expect(new Set(workerPids).size).toBe(2);
     expect(workerPids).not.toContain(server.pid);
+    // The development issuer key went to the workers over IPC, not through their environment (readable in /proc).
+    for (const pid of [server.pid, ...workerPids]) expect(readFileSync(`/proc/${pid}/environ`, 'latin1')).not.toContain('ISSUER_PRIVATE_JWK');
     const { json: metricsLine } = await server.waitFor(msg(/^metrics listening/), 10_000);
     expect(Number(metricsLine!.pid)).toBe(server.pid);
 
