@@ -31,7 +31,7 @@ export const storeKeys = {
   vehicleAudit: (v: string) => `${PREFIX}:{${vin(v)}}:audit`,
   /** Before issue 11's footprint work: which key a passkey holds on a vehicle in an epoch (hash passkeyId → keyId); no longer written, unlinked with its epoch. */
   vehiclePasskeyKeys: (v: string, epoch: number) => `${PREFIX}:{${vin(v)}}:passkeys:${epoch}`,
-  /** Which vehicle a key belongs to (written once at issuance). */
+  /** Before issue 11's second footprint step: which vehicle a key belongs to ("VIN epoch"); read and dropped by retention, no longer written (its passkey's record lists the key: `givenKeys`). */
   keyVehicle: (keyId: string) => `${PREFIX}:{k:${id(keyId)}}:vin`,
   account: (accountId: string) => `${PREFIX}:{a:${id(accountId)}}:account`,
   /** e-mail (hashed, so no input shapes the key) → account id. */
