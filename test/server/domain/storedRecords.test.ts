@@ -71,9 +71,17 @@ describe('a key record as stored (issue 11: compact, and older records still rea
     expect(stored).not.toHaveProperty('epoch');
     expect(stored).not.toHaveProperty('passkeyId'); // short names
     expect(stored).toHaveProperty('p');
+    expect(stored).toMatchObject({ r: 'm', m: 'ulst' }); // role and commands as letters
     expect(JSON.stringify(stored)).not.toMatch(SPELLED_UUID);
     const key = await t.app.ctx.vehicles.key(vin, 0, keyId);
-    expect(key).toMatchObject({ keyId, vin, epoch: 0, role: 'main', passkeyId: phone.passkeyId });
+    expect(key).toMatchObject({ keyId, vin, epoch: 0, role: 'main', passkeyId: phone.passkeyId, perms: ['unlock', 'lock', 'start', 'trunk'] });
+
+    // The first compact form (short names, role and commands spelled out) still reads.
+    await t.store.commit({ hset: [{ key: hash, field: keyId, value: JSON.stringify({ ...stored, r: 'main', m: ['unlock', 'lock', 'start', 'trunk'] }) }] });
+    expect(await t.app.ctx.vehicles.key(vin, 0, keyId)).toEqual(key);
+    // Letters that name no command are no perms: CORRUPT_RECORD, never a silently mistyped key.
+    await t.store.commit({ hset: [{ key: hash, field: keyId, value: JSON.stringify({ ...stored, m: 'ux' }) }] });
+    await expectRejectsWithCode(t.app.ctx.vehicles.key(vin, 0, keyId), 'CORRUPT_RECORD');
 
     // A record written before issue 11 carries every field.
     await t.store.commit({ hset: [{ key: hash, field: keyId, value: JSON.stringify(key) }] });
@@ -125,8 +133,23 @@ describe('accounts, passkeys and vehicles as stored (issue 11: compact, and olde
     const passkey = await t.app.ctx.accounts.findPasskey(passkeyId);
     expect(passkey).toMatchObject({ passkeyId, accountId: phone.accountId, disabled: null });
 
+    // The public key as x ‖ y, the usual backed-up flag left out, instants in base 36.
+    expect(stored).not.toHaveProperty('b');
+    expect(stored.k).toMatch(/^\.[A-Za-z0-9_-]{86}$/);
+    expect(typeof stored.c).toBe('string');
+
     await t.store.set(key, JSON.stringify(passkey));
     expect(await t.app.ctx.accounts.findPasskey(passkeyId)).toEqual(passkey);
+    // The first compact form (the COSE key whole, every flag, instants as numbers) still reads.
+    await t.store.set(key, JSON.stringify({ ...stored, k: passkey!.publicKey, b: true, c: passkey!.createdAt }));
+    expect(await t.app.ctx.accounts.findPasskey(passkeyId)).toEqual(passkey);
+    // A COSE key laid out otherwise is stored as it is.
+    const other = `${passkey!.publicKey.slice(0, -2)}AA`;
+    await t.app.ctx.accounts.updatePasskey(passkeyId, (p) => ({ ...p, publicKey: 'pQECAyYgASFYIA' }));
+    expect(JSON.parse((await t.store.get(key)) ?? 'null')).toMatchObject({ k: 'pQECAyYgASFYIA' });
+    await t.app.ctx.accounts.updatePasskey(passkeyId, (p) => ({ ...p, publicKey: other }));
+    expect((await t.app.ctx.accounts.findPasskey(passkeyId))?.publicKey).toBe(other);
+    await t.app.ctx.accounts.updatePasskey(passkeyId, (p) => ({ ...p, publicKey: passkey!.publicKey }));
     const disabled = { at: 5, by: null, reason: 'lost' };
     await t.app.ctx.accounts.updatePasskey(passkeyId, (p) => ({ ...p, disabled }));
     expect(JSON.parse((await t.store.get(key)) ?? 'null')).not.toHaveProperty('passkeyId');
