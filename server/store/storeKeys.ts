@@ -34,7 +34,7 @@ export const storeKeys = {
   /** Before issue 11's second footprint step: which vehicle a key belongs to ("VIN epoch"); read and dropped by retention, no longer written (its passkey's record lists the key: `givenKeys`). */
   keyVehicle: (keyId: string) => `${PREFIX}:{k:${id(keyId)}}:vin`,
   account: (accountId: string) => `${PREFIX}:{a:${id(accountId)}}:account`,
-  /** e-mail (hashed, so no input shapes the key) → account id. */
+  /** e-mail (hashed, so no input shapes the key) → account id (a UUID as 22 characters; 36 in entries written before). */
   accountByEmail: (email: string) => `${PREFIX}:{e:${createHash('sha256').update(email.trim().toLowerCase()).digest('base64url')}}:account`,
   /** A passkey record (WebAuthn credential id → public key, counter, account). */
   passkey: (passkeyId: string) => `${PREFIX}:{p:${id(passkeyId)}}:passkey`,

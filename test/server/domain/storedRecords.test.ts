@@ -119,6 +119,26 @@ describe('accounts, passkeys and vehicles as stored (issue 11: compact, and olde
     await expectRejectsWithCode(t.app.ctx.accounts.find(accountId), 'CORRUPT_RECORD');
   });
 
+  it("the e-mail index holds the account id as 22 characters; an entry written before (36) still reads, is still claimed by its account and released", async () => {
+    const { vin, odometerKm } = await t.provision();
+    const phone = await t.mainUserWithKey(vin, odometerKm);
+    const accountId = phone.accountId!;
+    const email = (await t.app.ctx.accounts.find(accountId))!.email;
+    const index = storeKeys.accountByEmail(email);
+    expect(await t.store.get(index)).toHaveLength(22);
+    expect(await t.app.ctx.accounts.ownerOfEmail(email)).toBe(accountId);
+
+    await t.store.set(index, accountId);
+    expect(await t.app.ctx.accounts.ownerOfEmail(email)).toBe(accountId);
+    expect((await t.app.ctx.accounts.findByEmail(email))?.accountId).toBe(accountId);
+    expect(await t.app.ctx.accounts.claimEmail(email, accountId)).toBe(true);
+    expect(await t.app.ctx.accounts.claimEmail(email, 'c19ff893-4f61-4d2b-bbf3-145e3eec9da0')).toBe(false);
+    await t.app.ctx.accounts.releaseEmail(email, 'c19ff893-4f61-4d2b-bbf3-145e3eec9da0');
+    expect(await t.store.get(index)).toBe(accountId);
+    await t.app.ctx.accounts.releaseEmail(email, accountId);
+    expect(await t.store.get(index)).toBeNull();
+  });
+
   it('a passkey leaves out its id, a zero counter and no disabling, uses short names, and the long form written before still reads', async () => {
     const { vin, odometerKm } = await t.provision();
     const phone = await t.mainUserWithKey(vin, odometerKm);
