@@ -37,6 +37,12 @@ export const accountRecordSchema = z.object({
   removedPasskeyIds: z.array(z.string()).optional(),
   /** Set when the account was closed: the personal fields are erased, the id stays for audit trails. */
   closedAt: z.number().optional(),
+  /**
+   * Vehicles the account claimed (a hint written before each claim commits, checked against the
+   * vehicle when read: server/vehicles/accountVehicles.ts). Issue 11: kept here rather than in a
+   * hash of its own, which cost a storage key per main user; that hash, written before, is still read.
+   */
+  claimedVins: z.array(z.string()).exactOptional(),
 });
 export type AccountRecord = z.infer<typeof accountRecordSchema>;
 
@@ -55,6 +61,7 @@ export const ACCOUNT_ALIASES = {
   presenceRequired: 'pr',
   removedPasskeyIds: 'rk',
   closedAt: 'cl',
+  claimedVins: 'cv',
 } as const satisfies Partial<Record<keyof AccountRecord, string>>;
 
 /** An account as stored under its id: without the id, `dealer` only when true, short names (server/store/storedForm.ts). */

@@ -68,7 +68,7 @@ export const storeKeys = {
   outboxIds: (accountId: string) => `${PREFIX}:{a:${id(accountId)}}:outbox-ids`,
   /** Open invitations of a vehicle (hash invitationId → SHA-256 of the code), for the main user's list. */
   vehicleInvitations: (v: string) => `${PREFIX}:{${vin(v)}}:invitations`,
-  /** Vehicles an account claimed (hash VIN → claim time); checked against the vehicle on read. */
+  /** Before issue 11's footprint work: vehicles an account claimed (hash VIN → claim time); read and pruned, no longer written (the account's record lists them: `claimedVins`). */
   accountVehicles: (accountId: string) => `${PREFIX}:{a:${id(accountId)}}:vehicles`,
   /** Which notifications of the outbox the account has read (hash id → time). */
   outboxRead: (accountId: string) => `${PREFIX}:{a:${id(accountId)}}:outbox-read`,

@@ -139,6 +139,29 @@ describe('accounts, passkeys and vehicles as stored (issue 11: compact, and olde
     expect(await t.store.get(index)).toBeNull();
   });
 
+  it("an account lists the vehicles it claimed in its record (no hash of its own); a claim hash written before is still read, and pruned when the vehicle is removed", async () => {
+    const a = await t.provision();
+    const b = await t.provision();
+    const owner = t.phone();
+    await owner.signUp(`claims-${a.vin}@example.com`, 'Owner');
+    await owner.claim(a.vin, { method: 'odometer', odometerKm: a.odometerKm });
+    const accountId = owner.accountId!;
+    expect((await t.app.ctx.accounts.find(accountId))?.claimedVins).toEqual([a.vin]);
+    expect(JSON.parse((await t.store.get(storeKeys.account(accountId))) ?? 'null')).toMatchObject({ cv: [a.vin] });
+    expect(await t.store.hgetall(storeKeys.accountVehicles(accountId))).toEqual({});
+
+    // As a claim made before: only the hash lists it.
+    await t.app.ctx.vehicles.update(b.vin, (v) => ({ vehicle: { ...v, mainUser: { accountId, since: 1, method: 'qr', termsAcceptedAt: 1 } }, result: null }));
+    await t.store.commit({ hset: [{ key: storeKeys.accountVehicles(accountId), field: b.vin, value: '1' }] });
+    const vins = async () => (await owner.api.request<{ vehicles: Array<{ vin: string }> }>('GET', '/v1/me/vehicles')).vehicles.map((v) => v.vin);
+    expect(await vins()).toEqual([a.vin, b.vin].sort());
+    await owner.api.request('DELETE', `/v1/me/vehicles/${b.vin}`, {});
+    await owner.api.request('DELETE', `/v1/me/vehicles/${a.vin}`, {});
+    expect(await vins()).toEqual([]);
+    expect(await t.store.hgetall(storeKeys.accountVehicles(accountId))).toEqual({});
+    expect((await t.app.ctx.accounts.find(accountId))?.claimedVins).toBeUndefined();
+  });
+
   it('a passkey leaves out its id, a zero counter and no disabling, uses short names, and the long form written before still reads', async () => {
     const { vin, odometerKm } = await t.provision();
     const phone = await t.mainUserWithKey(vin, odometerKm);
