@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
-import { compactForm, uuidList, uuidValue, type StoredForm } from '../store/storedForm.js';
+import { compactForm, timeValue, uuidList, uuidValue, type StoredForm, type ValueForm } from '../store/storedForm.js';
 
 export const LANGUAGES = ['nl', 'fr', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -37,6 +37,12 @@ export const accountRecordSchema = z.object({
   removedPasskeyIds: z.array(z.string()).optional(),
   /** Set when the account was closed: the personal fields are erased, the id stays for audit trails. */
   closedAt: z.number().optional(),
+  /**
+   * Vehicles the account claimed (a hint written before each claim commits, checked against the
+   * vehicle when read: server/vehicles/accountVehicles.ts). Issue 11: kept here rather than in a
+   * hash of its own, which cost a storage key per main user; that hash, written before, is still read.
+   */
+  claimedVins: z.array(z.string()).exactOptional(),
 });
 export type AccountRecord = z.infer<typeof accountRecordSchema>;
 
@@ -55,6 +61,7 @@ export const ACCOUNT_ALIASES = {
   presenceRequired: 'pr',
   removedPasskeyIds: 'rk',
   closedAt: 'cl',
+  claimedVins: 'cv',
 } as const satisfies Partial<Record<keyof AccountRecord, string>>;
 
 /** An account as stored under its id: without the id, `dealer` only when true, short names (server/store/storedForm.ts). */
@@ -112,16 +119,46 @@ function mapKeyIdOf(entry: unknown, map: (ids: unknown) => unknown): unknown {
   return `${vin} ${(map([keyId]) as [string])[0]}`;
 }
 
+/** How every P-256 ES256 COSE key of a passkey is laid out: a map of 5 entries (kty EC2, alg ES256, crv P-256, x, y). */
+const P256_COSE_HEAD = Buffer.from('a5010203262001215820', 'hex');
+const P256_COSE_MID = Buffer.from('225820', 'hex');
+const P256_COSE_LENGTH = P256_COSE_HEAD.length + 32 + P256_COSE_MID.length + 32;
+
+/**
+ * A passkey's COSE public key laid out as above, stored as "." and base64url of x ‖ y (87
+ * characters instead of 103; "." is no base64url character, so no other key reads as one); any
+ * other key as it is. Reading rebuilds the very same bytes, which the credential carries (`cnf`).
+ */
+const p256CoseValue: ValueForm = {
+  encode(value) {
+    if (typeof value !== 'string') return value;
+    const bytes = Buffer.from(value, 'base64url');
+    const laidOut = bytes.length === P256_COSE_LENGTH && bytes.subarray(0, 10).equals(P256_COSE_HEAD) && bytes.subarray(42, 45).equals(P256_COSE_MID);
+    if (!laidOut || bytes.toString('base64url') !== value) return value;
+    return `.${Buffer.concat([bytes.subarray(10, 42), bytes.subarray(45)]).toString('base64url')}`;
+  },
+  decode(stored) {
+    if (typeof stored !== 'string' || !stored.startsWith('.')) return stored;
+    const xy = Buffer.from(stored.slice(1), 'base64url');
+    if (xy.length !== 64 || xy.toString('base64url') !== stored.slice(1)) return stored;
+    return Buffer.concat([P256_COSE_HEAD, xy.subarray(0, 32), P256_COSE_MID, xy.subarray(32)]).toString('base64url');
+  },
+};
+
 /** The transports a phone's platform passkey reports most (left out when stored). */
 const USUAL_TRANSPORTS = ['internal', 'hybrid'];
 
-/** A passkey as stored under its id: without the id, `counter`, `disabled` and the usual transports only when otherwise, the account id as 22 characters, short names (server/store/storedForm.ts). */
+/**
+ * A passkey as stored under its id: without the id, `counter`, `disabled`, `backedUp` and the usual
+ * transports only when otherwise, the account id as 22 characters, a P-256 public key as x ‖ y,
+ * instants in base 36, short names (server/store/storedForm.ts).
+ */
 export function passkeyStoredForm(passkeyId: string): StoredForm {
   return compactForm({
     aliases: PASSKEY_ALIASES,
-    defaults: { counter: 0, disabled: null, transports: USUAL_TRANSPORTS },
+    defaults: { counter: 0, disabled: null, transports: USUAL_TRANSPORTS, backedUp: true },
     place: { passkeyId },
-    values: { givenKeys: givenKeysValue, accountId: uuidValue },
+    values: { givenKeys: givenKeysValue, accountId: uuidValue, publicKey: p256CoseValue, createdAt: timeValue, lastUsedAt: timeValue },
   });
 }
 

@@ -5,6 +5,7 @@ import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId, PasskeyId } from '../../shared/ids.js';
 import { readRecord, recordText, updateRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
+import { uuidValue } from '../store/storedForm.js';
 import { storeKeys } from '../store/storeKeys.js';
 import { accountRecordSchema, accountStoredForm, assertActivePasskey, passkeyRecordSchema, passkeyStoredForm, type AccountRecord, type PasskeyRecord } from './accountRecord.js';
 
@@ -18,7 +19,7 @@ export class AccountRepository {
 
   /** Store a new account and claim its address (SET NX on the e-mail index); false, and nothing stored, if the address is taken. */
   async insertWithEmail(account: AccountRecord): Promise<boolean> {
-    if (!(await this.store.set(storeKeys.accountByEmail(account.email), account.accountId, { ifAbsent: true }))) return false;
+    if (!(await this.store.set(storeKeys.accountByEmail(account.email), emailOwnerText(account.accountId), { ifAbsent: true }))) return false;
     await this.store.set(storeKeys.account(account.accountId), recordText(account, accountStoredForm(account.accountId)));
     return true;
   }
@@ -30,12 +31,13 @@ export class AccountRepository {
 
   /** The account an address belongs to (the e-mail index), or null. */
   async ownerOfEmail(email: string): Promise<AccountId | null> {
-    return this.store.get(storeKeys.accountByEmail(email));
+    const owner = await this.store.get(storeKeys.accountByEmail(email));
+    return owner === null ? null : (uuidValue.decode(owner) as string);
   }
 
   /** Make `email` this account's address in the index; false if it belongs to another account. */
   async claimEmail(email: string, accountId: AccountId): Promise<boolean> {
-    if (await this.store.set(storeKeys.accountByEmail(email), accountId, { ifAbsent: true })) return true;
+    if (await this.store.set(storeKeys.accountByEmail(email), emailOwnerText(accountId), { ifAbsent: true })) return true;
     return (await this.ownerOfEmail(email)) === accountId;
   }
 
@@ -48,9 +50,10 @@ export class AccountRepository {
     await this.store.commit({ del: [a.paymentCards(accountId), a.outbox(accountId), a.outboxIds(accountId), a.outboxRead(accountId), a.accountVehicles(accountId), a.accountRecoveryCode(accountId)] });
   }
 
-  /** Free `email` in the index if it is this account's (never another's). */
+  /** Free `email` in the index if it is this account's (never another's), whichever spelling of its id the index holds. */
   async releaseEmail(email: string, accountId: AccountId): Promise<void> {
     const key = storeKeys.accountByEmail(email);
+    if (await this.store.commit({ expect: [{ key, value: emailOwnerText(accountId) }], del: [key] })) return;
     await this.store.commit({ expect: [{ key, value: accountId }], del: [key] });
   }
 
@@ -59,7 +62,7 @@ export class AccountRepository {
   }
 
   async findByEmail(email: string): Promise<AccountRecord | null> {
-    const accountId = await this.store.get(storeKeys.accountByEmail(email));
+    const accountId = await this.ownerOfEmail(email);
     return accountId === null ? null : this.find(accountId);
   }
 
@@ -113,4 +116,9 @@ export class AccountRepository {
     );
     return record;
   }
+}
+
+/** An account id as the e-mail index holds it: a UUID as 22 characters (issue 11); an index entry written before holds 36 and reads the same. */
+function emailOwnerText(accountId: AccountId): string {
+  return uuidValue.encode(accountId) as string;
 }

@@ -6,7 +6,7 @@
  * types are inferred from them.
  */
 import { z } from 'zod';
-import { permsSchema } from '../../shared/commands.js';
+import { permsSchema, type Command } from '../../shared/commands.js';
 import { linkSecretSchema } from '../../shared/ble/linkKeys.js';
 import { vinSchema } from '../../shared/ids.js';
 import { compactForm, uuidValue, type StoredForm, type ValueForm } from '../store/storedForm.js';
@@ -184,7 +184,7 @@ export type DigitalKey = z.infer<typeof digitalKeySchema>;
 
 /**
  * A key as stored in its epoch's hash (issue 11): the fields its place already says — its id (the
- * hash field), VIN and epoch (the hash's name) — are left out. Records written before carry them
+ * hash field), VIN and epoch (the hash's name) — are left out; its role and commands are letters. Records written before carry them
  * and still parse; where present they must agree with the place.
  */
 export const storedKeySchema = digitalKeySchema.partial({ keyId: true, vin: true, epoch: true });
@@ -203,7 +203,33 @@ export const KEY_ALIASES = {
   invitationId: 'i',
 } as const satisfies Partial<Record<keyof DigitalKey, string>>;
 
-const keyForm = compactForm({ aliases: KEY_ALIASES, values: { accountId: uuidValue, grantedBy: uuidValue, invitationId: uuidValue } });
+/**
+ * One letter per value, for fields whose values come from a short fixed list. Never change a letter:
+ * stored records use them. A value not in the list is stored as it is, and a value stored before
+ * (spelled out) reads unchanged.
+ */
+function lettersFor<V extends string>(letters: Readonly<Record<V, string>>): { one: ValueForm; list: ValueForm } {
+  const toLetter = new Map<unknown, string>(Object.entries(letters));
+  const toValue = new Map([...toLetter].map(([value, letter]) => [letter, value]));
+  const allLetters = (v: unknown): v is string => typeof v === 'string' && [...v].every((c) => toValue.has(c));
+  return {
+    one: { encode: (v) => toLetter.get(v) ?? v, decode: (v) => (typeof v === 'string' && v.length === 1 ? (toValue.get(v) ?? v) : v) },
+    list: {
+      encode: (v) => (Array.isArray(v) && v.length > 0 && v.every((x) => toLetter.has(x)) ? v.map((x) => toLetter.get(x)).join('') : v),
+      decode: (v) => (allLetters(v) && v.length > 0 ? [...v].map((c) => toValue.get(c)) : v),
+    },
+  };
+}
+
+/** A key's role as one letter (issue 11: a key record in fewer bytes). */
+const roleLetters = lettersFor<KeyRole>({ main: 'm', shared: 's' });
+/** A key's commands as one letter each, in their order: ["unlock","lock"] is stored "ul". */
+const commandLetters = lettersFor<Command>({ unlock: 'u', lock: 'l', start: 's', trunk: 't' });
+
+const keyForm = compactForm({
+  aliases: KEY_ALIASES,
+  values: { accountId: uuidValue, grantedBy: uuidValue, invitationId: uuidValue, role: roleLetters.one, perms: commandLetters.list },
+});
 
 /** The stored form of a key (see storedKeySchema), with short names. */
 export function storedKey(key: DigitalKey): unknown {

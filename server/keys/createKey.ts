@@ -10,7 +10,7 @@ import type { AppContext } from '../appContext.js';
 import type { DigitalKey, VehicleRecord } from '../domain/vehicleRecord.js';
 import type { StoreTransaction } from '../store/store.js';
 
-export type CreateKeyDeps = Pick<AppContext, 'accounts' | 'vehicles' | 'clock' | 'logger'>;
+export type CreateKeyDeps = Pick<AppContext, 'accounts' | 'vehicles' | 'clock'>;
 
 /** A key to make: the key's own fields, and the rule it depends on. */
 export type CreateKeyOpts = Pick<DigitalKey, 'vin' | 'accountId' | 'passkeyId' | 'role' | 'perms' | 'notBefore' | 'notAfter' | 'grantedBy' | 'invitationId'> & {
@@ -33,10 +33,10 @@ export interface CreateKeyResult {
 export async function createKey(ctx: CreateKeyDeps, opts: CreateKeyOpts): Promise<CreateKeyResult> {
   await ctx.accounts.activePasskeyOf(opts.accountId, opts.passkeyId);
   // Refuse early (no index written) when the rule already fails; it is checked again in the commit.
-  const before = opts.admit(await ctx.vehicles.get(opts.vin));
+  opts.admit(await ctx.vehicles.get(opts.vin));
   const keyId = randomUUID();
-  // The indexes are written first: a dangling entry (if the commit fails) points at no key and is harmless.
-  await ctx.vehicles.indexKeyToBe({ vin: opts.vin, keyId, passkeyId: opts.passkeyId, epoch: before.epoch });
+  // The index (the passkey's record) is written first: a dangling entry (if the commit fails) points at no key and is harmless.
+  await ctx.vehicles.indexKeyToBe({ vin: opts.vin, keyId, passkeyId: opts.passkeyId });
   const { vehicle, result } = await ctx.vehicles.update(opts.vin, async (current) => {
     const admitted = opts.admit(current);
     const next = { ...admitted, keysIssued: admitted.keysIssued + 1 };
@@ -65,10 +65,5 @@ export async function createKey(ctx: CreateKeyDeps, opts: CreateKeyOpts): Promis
     if (err instanceof DigitalKeyError && err.code !== 'STORE_UNAVAILABLE') await ctx.vehicles.unindexKeys([{ vin: opts.vin, keyId, passkeyId: opts.passkeyId }]);
     throw err;
   });
-  // A wipe in between moved the key to a later epoch than its index says: correct the hint.
-  if (result.epoch !== before.epoch) {
-    // The key exists whatever happens here: a hint left stale is read through (credentialForKey's currentKey).
-    await ctx.vehicles.noteKeyHome(result).catch((err: unknown) => ctx.logger.warn({ err, keyId: result.keyId }, "a key's vehicle index keeps a stale epoch"));
-  }
   return { key: result, vehicle };
 }

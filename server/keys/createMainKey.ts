@@ -35,5 +35,5 @@ export async function createMainKey(deps: CreateMainKeyDeps, opts: CreateMainKey
       return vehicle;
     },
   });
-  return credentialForKey(deps, { keyId: key.keyId, accountId: opts.accountId });
+  return credentialForKey(deps, { keyId: key.keyId, accountId: opts.accountId, home: Promise.resolve({ vin: key.vin, epoch: key.epoch }) });
 }

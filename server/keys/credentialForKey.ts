@@ -3,13 +3,15 @@
  * only signed while the key is alive in the vehicle's current epoch, not revoked, its passkey not
  * disabled, and Standard Services active (R1).
  *
- * Three store round trips at most, each a batch of reads: where the key lives (which the route
- * starts while the session is checked), then the key (the index names its epoch), then the vehicle
- * with the key's passkey and the holder's account (R15, main keys) unless the request's
- * authentication read them already (the usual case: a phone refreshing its own key). Every rule
- * is judged on that last read, and the credential and the manifest are signed for it: a wipe or
- * revocation that commits later is the car's to enforce, by epoch and revocation list, as it is for
- * every credential signed before it.
+ * Three store round trips at most, each a batch of reads: the session's checks (which read the
+ * caller's passkey, whose record lists the keys it was given and so names the key's vehicle; beside
+ * them the route starts reading the VIN index of a key made before that list existed), then the
+ * vehicle (its epoch says where the key is), then the key — or, for an old key whose index names
+ * its epoch, the key then the vehicle. The key's passkey and the holder's account (R15, main keys)
+ * are read too unless the request's authentication read them already (the usual case: a phone
+ * refreshing its own key). Every rule is judged on the vehicle read, and the credential and the
+ * manifest are signed for it: a wipe or revocation that commits later is the car's to enforce, by
+ * epoch and revocation list, as it is for every credential signed before it.
  *
  * With each credential go the keys its holder needs at the car, derived from the vehicle's link
  * secret (shared/ble/linkKeys.ts): the response key of this credential (the car authenticates its
@@ -25,8 +27,8 @@ import type { AccountId, Base64Url, KeyId } from '../../shared/ids.js';
 import { assertActivePasskey, type AccountRecord, type PasskeyRecord } from '../accounts/accountRecord.js';
 import type { AppContext } from '../appContext.js';
 import { assertKeyAlive, credentialClaims } from '../domain/credentialClaims.js';
-import type { DigitalKey } from '../domain/vehicleRecord.js';
-import type { KeyHome } from '../vehicles/vehicleRepository.js';
+import type { DigitalKey, VehicleRecord } from '../domain/vehicleRecord.js';
+import { homeListedBy, type KeyHome } from '../vehicles/vehicleRepository.js';
 import type { SubscriptionGate } from '../subscriptions/subscriptionGate.js';
 
 export interface IssuedCredential {
@@ -51,35 +53,55 @@ export interface CredentialForKeyOpts {
   keyId: KeyId;
   /** The caller: only the key's holder gets its credential. */
   accountId: AccountId;
-  /** Where the key lives, when the caller has started reading it already (`vehicles.homeOfKey`). */
+  /** Where the key lives, when the caller knows (a key just made) or has started reading its old VIN index (`vehicles.homeOfKey`). */
   home?: Promise<KeyHome | null>;
   /** The caller's account and session passkey as this request read them already (authentication): not read again. */
   known?: { account: AccountRecord; passkey: PasskeyRecord };
 }
 
-/** The key as stored in its vehicle's current epoch; null when it is not there (wiped or revoked). */
-async function currentKey(ctx: CredentialForKeyDeps, home: KeyHome, keyId: KeyId): Promise<DigitalKey | null> {
+/**
+ * Where the key lives: the caller's session passkey lists the keys it was given (the usual case:
+ * authentication read it already), else the VIN index of keys made before issue 11's second
+ * footprint step (`home`, which the route starts at once), else another passkey of the caller's.
+ */
+async function homeOf(ctx: CredentialForKeyDeps, opts: CredentialForKeyOpts): Promise<KeyHome | null> {
+  const listed = opts.known ? homeListedBy(opts.known.passkey, opts.keyId) : null;
+  if (listed) return listed;
+  const indexed = await (opts.home ?? ctx.vehicles.homeOfKey(opts.keyId));
+  if (indexed) return indexed;
+  const account = opts.known?.account ?? (await ctx.accounts.find(opts.accountId));
+  const others = (account?.passkeyIds ?? []).filter((id) => id !== opts.known?.passkey.passkeyId);
+  const passkeys = await Promise.all(others.map((id) => ctx.accounts.findPasskey(id)));
+  return passkeys.map((p) => (p ? homeListedBy(p, opts.keyId) : null)).find((h) => h !== null) ?? null;
+}
+
+/**
+ * The key as stored in its vehicle's current epoch (null when it is not there: wiped or revoked),
+ * and the vehicle document when it had to be read first to find that epoch.
+ */
+async function currentKey(ctx: CredentialForKeyDeps, home: KeyHome, keyId: KeyId): Promise<{ key: DigitalKey | null; vehicle?: VehicleRecord }> {
   if (home.epoch !== undefined) {
     const key = await ctx.vehicles.key(home.vin, home.epoch, keyId);
-    if (key !== null) return key;
+    if (key !== null) return { key };
   }
-  // No epoch in the index (written before it had one), or a stale one (a crash between a key's
-  // commit and the index's correction): read the key where the vehicle's current epoch keeps it.
+  // The epoch is the vehicle's to say (a passkey's list names none; an old VIN index written before
+  // it had one names none, a stale one the wrong one): read the key where the current epoch keeps it.
   const vehicle = await ctx.vehicles.get(home.vin);
-  return vehicle.epoch === home.epoch ? null : ctx.vehicles.key(home.vin, vehicle.epoch, keyId);
+  return { key: vehicle.epoch === home.epoch ? null : await ctx.vehicles.key(home.vin, vehicle.epoch, keyId), vehicle };
 }
 
 export async function credentialForKey(ctx: CredentialForKeyDeps, opts: CredentialForKeyOpts): Promise<IssuedCredential> {
-  const home = await (opts.home ?? ctx.vehicles.homeOfKey(opts.keyId));
+  const home = await homeOf(ctx, opts);
   if (!home) throw new DigitalKeyError('KEY_NOT_FOUND');
-  const key = await currentKey(ctx, home, opts.keyId);
-  // The key existed (its VIN index is there) but is not in the current epoch: wiped or revoked.
+  const found = await currentKey(ctx, home, opts.keyId);
+  const key = found.key;
+  // The key existed (something names it) but is not in the current epoch: wiped or revoked.
   if (!key) throw new DigitalKeyError('REVOKED');
   if (key.accountId !== opts.accountId) throw new DigitalKeyError('KEY_NOT_FOUND');
 
   const known = opts.known;
   const [vehicle, passkey, holder] = await Promise.all([
-    ctx.vehicles.get(home.vin),
+    found.vehicle ?? ctx.vehicles.get(home.vin),
     known?.passkey.passkeyId === key.passkeyId ? known.passkey : ctx.accounts.findPasskey(key.passkeyId),
     key.role !== 'main' ? null : known?.account.accountId === key.accountId ? known.account : ctx.accounts.find(key.accountId),
   ]);

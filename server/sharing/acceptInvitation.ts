@@ -75,7 +75,7 @@ export async function acceptInvitation(ctx: AcceptInvitationDeps, opts: AcceptIn
   }
   await invitations.forget(opts.code);
   try {
-    return await credentialForKey(ctx, { keyId: created.keyId, accountId: opts.accountId });
+    return await credentialForKey(ctx, { keyId: created.keyId, accountId: opts.accountId, home: Promise.resolve({ vin: created.vin, epoch: created.epoch }) });
   } catch (err) {
     if (!(err instanceof DigitalKeyError && err.code === 'NOT_YET_VALID') || created.notBefore === undefined) throw err;
     const vehicle = await ctx.vehicles.get(created.vin);

@@ -37,10 +37,10 @@ export const storeKeys = {
   vehicleAuditOfYear: (v: string, y: number) => `${PREFIX}:{${vin(v)}}:audit:${year(y)}`,
   /** Before issue 11's footprint work: which key a passkey holds on a vehicle in an epoch (hash passkeyId → keyId); no longer written, unlinked with its epoch. */
   vehiclePasskeyKeys: (v: string, epoch: number) => `${PREFIX}:{${vin(v)}}:passkeys:${epoch}`,
-  /** Which vehicle a key belongs to (written once at issuance). */
+  /** Before issue 11's second footprint step: which vehicle a key belongs to ("VIN epoch"); read and dropped by retention, no longer written (its passkey's record lists the key: `givenKeys`). */
   keyVehicle: (keyId: string) => `${PREFIX}:{k:${id(keyId)}}:vin`,
   account: (accountId: string) => `${PREFIX}:{a:${id(accountId)}}:account`,
-  /** e-mail (hashed, so no input shapes the key) → account id. */
+  /** e-mail (hashed, so no input shapes the key) → account id (a UUID as 22 characters; 36 in entries written before). */
   accountByEmail: (email: string) => `${PREFIX}:{e:${createHash('sha256').update(email.trim().toLowerCase()).digest('base64url')}}:account`,
   /** A passkey record (WebAuthn credential id → public key, counter, account). */
   passkey: (passkeyId: string) => `${PREFIX}:{p:${id(passkeyId)}}:passkey`,
@@ -78,7 +78,7 @@ export const storeKeys = {
   outboxIds: (accountId: string) => `${PREFIX}:{a:${id(accountId)}}:outbox-ids`,
   /** Open invitations of a vehicle (hash invitationId → SHA-256 of the code), for the main user's list. */
   vehicleInvitations: (v: string) => `${PREFIX}:{${vin(v)}}:invitations`,
-  /** Vehicles an account claimed (hash VIN → claim time); checked against the vehicle on read. */
+  /** Before issue 11's footprint work: vehicles an account claimed (hash VIN → claim time); read and pruned, no longer written (the account's record lists them: `claimedVins`). */
   accountVehicles: (accountId: string) => `${PREFIX}:{a:${id(accountId)}}:vehicles`,
   /** Which notifications of the outbox the account has read (hash id → time). */
   outboxRead: (accountId: string) => `${PREFIX}:{a:${id(accountId)}}:outbox-read`,

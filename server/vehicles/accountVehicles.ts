@@ -1,19 +1,36 @@
 /**
- * Which vehicles an account has: the ones it claimed (an index written before each claim commits)
- * and the ones it holds a key of (its passkeys' key lists). Both are only hints — the vehicle
- * document and the current epoch's keys decide, when read — so a stale entry is harmless.
+ * Which vehicles an account has: the ones it claimed (listed in its record before each claim
+ * commits; a hash of its own before issue 11's footprint work, still read) and the ones it holds a
+ * key of (its passkeys' key lists). Both are only hints — the vehicle document and the current
+ * epoch's keys decide, when read — so a stale entry is harmless.
  */
+import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId, Vin } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
 import type { DigitalKey, VehicleRecord } from '../domain/vehicleRecord.js';
 import { storeKeys } from '../store/storeKeys.js';
 
-/** Before a claim commits: remember that the account may hold this vehicle. */
-export async function rememberClaim(ctx: Pick<AppContext, 'store' | 'clock'>, accountId: AccountId, vin: Vin): Promise<void> {
-  await ctx.store.commit({ hset: [{ key: storeKeys.accountVehicles(accountId), field: vin, value: String(ctx.clock.now()) }] });
+/** Change the vehicles listed as claimed in an account's record; nothing when there is no such account (a hint only). */
+async function changeClaimed(ctx: Pick<AppContext, 'accounts'>, accountId: AccountId, change: (vins: Vin[]) => Vin[]): Promise<void> {
+  await ctx.accounts
+    .update(accountId, (account) => {
+      const { claimedVins, ...rest } = account;
+      const next = change(claimedVins ?? []);
+      return next.length > 0 ? { ...rest, claimedVins: next } : rest;
+    })
+    .catch((err: unknown) => {
+      if (!(err instanceof DigitalKeyError && err.code === 'NOT_FOUND')) throw err;
+    });
 }
 
-export async function forgetClaim(ctx: Pick<AppContext, 'store'>, accountId: AccountId, vin: Vin): Promise<void> {
+/** Before a claim commits: remember that the account may hold this vehicle. */
+export async function rememberClaim(ctx: Pick<AppContext, 'accounts'>, accountId: AccountId, vin: Vin): Promise<void> {
+  await changeClaimed(ctx, accountId, (vins) => (vins.includes(vin) ? vins : [...vins, vin]));
+}
+
+/** After a removal: forget the claim, in the account's record and in the hash written before. */
+export async function forgetClaim(ctx: Pick<AppContext, 'accounts' | 'store'>, accountId: AccountId, vin: Vin): Promise<void> {
+  await changeClaimed(ctx, accountId, (vins) => vins.filter((v) => v !== vin));
   await ctx.store.commit({ hdel: [{ key: storeKeys.accountVehicles(accountId), field: vin }] });
 }
 
@@ -46,7 +63,7 @@ export async function vehiclesOfAccount(ctx: Pick<AppContext, 'store' | 'account
   const account = await ctx.accounts.find(accountId);
   if (!account) return [];
   const keys = await liveKeysOf(ctx, accountId, account.passkeyIds);
-  const claimed = Object.keys(await ctx.store.hgetall(storeKeys.accountVehicles(accountId)));
+  const claimed = [...(account.claimedVins ?? []), ...Object.keys(await ctx.store.hgetall(storeKeys.accountVehicles(accountId)))];
   const vins = [...new Set([...claimed, ...keys.keys()])].sort();
   const out: AccountVehicle[] = [];
   for (const vin of vins) {

@@ -19,7 +19,7 @@ import type { Notification } from '../notifications/outbox.js';
 import type { SubscriptionGate } from '../subscriptions/subscriptionGate.js';
 import { rememberClaim } from './accountVehicles.js';
 
-export type ClaimVehicleDeps = Pick<AppContext, 'vehicles' | 'manifests' | 'clock' | 'config' | 'store' | 'metrics'> & {
+export type ClaimVehicleDeps = Pick<AppContext, 'vehicles' | 'accounts' | 'manifests' | 'clock' | 'config' | 'store' | 'metrics'> & {
   gate: SubscriptionGate;
 };
 

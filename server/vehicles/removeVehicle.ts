@@ -14,7 +14,7 @@ import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { forgetClaim } from './accountVehicles.js';
 import { readAuditTrail } from './auditTrail.js';
 
-export type RemoveVehicleDeps = WipeVehicleKeysDeps & Pick<AppContext, 'clock' | 'store'> & { gate: Pick<SubscriptionGate, 'beforeMainUserLeaves' | 'mainUserLeaves' | 'runFollowUps'> };
+export type RemoveVehicleDeps = WipeVehicleKeysDeps & Pick<AppContext, 'clock' | 'store' | 'accounts'> & { gate: Pick<SubscriptionGate, 'beforeMainUserLeaves' | 'mainUserLeaves' | 'runFollowUps'> };
 
 export interface RemoveVehicleOpts {
   vin: Vin;

@@ -5,7 +5,7 @@
  * that touches several records of one vehicle is one atomic step, on a single Redis or a cluster.
  */
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
-import { passkeyRecordSchema, passkeyStoredForm } from '../accounts/accountRecord.js';
+import { passkeyRecordSchema, passkeyStoredForm, type PasskeyRecord } from '../accounts/accountRecord.js';
 import { isVin, type KeyId, type PasskeyId, type Vin } from '../../shared/ids.js';
 import { keyAt, keyFields, storedKey, storedKeySchema, vehicleRecordSchema, vehicleStoredForm, type DigitalKey, type VehicleRecord } from '../domain/vehicleRecord.js';
 import { parseRecord, readRecord, recordText, updateRecord } from '../store/records.js';
@@ -147,27 +147,21 @@ export class VehicleRepository {
   }
 
   /**
-   * Note a key about to be made in the indexes that find it later: which vehicle it belongs to (and
-   * the epoch it is made in, so a refresh reads the key without the vehicle first), and its
-   * passkey's record (R6). Written before the key's commit; a dangling entry (when that commit
-   * fails) points at no key and is harmless. A passkey without a record gets no entry (nothing
-   * could revoke by it).
+   * Note a key about to be made in its passkey's record (`givenKeys`, "VIN keyId"): that entry is
+   * how a refresh finds the key's vehicle (the caller's passkey, read by authentication anyway) and
+   * how R6 finds a lost phone's keys. Written before the key's commit; a dangling entry (when that
+   * commit fails) points at no key and is harmless. A passkey without a record gets no entry
+   * (nothing could revoke by it, nor refresh with it).
    */
-  async indexKeyToBe(opts: KeyIndexEntry & { epoch: number }): Promise<void> {
-    await this.noteKeyHome(opts);
+  async indexKeyToBe(opts: KeyIndexEntry): Promise<void> {
     const entry = `${opts.vin} ${opts.keyId}`;
     await this.#changeGivenKeys(opts.passkeyId, (given) => (given.includes(entry) ? given : [...given, entry]));
-  }
-
-  /** Write where a key lives: "VIN epoch" (the epoch is a hint; entries written before it are "VIN"). */
-  async noteKeyHome(opts: { vin: Vin; keyId: KeyId; epoch: number }): Promise<void> {
-    await this.store.set(storeKeys.keyVehicle(opts.keyId), `${opts.vin} ${opts.epoch}`);
   }
 
   /**
    * Drop the index entries of keys that are dead for good (a commit that failed, or keys whose last
    * credential expired): each is in its own hash slot, so one small step each; idempotent. The
-   * passkey's key index of before (a hash of its own) loses the entry too.
+   * indexes of before lose the entry too: the key's VIN index and the passkey's key index hash.
    */
   async unindexKeys(entries: Array<Pick<KeyIndexEntry, 'vin' | 'keyId'> & { passkeyId?: PasskeyId | undefined }>): Promise<void> {
     for (const { vin, keyId, passkeyId } of entries) {
@@ -197,7 +191,11 @@ export class VehicleRepository {
     });
   }
 
-  /** Which vehicle a key id belongs to, and the epoch it was made in when the index says (null if unknown). */
+  /**
+   * Which vehicle a key made before issue 11's second footprint step belongs to, and the epoch it
+   * was made in when its VIN index says (null if unknown). Keys made since have no VIN index: their
+   * passkey's record lists them (`homeListedBy`).
+   */
   async homeOfKey(keyId: KeyId): Promise<KeyHome | null> {
     const entry = await this.store.get(storeKeys.keyVehicle(keyId));
     if (entry === null) return null;
@@ -226,6 +224,15 @@ export class VehicleRepository {
       return { vin, keyId };
     });
   }
+}
+
+/** Where a key lives when this passkey's record lists it (`givenKeys`, "VIN keyId"), else null; the epoch is the vehicle's to say. */
+export function homeListedBy(passkey: Pick<PasskeyRecord, 'givenKeys'>, keyId: KeyId): KeyHome | null {
+  for (const entry of passkey.givenKeys ?? []) {
+    const [vin = '', id, ...rest] = entry.split(' ');
+    if (id === keyId && rest.length === 0 && isVin(vin)) return { vin };
+  }
+  return null;
 }
 
 /** A key record read from its epoch's hash (either stored form, see storedKeySchema). */

@@ -89,7 +89,7 @@ async function populateKeys(ctx: AppContext, vin: string, target: number, main: 
   // The indexes first, as createKey writes them (a dangling index entry is harmless).
   await runPool(fresh.length, 64, async (i) => {
     const k = fresh[i]!;
-    await ctx.vehicles.indexKeyToBe({ vin, keyId: k.keyId, passkeyId: k.passkeyId, epoch: vehicle.epoch });
+    await ctx.vehicles.indexKeyToBe({ vin, keyId: k.keyId, passkeyId: k.passkeyId });
   });
   const { vehicle: after } = await ctx.vehicles.update(vin, (current) => {
     const keys: DigitalKey[] = fresh.map((k) => ({

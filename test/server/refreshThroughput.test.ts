@@ -125,17 +125,23 @@ describe('credential refresh', () => {
     expect(await codeOf(owner.api.request('POST', `/v1/keys/${keyId}/credential`, {}))).toMatch(/^(UNAUTHENTICATED|PASSKEY_DISABLED)$/);
   });
 
-  it("reads a key whose vehicle index has no epoch (written before it had one) or a stale one, and refuses a corrupt one", async () => {
+  it("finds a key made before by its VIN index (with no epoch, the right one or a stale one), and refuses a corrupt index", async () => {
     const v = await t.provision();
     const owner = await t.mainUserWithKey(v.vin, v.odometerKm);
     const keyId = owner.wallet.get(v.vin)!.keyId;
     const refresh = () => owner.api.request<{ keyId: string }>('POST', `/v1/keys/${keyId}/credential`, {});
     const index = storeKeys.keyVehicle(keyId);
-    expect(await t.store.get(index)).toBe(`${v.vin} 0`);
+    // A key made now has no VIN index: its passkey's record names its vehicle.
+    expect(await t.store.get(index)).toBeNull();
+    // As a key made before: its passkey's record does not list it, its VIN index names it.
+    await t.app.ctx.vehicles.unindexKeys([{ vin: v.vin, keyId, passkeyId: owner.passkeyId! }]);
+    expect(await codeOf(refresh())).toBe('KEY_NOT_FOUND');
 
-    for (const entry of [v.vin, `${v.vin} 7`]) {
+    for (const entry of [v.vin, `${v.vin} 0`, `${v.vin} 7`]) {
       await t.store.set(index, entry);
+      trips.reset();
       expect((await refresh()).keyId, entry).toBe(keyId);
+      if (entry === `${v.vin} 0`) expect(trips.count, trips.calls.join(', ')).toBeLessThanOrEqual(3);
     }
     // After a wipe the key is gone, whatever the index says.
     await t.store.set(index, `${v.vin} 0`);
@@ -146,5 +152,16 @@ describe('credential refresh', () => {
       await t.store.set(index, corrupt);
       await expect(t.app.ctx.vehicles.homeOfKey(keyId), corrupt).rejects.toMatchObject({ code: 'CORRUPT_RECORD' });
     }
+  });
+
+  it("refreshes a key for its account's other phone too: that passkey's record names the key", async () => {
+    const v = await t.provision();
+    const owner = await t.mainUserWithKey(v.vin, v.odometerKm);
+    const keyId = owner.wallet.get(v.vin)!.keyId;
+    const second = await addPhone(t, owner, 'Tablet');
+    expect((await second.api.request<{ keyId: string }>('POST', `/v1/keys/${keyId}/credential`, {})).keyId).toBe(keyId);
+    const stranger = t.phone();
+    await stranger.signUp(`stranger-${v.vin}@example.com`, 'Stranger');
+    expect(await codeOf(stranger.api.request('POST', `/v1/keys/${keyId}/credential`, {}))).toBe('KEY_NOT_FOUND');
   });
 });

@@ -71,9 +71,17 @@ describe('a key record as stored (issue 11: compact, and older records still rea
     expect(stored).not.toHaveProperty('epoch');
     expect(stored).not.toHaveProperty('passkeyId'); // short names
     expect(stored).toHaveProperty('p');
+    expect(stored).toMatchObject({ r: 'm', m: 'ulst' }); // role and commands as letters
     expect(JSON.stringify(stored)).not.toMatch(SPELLED_UUID);
     const key = await t.app.ctx.vehicles.key(vin, 0, keyId);
-    expect(key).toMatchObject({ keyId, vin, epoch: 0, role: 'main', passkeyId: phone.passkeyId });
+    expect(key).toMatchObject({ keyId, vin, epoch: 0, role: 'main', passkeyId: phone.passkeyId, perms: ['unlock', 'lock', 'start', 'trunk'] });
+
+    // The first compact form (short names, role and commands spelled out) still reads.
+    await t.store.commit({ hset: [{ key: hash, field: keyId, value: JSON.stringify({ ...stored, r: 'main', m: ['unlock', 'lock', 'start', 'trunk'] }) }] });
+    expect(await t.app.ctx.vehicles.key(vin, 0, keyId)).toEqual(key);
+    // Letters that name no command are no perms: CORRUPT_RECORD, never a silently mistyped key.
+    await t.store.commit({ hset: [{ key: hash, field: keyId, value: JSON.stringify({ ...stored, m: 'ux' }) }] });
+    await expectRejectsWithCode(t.app.ctx.vehicles.key(vin, 0, keyId), 'CORRUPT_RECORD');
 
     // A record written before issue 11 carries every field.
     await t.store.commit({ hset: [{ key: hash, field: keyId, value: JSON.stringify(key) }] });
@@ -111,6 +119,49 @@ describe('accounts, passkeys and vehicles as stored (issue 11: compact, and olde
     await expectRejectsWithCode(t.app.ctx.accounts.find(accountId), 'CORRUPT_RECORD');
   });
 
+  it("the e-mail index holds the account id as 22 characters; an entry written before (36) still reads, is still claimed by its account and released", async () => {
+    const { vin, odometerKm } = await t.provision();
+    const phone = await t.mainUserWithKey(vin, odometerKm);
+    const accountId = phone.accountId!;
+    const email = (await t.app.ctx.accounts.find(accountId))!.email;
+    const index = storeKeys.accountByEmail(email);
+    expect(await t.store.get(index)).toHaveLength(22);
+    expect(await t.app.ctx.accounts.ownerOfEmail(email)).toBe(accountId);
+
+    await t.store.set(index, accountId);
+    expect(await t.app.ctx.accounts.ownerOfEmail(email)).toBe(accountId);
+    expect((await t.app.ctx.accounts.findByEmail(email))?.accountId).toBe(accountId);
+    expect(await t.app.ctx.accounts.claimEmail(email, accountId)).toBe(true);
+    expect(await t.app.ctx.accounts.claimEmail(email, 'c19ff893-4f61-4d2b-bbf3-145e3eec9da0')).toBe(false);
+    await t.app.ctx.accounts.releaseEmail(email, 'c19ff893-4f61-4d2b-bbf3-145e3eec9da0');
+    expect(await t.store.get(index)).toBe(accountId);
+    await t.app.ctx.accounts.releaseEmail(email, accountId);
+    expect(await t.store.get(index)).toBeNull();
+  });
+
+  it("an account lists the vehicles it claimed in its record (no hash of its own); a claim hash written before is still read, and pruned when the vehicle is removed", async () => {
+    const a = await t.provision();
+    const b = await t.provision();
+    const owner = t.phone();
+    await owner.signUp(`claims-${a.vin}@example.com`, 'Owner');
+    await owner.claim(a.vin, { method: 'odometer', odometerKm: a.odometerKm });
+    const accountId = owner.accountId!;
+    expect((await t.app.ctx.accounts.find(accountId))?.claimedVins).toEqual([a.vin]);
+    expect(JSON.parse((await t.store.get(storeKeys.account(accountId))) ?? 'null')).toMatchObject({ cv: [a.vin] });
+    expect(await t.store.hgetall(storeKeys.accountVehicles(accountId))).toEqual({});
+
+    // As a claim made before: only the hash lists it.
+    await t.app.ctx.vehicles.update(b.vin, (v) => ({ vehicle: { ...v, mainUser: { accountId, since: 1, method: 'qr', termsAcceptedAt: 1 } }, result: null }));
+    await t.store.commit({ hset: [{ key: storeKeys.accountVehicles(accountId), field: b.vin, value: '1' }] });
+    const vins = async () => (await owner.api.request<{ vehicles: Array<{ vin: string }> }>('GET', '/v1/me/vehicles')).vehicles.map((v) => v.vin);
+    expect(await vins()).toEqual([a.vin, b.vin].sort());
+    await owner.api.request('DELETE', `/v1/me/vehicles/${b.vin}`, {});
+    await owner.api.request('DELETE', `/v1/me/vehicles/${a.vin}`, {});
+    expect(await vins()).toEqual([]);
+    expect(await t.store.hgetall(storeKeys.accountVehicles(accountId))).toEqual({});
+    expect((await t.app.ctx.accounts.find(accountId))?.claimedVins).toBeUndefined();
+  });
+
   it('a passkey leaves out its id, a zero counter and no disabling, uses short names, and the long form written before still reads', async () => {
     const { vin, odometerKm } = await t.provision();
     const phone = await t.mainUserWithKey(vin, odometerKm);
@@ -125,8 +176,23 @@ describe('accounts, passkeys and vehicles as stored (issue 11: compact, and olde
     const passkey = await t.app.ctx.accounts.findPasskey(passkeyId);
     expect(passkey).toMatchObject({ passkeyId, accountId: phone.accountId, disabled: null });
 
+    // The public key as x ‖ y, the usual backed-up flag left out, instants in base 36.
+    expect(stored).not.toHaveProperty('b');
+    expect(stored.k).toMatch(/^\.[A-Za-z0-9_-]{86}$/);
+    expect(typeof stored.c).toBe('string');
+
     await t.store.set(key, JSON.stringify(passkey));
     expect(await t.app.ctx.accounts.findPasskey(passkeyId)).toEqual(passkey);
+    // The first compact form (the COSE key whole, every flag, instants as numbers) still reads.
+    await t.store.set(key, JSON.stringify({ ...stored, k: passkey!.publicKey, b: true, c: passkey!.createdAt }));
+    expect(await t.app.ctx.accounts.findPasskey(passkeyId)).toEqual(passkey);
+    // A COSE key laid out otherwise is stored as it is.
+    const other = `${passkey!.publicKey.slice(0, -2)}AA`;
+    await t.app.ctx.accounts.updatePasskey(passkeyId, (p) => ({ ...p, publicKey: 'pQECAyYgASFYIA' }));
+    expect(JSON.parse((await t.store.get(key)) ?? 'null')).toMatchObject({ k: 'pQECAyYgASFYIA' });
+    await t.app.ctx.accounts.updatePasskey(passkeyId, (p) => ({ ...p, publicKey: other }));
+    expect((await t.app.ctx.accounts.findPasskey(passkeyId))?.publicKey).toBe(other);
+    await t.app.ctx.accounts.updatePasskey(passkeyId, (p) => ({ ...p, publicKey: passkey!.publicKey }));
     const disabled = { at: 5, by: null, reason: 'lost' };
     await t.app.ctx.accounts.updatePasskey(passkeyId, (p) => ({ ...p, disabled }));
     expect(JSON.parse((await t.store.get(key)) ?? 'null')).not.toHaveProperty('passkeyId');

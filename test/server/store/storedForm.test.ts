@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ACCOUNT_ALIASES, PASSKEY_ALIASES, accountRecordSchema, passkeyRecordSchema } from '../../../server/accounts/accountRecord.js';
 import { KEY_ALIASES, VEHICLE_ALIASES, digitalKeySchema, vehicleRecordSchema } from '../../../server/domain/vehicleRecord.js';
-import { compactAliases, compactForm, uuidList, uuidValue } from '../../../server/store/storedForm.js';
+import { compactAliases, compactForm, timeValue, uuidList, uuidValue } from '../../../server/store/storedForm.js';
 import { AUDIT_ALIASES, auditEntrySchema } from '../../../server/vehicles/auditTrail.js';
 import { expectThrowsWithCode } from '../../support/expectErrorCode.js';
 
@@ -61,6 +61,15 @@ describe('compactForm', () => {
     const short = Buffer.from(id.replaceAll('-', ''), 'hex').toString('base64url');
     expect(f.encode({ accountId: id, inner: [{ accountId: id }, { accountId: 'a1' }] })).toEqual({ accountId: short, n: [{ accountId: short }, { accountId: 'a1' }] });
     expect(f.decode({ accountId: short, n: [{ accountId: id }] })).toEqual({ accountId: id, inner: [{ accountId: id }] });
+  });
+
+  it('spells an instant in base 36 and reads a number stored before; anything else stays as it is', () => {
+    const at = Date.UTC(2026, 10, 25, 12, 0, 0);
+    expect(timeValue.encode(at)).toBe(at.toString(36));
+    expect((timeValue.encode(at) as string).length).toBe(8);
+    expect(timeValue.decode(timeValue.encode(at))).toBe(at);
+    expect(timeValue.decode(at)).toBe(at);
+    for (const other of [-1, 1.5, 'x!', null]) expect(timeValue.decode(timeValue.encode(other))).toBe(other);
   });
 
   it('refuses alias tables where a short name repeats or is also a long one', () => {

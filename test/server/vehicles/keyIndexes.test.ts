@@ -1,8 +1,9 @@
 /**
  * What a digital key costs in storage keys (issue 11: Redis bytes per key). A key is one field of
  * its epoch's hash; "one key per passkey per vehicle" is read from the epoch's keys, and the keys a
- * passkey was given are listed in its record (R6), not in indexes of their own; a passkey's key
- * index written before is still read (R6) and pruned with its keys.
+ * passkey was given are listed in its record (R6, and how a refresh finds the key's vehicle), not
+ * in indexes of their own; a passkey's key index and a key's VIN index written before are still
+ * read and pruned with their keys.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revokeLostPasskey } from '../../../server/keys/revokeLostPasskey.js';
@@ -42,6 +43,7 @@ describe('the keys a passkey was given (R6)', () => {
     expect((await t.app.ctx.accounts.findPasskey(passkeyId))?.givenKeys).toEqual([`${v.vin} ${keyId}`]);
     expect(await t.store.get(storeKeys.passkey(passkeyId))).not.toContain(keyId);
     expect(await t.app.ctx.vehicles.keysGivenToPasskey(passkeyId)).toEqual([{ vin: v.vin, keyId }]);
+    expect(await t.store.get(storeKeys.keyVehicle(keyId))).toBeNull();
   });
 
   it('a key index written before (its own hash) is still read and pruned', async () => {
