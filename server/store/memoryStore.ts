@@ -129,6 +129,21 @@ export class MemoryStore implements Store {
     if (zset && zset.size === 0) this.#data.delete(key);
   }
 
+  async zlower(key: string, member: string, score: number): Promise<void> {
+    if (!Number.isFinite(score)) throw new Error('ERR the score is not a finite number');
+    const zset = this.#zset(key) ?? this.#create(key, { kind: 'zset', value: new Map<string, number>() });
+    const current = zset.get(member);
+    zset.set(member, current === undefined || current > score ? score : current - 1);
+  }
+
+  async zswap(key: string, member: string, expected: number | null, score: number | null): Promise<boolean> {
+    if (score !== null && !Number.isFinite(score)) throw new Error('ERR the score is not a finite number');
+    if ((this.#zset(key)?.get(member) ?? null) !== expected) return false;
+    if (score === null) await this.zrem(key, member);
+    else await this.zadd(key, member, score);
+    return true;
+  }
+
   async commit(tx: StoreTransaction): Promise<boolean> {
     assertOneHashTag(transactionKeys(tx));
     for (const e of tx.expect ?? []) {

@@ -102,9 +102,32 @@ end
 return 1
 `;
 
-/** The script as ioredis exposes it after `defineCommand` (EVALSHA, falling back to EVAL). */
+/** Store.zlower: KEYS[1] the sorted set, ARGV member and score. */
+const ZLOWER_LUA = `
+local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
+local at = tonumber(ARGV[2])
+if s and tonumber(s) <= at then at = tonumber(s) - 1 end
+redis.call('ZADD', KEYS[1], at, ARGV[1])
+return 1
+`;
+
+/** Store.zswap: KEYS[1] the sorted set, ARGV member, expected score ('' = absent), new score ('' = remove). */
+const ZSWAP_LUA = `
+local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if ARGV[2] == '' then
+  if s then return 0 end
+elseif not s or tonumber(s) ~= tonumber(ARGV[2]) then
+  return 0
+end
+if ARGV[3] == '' then redis.call('ZREM', KEYS[1], ARGV[1]) else redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1]) end
+return 1
+`;
+
+/** The scripts as ioredis exposes them after `defineCommand` (EVALSHA, falling back to EVAL). */
 interface WithCommit {
   sdkCommit(numKeys: number, ...keysThenTx: string[]): Promise<number>;
+  sdkZlower(key: string, member: string, score: string): Promise<number>;
+  sdkZswap(key: string, member: string, expected: string, score: string): Promise<number>;
 }
 
 /** Whether `defineCommand` has added the commit script to this client (the constructor does). */
@@ -154,6 +177,8 @@ export class RedisStore implements Store {
     this.#replicaWait = opts.replicaWait ?? { replicas: 0, timeoutMs: 0 };
     client.on('error', ignore);
     client.defineCommand('sdkCommit', { lua: COMMIT_LUA });
+    client.defineCommand('sdkZlower', { lua: ZLOWER_LUA, numberOfKeys: 1 });
+    client.defineCommand('sdkZswap', { lua: ZSWAP_LUA, numberOfKeys: 1 });
   }
 
   async get(key: string): Promise<string | null> {
@@ -214,6 +239,20 @@ export class RedisStore implements Store {
 
   async zrem(key: string, member: string): Promise<void> {
     await this.#run(this.#client, () => this.#client.zrem(key, member));
+  }
+
+  async zlower(key: string, member: string, score: number): Promise<void> {
+    if (!Number.isFinite(score)) throw new Error('ERR the score is not a finite number');
+    const c = this.#client;
+    if (!hasCommit(c)) throw new Error('the due index scripts are not defined on this Redis client');
+    await this.#run(c, () => c.sdkZlower(key, member, String(score)));
+  }
+
+  async zswap(key: string, member: string, expected: number | null, score: number | null): Promise<boolean> {
+    if (score !== null && !Number.isFinite(score)) throw new Error('ERR the score is not a finite number');
+    const c = this.#client;
+    if (!hasCommit(c)) throw new Error('the due index scripts are not defined on this Redis client');
+    return (await this.#run(c, () => c.sdkZswap(key, member, expected === null ? '' : String(expected), score === null ? '' : String(score)))) === 1;
   }
 
   async commit(tx: StoreTransaction): Promise<boolean> {

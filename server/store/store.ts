@@ -26,6 +26,17 @@ export interface Store {
   zrangeByScore(key: string, maxScore: number, limit: number): Promise<Array<{ member: string; score: number }>>;
   /** Remove a member from a sorted set (ZREM); a missing member or set is fine. An emptied set is deleted. */
   zrem(key: string, member: string): Promise<void>;
+  /**
+   * File a member no later than `score`, atomically: add it, or move it earlier. A member already at
+   * `score` or earlier is moved 1 earlier all the same, so that a {@link Store.zswap} based on the
+   * score read before fails: filing before a commit is never lost to a move that did not see it.
+   */
+  zlower(key: string, member: string, score: number): Promise<void>;
+  /**
+   * Compare-and-set of a member's score, atomically: only if its score is `expected` (null: the member
+   * is absent), set it to `score` (null: remove the member; an emptied set is deleted). Returns whether it did.
+   */
+  zswap(key: string, member: string, expected: number | null, score: number | null): Promise<boolean>;
   /** Atomically check every expectation, then apply every write; false (and nothing written) if one fails. */
   commit(tx: StoreTransaction): Promise<boolean>;
   publish(channel: string, message: string): Promise<void>;

@@ -7,8 +7,8 @@
  *   instances do not work on one vehicle at once; a crashed instance's lease simply runs out;
  * - every step is compare-and-set on the vehicle document, and every charge carries the idempotency
  *   key written before it was sent, so even work redone after a lost lease happens exactly once;
- * - an entry is removed only after the vehicle was filed under its next due time: a crash at any
- *   point leaves the work findable (resumable).
+ * - a vehicle's entry moves to its next due time in one step, and only if nobody filed it again
+ *   since it was read: a crash at any point leaves the work findable (resumable).
  * Time is the injected clock: `runDue()` does what is due "now", so a test moves through years by
  * setting a ManualClock and calling it. In production `start()` runs it on a timer.
  */
@@ -63,11 +63,8 @@ export class SubscriptionScheduler {
           await service.processVehicle(entry.vin).catch((err: unknown) => failures.push(err));
           await applyRetention(ctx, entry.vin).catch((err: unknown) => failures.push(err));
           if (failures.length > 0) throw failures[0];
-          const vehicle = await ctx.vehicles.find(entry.vin);
-          // File it under its next time first, then drop this entry: never a moment with neither. The
-          // next time may be this very entry (work still due now: a notice the outbox refused): keep it.
-          const filed = vehicle ? await service.due.sync(vehicle) : null;
-          if (filed !== entry.member) await service.due.remove(entry.member);
+          // Moved to its next time in one step (never a moment with no entry), unless filed again meanwhile.
+          await service.due.settle(entry, await ctx.vehicles.find(entry.vin));
           summary.processed += 1;
         } catch (err) {
           summary.failed += 1;

@@ -7,7 +7,7 @@
 import type { Store, StoreTransaction } from '../../server/store/store.js';
 import { hrnow, msSince } from './benchSupport.js';
 
-export type StoreOperation = 'get' | 'set' | 'take' | 'del' | 'hget' | 'hgetall' | 'range' | 'zadd' | 'zrangeByScore' | 'zrem' | 'commit' | 'publish' | 'subscribe' | 'ping';
+export type StoreOperation = 'get' | 'set' | 'take' | 'del' | 'hget' | 'hgetall' | 'range' | 'zadd' | 'zrangeByScore' | 'zrem' | 'zlower' | 'zswap' | 'commit' | 'publish' | 'subscribe' | 'ping';
 
 export interface OperationTiming {
   calls: number;
@@ -86,6 +86,12 @@ export class TimedStore implements Store {
   }
   zrem(key: string, member: string) {
     return this.#time('zrem', () => this.inner.zrem(key, member));
+  }
+  zlower(key: string, member: string, score: number) {
+    return this.#time('zlower', () => this.inner.zlower(key, member, score));
+  }
+  zswap(key: string, member: string, expected: number | null, score: number | null) {
+    return this.#time('zswap', () => this.inner.zswap(key, member, expected, score));
   }
   commit(tx: StoreTransaction) {
     for (const w of [...(tx.set ?? []), ...(tx.hset ?? []), ...(tx.append ?? [])]) this.commitBytes += w.value.length;

@@ -59,6 +59,12 @@ export class FaultyStore implements Store {
   zrem(key: string, member: string) {
     return this.inner.zrem(key, member);
   }
+  zlower(key: string, member: string, score: number) {
+    return this.inner.zlower(key, member, score);
+  }
+  zswap(key: string, member: string, expected: number | null, score: number | null) {
+    return this.inner.zswap(key, member, expected, score);
+  }
   async commit(tx: StoreTransaction) {
     await this.beforeCommit?.(tx);
     const committed = await this.inner.commit(tx);

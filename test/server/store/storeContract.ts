@@ -621,6 +621,34 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreUn
         expect(all.map((e) => e.member)).toEqual(Array.from({ length: 20 }, (_, i) => `m${String(i).padStart(2, '0')}`));
       });
 
+      it('zlower adds a member or moves it earlier, never later; one already at or before the score moves 1 earlier (a filing is always seen)', async () => {
+        const key = storeKeys.vehicleTokenUse(uniqueVin(), SAMPLE_TOKEN_ID);
+        const at = Date.UTC(2031, 1, 28, 23, 59, 59, 999);
+        await store.zlower(key, 'm', at);
+        expect(await peer.zrangeByScore(key, 1e15, 10)).toEqual([{ member: 'm', score: at }]);
+        await peer.zlower(key, 'm', at - 50);
+        expect(await store.zrangeByScore(key, 1e15, 10)).toEqual([{ member: 'm', score: at - 50 }]);
+        await store.zlower(key, 'm', at + 1000);
+        expect(await store.zrangeByScore(key, 1e15, 10)).toEqual([{ member: 'm', score: at - 51 }]);
+        await store.zlower(key, 'm', at - 51);
+        expect(await store.zrangeByScore(key, 1e15, 10)).toEqual([{ member: 'm', score: at - 52 }]);
+      });
+
+      it('zswap sets or removes a member only if its score is the one expected (null: absent)', async () => {
+        const key = storeKeys.vehicleTokenUse(uniqueVin(), SAMPLE_TOKEN_ID);
+        const at = Date.UTC(2031, 1, 28, 23, 59, 59, 999);
+        expect(await store.zswap(key, 'm', 5, at)).toBe(false);
+        expect(await store.zswap(key, 'm', null, at)).toBe(true);
+        expect(await peer.zswap(key, 'm', null, 1)).toBe(false);
+        expect(await peer.zswap(key, 'm', at - 1, 1)).toBe(false);
+        expect(await peer.zswap(key, 'm', at, at + 7)).toBe(true);
+        expect(await store.zrangeByScore(key, 1e15, 10)).toEqual([{ member: 'm', score: at + 7 }]);
+        expect(await store.zswap(key, 'm', at, null)).toBe(false);
+        expect(await store.zswap(key, 'm', at + 7, null)).toBe(true);
+        expect(await store.zrangeByScore(key, 1e15, 10)).toEqual([]);
+        expect(await store.commit({ expect: [{ key, value: null }] })).toBe(true);
+      });
+
       it('a missing set reads as empty; a key of another type is a WRONGTYPE error', async () => {
         expect(await store.zrangeByScore(storeKeys.vehicleTokenUse(uniqueVin(), SAMPLE_TOKEN_ID), 1e15, 10)).toEqual([]);
         const key = storeKeys.vehicleTokenUse(uniqueVin(), SAMPLE_TOKEN_ID);

@@ -175,4 +175,54 @@ describe('crashes and resumption', () => {
     await a.app.scheduler.runDue();
     expect(gateway.chargeCalls).toBe(2);
   });
+
+  it('a vehicle is filed once in the due index: before the commit (now), then moved to its next time by the scheduler', async () => {
+    const { a, clock, store } = await twoInstances('redis');
+    const { vin } = await monthlySubscriber(a);
+    const mine = async () => (await store.zrangeByScore(storeKeys.subscriptionsDue(), 1e15, 1000)).filter((e) => e.member.startsWith(vin));
+    const filed = await mine();
+    expect(filed).toHaveLength(1);
+    expect(filed[0]!.member).toBe(vin);
+    expect(filed[0]!.score).toBeLessThanOrEqual(START);
+    clock.advance(1000);
+    await a.app.scheduler.runDue();
+    expect(await mine()).toEqual([{ member: vin, score: addMonths(START, 1) }]);
+  });
+
+  it('a filing made while the scheduler works on the vehicle is not undone: the vehicle stays due and is looked at again', async () => {
+    const { a, clock } = await twoInstances('redis');
+    const { vin } = await monthlySubscriber(a);
+    clock.advance(1000);
+    const [entry] = (await a.app.subscriptions.due.due(clock.now(), 1000)).filter((e) => e.vin === vin);
+    expect(entry).toBeDefined();
+    // Another request files the vehicle (before its commit) at the very instant the entry holds.
+    await a.app.subscriptions.due.add(vin, entry!.at);
+    await a.app.subscriptions.due.settle(entry!, await a.app.ctx.vehicles.find(vin));
+    expect((await a.app.subscriptions.due.due(clock.now(), 1000)).filter((e) => e.vin === vin)).toEqual([{ member: vin, vin, at: entry!.at - 1 }]);
+    await a.app.scheduler.runDue();
+    expect((await a.app.subscriptions.due.due(clock.now(), 1000)).filter((e) => e.vin === vin)).toEqual([]);
+  });
+
+  it('entries written before ("VIN|dueAt", one per filing) still read, and the scheduler replaces them with the one entry', async () => {
+    const { a, clock, store, gateway } = await twoInstances('memory');
+    const { vin } = await monthlySubscriber(a);
+    await store.zrem(storeKeys.subscriptionsDue(), vin);
+    await store.zadd(storeKeys.subscriptionsDue(), `${vin}|${START}`, START);
+    await store.zadd(storeKeys.subscriptionsDue(), `${vin}|${addMonths(START, 1)}`, addMonths(START, 1));
+    clock.advance(1000);
+    expect((await a.app.scheduler.runDue()).failed).toBe(0);
+    expect(await store.zrangeByScore(storeKeys.subscriptionsDue(), 1e15, 1000)).toEqual([
+      { member: vin, score: addMonths(START, 1) },
+      { member: `${vin}|${addMonths(START, 1)}`, score: addMonths(START, 1) },
+    ]);
+    clock.set(addMonths(START, 1));
+    await a.app.scheduler.runDue();
+    expect(gateway.chargeCalls).toBe(2);
+    // The old entry's replacement files the vehicle once more: no later than its next renewal.
+    const [only, ...rest] = await store.zrangeByScore(storeKeys.subscriptionsDue(), 1e15, 1000);
+    expect(rest).toEqual([]);
+    expect(only!.member).toBe(vin);
+    expect(only!.score).toBeGreaterThan(addMonths(START, 2) - 1000);
+    expect(only!.score).toBeLessThanOrEqual(addMonths(START, 2));
+  });
 });

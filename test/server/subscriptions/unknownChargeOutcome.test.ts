@@ -94,7 +94,7 @@ describe('R10: a charge whose outcome stays unknown', () => {
     await t.app.scheduler.runDue();
     clock.advance(61_000);
     await t.app.scheduler.runDue();
-    expect((await dueMembers(t)).some((m) => m.startsWith(`${vin}|`))).toBe(true);
+    expect(await dueMembers(t)).toContain(vin);
     sim.outage = false;
     clock.advance(DAY_MS);
     await t.app.scheduler.runDue();
@@ -123,7 +123,7 @@ describe('R10: a charge whose outcome stays unknown', () => {
     clock.set(addMonths(START, 1));
     await t.app.scheduler.runDue();
     expect((await currentSub(t, vin)).current).toMatchObject({ status: 'past-due', failedAttempts: 1 });
-    expect((await dueMembers(t)).some((m) => m.startsWith(`${vin}|`))).toBe(true);
+    expect(await dueMembers(t)).toContain(vin);
     outboxDown = false;
     clock.advance(DAY_MS);
     await t.app.scheduler.runDue();
