@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { permsSchema, type Command } from '../../shared/commands.js';
 import { linkSecretSchema } from '../../shared/ble/linkKeys.js';
 import { vinSchema } from '../../shared/ids.js';
-import { compactForm, uuidValue, type StoredForm, type ValueForm } from '../store/storedForm.js';
+import { compactForm, timeValue, uuidValue, type StoredForm, type ValueForm } from '../store/storedForm.js';
 import { vehicleSubscriptionsSchema } from './subscriptionRecord.js';
 
 export const claimMethodSchema = z.enum(['odometer', 'qr']);
@@ -153,9 +153,59 @@ const p256JwkValue: ValueForm = {
 /** Ids that are always UUIDs, stored as 22 characters (server/store/storedForm.ts `uuidValue`). */
 const VEHICLE_UUID_FIELDS = { accountId: uuidValue, subscriptionId: uuidValue, holder: uuidValue, keyId: uuidValue };
 
-/** A vehicle document as stored under its VIN: without the VIN, `revoked` only when not empty, UUIDs and the car's key compact, short names (server/store/storedForm.ts). */
+/** Instants in ms, wherever they are in the document (never a field of another type by the same name), stored in base 36. */
+const VEHICLE_TIME_FIELDS = Object.fromEntries(
+  ['provisionedAt', 'since', 'termsAcceptedAt', 'changedAt', 'endedAt', 'createdAt', 'anchor', 'periodStart', 'periodEnd', 'withdrawalUntil', 'cancelAt', 'cancelledAt', 'retryAt', 'requestedAt', 'startedAt', 'resumeAt'].map((name) => [name, timeValue]),
+);
+
+/** How the main user claimed, as one letter ("o", "q"); the word written before reads unchanged. */
+const claimMethodValue: ValueForm = {
+  encode: (value) => (value === 'odometer' ? 'o' : value === 'qr' ? 'q' : value),
+  decode: (stored) => (stored === 'o' ? 'odometer' : stored === 'q' ? 'qr' : stored),
+};
+
+/** Fields left out at their usual value (a fresh vehicle, a running subscription that nothing went wrong with), put back on read. */
+const VEHICLE_DEFAULTS = {
+  revoked: [],
+  epoch: 0,
+  seq: 0,
+  sharedKeys: 0,
+  'subscriptions.trialUsed': false,
+  'subscriptions.effects': [],
+  'subscriptions.current.status': 'active',
+  'subscriptions.current.periodsPaid': 0,
+  'subscriptions.current.autoRenew': true,
+  'subscriptions.current.failedAttempts': 0,
+  'subscriptions.current.refundedCents': 0,
+};
+
+/** The subscription's payer is left out while it is the main user (nearly always), and put back from it on read. */
+function payerLeftOut(record: unknown): unknown {
+  if (typeof record !== 'object' || record === null) return record;
+  const r = record as { mainUser?: { accountId?: unknown } | null; subscriptions?: { current?: { accountId?: unknown } | null } };
+  const current = r.subscriptions?.current;
+  if (!current || current.accountId === undefined || current.accountId !== r.mainUser?.accountId) return record;
+  const { accountId: _payer, ...rest } = current;
+  return { ...r, subscriptions: { ...r.subscriptions, current: rest } };
+}
+
+function payerPutBack(record: unknown): unknown {
+  if (typeof record !== 'object' || record === null) return record;
+  const r = record as { mainUser?: { accountId?: unknown } | null; subscriptions?: { current?: Record<string, unknown> | null } };
+  const current = r.subscriptions?.current;
+  if (current && typeof current === 'object' && !('accountId' in current) && r.mainUser?.accountId !== undefined) current.accountId = r.mainUser.accountId;
+  return record;
+}
+
+/**
+ * A vehicle document as stored under its VIN: without the VIN, fields at their usual value left out
+ * (VEHICLE_DEFAULTS), the subscription's payer left out while it is the main user, UUIDs, instants,
+ * the claim method and the car's key compact, short names (server/store/storedForm.ts). Every
+ * shape written before reads unchanged.
+ */
 export function vehicleStoredForm(vin: string): StoredForm {
-  return compactForm({ aliases: VEHICLE_ALIASES, defaults: { revoked: [] }, place: { vin }, values: { ...VEHICLE_UUID_FIELDS, vehiclePublicJwk: p256JwkValue } });
+  const form = compactForm({ aliases: VEHICLE_ALIASES, defaults: VEHICLE_DEFAULTS, place: { vin }, values: { ...VEHICLE_UUID_FIELDS, ...VEHICLE_TIME_FIELDS, method: claimMethodValue, vehiclePublicJwk: p256JwkValue } });
+  return { encode: (record) => form.encode(payerLeftOut(record)), decode: (stored) => payerPutBack(form.decode(stored)) };
 }
 
 export const keyRoleSchema = z.enum(['main', 'shared']);

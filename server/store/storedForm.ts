@@ -25,7 +25,11 @@ export interface StoredForm {
 export interface CompactFormOpts {
   /** Long field name → short stored name, at any depth. A short name must never be a field name of the record kind. */
   aliases: Readonly<Record<string, string>>;
-  /** Top-level fields left out while they hold this value (compared as JSON), put back on read. */
+  /**
+   * Fields left out while they hold this value (compared as JSON), put back on read: a top-level
+   * field by its name, a nested one by its dotted path of long names ("subscriptions.current.autoRenew",
+   * put back only where its parent object is there).
+   */
   defaults?: Readonly<Record<string, unknown>>;
   /** Top-level fields the storage key says: left out, put back on read; a stored one that disagrees is CORRUPT_RECORD. */
   place?: Readonly<Record<string, unknown>>;
@@ -87,6 +91,17 @@ export function compactAliases(aliases: Readonly<Record<string, string>>): { toS
   return { toShort, toLong };
 }
 
+/** The object at `path` under `record` (null if a step is missing or not an object); with `copy`, each step is copied on the way (so the caller's record is never changed). */
+function parentOf(record: Record<string, unknown>, path: readonly string[], copy: boolean): Record<string, unknown> | null {
+  let at = record;
+  for (const step of path) {
+    const next = at[step];
+    if (!isPlainObject(next)) return null;
+    at = copy ? (at[step] = { ...next }) : next;
+  }
+  return at;
+}
+
 const tables = new WeakMap<object, ReturnType<typeof compactAliases>>();
 
 /** A compact stored form (see the module header). */
@@ -94,7 +109,10 @@ export function compactForm(opts: CompactFormOpts): StoredForm {
   let t = tables.get(opts.aliases);
   if (!t) tables.set(opts.aliases, (t = compactAliases(opts.aliases)));
   const { toShort, toLong } = t;
-  const defaults = Object.entries(opts.defaults ?? {}).map(([k, v]) => [k, v, JSON.stringify(v)] as const);
+  const defaults = Object.entries(opts.defaults ?? {}).map(([path, v]) => {
+    const parts = path.split('.');
+    return { parent: parts.slice(0, -1), k: parts.at(-1) ?? path, v, json: JSON.stringify(v) };
+  });
   const place = Object.entries(opts.place ?? {});
   const out: Walk = { names: toShort, values: new Map(Object.entries(opts.values ?? {})), verbatim: new Set(opts.verbatim ?? []) };
   const back: Walk = { ...out, names: toLong };
@@ -103,13 +121,19 @@ export function compactForm(opts: CompactFormOpts): StoredForm {
       if (!isPlainObject(record)) return record;
       const kept = { ...record };
       for (const [k] of place) delete kept[k];
-      for (const [k, , json] of defaults) if (k in kept && JSON.stringify(kept[k]) === json) delete kept[k];
+      for (const { parent, k, json } of defaults) {
+        const holder = parentOf(kept, parent, true);
+        if (holder && k in holder && JSON.stringify(holder[k]) === json) delete holder[k];
+      }
       return encoded(kept, out);
     },
     decode(stored) {
       const record = decoded(stored, back);
       if (!isPlainObject(record)) return record;
-      for (const [k, v] of defaults) if (!(k in record)) record[k] = structuredClone(v);
+      for (const { parent, k, v } of defaults) {
+        const holder = parentOf(record, parent, false);
+        if (holder && !(k in holder)) holder[k] = structuredClone(v);
+      }
       for (const [k, v] of place) {
         if (!(k in record)) record[k] = v;
         else if (record[k] !== v) throw new DigitalKeyError('CORRUPT_RECORD', `a stored record names another ${k} than where it is kept`);

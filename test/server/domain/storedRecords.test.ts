@@ -5,6 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subscriptionSchema } from '../../../server/domain/subscriptionRecord.js';
+import { VEHICLE_ALIASES, vehicleRecordSchema, vehicleStoredForm, type VehicleRecord } from '../../../server/domain/vehicleRecord.js';
+import { compactForm } from '../../../server/store/storedForm.js';
 import { storeKeys } from '../../../server/store/storeKeys.js';
 import { startTestServer, type TestServer } from '../../support/testServer.js';
 import { expectRejectsWithCode } from '../../support/expectErrorCode.js';
@@ -219,5 +221,45 @@ describe('accounts, passkeys and vehicles as stored (issue 11: compact, and olde
     await t.app.ctx.vehicles.update(vin, (v) => ({ vehicle: { ...v, odometerKm: v.odometerKm + 1 }, result: null }));
     expect(JSON.parse((await t.store.get(key)) ?? 'null')).not.toHaveProperty('vin');
     expect(await t.app.ctx.vehicles.get(vin)).toEqual({ ...vehicle, odometerKm: vehicle.odometerKm + 1 });
+  });
+
+  it('a vehicle document leaves out its usual values (epoch, seq, a running subscription’s counters and flags, the payer while it is the main user), stores instants in base 36 and the claim method as a letter; the compact form written before (every field, numbers, words) still reads', async () => {
+    const { vin, odometerKm } = await t.provision();
+    await t.mainUserWithKey(vin, odometerKm);
+    const key = storeKeys.vehicle(vin);
+    const raw = (await t.store.get(key)) ?? '';
+    const stored = JSON.parse(raw) as { mu: Record<string, unknown>; su: { cu: Record<string, unknown> } } & Record<string, unknown>;
+    for (const left of ['ep', 'sq', 'rv']) expect(stored).not.toHaveProperty(left);
+    expect(stored.su).toEqual({ cu: expect.not.objectContaining({ a: expect.anything(), st: expect.anything(), ar: expect.anything(), pn: expect.anything(), fa: expect.anything(), rc: expect.anything() }) });
+    expect(stored.mu).toMatchObject({ me: 'o', sn: expect.stringMatching(/^[0-9a-z]{8}$/) });
+    expect(raw).not.toMatch(/\d{13}/);
+    const vehicle = await t.app.ctx.vehicles.get(vin);
+    expect(vehicle.subscriptions?.current).toMatchObject({ accountId: vehicle.mainUser?.accountId, status: 'active', autoRenew: true, periodsPaid: 0, failedAttempts: 0, refundedCents: 0 });
+
+    // The compact form of the first issue-11 release: short names, but every field, instants as numbers, the method as a word.
+    const before = compactForm({ aliases: VEHICLE_ALIASES, place: { vin } }).encode(vehicle);
+    expect(JSON.stringify(before)).toContain('"me":"odometer"');
+    await t.store.set(key, JSON.stringify(before));
+    expect(await t.app.ctx.vehicles.get(vin)).toEqual(vehicle);
+    await t.app.ctx.vehicles.update(vin, (v) => ({ vehicle: { ...v, odometerKm: v.odometerKm + 1 }, result: null }));
+    expect(((await t.store.get(key)) ?? '').length).toBe(raw.length);
+  });
+
+  it('a vehicle document keeps what differs from the usual: another payer, a subscription past due or ended, a used trial, a later epoch', async () => {
+    const { vin, odometerKm } = await t.provision();
+    await t.mainUserWithKey(vin, odometerKm);
+    const vehicle = await t.app.ctx.vehicles.get(vin);
+    const current = vehicle.subscriptions!.current!;
+    const form = vehicleStoredForm(vin);
+    const variants: VehicleRecord[] = [
+      { ...vehicle, epoch: 3, seq: 9, sharedKeys: 0, mainUser: null },
+      { ...vehicle, subscriptions: { trialUsed: true, effects: [], current: { ...current, accountId: '0f560872-edfe-4914-997e-725012479fbc', status: 'past-due', retryAt: 5, failedAttempts: 2, autoRenew: false } as never } },
+      { ...vehicle, subscriptions: { trialUsed: true, effects: [], current: { ...current, status: 'ended', endedAt: 7, endReason: 'trial-over', periodsPaid: 3, refundedCents: 120 } as never } },
+      { ...vehicle, mainUser: { ...vehicle.mainUser!, method: 'qr' }, subscriptions: { trialUsed: false, effects: [], current: null } },
+    ];
+    for (const v of variants) {
+      const parsed = vehicleRecordSchema.parse(form.decode(JSON.parse(JSON.stringify(form.encode(v)))));
+      expect(parsed).toEqual(vehicleRecordSchema.parse(v));
+    }
   });
 });

@@ -72,6 +72,17 @@ describe('compactForm', () => {
     for (const other of [-1, 1.5, 'x!', null]) expect(timeValue.decode(timeValue.encode(other))).toBe(other);
   });
 
+  it('leaves out nested fields at their default by dotted path, and puts them back only where their parent is', () => {
+    const form = compactForm({ aliases: { subscriptions: 'su', current: 'cu', autoRenew: 'ar' }, defaults: { 'subscriptions.current.autoRenew': true, 'subscriptions.effects': [] } });
+    const record = { subscriptions: { current: { autoRenew: true, plan: 'trial' }, effects: [] } };
+    expect(form.encode(record)).toEqual({ su: { cu: { plan: 'trial' } } });
+    expect(record.subscriptions.current.autoRenew).toBe(true);
+    expect(form.decode({ su: { cu: { plan: 'trial' } } })).toEqual(record);
+    expect(form.decode(form.encode({ subscriptions: { current: { autoRenew: false }, effects: [1] } }))).toEqual({ subscriptions: { current: { autoRenew: false }, effects: [1] } });
+    expect(form.decode({ su: { cu: null } })).toEqual({ subscriptions: { current: null, effects: [] } });
+    expect(form.decode({})).toEqual({});
+  });
+
   it('refuses alias tables where a short name repeats or is also a long one', () => {
     expect(() => compactAliases({ a: 'x', b: 'x' })).toThrow(TypeError);
     expect(() => compactAliases({ a: 'b', b: 'c' })).toThrow(TypeError);
