@@ -234,7 +234,8 @@ export type DigitalKey = z.infer<typeof digitalKeySchema>;
 
 /**
  * A key as stored in its epoch's hash (issue 11): the fields its place already says — its id (the
- * hash field), VIN and epoch (the hash's name) — are left out; its role and commands are letters. Records written before carry them
+ * hash field, see keyField), VIN and epoch (the hash's name) — are left out; its role and commands
+ * are letters, its creation time base 36. Records written before carry them
  * and still parse; where present they must agree with the place.
  */
 export const storedKeySchema = digitalKeySchema.partial({ keyId: true, vin: true, epoch: true });
@@ -278,8 +279,21 @@ const commandLetters = lettersFor<Command>({ unlock: 'u', lock: 'l', start: 's',
 
 const keyForm = compactForm({
   aliases: KEY_ALIASES,
-  values: { accountId: uuidValue, grantedBy: uuidValue, invitationId: uuidValue, role: roleLetters.one, perms: commandLetters.list },
+  values: { accountId: uuidValue, grantedBy: uuidValue, invitationId: uuidValue, role: roleLetters.one, perms: commandLetters.list, createdAt: timeValue },
 });
+
+/**
+ * The field a key is kept under in its epoch's hash: its id as 22 characters (uuidValue). Keys
+ * written before are kept under the 36-character id; {@link keyIdOfField} reads both.
+ */
+export function keyField(keyId: string): string {
+  return String(uuidValue.encode(keyId));
+}
+
+/** The key id a field of an epoch's hash names (either form of {@link keyField}). */
+export function keyIdOfField(field: string): string {
+  return String(uuidValue.decode(field));
+}
 
 /** The stored form of a key (see storedKeySchema), with short names. */
 export function storedKey(key: DigitalKey): unknown {

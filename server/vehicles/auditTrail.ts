@@ -12,6 +12,7 @@ import type { Store } from '../store/store.js';
 import { storeKeys } from '../store/storeKeys.js';
 import { compactForm, uuidList, type StoredForm } from '../store/storedForm.js';
 import { readTrail } from '../store/yearlyTrail.js';
+import { keyIdOfField } from '../domain/vehicleRecord.js';
 
 const auditActorRoles = ['main', 'shared', 'dealer', 'operator', 'system', 'claimant'] as const;
 export type AuditActorRole = (typeof auditActorRoles)[number];
@@ -126,5 +127,5 @@ export async function readAuditTrail(ctx: Pick<AppContext, 'store' | 'clock' | '
 
 /** The ids of the keys an epoch held (after a wipe: the archive it left, R13). */
 export async function keyIdsOfEpoch(store: Store, vin: Vin, epoch: number): Promise<string[]> {
-  return Object.keys(await store.hgetall(storeKeys.vehicleKeys(vin, epoch)));
+  return Object.keys(await store.hgetall(storeKeys.vehicleKeys(vin, epoch))).map(keyIdOfField);
 }

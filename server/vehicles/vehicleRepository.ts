@@ -7,7 +7,7 @@
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { passkeyRecordSchema, passkeyStoredForm, type PasskeyRecord } from '../accounts/accountRecord.js';
 import { isVin, type KeyId, type PasskeyId, type Vin } from '../../shared/ids.js';
-import { keyAt, keyFields, storedKey, storedKeySchema, vehicleRecordSchema, vehicleStoredForm, type DigitalKey, type VehicleRecord } from '../domain/vehicleRecord.js';
+import { keyAt, keyField, keyFields, keyIdOfField, storedKey, storedKeySchema, vehicleRecordSchema, vehicleStoredForm, type DigitalKey, type VehicleRecord } from '../domain/vehicleRecord.js';
 import { parseRecord, readRecord, recordText, updateRecord } from '../store/records.js';
 import type { Store, StoreTransaction } from '../store/store.js';
 import type { StoredForm } from '../store/storedForm.js';
@@ -98,13 +98,15 @@ export class VehicleRepository {
   async keys(vin: Vin, epoch: number): Promise<DigitalKey[]> {
     const all = await this.store.hgetall(storeKeys.vehicleKeys(vin, epoch));
     return Object.entries(all)
-      .map(([keyId, raw]) => parseKey(raw, { keyId, vin, epoch }))
+      .map(([field, raw]) => parseKey(raw, { keyId: keyIdOfField(field), vin, epoch }))
       .sort((a, b) => a.createdAt - b.createdAt || a.keyId.localeCompare(b.keyId));
   }
 
+  /** One key of an epoch. The whole hash in one read (at most a main key and MAX_SHARED_KEYS shared): a key written before is under its 36-character id. */
   async key(vin: Vin, epoch: number, keyId: KeyId): Promise<DigitalKey | null> {
-    const raw = await this.store.hget(storeKeys.vehicleKeys(vin, epoch), keyId);
-    return raw === null ? null : parseKey(raw, { keyId, vin, epoch });
+    const all = await this.store.hgetall(storeKeys.vehicleKeys(vin, epoch));
+    const raw = all[keyField(keyId)] ?? all[keyId];
+    return raw === undefined ? null : parseKey(raw, { keyId, vin, epoch });
   }
 
   /**
@@ -119,13 +121,15 @@ export class VehicleRepository {
 
   /** The writes that add a key to its epoch, for the vehicle commit. */
   keyWrites(key: DigitalKey): Required<Pick<StoreTransaction, 'hset'>> {
-    return { hset: [{ key: storeKeys.vehicleKeys(key.vin, key.epoch), field: key.keyId, value: JSON.stringify(storedKey(key)) }] };
+    return { hset: [{ key: storeKeys.vehicleKeys(key.vin, key.epoch), field: keyField(key.keyId), value: JSON.stringify(storedKey(key)) }] };
   }
 
   /** The writes that take a key out of its epoch (a revocation), for the vehicle commit; the passkey index of before issue 11's footprint work goes too. */
   keyRemovalWrites(key: DigitalKey): Required<Pick<StoreTransaction, 'hdel'>> {
     return {
       hdel: [
+        { key: storeKeys.vehicleKeys(key.vin, key.epoch), field: keyField(key.keyId) },
+        // A key written before is kept under its 36-character id.
         { key: storeKeys.vehicleKeys(key.vin, key.epoch), field: key.keyId },
         { key: storeKeys.vehiclePasskeyKeys(key.vin, key.epoch), field: key.passkeyId },
       ],

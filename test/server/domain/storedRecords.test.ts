@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subscriptionSchema } from '../../../server/domain/subscriptionRecord.js';
-import { VEHICLE_ALIASES, vehicleRecordSchema, vehicleStoredForm, type VehicleRecord } from '../../../server/domain/vehicleRecord.js';
+import { VEHICLE_ALIASES, keyField, vehicleRecordSchema, vehicleStoredForm, type VehicleRecord } from '../../../server/domain/vehicleRecord.js';
+import { keyIdsOfEpoch } from '../../../server/vehicles/auditTrail.js';
 import { compactForm } from '../../../server/store/storedForm.js';
 import { storeKeys } from '../../../server/store/storeKeys.js';
 import { startTestServer, type TestServer } from '../../support/testServer.js';
@@ -62,25 +63,30 @@ describe('a corrupt vehicle document', () => {
 });
 
 describe('a key record as stored (issue 11: compact, and older records still read)', () => {
-  it('leaves out what its place says (id, VIN, epoch), reads back whole, reads the older full form, and refuses one that names another place', async () => {
+  it('leaves out what its place says (id, VIN, epoch), is kept under its id as 22 characters, reads back whole, reads the older forms (under the 36-character id), and refuses one that names another place', async () => {
     const { vin, odometerKm } = await t.provision();
     const phone = await t.mainUserWithKey(vin, odometerKm);
     const keyId = phone.wallet.get(vin)!.keyId;
     const hash = storeKeys.vehicleKeys(vin, 0);
-    const stored = JSON.parse((await t.store.hget(hash, keyId)) ?? 'null') as Record<string, unknown>;
+    expect(Object.keys(await t.store.hgetall(hash))).toEqual([keyField(keyId)]);
+    expect(keyField(keyId)).toHaveLength(22);
+    const stored = JSON.parse((await t.store.hget(hash, keyField(keyId))) ?? 'null') as Record<string, unknown>;
     expect(stored).not.toHaveProperty('keyId');
     expect(stored).not.toHaveProperty('vin');
     expect(stored).not.toHaveProperty('epoch');
     expect(stored).not.toHaveProperty('passkeyId'); // short names
     expect(stored).toHaveProperty('p');
-    expect(stored).toMatchObject({ r: 'm', m: 'ulst' }); // role and commands as letters
+    expect(stored).toMatchObject({ r: 'm', m: 'ulst', c: expect.stringMatching(/^[0-9a-z]{8}$/) }); // role and commands as letters, the instant base 36
     expect(JSON.stringify(stored)).not.toMatch(SPELLED_UUID);
     const key = await t.app.ctx.vehicles.key(vin, 0, keyId);
     expect(key).toMatchObject({ keyId, vin, epoch: 0, role: 'main', passkeyId: phone.passkeyId, perms: ['unlock', 'lock', 'start', 'trunk'] });
 
-    // The first compact form (short names, role and commands spelled out) still reads.
-    await t.store.commit({ hset: [{ key: hash, field: keyId, value: JSON.stringify({ ...stored, r: 'main', m: ['unlock', 'lock', 'start', 'trunk'] }) }] });
+    // Kept before under its 36-character id, in the first compact form (short names, role and commands spelled out, the instant a number): still reads.
+    const first = { ...stored, r: 'main', m: ['unlock', 'lock', 'start', 'trunk'], c: key!.createdAt };
+    await t.store.commit({ hdel: [{ key: hash, field: keyField(keyId) }], hset: [{ key: hash, field: keyId, value: JSON.stringify(first) }] });
     expect(await t.app.ctx.vehicles.key(vin, 0, keyId)).toEqual(key);
+    expect(await t.app.ctx.vehicles.keys(vin, 0)).toEqual([key]);
+    expect(await keyIdsOfEpoch(t.store, vin, 0)).toEqual([keyId]);
     // Letters that name no command are no perms: CORRUPT_RECORD, never a silently mistyped key.
     await t.store.commit({ hset: [{ key: hash, field: keyId, value: JSON.stringify({ ...stored, m: 'ux' }) }] });
     await expectRejectsWithCode(t.app.ctx.vehicles.key(vin, 0, keyId), 'CORRUPT_RECORD');
@@ -92,6 +98,10 @@ describe('a key record as stored (issue 11: compact, and older records still rea
 
     await t.store.commit({ hset: [{ key: hash, field: keyId, value: JSON.stringify({ ...key, epoch: 4 }) }] });
     await expectRejectsWithCode(t.app.ctx.vehicles.key(vin, 0, keyId), 'CORRUPT_RECORD');
+
+    // Removing a key kept under its 36-character id takes it out.
+    await t.store.commit(t.app.ctx.vehicles.keyRemovalWrites(key!));
+    expect(await t.store.hgetall(hash)).toEqual({});
   });
 });
 
