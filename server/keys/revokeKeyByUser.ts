@@ -9,6 +9,7 @@ import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId, KeyId, Vin } from '../../shared/ids.js';
 import type { NoticeEffect } from '../domain/subscriptionRecord.js';
 import type { DigitalKey, VehicleRecord } from '../domain/vehicleRecord.js';
+import { keyRevokedByMainUserText } from '../notifications/noticeTexts.js';
 import type { SubscriptionGate } from '../subscriptions/subscriptionGate.js';
 import { revokeVehicleKey, type RevokeVehicleKeyDeps } from './revokeVehicleKey.js';
 
@@ -33,7 +34,7 @@ export function keyRevokedNotice(vin: Vin, key: DigitalKey, nowMs: number): Noti
     id: `key-revoked:${key.keyId}`,
     at: nowMs,
     accountId: key.accountId,
-    notice: { kind: 'key-revoked', subject: 'Your digital key was revoked', body: `The main user of vehicle ${vin} revoked your digital key for it.`, data: { vin, keyId: key.keyId, by: 'main-user' } },
+    notice: { kind: 'key-revoked', ...keyRevokedByMainUserText(vin), data: { vin, keyId: key.keyId, by: 'main-user' } },
   };
 }
 

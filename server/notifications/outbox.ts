@@ -3,14 +3,16 @@
  * account's outbox, then handed to the mailer port. The default mailer writes to the log; an SMTP
  * mailer can replace it behind configuration without touching the rules that notify.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock } from '../../shared/clock.js';
 import type { AccountId } from '../../shared/ids.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
-import { parseRecord } from '../store/records.js';
+import { parseRecord, recordText } from '../store/records.js';
+import { compactForm, timeValue, uuidValue, type StoredForm } from '../store/storedForm.js';
 import { storeKeys } from '../store/storeKeys.js';
+import { renderedNoticeText } from './noticeTexts.js';
 
 export const notificationSchema = z.object({
   id: z.string().min(1),
@@ -24,6 +26,68 @@ export const notificationSchema = z.object({
 });
 
 export type Notification = z.infer<typeof notificationSchema>;
+
+/** Short stored names of a notification's fields (issue 11). Never change one: stored entries use them. */
+export const NOTIFICATION_ALIASES = { id: 'i', at: 't', kind: 'k', subject: 's', body: 'b', data: 'd' } as const;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * A notification id as stored: "<kind>:" as ":", a UUID (alone or after it) as "~" and its 22
+ * characters; any other rest that starts with one of ":~!" gets a "!" before it (read as it is).
+ */
+function storedId(id: string, kind: string): string {
+  const [prefix, rest] = id.startsWith(`${kind}:`) ? [':', id.slice(kind.length + 1)] : ['', id];
+  return prefix + (UUID.test(rest) ? `~${String(uuidValue.encode(rest))}` : /^[:~!]/.test(rest) ? `!${rest}` : rest);
+}
+
+function idOfStored(stored: string, kind: string): string {
+  const [prefix, rest] = stored.startsWith(':') ? [`${kind}:`, stored.slice(1)] : ['', stored];
+  if (rest.startsWith('~')) return prefix + String(uuidValue.decode(rest.slice(1)));
+  return prefix + (rest.startsWith('!') ? rest.slice(1) : rest);
+}
+
+/**
+ * A notification as stored in its account's outbox (issue 11): short names, without the account
+ * (the outbox's key says it), its instant in base 36, its id shortened (storedId), and, for a notice
+ * whose text follows from its kind and data (noticeTexts.ts), without its subject and body — they
+ * are rendered again when read. Its data is stored as it is. An entry written before (every field,
+ * long names) reads unchanged.
+ */
+export function notificationStoredForm(accountId: AccountId): StoredForm {
+  const form = compactForm({ aliases: NOTIFICATION_ALIASES, place: { accountId }, values: { at: timeValue }, verbatim: ['data'] });
+  return {
+    encode(record) {
+      const n = record as Notification;
+      const text = renderedNoticeText(n.kind, n.data);
+      const { subject: _subject, body: _body, ...rest } = n;
+      const kept = text && text.subject === n.subject && text.body === n.body ? rest : n;
+      return form.encode({ ...kept, id: storedId(n.id, n.kind) });
+    },
+    decode(stored) {
+      const n = form.decode(stored) as Record<string, unknown>;
+      // Only the compact form (short names) has a shortened id or a text left out.
+      if (typeof stored !== 'object' || stored === null || !('i' in stored) || typeof n.kind !== 'string') return n;
+      if (typeof n.id === 'string') n.id = idOfStored(n.id, n.kind);
+      if (!('subject' in n) && !('body' in n) && typeof n.data === 'object' && n.data !== null) Object.assign(n, renderedNoticeText(n.kind, n.data as Record<string, unknown>));
+      return n;
+    },
+  };
+}
+
+/**
+ * The field under which a delivered notice's id is kept (idempotency of redelivery): 16 characters
+ * of its SHA-256 (96 bits: no two ids of one account meet). Ids were kept whole before; both are looked for.
+ */
+export function noticeIdField(id: string): string {
+  return createHash('sha256').update(id).digest('base64url').slice(0, 16);
+}
+
+/** When a delivered notice's id was kept: base 36 now, decimal before. */
+function keptAt(value: string): number {
+  const at = timeValue.decode(value);
+  return typeof at === 'number' ? at : Number(value);
+}
 
 /**
  * A notification as it leaves for the mailbox: `link` carries a single-use token (e-mail
@@ -79,12 +143,20 @@ export class Outbox {
       await this.deps.mailer.send({ accountId, email: opts.to ?? (await this.deps.emailOf(accountId)) }, { ...notification, link: opts.link });
       return notification;
     }
-    const append = [{ key: storeKeys.outbox(accountId), value: JSON.stringify(notification), keepLast: this.deps.entriesKept }];
+    const append = [{ key: storeKeys.outbox(accountId), value: recordText(notification, notificationStoredForm(accountId)), keepLast: this.deps.entriesKept }];
     if (opts.id === undefined) {
       await this.deps.store.commit({ append });
     } else {
       const ids = storeKeys.outboxIds(accountId);
-      const fresh = await this.deps.store.commit({ expect: [{ key: ids, field: opts.id, value: null }], hset: [{ key: ids, field: opts.id, value: String(notification.at) }], append });
+      // Kept before under the whole id: a notice delivered then is not delivered again either.
+      const fresh = await this.deps.store.commit({
+        expect: [
+          { key: ids, field: noticeIdField(opts.id), value: null },
+          { key: ids, field: opts.id, value: null },
+        ],
+        hset: [{ key: ids, field: noticeIdField(opts.id), value: String(timeValue.encode(notification.at)) }],
+        append,
+      });
       if (!fresh) return notification;
     }
     await this.deps.mailer.send({ accountId, email: opts.to ?? (await this.deps.emailOf(accountId)) }, notification);
@@ -103,13 +175,14 @@ export class Outbox {
     const key = storeKeys.outboxIds(accountId);
     const ids = Object.entries(await this.deps.store.hgetall(key));
     if (ids.length <= this.deps.entriesKept) return;
-    const oldest = ids.sort(([a, at], [b, bt]) => Number(at) - Number(bt) || a.localeCompare(b)).slice(0, ids.length - this.deps.entriesKept);
+    const oldest = ids.sort(([a, at], [b, bt]) => keptAt(at) - keptAt(bt) || a.localeCompare(b)).slice(0, ids.length - this.deps.entriesKept);
     await this.deps.store.commit({ hdel: oldest.map(([field]) => ({ key, field })) });
   }
 
   /** The account's last `limit` notifications, oldest first. */
   async list(accountId: AccountId, limit = 50): Promise<Notification[]> {
     const raws = await this.deps.store.range(storeKeys.outbox(accountId), -limit, -1);
-    return raws.map((r) => parseRecord(notificationSchema, r, 'notification'));
+    const form = notificationStoredForm(accountId);
+    return raws.map((r) => parseRecord(notificationSchema, r, 'notification', form));
   }
 }

@@ -15,6 +15,7 @@ import { withPendingNotice } from '../domain/pendingNotice.js';
 import type { NoticeEffect } from '../domain/subscriptionRecord.js';
 import type { VehicleRecord } from '../domain/vehicleRecord.js';
 import { wipeWrites } from '../keys/wipeVehicleKeys.js';
+import { claimedByAnotherText } from '../notifications/noticeTexts.js';
 import type { Notification } from '../notifications/outbox.js';
 import type { SubscriptionGate } from '../subscriptions/subscriptionGate.js';
 import { rememberClaim } from './accountVehicles.js';
@@ -43,8 +44,7 @@ export interface ClaimVehicleResult {
 export function claimedByAnotherNotice(vin: Vin): Omit<Notification, 'id' | 'at' | 'accountId'> {
   return {
     kind: 'vehicle-claimed-by-another',
-    subject: 'Your Smart Digital Keys for a vehicle have ended',
-    body: `Another user claimed vehicle ${vin}. Every digital key of the vehicle, shared keys included, has been removed.`,
+    ...claimedByAnotherText(vin),
     data: { vin },
   };
 }

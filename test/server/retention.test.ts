@@ -20,6 +20,7 @@ import { grantDealer } from '../../server/operator/grantDealer.js';
 import { TEST_CARDS } from '../../server/subscriptions/simulatedPaymentGateway.js';
 import type { PhoneApp } from '../../ble-sim/phone/phoneApp.js';
 import { startTestServer, type TestServer } from '../support/testServer.js';
+import { noticeIdField } from '../../server/notifications/outbox.js';
 
 
 describe('bounded lists', () => {
@@ -35,10 +36,10 @@ describe('bounded lists', () => {
     }
     const kept = await t.store.range(storeKeys.outbox(accountId), 0, -1);
     expect(kept).toHaveLength(20);
-    expect(JSON.parse(kept.at(-1) ?? '{}')).toMatchObject({ subject: 'n24' });
-    expect(JSON.parse(kept[0] ?? '{}')).toMatchObject({ subject: 'n5' });
+    expect(JSON.parse(kept.at(-1) ?? '{}')).toMatchObject({ s: 'n24' });
+    expect(JSON.parse(kept[0] ?? '{}')).toMatchObject({ s: 'n5' });
     const ids = Object.keys(await t.store.hgetall(storeKeys.outboxIds(accountId)));
-    expect(ids.sort()).toEqual(Array.from({ length: 20 }, (_, i) => `notice-${i + 5}`).sort());
+    expect(ids.sort()).toEqual(Array.from({ length: 20 }, (_, i) => noticeIdField(`notice-${i + 5}`)).sort());
     // A kept id still makes a repeated notice a no-op.
     await t.app.outbox.notify(accountId, { kind: 'test', subject: 'again', body: '', data: {} }, { id: 'notice-24' });
     expect(await t.store.range(storeKeys.outbox(accountId), 0, -1)).toHaveLength(20);
