@@ -25,7 +25,7 @@ import { createRedisStore } from '../../server/store/redisStore.js';
 import { shareKey } from '../support/ownerFixtures.js';
 import { startRedisServer } from '../support/redisServer.js';
 import { startTestServer, type TestServer } from '../support/testServer.js';
-import { fmt, progress, runPool, type BenchSection, type BenchTable } from './benchSupport.js';
+import { fmt, progress, runPool, type BenchOptions, type BenchReport, type BenchSection, type BenchTable } from './benchSupport.js';
 import { MemoryReader, type Family, type Snapshot } from './redisMemory.js';
 
 /** Keys and holders per vehicle in this bench (the issue's sizing case). */
@@ -122,132 +122,152 @@ function sumBytes(fams: Map<string, Family>, pick: (name: string) => boolean = (
 
 const isAudit = (name: string) => /:audit(:<[a-z]+>|:\d+)?$/.test(name);
 
+/**
+ * Redis settings the bench applies to its throwaway server (CONFIG SET), from FOOTPRINT_REDIS_CONFIG
+ * ("name value[, name value…]", e.g. "hash-max-listpack-value 256"); none by default. The summary's
+ * title and results.json say which limits the figures were measured with.
+ */
+function redisSettingsFromEnv(): Array<[string, string]> {
+  return (process.env.FOOTPRINT_REDIS_CONFIG ?? '')
+    .split(',')
+    .map((part) => part.trim().split(/\s+/))
+    .filter((words): words is [string, string] => words.length === 2 && words[0] !== '');
+}
+
+async function measure(opts: BenchOptions, settings: Array<[string, string]>): Promise<BenchReport> {
+  const n = opts.quick ? 40 : 200;
+  const warmUp = opts.quick ? 4 : 10;
+  const configured = settings.map(([name, value]) => `${name} ${value}`).join(', ') || 'Redis defaults';
+  const redisServer = await opts.stage(`start a throwaway redis-server (${configured})`, () => startRedisServer());
+  const raw = new Redis(redisServer.url);
+  for (const [name, value] of settings) await raw.call('CONFIG', 'SET', name, value);
+  const store = createRedisStore({ url: redisServer.url });
+  const clock = new ManualClock(Date.UTC(2026, 10, 25, 12, 0, 0));
+  let t: TestServer | null = null;
+  let reader: MemoryReader | null = null;
+  try {
+    t = await startTestServer({ store, clock });
+    const app = t;
+    const retentionSeconds = app.config.WIPED_EPOCH_RETENTION;
+    const redisVersion = /^redis_version:(\S+)/m.exec(await raw.info('server'))?.[1] ?? 'unknown';
+    const listpackLimits = (await raw.call('CONFIG', 'GET', 'hash-max-listpack-*')) as string[];
+
+    // The warm-up goes through a key's whole life (wipe, retention, re-key, revocation): Redis
+    // allocates state of its own at a command's first use (latency-tracking keeps a histogram of
+    // some 50 KB per command), which no fleet size changes; a figure must not charge it to keys.
+    await opts.stage(`warm-up: ${warmUp} vehicles through a key's whole life (scripts, connections, every command's first use)`, async () => {
+      const warm = await runPool(warmUp, CONCURRENCY, () => populate(app));
+      await runPool(warmUp, CONCURRENCY, (i) => revokeAllKeysByDealer(app.app.ctx, { vin: warm[i]!.vin, dealer: '3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41', reason: 'footprint bench warm-up' }));
+      clock.advance((MAX_CREDENTIAL_LIFETIME_SECONDS + DEFAULT_SKEW_SECONDS + retentionSeconds + 60) * 1000);
+      await app.app.scheduler.runDue();
+      await runPool(warmUp, CONCURRENCY, (i) => rekey(warm[i]!));
+      await runPool(warmUp, CONCURRENCY, (i) => revokeOneSharedKey(warm[i]!));
+      clock.advance((MAX_CREDENTIAL_LIFETIME_SECONDS + DEFAULT_SKEW_SECONDS + 60) * 1000);
+      await app.app.scheduler.runDue();
+    });
+    reader = await MemoryReader.open(raw);
+    const snapshot = reader.snapshot.bind(reader);
+    const before = await snapshot();
+    const vehicles = await opts.stage(`populate ${n} vehicles over HTTP (claim, trial, main key, 2 invitations accepted)`, () =>
+      runPool(n, CONCURRENCY, () => populate(app), progress(opts.log, 'vehicles', n)),
+    );
+    const populated = await snapshot();
+    const keys = n * KEYS_PER_VEHICLE;
+    const perKey = (populated.used - before.used) / keys;
+    const perVehicle = (populated.used - before.used) / n;
+    const familiesOfFleet = new Map([...populated.families].map(([name, f]) => [name, { ...f, keys: f.keys - (before.families.get(name)?.keys ?? 0), bytes: f.bytes - (before.families.get(name)?.bytes ?? 0) }]));
+    const memoryUsagePerKey = sumBytes(familiesOfFleet) / keys;
+
+    // --- Re-key after a wipe -------------------------------------------------------------------
+    await opts.stage(`wipe every key of the ${n} vehicles (a dealer's revoke-all)`, () =>
+      runPool(n, CONCURRENCY, (i) => revokeAllKeysByDealer(app.app.ctx, { vin: vehicles[i]!.vin, dealer: '3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41', reason: 'footprint bench' })),
+    );
+    const wiped = await snapshot();
+    clock.advance((MAX_CREDENTIAL_LIFETIME_SECONDS + DEFAULT_SKEW_SECONDS + retentionSeconds + 60) * 1000);
+    const retention1 = await opts.stage('move the clock past the last credential of the wiped keys; run the scheduler (retention)', () => app.app.scheduler.runDue());
+    const afterRetention = await snapshot();
+    await opts.stage(`re-key: the same ${keys} holders log in again and get new keys`, () => runPool(n, CONCURRENCY, (i) => rekey(vehicles[i]!), progress(opts.log, 'vehicles', n)));
+    const rekeyed = await snapshot();
+    const leftPerKey = (rekeyed.used - populated.used) / keys;
+    const leftAuditPerKey = (sumBytes(rekeyed.families, isAudit) - sumBytes(populated.families, isAudit)) / keys;
+    const clientBuffers = (a: Snapshot, b: Snapshot) => (b.stats['clients.normal'] ?? 0) - (a.stats['clients.normal'] ?? 0);
+    const leftClientsPerKey = clientBuffers(populated, rekeyed) / keys;
+
+    // --- One revocation per vehicle ---------------------------------------------------------------
+    await opts.stage(`each owner revokes one shared key (${n} revocations)`, () =>
+      runPool(n, CONCURRENCY, (i) => revokeOneSharedKey(vehicles[i]!)),
+    );
+    const revokedNow = await snapshot();
+    clock.advance((MAX_CREDENTIAL_LIFETIME_SECONDS + DEFAULT_SKEW_SECONDS + 60) * 1000);
+    const retention2 = await opts.stage('move the clock past the revoked keys’ last credentials; run the scheduler (retention)', () => app.app.scheduler.runDue());
+    const revoked = await snapshot();
+    const revocationLeft = (revoked.used - rekeyed.used) / n;
+    const revocationAudit = (sumBytes(revoked.families, isAudit) - sumBytes(rekeyed.families, isAudit)) / n;
+    const revocationClients = clientBuffers(rekeyed, revoked) / n;
+
+    const projectionGB = (perVehicle * FLEET) / 1e9;
+    const summary: BenchTable = {
+      title: `Footprint on Redis ${redisVersion}, ${configured} (${listpackLimits.join(' ')}; INFO memory used_memory; ${n} vehicles after ${warmUp} warm-up)`,
+      rows: [
+        { figure: 'bytes per digital key, all-in', value: perKey, target: '≤ 1024' },
+        { figure: 'bytes per vehicle (3 keys, 3 holders)', value: perVehicle, target: '≤ 3072' },
+        { figure: `projection for ${fmt(FLEET)} vehicles (GB)`, value: projectionGB, target: `≤ ${fmt((3072 * FLEET) / 1e9)}` },
+        { figure: 'MEMORY USAGE sum per key (no dict overhead)', value: memoryUsagePerKey, target: '' },
+        { figure: 'left per key by a re-key after a wipe (all)', value: leftPerKey, target: '≤ 100' },
+        { figure: '… of which the audit trail (R13, kept by law)', value: leftAuditPerKey, target: '' },
+        { figure: '… of which client connection buffers (MEMORY STATS clients.normal: not data)', value: leftClientsPerKey, target: '' },
+        { figure: 'left per revoked key once its credentials expired (all)', value: revocationLeft, target: '' },
+        { figure: '… of which the audit trail (R13, kept by law)', value: revocationAudit, target: '' },
+        { figure: '… of which client connection buffers (not data)', value: revocationClients, target: '' },
+      ],
+    };
+    return {
+      tables: [
+        summary,
+        familyTable(`Where the bytes go (MEMORY USAGE by key family, the ${n} vehicles)`, familiesOfFleet, n),
+        { title: 'What the wipe left before retention (MEMORY USAGE Δ over the populated fleet)', rows: growth(populated.families, wiped.families, keys) },
+        { title: 'What the re-key left (MEMORY USAGE Δ over the populated fleet)', rows: growth(populated.families, rekeyed.families, keys) },
+        { title: 'What a revocation left once expired (MEMORY USAGE Δ per revoked key)', rows: growth(rekeyed.families, revoked.families, n) },
+      ],
+      results: {
+        redisVersion,
+        listpackLimits,
+        vehicles: n,
+        warmUpVehicles: warmUp,
+        keysPerVehicle: KEYS_PER_VEHICLE,
+        holdersPerVehicle: KEYS_PER_VEHICLE,
+        usedMemoryBytes: { beforeFleet: before.used, populated: populated.used, wiped: wiped.used, afterRetention: afterRetention.used, rekeyed: rekeyed.used, revoked: revokedNow.used, revokedAfterRetention: revoked.used },
+        bytesPerKey: Math.round(perKey),
+        bytesPerVehicle: Math.round(perVehicle),
+        projection10MVehiclesGB: Math.round(projectionGB * 10) / 10,
+        memoryUsageSumPerKey: Math.round(memoryUsagePerKey),
+        byFamily: Object.fromEntries([...familiesOfFleet].map(([name, f]) => [name, { keys: f.keys, bytes: f.bytes, perVehicle: Math.round(f.bytes / n), encodings: [...f.encodings] }])),
+        memoryStatsDeltaPerKey: { populated: statsDelta(before, populated, keys), rekeyLeft: statsDelta(populated, rekeyed, keys) },
+        rekey: { leftBytesPerKey: Math.round(leftPerKey), ofWhichAuditPerKey: Math.round(leftAuditPerKey), ofWhichClientBuffersPerKey: Math.round(leftClientsPerKey), schedulerRun: retention1 },
+        revocation: { leftBytesPerRevokedKey: Math.round(revocationLeft), ofWhichAuditPerRevokedKey: Math.round(revocationAudit), ofWhichClientBuffersPerRevokedKey: Math.round(revocationClients), schedulerRun: retention2 },
+      },
+      notes: [
+        'used_memory is read after a warm-up batch that goes through a key’s whole life (populate, wipe, retention, re-key, revocation), so the Lua script cache, client buffers and what Redis allocates at a command’s first use (latency-tracking: a histogram of some 50 KB per command, whatever the fleet) are not charged to the fleet; it includes the keyspace dictionary (about 8–16 B per key) that MEMORY USAGE leaves out.',
+        'Reading memory costs memory (the first MEMORY STATS, the reading connection’s buffers): the readings run on one connection of their own that has read once before the first snapshot, and used_memory is read last (test/bench/redisMemory.ts). Client buffers still move used_memory by some 10–20 KB between readings: about 100–170 B per key at 40 vehicles (--quick), 20–35 B at 200.',
+        `E-mail links are used as a user would (verified); ceremony challenges are single-use. Hash encodings depend on hash-max-listpack-* (${listpackLimits.join(' ')}): a hash with a value over the limit becomes a hashtable.`,
+        'The re-key and revocation figures compare INFO used_memory after retention ran (the scheduler, on the test clock) with the figure before the wipe; the audit trail is shown apart because R13 keeps it (bounded by count).',
+      ],
+    };
+  } finally {
+    reader?.close();
+    await t?.close();
+    await store.close();
+    raw.disconnect();
+    await redisServer.stop();
+  }
+}
+
 export const footprintBench: BenchSection = {
   name: 'footprint',
-  description: 'Redis bytes per digital key all-in (3 keys, 3 holders per vehicle), a projection for 10 M vehicles, and what a re-key and a revocation leave behind',
+  description: 'Redis bytes per digital key all-in (3 keys, 3 holders per vehicle), a projection for 10 M vehicles, and what a re-key and a revocation leave behind (FOOTPRINT_REDIS_CONFIG="name value" measures under other Redis settings)',
   async run(opts) {
-    const n = opts.quick ? 40 : 200;
-    const warmUp = opts.quick ? 4 : 10;
-    const redisServer = await opts.stage('start a throwaway redis-server', () => startRedisServer());
-    const raw = new Redis(redisServer.url);
-    const store = createRedisStore({ url: redisServer.url });
-    const clock = new ManualClock(Date.UTC(2026, 10, 25, 12, 0, 0));
-    let t: TestServer | null = null;
-    let reader: MemoryReader | null = null;
-    try {
-      t = await startTestServer({ store, clock });
-      const app = t;
-      const retentionSeconds = app.config.WIPED_EPOCH_RETENTION;
-      const redisVersion = /^redis_version:(\S+)/m.exec(await raw.info('server'))?.[1] ?? 'unknown';
-      const listpackLimits = (await raw.call('CONFIG', 'GET', 'hash-max-listpack-*')) as string[];
-
-      // The warm-up goes through a key's whole life (wipe, retention, re-key, revocation): Redis
-      // allocates state of its own at a command's first use (latency-tracking keeps a histogram of
-      // some 50 KB per command), which no fleet size changes; a figure must not charge it to keys.
-      await opts.stage(`warm-up: ${warmUp} vehicles through a key's whole life (scripts, connections, every command's first use)`, async () => {
-        const warm = await runPool(warmUp, CONCURRENCY, () => populate(app));
-        await runPool(warmUp, CONCURRENCY, (i) => revokeAllKeysByDealer(app.app.ctx, { vin: warm[i]!.vin, dealer: '3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41', reason: 'footprint bench warm-up' }));
-        clock.advance((MAX_CREDENTIAL_LIFETIME_SECONDS + DEFAULT_SKEW_SECONDS + retentionSeconds + 60) * 1000);
-        await app.app.scheduler.runDue();
-        await runPool(warmUp, CONCURRENCY, (i) => rekey(warm[i]!));
-        await runPool(warmUp, CONCURRENCY, (i) => revokeOneSharedKey(warm[i]!));
-        clock.advance((MAX_CREDENTIAL_LIFETIME_SECONDS + DEFAULT_SKEW_SECONDS + 60) * 1000);
-        await app.app.scheduler.runDue();
-      });
-      reader = await MemoryReader.open(raw);
-      const snapshot = reader.snapshot.bind(reader);
-      const before = await snapshot();
-      const vehicles = await opts.stage(`populate ${n} vehicles over HTTP (claim, trial, main key, 2 invitations accepted)`, () =>
-        runPool(n, CONCURRENCY, () => populate(app), progress(opts.log, 'vehicles', n)),
-      );
-      const populated = await snapshot();
-      const keys = n * KEYS_PER_VEHICLE;
-      const perKey = (populated.used - before.used) / keys;
-      const perVehicle = (populated.used - before.used) / n;
-      const familiesOfFleet = new Map([...populated.families].map(([name, f]) => [name, { ...f, keys: f.keys - (before.families.get(name)?.keys ?? 0), bytes: f.bytes - (before.families.get(name)?.bytes ?? 0) }]));
-      const memoryUsagePerKey = sumBytes(familiesOfFleet) / keys;
-
-      // --- Re-key after a wipe -------------------------------------------------------------------
-      await opts.stage(`wipe every key of the ${n} vehicles (a dealer's revoke-all)`, () =>
-        runPool(n, CONCURRENCY, (i) => revokeAllKeysByDealer(app.app.ctx, { vin: vehicles[i]!.vin, dealer: '3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41', reason: 'footprint bench' })),
-      );
-      const wiped = await snapshot();
-      clock.advance((MAX_CREDENTIAL_LIFETIME_SECONDS + DEFAULT_SKEW_SECONDS + retentionSeconds + 60) * 1000);
-      const retention1 = await opts.stage('move the clock past the last credential of the wiped keys; run the scheduler (retention)', () => app.app.scheduler.runDue());
-      const afterRetention = await snapshot();
-      await opts.stage(`re-key: the same ${keys} holders log in again and get new keys`, () => runPool(n, CONCURRENCY, (i) => rekey(vehicles[i]!), progress(opts.log, 'vehicles', n)));
-      const rekeyed = await snapshot();
-      const leftPerKey = (rekeyed.used - populated.used) / keys;
-      const leftAuditPerKey = (sumBytes(rekeyed.families, isAudit) - sumBytes(populated.families, isAudit)) / keys;
-      const clientBuffers = (a: Snapshot, b: Snapshot) => (b.stats['clients.normal'] ?? 0) - (a.stats['clients.normal'] ?? 0);
-      const leftClientsPerKey = clientBuffers(populated, rekeyed) / keys;
-
-      // --- One revocation per vehicle ---------------------------------------------------------------
-      await opts.stage(`each owner revokes one shared key (${n} revocations)`, () =>
-        runPool(n, CONCURRENCY, (i) => revokeOneSharedKey(vehicles[i]!)),
-      );
-      const revokedNow = await snapshot();
-      clock.advance((MAX_CREDENTIAL_LIFETIME_SECONDS + DEFAULT_SKEW_SECONDS + 60) * 1000);
-      const retention2 = await opts.stage('move the clock past the revoked keys’ last credentials; run the scheduler (retention)', () => app.app.scheduler.runDue());
-      const revoked = await snapshot();
-      const revocationLeft = (revoked.used - rekeyed.used) / n;
-      const revocationAudit = (sumBytes(revoked.families, isAudit) - sumBytes(rekeyed.families, isAudit)) / n;
-      const revocationClients = clientBuffers(rekeyed, revoked) / n;
-
-      const projectionGB = (perVehicle * FLEET) / 1e9;
-      const summary: BenchTable = {
-        title: `Footprint on Redis ${redisVersion} (INFO memory used_memory; ${n} vehicles after ${warmUp} warm-up)`,
-        rows: [
-          { figure: 'bytes per digital key, all-in', value: perKey, target: '≤ 1024' },
-          { figure: 'bytes per vehicle (3 keys, 3 holders)', value: perVehicle, target: '≤ 3072' },
-          { figure: `projection for ${fmt(FLEET)} vehicles (GB)`, value: projectionGB, target: `≤ ${fmt((3072 * FLEET) / 1e9)}` },
-          { figure: 'MEMORY USAGE sum per key (no dict overhead)', value: memoryUsagePerKey, target: '' },
-          { figure: 'left per key by a re-key after a wipe (all)', value: leftPerKey, target: '≤ 100' },
-          { figure: '… of which the audit trail (R13, kept by law)', value: leftAuditPerKey, target: '' },
-          { figure: '… of which client connection buffers (MEMORY STATS clients.normal: not data)', value: leftClientsPerKey, target: '' },
-          { figure: 'left per revoked key once its credentials expired (all)', value: revocationLeft, target: '' },
-          { figure: '… of which the audit trail (R13, kept by law)', value: revocationAudit, target: '' },
-          { figure: '… of which client connection buffers (not data)', value: revocationClients, target: '' },
-        ],
-      };
-      return {
-        tables: [
-          summary,
-          familyTable(`Where the bytes go (MEMORY USAGE by key family, the ${n} vehicles)`, familiesOfFleet, n),
-          { title: 'What the wipe left before retention (MEMORY USAGE Δ over the populated fleet)', rows: growth(populated.families, wiped.families, keys) },
-          { title: 'What the re-key left (MEMORY USAGE Δ over the populated fleet)', rows: growth(populated.families, rekeyed.families, keys) },
-          { title: 'What a revocation left once expired (MEMORY USAGE Δ per revoked key)', rows: growth(rekeyed.families, revoked.families, n) },
-        ],
-        results: {
-          redisVersion,
-          listpackLimits,
-          vehicles: n,
-          warmUpVehicles: warmUp,
-          keysPerVehicle: KEYS_PER_VEHICLE,
-          holdersPerVehicle: KEYS_PER_VEHICLE,
-          usedMemoryBytes: { beforeFleet: before.used, populated: populated.used, wiped: wiped.used, afterRetention: afterRetention.used, rekeyed: rekeyed.used, revoked: revokedNow.used, revokedAfterRetention: revoked.used },
-          bytesPerKey: Math.round(perKey),
-          bytesPerVehicle: Math.round(perVehicle),
-          projection10MVehiclesGB: Math.round(projectionGB * 10) / 10,
-          memoryUsageSumPerKey: Math.round(memoryUsagePerKey),
-          byFamily: Object.fromEntries([...familiesOfFleet].map(([name, f]) => [name, { keys: f.keys, bytes: f.bytes, perVehicle: Math.round(f.bytes / n), encodings: [...f.encodings] }])),
-          memoryStatsDeltaPerKey: { populated: statsDelta(before, populated, keys), rekeyLeft: statsDelta(populated, rekeyed, keys) },
-          rekey: { leftBytesPerKey: Math.round(leftPerKey), ofWhichAuditPerKey: Math.round(leftAuditPerKey), ofWhichClientBuffersPerKey: Math.round(leftClientsPerKey), schedulerRun: retention1 },
-          revocation: { leftBytesPerRevokedKey: Math.round(revocationLeft), ofWhichAuditPerRevokedKey: Math.round(revocationAudit), ofWhichClientBuffersPerRevokedKey: Math.round(revocationClients), schedulerRun: retention2 },
-        },
-        notes: [
-          'used_memory is read after a warm-up batch that goes through a key’s whole life (populate, wipe, retention, re-key, revocation), so the Lua script cache, client buffers and what Redis allocates at a command’s first use (latency-tracking: a histogram of some 50 KB per command, whatever the fleet) are not charged to the fleet; it includes the keyspace dictionary (about 8–16 B per key) that MEMORY USAGE leaves out.',
-          'Reading memory costs memory (the first MEMORY STATS, the reading connection’s buffers): the readings run on one connection of their own that has read once before the first snapshot, and used_memory is read last (test/bench/redisMemory.ts). Client buffers still move used_memory by some 10–20 KB between readings: about 100–170 B per key at 40 vehicles (--quick), 20–35 B at 200.',
-          `E-mail links are used as a user would (verified); ceremony challenges are single-use. Hash encodings depend on hash-max-listpack-* (${listpackLimits.join(' ')}): a hash with a value over the limit becomes a hashtable.`,
-          'The re-key and revocation figures compare INFO used_memory after retention ran (the scheduler, on the test clock) with the figure before the wipe; the audit trail is shown apart because R13 keeps it (bounded by count).',
-        ],
-      };
-    } finally {
-      reader?.close();
-      await t?.close();
-      await store.close();
-      raw.disconnect();
-      await redisServer.stop();
-    }
+    const settings = redisSettingsFromEnv();
+    const report = await measure(opts, settings);
+    return { ...report, results: { redisConfigSet: Object.fromEntries(settings), ...report.results } };
   },
 };
