@@ -389,7 +389,7 @@ describe('findings of the security review', () => {
   });
 
   it('invitation codes never reach the logs', async () => {
-    const { redactUrl } = await import('../../server/app.js');
+    const { redactUrl } = await import('../../server/http/requestEdge.js');
     expect(redactUrl('/v1/invitations/AbCdEfGhIjKlMnOpQrStUvWxYz012345/accept')).toBe('/v1/invitations/[redacted]/accept');
     expect(redactUrl('/v1/vehicles/1HGCM82633A004352/keys')).toBe('/v1/vehicles/1HGCM82633A004352/keys');
   });
