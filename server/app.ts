@@ -25,7 +25,6 @@ import { openApiDocument } from './http/openApiDocument.js';
 import { requestEdge } from './http/requestEdge.js';
 import { requestListener, type NodeMiddleware } from './http/requestListener.js';
 import { routeAnswerer, type RouteDefinition, type UndeclaredErrorListener } from './http/route.js';
-import { routeTable } from './http/routeTable.js';
 import { createLogger, type Logger } from './logger.js';
 import { DomainMetrics } from './metrics/domainMetrics.js';
 import { meteredPaymentGateway } from './metrics/meteredPaymentGateway.js';
@@ -37,7 +36,7 @@ import { profileRoutes } from './routes/profileRoutes.js';
 import { dealerEnrolmentRoutes } from './routes/dealerEnrolmentRoutes.js';
 import { dealerAccountRoutes } from './routes/dealerAccountRoutes.js';
 import { recoveryRoutes } from './routes/recoveryRoutes.js';
-import { mountSystemRoutes } from './routes/systemRoutes.js';
+import { systemRoutes } from './routes/systemRoutes.js';
 import { keyRoutes } from './routes/keyRoutes.js';
 import { standardServicesRoutes } from './routes/standardServicesRoutes.js';
 import { vehicleRoutes } from './routes/vehicleRoutes.js';
@@ -172,9 +171,8 @@ export function createApp(opts: CreateAppOptions): App {
   const edge = requestEdge({ headers: securityHeaderList({ issuer: config.ISSUER }), logger, metrics, closing: closing.signal });
   const parseJson = express.json({ limit: '64kb', strict: true });
 
-  // Everything but the API routes: what the request edge did (headers, request id, log line,
-  // metrics, draining) is done, and no ETag is hashed for each body: answers are never cached
-  // (cache-control: no-store), and the few that may be (the JWKS, max-age 300) are small.
+  // The portals and every 404, behind the lean path: what the request edge did (headers, request
+  // id, log line, metrics, draining) is done, and no ETag is hashed for each body (answers are never cached).
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -184,13 +182,7 @@ export function createApp(opts: CreateAppOptions): App {
   app.use(DEALER_PORTAL_PATH, dealerPortal());
   // The customer portal (web/, built by Vite): /account/ and its bundles at /assets/.
   mountCustomerPortal(app, logger);
-  const router = express.Router();
-  mountSystemRoutes(router, ctx, metrics.registry, hub);
   const document = openApiDocument({ routes, serverUrl: config.ISSUER });
-  router.get('/v1/openapi.json', (_req, res) => {
-    res.json(document);
-  });
-  app.use(router);
   app.use((_req, _res, next) => next(new DigitalKeyError('NOT_FOUND', 'no such route')));
   app.use(errorHandler);
 
@@ -199,7 +191,8 @@ export function createApp(opts: CreateAppOptions): App {
   const sessions = new VerifiedSessions({ onLookup: (outcome) => metrics.sessionLookedUp(outcome) });
   const listener = requestListener({
     edge,
-    table: routeTable(routes),
+    routes,
+    plainRoutes: systemRoutes(ctx, { metrics: metrics.registry, hub, openApi: document }),
     answer: routeAnswerer({ authenticate: createAuthenticator(ctx, vehicleApiAuthenticator(ctx), sessions), onUndeclaredError }),
     parseJson: parseJson as unknown as NodeMiddleware,
     // Anonymous routes write challenge and account records: each client address gets a budget.

@@ -1,21 +1,22 @@
 /**
  * The server's node request listener (what `http.createServer` takes): the lean path for the API
- * routes, Express for everything else.
+ * routes and the system routes, Express for the portals and every 404.
  *
  * Every request first passes the request edge (requestEdge.ts: headers, request id, log line,
  * metrics, draining). A request for an API route (the route table: method + path) is then answered
  * here without Express: its JSON body parsed (body-parser's `json`, the same middleware the Express
  * app runs, so limits, charsets, encodings and their errors are one implementation), the anonymous
- * rate limit for `auth: 'none'` routes, and the route's answerer (route.ts). An OPTIONS request for
- * an API path gets the Allow list the router gave. The rest — the portals, the OpenAPI document, the
- * system routes, every 404 — falls through to the Express app.
+ * rate limit for `auth: 'none'` routes, and the route's answerer (route.ts). A system route
+ * (liveness, readiness, JWKS, the OpenAPI document: `PlainRoute`) answers itself. An OPTIONS request
+ * for one of their paths gets the Allow list Express's router gave. The rest — the portals, every
+ * 404 — falls through to the Express app.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import { errorAnswer } from './errorHandler.js';
 import type { RequestEdge, RequestRecord } from './requestEdge.js';
-import type { RouteRequest } from './route.js';
-import type { RouteTable } from './routeTable.js';
+import type { RouteDefinition, RouteRequest } from './route.js';
+import { routeTable, type RouteTable } from './routeTable.js';
 import { sendJson } from './sendJson.js';
 
 /** Connect-style middleware on plain node objects (body-parser's `json` is one). */
@@ -23,9 +24,19 @@ export type NodeMiddleware = (req: IncomingMessage, res: ServerResponse, next: (
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** A route outside the API (no schemas, not in the OpenAPI document) that writes its own answer; what it throws is the one error answer. */
+export interface PlainRoute {
+  method: 'get';
+  path: string;
+  handle(req: IncomingMessage, res: ServerResponse): void | Promise<void>;
+}
+
 export interface RequestListenerOptions {
   edge: RequestEdge;
-  table: RouteTable;
+  /** The API's route definitions. */
+  routes: readonly RouteDefinition[];
+  /** The system routes, looked up after the API's. */
+  plainRoutes: readonly PlainRoute[];
   answer: (request: RouteRequest) => Promise<void>;
   /** Parses a JSON body into `req.body` (express.json with the app's limit and strictness). */
   parseJson: NodeMiddleware;
@@ -50,10 +61,22 @@ function answerOptions(res: ServerResponse, methods: string[]): void {
 }
 
 /**
- * @example http.createServer(requestListener({ edge, table, answer, parseJson: express.json(), fallback: app }))
+ * @example http.createServer(requestListener({ edge, routes, plainRoutes, answer, parseJson: express.json(), fallback: app }))
  */
 export function requestListener(opts: RequestListenerOptions): RequestListener {
-  const { edge, table, answer, parseJson, anonymousLimit, fallback } = opts;
+  const { edge, answer, parseJson, anonymousLimit, fallback } = opts;
+  const table: RouteTable<RouteDefinition> = routeTable(opts.routes);
+  const plain: RouteTable<PlainRoute> = routeTable(opts.plainRoutes);
+
+  const answerPlain = async (route: PlainRoute, req: IncomingMessage, res: ServerResponse, record: RequestRecord): Promise<void> => {
+    record.route = route.path;
+    try {
+      await route.handle(req, res);
+    } catch (err) {
+      const { status, body } = errorAnswer(err, record.log);
+      if (!res.headersSent) sendJson(res, status, body);
+    }
+  };
 
   const answerRoute = async (request: Omit<RouteRequest, 'body'>, record: RequestRecord): Promise<void> => {
     const { req, res } = request;
@@ -78,8 +101,10 @@ export function requestListener(opts: RequestListenerOptions): RequestListener {
     const path = q === -1 ? url : url.slice(0, q);
     const method = req.method ?? 'GET';
     let match;
+    let plainMatch;
     try {
       match = table.match(method, path);
+      plainMatch = match ? null : plain.match(method, path);
     } catch (err) {
       // A path parameter that is not valid percent-encoding.
       const { status, body } = errorAnswer(err, record.log);
@@ -91,8 +116,12 @@ export function requestListener(opts: RequestListenerOptions): RequestListener {
       void answerRoute({ route: match.route, params: match.params, query, req, res, record }, record);
       return;
     }
+    if (plainMatch) {
+      void answerPlain(plainMatch.route, req, res, record);
+      return;
+    }
     if (method === 'OPTIONS') {
-      const methods = table.methodsFor(path);
+      const methods = [...new Set([...table.methodsFor(path), ...plain.methodsFor(path)])].sort();
       if (methods.length > 0) return answerOptions(res, methods);
     }
     fallback(req, res);

@@ -1,38 +1,43 @@
 /**
- * The API's method + path table, compiled once from the route definitions: what the lean HTTP path
- * (requestListener.ts) looks a request up in instead of Express's router. It matches as the router
+ * A method + path table, compiled once from route definitions (the API's, and the system routes'):
+ * what the lean HTTP path (requestListener.ts) looks a request up in instead of Express's router. It matches as the router
  * did for these routes (path-to-regexp with Express's defaults): case-insensitive static segments, a
  * `:param` is one non-empty segment, percent-decoded; one trailing slash is allowed; HEAD runs the
  * GET route. First definition wins, as mount order did.
  */
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
-import type { RouteDefinition } from './route.js';
+
+/** What a table holds: a method (lower case, as route definitions spell it) and an Express-style path. */
+export interface RoutePath {
+  method: string;
+  path: string;
+}
 
 /** A route found for a request, with its decoded path parameters. */
-export interface RouteMatch {
-  route: RouteDefinition;
+export interface RouteMatch<T extends RoutePath> {
+  route: T;
   params: Record<string, string>;
 }
 
-interface CompiledRoute {
-  route: RouteDefinition;
+interface CompiledRoute<T extends RoutePath> {
+  route: T;
   /** Per segment: the lower-cased static text, or null for a parameter. */
   segments: Array<string | null>;
   /** The parameter names, in segment order. */
   names: string[];
 }
 
-export interface RouteTable {
+export interface RouteTable<T extends RoutePath> {
   /**
    * The route for a method and a path (no query), or null. Throws VALIDATION_FAILED when a
    * parameter of the matched route is not valid percent-encoding (as the router's decode did).
    */
-  match(method: string, path: string): RouteMatch | null;
+  match(method: string, path: string): RouteMatch<T> | null;
   /** The methods some route answers for this path (with HEAD beside GET), sorted; empty when none. */
   methodsFor(path: string): string[];
 }
 
-function compile(route: RouteDefinition): CompiledRoute {
+function compile<T extends RoutePath>(route: T): CompiledRoute<T> {
   const segments: Array<string | null> = [];
   const names: string[] = [];
   for (const part of route.path.split('/').slice(1)) {
@@ -40,7 +45,7 @@ function compile(route: RouteDefinition): CompiledRoute {
       segments.push(null);
       names.push(part.slice(1));
     } else if (/^[A-Za-z0-9._~-]*$/.test(part)) segments.push(part.toLowerCase());
-    else throw new Error(`route ${route.operationId}: unsupported path segment "${part}" (only static text and :param)`);
+    else throw new Error(`route ${route.path}: unsupported path segment "${part}" (only static text and :param)`);
   }
   return { route, segments, names };
 }
@@ -52,7 +57,7 @@ function segmentsOf(path: string): string[] | null {
   return path.slice(1, end).split('/');
 }
 
-function matches(compiled: CompiledRoute, parts: string[]): boolean {
+function matches(compiled: CompiledRoute<RoutePath>, parts: string[]): boolean {
   const { segments } = compiled;
   for (let i = 0; i < segments.length; i++) {
     const want = segments[i]!;
@@ -75,9 +80,9 @@ function decodeParam(value: string): string {
  * Compile the routes into a table.
  * @example const table = routeTable(routes); table.match('POST', '/v1/keys/3b24…/credential')
  */
-export function routeTable(routes: readonly RouteDefinition[]): RouteTable {
+export function routeTable<T extends RoutePath>(routes: readonly T[]): RouteTable<T> {
   /** By method (upper case), then by segment count: a request is compared with few candidates. */
-  const byMethod = new Map<string, Map<number, CompiledRoute[]>>();
+  const byMethod = new Map<string, Map<number, Array<CompiledRoute<T>>>>();
   for (const route of routes) {
     const compiled = compile(route);
     const method = route.method.toUpperCase();
@@ -87,7 +92,7 @@ export function routeTable(routes: readonly RouteDefinition[]): RouteTable {
     if (list) list.push(compiled);
     else bySize.set(compiled.segments.length, [compiled]);
   }
-  const find = (method: string, parts: string[]): CompiledRoute | undefined => byMethod.get(method)?.get(parts.length)?.find((c) => matches(c, parts));
+  const find = (method: string, parts: string[]): CompiledRoute<T> | undefined => byMethod.get(method)?.get(parts.length)?.find((c) => matches(c, parts));
 
   return {
     match(method, path) {
