@@ -34,19 +34,30 @@ const API_CSP = "default-src 'none';frame-ancestors 'none';base-uri 'none';form-
 const KEY_ID = '3b241101-e2bb-4255-8caf-4136c566a962';
 const VIN = 'WVWZZZ1JZ3W386752';
 
-let app: App;
-let server: Server;
-let port: number;
-beforeAll(async () => {
+/** An app on the memory store, served by `http.createServer(app.listener)` on a free port. */
+async function startApp(env: Record<string, string>, logger = pino({ level: 'silent' })): Promise<{ app: App; port: number; close(): Promise<void> }> {
   const clock = new ManualClock(Date.UTC(2026, 10, 25, 12));
-  app = createApp({ config: loadConfig({ ANONYMOUS_RATE_LIMIT_PER_MINUTE: '1000' }), store: new MemoryStore({ clock }), clock, issuerKey: await LocalIssuerKey.generate(), logger: pino({ level: 'info' }, sink) });
-  server = createServer(app.listener).listen(0, '127.0.0.1');
+  const started = createApp({ config: loadConfig(env), store: new MemoryStore({ clock }), clock, issuerKey: await LocalIssuerKey.generate(), logger });
+  const server: Server = createServer(started.listener).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
-  port = (server.address() as AddressInfo).port;
+  return {
+    app: started,
+    port: (server.address() as AddressInfo).port,
+    async close() {
+      await new Promise((resolve) => server.close(resolve));
+      await started.close();
+    },
+  };
+}
+
+let app: App;
+let port: number;
+let close: () => Promise<void>;
+beforeAll(async () => {
+  ({ app, port, close } = await startApp({ ANONYMOUS_RATE_LIMIT_PER_MINUTE: '1000' }, pino({ level: 'info' }, sink)));
 });
 afterAll(async () => {
-  await new Promise((resolve) => server?.close(resolve));
-  await app?.close();
+  await close?.();
 });
 
 interface Answer {
@@ -56,8 +67,14 @@ interface Answer {
   json: { error?: { code: string; message: string } } | undefined;
 }
 
+interface SendOptions {
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+}
+const send = (method: string, path: string, opts: SendOptions = {}) => sendTo(port, method, path, opts);
+
 /** A request exactly as given (fetch would normalise the path and refuse some methods). */
-function send(method: string, path: string, opts: { headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Answer> {
+function sendTo(port: number, method: string, path: string, opts: SendOptions = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const length = opts.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(opts.body)) };
     const req = request({ host: '127.0.0.1', port, method, path, headers: { ...length, ...opts.headers } }, (res) => {
@@ -212,30 +229,40 @@ describe('what every answer carries', () => {
   });
 });
 
+describe('the anonymous rate limit', () => {
+  it('anonymous routes carry the draft-8 RateLimit headers and answer 429 RATE_LIMITED with Retry-After once the budget is spent; session routes are not counted', async () => {
+    const limited = await startApp({ ANONYMOUS_RATE_LIMIT_PER_MINUTE: '2' });
+    const call = (method: string, path: string) => sendTo(limited.port, method, path, jsonBody('{}'));
+    try {
+      const first = await call('POST', '/v1/sessions/options');
+      expect(first.status).toBe(200);
+      expect(first.headers.ratelimit).toMatch(/^"2-in-1min"; r=1; t=\d+$/);
+      expect(first.headers['ratelimit-policy']).toMatch(/^"2-in-1min"; q=2; w=60; pk=:[A-Za-z0-9+/=]+:$/);
+      const session = await call('POST', `/v1/keys/${KEY_ID}/credential`);
+      expect([session.status, session.headers.ratelimit]).toEqual([401, undefined]);
+      expect((await call('POST', '/v1/sessions/options')).status).toBe(200);
+      const over = await call('POST', '/v1/sessions/options');
+      expect([over.status, over.json?.error?.code]).toEqual([429, 'RATE_LIMITED']);
+      expect(over.headers['retry-after']).toMatch(/^\d+$/);
+      expect(over.headers.ratelimit).toMatch(/^"2-in-1min"; r=0; t=\d+$/);
+      expect(await limited.app.metrics.metrics()).toMatch(/sdk_rate_limited_total\{route="\/v1\/sessions\/options"\} 1/);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('draining', () => {
   it('once draining began, lean and Express answers close their connection', async () => {
-    const clock = new ManualClock(Date.UTC(2026, 10, 25, 12));
-    const draining = createApp({ config: loadConfig({}), store: new MemoryStore({ clock }), clock, issuerKey: await LocalIssuerKey.generate(), logger: pino({ level: 'silent' }) });
-    const other = createServer(draining.listener).listen(0, '127.0.0.1');
-    await new Promise((resolve) => other.once('listening', resolve));
-    const at = (other.address() as AddressInfo).port;
+    const draining = await startApp({});
+    const call = async (method: string, path: string, body?: string) => (await sendTo(draining.port, method, path, body === undefined ? {} : jsonBody(body))).headers.connection;
     try {
-      const call = (method: string, path: string, body?: string) =>
-        new Promise<string | undefined>((resolve, reject) => {
-          const req = request({ host: '127.0.0.1', port: at, method, path, headers: body ? { 'content-type': 'application/json' } : {} }, (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.headers.connection));
-          });
-          req.on('error', reject);
-          req.end(body);
-        });
       expect(await call('POST', '/v1/sessions/options', '{}')).toBe('keep-alive');
-      draining.beginShutdown();
+      draining.app.beginShutdown();
       expect(await call('POST', '/v1/sessions/options', '{}')).toBe('close');
       expect(await call('POST', `/v1/keys/${KEY_ID}/credential`, '{}')).toBe('close');
       expect(await call('GET', '/healthz')).toBe('close');
     } finally {
-      await new Promise((resolve) => other.close(resolve));
       await draining.close();
     }
   });
