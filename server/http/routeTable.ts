@@ -62,7 +62,7 @@ function matches(compiled: CompiledRoute<RoutePath>, parts: string[]): boolean {
   for (let i = 0; i < segments.length; i++) {
     const want = segments[i]!;
     const part = parts[i]!;
-    if (want === null ? part.length === 0 : part.length !== want.length || part.toLowerCase() !== want) return false;
+    if (want === null ? part.length === 0 : part !== want && (part.length !== want.length || part.toLowerCase() !== want)) return false;
   }
   return true;
 }
