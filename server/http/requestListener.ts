@@ -50,6 +50,13 @@ function run(middleware: NodeMiddleware, req: IncomingMessage, res: ServerRespon
   return new Promise((resolve, reject) => middleware(req, res, (err) => (err === undefined ? resolve() : reject(err))));
 }
 
+/** The request target as Express's router read it (parseurl): origin-form as it is, absolute-form (`http://host/path?q`, as a proxy sends it) without its scheme and host. */
+function originForm(url: string): string {
+  if (url.charCodeAt(0) === 47 /* / */) return url;
+  const authority = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(url);
+  return authority ? url.slice(authority[0].length) || '/' : url;
+}
+
 /** The Allow list Express's router answered an OPTIONS request with. */
 function answerOptions(res: ServerResponse, methods: string[]): void {
   const allow = methods.join(', ');
@@ -96,7 +103,7 @@ export function requestListener(opts: RequestListenerOptions): RequestListener {
 
   return (req, res) => {
     const record = edge.begin(req, res);
-    const url = req.url ?? '/';
+    const url = originForm(req.url ?? '/');
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     const method = req.method ?? 'GET';

@@ -103,6 +103,7 @@ describe('which route answers', () => {
     ['a path in another case', 'GET', `/V1/Vehicles/${VIN}/KEYS`],
     ['a path with one trailing slash', 'GET', `/v1/vehicles/${VIN}/keys/`],
     ['a path with a query', 'GET', `/v1/vehicles/${VIN}/keys?x=1`],
+    ['an absolute-form target (as a proxy sends it)', 'GET', `http://keys.example.com/v1/vehicles/${VIN}/keys?x=1`],
   ])('%s is a session route: 401 UNAUTHENTICATED without a token', async (_what, method, path) => {
     const res = await send(method, path, method === 'GET' ? {} : jsonBody('{}'));
     expect([res.status, res.json?.error?.code]).toEqual([401, 'UNAUTHENTICATED']);
