@@ -16,9 +16,15 @@ import type { DomainMetrics } from '../metrics/domainMetrics.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
+/** A request target's optional scheme and host (absolute-form, as a proxy sends it). */
+const ORIGIN = '(?:[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*)?';
+/** Matched as the routes are: in any case, with or without one trailing slash. */
+const INVITATION_CODE = new RegExp(`^(${ORIGIN}/v1/invitations/)[^/?]+`, 'i');
+const DEALER_LOOKUP_QUERY = new RegExp(`^(${ORIGIN}/v1/dealer/(?:accounts|search)/?)\\?.*$`, 'i');
+
 /** Invitation codes travel in the path, and a dealer's look-up and search have an e-mail address in their query: they never reach the logs. */
 export function redactUrl(url: string): string {
-  return url.replace(/^\/v1\/invitations\/[^/?]+/, '/v1/invitations/[redacted]').replace(/^(\/v1\/dealer\/(?:accounts|search))\?.*$/, '$1?[redacted]');
+  return url.replace(INVITATION_CODE, '$1[redacted]').replace(DEALER_LOOKUP_QUERY, '$1?[redacted]');
 }
 
 /** Credentials signed, told by the operation that answered 2xx (the same signing serves all three). */
