@@ -75,6 +75,13 @@ export function requestListener(opts: RequestListenerOptions): RequestListener {
   const table: RouteTable<RouteDefinition> = routeTable(opts.routes);
   const plain: RouteTable<PlainRoute> = routeTable(opts.plainRoutes);
 
+  /** What escaped a route's own error answer (a throwing `onUndeclaredError`, say): answered as any failure, never an unhandled rejection. */
+  const lastResort = (res: ServerResponse, record: RequestRecord) => (err: unknown) => {
+    const { status, body } = errorAnswer(err, record.log);
+    if (!res.headersSent) sendJson(res, status, body);
+    else res.destroy();
+  };
+
   const answerPlain = async (route: PlainRoute, req: IncomingMessage, res: ServerResponse, record: RequestRecord): Promise<void> => {
     record.route = route.path;
     try {
@@ -120,11 +127,11 @@ export function requestListener(opts: RequestListenerOptions): RequestListener {
     }
     if (match) {
       const query = parseQuery(q === -1 ? '' : url.slice(q + 1));
-      void answerRoute({ route: match.route, params: match.params, query, req, res, record }, record);
+      answerRoute({ route: match.route, params: match.params, query, req, res, record }, record).catch(lastResort(res, record));
       return;
     }
     if (plainMatch) {
-      void answerPlain(plainMatch.route, req, res, record);
+      answerPlain(plainMatch.route, req, res, record).catch(lastResort(res, record));
       return;
     }
     if (method === 'OPTIONS') {

@@ -5,15 +5,21 @@
  * request edge's headers, one log line with the URL redacted, its metrics, and `connection: close`
  * once draining began.
  */
-import { createServer, request, type Server } from 'node:http';
+import { createServer, request, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import express from 'express';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../shared/clock.js';
 import { LocalIssuerKey } from '../../../shared/credential/issuerKey.js';
+import { DigitalKeyError } from '../../../shared/errors/digitalKeyError.js';
 import { createApp, type App } from '../../../server/app.js';
 import { loadConfig } from '../../../server/config.js';
+import { requestEdge } from '../../../server/http/requestEdge.js';
+import { requestListener, type NodeMiddleware } from '../../../server/http/requestListener.js';
+import { defineRoute, routeAnswerer } from '../../../server/http/route.js';
+import { DomainMetrics } from '../../../server/metrics/domainMetrics.js';
 import { MemoryStore } from '../../../server/store/memoryStore.js';
 
 interface LogLine {
@@ -34,17 +40,23 @@ const API_CSP = "default-src 'none';frame-ancestors 'none';base-uri 'none';form-
 const KEY_ID = '3b241101-e2bb-4255-8caf-4136c566a962';
 const VIN = 'WVWZZZ1JZ3W386752';
 
+/** A request listener on a free port. */
+async function serve(listener: RequestListener): Promise<{ port: number; close(): Promise<void> }> {
+  const server: Server = createServer(listener).listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return { port: (server.address() as AddressInfo).port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
 /** An app on the memory store, served by `http.createServer(app.listener)` on a free port. */
 async function startApp(env: Record<string, string>, logger = pino({ level: 'silent' })): Promise<{ app: App; port: number; close(): Promise<void> }> {
   const clock = new ManualClock(Date.UTC(2026, 10, 25, 12));
   const started = createApp({ config: loadConfig(env), store: new MemoryStore({ clock }), clock, issuerKey: await LocalIssuerKey.generate(), logger });
-  const server: Server = createServer(started.listener).listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
+  const served = await serve(started.listener);
   return {
     app: started,
-    port: (server.address() as AddressInfo).port,
+    port: served.port,
     async close() {
-      await new Promise((resolve) => server.close(resolve));
+      await served.close();
       await started.close();
     },
   };
@@ -265,6 +277,42 @@ describe('draining', () => {
       expect(await call('GET', '/healthz')).toBe('close');
     } finally {
       await draining.close();
+    }
+  });
+});
+
+describe('what escapes a route', () => {
+  it('a listener for undeclared codes that throws still gets the caller a 500 INTERNAL_ERROR answer, not a hung request and an unhandled rejection', async () => {
+    const route = defineRoute({
+      method: 'get',
+      path: '/v1/throws',
+      operationId: 'throws',
+      summary: 'Answers a code it does not declare',
+      tags: ['test'],
+      auth: 'none',
+      errors: [],
+      responses: {},
+      handler: () => Promise.reject(new DigitalKeyError('KEY_NOT_FOUND')),
+    });
+    const listener = requestListener({
+      edge: requestEdge({ headers: [], logger: pino({ level: 'silent' }), metrics: new DomainMetrics({ defaultMetrics: false }), closing: new AbortController().signal }),
+      routes: [route],
+      plainRoutes: [],
+      answer: routeAnswerer({
+        authenticate: () => Promise.resolve({ kind: 'anonymous' }),
+        onUndeclaredError: () => {
+          throw new Error('the listener failed');
+        },
+      }),
+      parseJson: express.json() as unknown as NodeMiddleware,
+      fallback: (_req, res) => res.writeHead(404).end(),
+    });
+    const served = await serve(listener);
+    try {
+      const res = await sendTo(served.port, 'GET', '/v1/throws');
+      expect([res.status, res.json?.error?.code]).toEqual([500, 'INTERNAL_ERROR']);
+    } finally {
+      await served.close();
     }
   });
 });
