@@ -1,12 +1,13 @@
 /**
- * The Express app factory: one constructor wires config, store, clock, issuer key, repositories and
- * routes. Nothing here reads the environment or opens ports (main.ts does), so tests build as many
- * apps as they like, on any store and clock.
+ * The app factory: one constructor wires config, store, clock, issuer key, repositories and
+ * routes, and the HTTP request listener that serves them (the API routes on the lean path, the
+ * portals and system routes on Express: server/http/requestListener.ts). Nothing here reads the
+ * environment or opens ports (main.ts does), so tests build as many apps as they like, on any store
+ * and clock.
  */
-import { randomUUID } from 'node:crypto';
-import express, { type Express } from 'express';
-import { rateLimit, type Store as RateLimitStore } from 'express-rate-limit';
-import { pinoHttp } from 'pino-http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import express from 'express';
+import type { Store as RateLimitStore } from 'express-rate-limit';
 import type { Registry } from 'prom-client';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { IssuerSigningKey } from '../shared/credential/issuerKey.js';
@@ -16,11 +17,14 @@ import { CeremonyChallenges } from './accounts/ceremonyChallenges.js';
 import { VerifiedSessions } from './accounts/verifiedSessions.js';
 import type { AppContext } from './appContext.js';
 import type { Config } from './config.js';
+import { anonymousRateLimit } from './http/anonymousRateLimit.js';
 import { createAuthenticator } from './http/authenticate.js';
 import { errorHandler } from './http/errorHandler.js';
-import { securityHeaders } from './http/securityHeaders.js';
+import { securityHeaderList } from './http/securityHeaders.js';
 import { openApiDocument } from './http/openApiDocument.js';
-import { mountRoutes, type RouteDefinition, type UndeclaredErrorListener } from './http/route.js';
+import { requestEdge } from './http/requestEdge.js';
+import { requestListener, type NodeMiddleware } from './http/requestListener.js';
+import { routeAnswerer, type RouteDefinition, type UndeclaredErrorListener } from './http/route.js';
 import { createLogger, type Logger } from './logger.js';
 import { DomainMetrics } from './metrics/domainMetrics.js';
 import { meteredPaymentGateway } from './metrics/meteredPaymentGateway.js';
@@ -32,7 +36,7 @@ import { profileRoutes } from './routes/profileRoutes.js';
 import { dealerEnrolmentRoutes } from './routes/dealerEnrolmentRoutes.js';
 import { dealerAccountRoutes } from './routes/dealerAccountRoutes.js';
 import { recoveryRoutes } from './routes/recoveryRoutes.js';
-import { mountSystemRoutes } from './routes/systemRoutes.js';
+import { systemRoutes } from './routes/systemRoutes.js';
 import { keyRoutes } from './routes/keyRoutes.js';
 import { standardServicesRoutes } from './routes/standardServicesRoutes.js';
 import { vehicleRoutes } from './routes/vehicleRoutes.js';
@@ -77,7 +81,11 @@ export interface CreateAppOptions {
 }
 
 export interface App {
-  express: Express;
+  /**
+   * The request listener that serves everything: `http.createServer(app.listener)` or
+   * `server.on('request', app.listener)`. API routes never reach Express.
+   */
+  listener: (req: IncomingMessage, res: ServerResponse) => void;
   ctx: AppContext;
   outbox: Outbox;
   routes: RouteDefinition[];
@@ -95,22 +103,6 @@ export interface App {
   beginShutdown(): void;
   /** Stop background work (subscriptions); does not close the store. */
   close(): Promise<void>;
-}
-
-const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
-
-/** Invitation codes travel in the path, and a dealer's look-up and search have an e-mail address in their query: they never reach the logs. */
-export function redactUrl(url: string): string {
-  return url.replace(/^\/v1\/invitations\/[^/?]+/, '/v1/invitations/[redacted]').replace(/^(\/v1\/dealer\/(?:accounts|search))\?.*$/, '$1?[redacted]');
-}
-
-/** Credentials signed, told by the operation that answered 2xx (the same signing serves all three). */
-const CREDENTIAL_OPERATIONS = new Map<unknown, 'issued' | 'refreshed'>([['createMainKey', 'issued'], ['acceptInvitation', 'issued'], ['refreshCredential', 'refreshed']]);
-
-/** The route pattern a request matched (for metrics labels: bounded, no ids), or "unmatched". */
-function routePattern(req: express.Request): string {
-  const route: unknown = req.route;
-  return typeof route === 'object' && route !== null && 'path' in route && typeof route.path === 'string' ? route.path : 'unmatched';
 }
 
 export function createApp(opts: CreateAppOptions): App {
@@ -155,8 +147,6 @@ export function createApp(opts: CreateAppOptions): App {
   const gate: SubscriptionGate = subscriptions;
 
   const closing = new AbortController();
-  /** Responses not yet sent: when draining starts, they are told to close their connection. */
-  const unanswered = new Set<express.Response>();
   const hub = new ManifestHub(ctx.manifests, (err) => logger.error({ err }, 'manifest fan-out failed'));
   metrics.countConnectedCars(() => hub.connectedVehicles);
   const routes = [
@@ -178,84 +168,40 @@ export function createApp(opts: CreateAppOptions): App {
   ];
 
 
+  const edge = requestEdge({ headers: securityHeaderList({ issuer: config.ISSUER }), logger, metrics, closing: closing.signal });
+  const parseJson = express.json({ limit: '64kb', strict: true });
+
+  // The portals and every 404, behind the lean path: what the request edge did (headers, request
+  // id, log line, metrics, draining) is done, and no ETag is hashed for each body (answers are never cached).
   const app = express();
   app.disable('x-powered-by');
-  // No ETag hashed for each body: API answers are never cached (cache-control: no-store below), and
-  // the few that may be (the JWKS, max-age 300) are small enough to fetch whole.
   app.set('etag', false);
   app.set('trust proxy', false);
-  // First, so every answer carries them, errors included; the portals replace the CSP with theirs.
-  app.use(securityHeaders({ issuer: config.ISSUER }));
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-        res.setHeader('x-request-id', id);
-        return id;
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-      // What a request's line needs: its id, method, (redacted) URL and status; not every header.
-      serializers: {
-        req: (req: { id: unknown; method: unknown; url: unknown }) => ({ id: req.id, method: req.method, url: redactUrl(String(req.url)) }),
-        res: (res: { statusCode: unknown }) => ({ statusCode: res.statusCode }),
-      },
-    }),
-  );
-  app.use((req, res, next) => {
-    const end = metrics.httpLatency.startTimer();
-    res.on('finish', () => {
-      const route = routePattern(req);
-      metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
-      end({ method: req.method, route });
-      if (res.statusCode === 429) metrics.rateLimited(route);
-      const signed = res.statusCode < 300 ? CREDENTIAL_OPERATIONS.get(res.locals.operationId) : undefined;
-      if (signed) metrics.credentialSigned(signed);
-    });
-    res.setHeader('cache-control', 'no-store');
-    // Draining: finish this request, then let the client reconnect elsewhere.
-    if (closing.signal.aborted) res.setHeader('connection', 'close');
-    else {
-      unanswered.add(res);
-      res.once('close', () => unanswered.delete(res));
-      res.once('finish', () => unanswered.delete(res));
-    }
-    next();
-  });
-  app.use(express.json({ limit: '64kb', strict: true }));
+  app.use(parseJson);
   // The dealer desk (web/dealer, built by Vite): its own strict headers, on /dealer/* only.
   app.use(DEALER_PORTAL_PATH, dealerPortal());
   // The customer portal (web/, built by Vite): /account/ and its bundles at /assets/.
   mountCustomerPortal(app, logger);
-
-  const router = express.Router();
-  mountSystemRoutes(router, ctx, metrics.registry, hub);
   const document = openApiDocument({ routes, serverUrl: config.ISSUER });
-  router.get('/v1/openapi.json', (_req, res) => {
-    res.json(document);
-  });
-  // Anonymous routes write challenge and account records: each client address gets a budget.
-  const anonymousLimit = rateLimit({
-    windowMs: 60_000,
-    limit: config.ANONYMOUS_RATE_LIMIT_PER_MINUTE,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    handler: (_req, _res, next) => next(new DigitalKeyError('RATE_LIMITED')),
-    ...(opts.anonymousRateLimitStore ? { store: opts.anonymousRateLimitStore } : {}),
-    // Redis away: let the request through; its route then answers 503 STORE_UNAVAILABLE itself.
-    passOnStoreError: true,
-  });
-  const onUndeclaredError: UndeclaredErrorListener =
-    opts.onUndeclaredError ?? ((route, code) => logger.error({ operationId: route.operationId, code }, 'a route answered an error code its definition does not list'));
-  const sessions = new VerifiedSessions({ onLookup: (outcome) => metrics.sessionLookedUp(outcome) });
-  mountRoutes(router, routes, createAuthenticator(ctx, vehicleApiAuthenticator(ctx), sessions), anonymousLimit, onUndeclaredError);
-  app.use(router);
   app.use((_req, _res, next) => next(new DigitalKeyError('NOT_FOUND', 'no such route')));
   app.use(errorHandler);
 
+  const onUndeclaredError: UndeclaredErrorListener =
+    opts.onUndeclaredError ?? ((route, code) => logger.error({ operationId: route.operationId, code }, 'a route answered an error code its definition does not list'));
+  const sessions = new VerifiedSessions({ onLookup: (outcome) => metrics.sessionLookedUp(outcome) });
+  const listener = requestListener({
+    edge,
+    routes,
+    plainRoutes: systemRoutes(ctx, { metrics: metrics.registry, hub, openApi: document }),
+    answer: routeAnswerer({ authenticate: createAuthenticator(ctx, vehicleApiAuthenticator(ctx), sessions), onUndeclaredError }),
+    parseJson: parseJson as unknown as NodeMiddleware,
+    // Anonymous routes write challenge and account records: each client address gets a budget.
+    anonymousLimit: anonymousRateLimit({ limit: config.ANONYMOUS_RATE_LIMIT_PER_MINUTE, ...(opts.anonymousRateLimitStore ? { store: opts.anonymousRateLimitStore } : {}) }),
+    fallback: app,
+  });
+
   return {
-    express: app,
+    listener,
     ctx,
     outbox,
     routes,
@@ -267,8 +213,7 @@ export function createApp(opts: CreateAppOptions): App {
     metrics: metrics.registry,
     beginShutdown() {
       closing.abort();
-      for (const res of unanswered) if (!res.headersSent) res.setHeader('connection', 'close');
-      unanswered.clear();
+      edge.closeUnanswered();
     },
     async close() {
       closing.abort();

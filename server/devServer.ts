@@ -6,6 +6,7 @@
  * new issuer key and a new car, so a car state file left by an earlier run is removed.
  */
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemClock } from '../shared/clock.js';
@@ -78,7 +79,7 @@ async function main(): Promise<void> {
   const store = new MemoryStore({ clock: systemClock });
   const app = createApp({ config: { ...config, REDIS_URL: undefined }, store, issuerKey: await issuerKeyFromConfig(config), logger });
   app.scheduler.start(config.SCHEDULER_INTERVAL * 1000);
-  const server = app.express.listen(config.PORT);
+  const server = createServer(app.listener).listen(config.PORT);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

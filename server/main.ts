@@ -11,7 +11,7 @@
  * primary of a node:cluster pool (workerPool.ts) and each worker runs the server below.
  */
 import cluster from 'node:cluster';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { AggregatorRegistry } from 'prom-client';
 import { systemClock } from '../shared/clock.js';
 import { createApp } from './app.js';
@@ -94,7 +94,7 @@ async function runServer(config: Config, logger: Logger): Promise<void> {
   app.scheduler.start(config.SCHEDULER_INTERVAL * 1000);
   // The manifest subscription (retried with backoff until live): /readyz reports it.
   app.hub.start();
-  const server: Server = app.express.listen(config.PORT);
+  const server: Server = createServer(app.listener).listen(config.PORT);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

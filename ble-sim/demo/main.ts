@@ -7,7 +7,7 @@
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, type JWK } from 'jose';
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     const store = new MemoryStore();
     const app = createApp({ config, store, issuerKey: await LocalIssuerKey.generate(), logger: createLogger({ level: 'silent' }) });
     const server = await n.step('start the server on a loopback port', async () => {
-      const s = app.express.listen(0, '127.0.0.1');
+      const s = createServer(app.listener).listen(0, '127.0.0.1');
       await new Promise<void>((resolve) => s.once('listening', () => resolve()));
       return s;
     }, (s) => `http://127.0.0.1:${portOf(s)}, issuer key ${app.ctx.issuerKey.kid.slice(0, 12)}…`);
@@ -217,7 +217,7 @@ async function main(): Promise<void> {
 
     n.chapter('8. Sharing, and a revocation that reaches the car (R3, R13)');
     await n.step('the server is back after maintenance (same port, same store)', async () => {
-      const again = app.express.listen(port, '127.0.0.1');
+      const again = createServer(app.listener).listen(port, '127.0.0.1');
       await new Promise<void>((resolve) => again.once('listening', () => resolve()));
       stopServer = stopListening(again);
     });

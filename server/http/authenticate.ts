@@ -3,7 +3,7 @@
  * The passkey named in the session must still be enabled (R6), and a dealer route needs an
  * account an operator made a dealer. Vehicle routes authenticate with the vehicle's own key.
  */
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { epochSeconds } from '../../shared/clock.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { isSessionEnded } from '../accounts/endedSessions.js';
@@ -13,21 +13,21 @@ import type { AppContext } from '../appContext.js';
 import type { AccountCaller, Caller } from './caller.js';
 import type { RouteAuth } from './route.js';
 
-export function bearerToken(req: Request): string | null {
+export function bearerToken(req: IncomingMessage): string | null {
   const header = req.headers.authorization;
   if (typeof header !== 'string') return null;
   const [, token] = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header.trim()) ?? [];
   return token ?? null;
 }
 
-export type VehicleAuthenticator = (req: Request) => Promise<Caller>;
+export type VehicleAuthenticator = (req: IncomingMessage) => Promise<Caller>;
 
 /**
  * Authenticate a request for a route. `alongside` is started once a session token has verified and
  * runs while the store checks do: reads a route needs whoever the caller is (never effects), so a
  * request costs one store round trip less. It is never started for a request without a valid token.
  */
-export type Authenticator = (req: Request, auth: RouteAuth, allowDealer?: boolean, alongside?: () => void) => Promise<Caller>;
+export type Authenticator = (req: IncomingMessage, auth: RouteAuth, allowDealer?: boolean, alongside?: () => void) => Promise<Caller>;
 
 export function createAuthenticator(ctx: AppContext, vehicleAuth?: VehicleAuthenticator, sessions = new VerifiedSessions()): Authenticator {
   return async function authenticate(req, auth, allowDealer = false, alongside) {

@@ -1,14 +1,17 @@
 /**
- * The one Express error handler: `{"error": {"code", "message"}}` with the mapped status. 4xx show
+ * The one error answer, `{"error": {"code", "message"}}` with the mapped status, for the lean API
+ * path (`errorAnswer`) and as the Express error handler (`errorHandler`). 4xx show
  * our message; 5xx show a generic one and the details go to the log only (node-oidc-provider's
  * `expose = status < 500`), except STORE_UNAVAILABLE, which a caller may retry and so may know.
  * Failures of the body parser and the router (bad JSON, encodings, percent-encoding) are the
  * caller's fault: 4xx VALIDATION_FAILED, never a 500.
  */
 import type { ErrorRequestHandler } from 'express';
+import type { Logger } from '../logger.js';
 import { ERROR_CODES, type ErrorCode } from '../../shared/errors/errorCode.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { httpStatus } from './httpStatus.js';
+import { requestRecord } from './requestEdge.js';
 
 /** 5xx codes a caller is told about (with their own message), because they say whether to retry. */
 const EXPOSED_SERVER_ERRORS = new Set<ErrorCode>(['STORE_UNAVAILABLE']);
@@ -51,13 +54,19 @@ export function publicErrorCode(err: unknown): ErrorCode {
   return shownCode(error, status);
 }
 
-export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+/** The status and body that answer a thrown value; logged to `log` (the request's logger) as a refusal (4xx) or a failure (5xx). */
+export function errorAnswer(err: unknown, log: Logger | undefined): { status: number; body: { error: { code: ErrorCode; message: string; detail?: unknown } } } {
   const { error, status, known } = classify(err);
-  if (status >= 500) req.log?.error({ err: known ? error : err, code: error.code }, 'request failed');
-  else req.log?.info({ code: error.code, status }, 'request refused');
-  if (res.headersSent) return;
+  if (status >= 500) log?.error({ err: known ? error : err, code: error.code }, 'request failed');
+  else log?.info({ code: error.code, status }, 'request refused');
   const code = shownCode(error, status);
   // An exposed 5xx (STORE_UNAVAILABLE) keeps its own message: it may name the store that is away.
   const message = code === error.code ? error.message : ERROR_CODES[code].message;
-  res.status(status).json({ error: { code, message, ...(status < 500 && error.detail ? { detail: error.detail } : {}) } });
+  return { status, body: { error: { code, message, ...(status < 500 && error.detail ? { detail: error.detail } : {}) } } };
+}
+
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  const { status, body } = errorAnswer(err, requestRecord(req)?.log);
+  if (res.headersSent) return;
+  res.status(status).json(body);
 };

@@ -1,18 +1,20 @@
 /**
  * One definition per API route: method, path, its `operationId`, who may call it, the zod schemas of
  * its params, query and body, the error codes it can answer with, and its handler. The same
- * definition mounts the Express route (validating every input at the boundary before the handler
- * runs), and generates the OpenAPI document (openApiDocument.ts) and from it the phone's typed client,
+ * definition is answered by the lean HTTP path (requestListener.ts, `routeAnswerer` here: every
+ * input validated at the boundary before the handler runs), and generates the OpenAPI document (openApiDocument.ts) and from it the phone's typed client,
  * so the published contract and the enforced one cannot drift apart. `operationId` and `errors` are
  * required: a route cannot be added without naming its operation and its failures.
  */
-import type { Request, RequestHandler, Response, Router } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { ErrorCode } from '../../shared/errors/errorCode.js';
 import type { Authenticator } from './authenticate.js';
 import type { Caller } from './caller.js';
-import { publicErrorCode } from './errorHandler.js';
+import { errorAnswer, publicErrorCode } from './errorHandler.js';
+import type { RequestRecord } from './requestEdge.js';
+import { sendJson } from './sendJson.js';
 
 /** Who must have authenticated: nobody, a passkey session, a dealer session, or a vehicle. */
 export type RouteAuth = 'none' | 'session' | 'dealer' | 'vehicle';
@@ -24,8 +26,9 @@ export interface RouteContext<P, Q, B, R = unknown> {
   caller: Caller;
   /** What the route's `readAhead` started, once the caller's token verified (undefined without one). */
   readAhead: Promise<R> | undefined;
-  req: Request;
-  res: Response;
+  /** The plain node request and response: a streaming route (SSE) or a file download writes `res` itself. */
+  req: IncomingMessage;
+  res: ServerResponse;
 }
 
 export interface RouteResult {
@@ -104,46 +107,59 @@ function validate<S extends z.ZodType>(schema: S | undefined, value: unknown, wh
   return parsed.data;
 }
 
-/** Mount every route on the router, with authentication (`authenticate`) and schema validation before the handler. */
-export function mountRoutes(
-  router: Router,
-  routes: RouteDefinition[],
-  authenticate: Authenticator,
-  /** Runs before the anonymous routes (`auth: 'none'`): a per-client rate limit. */
-  anonymousLimit?: RequestHandler,
-  onUndeclaredError?: UndeclaredErrorListener,
-): void {
-  for (const route of routes) {
-    const declared = new Set(routeErrors(route));
-    const handler: RequestHandler = async (req, res, next) => {
-      res.locals.operationId = route.operationId; // for the metrics of createApp
-      try {
-        let readAhead: Promise<unknown> | undefined;
-        let validParams: { data: unknown } | undefined;
-        const startReadAhead = route.readAhead && (() => {
-          const early = route.params ? route.params.safeParse(req.params) : { success: true as const, data: undefined };
-          if (!early.success) return; // answered below, after authentication, as every invalid request is
-          validParams = early;
-          readAhead = route.readAhead!(early.data);
-          readAhead.catch(() => {}); // the handler awaits it; when the caller is refused, nobody does
-        });
-        const caller = await authenticate(req, route.auth, route.allowDealer ?? false, startReadAhead);
-        const params = validParams ? validParams.data : validate(route.params, req.params, 'params');
-        const query = validate(route.query, req.query, 'query');
-        const body = route.body ? validate(route.body, req.body ?? {}, 'body') : undefined;
-        const result = await route.handler({ params, query, body, caller, readAhead, req, res });
-        if (result && !res.headersSent) {
-          res.status(result.status ?? 200);
-          if (result.body === undefined) res.end();
-          else res.json(result.body);
-        }
-      } catch (err) {
-        const code = publicErrorCode(err);
-        if (!declared.has(code)) onUndeclaredError?.({ method: route.method, path: route.path, operationId: route.operationId }, code);
-        next(err);
+/** One request for a route, as the lean path found it: its decoded path parameters, its query string and its parsed JSON body. */
+export interface RouteRequest {
+  route: RouteDefinition;
+  params: Record<string, string>;
+  query: Record<string, unknown>;
+  body: unknown;
+  req: IncomingMessage;
+  res: ServerResponse;
+  record: RequestRecord;
+}
+
+/**
+ * What answers a route's requests: authentication (`authenticate`) and schema validation before
+ * the handler, the handler's result as JSON, and any failure as the one error answer; a failure
+ * whose code the route does not declare is told to `onUndeclaredError`.
+ */
+export function routeAnswerer(opts: { authenticate: Authenticator; onUndeclaredError?: UndeclaredErrorListener }): (request: RouteRequest) => Promise<void> {
+  const { authenticate, onUndeclaredError } = opts;
+  const declaredByRoute = new Map<RouteDefinition, Set<ErrorCode>>();
+  const declared = (route: RouteDefinition) => {
+    let codes = declaredByRoute.get(route);
+    if (!codes) declaredByRoute.set(route, (codes = new Set(routeErrors(route))));
+    return codes;
+  };
+  return async ({ route, params: rawParams, query: rawQuery, body: rawBody, req, res, record }) => {
+    record.route = route.path;
+    record.operationId = route.operationId; // for the metrics of the request edge
+    try {
+      let readAhead: Promise<unknown> | undefined;
+      let validParams: { data: unknown } | undefined;
+      const startReadAhead = route.readAhead && (() => {
+        const early = route.params ? route.params.safeParse(rawParams) : { success: true as const, data: undefined };
+        if (!early.success) return; // answered below, after authentication, as every invalid request is
+        validParams = early;
+        readAhead = route.readAhead!(early.data);
+        readAhead.catch(() => {}); // the handler awaits it; when the caller is refused, nobody does
+      });
+      const caller = await authenticate(req, route.auth, route.allowDealer ?? false, startReadAhead);
+      const params = validParams ? validParams.data : validate(route.params, rawParams, 'params');
+      const query = validate(route.query, rawQuery, 'query');
+      const body = route.body ? validate(route.body, rawBody ?? {}, 'body') : undefined;
+      const result = await route.handler({ params, query, body, caller, readAhead, req, res });
+      if (result && !res.headersSent) {
+        if (result.body === undefined) {
+          res.statusCode = result.status ?? 200;
+          res.end();
+        } else sendJson(res, result.status ?? 200, result.body);
       }
-    };
-    if (route.auth === 'none' && anonymousLimit) router[route.method](route.path, anonymousLimit, handler);
-    else router[route.method](route.path, handler);
-  }
+    } catch (err) {
+      const code = publicErrorCode(err);
+      if (!declared(route).has(code)) onUndeclaredError?.({ method: route.method, path: route.path, operationId: route.operationId }, code);
+      const { status, body } = errorAnswer(err, record.log);
+      if (!res.headersSent) sendJson(res, status, body);
+    }
+  };
 }

@@ -6,7 +6,7 @@
  * at best and pin a developer's localhost at worst.
  *
  * The headers do not depend on the request, so helmet runs once at start and each response gets
- * the list it wrote, in one loop (helmet's eleven middlewares per request cost more than the rest
+ * the list it wrote, in one loop by the request edge (helmet's eleven middlewares per request cost more than the rest
  * of a credential refresh's routing).
  */
 import type { RequestHandler } from 'express';
@@ -16,15 +16,11 @@ import helmet from 'helmet';
 const HSTS_MAX_AGE_S = 365 * 86_400;
 
 /**
- * The middleware to mount first on the app.
- * @example app.use(securityHeaders({ issuer: config.ISSUER }));
+ * The headers every answer gets, in helmet's order (the request edge sets them: requestEdge.ts).
+ * @example securityHeaderList({ issuer: config.ISSUER })
  */
-export function securityHeaders(opts: { issuer: string }): RequestHandler {
-  const headers = headersOf(helmetFor(opts));
-  return (_req, res, next) => {
-    for (const [name, value] of headers) res.setHeader(name, value);
-    next();
-  };
+export function securityHeaderList(opts: { issuer: string }): Array<[string, string]> {
+  return headersOf(helmetFor(opts));
 }
 
 function helmetFor(opts: { issuer: string }): RequestHandler {

@@ -93,8 +93,8 @@ export function dealerRoutes(ctx: AppContext): RouteDefinition[] {
       responses: { 200: { description: 'text/csv' } },
       handler: async ({ params, res }) => {
         const csv = await dealerAuditCsv(ctx, { vin: params.vin });
-        res.status(200).type('text/csv; charset=utf-8').setHeader('content-disposition', `attachment; filename="audit-${params.vin}.csv"`);
-        res.send(csv);
+        res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8', 'content-length': Buffer.byteLength(csv), 'content-disposition': `attachment; filename="audit-${params.vin}.csv"` });
+        res.end(csv);
       },
     }),
     defineRoute({

@@ -1,39 +1,58 @@
 /**
  * Operator and discovery routes: the issuer's JWKS, liveness, readiness (the store answers and the
- * manifest subscription is live, so this instance can deliver to cars), and metrics for a bearer of
- * METRICS_TOKEN.
+ * manifest subscription is live, so this instance can deliver to cars), the OpenAPI document, and
+ * metrics for a bearer of METRICS_TOKEN. They are not API operations (no schemas, no operationId,
+ * not in the OpenAPI document): plain routes the lean HTTP path answers (server/http/requestListener.ts).
  */
-import type { Router } from 'express';
 import type { Registry } from 'prom-client';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AppContext } from '../appContext.js';
+import type { PlainRoute } from '../http/requestListener.js';
+import { sendJson } from '../http/sendJson.js';
 import { bearerTokenMatches } from '../metrics/bearerTokenMatches.js';
 import type { ManifestHub } from '../vehicles/manifestHub.js';
 
-export function mountSystemRoutes(router: Router, ctx: AppContext, metrics: Registry, hub: ManifestHub): void {
-  router.get('/.well-known/jwks.json', (_req, res) => {
-    res.set('cache-control', 'public, max-age=300').json(ctx.trust.jwks);
-  });
-  router.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  router.get('/readyz', async (_req, res, next) => {
-    try {
-      await ctx.store.ping();
-      await hub.ready();
-      res.json({ status: 'ready', store: ctx.store.kind, sync: 'live' });
-    } catch (err) {
-      // ping throws STORE_UNAVAILABLE: the one error handler answers 503 with it, naming the store.
-      const where = ctx.store.location ?? ctx.store.kind;
-      next(new DigitalKeyError('STORE_UNAVAILABLE', `The store is not reachable (${where})`, { cause: err }));
-    }
-  });
+export function systemRoutes(ctx: AppContext, opts: { metrics: Registry; hub: ManifestHub; openApi: Record<string, unknown> }): PlainRoute[] {
+  const routes: PlainRoute[] = [
+    {
+      method: 'get',
+      path: '/.well-known/jwks.json',
+      handle(_req, res) {
+        res.setHeader('cache-control', 'public, max-age=300');
+        sendJson(res, 200, ctx.trust.jwks);
+      },
+    },
+    { method: 'get', path: '/healthz', handle: (_req, res) => sendJson(res, 200, { status: 'ok' }) },
+    {
+      method: 'get',
+      path: '/readyz',
+      async handle(_req, res) {
+        try {
+          await ctx.store.ping();
+          await opts.hub.ready();
+        } catch (err) {
+          // ping throws STORE_UNAVAILABLE: the one error answer is 503 with it, naming the store.
+          const where = ctx.store.location ?? ctx.store.kind;
+          throw new DigitalKeyError('STORE_UNAVAILABLE', `The store is not reachable (${where})`, { cause: err });
+        }
+        sendJson(res, 200, { status: 'ready', store: ctx.store.kind, sync: 'live' });
+      },
+    },
+    { method: 'get', path: '/v1/openapi.json', handle: (_req, res) => sendJson(res, 200, opts.openApi) },
+  ];
   // Metrics live on their own listener (server/metrics/metricsServer.ts). The public port serves them
   // only to a bearer of METRICS_TOKEN; to anyone else /metrics does not exist.
   const token = ctx.config.METRICS_TOKEN;
-  if (token === undefined) return;
-  router.get('/metrics', async (req, res, next) => {
-    if (!bearerTokenMatches(req.headers.authorization, token)) return next(new DigitalKeyError('NOT_FOUND', 'no such route'));
-    res.set('content-type', metrics.contentType).send(await metrics.metrics());
-  });
+  if (token !== undefined) {
+    routes.push({
+      method: 'get',
+      path: '/metrics',
+      async handle(req, res) {
+        if (!bearerTokenMatches(req.headers.authorization, token)) throw new DigitalKeyError('NOT_FOUND', 'no such route');
+        const text = await opts.metrics.metrics();
+        res.writeHead(200, { 'content-type': opts.metrics.contentType, 'content-length': Buffer.byteLength(text) }).end(text);
+      },
+    });
+  }
+  return routes;
 }

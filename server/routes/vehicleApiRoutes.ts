@@ -4,7 +4,7 @@
  * carries each new manifest as it is made, on whichever instance it was made; and reports the seq it
  * applied (its acknowledgement), which tells dealers whether a change reached the car.
  */
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import { epochSeconds } from '../../shared/clock.js';
 import { claimedVin, verifyVehicleRequestToken } from '../../shared/credential/vehicleRequestToken.js';
@@ -21,7 +21,7 @@ import { useVehicleTokenOnce } from '../vehicles/vehicleTokenUses.js';
 
 /** Authenticate a vehicle request: its own signature, fresh, and never seen before. */
 export function vehicleApiAuthenticator(ctx: AppContext) {
-  return async (req: Request): Promise<Caller> => {
+  return async (req: IncomingMessage): Promise<Caller> => {
     const token = bearerToken(req);
     if (!token) throw new DigitalKeyError('UNAUTHENTICATED');
     const vin = claimedVin(token);

@@ -9,7 +9,7 @@
  * exactly once, whenever the connection ends: before the handshake finished (while the store is
  * slow), during it, or after.
  */
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import type { Vin } from '../../shared/ids.js';
 import type { AppContext } from '../appContext.js';
 import type { ManifestHub } from './manifestHub.js';
@@ -18,7 +18,7 @@ export interface ManifestStreamOptions {
   ctx: Pick<AppContext, 'vehicles' | 'manifests' | 'logger' | 'trustUpdates'>;
   hub: ManifestHub;
   vin: Vin;
-  res: Response;
+  res: ServerResponse;
   heartbeatMs: number;
   /** Aborts when the server drains: the stream then gets an SSE `retry:` hint and a `closing` event, and ends. */
   closing?: AbortSignal;

@@ -389,9 +389,15 @@ describe('findings of the security review', () => {
   });
 
   it('invitation codes never reach the logs', async () => {
-    const { redactUrl } = await import('../../server/app.js');
+    const { redactUrl } = await import('../../server/http/requestEdge.js');
     expect(redactUrl('/v1/invitations/AbCdEfGhIjKlMnOpQrStUvWxYz012345/accept')).toBe('/v1/invitations/[redacted]/accept');
     expect(redactUrl('/v1/vehicles/1HGCM82633A004352/keys')).toBe('/v1/vehicles/1HGCM82633A004352/keys');
+    // The routes match in any case, with one trailing slash and in absolute form: so does the redaction.
+    expect(redactUrl('/V1/Invitations/AbCdEfGhIjKlMnOpQrStUvWxYz012345')).toBe('/V1/Invitations/[redacted]');
+    expect(redactUrl('http://keys.example.com/v1/invitations/AbCdEfGhIjKlMnOpQrStUvWxYz012345/accept')).toBe('http://keys.example.com/v1/invitations/[redacted]/accept');
+    expect(redactUrl('/v1/dealer/search?email=a@b.cd')).toBe('/v1/dealer/search?[redacted]');
+    expect(redactUrl('/v1/Dealer/Accounts/?email=a@b.cd')).toBe('/v1/Dealer/Accounts/?[redacted]');
+    expect(redactUrl('http://keys.example.com/v1/dealer/accounts?email=a@b.cd')).toBe('http://keys.example.com/v1/dealer/accounts?[redacted]');
   });
 });
 

@@ -118,7 +118,7 @@ export async function startTestServer(
     if (!opts.store) await store.close();
     throw err;
   }
-  server.on('request', app.express);
+  server.on('request', app.listener);
   const baseUrl = `http://127.0.0.1:${port}`;
 
   const phone = () => new PhoneApp({ baseUrl, rpId: TEST_RP_ID, origin: TEST_ORIGIN });

@@ -5,6 +5,7 @@
  * no publish, no notice, no answer. Run with `node --import tsx`; logs "server listening" like
  * server/main.ts.
  */
+import { createServer } from 'node:http';
 import { systemClock } from '../../../shared/clock.js';
 import { createApp } from '../../../server/app.js';
 import { loadConfig } from '../../../server/config.js';
@@ -37,5 +38,5 @@ const store: Store = new Proxy(inner, {
 });
 
 const app = createApp({ config, store, issuerKey: await issuerKeyFromConfig(config), logger });
-const server = app.express.listen(config.PORT, () => logger.info({ port: config.PORT, pid: process.pid }, 'server listening'));
+const server = createServer(app.listener).listen(config.PORT, () => logger.info({ port: config.PORT, pid: process.pid }, 'server listening'));
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -4,7 +4,7 @@
  * decode. Each answers 4xx VALIDATION_FAILED in the standard error body, never a 500, and is logged
  * as a refusal, not an error — so an anonymous caller cannot fill the error log.
  */
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
@@ -32,7 +32,7 @@ let close: () => Promise<void>;
 beforeAll(async () => {
   const clock = new ManualClock(Date.UTC(2026, 10, 25, 12));
   app = createApp({ config: loadConfig({}), store: new MemoryStore({ clock }), clock, issuerKey: await LocalIssuerKey.generate(), logger: pino({ level: 'info' }, sink) });
-  const server = app.express.listen(0, '127.0.0.1');
+  const server = createServer(app.listener).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   port = (server.address() as AddressInfo).port;
   close = async () => {

@@ -4,7 +4,7 @@
  * between them, are refused once the shared budget is spent. On their own memory each instance
  * would grant the full budget again.
  */
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../shared/clock.js';
@@ -36,7 +36,7 @@ async function instance(limiter: 'redis' | 'memory'): Promise<string> {
   const limits: RedisRateLimitStore | undefined = limiter === 'redis' ? redisRateLimitStore({ url: redis.url }) : undefined;
   const config = loadConfig({ LOG_LEVEL: 'silent', ANONYMOUS_RATE_LIMIT_PER_MINUTE: String(LIMIT) });
   const app = createApp({ config, store, clock, issuerKey: await LocalIssuerKey.generate(), logger: createLogger({ level: 'silent' }), ...(limits ? { anonymousRateLimitStore: limits.store } : {}) });
-  const server: Server = app.express.listen(0, '127.0.0.1');
+  const server: Server = createServer(app.listener).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   cleanups.push(async () => {
     server.closeAllConnections();
