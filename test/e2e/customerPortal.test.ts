@@ -248,7 +248,8 @@ describe('customer portal in Chromium', () => {
       await page.locator('#profile-language').selectOption('fr');
       await page.getByRole('button', { name: 'Save' }).click();
       await heading(page, 'Mon profil');
-      expect(await page.evaluate('document.documentElement.lang')).toBe('fr');
+      // The page sets <html lang> in an effect right after it renders the heading: wait for it, bounded.
+      await page.waitForFunction("document.documentElement.lang === 'fr'", undefined, { timeout: 5000 });
 
       expect(owner.errors).toEqual([]);
       // The token stayed in memory: nothing in storage or cookies.
