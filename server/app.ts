@@ -1,7 +1,7 @@
 /**
  * The app factory: one constructor wires config, store, clock, issuer key, repositories and
- * routes, and the HTTP request listener that serves them (the API routes on the lean path, the
- * portals and system routes on Express: server/http/requestListener.ts). Nothing here reads the
+ * routes, and the HTTP request listener that serves them (the API and system routes on the lean
+ * path; the portals' files and the 404 on Express behind it: server/http/requestListener.ts). Nothing here reads the
  * environment or opens ports (main.ts does), so tests build as many apps as they like, on any store
  * and clock.
  */
@@ -177,7 +177,6 @@ export function createApp(opts: CreateAppOptions): App {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('trust proxy', false);
-  app.use(parseJson);
   // The dealer desk (web/dealer, built by Vite): its own strict headers, on /dealer/* only.
   app.use(DEALER_PORTAL_PATH, dealerPortal());
   // The customer portal (web/, built by Vite): /account/ and its bundles at /assets/.

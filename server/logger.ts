@@ -16,6 +16,7 @@ export function createLogger(opts: { level: string; name?: string; destination?:
       name: opts.name ?? 'sdk-server',
       level: opts.level,
       redact: {
+        // No line carries request headers today; the first two stay so that one added later cannot leak a token.
         paths: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.credential', '*.enrollmentToken', '*.privateKey', '*.linkSecret', '*.responseKey', '*.advertisingKey'],
         censor: '[redacted]',
       },

@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import { runMiddleware, type NodeMiddleware } from './requestListener.js';
 
 /** Resolves when the request is within its budget; rejects with RATE_LIMITED when it is not. */
 export type AnonymousRateLimit = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -41,8 +42,6 @@ export function anonymousRateLimit(opts: { limit: number; store?: Store }): Anon
         return response;
       },
     };
-    return new Promise<void>((resolve, reject) => {
-      void middleware(req as Request, response as unknown as Response, (err?: unknown) => (err === undefined ? resolve() : reject(err)));
-    });
+    return runMiddleware(((q, _s, next) => void middleware(q as Request, response as unknown as Response, next)) satisfies NodeMiddleware, req, res);
   };
 }

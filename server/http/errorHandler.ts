@@ -6,12 +6,14 @@
  * Failures of the body parser and the router (bad JSON, encodings, percent-encoding) are the
  * caller's fault: 4xx VALIDATION_FAILED, never a 500.
  */
+import type { ServerResponse } from 'node:http';
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from '../logger.js';
 import { ERROR_CODES, type ErrorCode } from '../../shared/errors/errorCode.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { httpStatus } from './httpStatus.js';
 import { requestRecord } from './requestEdge.js';
+import { sendJson } from './sendJson.js';
 
 /** 5xx codes a caller is told about (with their own message), because they say whether to retry. */
 const EXPOSED_SERVER_ERRORS = new Set<ErrorCode>(['STORE_UNAVAILABLE']);
@@ -55,7 +57,7 @@ export function publicErrorCode(err: unknown): ErrorCode {
 }
 
 /** The status and body that answer a thrown value; logged to `log` (the request's logger) as a refusal (4xx) or a failure (5xx). */
-export function errorAnswer(err: unknown, log: Logger | undefined): { status: number; body: { error: { code: ErrorCode; message: string; detail?: unknown } } } {
+function errorAnswer(err: unknown, log: Logger | undefined): { status: number; body: { error: { code: ErrorCode; message: string; detail?: unknown } } } {
   const { error, status, known } = classify(err);
   if (status >= 500) log?.error({ err: known ? error : err, code: error.code }, 'request failed');
   else log?.info({ code: error.code, status }, 'request refused');
@@ -65,8 +67,18 @@ export function errorAnswer(err: unknown, log: Logger | undefined): { status: nu
   return { status, body: { error: { code, message, ...(status < 500 && error.detail ? { detail: error.detail } : {}) } } };
 }
 
+/**
+ * Answer a thrown value on a plain node response: the one error answer, or — when the response had
+ * already begun (a stream) — the connection cut, so the client sees a failure instead of waiting.
+ * Returns the code the caller was shown.
+ */
+export function sendError(res: ServerResponse, err: unknown, log: Logger | undefined): ErrorCode {
+  const { status, body } = errorAnswer(err, log);
+  if (!res.headersSent) sendJson(res, status, body);
+  else res.destroy();
+  return body.error.code;
+}
+
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
-  const { status, body } = errorAnswer(err, requestRecord(req)?.log);
-  if (res.headersSent) return;
-  res.status(status).json(body);
+  sendError(res, err, requestRecord(req)?.log);
 };

@@ -16,8 +16,17 @@ import type { DomainMetrics } from '../metrics/domainMetrics.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
-/** A request target's optional scheme and host (absolute-form, as a proxy sends it). */
-const ORIGIN = '(?:[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*)?';
+/** A request target's scheme and host (absolute-form, as a proxy sends it). */
+const AUTHORITY = '[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*';
+const ORIGIN = `(?:${AUTHORITY})?`;
+const LEADING_AUTHORITY = new RegExp(`^${AUTHORITY}`);
+
+/** The request target as Express's router read it (parseurl): origin-form as it is, absolute-form (`http://host/path?q`) without its scheme and host. */
+export function originForm(url: string): string {
+  if (url.charCodeAt(0) === 47 /* / */) return url;
+  const authority = LEADING_AUTHORITY.exec(url);
+  return authority ? url.slice(authority[0].length) || '/' : url;
+}
 /** Matched as the routes are: in any case, with or without one trailing slash. */
 const INVITATION_CODE = new RegExp(`^(${ORIGIN}/v1/invitations/)[^/?]+`, 'i');
 const DEALER_LOOKUP_QUERY = new RegExp(`^(${ORIGIN}/v1/dealer/(?:accounts|search)/?)\\?.*$`, 'i');
@@ -33,7 +42,7 @@ const CREDENTIAL_OPERATIONS = new Map<string, 'issued' | 'refreshed'>([['createM
 /** What the edge knows of one request; the path that answers fills in `route` and `operationId`. */
 export interface RequestRecord {
   id: string;
-  /** The route pattern that answered (a metrics label: bounded, no ids); unset: Express's, or "unmatched". */
+  /** The route pattern that answered (a metrics label: bounded, no ids); unset: "unmatched" (a portal file or a 404). */
   route?: string;
   operationId?: string;
   /** The request's logger (its id, method and URL bound), made on first use. */
@@ -54,14 +63,8 @@ export interface RequestEdge {
   closeUnanswered(): void;
 }
 
-/** The route pattern Express matched (`req.route.path`), for requests the Express app answered. */
-function expressRoute(req: IncomingMessage): string | undefined {
-  const route: unknown = (req as { route?: unknown }).route;
-  return typeof route === 'object' && route !== null && 'path' in route && typeof route.path === 'string' ? route.path : undefined;
-}
-
 /**
- * @example const edge = requestEdge({ headers: securityHeaderList({ issuer }), logger, metrics });
+ * @example const edge = requestEdge({ headers: securityHeaderList({ issuer }), logger, metrics, closing: controller.signal });
  */
 export function requestEdge(opts: {
   headers: ReadonlyArray<readonly [string, string]>;
@@ -84,11 +87,14 @@ export function requestEdge(opts: {
       res.setHeader('x-request-id', id);
       const method = req.method ?? 'GET';
       const url = req.url ?? '/';
+      /** The request as its log lines name it (the URL redacted), made once, on first use. */
+      let named: { id: string; method: string; url: string } | undefined;
+      const asLogged = () => (named ??= { id, method, url: redactUrl(url) });
       let log: Logger | undefined;
       const record: RequestRecord = {
         id,
         get log() {
-          return (log ??= logger.child({ req: { id, method, url: redactUrl(url) } }));
+          return (log ??= logger.child({ req: asLogged() }));
         },
       };
       (req as IncomingMessage & { [RECORD]?: RequestRecord })[RECORD] = record;
@@ -99,7 +105,8 @@ export function requestEdge(opts: {
       let done = false;
       const onFinish = () => {
         const status = res.statusCode;
-        const route = record.route ?? expressRoute(req) ?? 'unmatched';
+        // The Express app behind the lean path only serves the portals' files and the 404: no route pattern.
+        const route = record.route ?? 'unmatched';
         metrics.httpRequests.inc({ method, route, status: String(status) });
         metrics.httpLatency.observe({ method, route }, (performance.now() - started) / 1000);
         if (status === 429) metrics.rateLimited(route);
@@ -117,7 +124,7 @@ export function requestEdge(opts: {
         res.removeListener('close', onDone);
         const status = res.statusCode;
         const responseTime = Math.round(performance.now() - started);
-        const line = { req: { id, method, url: redactUrl(url) }, res: { statusCode: status }, responseTime };
+        const line = { req: asLogged(), res: { statusCode: status }, responseTime };
         if (status >= 500) logger.error({ ...line, err: new Error(`failed with status code ${status}`) }, 'request errored');
         else logger.info(line, !req.readableAborted && res.writableEnded ? 'request completed' : 'request aborted');
       };

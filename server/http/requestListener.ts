@@ -13,11 +13,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
-import { errorAnswer } from './errorHandler.js';
-import type { RequestEdge, RequestRecord } from './requestEdge.js';
+import { sendError } from './errorHandler.js';
+import { originForm, type RequestEdge, type RequestRecord } from './requestEdge.js';
 import type { RouteDefinition, RouteRequest } from './route.js';
 import { routeTable, type RouteTable } from './routeTable.js';
-import { sendJson } from './sendJson.js';
 
 /** Connect-style middleware on plain node objects (body-parser's `json` is one). */
 export type NodeMiddleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
@@ -46,15 +45,9 @@ export interface RequestListenerOptions {
   fallback: RequestListener;
 }
 
-function run(middleware: NodeMiddleware, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** Run connect-style middleware on plain node objects: resolves when it calls `next()`, rejects with what it passes to `next`. */
+export function runMiddleware(middleware: NodeMiddleware, req: IncomingMessage, res: ServerResponse): Promise<void> {
   return new Promise((resolve, reject) => middleware(req, res, (err) => (err === undefined ? resolve() : reject(err))));
-}
-
-/** The request target as Express's router read it (parseurl): origin-form as it is, absolute-form (`http://host/path?q`, as a proxy sends it) without its scheme and host. */
-function originForm(url: string): string {
-  if (url.charCodeAt(0) === 47 /* / */) return url;
-  const authority = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(url);
-  return authority ? url.slice(authority[0].length) || '/' : url;
 }
 
 /** The Allow list Express's router answered an OPTIONS request with. */
@@ -63,7 +56,6 @@ function answerOptions(res: ServerResponse, methods: string[]): void {
   res.setHeader('Allow', allow);
   res.setHeader('Content-Length', Buffer.byteLength(allow));
   res.setHeader('Content-Type', 'text/plain');
-  res.setHeader('X-Content-Type-Options', 'nosniff');
   res.end(allow);
 }
 
@@ -75,34 +67,26 @@ export function requestListener(opts: RequestListenerOptions): RequestListener {
   const table: RouteTable<RouteDefinition> = routeTable(opts.routes);
   const plain: RouteTable<PlainRoute> = routeTable(opts.plainRoutes);
 
-  /** What escaped a route's own error answer (a throwing `onUndeclaredError`, say): answered as any failure, never an unhandled rejection. */
+  /** What a plain route throws, or what escaped a route's own error answer (a throwing `onUndeclaredError`, say): answered as any failure, never an unhandled rejection. */
   const lastResort = (res: ServerResponse, record: RequestRecord) => (err: unknown) => {
-    const { status, body } = errorAnswer(err, record.log);
-    if (!res.headersSent) sendJson(res, status, body);
-    else res.destroy();
+    sendError(res, err, record.log);
   };
 
   const answerPlain = async (route: PlainRoute, req: IncomingMessage, res: ServerResponse, record: RequestRecord): Promise<void> => {
     record.route = route.path;
-    try {
-      await route.handle(req, res);
-    } catch (err) {
-      const { status, body } = errorAnswer(err, record.log);
-      if (!res.headersSent) sendJson(res, status, body);
-    }
+    await route.handle(req, res);
   };
 
   const answerRoute = async (request: Omit<RouteRequest, 'body'>, record: RequestRecord): Promise<void> => {
     const { req, res } = request;
     try {
       // As in the Express app, the body is read before routing: a refused one is counted as "unmatched".
-      await run(parseJson, req, res);
+      await runMiddleware(parseJson, req, res);
       record.route = request.route.path;
       if (request.route.auth === 'none' && anonymousLimit) await anonymousLimit(req, res);
     } catch (err) {
       // A body or a rate limit refused before the route ran: not the route's own answer.
-      const { status, body } = errorAnswer(err, record.log);
-      if (!res.headersSent) sendJson(res, status, body);
+      sendError(res, err, record.log);
       return;
     }
     await answer({ ...request, body: (req as { body?: unknown }).body });
@@ -121,8 +105,7 @@ export function requestListener(opts: RequestListenerOptions): RequestListener {
       plainMatch = match ? null : plain.match(method, path);
     } catch (err) {
       // A path parameter that is not valid percent-encoding.
-      const { status, body } = errorAnswer(err, record.log);
-      sendJson(res, status, body);
+      sendError(res, err, record.log);
       return;
     }
     if (match) {

@@ -12,7 +12,7 @@ import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { ErrorCode } from '../../shared/errors/errorCode.js';
 import type { Authenticator } from './authenticate.js';
 import type { Caller } from './caller.js';
-import { errorAnswer, publicErrorCode } from './errorHandler.js';
+import { publicErrorCode, sendError } from './errorHandler.js';
 import type { RequestRecord } from './requestEdge.js';
 import { sendJson } from './sendJson.js';
 
@@ -158,8 +158,7 @@ export function routeAnswerer(opts: { authenticate: Authenticator; onUndeclaredE
     } catch (err) {
       const code = publicErrorCode(err);
       if (!declared(route).has(code)) onUndeclaredError?.({ method: route.method, path: route.path, operationId: route.operationId }, code);
-      const { status, body } = errorAnswer(err, record.log);
-      if (!res.headersSent) sendJson(res, status, body);
+      sendError(res, err, record.log);
     }
   };
 }

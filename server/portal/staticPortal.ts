@@ -18,7 +18,7 @@ export const PORTAL_HEADERS: Readonly<Record<string, string>> = {
 
 /**
  * Serve the files of `dir` with {@link PORTAL_HEADERS}. Unknown files fall through to the app's
- * NOT_FOUND handler; the app's `cache-control: no-store` is kept.
+ * NOT_FOUND handler; the request edge's `cache-control: no-store` is kept.
  */
 export function staticPortal(dir: string): Router {
   const router = express.Router();

@@ -1,5 +1,5 @@
 /**
- * The phone-app HTTP flows through the real Express app on a loopback port: sign-up with a passkey,
+ * The phone-app HTTP flows through the real app's request listener on a loopback port: sign-up with a passkey,
  * login, claims (R2, R4d, R12), Standard Services (R1), key issuance and refresh, and the 4xx codes
  * for malformed input and for every caller who is not allowed.
  */

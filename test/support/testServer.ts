@@ -1,5 +1,5 @@
 /**
- * Starts the real Express app on an ephemeral loopback port for a test, on the memory store (or a
+ * Starts the real app (its request listener: server/app.ts) on an ephemeral loopback port for a test, on the memory store (or a
  * store the test brings) and a manual clock, and provisions vehicles the way the operator does.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';

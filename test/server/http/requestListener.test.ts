@@ -17,8 +17,8 @@ import { DigitalKeyError } from '../../../shared/errors/digitalKeyError.js';
 import { createApp, type App } from '../../../server/app.js';
 import { loadConfig } from '../../../server/config.js';
 import { requestEdge } from '../../../server/http/requestEdge.js';
-import { requestListener, type NodeMiddleware } from '../../../server/http/requestListener.js';
-import { defineRoute, routeAnswerer } from '../../../server/http/route.js';
+import { requestListener, type NodeMiddleware, type PlainRoute } from '../../../server/http/requestListener.js';
+import { defineRoute, routeAnswerer, type RouteDefinition, type UndeclaredErrorListener } from '../../../server/http/route.js';
 import { DomainMetrics } from '../../../server/metrics/domainMetrics.js';
 import { MemoryStore } from '../../../server/store/memoryStore.js';
 
@@ -203,7 +203,7 @@ describe('what every answer carries', () => {
     ['a lean success', 'POST', '/v1/sessions/options', jsonBody('{}')],
     ['a lean refusal', 'POST', `/v1/keys/${KEY_ID}/credential`, jsonBody('{}')],
     ['a lean body error', 'POST', '/v1/accounts', jsonBody('{')],
-    ['an Express answer', 'GET', '/healthz'],
+    ['a system route (lean, plain)', 'GET', '/healthz'],
     ['an Express 404', 'GET', '/no/such/route'],
   ];
 
@@ -266,7 +266,7 @@ describe('the anonymous rate limit', () => {
 });
 
 describe('draining', () => {
-  it('once draining began, lean and Express answers close their connection', async () => {
+  it('once draining began, lean, plain and Express answers close their connection', async () => {
     const draining = await startApp({});
     const call = async (method: string, path: string, body?: string) => (await sendTo(draining.port, method, path, body === undefined ? {} : jsonBody(body))).headers.connection;
     try {
@@ -275,6 +275,7 @@ describe('draining', () => {
       expect(await call('POST', '/v1/sessions/options', '{}')).toBe('close');
       expect(await call('POST', `/v1/keys/${KEY_ID}/credential`, '{}')).toBe('close');
       expect(await call('GET', '/healthz')).toBe('close');
+      expect(await call('GET', '/no/such/route')).toBe('close');
     } finally {
       await draining.close();
     }
@@ -282,35 +283,60 @@ describe('draining', () => {
 });
 
 describe('what escapes a route', () => {
-  it('a listener for undeclared codes that throws still gets the caller a 500 INTERNAL_ERROR answer, not a hung request and an unhandled rejection', async () => {
-    const route = defineRoute({
-      method: 'get',
-      path: '/v1/throws',
-      operationId: 'throws',
-      summary: 'Answers a code it does not declare',
-      tags: ['test'],
-      auth: 'none',
-      errors: [],
-      responses: {},
-      handler: () => Promise.reject(new DigitalKeyError('KEY_NOT_FOUND')),
-    });
-    const listener = requestListener({
+  /** An anonymous GET route that declares no error code. */
+  function anonymousGet(path: string, handler: RouteDefinition['handler']): RouteDefinition {
+    return defineRoute({ method: 'get', path, operationId: path.replaceAll(/\W/g, ''), summary: path, tags: ['test'], auth: 'none', errors: [], responses: {}, handler });
+  }
+
+  /** A listener of its own, anonymous, for routes that fail as given. */
+  function failingListener(routes: RouteDefinition[], plainRoutes: PlainRoute[], onUndeclaredError?: UndeclaredErrorListener) {
+    return requestListener({
       edge: requestEdge({ headers: [], logger: pino({ level: 'silent' }), metrics: new DomainMetrics({ defaultMetrics: false }), closing: new AbortController().signal }),
-      routes: [route],
-      plainRoutes: [],
-      answer: routeAnswerer({
-        authenticate: () => Promise.resolve({ kind: 'anonymous' }),
-        onUndeclaredError: () => {
-          throw new Error('the listener failed');
-        },
-      }),
+      routes,
+      plainRoutes,
+      answer: routeAnswerer({ authenticate: () => Promise.resolve({ kind: 'anonymous' }), ...(onUndeclaredError ? { onUndeclaredError } : {}) }),
       parseJson: express.json() as unknown as NodeMiddleware,
       fallback: (_req, res) => res.writeHead(404).end(),
     });
-    const served = await serve(listener);
+  }
+
+  it('a listener for undeclared codes that throws still gets the caller a 500 INTERNAL_ERROR answer, not a hung request and an unhandled rejection', async () => {
+    const route = anonymousGet('/v1/throws', () => Promise.reject(new DigitalKeyError('KEY_NOT_FOUND')));
+    const served = await serve(
+      failingListener([route], [], () => {
+        throw new Error('the listener failed');
+      }),
+    );
     try {
       const res = await sendTo(served.port, 'GET', '/v1/throws');
       expect([res.status, res.json?.error?.code]).toEqual([500, 'INTERNAL_ERROR']);
+    } finally {
+      await served.close();
+    }
+  });
+
+  it('a plain route that throws is answered 500 INTERNAL_ERROR, and a route that fails once its stream began has its connection cut, not left open', async () => {
+    const streaming = anonymousGet('/v1/stream-fails', ({ res }) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(': started\n\n');
+      return Promise.reject(new Error('the stream failed'));
+    });
+    const plain: PlainRoute = { method: 'get', path: '/plain-fails', handle: () => Promise.reject(new Error('the plain route failed')) };
+    const served = await serve(failingListener([streaming], [plain]));
+    try {
+      const res = await sendTo(served.port, 'GET', '/plain-fails');
+      expect([res.status, res.json?.error?.code]).toEqual([500, 'INTERNAL_ERROR']);
+      // The stream had begun; the failure after it cuts the connection (before or after its 200 reached the client), so no answer completes.
+      const complete = await new Promise<boolean>((resolve) => {
+        const req = request({ host: '127.0.0.1', port: served.port, path: '/v1/stream-fails' }, (res) => {
+          res.on('error', () => {}); // "aborted": what is expected here
+          res.resume();
+          res.once('close', () => resolve(res.complete));
+        });
+        req.on('error', () => resolve(false)); // "socket hang up": cut before the 200 left
+        req.end();
+      });
+      expect(complete).toBe(false);
     } finally {
       await served.close();
     }
