@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
-import { compactForm, timeValue, uuidList, uuidValue, type StoredForm, type ValueForm } from '../store/storedForm.js';
+import { compactShape, timeValue, uuidList, uuidValue, type StoredForm, type ValueForm } from '../store/storedForm.js';
 
 export const LANGUAGES = ['nl', 'fr', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -65,8 +65,9 @@ export const ACCOUNT_ALIASES = {
 } as const satisfies Partial<Record<keyof AccountRecord, string>>;
 
 /** An account as stored under its id: without the id, `dealer` only when true, short names (server/store/storedForm.ts). */
+const accountShape = compactShape({ aliases: ACCOUNT_ALIASES, defaults: { dealer: false } });
 export function accountStoredForm(accountId: string): StoredForm {
-  return compactForm({ aliases: ACCOUNT_ALIASES, defaults: { dealer: false }, place: { accountId } });
+  return accountShape({ accountId });
 }
 
 export const passkeyRecordSchema = z.object({
@@ -148,18 +149,19 @@ const p256CoseValue: ValueForm = {
 /** The transports a phone's platform passkey reports most (left out when stored). */
 const USUAL_TRANSPORTS = ['internal', 'hybrid'];
 
+const passkeyShape = compactShape({
+  aliases: PASSKEY_ALIASES,
+  defaults: { counter: 0, disabled: null, transports: USUAL_TRANSPORTS, backedUp: true },
+  values: { givenKeys: givenKeysValue, accountId: uuidValue, publicKey: p256CoseValue, createdAt: timeValue, lastUsedAt: timeValue },
+});
+
 /**
  * A passkey as stored under its id: without the id, `counter`, `disabled`, `backedUp` and the usual
  * transports only when otherwise, the account id as 22 characters, a P-256 public key as x ‖ y,
  * instants in base 36, short names (server/store/storedForm.ts).
  */
 export function passkeyStoredForm(passkeyId: string): StoredForm {
-  return compactForm({
-    aliases: PASSKEY_ALIASES,
-    defaults: { counter: 0, disabled: null, transports: USUAL_TRANSPORTS, backedUp: true },
-    place: { passkeyId },
-    values: { givenKeys: givenKeysValue, accountId: uuidValue, publicKey: p256CoseValue, createdAt: timeValue, lastUsedAt: timeValue },
-  });
+  return passkeyShape({ passkeyId });
 }
 
 /** A passkey of this account that is not disabled (R6), or PASSKEY_NOT_FOUND / PASSKEY_DISABLED. */

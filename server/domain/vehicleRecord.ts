@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { permsSchema, type Command } from '../../shared/commands.js';
 import { linkSecretSchema } from '../../shared/ble/linkKeys.js';
 import { vinSchema } from '../../shared/ids.js';
-import { compactForm, timeValue, uuidValue, type StoredForm, type ValueForm } from '../store/storedForm.js';
+import { compactForm, compactShape, timeValue, uuidValue, type StoredForm, type ValueForm } from '../store/storedForm.js';
 import { vehicleSubscriptionsSchema } from './subscriptionRecord.js';
 
 export const claimMethodSchema = z.enum(['odometer', 'qr']);
@@ -159,10 +159,7 @@ const VEHICLE_TIME_FIELDS = Object.fromEntries(
 );
 
 /** How the main user claimed, as one letter ("o", "q"); the word written before reads unchanged. */
-const claimMethodValue: ValueForm = {
-  encode: (value) => (value === 'odometer' ? 'o' : value === 'qr' ? 'q' : value),
-  decode: (stored) => (stored === 'o' ? 'odometer' : stored === 'q' ? 'qr' : stored),
-};
+const claimMethodValue = lettersFor({ odometer: 'o', qr: 'q' }).one;
 
 /** Fields left out at their usual value (a fresh vehicle, a running subscription that nothing went wrong with), put back on read. */
 const VEHICLE_DEFAULTS = {
@@ -197,6 +194,13 @@ function payerPutBack(record: unknown): unknown {
   return record;
 }
 
+/** The vehicle document's stored shape, worked out once; each read binds its VIN. */
+const vehicleShape = compactShape({
+  aliases: VEHICLE_ALIASES,
+  defaults: VEHICLE_DEFAULTS,
+  values: { ...VEHICLE_UUID_FIELDS, ...VEHICLE_TIME_FIELDS, method: claimMethodValue, vehiclePublicJwk: p256JwkValue },
+});
+
 /**
  * A vehicle document as stored under its VIN: without the VIN, fields at their usual value left out
  * (VEHICLE_DEFAULTS), the subscription's payer left out while it is the main user, UUIDs, instants,
@@ -204,7 +208,7 @@ function payerPutBack(record: unknown): unknown {
  * shape written before reads unchanged.
  */
 export function vehicleStoredForm(vin: string): StoredForm {
-  const form = compactForm({ aliases: VEHICLE_ALIASES, defaults: VEHICLE_DEFAULTS, place: { vin }, values: { ...VEHICLE_UUID_FIELDS, ...VEHICLE_TIME_FIELDS, method: claimMethodValue, vehiclePublicJwk: p256JwkValue } });
+  const form = vehicleShape({ vin });
   return { encode: (record) => form.encode(payerLeftOut(record)), decode: (stored) => payerPutBack(form.decode(stored)) };
 }
 

@@ -10,7 +10,7 @@ import type { AccountId } from '../../shared/ids.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
 import { parseRecord, recordText } from '../store/records.js';
-import { compactForm, timeValue, uuidValue, type StoredForm } from '../store/storedForm.js';
+import { compactShape, timeValue, uuidValue, type StoredForm } from '../store/storedForm.js';
 import { storeKeys } from '../store/storeKeys.js';
 import { renderedNoticeText } from './noticeTexts.js';
 
@@ -47,6 +47,8 @@ function idOfStored(stored: string, kind: string): string {
   return prefix + (rest.startsWith('!') ? rest.slice(1) : rest);
 }
 
+const notificationShape = compactShape({ aliases: NOTIFICATION_ALIASES, values: { at: timeValue }, verbatim: ['data'] });
+
 /**
  * A notification as stored in its account's outbox (issue 11): short names, without the account
  * (the outbox's key says it), its instant in base 36, its id shortened (storedId), and, for a notice
@@ -55,7 +57,7 @@ function idOfStored(stored: string, kind: string): string {
  * long names) reads unchanged.
  */
 export function notificationStoredForm(accountId: AccountId): StoredForm {
-  const form = compactForm({ aliases: NOTIFICATION_ALIASES, place: { accountId }, values: { at: timeValue }, verbatim: ['data'] });
+  const form = notificationShape({ accountId });
   return {
     encode(record) {
       const n = record as Notification;

@@ -49,8 +49,8 @@ const UNAVAILABLE_REPLY = /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|BUSY|READON
  * JSON, with each key replaced by its index in KEYS:
  * `{ e: [{k, f?, v?}], s: [{k, v, t?}], d: [k], h: [{k, f, v}], x: [{k, f}], a: [{k, v, n?}], p: [{k, t, nx?}] }`
  * (`e` expectations, a missing `v` meaning "absent"; `s` set with an optional PX `t`; `d` unlink;
- * `h` hset; `x` hdel; `a` rpush, then LTRIM to the newest `n` when given; `p` PEXPIREAT `t`, with
- * NX when `nx`). Returns 1 when committed, 0 when an expectation failed. A key of
+ * `h` hset; `x` hdel; `a` rpush, then LTRIM to the newest `n` when given; `p` PEXPIREAT `t`, when
+ * `nx` only on a key that has no expiry yet). Returns 1 when committed, 0 when an expectation failed. A key of
  * the wrong type fails an expectation; a write to a key of the wrong type is refused before
  * anything is written (Redis does not roll a script back).
  */
@@ -97,7 +97,8 @@ for _, a in ipairs(tx.a) do
   if a.n ~= nil then redis.call('LTRIM', KEYS[a.k], -a.n, -1) end
 end
 for _, p in ipairs(tx.p) do
-  if p.nx then redis.call('PEXPIREAT', KEYS[p.k], p.t, 'NX') else redis.call('PEXPIREAT', KEYS[p.k], p.t) end
+  -- "only without an expiry" by PTTL (-1: no expiry), not PEXPIREAT's NX flag (Redis 7 only, and refused after the writes above)
+  if not p.nx or redis.call('PTTL', KEYS[p.k]) == -1 then redis.call('PEXPIREAT', KEYS[p.k], p.t) end
 end
 return 1
 `;

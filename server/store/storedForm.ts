@@ -106,6 +106,16 @@ const tables = new WeakMap<object, ReturnType<typeof compactAliases>>();
 
 /** A compact stored form (see the module header). */
 export function compactForm(opts: CompactFormOpts): StoredForm {
+  return compactShape(opts)(opts.place);
+}
+
+/**
+ * The same, in two steps: the shape's tables are worked out once (a module constant), then each
+ * record's place is only bound — what a repository does on every read.
+ *
+ * @example const vehicleShape = compactShape({ aliases }); const form = vehicleShape({ vin });
+ */
+export function compactShape(opts: Omit<CompactFormOpts, 'place'>): (place?: Readonly<Record<string, unknown>>) => StoredForm {
   let t = tables.get(opts.aliases);
   if (!t) tables.set(opts.aliases, (t = compactAliases(opts.aliases)));
   const { toShort, toLong } = t;
@@ -113,33 +123,35 @@ export function compactForm(opts: CompactFormOpts): StoredForm {
     const parts = path.split('.');
     return { parent: parts.slice(0, -1), k: parts.at(-1) ?? path, v, json: JSON.stringify(v) };
   });
-  const place = Object.entries(opts.place ?? {});
   const out: Walk = { names: toShort, values: new Map(Object.entries(opts.values ?? {})), verbatim: new Set(opts.verbatim ?? []) };
   const back: Walk = { ...out, names: toLong };
-  return {
-    encode(record) {
-      if (!isPlainObject(record)) return record;
-      const kept = { ...record };
-      for (const [k] of place) delete kept[k];
-      for (const { parent, k, json } of defaults) {
-        const holder = parentOf(kept, parent, true);
-        if (holder && k in holder && JSON.stringify(holder[k]) === json) delete holder[k];
-      }
-      return encoded(kept, out);
-    },
-    decode(stored) {
-      const record = decoded(stored, back);
-      if (!isPlainObject(record)) return record;
-      for (const { parent, k, v } of defaults) {
-        const holder = parentOf(record, parent, false);
-        if (holder && !(k in holder)) holder[k] = structuredClone(v);
-      }
-      for (const [k, v] of place) {
-        if (!(k in record)) record[k] = v;
-        else if (record[k] !== v) throw new DigitalKeyError('CORRUPT_RECORD', `a stored record names another ${k} than where it is kept`);
-      }
-      return record;
-    },
+  return (placeGiven) => {
+    const place = Object.entries(placeGiven ?? {});
+    return {
+      encode(record) {
+        if (!isPlainObject(record)) return record;
+        const kept = { ...record };
+        for (const [k] of place) delete kept[k];
+        for (const { parent, k, json } of defaults) {
+          const holder = parentOf(kept, parent, true);
+          if (holder && k in holder && JSON.stringify(holder[k]) === json) delete holder[k];
+        }
+        return encoded(kept, out);
+      },
+      decode(stored) {
+        const record = decoded(stored, back);
+        if (!isPlainObject(record)) return record;
+        for (const { parent, k, v } of defaults) {
+          const holder = parentOf(record, parent, false);
+          if (holder && !(k in holder)) holder[k] = structuredClone(v);
+        }
+        for (const [k, v] of place) {
+          if (!(k in record)) record[k] = v;
+          else if (record[k] !== v) throw new DigitalKeyError('CORRUPT_RECORD', `a stored record names another ${k} than where it is kept`);
+        }
+        return record;
+      },
+    };
   };
 }
 

@@ -10,7 +10,7 @@ import { parseRecord, recordText } from '../store/records.js';
 import type { AppContext } from '../appContext.js';
 import type { Store } from '../store/store.js';
 import { storeKeys } from '../store/storeKeys.js';
-import { compactForm, uuidList, type StoredForm } from '../store/storedForm.js';
+import { compactShape, uuidList, type StoredForm } from '../store/storedForm.js';
 import { readTrail } from '../store/yearlyTrail.js';
 import { keyIdOfField } from '../domain/vehicleRecord.js';
 
@@ -81,6 +81,18 @@ const actorValue = {
   },
 };
 
+/** The audit entry's stored shape, worked out once; each read binds its VIN. */
+const auditShape = compactShape({
+  aliases: AUDIT_ALIASES,
+  defaults: { actor: { accountId: null, role: 'system' }, keyIds: [], reason: ARCHIVE_DROPPED_REASON },
+  verbatim: ['detail'],
+  values: {
+    keyIds: uuidList,
+    actor: actorValue,
+    action: { encode: (a) => (typeof a === 'string' ? (ACTION_CODES.get(a) ?? a) : a), decode: (a) => (typeof a === 'string' ? (ACTION_NAMES.get(a) ?? a) : a) },
+  },
+});
+
 /**
  * An audit entry as stored in its vehicle's trail (issue 11: what a re-key leaves behind): without
  * the VIN, without a system actor, no key ids or retention's reason; key ids and the actor's
@@ -88,17 +100,7 @@ const actorValue = {
  * written before read unchanged.
  */
 export function auditStoredForm(vin: string): StoredForm {
-  return compactForm({
-    aliases: AUDIT_ALIASES,
-    defaults: { actor: { accountId: null, role: 'system' }, keyIds: [], reason: ARCHIVE_DROPPED_REASON },
-    place: { vin },
-    verbatim: ['detail'],
-    values: {
-      keyIds: uuidList,
-      actor: actorValue,
-      action: { encode: (a) => (typeof a === 'string' ? (ACTION_CODES.get(a) ?? a) : a), decode: (a) => (typeof a === 'string' ? (ACTION_NAMES.get(a) ?? a) : a) },
-    },
-  });
+  return auditShape({ vin });
 }
 
 /** An entry as its trail stores it (the commit that records the change appends it: VehicleRepository.auditWrite). */

@@ -250,7 +250,7 @@ async function measure(opts: BenchOptions, settings: Array<[string, string]>): P
         'used_memory is read after a warm-up batch that goes through a key’s whole life (populate, wipe, retention, re-key, revocation), so the Lua script cache, client buffers and what Redis allocates at a command’s first use (latency-tracking: a histogram of some 50 KB per command, whatever the fleet) are not charged to the fleet; it includes the keyspace dictionary (about 8–16 B per key) that MEMORY USAGE leaves out.',
         'Reading memory costs memory (the first MEMORY STATS, the reading connection’s buffers): the readings run on one connection of their own that has read once before the first snapshot, and used_memory is read last (test/bench/redisMemory.ts). Client buffers still move used_memory by some 10–20 KB between readings: about 100–170 B per key at 40 vehicles (--quick), 20–35 B at 200.',
         `E-mail links are used as a user would (verified); ceremony challenges are single-use. Hash encodings depend on hash-max-listpack-* (${listpackLimits.join(' ')}): a hash with a value over the limit becomes a hashtable.`,
-        'The re-key and revocation figures compare INFO used_memory after retention ran (the scheduler, on the test clock) with the figure before the wipe; the audit trail is shown apart because R13 keeps it (bounded by count).',
+        'The re-key and revocation figures compare INFO used_memory after retention ran (the scheduler, on the test clock) with the figure before the wipe; the audit trail is shown apart because R13 keeps it (AUDIT_RETENTION_YEARS after its year).',
       ],
     };
   } finally {
