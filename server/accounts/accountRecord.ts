@@ -114,10 +114,14 @@ const givenKeysValue = {
   decode: (entries: unknown): unknown => (Array.isArray(entries) ? entries.map((e) => mapKeyIdOf(e, uuidList.decode)) : entries),
 };
 function mapKeyIdOf(entry: unknown, map: (ids: unknown) => unknown): unknown {
-  if (typeof entry !== 'string') return entry;
+  const given = typeof entry === 'string' ? parseGivenKey(entry) : null;
+  return given ? `${given.vin} ${(map([given.keyId]) as [string])[0]}` : entry;
+}
+
+/** An entry of a passkey's key lists ("VIN keyId": `givenKeys`, and the lists kept before it), or null when it is not that shape. */
+export function parseGivenKey(entry: string): { vin: string; keyId: string } | null {
   const [vin, keyId, ...rest] = entry.split(' ');
-  if (vin === undefined || keyId === undefined || rest.length > 0) return entry;
-  return `${vin} ${(map([keyId]) as [string])[0]}`;
+  return vin === undefined || keyId === undefined || rest.length > 0 ? null : { vin, keyId };
 }
 
 /** How every P-256 ES256 COSE key of a passkey is laid out: a map of 5 entries (kty EC2, alg ES256, crv P-256, x, y). */

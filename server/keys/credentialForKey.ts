@@ -23,7 +23,7 @@ import { epochSeconds } from '../../shared/clock.js';
 import { bytesToBase64Url } from '../../shared/base64url.js';
 import { issueKeyCredential } from '../../shared/credential/keyCredential.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
-import type { AccountId, Base64Url, KeyId } from '../../shared/ids.js';
+import { isVin, type AccountId, type Base64Url, type KeyId } from '../../shared/ids.js';
 import { assertActivePasskey, type AccountRecord, type PasskeyRecord } from '../accounts/accountRecord.js';
 import type { AppContext } from '../appContext.js';
 import { assertKeyAlive, credentialClaims } from '../domain/credentialClaims.js';
@@ -71,8 +71,10 @@ async function homeOf(ctx: CredentialForKeyDeps, opts: CredentialForKeyOpts): Pr
   if (indexed) return indexed;
   const account = opts.known?.account ?? (await ctx.accounts.find(opts.accountId));
   const others = (account?.passkeyIds ?? []).filter((id) => id !== opts.known?.passkey.passkeyId);
-  const passkeys = await Promise.all(others.map((id) => ctx.accounts.findPasskey(id)));
-  return passkeys.map((p) => (p ? homeListedBy(p, opts.keyId) : null)).find((h) => h !== null) ?? null;
+  // Every list a passkey has (its record's, and those kept before it), as retention and R6 read them.
+  const given = (await Promise.all(others.map((id) => ctx.vehicles.keysGivenToPasskey(id)))).flat();
+  const found = given.find((g) => g.keyId === opts.keyId && isVin(g.vin));
+  return found ? { vin: found.vin } : null;
 }
 
 /**

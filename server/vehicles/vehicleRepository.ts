@@ -5,7 +5,7 @@
  * that touches several records of one vehicle is one atomic step, on a single Redis or a cluster.
  */
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
-import { passkeyRecordSchema, passkeyStoredForm, type PasskeyRecord } from '../accounts/accountRecord.js';
+import { parseGivenKey, passkeyRecordSchema, passkeyStoredForm, type PasskeyRecord } from '../accounts/accountRecord.js';
 import { isVin, type KeyId, type PasskeyId, type Vin } from '../../shared/ids.js';
 import { keyAt, keyField, keyFields, keyIdOfField, storedKey, storedKeySchema, vehicleRecordSchema, vehicleStoredForm, type DigitalKey, type VehicleRecord } from '../domain/vehicleRecord.js';
 import { parseRecord, readRecord, recordText, updateRecord } from '../store/records.js';
@@ -223,9 +223,9 @@ export class VehicleRepository {
     ]);
     const entries = [...new Set([...(passkey?.givenKeys ?? []), ...legacy, ...Object.keys(index)])];
     return entries.map((entry) => {
-      const [vin, keyId, ...rest] = entry.split(' ');
-      if (vin === undefined || keyId === undefined || rest.length > 0) throw new DigitalKeyError('CORRUPT_RECORD', "an entry of a passkey's key index is not \"VIN keyId\"");
-      return { vin, keyId };
+      const given = parseGivenKey(entry);
+      if (!given) throw new DigitalKeyError('CORRUPT_RECORD', "an entry of a passkey's key index is not \"VIN keyId\"");
+      return given;
     });
   }
 }
@@ -233,8 +233,8 @@ export class VehicleRepository {
 /** Where a key lives when this passkey's record lists it (`givenKeys`, "VIN keyId"), else null; the epoch is the vehicle's to say. */
 export function homeListedBy(passkey: Pick<PasskeyRecord, 'givenKeys'>, keyId: KeyId): KeyHome | null {
   for (const entry of passkey.givenKeys ?? []) {
-    const [vin = '', id, ...rest] = entry.split(' ');
-    if (id === keyId && rest.length === 0 && isVin(vin)) return { vin };
+    const given = parseGivenKey(entry);
+    if (given?.keyId === keyId && isVin(given.vin)) return { vin: given.vin };
   }
   return null;
 }
