@@ -105,25 +105,39 @@ export async function runWorkerPool(opts: { config: Config; logger: Logger; work
   for (let i = 0; i < opts.workers; i++) fork();
 }
 
-/** In a worker of a pool without ISSUER_PRIVATE_JWK: the issuer key every worker shares, asked of the primary. */
-export function issuerKeyFromPrimary(): Promise<IssuerSigningKey> {
+/** The worker's end of the IPC channel to its primary (`process` in a worker; a fake in tests). */
+export interface PrimaryChannel {
+  send?: (message: string) => unknown;
+  on(event: 'message' | 'disconnect', listener: (message?: unknown) => void): unknown;
+  off(event: 'message' | 'disconnect', listener: (message?: unknown) => void): unknown;
+}
+
+/**
+ * In a worker of a pool without ISSUER_PRIVATE_JWK: the issuer key every worker shares, asked of the
+ * primary. Refused when the primary goes first or does not answer in time; other messages are ignored.
+ */
+export function issuerKeyFromPrimary(channel: PrimaryChannel = process as unknown as PrimaryChannel, timeoutMs = ISSUER_KEY_TIMEOUT_MS): Promise<IssuerSigningKey> {
   return new Promise((resolve, reject) => {
-    const ask = process.send?.bind(process);
+    const ask = channel.send?.bind(channel);
     if (!ask) return reject(new Error('only a worker of a pool asks the primary for the issuer key'));
+    const fail = (why: string) => {
+      done();
+      reject(new Error(why));
+    };
     const onMessage = (message: unknown) => {
       if (typeof message !== 'object' || message === null || !('kind' in message) || message.kind !== ISSUER_KEY_ANSWER || !('jwk' in message) || typeof message.jwk !== 'string') return;
       done();
       issuerKeyFromConfig({ ISSUER_PRIVATE_JWK: message.jwk }).then(resolve, reject);
     };
-    const timer = setTimeout(() => {
-      done();
-      reject(new Error(`the primary did not give this worker the issuer key within ${ISSUER_KEY_TIMEOUT_MS / 1000} s`));
-    }, ISSUER_KEY_TIMEOUT_MS);
+    const onDisconnect = () => fail('the primary went away before it gave this worker the issuer key');
+    const timer = setTimeout(() => fail(`the primary did not give this worker the issuer key within ${timeoutMs / 1000} s`), timeoutMs);
     const done = () => {
       clearTimeout(timer);
-      process.off('message', onMessage);
+      channel.off('message', onMessage);
+      channel.off('disconnect', onDisconnect);
     };
-    process.on('message', onMessage);
+    channel.on('message', onMessage);
+    channel.on('disconnect', onDisconnect);
     ask(ISSUER_KEY_REQUEST);
   });
 }
