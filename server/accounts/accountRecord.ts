@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import { positionalShape } from '../store/positionalForm.js';
 import { compactShape, timeValue, uuidList, uuidValue, type StoredForm, type ValueForm } from '../store/storedForm.js';
 
 export const LANGUAGES = ['nl', 'fr', 'en'] as const;
@@ -153,6 +154,7 @@ const p256CoseValue: ValueForm = {
 /** The transports a phone's platform passkey reports most (left out when stored). */
 const USUAL_TRANSPORTS = ['internal', 'hybrid'];
 
+/** `disabled` is left out while null (its default): the positional form below stores no null field. */
 const passkeyShape = compactShape({
   aliases: PASSKEY_ALIASES,
   defaults: { counter: 0, disabled: null, transports: USUAL_TRANSPORTS, backedUp: true },
@@ -160,12 +162,23 @@ const passkeyShape = compactShape({
 });
 
 /**
+ * The order a passkey's values are stored in (issue 11: by position, without names). Account, key
+ * and creation are always there; a phone that signed in and holds keys has its last use and key
+ * list; a counter only when its authenticator counts (synced passkeys stay at 0, left out); the rest
+ * rarely differs from its default. Never reorder or remove one: stored records use the positions; a
+ * new field goes at the end.
+ */
+export const PASSKEY_ORDER = ['a', 'k', 'c', 'u', 'g', 'n', 'l', 'b', 't', 'd'] as const;
+const passkeyPositions = positionalShape({ aliases: PASSKEY_ALIASES, order: PASSKEY_ORDER });
+
+/**
  * A passkey as stored under its id: without the id, `counter`, `disabled`, `backedUp` and the usual
  * transports only when otherwise, the account id as 22 characters, a P-256 public key as x ‖ y,
- * instants in base 36, short names (server/store/storedForm.ts).
+ * instants in base 36 (server/store/storedForm.ts), its values by position (PASSKEY_ORDER,
+ * server/store/positionalForm.ts). Objects written before (short or long names) read unchanged.
  */
 export function passkeyStoredForm(passkeyId: string): StoredForm {
-  return passkeyShape({ passkeyId });
+  return passkeyPositions(passkeyShape({ passkeyId }));
 }
 
 /** A passkey of this account that is not disabled (R6), or PASSKEY_NOT_FOUND / PASSKEY_DISABLED. */

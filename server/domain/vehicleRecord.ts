@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { permsSchema, type Command } from '../../shared/commands.js';
 import { linkSecretSchema } from '../../shared/ble/linkKeys.js';
 import { vinSchema } from '../../shared/ids.js';
+import { positionalForm } from '../store/positionalForm.js';
 import { compactForm, compactShape, timeValue, uuidValue, type StoredForm, type ValueForm } from '../store/storedForm.js';
 import { vehicleSubscriptionsSchema } from './subscriptionRecord.js';
 
@@ -239,8 +240,9 @@ export type DigitalKey = z.infer<typeof digitalKeySchema>;
 /**
  * A key as stored in its epoch's hash (issue 11): the fields its place already says — its id (the
  * hash field, see keyField), VIN and epoch (the hash's name) — are left out; its role and commands
- * are letters, its creation time base 36. Records written before carry them
- * and still parse; where present they must agree with the place.
+ * are letters, its creation time base 36, and its values are stored by position (KEY_ORDER), without
+ * names. Records written before (objects with short or long names, the oldest with every field)
+ * still parse; where present the place's fields must agree with the place.
  */
 export const storedKeySchema = digitalKeySchema.partial({ keyId: true, vin: true, epoch: true });
 export type StoredKey = z.infer<typeof storedKeySchema>;
@@ -281,10 +283,20 @@ const roleLetters = lettersFor<KeyRole>({ main: 'm', shared: 's' });
 /** A key's commands as one letter each, in their order: ["unlock","lock"] is stored "ul". */
 const commandLetters = lettersFor<Command>({ unlock: 'u', lock: 'l', start: 's', trunk: 't' });
 
-const keyForm = compactForm({
-  aliases: KEY_ALIASES,
-  values: { accountId: uuidValue, grantedBy: uuidValue, invitationId: uuidValue, role: roleLetters.one, perms: commandLetters.list, createdAt: timeValue },
-});
+/**
+ * The order a key's values are stored in (issue 11: by position, without names). Every key has the
+ * first five; a shared key adds its granter and invitation, and only some have a validity window.
+ * Never reorder or remove one: stored records use the positions; a new field goes at the end.
+ */
+export const KEY_ORDER = ['a', 'p', 'r', 'm', 'c', 'g', 'i', 'nb', 'na'] as const;
+
+const keyForm = positionalForm(
+  compactForm({
+    aliases: KEY_ALIASES,
+    values: { accountId: uuidValue, grantedBy: uuidValue, invitationId: uuidValue, role: roleLetters.one, perms: commandLetters.list, createdAt: timeValue },
+  }),
+  { aliases: KEY_ALIASES, order: KEY_ORDER },
+);
 
 /**
  * The field a key is kept under in its epoch's hash: its id as 22 characters (uuidValue). Keys
@@ -299,13 +311,13 @@ export function keyIdOfField(field: string): string {
   return String(uuidValue.decode(field));
 }
 
-/** The stored form of a key (see storedKeySchema), with short names. */
+/** The stored form of a key (see storedKeySchema): its values by position (KEY_ORDER), compact. */
 export function storedKey(key: DigitalKey): unknown {
   const { keyId: _keyId, vin: _vin, epoch: _epoch, ...stored } = key;
   return keyForm.encode(stored);
 }
 
-/** A stored key's fields under their long names (either stored form), for storedKeySchema. */
+/** A stored key's fields under their long names (any stored form: by position, short names, long names), for storedKeySchema. */
 export function keyFields(stored: unknown): unknown {
   return keyForm.decode(stored);
 }

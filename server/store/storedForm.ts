@@ -7,7 +7,9 @@
  * no migration is needed: it takes the compact form the next time it is written.
  *
  * Each record kind defines its form next to its schema (server/accounts/accountRecord.ts,
- * server/domain/vehicleRecord.ts); server/store/records.ts applies it on every read and write.
+ * server/domain/vehicleRecord.ts); server/store/records.ts applies it on every read and write. The
+ * small records kept by the million (a key, a passkey) go one step further and store the compact
+ * object's values by position, without names (server/store/positionalForm.ts).
  *
  * @example
  * const form = compactForm({ aliases: { displayName: 'n' }, defaults: { dealer: false }, place: { accountId } });

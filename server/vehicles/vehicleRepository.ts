@@ -249,7 +249,7 @@ function parseKey(raw: string, place: Pick<DigitalKey, 'keyId' | 'vin' | 'epoch'
 /** Thrown inside a passkey change when there is no such passkey (the change is then skipped). */
 class NoPasskey extends Error {}
 
-/** Keys are read through their short names (keyFields); their place is checked by keyAt. */
+/** Keys are read through keyFields (by position, or an object with short or long names); their place is checked by keyAt. */
 const keyStoredFields: StoredForm = { encode: (key) => key, decode: keyFields };
 
 /** A key as its indexes name it. */

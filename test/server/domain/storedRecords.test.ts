@@ -4,8 +4,9 @@
  * generic 500 (no detail of the record leaks), never a silently mistyped object.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PASSKEY_ORDER } from '../../../server/accounts/accountRecord.js';
 import { subscriptionSchema } from '../../../server/domain/subscriptionRecord.js';
-import { VEHICLE_ALIASES, keyField, vehicleRecordSchema, vehicleStoredForm, type VehicleRecord } from '../../../server/domain/vehicleRecord.js';
+import { KEY_ORDER, VEHICLE_ALIASES, keyField, vehicleRecordSchema, vehicleStoredForm, type VehicleRecord } from '../../../server/domain/vehicleRecord.js';
 import { keyIdsOfEpoch } from '../../../server/vehicles/auditTrail.js';
 import { compactForm } from '../../../server/store/storedForm.js';
 import { storeKeys } from '../../../server/store/storeKeys.js';
@@ -63,32 +64,36 @@ describe('a corrupt vehicle document', () => {
 });
 
 describe('a key record as stored (issue 11: compact, and older records still read)', () => {
-  it('leaves out what its place says (id, VIN, epoch), is kept under its id as 22 characters, reads back whole, reads the older forms (under the 36-character id), and refuses one that names another place', async () => {
+  it('leaves out what its place says (id, VIN, epoch), stores its values by position, is kept under its id as 22 characters, reads back whole, reads the older forms (under the 36-character id), and refuses one that names another place', async () => {
     const { vin, odometerKm } = await t.provision();
     const phone = await t.mainUserWithKey(vin, odometerKm);
     const keyId = phone.wallet.get(vin)!.keyId;
     const hash = storeKeys.vehicleKeys(vin, 0);
     expect(Object.keys(await t.store.hgetall(hash))).toEqual([keyField(keyId)]);
     expect(keyField(keyId)).toHaveLength(22);
-    const stored = JSON.parse((await t.store.hget(hash, keyField(keyId))) ?? 'null') as Record<string, unknown>;
-    expect(stored).not.toHaveProperty('keyId');
-    expect(stored).not.toHaveProperty('vin');
-    expect(stored).not.toHaveProperty('epoch');
-    expect(stored).not.toHaveProperty('passkeyId'); // short names
-    expect(stored).toHaveProperty('p');
-    expect(stored).toMatchObject({ r: 'm', m: 'ulst', c: expect.stringMatching(/^[0-9a-z]{8}$/) }); // role and commands as letters, the instant base 36
-    expect(JSON.stringify(stored)).not.toMatch(SPELLED_UUID);
+    const raw = (await t.store.hget(hash, keyField(keyId))) ?? 'null';
+    // By position (KEY_ORDER), without names: no id, VIN or epoch; account, passkey, role and commands as letters, the instant base 36; a main key has no more.
+    const stored = JSON.parse(raw) as unknown[];
+    expect(stored).toEqual([expect.stringMatching(/^[A-Za-z0-9_-]{22}$/), phone.passkeyId, 'm', 'ulst', expect.stringMatching(/^[0-9a-z]{8}$/)]);
+    expect(raw).not.toMatch(SPELLED_UUID);
     const key = await t.app.ctx.vehicles.key(vin, 0, keyId);
     expect(key).toMatchObject({ keyId, vin, epoch: 0, role: 'main', passkeyId: phone.passkeyId, perms: ['unlock', 'lock', 'start', 'trunk'] });
 
+    // The second compact form (an object with short names, letters, base 36): still reads.
+    const named = Object.fromEntries(stored.map((value, i) => [KEY_ORDER[i], value]));
+    await t.store.commit({ hset: [{ key: hash, field: keyField(keyId), value: JSON.stringify(named) }] });
+    expect(await t.app.ctx.vehicles.key(vin, 0, keyId)).toEqual(key);
+
     // Kept before under its 36-character id, in the first compact form (short names, role and commands spelled out, the instant a number): still reads.
-    const first = { ...stored, r: 'main', m: ['unlock', 'lock', 'start', 'trunk'], c: key!.createdAt };
+    const first = { ...named, r: 'main', m: ['unlock', 'lock', 'start', 'trunk'], c: key!.createdAt };
     await t.store.commit({ hdel: [{ key: hash, field: keyField(keyId) }], hset: [{ key: hash, field: keyId, value: JSON.stringify(first) }] });
     expect(await t.app.ctx.vehicles.key(vin, 0, keyId)).toEqual(key);
     expect(await t.app.ctx.vehicles.keys(vin, 0)).toEqual([key]);
     expect(await keyIdsOfEpoch(t.store, vin, 0)).toEqual([keyId]);
     // Letters that name no command are no perms: CORRUPT_RECORD, never a silently mistyped key.
-    await t.store.commit({ hset: [{ key: hash, field: keyId, value: JSON.stringify({ ...stored, m: 'ux' }) }] });
+    await t.store.commit({ hset: [{ key: hash, field: keyId, value: JSON.stringify([...stored.slice(0, 3), 'ux', ...stored.slice(4)]) }] });
+    await expectRejectsWithCode(t.app.ctx.vehicles.key(vin, 0, keyId), 'CORRUPT_RECORD');
+    await t.store.commit({ hset: [{ key: hash, field: keyId, value: JSON.stringify({ ...named, m: 'ux' }) }] });
     await expectRejectsWithCode(t.app.ctx.vehicles.key(vin, 0, keyId), 'CORRUPT_RECORD');
 
     // A record written before issue 11 carries every field.
@@ -174,40 +179,44 @@ describe('accounts, passkeys and vehicles as stored (issue 11: compact, and olde
     expect((await t.app.ctx.accounts.find(accountId))?.claimedVins).toBeUndefined();
   });
 
-  it('a passkey leaves out its id, a zero counter and no disabling, uses short names, and the long form written before still reads', async () => {
+  it('a passkey leaves out its id, a zero counter and no disabling, stores its values by position, and the object forms written before (short and long names) still read', async () => {
     const { vin, odometerKm } = await t.provision();
     const phone = await t.mainUserWithKey(vin, odometerKm);
     const passkeyId = phone.passkeyId!;
     const key = storeKeys.passkey(passkeyId);
-    const stored = JSON.parse((await t.store.get(key)) ?? 'null') as Record<string, unknown>;
-    expect(stored).not.toHaveProperty('passkeyId');
-    expect(stored).not.toHaveProperty('disabled');
-    expect(stored).not.toHaveProperty('publicKey');
-    expect(stored).not.toHaveProperty('t'); // the usual transports
-    expect(JSON.stringify(stored)).not.toMatch(SPELLED_UUID);
+    const raw = (await t.store.get(key)) ?? 'null';
+    // By position (PASSKEY_ORDER), without names: no id; the usual transports, flags and no disabling left out.
+    const stored = JSON.parse(raw) as unknown[];
+    const named = Object.fromEntries(stored.flatMap((value, i) => (value === null ? [] : [[PASSKEY_ORDER[i], value]]))) as Record<string, unknown>;
+    expect(Object.keys(named)).not.toContain('d');
+    expect(Object.keys(named)).not.toContain('t');
+    expect(Object.keys(named)).not.toContain('b');
+    expect(raw).not.toMatch(SPELLED_UUID);
     const passkey = await t.app.ctx.accounts.findPasskey(passkeyId);
     expect(passkey).toMatchObject({ passkeyId, accountId: phone.accountId, disabled: null });
 
-    // The public key as x ‖ y, the usual backed-up flag left out, instants in base 36.
-    expect(stored).not.toHaveProperty('b');
-    expect(stored.k).toMatch(/^\.[A-Za-z0-9_-]{86}$/);
-    expect(typeof stored.c).toBe('string');
+    // The public key as x ‖ y, instants in base 36.
+    expect(named.k).toMatch(/^\.[A-Za-z0-9_-]{86}$/);
+    expect(named.c).toMatch(/^[0-9a-z]{8}$/);
 
     await t.store.set(key, JSON.stringify(passkey));
     expect(await t.app.ctx.accounts.findPasskey(passkeyId)).toEqual(passkey);
+    // The second compact form (an object with short names) still reads.
+    await t.store.set(key, JSON.stringify(named));
+    expect(await t.app.ctx.accounts.findPasskey(passkeyId)).toEqual(passkey);
     // The first compact form (the COSE key whole, every flag, instants as numbers) still reads.
-    await t.store.set(key, JSON.stringify({ ...stored, k: passkey!.publicKey, b: true, c: passkey!.createdAt }));
+    await t.store.set(key, JSON.stringify({ ...named, k: passkey!.publicKey, b: true, c: passkey!.createdAt }));
     expect(await t.app.ctx.accounts.findPasskey(passkeyId)).toEqual(passkey);
     // A COSE key laid out otherwise is stored as it is.
     const other = `${passkey!.publicKey.slice(0, -2)}AA`;
     await t.app.ctx.accounts.updatePasskey(passkeyId, (p) => ({ ...p, publicKey: 'pQECAyYgASFYIA' }));
-    expect(JSON.parse((await t.store.get(key)) ?? 'null')).toMatchObject({ k: 'pQECAyYgASFYIA' });
+    expect((JSON.parse((await t.store.get(key)) ?? 'null') as unknown[])[PASSKEY_ORDER.indexOf('k')]).toBe('pQECAyYgASFYIA');
     await t.app.ctx.accounts.updatePasskey(passkeyId, (p) => ({ ...p, publicKey: other }));
     expect((await t.app.ctx.accounts.findPasskey(passkeyId))?.publicKey).toBe(other);
     await t.app.ctx.accounts.updatePasskey(passkeyId, (p) => ({ ...p, publicKey: passkey!.publicKey }));
     const disabled = { at: 5, by: null, reason: 'lost' };
     await t.app.ctx.accounts.updatePasskey(passkeyId, (p) => ({ ...p, disabled }));
-    expect(JSON.parse((await t.store.get(key)) ?? 'null')).not.toHaveProperty('passkeyId');
+    expect(JSON.parse((await t.store.get(key)) ?? 'null')).toEqual(expect.arrayContaining([disabled]));
     expect(await t.app.ctx.accounts.findPasskey(passkeyId)).toEqual({ ...passkey, disabled });
   });
 
