@@ -55,6 +55,7 @@ import { SubscriptionScheduler } from './subscriptions/subscriptionScheduler.js'
 import { SubscriptionService } from './subscriptions/subscriptionService.js';
 import { vehicleApiAuthenticator, vehicleApiRoutes } from './routes/vehicleApiRoutes.js';
 import { ManifestHub } from './vehicles/manifestHub.js';
+import { HolderBuckets } from './store/holderBuckets.js';
 import type { Store } from './store/store.js';
 import { StateManifests } from './vehicles/stateManifests.js';
 import { TrustUpdates, type OtherIssuerKey } from './vehicles/trustUpdates.js';
@@ -109,7 +110,8 @@ export function createApp(opts: CreateAppOptions): App {
   const { config, store, issuerKey } = opts;
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger({ level: config.LOG_LEVEL });
-  const accounts = new AccountRepository(store);
+  const buckets = new HolderBuckets(store, config.INDEX_BUCKET_BITS);
+  const accounts = new AccountRepository(store, buckets);
   const metrics = new DomainMetrics();
   const outbox = new Outbox({
     store,
@@ -133,7 +135,7 @@ export function createApp(opts: CreateAppOptions): App {
     rp: { rpId: config.RP_ID, rpName: config.RP_NAME, origins: config.RP_ORIGINS },
     accounts,
     challenges: new CeremonyChallenges({ store, clock, ttlSeconds: config.CHALLENGE_TTL }),
-    vehicles: new VehicleRepository(store, { auditEntriesKept: config.VEHICLE_AUDIT_ENTRIES_KEPT, auditYears: config.AUDIT_RETENTION_YEARS }),
+    vehicles: new VehicleRepository(store, { auditEntriesKept: config.VEHICLE_AUDIT_ENTRIES_KEPT, auditYears: config.AUDIT_RETENTION_YEARS }, buckets),
     manifests: new StateManifests({ store, clock, issuer: config.ISSUER, issuerKey, metrics }),
     outbox,
     metrics,

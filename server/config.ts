@@ -66,6 +66,14 @@ const envSchema = z.object({
    * Set it to 1 or more on a Redis (Cluster) with replicas.
    */
   REDIS_WAIT_REPLICAS: z.coerce.number().int().min(0).max(10).default(0),
+  /**
+   * The passkey records and the e-mail index live in 2^INDEX_BUCKET_BITS hash buckets each (a hash
+   * of a few hundred small entries costs far less than as many storage keys). Fixed for the life of a
+   * deployment: the store keeps the value of its first start, and a server configured otherwise
+   * refuses to work on it. Default 17 (131,072 buckets: about 229 holders each at 10 M vehicles of 3
+   * holders); a fleet far smaller can take fewer (docs/operations.md, "Holder buckets").
+   */
+  INDEX_BUCKET_BITS: z.coerce.number().int().min(0).max(24).default(17),
   /** How long a revocation or wipe waits for those replicas before it is refused as retryable (STORE_UNAVAILABLE), in ms. */
   REDIS_WAIT_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   /** The `iss` of every credential, manifest and session token (an http(s) URL). Default `http://localhost:<PORT>`. */

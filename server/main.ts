@@ -14,7 +14,7 @@ import cluster from 'node:cluster';
 import { createServer, type Server } from 'node:http';
 import { AggregatorRegistry } from 'prom-client';
 import { systemClock } from '../shared/clock.js';
-import { createApp } from './app.js';
+import { createApp, type App } from './app.js';
 import { loadConfig, productionWarnings, workerCount, type Config } from './config.js';
 import { startMetricsServer, type MetricsServer } from './metrics/metricsServer.js';
 import { drainServer } from './drainServer.js';
@@ -24,24 +24,39 @@ import { redisRateLimitStore } from './http/redisRateLimitStore.js';
 import { createLogger, flushLogger, type Logger } from './logger.js';
 import { createStore } from './store/createStore.js';
 import { durabilityWarnings } from './store/durabilityWarnings.js';
+import { footprintWarnings } from './store/footprintWarnings.js';
+import { BucketCountMismatch } from './store/holderBuckets.js';
 import { RedisStore } from './store/redisStore.js';
 import { StoreMonitor } from './store/storeMonitor.js';
 import type { Store } from './store/store.js';
 import { issuerKeyFromPrimary, runWorkerPool, SHUTDOWN_MESSAGE } from './workerPool.js';
 
-/** Read Redis's persistence settings once it answers; warn (loudly in production) when acknowledged writes could be lost. */
-async function checkDurability(store: Store, config: Config, logger: Logger): Promise<void> {
+/**
+ * Once the store answers: check that it was set up with this server's bucket count (an error line
+ * when not: every holder request is refused until INDEX_BUCKET_BITS is set right), and on Redis read
+ * its settings and warn (loudly in production) when acknowledged writes could be lost or holder
+ * buckets would not stay compact.
+ */
+async function checkStore(store: Store, app: App, config: Config, logger: Logger): Promise<void> {
+  try {
+    await app.ctx.accounts.buckets.checked();
+  } catch (err) {
+    if (err instanceof BucketCountMismatch) logger.error({ layout: err.message }, `STORE LAYOUT: ${err.message}`);
+    else logger.warn({ err: errorMessage(err) }, 'could not check the store’s bucket count yet');
+  }
   if (!(store instanceof RedisStore)) return;
   try {
-    const warnings = durabilityWarnings(await store.persistence());
+    const settings = await store.settings();
     const production = config.NODE_ENV === 'production';
-    for (const warning of warnings) {
+    const durability = durabilityWarnings(settings);
+    for (const warning of durability) {
       if (production) logger.error({ durability: warning }, `DURABILITY WARNING: ${warning}`);
       else logger.warn({ durability: warning }, `durability warning: ${warning}`);
     }
-    if (warnings.length === 0) logger.info({ store: store.location }, 'Redis persistence keeps acknowledged writes (appendonly yes)');
+    if (durability.length === 0) logger.info({ store: store.location }, 'Redis persistence keeps acknowledged writes (appendonly yes)');
+    for (const warning of footprintWarnings(settings)) logger.warn({ footprint: warning }, `footprint warning: ${warning}`);
   } catch (err) {
-    logger.warn({ err: errorMessage(err) }, 'could not read Redis persistence settings');
+    logger.warn({ err: errorMessage(err) }, 'could not read Redis settings');
   }
 }
 
@@ -75,21 +90,21 @@ async function runServer(config: Config, logger: Logger): Promise<void> {
   }
 
   const store = createStore({ redisUrl: config.REDIS_URL, clock: systemClock, replicaWait: { replicas: config.REDIS_WAIT_REPLICAS, timeoutMs: config.REDIS_WAIT_TIMEOUT_MS } });
-  let durabilityChecked = false;
+  // On Redis, the anonymous rate limit is one budget for all instances.
+  const limiter = config.REDIS_URL ? redisRateLimitStore({ url: config.REDIS_URL }) : undefined;
+  const app = createApp({ config, store, issuerKey: await (inPool && !config.ISSUER_PRIVATE_JWK ? issuerKeyFromPrimary() : issuerKeyFromConfig(config)), otherIssuerKeys: await otherIssuerKeysFromConfig(config), logger, ...(limiter ? { anonymousRateLimitStore: limiter.store } : {}) });
+  let storeChecked = false;
   const monitor = new StoreMonitor({
     store,
     logger,
     onReachable: () => {
-      if (durabilityChecked) return;
-      durabilityChecked = true;
-      void checkDurability(store, config, logger);
+      if (storeChecked) return;
+      storeChecked = true;
+      void checkStore(store, app, config, logger);
     },
   });
   await monitor.start();
 
-  // On Redis, the anonymous rate limit is one budget for all instances.
-  const limiter = config.REDIS_URL ? redisRateLimitStore({ url: config.REDIS_URL }) : undefined;
-  const app = createApp({ config, store, issuerKey: await (inPool && !config.ISSUER_PRIVATE_JWK ? issuerKeyFromPrimary() : issuerKeyFromConfig(config)), otherIssuerKeys: await otherIssuerKeysFromConfig(config), logger, ...(limiter ? { anonymousRateLimitStore: limiter.store } : {}) });
   // Renewals, retries and ends (R9–R11): every instance polls; leases keep the work exactly-once.
   app.scheduler.start(config.SCHEDULER_INTERVAL * 1000);
   // The manifest subscription (retried with backoff until live): /readyz reports it.

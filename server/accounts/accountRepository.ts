@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { ErrorCode } from '../../shared/errors/errorCode.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId, PasskeyId } from '../../shared/ids.js';
+import type { HolderBuckets } from '../store/holderBuckets.js';
 import { readRecord, recordText, updateRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { uuidValue } from '../store/storedForm.js';
@@ -10,16 +11,20 @@ import { storeKeys } from '../store/storeKeys.js';
 import { accountRecordSchema, accountStoredForm, assertActivePasskey, passkeyRecordSchema, passkeyStoredForm, type AccountRecord, type PasskeyRecord } from './accountRecord.js';
 
 export class AccountRepository {
-  constructor(private readonly store: Store) {}
+  /** `buckets`: where passkey records and the e-mail index live (server/store/holderBuckets.ts). */
+  constructor(
+    private readonly store: Store,
+    readonly buckets: HolderBuckets,
+  ) {}
 
   /** A new account record (not yet stored) for this address and name. */
   static newAccount(opts: { email: string; displayName: string; nowMs: number }): AccountRecord {
     return { accountId: randomUUID(), email: opts.email.trim().toLowerCase(), displayName: opts.displayName, createdAt: opts.nowMs, passkeyIds: [], dealer: false };
   }
 
-  /** Store a new account and claim its address (SET NX on the e-mail index); false, and nothing stored, if the address is taken. */
+  /** Store a new account and claim its address in the e-mail index; false, and nothing stored, if the address is taken. */
   async insertWithEmail(account: AccountRecord): Promise<boolean> {
-    if (!(await this.store.set(storeKeys.accountByEmail(account.email), emailOwnerText(account.accountId), { ifAbsent: true }))) return false;
+    if (!(await this.#takeEmail(account.email, account.accountId))) return false;
     await this.store.set(storeKeys.account(account.accountId), recordText(account, accountStoredForm(account.accountId)));
     return true;
   }
@@ -29,16 +34,32 @@ export class AccountRepository {
     await this.store.set(storeKeys.account(account.accountId), recordText(account, accountStoredForm(account.accountId)), { ifAbsent: true });
   }
 
-  /** The account an address belongs to (the e-mail index), or null. */
-  async ownerOfEmail(email: string): Promise<AccountId | null> {
-    const owner = await this.store.get(storeKeys.accountByEmail(email));
-    return owner === null ? null : (uuidValue.decode(owner) as string);
+  /** The account an address belongs to (the e-mail index: its bucket, then its own key of before), or null. */
+  ownerOfEmail(email: string): Promise<AccountId | null> {
+    return this.buckets.whenChecked(async () => {
+      const place = this.buckets.email(email);
+      const owner = (await this.store.hget(place.key, place.field)) ?? (await this.store.get(place.before));
+      return owner === null ? null : (uuidValue.decode(owner) as string);
+    });
   }
 
   /** Make `email` this account's address in the index; false if it belongs to another account. */
   async claimEmail(email: string, accountId: AccountId): Promise<boolean> {
-    if (await this.store.set(storeKeys.accountByEmail(email), emailOwnerText(accountId), { ifAbsent: true })) return true;
+    if (await this.#takeEmail(email, accountId)) return true;
     return (await this.ownerOfEmail(email)) === accountId;
+  }
+
+  /**
+   * Write `email → accountId` in the index's bucket if the address is nobody's: not in its bucket
+   * (checked in the commit) nor under its own key of before (checked just ahead: no server writes
+   * there any more). Whether it was written.
+   */
+  #takeEmail(email: string, accountId: AccountId): Promise<boolean> {
+    return this.buckets.whenChecked(async () => {
+      const { key, field, before } = this.buckets.email(email);
+      if ((await this.store.get(before)) !== null) return false;
+      return this.store.commit({ expect: [{ key, field, value: null }], hset: [{ key, field, value: emailOwnerText(accountId) }] });
+    });
   }
 
   /**
@@ -50,11 +71,14 @@ export class AccountRepository {
     await this.store.commit({ del: [a.paymentCards(accountId), a.outbox(accountId), a.outboxIds(accountId), a.outboxRead(accountId), a.accountVehicles(accountId), a.accountRecoveryCode(accountId)] });
   }
 
-  /** Free `email` in the index if it is this account's (never another's), whichever spelling of its id the index holds. */
-  async releaseEmail(email: string, accountId: AccountId): Promise<void> {
-    const key = storeKeys.accountByEmail(email);
-    if (await this.store.commit({ expect: [{ key, value: emailOwnerText(accountId) }], del: [key] })) return;
-    await this.store.commit({ expect: [{ key, value: accountId }], del: [key] });
+  /** Free `email` in the index if it is this account's (never another's): in its bucket, or under its own key of before, whichever spelling of its id that holds. */
+  releaseEmail(email: string, accountId: AccountId): Promise<void> {
+    return this.buckets.whenChecked(async () => {
+      const { key, field, before } = this.buckets.email(email);
+      if (await this.store.commit({ expect: [{ key, field, value: emailOwnerText(accountId) }], hdel: [{ key, field }] })) return;
+      if (await this.store.commit({ expect: [{ key: before, value: emailOwnerText(accountId) }], del: [before] })) return;
+      await this.store.commit({ expect: [{ key: before, value: accountId }], del: [before] });
+    });
   }
 
   async find(accountId: AccountId): Promise<AccountRecord | null> {
@@ -81,8 +105,8 @@ export class AccountRepository {
     return record;
   }
 
-  async findPasskey(passkeyId: PasskeyId): Promise<PasskeyRecord | null> {
-    return readRecord(this.store, storeKeys.passkey(passkeyId), passkeyRecordSchema, 'passkey', passkeyStoredForm(passkeyId));
+  findPasskey(passkeyId: PasskeyId): Promise<PasskeyRecord | null> {
+    return this.buckets.whenChecked(() => readRecord(this.store, this.buckets.passkey(passkeyId), passkeyRecordSchema, 'passkey', passkeyStoredForm(passkeyId)));
   }
 
   /** A passkey of this account that is not disabled, or PASSKEY_NOT_FOUND / PASSKEY_DISABLED. */
@@ -92,9 +116,16 @@ export class AccountRepository {
     return passkey;
   }
 
-  /** Store a new passkey and list it on its account. */
+  /**
+   * Store a new passkey in its bucket and list it on its account; REGISTRATION_FAILED if its id is
+   * registered already (in its bucket, checked in the commit, or under its own key of before).
+   */
   async addPasskey(passkey: PasskeyRecord): Promise<void> {
-    const created = await this.store.set(storeKeys.passkey(passkey.passkeyId), recordText(passkey, passkeyStoredForm(passkey.passkeyId)), { ifAbsent: true });
+    await this.buckets.checked();
+    const { key, field, before } = this.buckets.passkey(passkey.passkeyId);
+    const created =
+      (await this.store.get(before)) === null &&
+      (await this.store.commit({ expect: [{ key, field, value: null }], hset: [{ key, field, value: recordText(passkey, passkeyStoredForm(passkey.passkeyId)) }] }));
     if (!created) throw new DigitalKeyError('REGISTRATION_FAILED', 'this passkey is already registered');
     await this.update(passkey.accountId, (a) => ({ ...a, passkeyIds: [...a.passkeyIds, passkey.passkeyId] }));
   }
@@ -104,9 +135,10 @@ export class AccountRepository {
    * runs again on the fresh record after a concurrent change; `ifMissing` is the error when there is no such passkey.
    */
   async updatePasskey(passkeyId: PasskeyId, change: (passkey: PasskeyRecord) => PasskeyRecord | Promise<PasskeyRecord>, opts: { ifMissing?: ErrorCode } = {}): Promise<PasskeyRecord> {
+    await this.buckets.checked();
     const { record } = await updateRecord(
       this.store,
-      storeKeys.passkey(passkeyId),
+      this.buckets.passkey(passkeyId),
       passkeyRecordSchema,
       async (passkey) => {
         if (passkey === null) throw new DigitalKeyError(opts.ifMissing ?? 'PASSKEY_NOT_FOUND');

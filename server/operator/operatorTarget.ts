@@ -12,6 +12,7 @@ import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { isErrorCode } from '../../shared/errors/errorCode.js';
 import { AccountRepository } from '../accounts/accountRepository.js';
 import { createStore } from '../store/createStore.js';
+import { HolderBuckets } from '../store/holderBuckets.js';
 import { VehicleRepository } from '../vehicles/vehicleRepository.js';
 import { loadConfig } from '../config.js';
 import { grantDealer } from './grantDealer.js';
@@ -44,8 +45,9 @@ const endpointErrorSchema = z.object({ error: z.object({ code: z.unknown(), mess
 export function storeTarget(redisUrl: string): OperatorTarget {
   const store = createStore({ redisUrl, clock: systemClock });
   const config = loadConfig();
-  const vehicles = new VehicleRepository(store, { auditEntriesKept: config.VEHICLE_AUDIT_ENTRIES_KEPT, auditYears: config.AUDIT_RETENTION_YEARS });
-  const accounts = new AccountRepository(store);
+  const buckets = new HolderBuckets(store, config.INDEX_BUCKET_BITS);
+  const vehicles = new VehicleRepository(store, { auditEntriesKept: config.VEHICLE_AUDIT_ENTRIES_KEPT, auditYears: config.AUDIT_RETENTION_YEARS }, buckets);
+  const accounts = new AccountRepository(store, buckets);
   return {
     description: store.location ?? store.kind,
     async provisionVehicle(input) {

@@ -35,6 +35,8 @@ export function systemRoutes(ctx: AppContext, opts: { metrics: Registry; hub: Ma
           const where = ctx.store.location ?? ctx.store.kind;
           throw new DigitalKeyError('STORE_UNAVAILABLE', `The store is not reachable (${where})`, { cause: err });
         }
+        // A store set up with another bucket count: 503, with the sentence that says what to set.
+        await ctx.accounts.buckets.checked();
         sendJson(res, 200, { status: 'ready', store: ctx.store.kind, sync: 'live' });
       },
     },

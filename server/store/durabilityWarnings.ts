@@ -5,10 +5,10 @@
  * everysec` survives a Redis crash and may lose up to a second to an OS crash or power loss;
  * `always` loses nothing; `no` leaves it to the OS (up to ~30 s).
  */
-import type { RedisPersistence } from './redisStore.js';
+import type { RedisSettings } from './redisStore.js';
 
 /** The warnings the settings of every node call for (empty: acknowledged writes survive a Redis crash). */
-export function durabilityWarnings(nodes: readonly RedisPersistence[]): string[] {
+export function durabilityWarnings(nodes: ReadonlyArray<Pick<RedisSettings, 'node' | 'appendonly' | 'appendfsync'>>): string[] {
   const warnings: string[] = [];
   for (const n of nodes) {
     if (n.appendonly === null) {

@@ -50,9 +50,38 @@ export function recordText(record: unknown, form?: StoredForm): string {
   return JSON.stringify(form ? form.encode(record) : record);
 }
 
-/** Read one record (a string key), validated; null when absent. */
-export async function readRecord<S extends z.ZodType>(store: Pick<Store, 'get'>, key: string, schema: S, what: string, form?: StoredForm): Promise<z.output<S> | null> {
-  return parseRecordOrNull(schema, await store.get(key), what, form);
+/**
+ * A record kept as one field of a bucket hash (server/store/holderBuckets.ts). `before` is the
+ * storage key such a record had before buckets: read, and changed in place, when the field is absent.
+ */
+export interface BucketPlace {
+  key: string;
+  field: string;
+  before: string;
+}
+
+/** Where a record lives: a storage key of its own, or a field of a bucket. */
+export type RecordPlace = string | BucketPlace;
+
+/** A record's stored text where it was found (a bucket's field, or a key), or null and where it would go. */
+interface Found {
+  raw: string | null;
+  key: string;
+  field?: string;
+}
+
+/** Look a record up: its key; or its bucket's field, then the key it had before buckets. */
+async function find(store: Pick<Store, 'get' | 'hget'>, place: RecordPlace): Promise<Found> {
+  if (typeof place === 'string') return { raw: await store.get(place), key: place };
+  const raw = await store.hget(place.key, place.field);
+  if (raw !== null) return { raw, key: place.key, field: place.field };
+  const before = await store.get(place.before);
+  return before === null ? { raw: null, key: place.key, field: place.field } : { raw: before, key: place.before };
+}
+
+/** Read one record, validated; null when absent. */
+export async function readRecord<S extends z.ZodType>(store: Pick<Store, 'get' | 'hget'>, place: RecordPlace, schema: S, what: string, form?: StoredForm): Promise<z.output<S> | null> {
+  return parseRecordOrNull(schema, (await find(store, place)).raw, what, form);
 }
 
 /** What a change returns: the next record, other writes of the same commit, and a result for the caller. */
@@ -86,24 +115,26 @@ export interface UpdateRecordOptions {
  * throw to refuse; it runs again on every lost race, so it must be a function of what it reads.
  */
 export async function updateRecord<S extends z.ZodType, R>(
-  store: Pick<Store, 'get' | 'commit'>,
-  key: string,
+  store: Pick<Store, 'get' | 'hget' | 'commit'>,
+  place: RecordPlace,
   schema: S,
   change: (current: z.output<S> | null) => RecordChange<z.output<S>, R> | Promise<RecordChange<z.output<S>, R>>,
   opts: UpdateRecordOptions,
 ): Promise<RecordUpdate<z.output<S>, R>> {
   for (let attempt = 0; attempt < RECORD_UPDATE_ATTEMPTS; attempt++) {
-    const raw = await store.get(key);
+    const { raw, key, field } = await find(store, place);
     const before = parseRecordOrNull(schema, raw, opts.what, opts.form);
     const next = await change(before);
     const nextRaw = recordText(next.record, opts.form);
     const writes = next.writes ?? {};
     const ttlMs = next.ttlMs ?? opts.ttlMs;
-    const own = nextRaw === raw ? [] : [{ key, value: nextRaw, ...(ttlMs === undefined ? {} : { ttlMs }) }];
+    if (field !== undefined && ttlMs !== undefined) throw new TypeError(`a ${opts.what} kept in a bucket cannot have a TTL`);
+    const changed = nextRaw !== raw;
     const committed = await store.commit({
       ...writes,
-      expect: [{ key, value: raw }, ...(writes.expect ?? [])],
-      set: [...own, ...(writes.set ?? [])],
+      expect: [{ key, ...(field === undefined ? {} : { field }), value: raw }, ...(writes.expect ?? [])],
+      set: [...(changed && field === undefined ? [{ key, value: nextRaw, ...(ttlMs === undefined ? {} : { ttlMs }) }] : []), ...(writes.set ?? [])],
+      ...(changed && field !== undefined ? { hset: [{ key, field, value: nextRaw }, ...(writes.hset ?? [])] } : {}),
     });
     if (committed) return { before, record: next.record, result: next.result };
     await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt)));

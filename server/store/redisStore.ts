@@ -23,11 +23,15 @@ import { assertOneHashTag, transactionKeys, type Store, type StoreTransaction } 
 
 type Client = Redis | Cluster;
 
-/** One node's append-only-file settings, as CONFIG GET reports them (null: CONFIG refused). */
-export interface RedisPersistence {
+/** One node's settings that the start-up checks read, as CONFIG GET reports them (null: CONFIG refused). */
+export interface RedisSettings {
   node: string;
+  /** Append-only file: whether acknowledged writes survive a crash (durabilityWarnings.ts). */
   appendonly: string | null;
   appendfsync: string | null;
+  /** The most entries, and the longest value, a hash keeps in a listpack (footprintWarnings.ts). */
+  hashMaxListpackEntries: number | null;
+  hashMaxListpackValue: number | null;
 }
 
 /** Longest wait for a connection to become ready before an operation fails. */
@@ -342,11 +346,11 @@ export class RedisStore implements Store {
   }
 
   /**
-   * Each node's persistence settings (`CONFIG GET appendonly appendfsync`; every master of a
-   * cluster), for the start-up durability check. A node that refuses CONFIG (managed Redis often
-   * renames it) answers `null` for both.
+   * Each node's settings for the start-up checks (`CONFIG GET append* hash-max-listpack-*`;
+   * every master of a cluster): persistence (durability) and the hash listpack limit (footprint). A
+   * node that refuses CONFIG (managed Redis often renames it) answers `null` for each.
    */
-  async persistence(): Promise<RedisPersistence[]> {
+  async settings(): Promise<RedisSettings[]> {
     const c = this.#client;
     return this.#run(c, async () => {
       const nodes: Redis[] = c instanceof Cluster ? c.nodes('master') : [c];
@@ -354,11 +358,24 @@ export class RedisStore implements Store {
         nodes.map(async (node) => {
           const where = `${node.options.host ?? 'localhost'}:${node.options.port ?? 6379}`;
           try {
-            const pairs = configReplySchema.parse(await node.call('CONFIG', 'GET', 'append*'));
-            const value = (name: string) => pairs[pairs.indexOf(name) + 1] ?? null;
-            return { node: where, appendonly: value('appendonly'), appendfsync: value('appendfsync') };
+            const pairs = configReplySchema.parse(await node.call('CONFIG', 'GET', 'append*', 'hash-max-listpack-*'));
+            const value = (name: string) => {
+              const at = pairs.indexOf(name);
+              return at >= 0 && at % 2 === 0 ? (pairs[at + 1] ?? null) : null;
+            };
+            const count = (name: string) => {
+              const v = value(name);
+              return v !== null && /^[0-9]{1,10}$/.test(v) ? Number(v) : null;
+            };
+            return {
+              node: where,
+              appendonly: value('appendonly'),
+              appendfsync: value('appendfsync'),
+              hashMaxListpackEntries: count('hash-max-listpack-entries'),
+              hashMaxListpackValue: count('hash-max-listpack-value'),
+            };
           } catch {
-            return { node: where, appendonly: null, appendfsync: null };
+            return { node: where, appendonly: null, appendfsync: null, hashMaxListpackEntries: null, hashMaxListpackValue: null };
           }
         }),
       );

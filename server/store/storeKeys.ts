@@ -22,6 +22,12 @@ function id(v: string): string {
   return v;
 }
 
+/** A bucket number in hexadecimal (at most 24 bits). */
+function bucketName(v: string): string {
+  if (!/^(0|[1-9a-f][0-9a-f]{0,5})$/.test(v)) throw new TypeError('invalid bucket in a storage key');
+  return v;
+}
+
 export const storeKeys = {
   /** The vehicle document: provisioning, main user, services, epoch, seq, revoked ids. */
   vehicle: (v: string) => `${PREFIX}:{${vin(v)}}:vehicle`,
@@ -40,10 +46,16 @@ export const storeKeys = {
   /** Before issue 11's second footprint step: which vehicle a key belongs to ("VIN epoch"); read and dropped by retention, no longer written (its passkey's record lists the key: `givenKeys`). */
   keyVehicle: (keyId: string) => `${PREFIX}:{k:${id(keyId)}}:vin`,
   account: (accountId: string) => `${PREFIX}:{a:${id(accountId)}}:account`,
-  /** e-mail (hashed, so no input shapes the key) → account id (a UUID as 22 characters; 36 in entries written before). */
+  /** Before issue 11's holder buckets: e-mail (hashed, so no input shapes the key) → account id (a UUID as 22 characters, or 36 in entries written earlier); read and released where it is, no longer written. */
   accountByEmail: (email: string) => `${PREFIX}:{e:${createHash('sha256').update(email.trim().toLowerCase()).digest('base64url')}}:account`,
-  /** A passkey record (WebAuthn credential id → public key, counter, account). */
+  /** Before issue 11's holder buckets: a passkey record under its own key (WebAuthn credential id → public key, counter, account); read and changed where it is, no longer written. */
   passkey: (passkeyId: string) => `${PREFIX}:{p:${id(passkeyId)}}:passkey`,
+  /** A bucket of passkey records (hash passkeyId → record; server/store/holderBuckets.ts picks the bucket). */
+  passkeyBucket: (bucket: string) => `${PREFIX}:{pb:${bucketName(bucket)}}:passkeys`,
+  /** A bucket of the e-mail index (hash: 16 bytes of the address's SHA-256, base64url → account id). */
+  emailBucket: (bucket: string) => `${PREFIX}:{eb:${bucketName(bucket)}}:emails`,
+  /** How many bits pick a holder bucket in this store (written at its first start; holderBuckets.ts). */
+  indexBucketBits: () => `${PREFIX}:{layout}:index-bucket-bits`,
   /** Before issue 11: every key a passkey was given (list of "VIN keyId"); read, no longer written (see passkeyKeyIndex). */
   passkeyKeys: (passkeyId: string) => `${PREFIX}:{p:${id(passkeyId)}}:keys`,
   /** Before issue 11's footprint work: the keys a passkey was given (hash "VIN keyId" → ""); read and pruned, no longer written (the passkey record lists them: `givenKeys`). */

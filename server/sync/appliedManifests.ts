@@ -24,9 +24,9 @@ export type AppliedManifest = z.infer<typeof appliedManifestSchema>;
 const appliedKey = (vin: Vin) => storeKeys.vehicleApplied(vin);
 
 export class AppliedManifests {
-  readonly #store: Pick<Store, 'get' | 'commit'>;
+  readonly #store: Pick<Store, 'get' | 'hget' | 'commit'>;
 
-  constructor(store: Pick<Store, 'get' | 'commit'>) {
+  constructor(store: Pick<Store, 'get' | 'hget' | 'commit'>) {
     this.#store = store;
   }
 

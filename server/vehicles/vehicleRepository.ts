@@ -8,6 +8,7 @@ import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { parseGivenKey, passkeyRecordSchema, passkeyStoredForm, type PasskeyRecord } from '../accounts/accountRecord.js';
 import { isVin, type KeyId, type PasskeyId, type Vin } from '../../shared/ids.js';
 import { keyAt, keyField, keyFields, keyIdOfField, storedKey, storedKeySchema, vehicleRecordSchema, vehicleStoredForm, type DigitalKey, type VehicleRecord } from '../domain/vehicleRecord.js';
+import type { HolderBuckets } from '../store/holderBuckets.js';
 import { parseRecord, readRecord, recordText, updateRecord } from '../store/records.js';
 import type { Store, StoreTransaction } from '../store/store.js';
 import type { StoredForm } from '../store/storedForm.js';
@@ -43,9 +44,11 @@ export interface VehicleBounds {
 }
 
 export class VehicleRepository {
+  /** `buckets`: where passkey records live (their `givenKeys` index a passkey's keys; server/store/holderBuckets.ts). */
   constructor(
     private readonly store: Store,
     private readonly bounds: VehicleBounds,
+    private readonly buckets: HolderBuckets,
   ) {}
 
   /** The vehicle's audit trail (R13): one list per calendar year, each kept AUDIT_RETENTION_YEARS after it. */
@@ -179,9 +182,10 @@ export class VehicleRepository {
 
   /** Change the keys listed in a passkey's record (compare-and-set); nothing when there is no such passkey. */
   async #changeGivenKeys(passkeyId: PasskeyId, change: (given: string[]) => string[]): Promise<void> {
+    await this.buckets.checked();
     await updateRecord(
       this.store,
-      storeKeys.passkey(passkeyId),
+      this.buckets.passkey(passkeyId),
       passkeyRecordSchema,
       (passkey) => {
         if (passkey === null) throw new NoPasskey();
@@ -217,7 +221,7 @@ export class VehicleRepository {
    */
   async keysGivenToPasskey(passkeyId: PasskeyId): Promise<Array<{ vin: Vin; keyId: KeyId }>> {
     const [passkey, legacy, index] = await Promise.all([
-      readRecord(this.store, storeKeys.passkey(passkeyId), passkeyRecordSchema, 'passkey', passkeyStoredForm(passkeyId)),
+      this.buckets.whenChecked(() => readRecord(this.store, this.buckets.passkey(passkeyId), passkeyRecordSchema, 'passkey', passkeyStoredForm(passkeyId))),
       this.store.range(storeKeys.passkeyKeys(passkeyId), 0, -1),
       this.store.hgetall(storeKeys.passkeyKeyIndex(passkeyId)),
     ]);

@@ -21,6 +21,7 @@ import { ManualClock } from '../../shared/clock.js';
 import { DEFAULT_SKEW_SECONDS, MAX_CREDENTIAL_LIFETIME_SECONDS } from '../../shared/credential/keyCredential.js';
 import type { PhoneApp } from '../../ble-sim/phone/phoneApp.js';
 import { revokeAllKeysByDealer } from '../../server/keys/revokeAllKeysByDealer.js';
+import { RECOMMENDED_LISTPACK } from '../../server/store/footprintWarnings.js';
 import { createRedisStore } from '../../server/store/redisStore.js';
 import { shareKey } from '../support/ownerFixtures.js';
 import { startRedisServer } from '../support/redisServer.js';
@@ -33,6 +34,18 @@ const KEYS_PER_VEHICLE = 3;
 const FLEET = 10_000_000;
 /** Vehicles populated at once (HTTP requests in flight). */
 const CONCURRENCY = 4;
+/** Holders per bucket at fleet scale: 10 M vehicles' 30 M holders over the default 2^17 buckets of INDEX_BUCKET_BITS. */
+const FLEET_HOLDERS_PER_BUCKET = (FLEET * KEYS_PER_VEHICLE) / 2 ** 17;
+
+/**
+ * The bucket bits that give this bench's holders (warm-up included) the per-bucket density of the
+ * fleet under the default INDEX_BUCKET_BITS: the nearest power of two, so a bucket holds between
+ * 0.7 and 1.4 times as many. A bucket's own cost (its storage key, some 100 B) is spread over its
+ * holders either way; at 2^17 buckets for a few hundred vehicles each bucket would hold one holder.
+ */
+function benchBucketBits(holders: number): number {
+  return Math.max(0, Math.round(Math.log2(holders / FLEET_HOLDERS_PER_BUCKET)));
+}
 
 interface Vehicle {
   vin: string;
@@ -123,12 +136,15 @@ function sumBytes(fams: Map<string, Family>, pick: (name: string) => boolean = (
 const isAudit = (name: string) => /:audit(:<[a-z]+>|:\d+)?$/.test(name);
 
 /**
- * Redis settings the bench applies to its throwaway server (CONFIG SET), from FOOTPRINT_REDIS_CONFIG
- * ("name value[, name value…]", e.g. "hash-max-listpack-value 256"); none by default. The summary's
- * title and results.json say which limits the figures were measured with.
+ * Redis settings the bench applies to its throwaway server (CONFIG SET): by default the listpack
+ * limits docs/operations.md tells operators to set (server/store/footprintWarnings.ts); else
+ * FOOTPRINT_REDIS_CONFIG ("name value[, name value…]", e.g. "hash-max-listpack-value 256"; "none":
+ * the server's own). The summary's title and results.json say which limits the figures were measured with.
  */
 function redisSettingsFromEnv(): Array<[string, string]> {
-  return (process.env.FOOTPRINT_REDIS_CONFIG ?? '')
+  const recommended = `hash-max-listpack-entries ${RECOMMENDED_LISTPACK.entries}, hash-max-listpack-value ${RECOMMENDED_LISTPACK.value}`;
+  const asked = process.env.FOOTPRINT_REDIS_CONFIG ?? recommended;
+  return (asked.trim() === 'none' ? '' : asked)
     .split(',')
     .map((part) => part.trim().split(/\s+/))
     .filter((words): words is [string, string] => words.length === 2 && words[0] !== '');
@@ -137,7 +153,9 @@ function redisSettingsFromEnv(): Array<[string, string]> {
 async function measure(opts: BenchOptions, settings: Array<[string, string]>): Promise<BenchReport> {
   const n = opts.quick ? 40 : 200;
   const warmUp = opts.quick ? 4 : 10;
-  const configured = settings.map(([name, value]) => `${name} ${value}`).join(', ') || 'Redis defaults';
+  const bucketBits = benchBucketBits((n + warmUp) * KEYS_PER_VEHICLE);
+  const holdersPerBucket = ((n + warmUp) * KEYS_PER_VEHICLE) / 2 ** bucketBits;
+  const configured = settings.map(([name, value]) => `${name} ${value}`).join(', ') || 'the server’s own settings';
   const redisServer = await opts.stage(`start a throwaway redis-server (${configured})`, () => startRedisServer());
   const raw = new Redis(redisServer.url);
   for (const [name, value] of settings) await raw.call('CONFIG', 'SET', name, value);
@@ -146,7 +164,7 @@ async function measure(opts: BenchOptions, settings: Array<[string, string]>): P
   let t: TestServer | null = null;
   let reader: MemoryReader | null = null;
   try {
-    t = await startTestServer({ store, clock });
+    t = await startTestServer({ store, clock, env: { INDEX_BUCKET_BITS: String(bucketBits) } });
     const app = t;
     const retentionSeconds = app.config.WIPED_EPOCH_RETENTION;
     const redisVersion = /^redis_version:(\S+)/m.exec(await raw.info('server'))?.[1] ?? 'unknown';
@@ -207,7 +225,7 @@ async function measure(opts: BenchOptions, settings: Array<[string, string]>): P
 
     const projectionGB = (perVehicle * FLEET) / 1e9;
     const summary: BenchTable = {
-      title: `Footprint on Redis ${redisVersion}, ${configured} (${listpackLimits.join(' ')}; INFO memory used_memory; ${n} vehicles after ${warmUp} warm-up)`,
+      title: `Footprint on Redis ${redisVersion}, ${configured} (${listpackLimits.join(' ')}; INFO memory used_memory; ${n} vehicles after ${warmUp} warm-up; holder buckets: INDEX_BUCKET_BITS=${bucketBits}, ${Math.round(holdersPerBucket)} holders a bucket, as 10 M vehicles give the default 17 about ${Math.round(FLEET_HOLDERS_PER_BUCKET)})`,
       rows: [
         { figure: 'bytes per digital key, all-in', value: perKey, target: '≤ 1024' },
         { figure: 'bytes per vehicle (3 keys, 3 holders)', value: perVehicle, target: '≤ 3072' },
@@ -232,6 +250,9 @@ async function measure(opts: BenchOptions, settings: Array<[string, string]>): P
       results: {
         redisVersion,
         listpackLimits,
+        indexBucketBits: bucketBits,
+        holdersPerBucket: Math.round(holdersPerBucket),
+        fleetHoldersPerBucket: Math.round(FLEET_HOLDERS_PER_BUCKET),
         vehicles: n,
         warmUpVehicles: warmUp,
         keysPerVehicle: KEYS_PER_VEHICLE,
@@ -264,7 +285,7 @@ async function measure(opts: BenchOptions, settings: Array<[string, string]>): P
 
 export const footprintBench: BenchSection = {
   name: 'footprint',
-  description: 'Redis bytes per digital key all-in (3 keys, 3 holders per vehicle), a projection for 10 M vehicles, and what a re-key and a revocation leave behind (FOOTPRINT_REDIS_CONFIG="name value" measures under other Redis settings)',
+  description: 'Redis bytes per digital key all-in (3 keys, 3 holders per vehicle), a projection for 10 M vehicles, and what a re-key and a revocation leave behind, under the recommended listpack limits (FOOTPRINT_REDIS_CONFIG="name value" measures under other Redis settings, "none" under the server\'s own)',
   async run(opts) {
     const settings = redisSettingsFromEnv();
     const report = await measure(opts, settings);

@@ -238,6 +238,31 @@ describe('Redis', () => {
     expect(server.lines.filter((l) => l.json?.durability !== undefined)).toEqual([]);
     await server.stop();
   }, 90_000);
+
+  it('holder buckets: listpack limits below the recommendation are a footprint warning, the recommended ones none; a store set up with other INDEX_BUCKET_BITS is an error line, and /readyz and sign-up answer 503 saying what to set', async () => {
+    redis ??= await startRedisServer();
+    await redisCommand(redis.port, ['FLUSHALL']);
+    await redisCommand(redis.port, ['CONFIG', 'SET', 'hash-max-listpack-value', '64']);
+    const port = await freePort();
+    const first = startServer({ PORT: String(port), REDIS_URL: redis.url, INDEX_BUCKET_BITS: '12' });
+    const warning = await first.waitFor((l) => typeof l.json?.footprint === 'string', 60_000, 'the footprint warning');
+    expect(warning.json!.msg).toMatch(/^footprint warning: Redis 127\.0\.0\.1:\d+ has hash-max-listpack-value 64: passkey and e-mail buckets become hash tables .* set hash-max-listpack-entries 512 and hash-max-listpack-value 512$/);
+    await until(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, 15_000, '/readyz 200');
+    await first.stop();
+
+    await redisCommand(redis.port, ['CONFIG', 'SET', 'hash-max-listpack-value', '512']);
+    const second = startServer({ PORT: String(port), REDIS_URL: redis.url, INDEX_BUCKET_BITS: '13' });
+    const layout = await second.waitFor((l) => typeof l.json?.layout === 'string', 60_000, 'the layout error');
+    expect(layout.json).toMatchObject({ level: 50, msg: 'STORE LAYOUT: This server has INDEX_BUCKET_BITS=13, but its store was set up with 12: set INDEX_BUCKET_BITS=12 (the number of buckets cannot change once records are in them)' });
+    expect(second.lines.filter((l) => l.json?.footprint !== undefined)).toEqual([]);
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(((await ready.json()) as { error: { message: string } }).error.message).toContain('set INDEX_BUCKET_BITS=12');
+    const signUp = await fetch(`http://127.0.0.1:${port}/v1/accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'eva@example.com', displayName: 'Eva' }) });
+    expect(signUp.status).toBe(503);
+    expect(((await signUp.json()) as { error: { message: string } }).error.message).toContain('set INDEX_BUCKET_BITS=12');
+    await second.stop();
+  }, 120_000);
 });
 
 describe('a pool of workers (WORKERS, node:cluster)', () => {

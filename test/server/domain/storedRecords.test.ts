@@ -8,8 +8,9 @@ import { PASSKEY_ORDER } from '../../../server/accounts/accountRecord.js';
 import { subscriptionSchema } from '../../../server/domain/subscriptionRecord.js';
 import { KEY_ORDER, VEHICLE_ALIASES, keyField, vehicleRecordSchema, vehicleStoredForm, type VehicleRecord } from '../../../server/domain/vehicleRecord.js';
 import { keyIdsOfEpoch } from '../../../server/vehicles/auditTrail.js';
-import { compactForm } from '../../../server/store/storedForm.js';
+import { compactForm, uuidValue } from '../../../server/store/storedForm.js';
 import { storeKeys } from '../../../server/store/storeKeys.js';
+import { shareKey } from '../../support/ownerFixtures.js';
 import { startTestServer, type TestServer } from '../../support/testServer.js';
 import { expectRejectsWithCode } from '../../support/expectErrorCode.js';
 
@@ -136,24 +137,43 @@ describe('accounts, passkeys and vehicles as stored (issue 11: compact, and olde
     await expectRejectsWithCode(t.app.ctx.accounts.find(accountId), 'CORRUPT_RECORD');
   });
 
-  it("the e-mail index holds the account id as 22 characters; an entry written before (36) still reads, is still claimed by its account and released", async () => {
+  it("the e-mail index holds the account id as 22 characters in the address's bucket; an entry written before under its own key (36 or 22) still reads, is still claimed by its account and released", async () => {
     const { vin, odometerKm } = await t.provision();
     const phone = await t.mainUserWithKey(vin, odometerKm);
     const accountId = phone.accountId!;
     const email = (await t.app.ctx.accounts.find(accountId))!.email;
-    const index = storeKeys.accountByEmail(email);
-    expect(await t.store.get(index)).toHaveLength(22);
+    const place = t.app.ctx.accounts.buckets.email(email);
+    expect(place.key).toMatch(/^sdk:\{eb:[0-9a-f]{1,5}\}:emails$/);
+    // The field is 16 bytes of the address's SHA-256: no address in the index.
+    expect(place.field).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(await t.store.hget(place.key, place.field)).toHaveLength(22);
+    expect(await t.store.get(place.before)).toBeNull();
     expect(await t.app.ctx.accounts.ownerOfEmail(email)).toBe(accountId);
 
-    await t.store.set(index, accountId);
-    expect(await t.app.ctx.accounts.ownerOfEmail(email)).toBe(accountId);
-    expect((await t.app.ctx.accounts.findByEmail(email))?.accountId).toBe(accountId);
-    expect(await t.app.ctx.accounts.claimEmail(email, accountId)).toBe(true);
-    expect(await t.app.ctx.accounts.claimEmail(email, 'c19ff893-4f61-4d2b-bbf3-145e3eec9da0')).toBe(false);
-    await t.app.ctx.accounts.releaseEmail(email, 'c19ff893-4f61-4d2b-bbf3-145e3eec9da0');
-    expect(await t.store.get(index)).toBe(accountId);
+    // As written before buckets: under its own key, the id spelled out or as 22 characters.
+    await t.store.commit({ hdel: [{ key: place.key, field: place.field }] });
+    for (const spelled of [accountId, uuidValue.encode(accountId) as string]) {
+      await t.store.set(place.before, spelled);
+      expect(await t.app.ctx.accounts.ownerOfEmail(email)).toBe(accountId);
+      expect((await t.app.ctx.accounts.findByEmail(email))?.accountId).toBe(accountId);
+      expect(await t.app.ctx.accounts.claimEmail(email, accountId)).toBe(true);
+      expect(await t.app.ctx.accounts.claimEmail(email, 'c19ff893-4f61-4d2b-bbf3-145e3eec9da0')).toBe(false);
+      await t.app.ctx.accounts.releaseEmail(email, 'c19ff893-4f61-4d2b-bbf3-145e3eec9da0');
+      expect(await t.store.get(place.before)).toBe(spelled);
+      // Claiming an address held under its key of before writes nothing to the bucket.
+      expect(await t.store.hget(place.key, place.field)).toBeNull();
+      await t.app.ctx.accounts.releaseEmail(email, accountId);
+      expect(await t.store.get(place.before)).toBeNull();
+    }
+
+    // Free again, the address is claimed in its bucket, by one account only, and released there.
+    expect(await t.app.ctx.accounts.claimEmail(email, 'c19ff893-4f61-4d2b-bbf3-145e3eec9da0')).toBe(true);
+    expect(await t.app.ctx.accounts.claimEmail(email, accountId)).toBe(false);
     await t.app.ctx.accounts.releaseEmail(email, accountId);
-    expect(await t.store.get(index)).toBeNull();
+    expect(await t.app.ctx.accounts.ownerOfEmail(email)).toBe('c19ff893-4f61-4d2b-bbf3-145e3eec9da0');
+    await t.app.ctx.accounts.releaseEmail(email, 'c19ff893-4f61-4d2b-bbf3-145e3eec9da0');
+    expect(await t.store.hget(place.key, place.field)).toBeNull();
+    expect(await t.store.get(place.before)).toBeNull();
   });
 
   it("an account lists the vehicles it claimed in its record (no hash of its own); a claim hash written before is still read, and pruned when the vehicle is removed", async () => {
@@ -183,8 +203,14 @@ describe('accounts, passkeys and vehicles as stored (issue 11: compact, and olde
     const { vin, odometerKm } = await t.provision();
     const phone = await t.mainUserWithKey(vin, odometerKm);
     const passkeyId = phone.passkeyId!;
-    const key = storeKeys.passkey(passkeyId);
-    const raw = (await t.store.get(key)) ?? 'null';
+    const { key, field, before } = t.app.ctx.accounts.buckets.passkey(passkeyId);
+    expect(key).toMatch(/^sdk:\{pb:[0-9a-f]{1,5}\}:passkeys$/);
+    expect(field).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(field).not.toBe(passkeyId);
+    expect(await t.store.get(before)).toBeNull();
+    const read = async () => (await t.store.hget(key, field)) ?? 'null';
+    const write = (text: string) => t.store.commit({ hset: [{ key, field, value: text }] });
+    const raw = await read();
     // By position (PASSKEY_ORDER), without names: no id; the usual transports, flags and no disabling left out.
     const stored = JSON.parse(raw) as unknown[];
     const named = Object.fromEntries(stored.flatMap((value, i) => (value === null ? [] : [[PASSKEY_ORDER[i], value]]))) as Record<string, unknown>;
@@ -195,29 +221,70 @@ describe('accounts, passkeys and vehicles as stored (issue 11: compact, and olde
     const passkey = await t.app.ctx.accounts.findPasskey(passkeyId);
     expect(passkey).toMatchObject({ passkeyId, accountId: phone.accountId, disabled: null });
 
-    // The public key as x ‖ y, instants in base 36.
-    expect(named.k).toMatch(/^\.[A-Za-z0-9_-]{86}$/);
+    // The public key as its compressed point (":", y's parity and x), instants in base 36.
+    expect(named.k).toMatch(/^:[A-Za-z0-9_-]{44}$/);
+    const cose = Buffer.from(passkey!.publicKey, 'base64url');
+    const y = cose.subarray(45);
+    expect(Buffer.from((named.k as string).slice(1), 'base64url')).toEqual(Buffer.concat([Buffer.of(2 + (y[31]! & 1)), cose.subarray(10, 42)]));
     expect(named.c).toMatch(/^[0-9a-z]{8}$/);
 
-    await t.store.set(key, JSON.stringify(passkey));
+    // The key as x ‖ y, as written before the compressed point, still reads.
+    await write(JSON.stringify(stored.map((value, i) => (PASSKEY_ORDER[i] === 'k' ? `.${Buffer.concat([cose.subarray(10, 42), y]).toString('base64url')}` : value))));
+    expect(await t.app.ctx.accounts.findPasskey(passkeyId)).toEqual(passkey);
+    // A compressed point that is not on the curve is not turned into a key: it reads as the text it is (no signature verifies with it).
+    const offCurve = `:${Buffer.concat([Buffer.of(2), Buffer.alloc(32, 0xff)]).toString('base64url')}`;
+    await write(JSON.stringify(stored.map((value, i) => (PASSKEY_ORDER[i] === 'k' ? offCurve : value))));
+    expect((await t.app.ctx.accounts.findPasskey(passkeyId))?.publicKey).toBe(offCurve);
+
+    await write(JSON.stringify(passkey));
     expect(await t.app.ctx.accounts.findPasskey(passkeyId)).toEqual(passkey);
     // The second compact form (an object with short names) still reads.
-    await t.store.set(key, JSON.stringify(named));
+    await write(JSON.stringify(named));
     expect(await t.app.ctx.accounts.findPasskey(passkeyId)).toEqual(passkey);
     // The first compact form (the COSE key whole, every flag, instants as numbers) still reads.
-    await t.store.set(key, JSON.stringify({ ...named, k: passkey!.publicKey, b: true, c: passkey!.createdAt }));
+    await write(JSON.stringify({ ...named, k: passkey!.publicKey, b: true, c: passkey!.createdAt }));
     expect(await t.app.ctx.accounts.findPasskey(passkeyId)).toEqual(passkey);
     // A COSE key laid out otherwise is stored as it is.
     const other = `${passkey!.publicKey.slice(0, -2)}AA`;
     await t.app.ctx.accounts.updatePasskey(passkeyId, (p) => ({ ...p, publicKey: 'pQECAyYgASFYIA' }));
-    expect((JSON.parse((await t.store.get(key)) ?? 'null') as unknown[])[PASSKEY_ORDER.indexOf('k')]).toBe('pQECAyYgASFYIA');
+    expect((JSON.parse(await read()) as unknown[])[PASSKEY_ORDER.indexOf('k')]).toBe('pQECAyYgASFYIA');
     await t.app.ctx.accounts.updatePasskey(passkeyId, (p) => ({ ...p, publicKey: other }));
     expect((await t.app.ctx.accounts.findPasskey(passkeyId))?.publicKey).toBe(other);
+    // Laid out as usual but with a y that is not on the curve with its x: stored whole, never compressed into another key.
+    expect((JSON.parse(await read()) as unknown[])[PASSKEY_ORDER.indexOf('k')]).toMatch(/^\.[A-Za-z0-9_-]{86}$/);
     await t.app.ctx.accounts.updatePasskey(passkeyId, (p) => ({ ...p, publicKey: passkey!.publicKey }));
     const disabled = { at: 5, by: null, reason: 'lost' };
     await t.app.ctx.accounts.updatePasskey(passkeyId, (p) => ({ ...p, disabled }));
-    expect(JSON.parse((await t.store.get(key)) ?? 'null')).toEqual(expect.arrayContaining([disabled]));
+    expect(JSON.parse(await read())).toEqual(expect.arrayContaining([disabled]));
     expect(await t.app.ctx.accounts.findPasskey(passkeyId)).toEqual({ ...passkey, disabled });
+  });
+
+  it('a passkey stored before holder buckets (under its own key) still signs in, refreshes and shares a key, is changed where it is, and its id cannot be registered again', async () => {
+    const v = await t.provision();
+    const owner = await t.mainUserWithKey(v.vin, v.odometerKm);
+    const passkeyId = owner.passkeyId!;
+    const { key, field, before } = t.app.ctx.accounts.buckets.passkey(passkeyId);
+    // Move the record where a server before buckets kept it.
+    const text = (await t.store.hget(key, field))!;
+    await t.store.commit({ hdel: [{ key, field }] });
+    await t.store.set(before, text);
+
+    await owner.logIn();
+    await owner.refresh(v.vin);
+    const guest = t.phone();
+    await guest.signUp(`guest-before-${v.vin}@example.com`, 'Guest');
+    await shareKey(owner, guest, v.vin);
+    // Every change (the login's counter and last use) went to the key of before; the bucket has none.
+    expect(await t.store.hget(key, field)).toBeNull();
+    expect(await t.store.get(before)).not.toBe(text);
+    expect((await t.app.ctx.accounts.findPasskey(passkeyId))?.lastUsedAt).toBe(t.clock.now());
+
+    const passkey = (await t.app.ctx.accounts.findPasskey(passkeyId))!;
+    await expectRejectsWithCode(t.app.ctx.accounts.addPasskey({ ...passkey, accountId: guest.accountId! }), 'REGISTRATION_FAILED');
+    expect(await t.store.hget(key, field)).toBeNull();
+    expect((await t.app.ctx.accounts.findPasskey(passkeyId))?.accountId).toBe(owner.accountId);
+    // A lost phone's keys are found through it (R6).
+    expect((await t.app.ctx.vehicles.keysGivenToPasskey(passkeyId)).map((k) => k.vin)).toEqual([v.vin]);
   });
 
   it('a vehicle document leaves out its VIN and an empty revocation list, uses short names, and the long form written before still reads', async () => {

@@ -66,13 +66,14 @@ describe('updateRecord', () => {
     const memory = new MemoryStore();
     let reads = 0;
     // Someone else changes the record between every read and commit.
-    const racing: Pick<Store, 'get' | 'commit'> = {
+    const racing: Pick<Store, 'get' | 'hget' | 'commit'> = {
       get: async (key) => {
         reads++;
         const raw = await memory.get(key);
         await memory.set(key, JSON.stringify({ n: reads * 100 }));
         return raw;
       },
+      hget: (key, field) => memory.hget(key, field),
       commit: (tx) => memory.commit(tx),
     };
     const err = await expectRejectsWithCode(updateRecord(racing, KEY, counterSchema, increment, { what: 'counter' }), 'CONFLICT');
@@ -87,5 +88,51 @@ describe('updateRecord', () => {
     let ran = false;
     await expectRejectsWithCode(updateRecord(store, KEY, counterSchema, (c) => { ran = true; return increment(c); }, { what: 'counter' }), 'CORRUPT_RECORD');
     expect(ran).toBe(false);
+  });
+});
+
+describe('a record kept in a bucket (a field of a hash), with the key it had before buckets', () => {
+  const BUCKET = 'sdk:{b:1}:counters';
+  const BEFORE = 'sdk:{c:1}:counter';
+  const place = { key: BUCKET, field: 'c1', before: BEFORE };
+  const increment = (c: { n: number } | null) => ({ record: { n: (c?.n ?? 0) + 1 }, result: null });
+
+  it('is created in its bucket, read from there, and changed there (its key of before stays absent)', async () => {
+    const store = new MemoryStore();
+    expect(await readRecord(store, place, counterSchema, 'counter')).toBeNull();
+    await updateRecord(store, place, counterSchema, increment, { what: 'counter' });
+    await updateRecord(store, place, counterSchema, increment, { what: 'counter' });
+    expect(await store.hgetall(BUCKET)).toEqual({ c1: '{"n":2}' });
+    expect(await store.get(BEFORE)).toBeNull();
+    expect(await readRecord(store, place, counterSchema, 'counter')).toEqual({ n: 2 });
+  });
+
+  it('a record stored before buckets is read and changed under its own key; nothing is written to the bucket', async () => {
+    const store = new MemoryStore();
+    await store.set(BEFORE, '{"n":5}');
+    expect(await readRecord(store, place, counterSchema, 'counter')).toEqual({ n: 5 });
+    await updateRecord(store, place, counterSchema, increment, { what: 'counter' });
+    expect(await store.get(BEFORE)).toBe('{"n":6}');
+    expect(await store.hgetall(BUCKET)).toEqual({});
+  });
+
+  it('the bucket wins over a key of before (an id registered twice during an upgrade reads as the bucketed one)', async () => {
+    const store = new MemoryStore();
+    await store.set(BEFORE, '{"n":5}');
+    await store.commit({ hset: [{ key: BUCKET, field: 'c1', value: '{"n":40}' }] });
+    expect(await readRecord(store, place, counterSchema, 'counter')).toEqual({ n: 40 });
+  });
+
+  it('loses no update under concurrent changes of one field, and leaves the bucket’s other fields alone', async () => {
+    const store = new MemoryStore();
+    await store.commit({ hset: [{ key: BUCKET, field: 'other', value: '{"n":9}' }] });
+    await Promise.all(Array.from({ length: 8 }, () => updateRecord(store, place, counterSchema, increment, { what: 'counter' })));
+    expect(await store.hgetall(BUCKET)).toEqual({ c1: '{"n":8}', other: '{"n":9}' });
+  });
+
+  it('refuses a TTL: a field cannot expire on its own', async () => {
+    const store = new MemoryStore();
+    await expect(updateRecord(store, place, counterSchema, increment, { what: 'counter', ttlMs: 1000 })).rejects.toThrow('a counter kept in a bucket cannot have a TTL');
+    expect(await store.hgetall(BUCKET)).toEqual({});
   });
 });

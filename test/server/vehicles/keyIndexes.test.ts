@@ -41,7 +41,8 @@ describe('the keys a passkey was given (R6)', () => {
     const passkeyId = owner.passkeyId!;
     expect(await t.store.hgetall(storeKeys.passkeyKeyIndex(passkeyId))).toEqual({});
     expect((await t.app.ctx.accounts.findPasskey(passkeyId))?.givenKeys).toEqual([`${v.vin} ${keyId}`]);
-    expect(await t.store.get(storeKeys.passkey(passkeyId))).not.toContain(keyId);
+    const place = t.app.ctx.accounts.buckets.passkey(passkeyId);
+    expect(await t.store.hget(place.key, place.field)).not.toContain(keyId);
     expect(await t.app.ctx.vehicles.keysGivenToPasskey(passkeyId)).toEqual([{ vin: v.vin, keyId }]);
     expect(await t.store.get(storeKeys.keyVehicle(keyId))).toBeNull();
   });
