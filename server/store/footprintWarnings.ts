@@ -4,7 +4,7 @@
  * entries and none of its values is longer than `hash-max-listpack-value`; past either it becomes a
  * hash table, at about 60 B more per entry. A bucket holds a few hundred holders at the fleet size
  * its INDEX_BUCKET_BITS is chosen for, and a passkey record grows by some 43 B with each vehicle
- * its phone holds a key for (about 185 B with one): one long record turns its whole bucket into a
+ * its phone holds a key for (about 140 characters with one): one long record turns its whole bucket into a
  * hash table. Nothing breaks either way; only memory is at stake, so these are warnings.
  */
 import type { RedisSettings } from './redisStore.js';
@@ -13,7 +13,7 @@ import type { RedisSettings } from './redisStore.js';
 export const RECOMMENDED_LISTPACK = {
   /** Room for a bucket at about twice the density INDEX_BUCKET_BITS is chosen for. */
   entries: 512,
-  /** A passkey record with keys on up to 7 vehicles, a key record, an e-mail index entry. */
+  /** A passkey record with keys on up to 8 vehicles (about 100 characters and 43 a key), a key record, an e-mail index entry. */
   value: 512,
 } as const;
 

@@ -2,8 +2,8 @@
  * Where a holder's small records live (issue 11, footprint): every passkey record, and the e-mail
  * index, as fields of 2^bits hash buckets each instead of one storage key per record. A storage key
  * costs about 70 B of Redis before its value; a field of a bucket small enough to stay a `listpack`
- * costs a few bytes, so at fleet scale (a few hundred holders per bucket) a holder saves about
- * 130 B per record (docs/operations.md, "Holder buckets").
+ * costs a few bytes, so at fleet scale (a few hundred holders per bucket) an e-mail index entry
+ * costs 52 B instead of 136 (docs/operations.md, "Holder buckets and the Redis settings they need").
  *
  * A bucket is chosen by the first bits of the SHA-256 of what finds the record (the passkey id, the
  * normalized address), so no input picks a key name or a hash slot, and the field is the first 16
