@@ -110,7 +110,7 @@ export function createApp(opts: CreateAppOptions): App {
   const { config, store, issuerKey } = opts;
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger({ level: config.LOG_LEVEL });
-  const buckets = new HolderBuckets(store, config.INDEX_BUCKET_BITS);
+  const buckets = new HolderBuckets(store, { bits: config.INDEX_BUCKET_BITS });
   const accounts = new AccountRepository(store, buckets);
   const metrics = new DomainMetrics();
   const outbox = new Outbox({

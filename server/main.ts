@@ -25,7 +25,7 @@ import { createLogger, flushLogger, type Logger } from './logger.js';
 import { createStore } from './store/createStore.js';
 import { durabilityWarnings } from './store/durabilityWarnings.js';
 import { footprintWarnings } from './store/footprintWarnings.js';
-import { BucketCountMismatch } from './store/holderBuckets.js';
+import { HolderLayoutMismatch } from './store/holderBuckets.js';
 import { RedisStore } from './store/redisStore.js';
 import { StoreMonitor } from './store/storeMonitor.js';
 import type { Store } from './store/store.js';
@@ -41,7 +41,7 @@ async function checkStore(store: Store, app: App, config: Config, logger: Logger
   try {
     await app.ctx.accounts.buckets.checked();
   } catch (err) {
-    if (err instanceof BucketCountMismatch) logger.error({ layout: err.message }, `STORE LAYOUT: ${err.message}`);
+    if (err instanceof HolderLayoutMismatch) logger.error({ layout: err.message }, `STORE LAYOUT: ${err.message}`);
     else logger.warn({ err: errorMessage(err) }, 'could not check the store’s bucket count yet');
   }
   if (!(store instanceof RedisStore)) return;

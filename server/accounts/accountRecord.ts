@@ -135,8 +135,8 @@ const P256_COSE_LENGTH = P256_COSE_HEAD.length + 32 + P256_COSE_MID.length + 32;
  * A passkey's COSE public key laid out as above, stored as its compressed point: ":" and base64url
  * of the parity of y and x (45 characters instead of 103; ":" and "." are no base64url characters,
  * so no other key reads as one); any other key as it is. Reading rebuilds the very same bytes, which
- * the credential carries (`cnf`): OpenSSL recovers y from x and its parity (about 25 µs) and refuses
- * a point that is not on the curve. A key whose point is not on the curve (no signature verifies
+ * the credential carries (`cnf`): OpenSSL recovers y from x and its parity (about 25 µs); a stored
+ * value that is not a point of the curve is CORRUPT_RECORD. A key whose point is not on the curve (no signature verifies
  * with it), and every key written before, is "." and base64url of x ‖ y (87 characters).
  */
 const p256CoseValue: ValueForm = {
@@ -155,8 +155,9 @@ const p256CoseValue: ValueForm = {
     if (typeof stored !== 'string') return stored;
     if (stored.startsWith(':')) {
       const compressed = Buffer.from(stored.slice(1), 'base64url');
-      if (compressed.length !== 33 || compressed.toString('base64url') !== stored.slice(1)) return stored;
-      return coseOfPoint(compressed)?.toString('base64url') ?? stored;
+      const cose = compressed.length === 33 && compressed.toString('base64url') === stored.slice(1) ? coseOfPoint(compressed) : null;
+      if (!cose) throw new DigitalKeyError('CORRUPT_RECORD', "a stored passkey's compressed public key is not a point of P-256");
+      return cose.toString('base64url');
     }
     if (!stored.startsWith('.')) return stored;
     const xy = Buffer.from(stored.slice(1), 'base64url');

@@ -45,7 +45,7 @@ const endpointErrorSchema = z.object({ error: z.object({ code: z.unknown(), mess
 export function storeTarget(redisUrl: string): OperatorTarget {
   const store = createStore({ redisUrl, clock: systemClock });
   const config = loadConfig();
-  const buckets = new HolderBuckets(store, config.INDEX_BUCKET_BITS);
+  const buckets = new HolderBuckets(store, { adopt: true });
   const vehicles = new VehicleRepository(store, { auditEntriesKept: config.VEHICLE_AUDIT_ENTRIES_KEPT, auditYears: config.AUDIT_RETENTION_YEARS }, buckets);
   const accounts = new AccountRepository(store, buckets);
   return {

@@ -35,8 +35,9 @@ export function systemRoutes(ctx: AppContext, opts: { metrics: Registry; hub: Ma
           const where = ctx.store.location ?? ctx.store.kind;
           throw new DigitalKeyError('STORE_UNAVAILABLE', `The store is not reachable (${where})`, { cause: err });
         }
-        // A store set up with another bucket count: 503, with the sentence that says what to set.
-        await ctx.accounts.buckets.checked();
+        // The holder layout, read again: a store set up with another bucket count (or one whose
+        // layout changed) is 503, with the sentence that says what to do; a lost layout is written again.
+        await ctx.accounts.buckets.verify();
         sendJson(res, 200, { status: 'ready', store: ctx.store.kind, sync: 'live' });
       },
     },

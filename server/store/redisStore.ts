@@ -346,7 +346,7 @@ export class RedisStore implements Store {
   }
 
   /**
-   * Each node's settings for the start-up checks (`CONFIG GET append* hash-max-listpack-*`;
+   * Each node's settings for the start-up checks (`CONFIG GET append*`, `hash-max-listpack-*`;
    * every master of a cluster): persistence (durability) and the hash listpack limit (footprint). A
    * node that refuses CONFIG (managed Redis often renames it) answers `null` for each.
    */
@@ -358,21 +358,24 @@ export class RedisStore implements Store {
         nodes.map(async (node) => {
           const where = `${node.options.host ?? 'localhost'}:${node.options.port ?? 6379}`;
           try {
-            const pairs = configReplySchema.parse(await node.call('CONFIG', 'GET', 'append*', 'hash-max-listpack-*'));
+            // One pattern a call: CONFIG GET takes several only from Redis 7.0 on. Before 7.0 the
+            // listpack limits were named ziplist (7.0 still answers to both names).
+            const replies = await Promise.all(['append*', 'hash-max-listpack-*', 'hash-max-ziplist-*'].map(async (pattern) => configReplySchema.parse(await node.call('CONFIG', 'GET', pattern))));
+            const pairs = replies.flat();
             const value = (name: string) => {
-              const at = pairs.indexOf(name);
-              return at >= 0 && at % 2 === 0 ? (pairs[at + 1] ?? null) : null;
+              const at = pairs.findIndex((entry, i) => i % 2 === 0 && entry === name);
+              return at >= 0 ? (pairs[at + 1] ?? null) : null;
             };
-            const count = (name: string) => {
-              const v = value(name);
+            const count = (...names: string[]) => {
+              const v = names.map(value).find((found) => found !== null) ?? null;
               return v !== null && /^[0-9]{1,10}$/.test(v) ? Number(v) : null;
             };
             return {
               node: where,
               appendonly: value('appendonly'),
               appendfsync: value('appendfsync'),
-              hashMaxListpackEntries: count('hash-max-listpack-entries'),
-              hashMaxListpackValue: count('hash-max-listpack-value'),
+              hashMaxListpackEntries: count('hash-max-listpack-entries', 'hash-max-ziplist-entries'),
+              hashMaxListpackValue: count('hash-max-listpack-value', 'hash-max-ziplist-value'),
             };
           } catch {
             return { node: where, appendonly: null, appendfsync: null, hashMaxListpackEntries: null, hashMaxListpackValue: null };

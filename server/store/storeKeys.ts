@@ -54,8 +54,8 @@ export const storeKeys = {
   passkeyBucket: (bucket: string) => `${PREFIX}:{pb:${bucketName(bucket)}}:passkeys`,
   /** A bucket of the e-mail index (hash: 16 bytes of the address's SHA-256, base64url → account id). */
   emailBucket: (bucket: string) => `${PREFIX}:{eb:${bucketName(bucket)}}:emails`,
-  /** How many bits pick a holder bucket in this store (written at its first start; holderBuckets.ts). */
-  indexBucketBits: () => `${PREFIX}:{layout}:index-bucket-bits`,
+  /** This store's holder buckets: how many bits pick one, and the HMAC key that picks it (written at its first use; holderBuckets.ts). */
+  holderLayout: () => `${PREFIX}:{layout}:holder-buckets`,
   /** Before issue 11: every key a passkey was given (list of "VIN keyId"); read, no longer written (see passkeyKeyIndex). */
   passkeyKeys: (passkeyId: string) => `${PREFIX}:{p:${id(passkeyId)}}:keys`,
   /** Before issue 11's footprint work: the keys a passkey was given (hash "VIN keyId" → ""); read and pruned, no longer written (the passkey record lists them: `givenKeys`). */

@@ -231,10 +231,12 @@ describe('accounts, passkeys and vehicles as stored (issue 11: compact, and olde
     // The key as x ‖ y, as written before the compressed point, still reads.
     await write(JSON.stringify(stored.map((value, i) => (PASSKEY_ORDER[i] === 'k' ? `.${Buffer.concat([cose.subarray(10, 42), y]).toString('base64url')}` : value))));
     expect(await t.app.ctx.accounts.findPasskey(passkeyId)).toEqual(passkey);
-    // A compressed point that is not on the curve is not turned into a key: it reads as the text it is (no signature verifies with it).
-    const offCurve = `:${Buffer.concat([Buffer.of(2), Buffer.alloc(32, 0xff)]).toString('base64url')}`;
-    await write(JSON.stringify(stored.map((value, i) => (PASSKEY_ORDER[i] === 'k' ? offCurve : value))));
-    expect((await t.app.ctx.accounts.findPasskey(passkeyId))?.publicKey).toBe(offCurve);
+    // A compressed point that is not on the curve, or not 33 bytes, or not canonical base64url, is a corrupt record.
+    const x = cose.subarray(10, 42);
+    for (const bad of [Buffer.concat([Buffer.of(2), Buffer.alloc(32, 0xff)]), Buffer.concat([Buffer.of(4), x]), Buffer.concat([Buffer.of(2), x, Buffer.of(0)])]) {
+      await write(JSON.stringify(stored.map((value, i) => (PASSKEY_ORDER[i] === 'k' ? `:${bad.toString('base64url')}` : value))));
+      await expectRejectsWithCode(t.app.ctx.accounts.findPasskey(passkeyId), 'CORRUPT_RECORD');
+    }
 
     await write(JSON.stringify(passkey));
     expect(await t.app.ctx.accounts.findPasskey(passkeyId)).toEqual(passkey);
