@@ -10,7 +10,8 @@ import { parseRecord, recordText } from '../store/records.js';
 import type { AppContext } from '../appContext.js';
 import type { Store } from '../store/store.js';
 import { storeKeys } from '../store/storeKeys.js';
-import { compactShape, uuidList, type StoredForm } from '../store/storedForm.js';
+import { positionalShape } from '../store/positionalForm.js';
+import { compactShape, timeValue, uuidList, type StoredForm } from '../store/storedForm.js';
 import { readTrail } from '../store/yearlyTrail.js';
 import { keyIdOfField } from '../domain/vehicleRecord.js';
 
@@ -87,6 +88,7 @@ const auditShape = compactShape({
   defaults: { actor: { accountId: null, role: 'system' }, keyIds: [], reason: ARCHIVE_DROPPED_REASON },
   verbatim: ['detail'],
   values: {
+    at: timeValue,
     keyIds: uuidList,
     actor: actorValue,
     action: { encode: (a) => (typeof a === 'string' ? (ACTION_CODES.get(a) ?? a) : a), decode: (a) => (typeof a === 'string' ? (ACTION_NAMES.get(a) ?? a) : a) },
@@ -94,13 +96,23 @@ const auditShape = compactShape({
 });
 
 /**
+ * The order an audit entry's values are stored in (issue 11: by position, without names). Time and
+ * action always; the epochs and seq every wipe, retention and revocation has; then what some
+ * entries leave out: key ids (a wipe names its epoch instead), the actor (not a system one), the
+ * reason (not retention's) and the detail. `a` and `r` are the actor's own names, never at the top
+ * (the actor is stored as one string). Never reorder or remove one; a new field goes at the end.
+ */
+export const AUDIT_ORDER = ['t', 'x', 'we', 'ep', 'sq', 'k', 'by', 'why', 'd', 'a', 'r'] as const;
+const auditPositions = positionalShape({ aliases: AUDIT_ALIASES, order: AUDIT_ORDER });
+
+/**
  * An audit entry as stored in its vehicle's trail (issue 11: what a re-key leaves behind): without
  * the VIN, without a system actor, no key ids or retention's reason; key ids and the actor's
- * account id as 22 characters; frequent actions as codes; short names; `detail` as it is. Entries
- * written before read unchanged.
+ * account id as 22 characters; frequent actions as codes; its time in base 36; `detail` as it is;
+ * by position. Entries written before (objects with short or long names, times as numbers) read unchanged.
  */
 export function auditStoredForm(vin: string): StoredForm {
-  return auditShape({ vin });
+  return auditPositions(auditShape({ vin }));
 }
 
 /** An entry as its trail stores it (the commit that records the change appends it: VehicleRepository.auditWrite). */

@@ -33,7 +33,9 @@ describe('snapshot', () => {
     const first = await reader.snapshot();
     const second = await reader.snapshot();
     reader.close();
-    expect(Math.abs(second.used - first.used)).toBeLessThan(4096);
+    // A first reading on a fresh connection costs some 25 KB; what may still move between two
+    // readings is a connection buffer resized by Redis's client cron (8 KB at a time, under load).
+    expect(Math.abs(second.used - first.used)).toBeLessThanOrEqual(8192);
     expect(first.families.get('sdk:{…}:account')?.keys).toBe(3000);
   });
 });

@@ -7,13 +7,15 @@ import { recordAccountAudit } from '../../server/accounts/accountAudit.js';
 import { INBOX_WINDOW, markRead } from '../../server/notifications/inbox.js';
 import { MemoryStore } from '../../server/store/memoryStore.js';
 import { storeKeys } from '../../server/store/storeKeys.js';
+import { uuidValue } from '../../server/store/storedForm.js';
+import { expectRejectsWithCode } from '../support/expectErrorCode.js';
 import { readTrail } from '../../server/store/yearlyTrail.js';
 import { ManualClock } from '../../shared/clock.js';
 import type { Store, StoreTransaction } from '../../server/store/store.js';
 import { PaymentLedger } from '../../server/subscriptions/paymentLedger.js';
 import { DEFAULT_SKEW_SECONDS, MAX_CREDENTIAL_LIFETIME_SECONDS } from '../../shared/credential/keyCredential.js';
 import { revokeAllKeysByDealer } from '../../server/keys/revokeAllKeysByDealer.js';
-import { ARCHIVE_DROPPED, keyIdsOfEpoch, readAuditTrail } from '../../server/vehicles/auditTrail.js';
+import { ARCHIVE_DROPPED, AUDIT_ORDER, keyIdsOfEpoch, readAuditTrail } from '../../server/vehicles/auditTrail.js';
 import { homeListedBy } from '../../server/vehicles/vehicleRepository.js';
 import { shareKey } from '../support/ownerFixtures.js';
 import { grantDealer } from '../../server/operator/grantDealer.js';
@@ -161,7 +163,7 @@ describe('retention of key records (issue 11)', () => {
     expect((await readAuditTrail(t.app.ctx, vin)).filter((e) => e.action === ARCHIVE_DROPPED)).toHaveLength(1);
   });
 
-  it('R13 at ≤ 100 B per wiped key: the wipe and the archive drop are stored compact and still name every wiped key (issue 11)', async () => {
+  it('R13 at ≤ 70 B per wiped key: the wipe and the archive drop are stored by position, compact, and still name every wiped key (issue 11)', async () => {
     const { t, vin, owner, keys: two } = await vehicleWithTwoKeys();
     // The sizing case: 3 keys per vehicle.
     const third = t.phone();
@@ -176,7 +178,13 @@ describe('retention of key records (issue 11)', () => {
     expect(written).toHaveLength(2);
     // What the re-key leaves of R13 (the two entries' stored text), per wiped key.
     const bytes = written.reduce((n, raw) => n + Buffer.byteLength(raw), 0);
-    expect(bytes / keys.length).toBeLessThanOrEqual(100);
+    expect(bytes / keys.length).toBeLessThanOrEqual(70);
+    // By position (AUDIT_ORDER), the time in base 36: no field names.
+    for (const raw of written) {
+      const values = JSON.parse(raw) as unknown[];
+      expect(Array.isArray(values)).toBe(true);
+      expect(values[AUDIT_ORDER.indexOf('t')]).toMatch(/^[0-9a-z]{8}$/);
+    }
     expect(written.join('')).not.toContain(vin);
     const trail = (await readAuditTrail(t.app.ctx, vin)).slice(-2);
     const ids = keys.map((k) => k.keyId).sort();
@@ -186,11 +194,17 @@ describe('retention of key records (issue 11)', () => {
     expect(trail[1]!.keyIds.sort()).toEqual(ids);
   });
 
-  it('audit entries written before their compact form read unchanged', async () => {
+  it('audit entries written before their compact form, and before their positional form, read unchanged; one with too many values is CORRUPT_RECORD', async () => {
     const { t, vin, keys } = await vehicleWithTwoKeys();
     const entry = { at: 5, vin, action: ARCHIVE_DROPPED, actor: { accountId: null, role: 'system' }, reason: 'retention: the last credential of the wiped keys has expired', keyIds: keys.map((k) => k.keyId), wipedEpoch: 0, epoch: 1, seq: 1, detail: { t: 1, k: 'free' } };
     await t.store.commit({ append: [{ key: storeKeys.vehicleAudit(vin), value: JSON.stringify(entry) }] });
     expect((await readAuditTrail(t.app.ctx, vin)).at(-1)).toEqual(entry);
+    // The compact object of before the positional form: short names, the time as a number.
+    const compact = { t: 6, x: 'W', by: `dealer ${uuidValue.encode(DEALER) as string}`, why: 'stolen', we: 0, ep: 1, sq: 1, d: { note: 'n' } };
+    await t.store.commit({ append: [{ key: storeKeys.vehicleAudit(vin), value: JSON.stringify(compact) }] });
+    expect((await readAuditTrail(t.app.ctx, vin)).at(-1)).toMatchObject({ at: 6, vin, action: 'wipe', actor: { accountId: DEALER, role: 'dealer' }, reason: 'stolen', wipedEpoch: 0, epoch: 1, seq: 1, detail: { note: 'n' } });
+    await t.store.commit({ append: [{ key: storeKeys.vehicleAudit(vin), value: JSON.stringify(['7', 'R', null, 1, 1, null, null, 'x', null, null, null, 'extra']) }] });
+    await expectRejectsWithCode(readAuditTrail(t.app.ctx, vin), 'CORRUPT_RECORD');
   });
 
   it('WIPED_EPOCH_RETENTION keeps the archive that much longer', async () => {
