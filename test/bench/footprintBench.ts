@@ -10,7 +10,9 @@
  * Then what a key's life leaves behind: every vehicle's keys are wiped (a dealer's revoke-all, R4),
  * the clock moves past the last credential any wiped key could have (plus WIPED_EPOCH_RETENTION),
  * the scheduler runs (retention), and the same holders log in again and get new keys the same way;
- * the growth over the figure before the wipe, per key, is what a re-key leaves. Last, each owner
+ * the growth over the figure before the wipe, per key, is what a re-key leaves. That runs twice:
+ * the first wipe of a year also makes the vehicle's audit list for the year (R13), the second shows
+ * what a re-key leaves once the list is there. Last, each owner
  * revokes one shared key, the clock moves past its last credential, the scheduler runs, and the
  * growth per revoked key is what a revocation leaves. The audit trail (R13, kept by law under its
  * own bound) is shown apart.
