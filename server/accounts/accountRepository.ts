@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { ErrorCode } from '../../shared/errors/errorCode.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId, PasskeyId } from '../../shared/ids.js';
+import { moveToBucket, readPlaced } from '../store/bucketMove.js';
 import type { HolderBuckets } from '../store/holderBuckets.js';
 import { readRecord, recordText, updateRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
@@ -34,12 +35,16 @@ export class AccountRepository {
     await this.store.set(storeKeys.account(account.accountId), recordText(account, accountStoredForm(account.accountId)), { ifAbsent: true });
   }
 
-  /** The account an address belongs to (the e-mail index: its bucket, then its own key of before), or null. */
+  /**
+   * The account an address belongs to (the e-mail index: its bucket, then its own key of before), or
+   * null. An entry found under its key of before is moved into its bucket (server/store/bucketMove.ts).
+   */
   ownerOfEmail(email: string): Promise<AccountId | null> {
     return this.buckets.whenChecked(async () => {
       const place = this.buckets.email(email);
-      const owner = (await this.store.hget(place.key, place.field)) ?? (await this.store.get(place.before));
-      return owner === null ? null : (uuidValue.decode(owner) as string);
+      const { raw, inBucket } = await readPlaced(this.store, place);
+      if (raw !== null && !inBucket) await moveToBucket(this.store, place, raw);
+      return raw === null ? null : (uuidValue.decode(raw) as string);
     });
   }
 
@@ -52,13 +57,13 @@ export class AccountRepository {
   /**
    * Write `email → accountId` in the index's bucket if the address is nobody's: not in its bucket
    * (checked in the commit) nor under its own key of before (checked just ahead: no server writes
-   * there any more). Whether it was written.
+   * there any more, but to mark a move). Whether it was written.
    */
   #takeEmail(email: string, accountId: AccountId): Promise<boolean> {
     return this.buckets.whenChecked(async () => {
-      const { key, field, before } = this.buckets.email(email);
-      if ((await this.store.get(before)) !== null) return false;
-      return this.store.commit({ expect: [{ key, field, value: null }], hset: [{ key, field, value: emailOwnerText(accountId) }] });
+      const place = this.buckets.email(email);
+      if ((await readPlaced(this.store, place)).raw !== null) return false;
+      return this.store.commit({ expect: [{ key: place.key, field: place.field, value: null }], hset: [{ key: place.key, field: place.field, value: emailOwnerText(accountId) }] });
     });
   }
 
@@ -74,7 +79,10 @@ export class AccountRepository {
   /** Free `email` in the index if it is this account's (never another's): in its bucket, or under its own key of before, whichever spelling of its id that holds. */
   releaseEmail(email: string, accountId: AccountId): Promise<void> {
     return this.buckets.whenChecked(async () => {
-      const { key, field, before } = this.buckets.email(email);
+      const place = this.buckets.email(email);
+      const { key, field, before } = place;
+      // A move left half done is finished first, so the entry is in one place or the other.
+      await readPlaced(this.store, place);
       if (await this.store.commit({ expect: [{ key, field, value: emailOwnerText(accountId) }], hdel: [{ key, field }] })) return;
       if (await this.store.commit({ expect: [{ key: before, value: emailOwnerText(accountId) }], del: [before] })) return;
       await this.store.commit({ expect: [{ key: before, value: accountId }], del: [before] });
@@ -122,9 +130,10 @@ export class AccountRepository {
    */
   async addPasskey(passkey: PasskeyRecord): Promise<void> {
     await this.buckets.checked();
-    const { key, field, before } = this.buckets.passkey(passkey.passkeyId);
+    const place = this.buckets.passkey(passkey.passkeyId);
+    const { key, field } = place;
     const created =
-      (await this.store.get(before)) === null &&
+      (await readPlaced(this.store, place)).raw === null &&
       (await this.store.commit({ expect: [{ key, field, value: null }], hset: [{ key, field, value: recordText(passkey, passkeyStoredForm(passkey.passkeyId)) }] }));
     if (!created) throw new DigitalKeyError('REGISTRATION_FAILED', 'this passkey is already registered');
     await this.update(passkey.accountId, (a) => ({ ...a, passkeyIds: [...a.passkeyIds, passkey.passkeyId] }));

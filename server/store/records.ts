@@ -17,6 +17,7 @@ import type { z } from 'zod';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { Store, StoreTransaction } from './store.js';
 import type { StoredForm } from './storedForm.js';
+import { moveToBucket, readPlaced } from './bucketMove.js';
 
 /** Commit attempts of one `updateRecord` before it gives up with CONFLICT. */
 export const RECORD_UPDATE_ATTEMPTS = 12;
@@ -52,7 +53,8 @@ export function recordText(record: unknown, form?: StoredForm): string {
 
 /**
  * A record kept as one field of a bucket hash (server/store/holderBuckets.ts). `before` is the
- * storage key such a record had before buckets: read, and changed in place, when the field is absent.
+ * storage key such a record had before buckets: read when the field is absent; the first change of
+ * a record found there moves it into its bucket (server/store/bucketMove.ts), then changes it there.
  */
 export interface BucketPlace {
   key: string;
@@ -63,24 +65,21 @@ export interface BucketPlace {
 /** Where a record lives: a storage key of its own, or a field of a bucket. */
 export type RecordPlace = string | BucketPlace;
 
-/** A record's stored text where it was found (a bucket's field, or a key), or null and where it would go. */
+/** A record's stored text (null: none) and whether it is where it belongs: its key, or its bucket (else under its key of before). */
 interface Found {
   raw: string | null;
-  key: string;
-  field?: string;
+  settled: boolean;
 }
 
-/** Look a record up: its key; or its bucket's field, then the key it had before buckets. */
-async function find(store: Pick<Store, 'get' | 'hget'>, place: RecordPlace): Promise<Found> {
-  if (typeof place === 'string') return { raw: await store.get(place), key: place };
-  const raw = await store.hget(place.key, place.field);
-  if (raw !== null) return { raw, key: place.key, field: place.field };
-  const before = await store.get(place.before);
-  return before === null ? { raw: null, key: place.key, field: place.field } : { raw: before, key: place.before };
+/** Look a record up: its key; or its bucket's field, then the key it had before buckets (a move found half done is finished first). */
+async function find(store: Pick<Store, 'get' | 'hget' | 'commit'>, place: RecordPlace): Promise<Found> {
+  if (typeof place === 'string') return { raw: await store.get(place), settled: true };
+  const { raw, inBucket } = await readPlaced(store, place);
+  return { raw, settled: inBucket };
 }
 
 /** Read one record, validated; null when absent. */
-export async function readRecord<S extends z.ZodType>(store: Pick<Store, 'get' | 'hget'>, place: RecordPlace, schema: S, what: string, form?: StoredForm): Promise<z.output<S> | null> {
+export async function readRecord<S extends z.ZodType>(store: Pick<Store, 'get' | 'hget' | 'commit'>, place: RecordPlace, schema: S, what: string, form?: StoredForm): Promise<z.output<S> | null> {
   return parseRecordOrNull(schema, (await find(store, place)).raw, what, form);
 }
 
@@ -122,7 +121,13 @@ export async function updateRecord<S extends z.ZodType, R>(
   opts: UpdateRecordOptions,
 ): Promise<RecordUpdate<z.output<S>, R>> {
   for (let attempt = 0; attempt < RECORD_UPDATE_ATTEMPTS; attempt++) {
-    const { raw, key, field } = await find(store, place);
+    const { raw, settled } = await find(store, place);
+    if (!settled && raw !== null && typeof place !== 'string') {
+      // Stored before buckets: into the bucket first, then changed there (a move lost to a change made meanwhile reads again).
+      await moveToBucket(store, place, raw);
+      continue;
+    }
+    const [key, field] = typeof place === 'string' ? [place, undefined] : [place.key, place.field];
     const before = parseRecordOrNull(schema, raw, opts.what, opts.form);
     const next = await change(before);
     const nextRaw = recordText(next.record, opts.form);

@@ -9,6 +9,7 @@ import { subscriptionSchema } from '../../../server/domain/subscriptionRecord.js
 import { KEY_ORDER, VEHICLE_ALIASES, keyField, vehicleRecordSchema, vehicleStoredForm, type VehicleRecord } from '../../../server/domain/vehicleRecord.js';
 import { keyIdsOfEpoch } from '../../../server/vehicles/auditTrail.js';
 import { compactForm, uuidValue } from '../../../server/store/storedForm.js';
+import { MOVING_MARK } from '../../../server/store/bucketMove.js';
 import { storeKeys } from '../../../server/store/storeKeys.js';
 import { shareKey } from '../../support/ownerFixtures.js';
 import { startTestServer, type TestServer } from '../../support/testServer.js';
@@ -137,42 +138,50 @@ describe('accounts, passkeys and vehicles as stored (issue 11: compact, and olde
     await expectRejectsWithCode(t.app.ctx.accounts.find(accountId), 'CORRUPT_RECORD');
   });
 
-  it("the e-mail index holds the account id as 22 characters in the address's bucket; an entry written before under its own key (36 or 22) still reads, is still claimed by its account and released", async () => {
+  it("the e-mail index holds the account id as 22 characters in the address's bucket; an entry written before under its own key (36 or 22) still reads and moves into the bucket when looked up, a move left half done is finished, and an address is claimed by one account and released only by it", async () => {
     const { vin, odometerKm } = await t.provision();
     const phone = await t.mainUserWithKey(vin, odometerKm);
     const accountId = phone.accountId!;
+    const other = 'c19ff893-4f61-4d2b-bbf3-145e3eec9da0';
     const email = (await t.app.ctx.accounts.find(accountId))!.email;
     const place = t.app.ctx.accounts.buckets.email(email);
     expect(place.key).toMatch(/^sdk:\{eb:[0-9a-f]{1,5}\}:emails$/);
-    // The field is 16 bytes of the address's SHA-256: no address in the index.
+    // The field is 16 bytes of the address's HMAC: no address in the index.
     expect(place.field).toMatch(/^[A-Za-z0-9_-]{22}$/);
-    expect(await t.store.hget(place.key, place.field)).toHaveLength(22);
+    const inBucket = async () => t.store.hget(place.key, place.field);
+    expect(await inBucket()).toBe(uuidValue.encode(accountId));
     expect(await t.store.get(place.before)).toBeNull();
     expect(await t.app.ctx.accounts.ownerOfEmail(email)).toBe(accountId);
 
-    // As written before buckets: under its own key, the id spelled out or as 22 characters.
-    await t.store.commit({ hdel: [{ key: place.key, field: place.field }] });
-    for (const spelled of [accountId, uuidValue.encode(accountId) as string]) {
-      await t.store.set(place.before, spelled);
+    // As written before buckets (the id spelled out or as 22 characters), or marked mid-move by a server that then stopped.
+    for (const written of [accountId, uuidValue.encode(accountId) as string, `${MOVING_MARK}${accountId}`]) {
+      await t.store.commit({ hdel: [{ key: place.key, field: place.field }] });
+      await t.store.set(place.before, written);
+      // Nobody else can take it while it is there.
+      expect(await t.app.ctx.accounts.claimEmail(email, other)).toBe(false);
+      expect(await t.store.get(place.before)).toBeNull();
       expect(await t.app.ctx.accounts.ownerOfEmail(email)).toBe(accountId);
+      // Moved: the bucket holds it (as it was written), the old key is gone.
+      expect(uuidValue.decode(await inBucket())).toBe(accountId);
       expect((await t.app.ctx.accounts.findByEmail(email))?.accountId).toBe(accountId);
       expect(await t.app.ctx.accounts.claimEmail(email, accountId)).toBe(true);
-      expect(await t.app.ctx.accounts.claimEmail(email, 'c19ff893-4f61-4d2b-bbf3-145e3eec9da0')).toBe(false);
-      await t.app.ctx.accounts.releaseEmail(email, 'c19ff893-4f61-4d2b-bbf3-145e3eec9da0');
-      expect(await t.store.get(place.before)).toBe(spelled);
-      // Claiming an address held under its key of before writes nothing to the bucket.
-      expect(await t.store.hget(place.key, place.field)).toBeNull();
-      await t.app.ctx.accounts.releaseEmail(email, accountId);
-      expect(await t.store.get(place.before)).toBeNull();
+      await t.app.ctx.accounts.releaseEmail(email, other);
+      expect(uuidValue.decode(await inBucket())).toBe(accountId);
     }
+    // Released under its key of before, where a move did not get to it.
+    await t.store.commit({ hdel: [{ key: place.key, field: place.field }] });
+    await t.store.set(place.before, accountId);
+    await t.app.ctx.accounts.releaseEmail(email, accountId);
+    expect(await t.store.get(place.before)).toBeNull();
+    expect(await inBucket()).toBeNull();
 
-    // Free again, the address is claimed in its bucket, by one account only, and released there.
-    expect(await t.app.ctx.accounts.claimEmail(email, 'c19ff893-4f61-4d2b-bbf3-145e3eec9da0')).toBe(true);
+    // Free, the address is claimed in its bucket, by one account only, and released there.
+    expect(await t.app.ctx.accounts.claimEmail(email, other)).toBe(true);
     expect(await t.app.ctx.accounts.claimEmail(email, accountId)).toBe(false);
     await t.app.ctx.accounts.releaseEmail(email, accountId);
-    expect(await t.app.ctx.accounts.ownerOfEmail(email)).toBe('c19ff893-4f61-4d2b-bbf3-145e3eec9da0');
-    await t.app.ctx.accounts.releaseEmail(email, 'c19ff893-4f61-4d2b-bbf3-145e3eec9da0');
-    expect(await t.store.hget(place.key, place.field)).toBeNull();
+    expect(await t.app.ctx.accounts.ownerOfEmail(email)).toBe(other);
+    await t.app.ctx.accounts.releaseEmail(email, other);
+    expect(await inBucket()).toBeNull();
     expect(await t.store.get(place.before)).toBeNull();
   });
 
@@ -261,7 +270,7 @@ describe('accounts, passkeys and vehicles as stored (issue 11: compact, and olde
     expect(await t.app.ctx.accounts.findPasskey(passkeyId)).toEqual({ ...passkey, disabled });
   });
 
-  it('a passkey stored before holder buckets (under its own key) still signs in, refreshes and shares a key, is changed where it is, and its id cannot be registered again', async () => {
+  it('a passkey stored before holder buckets (under its own key) cannot be registered again, moves into its bucket at its next login, and still refreshes and shares a key', async () => {
     const v = await t.provision();
     const owner = await t.mainUserWithKey(v.vin, v.odometerKm);
     const passkeyId = owner.passkeyId!;
@@ -271,19 +280,21 @@ describe('accounts, passkeys and vehicles as stored (issue 11: compact, and olde
     await t.store.commit({ hdel: [{ key, field }] });
     await t.store.set(before, text);
 
-    await owner.logIn();
-    await owner.refresh(v.vin);
+    // Its id cannot be registered again while it is there.
+    const stored = (await t.app.ctx.accounts.findPasskey(passkeyId))!;
     const guest = t.phone();
     await guest.signUp(`guest-before-${v.vin}@example.com`, 'Guest');
-    await shareKey(owner, guest, v.vin);
-    // Every change (the login's counter and last use) went to the key of before; the bucket has none.
-    expect(await t.store.hget(key, field)).toBeNull();
-    expect(await t.store.get(before)).not.toBe(text);
-    expect((await t.app.ctx.accounts.findPasskey(passkeyId))?.lastUsedAt).toBe(t.clock.now());
+    await expectRejectsWithCode(t.app.ctx.accounts.addPasskey({ ...stored, accountId: guest.accountId! }), 'REGISTRATION_FAILED');
+    expect(await t.store.get(before)).toBe(text);
 
-    const passkey = (await t.app.ctx.accounts.findPasskey(passkeyId))!;
-    await expectRejectsWithCode(t.app.ctx.accounts.addPasskey({ ...passkey, accountId: guest.accountId! }), 'REGISTRATION_FAILED');
-    expect(await t.store.hget(key, field)).toBeNull();
+    // The login changes it (counter, last use): it moves into its bucket first, and is changed there.
+    await owner.logIn();
+    expect(await t.store.get(before)).toBeNull();
+    expect(await t.store.hget(key, field)).not.toBe(text);
+    expect((await t.app.ctx.accounts.findPasskey(passkeyId))?.lastUsedAt).toBe(t.clock.now());
+    await owner.refresh(v.vin);
+    await shareKey(owner, guest, v.vin);
+    await expectRejectsWithCode(t.app.ctx.accounts.addPasskey({ ...stored, accountId: guest.accountId! }), 'REGISTRATION_FAILED');
     expect((await t.app.ctx.accounts.findPasskey(passkeyId))?.accountId).toBe(owner.accountId);
     // A lost phone's keys are found through it (R6).
     expect((await t.app.ctx.vehicles.keysGivenToPasskey(passkeyId)).map((k) => k.vin)).toEqual([v.vin]);

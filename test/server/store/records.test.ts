@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { MemoryStore } from '../../../server/store/memoryStore.js';
+import { MOVING_MARK } from '../../../server/store/bucketMove.js';
 import { RECORD_UPDATE_ATTEMPTS, readRecord, updateRecord } from '../../../server/store/records.js';
 import type { Store } from '../../../server/store/store.js';
 import { expectRejectsWithCode } from '../../support/expectErrorCode.js';
@@ -107,13 +108,51 @@ describe('a record kept in a bucket (a field of a hash), with the key it had bef
     expect(await readRecord(store, place, counterSchema, 'counter')).toEqual({ n: 2 });
   });
 
-  it('a record stored before buckets is read and changed under its own key; nothing is written to the bucket', async () => {
+  it('a record stored before buckets is read where it is, moved into its bucket by its first change, and changed there', async () => {
     const store = new MemoryStore();
     await store.set(BEFORE, '{"n":5}');
     expect(await readRecord(store, place, counterSchema, 'counter')).toEqual({ n: 5 });
+    // A read moves nothing.
+    expect(await store.get(BEFORE)).toBe('{"n":5}');
     await updateRecord(store, place, counterSchema, increment, { what: 'counter' });
-    expect(await store.get(BEFORE)).toBe('{"n":6}');
-    expect(await store.hgetall(BUCKET)).toEqual({});
+    expect(await store.get(BEFORE)).toBeNull();
+    expect(await store.hgetall(BUCKET)).toEqual({ c1: '{"n":6}' });
+  });
+
+  it('a move left half done is finished by whoever finds it: marked under the old key, or copied and not yet dropped', async () => {
+    const store = new MemoryStore();
+    await store.set(BEFORE, `${MOVING_MARK}{"n":7}`);
+    expect(await readRecord(store, place, counterSchema, 'counter')).toEqual({ n: 7 });
+    expect(await store.get(BEFORE)).toBeNull();
+    expect(await store.hgetall(BUCKET)).toEqual({ c1: '{"n":7}' });
+
+    // Copied, then changed in the bucket, and the old key's mark never dropped: the bucket's text stays.
+    await store.set(BEFORE, `${MOVING_MARK}{"n":7}`);
+    await store.commit({ hset: [{ key: BUCKET, field: 'c1', value: '{"n":9}' }] });
+    await updateRecord(store, place, counterSchema, increment, { what: 'counter' });
+    expect(await store.hgetall(BUCKET)).toEqual({ c1: '{"n":10}' });
+  });
+
+  it('a change made under the old key while the record moves is never lost: the move or the change fails its compare-and-set and reads again', async () => {
+    const memory = new MemoryStore();
+    await memory.set(BEFORE, '{"n":1}');
+    // Another server changes the old key between this move's read and its mark, once.
+    let raced = false;
+    const racing: Pick<Store, 'get' | 'hget' | 'commit'> = {
+      get: (key) => memory.get(key),
+      hget: (key, field) => memory.hget(key, field),
+      commit: async (tx) => {
+        if (!raced && tx.set?.some((w) => w.key === BEFORE && w.value.startsWith(MOVING_MARK))) {
+          raced = true;
+          await memory.set(BEFORE, '{"n":50}');
+        }
+        return memory.commit(tx);
+      },
+    };
+    await updateRecord(racing, place, counterSchema, increment, { what: 'counter' });
+    expect(raced).toBe(true);
+    expect(await memory.get(BEFORE)).toBeNull();
+    expect(await memory.hgetall(BUCKET)).toEqual({ c1: '{"n":51}' });
   });
 
   it('the bucket wins over a key of before (an id registered twice during an upgrade reads as the bucketed one)', async () => {
