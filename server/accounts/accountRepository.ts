@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { ErrorCode } from '../../shared/errors/errorCode.js';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import type { AccountId, PasskeyId } from '../../shared/ids.js';
-import { moveToBucket, readPlaced } from '../store/bucketMove.js';
+import { readPlaced } from '../store/bucketMove.js';
 import type { HolderBuckets } from '../store/holderBuckets.js';
 import { readRecord, recordText, updateRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
@@ -37,14 +37,14 @@ export class AccountRepository {
 
   /**
    * The account an address belongs to (the e-mail index: its bucket, then its own key of before), or
-   * null. An entry found under its key of before is moved into its bucket (server/store/bucketMove.ts).
+   * null. An entry of before stays where it is: a released entry leaves its bucket field empty, so
+   * a move (server/store/bucketMove.ts) finished late could bring a released address back.
    */
   ownerOfEmail(email: string): Promise<AccountId | null> {
     return this.buckets.whenChecked(async () => {
       const place = this.buckets.email(email);
-      const { raw, inBucket } = await readPlaced(this.store, place);
-      if (raw !== null && !inBucket) await moveToBucket(this.store, place, raw);
-      return raw === null ? null : (uuidValue.decode(raw) as string);
+      const owner = (await this.store.hget(place.key, place.field)) ?? (await this.store.get(place.before));
+      return owner === null ? null : (uuidValue.decode(owner) as string);
     });
   }
 
@@ -57,13 +57,13 @@ export class AccountRepository {
   /**
    * Write `email → accountId` in the index's bucket if the address is nobody's: not in its bucket
    * (checked in the commit) nor under its own key of before (checked just ahead: no server writes
-   * there any more, but to mark a move). Whether it was written.
+   * there any more). Whether it was written.
    */
   #takeEmail(email: string, accountId: AccountId): Promise<boolean> {
     return this.buckets.whenChecked(async () => {
-      const place = this.buckets.email(email);
-      if ((await readPlaced(this.store, place)).raw !== null) return false;
-      return this.store.commit({ expect: [{ key: place.key, field: place.field, value: null }], hset: [{ key: place.key, field: place.field, value: emailOwnerText(accountId) }] });
+      const { key, field, before } = this.buckets.email(email);
+      if ((await this.store.get(before)) !== null) return false;
+      return this.store.commit({ expect: [{ key, field, value: null }], hset: [{ key, field, value: emailOwnerText(accountId) }] });
     });
   }
 
@@ -79,10 +79,7 @@ export class AccountRepository {
   /** Free `email` in the index if it is this account's (never another's): in its bucket, or under its own key of before, whichever spelling of its id that holds. */
   releaseEmail(email: string, accountId: AccountId): Promise<void> {
     return this.buckets.whenChecked(async () => {
-      const place = this.buckets.email(email);
-      const { key, field, before } = place;
-      // A move left half done is finished first, so the entry is in one place or the other.
-      await readPlaced(this.store, place);
+      const { key, field, before } = this.buckets.email(email);
       if (await this.store.commit({ expect: [{ key, field, value: emailOwnerText(accountId) }], hdel: [{ key, field }] })) return;
       if (await this.store.commit({ expect: [{ key: before, value: emailOwnerText(accountId) }], del: [before] })) return;
       await this.store.commit({ expect: [{ key: before, value: accountId }], del: [before] });

@@ -8,6 +8,11 @@
  * mark — a server that crashed mid-move, a reader — finishes the move before going on: a marked
  * record is never changed where it was, and a copy in the bucket is always the newest text.
  *
+ * Only for records whose bucket field is never deleted (passkey records: a passkey is disabled, never
+ * erased). A copy step finished late writes the field whenever it is empty, so it would bring back a
+ * record deleted from its bucket in the meantime; the e-mail index, whose entries are released, does
+ * not move (accountRepository.ts).
+ *
  * @example
  * const found = await readPlaced(store, place); // finishes a move left half done
  * if (found.raw !== null && !found.inBucket) await moveToBucket(store, place, found.raw);
