@@ -133,6 +133,28 @@ dealer's address; opening it in the desk asks their name and registers their pas
       };
     },
   },
+  'move-passkeys': {
+    summary: 'move the passkey records stored before holder buckets into their buckets (safe while servers run)',
+    usage: `operator move-passkeys [--json]
+
+  --json    print the result as JSON
+
+Walks the store's keyspace (SCAN on every master) for passkey records still under their own keys —
+those of phones that have not signed in since the upgrade; the others moved at their login — and
+moves each into its bucket: marked under its old key, copied, the old key dropped. Safe while servers
+run: a change made meanwhile wins and is moved with the record. Run it again to move what is left.
+Progress goes to standard error.`,
+    options: {},
+    async run(_values, target) {
+      const t = await target();
+      const { found, moved } = await t.movePasskeys((so) => process.stderr.write(`… ${so.found} passkey records of before found, ${so.moved} moved\n`));
+      const left = found - moved;
+      return {
+        text: `moved ${moved} of ${found} passkey records stored before holder buckets into their buckets on ${t.description}${left > 0 ? ` (${left} changed while moving: run it again)` : ''}`,
+        json: { found, moved },
+      };
+    },
+  },
 };
 
 const HELP = `usage: npm run operator -- <command> [options]   (--help after a command for its options)

@@ -17,6 +17,7 @@ import { VehicleRepository } from '../vehicles/vehicleRepository.js';
 import { loadConfig } from '../config.js';
 import { grantDealer } from './grantDealer.js';
 import { inviteDealer, type InviteDealerResult } from './inviteDealer.js';
+import { movePasskeys, type PasskeyMoves } from './movePasskeys.js';
 import { provisionVehicle, type ProvisionVehicleInput } from './provisionVehicle.js';
 
 export interface OperatorTarget {
@@ -25,6 +26,8 @@ export interface OperatorTarget {
   provisionVehicle(input: ProvisionVehicleInput): Promise<{ vin: string; firstRegistration: string }>;
   grantDealer(email: string): Promise<{ accountId: string }>;
   inviteDealer(email: string): Promise<InviteDealerResult>;
+  /** Move the passkey records stored before holder buckets into them (a store only: a development server's memory store has none). */
+  movePasskeys(onProgress?: (moves: PasskeyMoves) => void): Promise<PasskeyMoves>;
   close(): Promise<void>;
 }
 
@@ -59,6 +62,7 @@ export function storeTarget(redisUrl: string): OperatorTarget {
       return { accountId: account.accountId };
     },
     inviteDealer: (email) => inviteDealer({ accounts, store, clock: systemClock, config }, email),
+    movePasskeys: (onProgress) => movePasskeys({ store, buckets }, onProgress),
     close: () => store.close(),
   };
 }
@@ -90,6 +94,8 @@ export function devServerTarget(endpoint: Pick<DevOperatorEndpoint, 'url' | 'tok
     provisionVehicle: (input) => call('/operator/vehicles', input, z.object({ vin: z.string(), firstRegistration: z.string() })),
     grantDealer: (email) => call('/operator/dealers', { email }, z.object({ accountId: z.string() })),
     inviteDealer: (email) => call('/operator/dealer-invitations', { email }, z.object({ email: z.string(), link: z.string(), expiresAt: z.number() })),
+    // Its memory store was made by this version: it holds no record of before.
+    movePasskeys: async () => ({ found: 0, moved: 0 }),
     close: async () => undefined,
   };
 }

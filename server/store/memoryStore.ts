@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { systemClock, type Clock } from '../../shared/clock.js';
-import { assertOneHashTag, transactionKeys, type Store, type StoreTransaction } from './store.js';
+import { assertOneHashTag, transactionKeys, type KeyScanner, type Store, type StoreTransaction } from './store.js';
 
 type Value =
   | { kind: 'string'; value: string }
@@ -13,7 +13,10 @@ type Value =
   | { kind: 'list'; value: string[] }
   | { kind: 'zset'; value: Map<string, number> };
 
-export class MemoryStore implements Store {
+/** Keys a scan yields at a time. */
+const SCAN_BATCH = 1000;
+
+export class MemoryStore implements Store, KeyScanner {
   readonly kind = 'memory';
   readonly #data = new Map<string, { v: Value; expiresAt: number | null }>();
   readonly #bus = new EventEmitter();
@@ -206,6 +209,12 @@ export class MemoryStore implements Store {
   }
 
   async ping(): Promise<void> {}
+
+  async *scanKeys(pattern: string): AsyncIterable<string[]> {
+    const matches = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[\\^$.|?+()[\]{}]/g, '\\$&')).join('.*')}$`, 's');
+    const keys = [...this.#data.keys()].filter((key) => matches.test(key) && this.#entry(key) !== null);
+    for (let at = 0; at < keys.length; at += SCAN_BATCH) yield keys.slice(at, at + SCAN_BATCH);
+  }
 
   async close(): Promise<void> {
     this.#bus.removeAllListeners();

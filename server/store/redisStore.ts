@@ -19,7 +19,7 @@ import { z } from 'zod';
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
 import { errorMessage } from '../errorMessage.js';
 import { describeRedisTarget, parseRedisUrl } from './redisUrl.js';
-import { assertOneHashTag, transactionKeys, type Store, type StoreTransaction } from './store.js';
+import { assertOneHashTag, transactionKeys, type KeyScanner, type Store, type StoreTransaction } from './store.js';
 
 type Client = Redis | Cluster;
 
@@ -163,7 +163,7 @@ export interface ReplicaWait {
 /**
  * The Redis adapter of the storage port. Build it with {@link createRedisStore}.
  */
-export class RedisStore implements Store {
+export class RedisStore implements Store, KeyScanner {
   readonly kind = 'redis';
   readonly #client: Client;
   #subscriber: Client | null = null;
@@ -383,6 +383,17 @@ export class RedisStore implements Store {
         }),
       );
     });
+  }
+
+  async *scanKeys(pattern: string): AsyncIterable<string[]> {
+    const c = this.#client;
+    const nodes: Redis[] = c instanceof Cluster ? c.nodes('master') : [c];
+    for (const node of nodes) {
+      for await (const batch of node.scanStream({ match: pattern, count: 1000 })) {
+        const keys = batch as string[];
+        if (keys.length > 0) yield keys;
+      }
+    }
   }
 
   async ping(): Promise<void> {

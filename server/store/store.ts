@@ -51,6 +51,16 @@ export interface Store {
   readonly location?: string;
 }
 
+/**
+ * Storage keys that match a pattern (`*` for any characters; no other glob character: `?`, `[` and `\`
+ * mean different things to Redis and to the memory store), in batches: SCAN on every master of a
+ * cluster. A key may come more than once, and keys written meanwhile may be missed. For operator
+ * tools that walk the keyspace once (server/operator/movePasskeys.ts), never for a request.
+ */
+export interface KeyScanner {
+  scanKeys(pattern: string): AsyncIterable<string[]>;
+}
+
 export interface StoreTransaction {
   /** Current values required for the commit; `value: null` means the key (or hash field) must be absent. */
   expect?: Array<{ key: string; field?: string; value: string | null }>;

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store, StoreTransaction } from '../../../server/store/store.js';
+import type { KeyScanner, Store, StoreTransaction } from '../../../server/store/store.js';
 import { POLL } from '../../support/poll.js';
 
 /** A string record under a vehicle's hash tag, besides the vehicle document (any id will do). */
@@ -755,6 +755,21 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreUn
         await store.publish(channel, 'all');
         await expect.poll(() => boxes.map((b) => b.messages), POLL).toEqual([['all'], ['all'], ['all']]);
         await Promise.all(offs.map((off) => off()));
+      });
+    });
+
+    describe('scanning keys (operator tools)', () => {
+      it('yields every key that matches, from every node of a cluster, and none other', async () => {
+        const scanner = store as Store & KeyScanner;
+        const tag = randomUUID().slice(0, 8);
+        // Thirty hash tags: on a cluster they fall on every master.
+        const wanted = Array.from({ length: 30 }, (_, i) => `sdk:{s${i}-${tag}}:scanned`);
+        const others = [`sdk:{s1-${tag}}:scanned-not`, `sdk:{t1-${tag}}:scanned`, `sdk:{s1-${tag}x}:other`];
+        for (const key of [...wanted, ...others]) await store.set(key, 'v');
+        const found = new Set<string>();
+        for await (const batch of scanner.scanKeys(`sdk:{s*-${tag}}:scanned`)) for (const key of batch) found.add(key);
+        expect([...found].sort()).toEqual([...wanted].sort());
+        for (const key of [...wanted, ...others]) await store.del(key);
       });
     });
 

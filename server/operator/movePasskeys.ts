@@ -1,0 +1,52 @@
+/**
+ * Move every passkey record still stored before holder buckets (under `sdk:{p:<id>}:passkey`) into
+ * its bucket — those whose phones have not signed in since the upgrade; the others moved at their
+ * login. Each move is the protocol of server/store/bucketMove.ts (mark, copy, drop), safe while
+ * servers run; a move left half done is finished. Running it again moves what is left: nothing,
+ * once every record has moved.
+ */
+import { isId } from '../../shared/ids.js';
+import { moveToBucket, readPlaced } from '../store/bucketMove.js';
+import type { HolderBuckets } from '../store/holderBuckets.js';
+import type { KeyScanner, Store } from '../store/store.js';
+import { storeKeys } from '../store/storeKeys.js';
+
+/** What a run did: records found under their keys of before, and how many of them are in their buckets now. */
+export interface PasskeyMoves {
+  found: number;
+  moved: number;
+}
+
+/** The pattern of every key of before, and the passkey id in one. */
+const KEY_OF_BEFORE = 'sdk:{p:*}:passkey';
+const ID_IN_KEY = /^sdk:\{p:([^}]+)\}:passkey$/;
+
+export async function movePasskeys(deps: { store: Pick<Store, 'get' | 'hget' | 'commit'> & KeyScanner; buckets: HolderBuckets }, onProgress?: (moves: PasskeyMoves) => void): Promise<PasskeyMoves> {
+  const { store, buckets } = deps;
+  await buckets.checked();
+  const moves: PasskeyMoves = { found: 0, moved: 0 };
+  for await (const batch of store.scanKeys(KEY_OF_BEFORE)) {
+    for (const key of batch) {
+      const id = ID_IN_KEY.exec(key)?.[1];
+      // Only keys this server names itself.
+      if (id === undefined || !isId(id) || storeKeys.passkey(id) !== key) continue;
+      const place = buckets.passkey(id);
+      const found = await readPlaced(store, place);
+      // Gone or moved meanwhile (a scan may also return a key twice), or a move left half done that the read just finished.
+      if (found.raw === null || found.inBucket) continue;
+      moves.found++;
+      await moveToBucket(store, place, found.raw);
+      // A change made meanwhile makes the move read again: once more, then it is left for the next run.
+      if ((await readPlaced(store, place)).inBucket || (await retry(store, place))) moves.moved++;
+    }
+    onProgress?.(moves);
+  }
+  return moves;
+}
+
+/** One more try at a record whose move lost to a change made meanwhile; whether it is in its bucket now. */
+async function retry(store: Pick<Store, 'get' | 'hget' | 'commit'>, place: ReturnType<HolderBuckets['passkey']>): Promise<boolean> {
+  const found = await readPlaced(store, place);
+  if (found.raw !== null && !found.inBucket) await moveToBucket(store, place, found.raw);
+  return (await readPlaced(store, place)).inBucket;
+}
