@@ -5,11 +5,9 @@
  * servers run; a move left half done is finished. Running it again moves what is left: nothing,
  * once every record has moved.
  */
-import { isId } from '../../shared/ids.js';
-import { moveToBucket, readPlaced } from '../store/bucketMove.js';
+import { moveToBucket, passkeysStoredBefore, readPlaced } from '../store/bucketMove.js';
 import type { HolderBuckets } from '../store/holderBuckets.js';
 import type { KeyScanner, Store } from '../store/store.js';
-import { storeKeys } from '../store/storeKeys.js';
 
 /** What a run did: records found under their keys of before, and how many of them are in their buckets now. */
 export interface PasskeyMoves {
@@ -17,19 +15,12 @@ export interface PasskeyMoves {
   moved: number;
 }
 
-/** The pattern of every key of before, and the passkey id in one. */
-const KEY_OF_BEFORE = 'sdk:{p:*}:passkey';
-const ID_IN_KEY = /^sdk:\{p:([^}]+)\}:passkey$/;
-
 export async function movePasskeys(deps: { store: Pick<Store, 'get' | 'hget' | 'commit'> & KeyScanner; buckets: HolderBuckets }, onProgress?: (moves: PasskeyMoves) => void): Promise<PasskeyMoves> {
   const { store, buckets } = deps;
   await buckets.checked();
   const moves: PasskeyMoves = { found: 0, moved: 0 };
-  for await (const batch of store.scanKeys(KEY_OF_BEFORE)) {
-    for (const key of batch) {
-      const id = ID_IN_KEY.exec(key)?.[1];
-      // Only keys this server names itself.
-      if (id === undefined || !isId(id) || storeKeys.passkey(id) !== key) continue;
+  for await (const ids of passkeysStoredBefore(store)) {
+    for (const id of ids) {
       const place = buckets.passkey(id);
       const found = await readPlaced(store, place);
       // Gone or moved meanwhile (a scan may also return a key twice), or a move left half done that the read just finished.

@@ -18,8 +18,10 @@
  * if (found.raw !== null && !found.inBucket) await moveToBucket(store, place, found.raw);
  */
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
+import { isId, type PasskeyId } from '../../shared/ids.js';
 import type { BucketPlace } from './records.js';
-import type { Store } from './store.js';
+import type { KeyScanner, Store } from './store.js';
+import { storeKeys } from './storeKeys.js';
 
 /** Put before a record's text under its old key while it moves (JSON never starts with it). */
 export const MOVING_MARK = '>';
@@ -59,4 +61,15 @@ export async function moveToBucket(store: Pick<Store, 'commit'>, place: BucketPl
 async function finishMove(store: Pick<Store, 'commit'>, place: BucketPlace, marked: string): Promise<void> {
   await store.commit({ expect: [{ key: place.key, field: place.field, value: null }], hset: [{ key: place.key, field: place.field, value: marked.slice(MOVING_MARK.length) }] });
   await store.commit({ expect: [{ key: place.before, value: marked }], del: [place.before] });
+}
+
+/** The ids of the passkey records still under their keys of before, in batches (a keyspace scan: an id may come twice). */
+export async function* passkeysStoredBefore(store: KeyScanner): AsyncIterable<PasskeyId[]> {
+  for await (const keys of store.scanKeys(storeKeys.passkeyPattern())) {
+    yield keys.flatMap((key) => {
+      const id = /^sdk:\{p:([^}]+)\}:passkey$/.exec(key)?.[1];
+      // Only keys this server names itself.
+      return id !== undefined && isId(id) && storeKeys.passkey(id) === key ? [id] : [];
+    });
+  }
 }

@@ -50,6 +50,8 @@ export const storeKeys = {
   accountByEmail: (email: string) => `${PREFIX}:{e:${createHash('sha256').update(email.trim().toLowerCase()).digest('base64url')}}:account`,
   /** Before issue 11's holder buckets: a passkey record under its own key (WebAuthn credential id → public key, counter, account); read and changed where it is, no longer written. */
   passkey: (passkeyId: string) => `${PREFIX}:{p:${id(passkeyId)}}:passkey`,
+  /** The scan pattern of every `passkey` key above (operator tools: server/store/bucketMove.ts). */
+  passkeyPattern: () => `${PREFIX}:{p:*}:passkey`,
   /** A bucket of passkey records (hash passkeyId → record; server/store/holderBuckets.ts picks the bucket). */
   passkeyBucket: (bucket: string) => `${PREFIX}:{pb:${bucketName(bucket)}}:passkeys`,
   /** A bucket of the e-mail index (hash: 16 bytes of the address's SHA-256, base64url → account id). */
