@@ -135,7 +135,7 @@ export function createApp(opts: CreateAppOptions): App {
     rp: { rpId: config.RP_ID, rpName: config.RP_NAME, origins: config.RP_ORIGINS },
     accounts,
     challenges: new CeremonyChallenges({ store, clock, ttlSeconds: config.CHALLENGE_TTL }),
-    vehicles: new VehicleRepository(store, { auditEntriesKept: config.VEHICLE_AUDIT_ENTRIES_KEPT, auditYears: config.AUDIT_RETENTION_YEARS }, buckets),
+    vehicles: new VehicleRepository(store, { auditEntriesKept: config.VEHICLE_AUDIT_ENTRIES_KEPT, auditYears: config.AUDIT_RETENTION_YEARS }, accounts),
     manifests: new StateManifests({ store, clock, issuer: config.ISSUER, issuerKey, metrics }),
     outbox,
     metrics,

@@ -7,6 +7,7 @@
  */
 import { moveToBucket, passkeysStoredBefore, readPlaced } from '../store/bucketMove.js';
 import type { HolderBuckets } from '../store/holderBuckets.js';
+import type { BucketPlace } from '../store/records.js';
 import type { KeyScanner, Store } from '../store/store.js';
 
 /** What a run did: records found under their keys of before, and how many of them are in their buckets now. */
@@ -26,18 +27,24 @@ export async function movePasskeys(deps: { store: Pick<Store, 'get' | 'hget' | '
       // Gone or moved meanwhile (a scan may also return a key twice), or a move left half done that the read just finished.
       if (found.raw === null || found.inBucket) continue;
       moves.found++;
-      await moveToBucket(store, place, found.raw);
-      // A change made meanwhile makes the move read again: once more, then it is left for the next run.
-      if ((await readPlaced(store, place)).inBucket || (await retry(store, place))) moves.moved++;
+      if (await moved(store, place, found.raw)) moves.moved++;
     }
     onProgress?.(moves);
   }
   return moves;
 }
 
-/** One more try at a record whose move lost to a change made meanwhile; whether it is in its bucket now. */
-async function retry(store: Pick<Store, 'get' | 'hget' | 'commit'>, place: ReturnType<HolderBuckets['passkey']>): Promise<boolean> {
-  const found = await readPlaced(store, place);
-  if (found.raw !== null && !found.inBucket) await moveToBucket(store, place, found.raw);
-  return (await readPlaced(store, place)).inBucket;
+/**
+ * Move one record read under its key of before; whether it is in its bucket after. A change made
+ * meanwhile makes the move read again: it is tried once more with the new text, then left for the next run.
+ */
+async function moved(store: Pick<Store, 'get' | 'hget' | 'commit'>, place: BucketPlace, raw: string): Promise<boolean> {
+  let text = raw;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    await moveToBucket(store, place, text);
+    const now = await readPlaced(store, place);
+    if (now.raw === null || now.inBucket) return now.raw !== null;
+    text = now.raw;
+  }
+  return false;
 }

@@ -49,8 +49,8 @@ export function storeTarget(redisUrl: string): OperatorTarget {
   const store = createStore({ redisUrl, clock: systemClock });
   const config = loadConfig();
   const buckets = new HolderBuckets(store, { adopt: true });
-  const vehicles = new VehicleRepository(store, { auditEntriesKept: config.VEHICLE_AUDIT_ENTRIES_KEPT, auditYears: config.AUDIT_RETENTION_YEARS }, buckets);
   const accounts = new AccountRepository(store, buckets);
+  const vehicles = new VehicleRepository(store, { auditEntriesKept: config.VEHICLE_AUDIT_ENTRIES_KEPT, auditYears: config.AUDIT_RETENTION_YEARS }, accounts);
   return {
     description: store.location ?? store.kind,
     async provisionVehicle(input) {

@@ -5,10 +5,10 @@
  * that touches several records of one vehicle is one atomic step, on a single Redis or a cluster.
  */
 import { DigitalKeyError } from '../../shared/errors/digitalKeyError.js';
-import { parseGivenKey, passkeyRecordSchema, passkeyStoredForm, type PasskeyRecord } from '../accounts/accountRecord.js';
+import { parseGivenKey, type PasskeyRecord } from '../accounts/accountRecord.js';
+import type { AccountRepository } from '../accounts/accountRepository.js';
 import { isVin, type KeyId, type PasskeyId, type Vin } from '../../shared/ids.js';
 import { keyAt, keyField, keyFields, keyIdOfField, storedKey, storedKeySchema, vehicleRecordSchema, vehicleStoredForm, type DigitalKey, type VehicleRecord } from '../domain/vehicleRecord.js';
-import type { HolderBuckets } from '../store/holderBuckets.js';
 import { parseRecord, readRecord, recordText, updateRecord } from '../store/records.js';
 import type { Store, StoreTransaction } from '../store/store.js';
 import type { StoredForm } from '../store/storedForm.js';
@@ -44,11 +44,11 @@ export interface VehicleBounds {
 }
 
 export class VehicleRepository {
-  /** `buckets`: where passkey records live (their `givenKeys` index a passkey's keys; server/store/holderBuckets.ts). */
+  /** `passkeys`: the passkey records, whose `givenKeys` index a passkey's keys (AccountRepository keeps them). */
   constructor(
     private readonly store: Store,
     private readonly bounds: VehicleBounds,
-    private readonly buckets: HolderBuckets,
+    private readonly passkeys: Pick<AccountRepository, 'findPasskey' | 'updatePasskey'>,
   ) {}
 
   /** The vehicle's audit trail (R13): one list per calendar year, each kept AUDIT_RETENTION_YEARS after it. */
@@ -182,21 +182,15 @@ export class VehicleRepository {
 
   /** Change the keys listed in a passkey's record (compare-and-set); nothing when there is no such passkey. */
   async #changeGivenKeys(passkeyId: PasskeyId, change: (given: string[]) => string[]): Promise<void> {
-    await this.buckets.checked();
-    await updateRecord(
-      this.store,
-      this.buckets.passkey(passkeyId),
-      passkeyRecordSchema,
-      (passkey) => {
-        if (passkey === null) throw new NoPasskey();
+    await this.passkeys
+      .updatePasskey(passkeyId, (passkey) => {
         const { givenKeys: _given, ...rest } = passkey;
         const given = change(passkey.givenKeys ?? []);
-        return { record: given.length > 0 ? { ...rest, givenKeys: given } : rest, result: null };
-      },
-      { what: 'passkey', form: passkeyStoredForm(passkeyId) },
-    ).catch((err: unknown) => {
-      if (!(err instanceof NoPasskey)) throw err;
-    });
+        return given.length > 0 ? { ...rest, givenKeys: given } : rest;
+      })
+      .catch((err: unknown) => {
+        if (!(err instanceof DigitalKeyError && err.code === 'PASSKEY_NOT_FOUND')) throw err;
+      });
   }
 
   /**
@@ -221,7 +215,7 @@ export class VehicleRepository {
    */
   async keysGivenToPasskey(passkeyId: PasskeyId): Promise<Array<{ vin: Vin; keyId: KeyId }>> {
     const [passkey, legacy, index] = await Promise.all([
-      this.buckets.whenChecked(() => readRecord(this.store, this.buckets.passkey(passkeyId), passkeyRecordSchema, 'passkey', passkeyStoredForm(passkeyId))),
+      this.passkeys.findPasskey(passkeyId),
       this.store.range(storeKeys.passkeyKeys(passkeyId), 0, -1),
       this.store.hgetall(storeKeys.passkeyKeyIndex(passkeyId)),
     ]);
@@ -249,9 +243,6 @@ function parseKey(raw: string, place: Pick<DigitalKey, 'keyId' | 'vin' | 'epoch'
   if (!key) throw new DigitalKeyError('CORRUPT_RECORD', 'a stored key names another key, vehicle or epoch than where it is kept');
   return key;
 }
-
-/** Thrown inside a passkey change when there is no such passkey (the change is then skipped). */
-class NoPasskey extends Error {}
 
 /** Keys are read through keyFields (by position, or an object with short or long names); their place is checked by keyAt. */
 const keyStoredFields: StoredForm = { encode: (key) => key, decode: keyFields };

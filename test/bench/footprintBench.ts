@@ -23,6 +23,7 @@ import { ManualClock } from '../../shared/clock.js';
 import { DEFAULT_SKEW_SECONDS, MAX_CREDENTIAL_LIFETIME_SECONDS } from '../../shared/credential/keyCredential.js';
 import type { PhoneApp } from '../../ble-sim/phone/phoneApp.js';
 import { revokeAllKeysByDealer } from '../../server/keys/revokeAllKeysByDealer.js';
+import { loadConfig } from '../../server/config.js';
 import { RECOMMENDED_LISTPACK } from '../../server/store/footprintWarnings.js';
 import { createRedisStore } from '../../server/store/redisStore.js';
 import { shareKey } from '../support/ownerFixtures.js';
@@ -36,8 +37,10 @@ const KEYS_PER_VEHICLE = 3;
 const FLEET = 10_000_000;
 /** Vehicles populated at once (HTTP requests in flight). */
 const CONCURRENCY = 4;
-/** Holders per bucket at fleet scale: 10 M vehicles' 30 M holders over the default 2^17 buckets of INDEX_BUCKET_BITS. */
-const FLEET_HOLDERS_PER_BUCKET = (FLEET * KEYS_PER_VEHICLE) / 2 ** 17;
+/** The server's default INDEX_BUCKET_BITS, as its configuration says. */
+const DEFAULT_BUCKET_BITS = loadConfig({}).INDEX_BUCKET_BITS;
+/** Holders per bucket at fleet scale: 10 M vehicles' 30 M holders over the default 2^INDEX_BUCKET_BITS buckets. */
+const FLEET_HOLDERS_PER_BUCKET = (FLEET * KEYS_PER_VEHICLE) / 2 ** DEFAULT_BUCKET_BITS;
 
 /**
  * The bucket bits that give this bench's holders (warm-up included) the per-bucket density of the
@@ -241,7 +244,7 @@ async function measure(opts: BenchOptions, settings: Array<[string, string]>): P
 
     const projectionGB = (perVehicle * FLEET) / 1e9;
     const summary: BenchTable = {
-      title: `Footprint on Redis ${redisVersion}, ${configured} (${listpackLimits.join(' ')}; INFO memory used_memory; ${n} vehicles after ${warmUp} warm-up; holder buckets: INDEX_BUCKET_BITS=${bucketBits}, ${Math.round(holdersPerBucket)} holders a bucket, as 10 M vehicles give the default 17 about ${Math.round(FLEET_HOLDERS_PER_BUCKET)})`,
+      title: `Footprint on Redis ${redisVersion}, ${configured} (${listpackLimits.join(' ')}; INFO memory used_memory; ${n} vehicles after ${warmUp} warm-up; holder buckets: INDEX_BUCKET_BITS=${bucketBits}, ${Math.round(holdersPerBucket)} holders a bucket, as 10 M vehicles give the default ${DEFAULT_BUCKET_BITS} about ${Math.round(FLEET_HOLDERS_PER_BUCKET)})`,
       rows: [
         { figure: 'bytes per digital key, all-in', value: perKey, target: '≤ 1024' },
         { figure: 'bytes per vehicle (3 keys, 3 holders)', value: perVehicle, target: '≤ 3072' },
