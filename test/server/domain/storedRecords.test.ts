@@ -14,6 +14,8 @@ import { storeKeys } from '../../../server/store/storeKeys.js';
 import { shareKey } from '../../support/ownerFixtures.js';
 import { startTestServer, type TestServer } from '../../support/testServer.js';
 import { expectRejectsWithCode } from '../../support/expectErrorCode.js';
+import { codeOf } from '../../support/httpCalls.js';
+import { revokeLostPasskey } from '../../../server/keys/revokeLostPasskey.js';
 
 const base = {
   subscriptionId: 's1',
@@ -300,6 +302,24 @@ describe('accounts, passkeys and vehicles as stored (issue 11: compact, and olde
     await owner.logIn();
     expect(await t.store.get(before)).toBeNull();
     expect((await t.app.ctx.accounts.findPasskey(passkeyId))?.lastUsedAt).toBe(t.clock.now());
+  });
+
+  it('R6: a lost phone whose passkey record is stored before holder buckets is disabled for good and its keys revoked; the record moves into its bucket disabled, and the phone can neither sign in nor refresh', async () => {
+    const v = await t.provision();
+    const owner = await t.mainUserWithKey(v.vin, v.odometerKm);
+    const passkeyId = owner.passkeyId!;
+    const keyId = owner.wallet.get(v.vin)!.keyId;
+    const { key, field, before } = t.app.ctx.accounts.buckets.passkey(passkeyId);
+    const text = (await t.store.hget(key, field))!;
+    await t.store.commit({ hdel: [{ key, field }] });
+    await t.store.set(before, text);
+
+    const { revokedKeyIds } = await revokeLostPasskey(t.app.ctx, { vin: v.vin, passkeyId, dealer: '3f2b8c1e-9d4a-4e6b-a1f0-5c7d2e9b8a41', reason: 'lost' });
+    expect(revokedKeyIds).toEqual([keyId]);
+    expect(await t.store.get(before)).toBeNull();
+    expect((await t.app.ctx.accounts.findPasskey(passkeyId))?.disabled).toMatchObject({ reason: 'lost' });
+    expect(await codeOf(owner.logIn())).toBe('PASSKEY_DISABLED');
+    expect(await codeOf(owner.refresh(v.vin))).toBe('PASSKEY_DISABLED');
   });
 
   it('a vehicle document leaves out its VIN and an empty revocation list, uses short names, and the long form written before still reads', async () => {
