@@ -246,7 +246,7 @@ describe('Redis', () => {
     const port = await freePort();
     const first = startServer({ PORT: String(port), REDIS_URL: redis.url, INDEX_BUCKET_BITS: '12' });
     const warning = await first.waitFor((l) => typeof l.json?.footprint === 'string', 60_000, 'the footprint warning');
-    expect(warning.json!.msg).toMatch(/^footprint warning: Redis 127\.0\.0\.1:\d+ has hash-max-listpack-value 64: passkey and e-mail buckets become hash tables .* set hash-max-listpack-entries 512 and hash-max-listpack-value 512$/);
+    expect(warning.json!.msg).toMatch(/^footprint warning: Redis 127\.0\.0\.1:\d+ has hash-max-listpack-value 64: holder buckets and the keys of each epoch become hash tables, .* set hash-max-listpack-entries 512 and hash-max-listpack-value 512$/);
     await until(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, 15_000, '/readyz 200');
     await first.stop();
 

@@ -6,7 +6,7 @@ describe('footprintWarnings', () => {
   it.each([
     [{ hashMaxListpackEntries: 512, hashMaxListpackValue: 512 }, null],
     [{ hashMaxListpackEntries: 1024, hashMaxListpackValue: 4096 }, null],
-    [{ hashMaxListpackEntries: 512, hashMaxListpackValue: 64 }, /has hash-max-listpack-value 64: passkey and e-mail buckets become hash tables/],
+    [{ hashMaxListpackEntries: 512, hashMaxListpackValue: 64 }, /has hash-max-listpack-value 64: holder buckets and the keys of each epoch become hash tables/],
     [{ hashMaxListpackEntries: 128, hashMaxListpackValue: 512 }, /has hash-max-listpack-entries 128: /],
     [{ hashMaxListpackEntries: 128, hashMaxListpackValue: 64 }, /has hash-max-listpack-entries 128 and hash-max-listpack-value 64: /],
     [{ hashMaxListpackEntries: null, hashMaxListpackValue: null }, /refused CONFIG GET: cannot check that holder buckets stay compact/],
